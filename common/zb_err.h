@@ -26,7 +26,8 @@
   X(EUNREACH,  -13, 5, "could not reach or finish a sync")                     \
   X(EREFUSED,  -14, 6, "refused by the server")                                \
   X(EPROTO,    -15, 5, "protocol error")                                       \
-  X(EBUSY,     -16, 1, "resource busy")
+  X(EBUSY,     -16, 1, "resource busy")                                      \
+  X(EMAPFULL,  -17, 1, "database map is full")
 
 enum zb_err {
   ZB_OK = 0,

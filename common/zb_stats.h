@@ -8,6 +8,24 @@
  * occupation, join period (before 1949-10-01; to 1978-12-18; to 2012-11-08;
  * after).  A member counts only if joined on or before the as-of date; the
  * category is 正式党员 if full_date is on or before it, else 预备党员.
+ *
+ * Every breakdown adds up to total.  Ethnicity, education and occupation
+ * are optional fields, so each has a bucket "未填" (not filled in) for a
+ * member whose field is empty — or, for education and occupation, holds a
+ * value outside the vocabulary, which validation never lets into a store.
+ * A member whose gender, birth_date or join_date is unusable (not a vocabulary
+ * value / not a date: never the case for a validated record) cannot be placed
+ * in every breakdown; it is left out of all counts and tallied in `skipped`
+ * instead, so the breakdowns still add up.
+ *
+ * JSON keys, in this order: "org", "as_of", "total", "category", "gender",
+ * "ethnicity" (汉族, 少数民族, 未填), "age" (zb_stats_age_bands), "education"
+ * and "occupation" (every vocabulary value, zeros included, in vocabulary
+ * order, then 未填), "join_period" (zb_stats_join_periods).  Objects are
+ * built in that order; dump with JSON_PRESERVE_ORDER to keep it.
+ * CSV rows use the same dimension names and values: "total,,N" then
+ * "category,正式党员,N" and so on.  `skipped` appears in neither; the human
+ * report prints a warning line when it is non-zero.
  */
 #ifndef ZB_STATS_H
 #define ZB_STATS_H
@@ -29,7 +47,15 @@ typedef struct zb_stats {
   long education[ZB_STATS_MAX_VOCAB];     /* zb_educations order */
   long occupation[ZB_STATS_MAX_VOCAB];    /* zb_occupations order */
   long join_period[4];                    /* zb_stats_join_periods order */
+  /* Added for the 未填 buckets; see above. */
+  long ethnicity_unknown;
+  long education_unknown;
+  long occupation_unknown;
+  long skipped;      /* unusable gender/birth_date/join_date: not counted */
 } zb_stats;
+
+/* The key of the 未填 (not filled in) buckets in JSON, CSV and the report. */
+#define ZB_STATS_UNKNOWN "未填"
 
 /* Key names used in JSON and CSV output. */
 extern const char *const zb_stats_age_bands[8];
@@ -38,9 +64,11 @@ extern const char *const zb_stats_join_periods[4];
 void zb_stats_init(zb_stats *s, zb_date as_of);
 /* Counts m if it had joined by s->as_of.  m is a valid stored member. */
 void zb_stats_add(zb_stats *s, const zb_member *m);
-/* A new JSON object (caller json_decref()s) for scope org. */
+/* A new JSON object (caller json_decref()s) for scope org (NULL = "");
+ * NULL if out of memory or org is not valid UTF-8. */
 json_t *zb_stats_to_json(const zb_stats *s, const char *org);
-/* CSV: header "dimension,value,count" then one row per count. */
+/* CSV: header "dimension,value,count" then one row per count.  0 or
+ * ZB_EIO.  org is not written (the rows are counts only). */
 int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out);
 /* Human report, columns aligned by display width. */
 void zb_stats_print(const zb_stats *s, const char *org, FILE *out);

@@ -1,0 +1,129 @@
+/*
+ * zb_date.c — proleptic Gregorian calendar dates.
+ *
+ * A date is kept as three ints rather than a day count because every rule
+ * that uses dates (18th birthday, one year of probation) is stated in
+ * calendar years and months, not in days.
+ */
+#include "zb_date.h"
+
+#include <time.h>
+
+#include "zb_err.h"
+
+/* The range zb_date_parse() accepts.  Nobody alive was born before 1900,
+ * and four-digit years keep the text form fixed-width and sortable. */
+#define ZB_DATE_YEAR_MIN 1900
+#define ZB_DATE_YEAR_MAX 2999
+
+bool zb_date_is_leap(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+int zb_date_days_in_month(int year, int month) {
+  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12)
+    return 0;
+  if (month == 2 && zb_date_is_leap(year))
+    return 29;
+  return days[month - 1];
+}
+
+/* Reads n ASCII digits; -1 if any byte is not a digit.  Hand-rolled because
+ * strtol would accept signs and leading blanks that a strict format must
+ * refuse. */
+static int read_digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+int zb_date_parse(const char *s, size_t len, zb_date *out) {
+  if (s == NULL || len != 10 || s[4] != '-' || s[7] != '-')
+    return ZB_EINVAL;
+  int y = read_digits(s, 4);
+  int m = read_digits(s + 5, 2);
+  int d = read_digits(s + 8, 2);
+  if (y < ZB_DATE_YEAR_MIN || y > ZB_DATE_YEAR_MAX || m < 1 || m > 12 ||
+      d < 1 || d > zb_date_days_in_month(y, m))
+    return ZB_EINVAL;
+  if (out != NULL)
+    *out = (zb_date){y, m, d};
+  return 0;
+}
+
+/* Writes v as exactly n decimal digits (the value is reduced modulo 10^n,
+ * which never happens for a date this module produced from a parse). */
+static void put_digits(char *p, unsigned v, int n) {
+  for (int i = n - 1; i >= 0; i--) {
+    p[i] = (char)('0' + v % 10);
+    v /= 10;
+  }
+}
+
+void zb_date_format(zb_date d, char out[11]) {
+  /* Digits are written by hand so that the output is always exactly ten
+   * characters whatever the ints hold; snprintf would have to truncate. */
+  put_digits(out, (unsigned)(d.y < 0 ? 0 : d.y), 4);
+  out[4] = '-';
+  put_digits(out + 5, (unsigned)(d.m < 0 ? 0 : d.m), 2);
+  out[7] = '-';
+  put_digits(out + 8, (unsigned)(d.d < 0 ? 0 : d.d), 2);
+  out[10] = '\0';
+}
+
+int zb_date_cmp(zb_date a, zb_date b) {
+  if (a.y != b.y)
+    return a.y < b.y ? -1 : 1;
+  if (a.m != b.m)
+    return a.m < b.m ? -1 : 1;
+  if (a.d != b.d)
+    return a.d < b.d ? -1 : 1;
+  return 0;
+}
+
+zb_date zb_date_add_years(zb_date d, int n) {
+  /* 29 February → 28 February in a common year: the convention of
+   * gen_roster.py's add_years(), so that "18 years after birth" means the
+   * same day here as in the reference data. */
+  zb_date r = {d.y + n, d.m, d.d};
+  int dim = zb_date_days_in_month(r.y, r.m);
+  if (r.d > dim)
+    r.d = dim;
+  return r;
+}
+
+zb_date zb_date_add_months(zb_date d, int n) {
+  /* Work on a zero-based month count so negative n needs no special case
+   * beyond floor division. */
+  long total = (long)d.y * 12 + (d.m - 1) + n;
+  long y = total >= 0 ? total / 12 : -((-total + 11) / 12);
+  zb_date r = {(int)y, (int)(total - y * 12) + 1, d.d};
+  int dim = zb_date_days_in_month(r.y, r.m);
+  if (r.d > dim)
+    r.d = dim;
+  return r;
+}
+
+int zb_date_age(zb_date birth, zb_date on) {
+  int years = on.y - birth.y;
+  /* The birthday in on's year follows zb_date_add_years(), so someone born
+   * on 29 February is a year older on 28 February of a common year. */
+  if (zb_date_cmp(zb_date_add_years(birth, years), on) > 0)
+    years--;
+  return years;
+}
+
+zb_date zb_date_today(void) {
+  time_t now = time(NULL);
+  struct tm tm;
+  /* localtime_r, not localtime: the daemon may call this from more than
+   * one thread. */
+  if (now == (time_t)-1 || localtime_r(&now, &tm) == NULL)
+    return (zb_date){1970, 1, 1};
+  return (zb_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}

@@ -1,0 +1,748 @@
+#include "zb_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_csv.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_log.h"
+#include "zb_merge.h"
+#include "zb_strset.h"
+
+/* An import file may hold at most this many rows (and report at most this
+ * many problems): far above any branch, county or province roster. */
+#define ZB_IMPORT_MAX_ROWS 10000000
+#define ZB_MAX_PROBLEMS 1000000
+
+struct zb_node {
+  zb_store *store;
+  char id[ZB_NODE_ID_MAX + 1];
+  char org[ZB_FIELD_MAX + 1];
+  char actor[ZB_NODE_ID_MAX + 1];
+  bool warned_clock;
+};
+
+bool zb_node_id_valid(const char *id) {
+  size_t n = strlen(id);
+  if (n == 0 || n > ZB_NODE_ID_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = id[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+/* ---- problems, buffered until the transaction has ended ---- */
+
+struct problem {
+  long line;
+  const char *column;   /* static field name or NULL */
+  char *reason;
+};
+
+struct problems {
+  struct problem *v;
+  size_t n, cap;
+  long dropped;         /* beyond ZB_MAX_PROBLEMS */
+};
+
+static void problems_reset(struct problems *p) {
+  for (size_t i = 0; i < p->n; i++)
+    free(p->v[i].reason);
+  p->n = 0;
+  p->dropped = 0;
+}
+
+static void problems_free(struct problems *p) {
+  problems_reset(p);
+  free(p->v);
+}
+
+static void problems_add(struct problems *p, long line, const char *column, const char *reason) {
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 64;
+    struct problem *v = cap <= ZB_MAX_PROBLEMS ? realloc(p->v, cap * sizeof *v) : NULL;
+    if (!v) {
+      p->dropped++;
+      return;
+    }
+    p->v = v;
+    p->cap = cap;
+  }
+  char *r = strdup(reason);
+  if (!r) {
+    p->dropped++;
+    return;
+  }
+  p->v[p->n++] = (struct problem){line, column, r};
+}
+
+static long problems_count(const struct problems *p) { return (long)p->n + p->dropped; }
+
+static void problems_emit(const struct problems *p, const char *file,
+                          zb_input_problem_fn fn, void *ctx) {
+  for (size_t i = 0; i < p->n; i++)
+    fn(ctx, file, p->v[i].line, p->v[i].column, p->v[i].reason);
+  if (p->dropped) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%ld more problems not shown", p->dropped);
+    fn(ctx, file, 0, NULL, msg);
+  }
+}
+
+/* ---- open / init ---- */
+
+struct init_args {
+  const char *id, *org;
+};
+
+static int init_write(zb_txn *t, void *ctx) {
+  struct init_args *a = ctx;
+  int rc = zb_meta_put_str(t, "node_id", a->id);
+  if (!rc)
+    rc = zb_meta_put_str(t, "org", a->org);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "format", 1);
+  return rc;
+}
+
+int zb_node_init(const char *dir, const char *node_id, const char *org, const char **why) {
+  *why = NULL;
+  if (!zb_node_id_valid(node_id)) {
+    *why = "--node-id must be 1-64 ASCII letters, digits, '-', '_' or '.'";
+    return ZB_EINVAL;
+  }
+  if (!zb_org_code_valid(org)) {
+    *why = "--org is not an org code such as 430121-03-07";
+    return ZB_EINVAL;
+  }
+  zb_store *s = NULL;
+  zb_txn *t = NULL;
+  char existing[ZB_NODE_ID_MAX + 1];
+  int rc = zb_store_open(dir, true, &s);
+  if (rc)
+    return rc;
+  if ((rc = zb_store_read(s, &t)))
+    goto out;
+  rc = zb_meta_get_str(t, "node_id", existing, sizeof existing);
+  zb_txn_end(t);
+  if (rc == 0) {
+    rc = ZB_EEXIST;
+    goto out;
+  }
+  if (rc != ZB_ENOTFOUND)
+    goto out;
+  struct init_args a = {node_id, org};
+  rc = zb_store_write(s, init_write, &a);
+out:
+  zb_store_close(s);
+  return rc;
+}
+
+int zb_node_open(const char *dir, zb_node **out) {
+  zb_node *n = calloc(1, sizeof *n);
+  zb_txn *t = NULL;
+  if (!n)
+    return ZB_ENOMEM;
+  int rc = zb_store_open(dir, false, &n->store);
+  if (rc)
+    goto out;
+  if ((rc = zb_store_read(n->store, &t)))
+    goto out;
+  rc = zb_meta_get_str(t, "node_id", n->id, sizeof n->id);
+  if (rc == 0)
+    rc = zb_meta_get_str(t, "org", n->org, sizeof n->org);
+  if (rc == ZB_ENOTFOUND)
+    rc = ZB_ENOTINIT;
+  zb_txn_end(t);
+  snprintf(n->actor, sizeof n->actor, "unknown");
+out:
+  if (rc) {
+    zb_node_close(n);
+    return rc;
+  }
+  *out = n;
+  return 0;
+}
+
+void zb_node_close(zb_node *n) {
+  if (!n)
+    return;
+  zb_store_close(n->store);
+  free(n);
+}
+
+const char *zb_node_id(const zb_node *n) { return n->id; }
+const char *zb_node_org(const zb_node *n) { return n->org; }
+
+void zb_node_set_actor(zb_node *n, const char *actor) {
+  snprintf(n->actor, sizeof n->actor, "%s", actor && *actor ? actor : "unknown");
+}
+
+/* ---- writing ops ---- */
+
+/* One write transaction's worth of local ops. */
+struct writer {
+  zb_node *n;
+  zb_txn *t;
+  zb_oplog_head head;
+  uint64_t cursor;
+};
+
+static int writer_begin(struct writer *w, zb_node *n, zb_txn *t) {
+  w->n = n;
+  w->t = t;
+  int rc = zb_oplog_head_load(t, &w->head);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "cursor", &w->cursor);
+  return rc;
+}
+
+static int writer_end(struct writer *w) { return zb_oplog_head_save(w->t, &w->head); }
+
+/* Makes an op that sets fields[0..nf) of record (kind, key) to vals, applies
+ * it to the state and, if it applied, appends it to the log.  A rejected op
+ * changes nothing and is not logged: r says why. */
+static int writer_set(struct writer *w, enum zb_kind kind, const char *key, const int *fields,
+                      char *const *vals, size_t nf, zb_apply_result *r) {
+  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT];
+  for (size_t i = 0; i < nf; i++) {
+    zb__field_set__init(&fs[i]);
+    fs[i].field = (uint32_t)fields[i];
+    fs[i].value = vals[i];
+    fsp[i] = &fs[i];
+  }
+  Zb__RecordSet set = ZB__RECORD_SET__INIT;
+  set.kind = kind == ZB_KIND_MEMBER ? ZB__RECORD_KIND__RECORD_KIND_MEMBER
+                                    : ZB__RECORD_KIND__RECORD_KIND_ORG;
+  set.key = (char *)key;
+  set.n_fields = nf;
+  set.fields = fsp;
+  Zb__Op op = ZB__OP__INIT;
+  bool back = false;
+  uint64_t wall = zb_hlc_wall_ms();
+  w->head.hlc = zb_hlc_next(w->head.hlc, wall, &back);
+  if (back && !w->n->warned_clock) {
+    w->n->warned_clock = true;
+    zb_log_warn("the system clock is %llu s behind the last recorded change; "
+                "timestamps continue from the recorded time (check the PC's clock)",
+                (unsigned long long)((ZB_HLC_MS(w->head.hlc) - wall) / 1000));
+  }
+  op.origin = w->n->id;
+  op.hlc = w->head.hlc;
+  op.actor = w->n->actor;
+  op.base_cursor = w->cursor;
+  op.body_case = ZB__OP__BODY_SET;
+  op.set = &set;
+  int rc = zb_merge_apply(w->t, &op, 0, w->n->org, r);
+  if (rc || r->status == ZB_APPLY_REJECTED)
+    return rc;
+  return zb_oplog_append(w->t, &w->head, &op);
+}
+
+/* The fields of next that differ from cur (all non-empty ones when cur is
+ * NULL), as parallel arrays for writer_set. */
+static size_t diff_fields(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals) {
+  size_t nf = 0;
+  for (int i = 1; i < zb_rec_nfields(kind); i++) {
+    char *v = zb_rec_val(next, i);
+    if (cur ? strcmp(zb_rec_val(cur, i), v) != 0 : *v != '\0') {
+      fields[nf] = i;
+      vals[nf++] = v;
+    }
+  }
+  return nf;
+}
+
+/* ---- imports ---- */
+
+struct import {
+  zb_node *n;
+  enum zb_kind kind;
+  const char *path;
+  zb_date today;
+  struct writer w;
+  struct problems probs;
+  zb_strset *keys;        /* keys seen in this file */
+  zb_import_result res;
+  long line;              /* row being checked, for validator callbacks */
+  zb_rec cur, next;
+};
+
+static const char *field_name(enum zb_kind kind, int field) {
+  if (field < 0)
+    return NULL;
+  return kind == ZB_KIND_MEMBER ? zb_member_field_names[field] : zb_org_field_names[field];
+}
+
+static void import_field_problem(void *ctx, int field, const char *reason) {
+  struct import *im = ctx;
+  problems_add(&im->probs, im->line, field_name(im->kind, field), reason);
+}
+
+static void import_csv_problem(void *ctx, long line, const char *column, const char *reason) {
+  struct import *im = ctx;
+  /* The reader's column text lives only during the call; map it back to our
+   * static field names (an unknown column keeps no name but says it). */
+  const char *col = NULL;
+  char buf[ZB_FIELD_MAX + 64];
+  if (column) {
+    int f = im->kind == ZB_KIND_MEMBER ? zb_member_field_by_name(column, strlen(column))
+                                       : zb_org_field_by_name(column, strlen(column));
+    if (f >= 0) {
+      col = field_name(im->kind, f);
+    } else {
+      snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
+      reason = buf;
+    }
+  }
+  problems_add(&im->probs, line, col, reason);
+}
+
+static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
+  struct import *im = ctx;
+  zb_rec *next = &im->next;
+  int nf = zb_rec_nfields(im->kind);
+  long before = problems_count(&im->probs);
+  im->line = line;
+  im->res.rows++;
+  memset(next, 0, sizeof *next);
+  next->kind = im->kind;
+  for (int i = 0; i < nf; i++)
+    memcpy(zb_rec_val(next, i), values[i], lens[i] + 1);   /* lens ≤ ZB_FIELD_MAX */
+  const char *key = zb_rec_val(next, 0);
+
+  if (im->kind == ZB_KIND_ORG) {
+    /* Rows outside the node's scope belong to other nodes: skip, count. */
+    if (zb_org_code_valid(key) && !zb_org_in_subtree(key, im->n->org)) {
+      im->res.skipped++;
+      return 0;
+    }
+    zb_org_validate(&next->o, import_field_problem, im);
+  } else {
+    zb_member_validate(&next->m, im->today, import_field_problem, im);
+  }
+  if (problems_count(&im->probs) > before)
+    return 0;
+  int rc = zb_strset_add(im->keys, key);
+  if (rc == 0) {
+    problems_add(&im->probs, line, field_name(im->kind, 0),
+                 "appears on an earlier row of this file too");
+    return 0;
+  }
+  if (rc < 0)
+    return rc;
+  rc = zb_rec_load(im->w.t, im->kind, key, &im->cur);
+  if (rc && rc != ZB_ENOTFOUND)
+    return rc;
+  bool existed = rc == 0;
+  int fields[ZB_MF__COUNT];
+  char *vals[ZB_MF__COUNT];
+  size_t n = diff_fields(im->kind, existed ? &im->cur : NULL, next, fields, vals);
+  if (existed && n == 0) {
+    im->res.unchanged++;
+    return 0;
+  }
+  zb_apply_result r;
+  if ((rc = writer_set(&im->w, im->kind, key, fields, vals, n, &r)))
+    return rc;
+  if (r.status == ZB_APPLY_REJECTED) {
+    problems_add(&im->probs, line, field_name(im->kind, r.field), r.reason);
+    return 0;
+  }
+  if (existed)
+    im->res.updated++;
+  else
+    im->res.created++;
+  return 0;
+}
+
+static int import_write(zb_txn *t, void *ctx) {
+  struct import *im = ctx;
+  /* This may run again after the map grew: start from scratch. */
+  problems_reset(&im->probs);
+  zb_strset_clear(im->keys);
+  memset(&im->res, 0, sizeof im->res);
+  int rc = writer_begin(&im->w, im->n, t);
+  if (rc)
+    return rc;
+  const char *const *cols = im->kind == ZB_KIND_MEMBER ? zb_member_field_names : zb_org_field_names;
+  struct zb_csv_spec spec = {
+      .columns = cols,
+      .ncolumns = (size_t)zb_rec_nfields(im->kind),
+      .max_field = ZB_FIELD_MAX,
+  };
+  if (im->kind == ZB_KIND_MEMBER) {
+    static const int req[] = {ZB_MF_ID, ZB_MF_NAME, ZB_MF_GENDER, ZB_MF_BIRTH_DATE,
+                              ZB_MF_ID_NUMBER, ZB_MF_CATEGORY, ZB_MF_JOIN_DATE,
+                              ZB_MF_ORG_CODE};
+    for (size_t i = 0; i < sizeof req / sizeof *req; i++)
+      spec.required |= 1u << req[i];
+  } else {
+    spec.required = (1u << ZB_OF__COUNT) - 1;
+  }
+  long nprob = 0;
+  rc = zb_csv_read(im->path, &spec, import_row, import_csv_problem, im, &nprob);
+  if (rc == ZB_EINVAL)
+    return rc;
+  if (rc)
+    return rc;
+  if (problems_count(&im->probs) > 0)
+    return ZB_EINVAL;
+  return writer_end(&im->w);
+}
+
+static int node_import(zb_node *n, enum zb_kind kind, const char *path,
+                       zb_input_problem_fn problem, void *ctx, zb_import_result *res) {
+  struct import *im = calloc(1, sizeof *im);
+  if (!im)
+    return ZB_ENOMEM;
+  im->n = n;
+  im->kind = kind;
+  im->path = path;
+  im->today = zb_date_today();
+  im->keys = zb_strset_new(ZB_IMPORT_MAX_ROWS);
+  int rc = im->keys ? zb_store_write(n->store, import_write, im) : ZB_ENOMEM;
+  problems_emit(&im->probs, path, problem, ctx);
+  if (rc == ZB_EINVAL && problems_count(&im->probs) == 0)
+    problem(ctx, path, 0, NULL, "the file holds no usable header");
+  if (res)
+    *res = im->res;
+  problems_free(&im->probs);
+  zb_strset_free(im->keys);
+  free(im);
+  return rc;
+}
+
+int zb_node_member_import(zb_node *n, const char *path, zb_input_problem_fn problem,
+                          void *ctx, zb_import_result *res) {
+  return node_import(n, ZB_KIND_MEMBER, path, problem, ctx, res);
+}
+
+int zb_node_org_import(zb_node *n, const char *path, zb_input_problem_fn problem,
+                       void *ctx, zb_import_result *res) {
+  return node_import(n, ZB_KIND_ORG, path, problem, ctx, res);
+}
+
+/* ---- single-member writes ---- */
+
+struct member_write {
+  zb_node *n;
+  const char *id;                 /* update: the member */
+  const bool *set;                /* update: which fields */
+  zb_member *m;                   /* add: the member; update: the values */
+  struct problems probs;
+  bool changed;
+  zb_date today;
+  zb_rec cur, next;
+};
+
+static void write_field_problem(void *ctx, int field, const char *reason) {
+  struct member_write *mw = ctx;
+  problems_add(&mw->probs, 0, field_name(ZB_KIND_MEMBER, field), reason);
+}
+
+/* Assigns "<node id>-<n>" (node id cut to fit the 32-byte id limit) with a
+ * per-node counter, so ids made on different nodes never collide. */
+static int assign_id(zb_txn *t, const char *node_id, char out[ZB_FIELD_MAX + 1]) {
+  uint64_t next;
+  int rc = zb_meta_get_u64(t, "next_member_no", &next);
+  if (rc)
+    return rc;
+  for (;;) {
+    next++;
+    snprintf(out, ZB_FIELD_MAX + 1, "%.20s-%06llu", node_id, (unsigned long long)next);
+    zb_val v;
+    rc = zb_txn_get(t, ZB_DB_MEMBERS, out, strlen(out), &v);
+    if (rc == ZB_ENOTFOUND)
+      break;
+    if (rc)
+      return rc;
+  }
+  return zb_meta_put_u64(t, "next_member_no", next);
+}
+
+static int finish_write(struct member_write *mw, struct writer *w, zb_rec *cur) {
+  int fields[ZB_MF__COUNT];
+  char *vals[ZB_MF__COUNT];
+  size_t nf = diff_fields(ZB_KIND_MEMBER, cur, &mw->next, fields, vals);
+  if (cur && nf == 0)
+    return 0;
+  zb_apply_result r;
+  int rc = writer_set(w, ZB_KIND_MEMBER, mw->next.m.v[ZB_MF_ID], fields, vals, nf, &r);
+  if (rc)
+    return rc;
+  if (r.status == ZB_APPLY_REJECTED) {
+    problems_add(&mw->probs, 0, field_name(ZB_KIND_MEMBER, r.field), r.reason);
+    return ZB_EINVAL;
+  }
+  mw->changed = true;
+  return writer_end(w);
+}
+
+static int add_write(zb_txn *t, void *ctx) {
+  struct member_write *mw = ctx;
+  struct writer w;
+  problems_reset(&mw->probs);
+  int rc = writer_begin(&w, mw->n, t);
+  if (rc)
+    return rc;
+  zb_member *m = &mw->next.m;
+  memset(&mw->next, 0, sizeof mw->next);
+  mw->next.kind = ZB_KIND_MEMBER;
+  *m = *mw->m;
+  if (!m->v[ZB_MF_ID][0] && (rc = assign_id(t, mw->n->id, m->v[ZB_MF_ID])))
+    return rc;
+  if (!m->v[ZB_MF_CATEGORY][0])
+    snprintf(m->v[ZB_MF_CATEGORY], sizeof m->v[ZB_MF_CATEGORY], "%s",
+             m->v[ZB_MF_FULL_DATE][0] ? "正式党员" : "预备党员");
+  if (zb_member_validate(m, mw->today, write_field_problem, mw) > 0)
+    return ZB_EINVAL;
+  zb_val v;
+  rc = zb_txn_get(t, ZB_DB_MEMBERS, m->v[ZB_MF_ID], strlen(m->v[ZB_MF_ID]), &v);
+  if (rc == 0)
+    return ZB_EEXIST;
+  if (rc != ZB_ENOTFOUND)
+    return rc;
+  return finish_write(mw, &w, NULL);
+}
+
+static int update_write(zb_txn *t, void *ctx) {
+  struct member_write *mw = ctx;
+  struct writer w;
+  problems_reset(&mw->probs);
+  mw->changed = false;
+  int rc = writer_begin(&w, mw->n, t);
+  if (rc)
+    return rc;
+  if ((rc = zb_rec_load(t, ZB_KIND_MEMBER, mw->id, &mw->cur)))
+    return rc;
+  mw->next = mw->cur;
+  for (int i = 1; i < ZB_MF__COUNT; i++)
+    if (mw->set[i])
+      memcpy(mw->next.m.v[i], mw->m->v[i], sizeof mw->next.m.v[i]);
+  if (zb_member_validate(&mw->next.m, mw->today, write_field_problem, mw) > 0)
+    return ZB_EINVAL;
+  return finish_write(mw, &w, &mw->cur);
+}
+
+static int member_write(zb_node *n, struct member_write *mw, zb_write_fn fn,
+                        zb_input_problem_fn problem, void *ctx) {
+  mw->n = n;
+  mw->today = zb_date_today();
+  int rc = zb_store_write(n->store, fn, mw);
+  problems_emit(&mw->probs, NULL, problem, ctx);
+  problems_free(&mw->probs);
+  return rc;
+}
+
+int zb_node_member_add(zb_node *n, zb_member *m, zb_input_problem_fn problem, void *ctx) {
+  struct member_write *mw = calloc(1, sizeof *mw);
+  if (!mw)
+    return ZB_ENOMEM;
+  mw->m = m;
+  int rc = member_write(n, mw, add_write, problem, ctx);
+  if (rc == 0)
+    *m = mw->next.m;
+  free(mw);
+  return rc;
+}
+
+int zb_node_member_update(zb_node *n, const char *id, const bool set[ZB_MF__COUNT],
+                          const zb_member *values, zb_input_problem_fn problem,
+                          void *ctx, bool *changed) {
+  struct member_write *mw = calloc(1, sizeof *mw);
+  if (!mw)
+    return ZB_ENOMEM;
+  mw->id = id;
+  mw->set = set;
+  mw->m = (zb_member *)values;
+  int rc = member_write(n, mw, update_write, problem, ctx);
+  if (changed)
+    *changed = mw->changed;
+  free(mw);
+  return rc;
+}
+
+/* ---- reads ---- */
+
+int zb_node_member_get(zb_node *n, const char *id, zb_member *out) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_member_load(t, id, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_members(zb_node *n, const char *org, zb_member_fn fn, void *ctx) {
+  if (org && !zb_org_in_subtree(org, n->org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_members_in_subtree(t, org ? org : n->org, fn, ctx);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_orgs(zb_node *n, zb_org_fn fn, void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_orgs_in_subtree(t, NULL, fn, ctx);
+  zb_txn_end(t);
+  return rc;
+}
+
+static int stats_member(void *ctx, const zb_member *m) {
+  zb_stats_add(ctx, m);
+  return 0;
+}
+
+int zb_node_stats(zb_node *n, const char *org, zb_date as_of, zb_stats *out) {
+  zb_stats_init(out, as_of);
+  return zb_node_members(n, org, stats_member, out);
+}
+
+int zb_node_digest(zb_node *n, char out[65]) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_digest(t, n->org, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_info_get(zb_node *n, zb_node_info *out) {
+  zb_txn *t;
+  memset(out, 0, sizeof *out);
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  snprintf(out->node_id, sizeof out->node_id, "%s", n->id);
+  snprintf(out->org, sizeof out->org, "%s", n->org);
+  zb_oplog_head h;
+  if ((rc = zb_oplog_head_load(t, &h)))
+    goto out;
+  out->head_seq = h.seq;
+  out->hlc = h.hlc;
+  if ((rc = zb_meta_get_u64(t, "acked_seq", &out->acked_seq)) ||
+      (rc = zb_meta_get_u64(t, "cursor", &out->cursor)) ||
+      (rc = zb_meta_get_u64(t, "last_sync_ms", &out->last_sync_ms)))
+    goto out;
+  out->members = zb_txn_count(t, ZB_DB_MEMBERS);
+  out->orgs = zb_txn_count(t, ZB_DB_ORGS);
+out:
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_log(zb_node *n, uint64_t since, zb_op_fn fn, void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_oplog_scan(t, since, fn, ctx);
+  zb_txn_end(t);
+  return rc;
+}
+
+/* ---- verify ---- */
+
+static const enum zb_dbi state_dbs[] = {ZB_DB_ORGS, ZB_DB_MEMBERS, ZB_DB_MEMBER_ORG,
+                                        ZB_DB_MEMBER_IDNUM};
+
+static int hash_row(void *ctx, zb_val key, zb_val val) {
+  uint8_t len[8];
+  zb_u64_be(((uint64_t)key.len << 32) | val.len, len);
+  zb_sha_update(ctx, len, 8);
+  zb_sha_update(ctx, key.data, key.len);
+  zb_sha_update(ctx, val.data, val.len);
+  return 0;
+}
+
+/* SHA-256 over every entry of every state table, stamps and indexes
+ * included: equal hashes mean byte-identical state. */
+static int state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
+  zb_sha *sha = zb_sha_new();
+  if (!sha)
+    return ZB_ENOMEM;
+  int rc = 0;
+  for (size_t i = 0; i < sizeof state_dbs / sizeof *state_dbs && !rc; i++) {
+    uint8_t tag = (uint8_t)state_dbs[i];
+    zb_sha_update(sha, &tag, 1);
+    rc = zb_txn_scan(t, state_dbs[i], NULL, 0, hash_row, sha);
+  }
+  if (!rc)
+    zb_sha_final(sha, out);
+  zb_sha_free(sha);
+  return rc;
+}
+
+struct rebuild {
+  zb_node *n;
+  zb_txn *t;
+  char *why;
+  size_t cap;
+};
+
+static int replay_op(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct rebuild *rb = ctx;
+  zb_apply_result r;
+  (void)packed;
+  int rc = zb_merge_apply(rb->t, op, 0, rb->n->org, &r);
+  if (rc)
+    return rc;
+  if (r.status == ZB_APPLY_REJECTED) {
+    snprintf(rb->why, rb->cap, "state: op %llu is refused when the log is replayed: %s",
+             (unsigned long long)op->seq, r.reason);
+    return ZB_ECORRUPT;
+  }
+  return 0;
+}
+
+/* Rebuilds the state from the log inside a transaction that is thrown away
+ * afterwards, and compares it with what was stored. */
+static int rebuild_write(zb_txn *t, void *ctx) {
+  struct rebuild *rb = ctx;
+  uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
+  int rc = state_hash(t, stored);
+  for (size_t i = 0; i < sizeof state_dbs / sizeof *state_dbs && !rc; i++)
+    rc = zb_txn_drop(t, state_dbs[i]);
+  if (rc)
+    return rc;
+  rb->t = t;
+  if ((rc = zb_oplog_scan(t, 0, replay_op, rb)))
+    return rc;
+  if ((rc = state_hash(t, rebuilt)))
+    return rc;
+  if (memcmp(stored, rebuilt, sizeof stored) != 0) {
+    snprintf(rb->why, rb->cap, "state: the stored records differ from a rebuild from the log");
+    return ZB_ECORRUPT;
+  }
+  return 0;
+}
+
+int zb_node_verify(zb_node *n, char *why, size_t cap) {
+  zb_txn *t;
+  why[0] = '\0';
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_oplog_verify(t, n->id, why, cap);
+  zb_txn_end(t);
+  if (rc)
+    return rc;
+  struct rebuild rb = {.n = n, .why = why, .cap = cap};
+  return zb_store_write_discard(n->store, rebuild_write, &rb);
+}

@@ -1,0 +1,102 @@
+/*
+ * zb_node.h — a branch node's records: what the zhibu-node CLI calls.
+ *
+ * Every change becomes an op that is appended to the node's hash-chained
+ * log and applied to the materialized state in the same LMDB write
+ * transaction, so a crash leaves both or neither.  Every write checks the
+ * record rules (zb_record.h) and the node's scope: the subtree of the org
+ * the node was initialised for.
+ *
+ * A node is opened once per process (the store is an LMDB environment).
+ * Problems with a user's input are reported through zb_input_problem_fn,
+ * one call per problem, after the write transaction has ended; when there
+ * is any, nothing was stored and the call returns ZB_EINVAL.
+ */
+#ifndef ZB_NODE_H
+#define ZB_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "zb_oplog.h"
+#include "zb_record.h"
+#include "zb_state.h"
+#include "zb_stats.h"
+
+typedef struct zb_node zb_node;
+
+/* file is NULL for command-line input (line is then 0); column is NULL when
+ * the problem concerns a whole row or file. */
+typedef void (*zb_input_problem_fn)(void *ctx, const char *file, long line,
+                                    const char *column, const char *reason);
+
+typedef struct zb_node_info {
+  char node_id[ZB_NODE_ID_MAX + 1];
+  char org[ZB_FIELD_MAX + 1];
+  uint64_t head_seq;     /* ops this node has written */
+  uint64_t acked_seq;    /* of those, held durably by the server */
+  uint64_t cursor;       /* last server seq pulled */
+  uint64_t last_sync_ms; /* wall time of the last completed sync, 0: never */
+  uint64_t hlc;          /* last timestamp handed out */
+  size_t members, orgs;
+  size_t conflicts, rejected;
+} zb_node_info;
+
+typedef struct zb_import_result {
+  long rows;             /* data rows read */
+  long created, updated, unchanged;
+  long skipped;          /* rows outside the node's scope (org import) */
+} zb_import_result;
+
+/* Node ids: 1–64 ASCII letters, digits, '-', '_', '.'. */
+bool zb_node_id_valid(const char *id);
+
+/* Creates the data directory and a node for org.  ZB_EEXIST if dir already
+ * holds a node; ZB_EINVAL (with *why) for a bad id or org code. */
+int zb_node_init(const char *dir, const char *node_id, const char *org,
+                 const char **why);
+/* ZB_ENOTINIT if dir holds no node. */
+int zb_node_open(const char *dir, zb_node **out);
+void zb_node_close(zb_node *n);   /* NULL is fine */
+
+const char *zb_node_id(const zb_node *n);
+const char *zb_node_org(const zb_node *n);
+/* Who is writing (recorded in each op); copied.  Default "unknown". */
+void zb_node_set_actor(zb_node *n, const char *actor);
+
+/* All-or-nothing CSV imports in one transaction.  Members: rows are created
+ * or, when the id exists, updated field by field (a row equal to the stored
+ * member writes nothing).  Orgs: rows outside the node's scope are skipped
+ * and counted.  Every bad row is reported.  res may be NULL. */
+int zb_node_member_import(zb_node *n, const char *path, zb_input_problem_fn problem,
+                          void *ctx, zb_import_result *res);
+int zb_node_org_import(zb_node *n, const char *path, zb_input_problem_fn problem,
+                       void *ctx, zb_import_result *res);
+
+/* Adds m.  An empty id is assigned (written back into m).  An empty
+ * category means 正式党员 when full_date is set, else 预备党员.  ZB_EEXIST if
+ * the id is taken. */
+int zb_node_member_add(zb_node *n, zb_member *m, zb_input_problem_fn problem, void *ctx);
+/* Sets the fields marked in set to the values in values.  *changed says
+ * whether anything differed.  ZB_ENOTFOUND if there is no such member. */
+int zb_node_member_update(zb_node *n, const char *id, const bool set[ZB_MF__COUNT],
+                          const zb_member *values, zb_input_problem_fn problem,
+                          void *ctx, bool *changed);
+
+int zb_node_member_get(zb_node *n, const char *id, zb_member *out);
+/* Members of the subtree of org (NULL: the node's scope), in id order.
+ * ZB_ESCOPE if org lies outside the node's scope. */
+int zb_node_members(zb_node *n, const char *org, zb_member_fn fn, void *ctx);
+/* Every org the node holds, in code order. */
+int zb_node_orgs(zb_node *n, zb_org_fn fn, void *ctx);
+/* Statistics for the subtree of org (NULL: the node's scope). */
+int zb_node_stats(zb_node *n, const char *org, zb_date as_of, zb_stats *out);
+/* The digest of the node's scope (zb_state_digest). */
+int zb_node_digest(zb_node *n, char out[65]);
+/* Checks the hash chain and that the stored state equals a rebuild from
+ * the log.  0, or ZB_ECORRUPT with a sentence in why. */
+int zb_node_verify(zb_node *n, char *why, size_t cap);
+int zb_node_info_get(zb_node *n, zb_node_info *out);
+/* Ops with seq > since, in order. */
+int zb_node_log(zb_node *n, uint64_t since, zb_op_fn fn, void *ctx);
+
+#endif

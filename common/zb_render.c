@@ -1,0 +1,76 @@
+#include "zb_render.h"
+
+#include "zb_csv.h"
+#include "zb_err.h"
+
+static json_t *fields_to_json(const char *const *names, const char (*v)[ZB_FIELD_MAX + 1], int n) {
+  json_t *o = json_object();
+  if (!o)
+    return NULL;
+  for (int i = 0; i < n; i++) {
+    if (json_object_set_new(o, names[i], json_string(v[i])) != 0) {
+      json_decref(o);
+      return NULL;
+    }
+  }
+  return o;
+}
+
+json_t *zb_member_to_json(const zb_member *m) {
+  return fields_to_json(zb_member_field_names, m->v, ZB_MF__COUNT);
+}
+
+json_t *zb_org_to_json(const zb_org *o) {
+  return fields_to_json(zb_org_field_names, o->v, ZB_OF__COUNT);
+}
+
+int zb_json_print(const json_t *j, FILE *out, int compact) {
+  size_t flags = compact ? JSON_COMPACT : JSON_INDENT(2);
+  if (json_dumpf(j, out, flags | JSON_PRESERVE_ORDER) != 0 || fputc('\n', out) == EOF)
+    return ZB_EIO;
+  return 0;
+}
+
+void zb_json_stream_begin(zb_json_stream *s, FILE *out) {
+  s->out = out;
+  s->n = 0;
+  fputc('[', out);
+}
+
+int zb_json_stream_add(zb_json_stream *s, json_t *item) {
+  if (!item)
+    return ZB_ENOMEM;
+  if (s->n++ > 0)
+    fputc(',', s->out);
+  fputc('\n', s->out);
+  int rc = json_dumpf(item, s->out, JSON_COMPACT | JSON_PRESERVE_ORDER) ? ZB_EIO : 0;
+  json_decref(item);
+  return rc;
+}
+
+int zb_json_stream_end(zb_json_stream *s) {
+  fputs(s->n ? "\n]\n" : "]\n", s->out);
+  return ferror(s->out) ? ZB_EIO : 0;
+}
+
+int zb_member_csv_header(FILE *out) {
+  return zb_csv_write_row(out, zb_member_field_names, ZB_MF__COUNT);
+}
+
+int zb_member_csv_row(FILE *out, const zb_member *m) {
+  const char *v[ZB_MF__COUNT];
+  for (int i = 0; i < ZB_MF__COUNT; i++)
+    v[i] = m->v[i];
+  return zb_csv_write_row(out, v, ZB_MF__COUNT);
+}
+
+int zb_org_csv_header(FILE *out) {
+  return zb_csv_write_row(out, zb_org_field_names, ZB_OF__COUNT);
+}
+
+int zb_org_csv_row(FILE *out, const zb_org *o) {
+  const char *v[ZB_OF__COUNT];
+  for (int i = 0; i < ZB_OF__COUNT; i++)
+    v[i] = o->v[i];
+  return zb_csv_write_row(out, v, ZB_OF__COUNT);
+}

@@ -1,0 +1,36 @@
+/*
+ * zb_render.h — records as JSON, CSV and text, the same on node and server.
+ */
+#ifndef ZB_RENDER_H
+#define ZB_RENDER_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "zb_record.h"
+
+/* A new JSON object with every field, named as in DESIGN.md §3 (caller
+ * json_decref()s), or NULL on allocation failure. */
+json_t *zb_member_to_json(const zb_member *m);
+json_t *zb_org_to_json(const zb_org *o);
+/* Prints j (compact when compact, else indented) and a newline.  0/ZB_EIO. */
+int zb_json_print(const json_t *j, FILE *out, int compact);
+
+/* A JSON array written one element at a time, so that 100k members never
+ * sit in memory as one document. */
+typedef struct zb_json_stream {
+  FILE *out;
+  size_t n;
+} zb_json_stream;
+void zb_json_stream_begin(zb_json_stream *s, FILE *out);
+/* Writes item as the next element and releases it.  0 or ZB_EIO/ZB_ENOMEM. */
+int zb_json_stream_add(zb_json_stream *s, json_t *item);
+int zb_json_stream_end(zb_json_stream *s);
+
+/* CSV with the member header of the reference roster, readable by
+ * member import. */
+int zb_member_csv_header(FILE *out);
+int zb_member_csv_row(FILE *out, const zb_member *m);
+int zb_org_csv_header(FILE *out);
+int zb_org_csv_row(FILE *out, const zb_org *o);
+
+#endif

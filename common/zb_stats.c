@@ -1,0 +1,298 @@
+/*
+ * zb_stats.c — member statistics (党内统计) as of a date.
+ *
+ * The breakdowns follow the ones the Organization Department publishes
+ * every year in the 中国共产党党内统计公报 (DOMAIN.md "Statistics"): sex,
+ * ethnic minority, education, age band, join period and occupation.  All
+ * counts are derived from the records as they stood on the as-of date, so a
+ * report for a past date is reproducible.
+ */
+#include "zb_stats.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "zb_csv.h"
+#include "zb_err.h"
+#include "zb_table.h"
+
+/* Age bands of the 党内统计公报 (DOMAIN.md "Statistics", DESIGN.md §7):
+ * 30 and under, then five-year bands 31–35 … 56–60, then 61 and over. */
+const char *const zb_stats_age_bands[8] = {
+    "<=30", "31-35", "36-40", "41-45", "46-50", "51-55", "56-60", ">=61",
+};
+
+/* Join periods of the 党内统计公报 (DOMAIN.md "Statistics", DESIGN.md §7).
+ * The cut-offs are the founding of the PRC (1949-10-01), the opening day of
+ * the Third Plenary Session of the 11th Central Committee (十一届三中全会,
+ * 18–22 December 1978) and the opening day of the 18th National Congress
+ * (党的十八大, 8–14 November 2012).  Joining on an opening day counts in
+ * the period before it. */
+const char *const zb_stats_join_periods[4] = {
+    "before_1949-10-01",
+    "1949-10-01_to_1978-12-18",
+    "1978-12-19_to_2012-11-08",
+    "after_2012-11-08",
+};
+
+static const zb_date founding = {1949, 10, 1};
+static const zb_date plenum_11_3 = {1978, 12, 18};
+static const zb_date congress_18 = {2012, 11, 8};
+
+static size_t vocab_len(const char *const *vocab) {
+  size_t n = 0;
+  while (vocab[n] != NULL)
+    n++;
+  return n;
+}
+
+void zb_stats_init(zb_stats *s, zb_date as_of) {
+  /* The count arrays are sized at compile time; a vocabulary that outgrew
+   * them would silently fold values into 未填. */
+  assert(vocab_len(zb_educations) <= ZB_STATS_MAX_VOCAB);
+  assert(vocab_len(zb_occupations) <= ZB_STATS_MAX_VOCAB);
+  assert(vocab_len(zb_genders) == 2 && vocab_len(zb_categories) == 2);
+  memset(s, 0, sizeof(*s));
+  s->as_of = as_of;
+}
+
+static int field_date(const zb_member *m, int field, zb_date *out) {
+  return zb_date_parse(m->v[field], strlen(m->v[field]), out);
+}
+
+static int age_band(int age) {
+  if (age <= 30)
+    return 0;
+  if (age >= 61)
+    return 7;
+  return (age - 31) / 5 + 1; /* 31–35 → 1 … 56–60 → 6 */
+}
+
+static int join_period(zb_date join) {
+  if (zb_date_cmp(join, founding) < 0)
+    return 0;
+  if (zb_date_cmp(join, plenum_11_3) <= 0)
+    return 1;
+  if (zb_date_cmp(join, congress_18) <= 0)
+    return 2;
+  return 3;
+}
+
+/* Index of value in vocab if it fits the count arrays, else -1 (未填). */
+static int vocab_slot(const char *const *vocab, const char *value) {
+  if (value[0] == '\0')
+    return -1;
+  int i = zb_vocab_index(vocab, value);
+  return i < ZB_STATS_MAX_VOCAB ? i : -1;
+}
+
+void zb_stats_add(zb_stats *s, const zb_member *m) {
+  zb_date join, birth, full;
+
+  if (field_date(m, ZB_MF_JOIN_DATE, &join) != 0) {
+    s->skipped++;
+    return;
+  }
+  /* Membership starts on join_date, the branch meeting that admitted the
+   * member as 预备党员 (发展党员工作细则 2014, DOMAIN.md pipeline table). */
+  if (zb_date_cmp(join, s->as_of) > 0)
+    return;
+  int gender = zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
+  if (gender < 0 || field_date(m, ZB_MF_BIRTH_DATE, &birth) != 0) {
+    s->skipped++;
+    return;
+  }
+
+  s->total++;
+
+  /* 正式党员 from the conversion date on (DOMAIN.md pipeline table); the
+   * stored category field describes today, not the as-of date, so it is
+   * not used.  An unparseable full_date cannot prove conversion. */
+  int full_member = m->v[ZB_MF_FULL_DATE][0] != '\0' &&
+                    field_date(m, ZB_MF_FULL_DATE, &full) == 0 &&
+                    zb_date_cmp(full, s->as_of) <= 0;
+  s->category[full_member ? 0 : 1]++;
+
+  s->gender[gender]++;
+
+  const char *eth = m->v[ZB_MF_ETHNICITY];
+  if (eth[0] == '\0')
+    s->ethnicity_unknown++;
+  else if (strcmp(eth, zb_ethnicities[0]) == 0) /* 汉族 is listed first */
+    s->han++;
+  else
+    s->minority++;
+
+  s->age[age_band(zb_date_age(birth, s->as_of))]++;
+
+  int edu = vocab_slot(zb_educations, m->v[ZB_MF_EDUCATION]);
+  if (edu < 0)
+    s->education_unknown++;
+  else
+    s->education[edu]++;
+
+  int occ = vocab_slot(zb_occupations, m->v[ZB_MF_OCCUPATION]);
+  if (occ < 0)
+    s->occupation_unknown++;
+  else
+    s->occupation[occ]++;
+
+  s->join_period[join_period(join)]++;
+}
+
+/* One dimension of the output: its key, then parallel value names and
+ * counts.  Every renderer walks the same list, so JSON, CSV and the report
+ * cannot disagree on names or order. */
+#define ZB_STATS_MAX_ROWS (ZB_STATS_MAX_VOCAB + 1)
+
+struct dim {
+  const char *name;
+  size_t n;
+  const char *value[ZB_STATS_MAX_ROWS];
+  long count[ZB_STATS_MAX_ROWS];
+};
+
+static void dim_add(struct dim *d, const char *value, long count) {
+  assert(d->n < ZB_STATS_MAX_ROWS);
+  d->value[d->n] = value;
+  d->count[d->n] = count;
+  d->n++;
+}
+
+static void dim_vocab(struct dim *d, const char *name, const char *const *vocab,
+                      const long *counts, long unknown) {
+  d->name = name;
+  d->n = 0;
+  for (size_t i = 0; vocab[i] != NULL && i < ZB_STATS_MAX_VOCAB; i++)
+    dim_add(d, vocab[i], counts[i]);
+  dim_add(d, ZB_STATS_UNKNOWN, unknown);
+}
+
+static void dim_fixed(struct dim *d, const char *name,
+                      const char *const *values, const long *counts, size_t n) {
+  d->name = name;
+  d->n = 0;
+  for (size_t i = 0; i < n; i++)
+    dim_add(d, values[i], counts[i]);
+}
+
+enum { DIM_COUNT = 7 };
+
+/* Fills dims[0..DIM_COUNT) in output order. */
+static void build_dims(const zb_stats *s, struct dim *dims) {
+  long eth[3] = {s->han, s->minority, s->ethnicity_unknown};
+  static const char *const eth_names[3] = {"汉族", "少数民族", ZB_STATS_UNKNOWN};
+
+  dim_fixed(&dims[0], "category", zb_categories, s->category, 2);
+  dim_fixed(&dims[1], "gender", zb_genders, s->gender, 2);
+  dim_fixed(&dims[2], "ethnicity", eth_names, eth, 3);
+  dim_fixed(&dims[3], "age", zb_stats_age_bands, s->age, 8);
+  dim_vocab(&dims[4], "education", zb_educations, s->education,
+            s->education_unknown);
+  dim_vocab(&dims[5], "occupation", zb_occupations, s->occupation,
+            s->occupation_unknown);
+  dim_fixed(&dims[6], "join_period", zb_stats_join_periods, s->join_period, 4);
+}
+
+json_t *zb_stats_to_json(const zb_stats *s, const char *org) {
+  struct dim dims[DIM_COUNT];
+  char as_of[11];
+  json_t *root = json_object();
+  json_t *ok = root;
+
+  if (root == NULL)
+    goto out;
+  build_dims(s, dims);
+  zb_date_format(s->as_of, as_of);
+  if (json_object_set_new(root, "org", json_string(org ? org : "")) != 0 ||
+      json_object_set_new(root, "as_of", json_string(as_of)) != 0 ||
+      json_object_set_new(root, "total", json_integer(s->total)) != 0) {
+    ok = NULL;
+    goto out;
+  }
+  for (size_t i = 0; i < DIM_COUNT; i++) {
+    json_t *obj = json_object();
+    /* set_new takes the reference even on failure, so obj never leaks. */
+    if (json_object_set_new(root, dims[i].name, obj) != 0 || obj == NULL) {
+      ok = NULL;
+      goto out;
+    }
+    for (size_t j = 0; j < dims[i].n; j++) {
+      if (json_object_set_new(obj, dims[i].value[j],
+                              json_integer(dims[i].count[j])) != 0) {
+        ok = NULL;
+        goto out;
+      }
+    }
+  }
+out:
+  if (ok == NULL)
+    json_decref(root);
+  return ok;
+}
+
+static int csv_row(FILE *out, const char *dim, const char *value, long count) {
+  char num[24];
+  snprintf(num, sizeof(num), "%ld", count);
+  const char *fields[3] = {dim, value, num};
+  return zb_csv_write_row(out, fields, 3);
+}
+
+int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out) {
+  static const char *const header[3] = {"dimension", "value", "count"};
+  struct dim dims[DIM_COUNT];
+  int rc;
+
+  (void)org; /* the contract's rows are counts; the caller names the scope */
+  build_dims(s, dims);
+  rc = zb_csv_write_row(out, header, 3);
+  if (rc != 0)
+    goto out;
+  rc = csv_row(out, "total", "", s->total);
+  if (rc != 0)
+    goto out;
+  for (size_t i = 0; i < DIM_COUNT; i++) {
+    for (size_t j = 0; j < dims[i].n; j++) {
+      rc = csv_row(out, dims[i].name, dims[i].value[j], dims[i].count[j]);
+      if (rc != 0)
+        goto out;
+    }
+  }
+  if (fflush(out) != 0 || ferror(out))
+    rc = ZB_EIO;
+out:
+  return rc;
+}
+
+void zb_stats_print(const zb_stats *s, const char *org, FILE *out) {
+  struct dim dims[DIM_COUNT];
+  char as_of[11];
+
+  build_dims(s, dims);
+  zb_date_format(s->as_of, as_of);
+  fprintf(out, "Member statistics for %s as of %s: total %ld\n",
+          org ? org : "", as_of, s->total);
+  if (s->skipped > 0)
+    fprintf(out,
+            "warning: %ld record(s) with an unusable gender, birth_date or "
+            "join_date were not counted\n",
+            s->skipped);
+  for (size_t i = 0; i < DIM_COUNT; i++) {
+    const char *header[2] = {dims[i].name, "count"};
+    zb_table *t = zb_table_new(2, header);
+    if (t == NULL)
+      return;
+    for (size_t j = 0; j < dims[i].n; j++) {
+      char num[24];
+      snprintf(num, sizeof(num), "%ld", dims[i].count[j]);
+      const char *row[2] = {dims[i].value[j], num};
+      if (zb_table_add(t, row) != 0) {
+        zb_table_free(t);
+        return;
+      }
+    }
+    fputc('\n', out);
+    zb_table_print(t, out);
+    zb_table_free(t);
+  }
+}

@@ -1,0 +1,317 @@
+#include "zb_store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zb_err.h"
+#include "zb_log.h"
+
+/* The map starts at 256 MiB (the file is sparse, so this costs nothing on
+ * disk) and doubles whenever a write finds it full. */
+#define ZB_MAP_INITIAL ((size_t)256 << 20)
+
+static const char *const db_names[ZB_DB__COUNT] = {
+    [ZB_DB_META] = "meta",           [ZB_DB_LOG] = "log",
+    [ZB_DB_ORGS] = "orgs",           [ZB_DB_MEMBERS] = "members",
+    [ZB_DB_MEMBER_ORG] = "member_org", [ZB_DB_MEMBER_IDNUM] = "member_idnum",
+};
+
+struct zb_store {
+  MDB_env *env;
+  MDB_dbi dbi[ZB_DB__COUNT];
+  char dir[4096];
+};
+
+struct zb_txn {
+  zb_store *s;
+  MDB_txn *txn;
+};
+
+/* Translates an LMDB error once, here, logging LMDB's own message. */
+static int db_err(const char *what, int rc) {
+  if (rc == MDB_MAP_FULL)
+    return ZB_EMAPFULL;
+  if (rc == MDB_NOTFOUND)
+    return ZB_ENOTFOUND;
+  zb_log_error("lmdb: %s: %s", what, mdb_strerror(rc));
+  return ZB_EDB;
+}
+
+int zb_store_open(const char *dir, bool create, zb_store **out) {
+  int rc, ret = ZB_EDB;
+  MDB_txn *txn = NULL;
+  char path[4200];
+  struct stat st;
+  zb_store *s = calloc(1, sizeof *s);
+  if (!s)
+    return ZB_ENOMEM;
+  if (strlen(dir) >= sizeof s->dir) {
+    ret = ZB_EINVAL;
+    goto out;
+  }
+  memcpy(s->dir, dir, strlen(dir) + 1);
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  if (stat(path, &st) != 0) {
+    if (!create) {
+      ret = ZB_ENOTINIT;
+      goto out;
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+      zb_log_error("cannot create %s: %s", dir, strerror(errno));
+      ret = ZB_EIO;
+      goto out;
+    }
+  }
+  if ((rc = mdb_env_create(&s->env)) ||
+      (rc = mdb_env_set_maxdbs(s->env, 32)) ||
+      (rc = mdb_env_set_mapsize(s->env, ZB_MAP_INITIAL))) {
+    ret = db_err("mdb_env_create", rc);
+    goto out;
+  }
+  /* An existing environment may already be larger than our initial map;
+   * LMDB adopts the file's size when it is bigger. */
+  if ((rc = mdb_env_open(s->env, dir, 0, 0600))) {
+    zb_log_error("cannot open database in %s: %s", dir, mdb_strerror(rc));
+    ret = rc == ENOENT ? ZB_ENOTINIT : ZB_EDB;
+    goto out;
+  }
+  if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) {
+    ret = db_err("mdb_txn_begin", rc);
+    goto out;
+  }
+  for (int i = 0; i < ZB_DB__COUNT; i++) {
+    if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i]))) {
+      ret = db_err("mdb_dbi_open", rc);
+      goto out;
+    }
+  }
+  rc = mdb_txn_commit(txn);
+  txn = NULL;
+  if (rc) {
+    ret = db_err("mdb_txn_commit", rc);
+    goto out;
+  }
+  *out = s;
+  return 0;
+out:
+  if (txn)
+    mdb_txn_abort(txn);
+  zb_store_close(s);
+  return ret;
+}
+
+void zb_store_close(zb_store *s) {
+  if (!s)
+    return;
+  if (s->env)
+    mdb_env_close(s->env);
+  free(s);
+}
+
+const char *zb_store_dir(const zb_store *s) { return s->dir; }
+
+/* Begins a transaction, adopting a map that another process has grown. */
+static int txn_begin(zb_store *s, unsigned flags, MDB_txn **txn) {
+  int rc = mdb_txn_begin(s->env, NULL, flags, txn);
+  if (rc == MDB_MAP_RESIZED) {
+    if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0)
+      rc = mdb_txn_begin(s->env, NULL, flags, txn);
+  }
+  return rc ? db_err("mdb_txn_begin", rc) : 0;
+}
+
+int zb_store_read(zb_store *s, zb_txn **out) {
+  zb_txn *t = calloc(1, sizeof *t);
+  if (!t)
+    return ZB_ENOMEM;
+  t->s = s;
+  int rc = txn_begin(s, MDB_RDONLY, &t->txn);
+  if (rc) {
+    free(t);
+    return rc;
+  }
+  *out = t;
+  return 0;
+}
+
+void zb_txn_end(zb_txn *t) {
+  if (!t)
+    return;
+  mdb_txn_abort(t->txn);
+  free(t);
+}
+
+static int grow_map(zb_store *s) {
+  MDB_envinfo info;
+  int rc = mdb_env_info(s->env, &info);
+  if (rc)
+    return db_err("mdb_env_info", rc);
+  size_t next = info.me_mapsize * 2;
+  zb_log_debug("database map full at %zu MiB; growing to %zu MiB",
+               info.me_mapsize >> 20, next >> 20);
+  rc = mdb_env_set_mapsize(s->env, next);
+  return rc ? db_err("mdb_env_set_mapsize", rc) : 0;
+}
+
+static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
+  for (;;) {
+    zb_txn t = {.s = s};
+    int rc = txn_begin(s, 0, &t.txn);
+    if (rc)
+      return rc;
+    rc = fn(&t, ctx);
+    if (rc == 0 && !discard) {
+      int mrc = mdb_txn_commit(t.txn);
+      if (mrc == 0)
+        return 0;
+      rc = db_err("mdb_txn_commit", mrc);
+    } else {
+      mdb_txn_abort(t.txn);
+    }
+    if (rc != ZB_EMAPFULL)
+      return rc;
+    if ((rc = grow_map(s)))
+      return rc;
+  }
+}
+
+int zb_store_write(zb_store *s, zb_write_fn fn, void *ctx) {
+  return store_write(s, fn, ctx, false);
+}
+
+int zb_store_write_discard(zb_store *s, zb_write_fn fn, void *ctx) {
+  return store_write(s, fn, ctx, true);
+}
+
+int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *out) {
+  MDB_val k = {klen, (void *)key}, v;
+  int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+  if (rc)
+    return db_err("mdb_get", rc);
+  out->data = v.mv_data;
+  out->len = v.mv_size;
+  return 0;
+}
+
+int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
+               const void *val, size_t vlen, unsigned flags) {
+  MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v,
+                   (flags & ZB_PUT_APPEND) ? MDB_APPEND : 0);
+  return rc ? db_err("mdb_put", rc) : 0;
+}
+
+int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen) {
+  MDB_val k = {klen, (void *)key};
+  int rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+  if (rc == MDB_NOTFOUND)
+    return 0;
+  return rc ? db_err("mdb_del", rc) : 0;
+}
+
+int zb_txn_drop(zb_txn *t, enum zb_dbi db) {
+  int rc = mdb_drop(t->txn, t->s->dbi[db], 0);
+  return rc ? db_err("mdb_drop", rc) : 0;
+}
+
+size_t zb_txn_count(zb_txn *t, enum zb_dbi db) {
+  MDB_stat st;
+  if (mdb_stat(t->txn, t->s->dbi[db], &st))
+    return 0;
+  return st.ms_entries;
+}
+
+int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
+                zb_scan_fn fn, void *ctx) {
+  MDB_cursor *c;
+  MDB_val k = {slen, (void *)start}, v;
+  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+  if (rc)
+    return db_err("mdb_cursor_open", rc);
+  rc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
+  int ret = 0;
+  while (rc == 0) {
+    ret = fn(ctx, (zb_val){k.mv_data, k.mv_size}, (zb_val){v.mv_data, v.mv_size});
+    if (ret != 0)
+      break;
+    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(c);
+  if (ret > 0)
+    return 0;
+  if (ret < 0)
+    return ret;
+  return rc == MDB_NOTFOUND ? 0 : db_err("mdb_cursor_get", rc);
+}
+
+int zb_txn_last(zb_txn *t, enum zb_dbi db, zb_val *key, zb_val *val) {
+  MDB_cursor *c;
+  MDB_val k, v;
+  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+  if (rc)
+    return db_err("mdb_cursor_open", rc);
+  rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+  mdb_cursor_close(c);
+  if (rc)
+    return db_err("mdb_cursor_get", rc);
+  key->data = k.mv_data;
+  key->len = k.mv_size;
+  val->data = v.mv_data;
+  val->len = v.mv_size;
+  return 0;
+}
+
+void zb_u64_be(uint64_t v, uint8_t out[8]) {
+  for (int i = 7; i >= 0; i--) {
+    out[i] = (uint8_t)(v & 0xff);
+    v >>= 8;
+  }
+}
+
+uint64_t zb_be_u64(const uint8_t in[8]) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = (v << 8) | in[i];
+  return v;
+}
+
+int zb_meta_get_u64(zb_txn *t, const char *key, uint64_t *out) {
+  zb_val v;
+  int rc = zb_txn_get(t, ZB_DB_META, key, strlen(key), &v);
+  if (rc == ZB_ENOTFOUND) {
+    *out = 0;
+    return 0;
+  }
+  if (rc)
+    return rc;
+  if (v.len != 8)
+    return ZB_ECORRUPT;
+  *out = zb_be_u64(v.data);
+  return 0;
+}
+
+int zb_meta_put_u64(zb_txn *t, const char *key, uint64_t v) {
+  uint8_t b[8];
+  zb_u64_be(v, b);
+  return zb_txn_put(t, ZB_DB_META, key, strlen(key), b, 8, 0);
+}
+
+int zb_meta_get_str(zb_txn *t, const char *key, char *out, size_t cap) {
+  zb_val v;
+  int rc = zb_txn_get(t, ZB_DB_META, key, strlen(key), &v);
+  if (rc)
+    return rc;
+  if (v.len >= cap)
+    return ZB_ETOOBIG;
+  memcpy(out, v.data, v.len);
+  out[v.len] = '\0';
+  return 0;
+}
+
+int zb_meta_put_str(zb_txn *t, const char *key, const char *v) {
+  return zb_txn_put(t, ZB_DB_META, key, strlen(key), v, strlen(v), 0);
+}

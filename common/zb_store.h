@@ -1,0 +1,95 @@
+/*
+ * zb_store.h — the one boundary to LMDB.
+ *
+ * A store is one LMDB environment in a data directory, opened once per
+ * process (LMDB forbids opening an environment twice in one process).  The
+ * CLI and a running daemon share a directory safely: LMDB is multi-process,
+ * with one writer at a time.
+ *
+ * Writes go through zb_store_write(): it runs a callback inside one write
+ * transaction and commits, so everything the callback did lands together or
+ * not at all.  When the map is full it aborts, doubles the map and runs the
+ * callback again — so a write callback must be repeatable: it must not
+ * commit side effects outside the transaction (buffer any messages and
+ * print them after zb_store_write returns).
+ *
+ * Pointers returned by zb_txn_get()/zb_txn_scan() point into LMDB's pages:
+ * they are valid only until the transaction ends or the next write to the
+ * same database.  Copy what you keep.
+ */
+#ifndef ZB_STORE_H
+#define ZB_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum zb_dbi {
+  ZB_DB_META = 0,       /* text key → value: node id, org, heads, cursor … */
+  ZB_DB_LOG,            /* u64 BE seq → packed zb.Op (MDB_APPEND)          */
+  ZB_DB_ORGS,           /* code → packed zb.Record                          */
+  ZB_DB_MEMBERS,        /* member id → packed zb.Record                     */
+  ZB_DB_MEMBER_ORG,     /* org code NUL member id → "" (subtree scans)      */
+  ZB_DB_MEMBER_IDNUM,   /* id_number → member id (one person, one record)   */
+  ZB_DB__COUNT
+};
+
+typedef struct zb_store zb_store;
+typedef struct zb_txn zb_txn;
+
+typedef struct zb_val {
+  const void *data;
+  size_t len;
+} zb_val;
+
+/* Opens (create: creates the directory and the environment) the store in
+ * dir.  ZB_ENOTINIT if it does not exist and create is false. */
+int zb_store_open(const char *dir, bool create, zb_store **out);
+void zb_store_close(zb_store *s);   /* NULL is fine */
+const char *zb_store_dir(const zb_store *s);
+
+/* A read-only transaction; end it with zb_txn_end(). */
+int zb_store_read(zb_store *s, zb_txn **out);
+void zb_txn_end(zb_txn *t);         /* NULL is fine; aborts a read txn */
+
+typedef int (*zb_write_fn)(zb_txn *t, void *ctx);
+/* Runs fn in a write transaction and commits when it returns 0.  A negative
+ * return aborts the transaction and is returned; so is a commit failure.
+ * zb_store_write_discard() always aborts: verify uses it to rebuild the
+ * state inside a transaction and throw the rebuild away. */
+int zb_store_write(zb_store *s, zb_write_fn fn, void *ctx);
+int zb_store_write_discard(zb_store *s, zb_write_fn fn, void *ctx);
+
+/* 0, ZB_ENOTFOUND, or ZB_EDB. */
+int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *out);
+#define ZB_PUT_APPEND 1u   /* key sorts after every key in db (log appends) */
+int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
+               const void *val, size_t vlen, unsigned flags);
+/* 0 (also when the key was absent) or ZB_EDB. */
+int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen);
+/* Empties db (the database stays). */
+int zb_txn_drop(zb_txn *t, enum zb_dbi db);
+/* Number of entries in db. */
+size_t zb_txn_count(zb_txn *t, enum zb_dbi db);
+
+/* Calls fn for every entry whose key is >= start (all when start is NULL),
+ * in key order, until fn returns non-zero (a positive value stops quietly and
+ * yields 0, a negative one is returned). */
+typedef int (*zb_scan_fn)(void *ctx, zb_val key, zb_val val);
+int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
+                zb_scan_fn fn, void *ctx);
+/* The entry with the greatest key; ZB_ENOTFOUND when db is empty. */
+int zb_txn_last(zb_txn *t, enum zb_dbi db, zb_val *key, zb_val *val);
+
+/* Meta values. */
+int zb_meta_get_u64(zb_txn *t, const char *key, uint64_t *out);  /* 0 if absent */
+int zb_meta_put_u64(zb_txn *t, const char *key, uint64_t v);
+/* Copies a NUL-terminated text value into out (cap bytes); ZB_ENOTFOUND. */
+int zb_meta_get_str(zb_txn *t, const char *key, char *out, size_t cap);
+int zb_meta_put_str(zb_txn *t, const char *key, const char *v);
+
+/* u64 big-endian keys sort numerically. */
+void zb_u64_be(uint64_t v, uint8_t out[8]);
+uint64_t zb_be_u64(const uint8_t in[8]);
+
+#endif

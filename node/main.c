@@ -1,0 +1,806 @@
+/*
+ * zhibu-node — the branch secretary's command line (DESIGN.md §7).
+ *
+ * Thin by design: parse the command line, call libzhibu (zb_node.h), print.
+ * Machine output (--json, --csv) goes to stdout and nothing else does;
+ * messages and errors go to stderr, one line per problem.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zb_args.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_log.h"
+#include "zb_node.h"
+#include "zb_render.h"
+#include "zb_table.h"
+
+static const struct zb_opt options[] = {
+    {"data", true},       {"json", false},       {"csv", false},
+    {"help", false},      {"actor", true},       {"node-id", true},
+    {"org", true},        {"since", true},       {"as-of", true},
+    {"id", true},         {"name", true},        {"gender", true},
+    {"ethnicity", true},  {"birth-date", true},  {"id-number", true},
+    {"education", true},  {"category", true},    {"join-date", true},
+    {"full-date", true},  {"org-code", true},    {"phone", true},
+    {"occupation", true}, {NULL, false},
+};
+
+struct cmd;
+typedef int (*cmd_fn)(const struct cmd *c, const zb_args *a);
+
+struct cmd {
+  const char *words;          /* "member import" */
+  int nwords;
+  int operands;               /* positional operands after the words */
+  const char *operand_names;  /* for usage */
+  cmd_fn fn;
+  const char *const *opts;    /* options besides the global ones */
+  const char *summary;
+  const char *help;
+};
+
+static const char *const global_opts[] = {"data", "help", "actor", NULL};
+
+static const char *prog = "zhibu-node";
+
+/* ---- helpers ---- */
+
+static void usage_line(const struct cmd *c, FILE *out);
+
+static int fail(int rc, const char *what) {
+  if (rc == ZB_ENOTINIT)
+    zb_log_error("%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR",
+                 what);
+  else
+    zb_log_error("%s: %s", what, zb_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+static const char *data_dir(const zb_args *a) {
+  const char *d = zb_args_get(a, "data");
+  if (!d || !*d)
+    d = getenv("ZHIBU_DATA");
+  return d && *d ? d : NULL;
+}
+
+static void set_actor(zb_node *n, const zb_args *a) {
+  const char *actor = zb_args_get(a, "actor");
+  if (!actor) {
+    struct passwd *pw = getpwuid(geteuid());
+    actor = pw ? pw->pw_name : getenv("USER");
+  }
+  zb_node_set_actor(n, actor);
+}
+
+static int open_node(const zb_args *a, zb_node **n) {
+  const char *dir = data_dir(a);
+  if (!dir) {
+    zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
+    return 2;
+  }
+  int rc = zb_node_open(dir, n);
+  if (rc)
+    return fail(rc, dir);
+  set_actor(*n, a);
+  return 0;
+}
+
+/* Input problems: "FILE:LINE: column: reason" or "--option: reason". */
+static void print_problem(void *ctx, const char *file, long line, const char *column,
+                          const char *reason) {
+  (void)ctx;
+  char where[4300] = "";
+  if (file && line > 0)
+    snprintf(where, sizeof where, "%s:%ld: ", file, line);
+  else if (file)
+    snprintf(where, sizeof where, "%s: ", file);
+  if (column && !file) {
+    /* Command-line input: name the option as the user would type it. */
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", column);
+    for (char *p = opt; *p; p++)
+      if (*p == '_')
+        *p = '-';
+    fprintf(stderr, "%s: %s: %s\n", prog, opt, reason);
+  } else if (column) {
+    fprintf(stderr, "%s: %s%s: %s\n", prog, where, column, reason);
+  } else {
+    fprintf(stderr, "%s: %s%s\n", prog, where, reason);
+  }
+}
+
+static int finish_output(void) {
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    zb_log_error("cannot write output: %s", strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- init ---- */
+
+static int cmd_init(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = data_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org");
+  if (!dir || !id || !org) {
+    zb_log_error("init needs --data DIR (or ZHIBU_DATA), --node-id ID and --org CODE");
+    return 2;
+  }
+  const char *why = NULL;
+  int rc = zb_node_init(dir, id, org, &why);
+  if (rc == ZB_EEXIST) {
+    zb_log_error("%s already holds a node; nothing changed", dir);
+    return 3;
+  }
+  if (rc == ZB_EINVAL) {
+    zb_log_error("%s", why);
+    return 3;
+  }
+  if (rc)
+    return fail(rc, dir);
+  fprintf(stderr, "%s: node %s for org %s created in %s\n", prog, id, org, dir);
+  return 0;
+}
+
+/* ---- imports ---- */
+
+static int do_import(const zb_args *a, bool members) {
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  const char *path = a->pos[2];
+  zb_import_result res;
+  rc = members ? zb_node_member_import(n, path, print_problem, NULL, &res)
+               : zb_node_org_import(n, path, print_problem, NULL, &res);
+  zb_node_close(n);
+  if (rc == ZB_EINVAL) {
+    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", path);
+    return 3;
+  }
+  if (rc == ZB_EIO) {
+    zb_log_error("%s: cannot read the file", path);
+    return 3;
+  }
+  if (rc)
+    return fail(rc, path);
+  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, path,
+          res.rows, res.created, res.updated, res.unchanged);
+  if (!members)
+    fprintf(stderr, ", %ld outside this node's scope skipped", res.skipped);
+  fputc('\n', stderr);
+  return 0;
+}
+
+static int cmd_member_import(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  return do_import(a, true);
+}
+
+static int cmd_org_import(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  return do_import(a, false);
+}
+
+/* ---- member add / update ---- */
+
+/* The option that sets each member field. */
+static const char *field_option(int f) {
+  static const char *const opt[ZB_MF__COUNT] = {
+      [ZB_MF_ID] = "id",           [ZB_MF_NAME] = "name",
+      [ZB_MF_GENDER] = "gender",   [ZB_MF_ETHNICITY] = "ethnicity",
+      [ZB_MF_BIRTH_DATE] = "birth-date", [ZB_MF_ID_NUMBER] = "id-number",
+      [ZB_MF_EDUCATION] = "education", [ZB_MF_CATEGORY] = "category",
+      [ZB_MF_JOIN_DATE] = "join-date", [ZB_MF_FULL_DATE] = "full-date",
+      [ZB_MF_ORG_CODE] = "org-code", [ZB_MF_PHONE] = "phone",
+      [ZB_MF_OCCUPATION] = "occupation",
+  };
+  return opt[f];
+}
+
+/* Fills m from the options; set[f] says which were given.  --org is an
+ * alias of --org-code. */
+static int member_from_args(const zb_args *a, zb_member *m, bool set[ZB_MF__COUNT]) {
+  memset(m, 0, sizeof *m);
+  for (int f = 0; f < ZB_MF__COUNT; f++) {
+    const char *v = zb_args_get(a, field_option(f));
+    if (f == ZB_MF_ORG_CODE && !v)
+      v = zb_args_get(a, "org");
+    set[f] = v != NULL;
+    if (!v)
+      continue;
+    if (strlen(v) > ZB_FIELD_MAX) {
+      zb_log_error("--%s: value is %zu bytes, more than %d", field_option(f), strlen(v),
+                   ZB_FIELD_MAX);
+      return 3;
+    }
+    snprintf(m->v[f], sizeof m->v[f], "%s", v);
+  }
+  return 0;
+}
+
+static int cmd_member_add(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_member m;
+  bool set[ZB_MF__COUNT];
+  int rc = member_from_args(a, &m, set);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  if (!set[ZB_MF_ORG_CODE])
+    snprintf(m.v[ZB_MF_ORG_CODE], sizeof m.v[ZB_MF_ORG_CODE], "%s", zb_node_org(n));
+  rc = zb_node_member_add(n, &m, print_problem, NULL);
+  zb_node_close(n);
+  if (rc == ZB_EEXIST) {
+    zb_log_error("--id: member %s already exists (use member update)", m.v[ZB_MF_ID]);
+    return 3;
+  }
+  if (rc == ZB_EINVAL)
+    return 3;
+  if (rc)
+    return fail(rc, "member add");
+  printf("%s\n", m.v[ZB_MF_ID]);
+  return finish_output();
+}
+
+static int cmd_member_update(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_member m;
+  bool set[ZB_MF__COUNT];
+  const char *id = a->pos[2];
+  if (zb_args_has(a, "id")) {
+    zb_log_error("--id: a member's id cannot be changed");
+    return 3;
+  }
+  int rc = member_from_args(a, &m, set);
+  if (rc)
+    return rc;
+  bool any = false;
+  for (int f = 0; f < ZB_MF__COUNT; f++)
+    any |= set[f];
+  if (!any) {
+    zb_log_error("member update: name at least one field to change, e.g. --phone 13800000000");
+    return 2;
+  }
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  bool changed = false;
+  rc = zb_node_member_update(n, id, set, &m, print_problem, NULL, &changed);
+  zb_node_close(n);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("member %s not found", id);
+    return 4;
+  }
+  if (rc == ZB_EINVAL)
+    return 3;
+  if (rc)
+    return fail(rc, "member update");
+  fprintf(stderr, "%s: member %s %s\n", prog, id, changed ? "updated" : "unchanged (same values)");
+  return 0;
+}
+
+/* ---- member show / list ---- */
+
+static int cmd_member_show(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  zb_member m;
+  const char *id = a->pos[2];
+  rc = zb_node_member_get(n, id, &m);
+  /* A member outside the node's scope is not this node's to show. */
+  if (rc == 0 && !zb_org_in_subtree(m.v[ZB_MF_ORG_CODE], zb_node_org(n)))
+    rc = ZB_ENOTFOUND;
+  zb_node_close(n);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("member %s not found", id);
+    return 4;
+  }
+  if (rc)
+    return fail(rc, "member show");
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_member_to_json(&m);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+    if (rc)
+      return fail(rc, "member show");
+  } else {
+    zb_table *t = zb_table_new(2, (const char *const[]){"field", "value"});
+    for (int f = 0; t && f < ZB_MF__COUNT; f++)
+      zb_table_add(t, (const char *const[]){zb_member_field_names[f], m.v[f]});
+    if (!t)
+      return fail(ZB_ENOMEM, "member show");
+    zb_table_print(t, stdout);
+    zb_table_free(t);
+  }
+  return finish_output();
+}
+
+struct list_out {
+  int mode;   /* 0 table, 1 json, 2 csv */
+  zb_json_stream js;
+  zb_table *t;
+  long n;
+};
+
+static int list_member(void *ctx, const zb_member *m) {
+  struct list_out *lo = ctx;
+  lo->n++;
+  switch (lo->mode) {
+  case 1:
+    return zb_json_stream_add(&lo->js, zb_member_to_json(m));
+  case 2:
+    return zb_member_csv_row(stdout, m);
+  default: {
+    const char *cells[] = {m->v[ZB_MF_ID],        m->v[ZB_MF_NAME],     m->v[ZB_MF_GENDER],
+                           m->v[ZB_MF_BIRTH_DATE], m->v[ZB_MF_CATEGORY], m->v[ZB_MF_JOIN_DATE],
+                           m->v[ZB_MF_ORG_CODE]};
+    return zb_table_add(lo->t, cells);
+  }
+  }
+}
+
+static int cmd_member_list(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  struct list_out lo = {.mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0};
+  if (lo.mode == 1) {
+    zb_json_stream_begin(&lo.js, stdout);
+  } else if (lo.mode == 2) {
+    zb_member_csv_header(stdout);
+  } else {
+    static const char *const hdr[] = {"id", "name", "gender", "birth_date", "category",
+                                      "join_date", "org_code"};
+    if (!(lo.t = zb_table_new(7, hdr))) {
+      zb_node_close(n);
+      return fail(ZB_ENOMEM, "member list");
+    }
+  }
+  const char *org = zb_args_get(a, "org");
+  rc = zb_node_members(n, org, list_member, &lo);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  zb_node_close(n);
+  if (rc) {
+    zb_table_free(lo.t);
+    return rc == ZB_ESCOPE ? 6 : fail(rc, "member list");
+  }
+  if (lo.mode == 1) {
+    zb_json_stream_end(&lo.js);
+  } else if (lo.mode == 0) {
+    zb_table_print(lo.t, stdout);
+    zb_table_free(lo.t);
+    printf("%ld members\n", lo.n);
+  }
+  return finish_output();
+}
+
+/* ---- orgs ---- */
+
+struct org_out {
+  bool json;
+  zb_json_stream js;
+  zb_table *t;
+};
+
+static int list_org(void *ctx, const zb_org *o) {
+  struct org_out *oo = ctx;
+  if (oo->json)
+    return zb_json_stream_add(&oo->js, zb_org_to_json(o));
+  const char *cells[] = {o->v[0], o->v[1], o->v[2], o->v[3]};
+  return zb_table_add(oo->t, cells);
+}
+
+static int cmd_org_list(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  struct org_out oo = {.json = zb_args_has(a, "json")};
+  if (oo.json)
+    zb_json_stream_begin(&oo.js, stdout);
+  else if (!(oo.t = zb_table_new(4, zb_org_field_names)))
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = zb_node_orgs(n, list_org, &oo);
+  zb_node_close(n);
+  if (rc) {
+    zb_table_free(oo.t);
+    return fail(rc, "org list");
+  }
+  if (oo.json) {
+    zb_json_stream_end(&oo.js);
+  } else {
+    zb_table_print(oo.t, stdout);
+    zb_table_free(oo.t);
+  }
+  return finish_output();
+}
+
+/* ---- status, log, verify, digest ---- */
+
+static int cmd_status(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  zb_node_info info;
+  rc = zb_node_info_get(n, &info);
+  zb_node_close(n);
+  if (rc)
+    return fail(rc, "status");
+  char last[32] = "never";
+  if (info.last_sync_ms)
+    zb_hlc_format(info.last_sync_ms << 16, last);
+  uint64_t pending = info.head_seq - info.acked_seq;
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I}",
+                          "node_id", info.node_id, "org", info.org,
+                          "ops", (json_int_t)info.head_seq, "pending_ops", (json_int_t)pending,
+                          "acked_seq", (json_int_t)info.acked_seq,
+                          "cursor", (json_int_t)info.cursor,
+                          "last_sync", info.last_sync_ms ? last : NULL,
+                          "members", (json_int_t)info.members, "orgs", (json_int_t)info.orgs,
+                          "conflicts", (json_int_t)info.conflicts,
+                          "rejected", (json_int_t)info.rejected);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+    if (rc)
+      return fail(rc, "status");
+  } else {
+    printf("node       %s\norg        %s\nmembers    %zu\norgs       %zu\n"
+           "ops        %llu\npending    %llu (not yet held by the server)\n"
+           "last sync  %s\ncursor     %llu\nconflicts  %zu\nrejected   %zu\n",
+           info.node_id, info.org, info.members, info.orgs, (unsigned long long)info.head_seq,
+           (unsigned long long)pending, last, (unsigned long long)info.cursor, info.conflicts,
+           info.rejected);
+  }
+  return finish_output();
+}
+
+struct log_out {
+  bool json;
+  zb_json_stream js;
+  zb_table *t;
+};
+
+static const char *op_kind(const Zb__Op *op) {
+  if (op->body_case != ZB__OP__BODY_SET || !op->set)
+    return "?";
+  return op->set->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? "member" : "org";
+}
+
+static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct log_out *lo = ctx;
+  char when[32], hash[65];
+  uint8_t h[ZB_SHA256_LEN];
+  zb_hlc_format(op->hlc, when);
+  zb_sha256(packed.data, packed.len, h);
+  zb_hex(h, sizeof h, hash);
+  const char *key = op->body_case == ZB__OP__BODY_SET && op->set ? op->set->key : "";
+  bool member = op->body_case == ZB__OP__BODY_SET && op->set &&
+                op->set->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER;
+  /* Field names only, never values: the log may be shown to anyone at the
+   * office PC, and values are personal data. */
+  char fields[512] = "";
+  size_t used = 0;
+  json_t *jf = lo->json ? json_array() : NULL;
+  for (size_t i = 0; op->set && i < op->set->n_fields; i++) {
+    uint32_t f = op->set->fields[i]->field;
+    const char *name = member ? (f < ZB_MF__COUNT ? zb_member_field_names[f] : "?")
+                              : (f < ZB_OF__COUNT ? zb_org_field_names[f] : "?");
+    if (jf)
+      json_array_append_new(jf, json_string(name));
+    int w = snprintf(fields + used, sizeof fields - used, "%s%s", used ? "," : "", name);
+    if (w > 0 && (size_t)w < sizeof fields - used)
+      used += (size_t)w;
+  }
+  if (lo->json) {
+    json_t *j = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:I, s:s}",
+                          "seq", (json_int_t)op->seq, "origin", op->origin,
+                          "hlc", (json_int_t)op->hlc, "time", when, "actor", op->actor,
+                          "kind", op_kind(op), "key", key, "fields", jf,
+                          "base_cursor", (json_int_t)op->base_cursor, "hash", hash);
+    return zb_json_stream_add(&lo->js, j);
+  }
+  char seq[24];
+  snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
+  hash[12] = '\0';
+  const char *cells[] = {seq, when, op->actor, op_kind(op), key, fields, hash};
+  return zb_table_add(lo->t, cells);
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (!*s || *end || errno || s[0] == '-')
+    return ZB_EINVAL;
+  *out = v;
+  return 0;
+}
+
+static int cmd_log(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  uint64_t since = 0;
+  const char *s = zb_args_get(a, "since");
+  if (s && parse_u64(s, &since)) {
+    zb_log_error("--since: \"%s\" is not a sequence number", s);
+    return 2;
+  }
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  struct log_out lo = {.json = zb_args_has(a, "json")};
+  static const char *const hdr[] = {"seq", "time (UTC)", "actor", "kind", "key", "fields", "hash"};
+  if (lo.json)
+    zb_json_stream_begin(&lo.js, stdout);
+  else if (!(lo.t = zb_table_new(7, hdr)))
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = zb_node_log(n, since, log_op, &lo);
+  zb_node_close(n);
+  if (rc) {
+    zb_table_free(lo.t);
+    return fail(rc, "log");
+  }
+  if (lo.json) {
+    zb_json_stream_end(&lo.js);
+  } else {
+    zb_table_print(lo.t, stdout);
+    zb_table_free(lo.t);
+  }
+  return finish_output();
+}
+
+static int cmd_verify(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  char why[512];
+  zb_node_info info;
+  rc = zb_node_info_get(n, &info);
+  if (!rc)
+    rc = zb_node_verify(n, why, sizeof why);
+  zb_node_close(n);
+  bool json = zb_args_has(a, "json");
+  if (rc && rc != ZB_ECORRUPT)
+    return fail(rc, "verify");
+  if (json) {
+    json_t *j = json_pack("{s:b, s:I, s:s}", "ok", rc == 0, "ops", (json_int_t)info.head_seq,
+                          "problem", rc ? why : "");
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  }
+  if (rc) {
+    zb_log_error("verify failed: %s", why);
+    finish_output();
+    return 1;
+  }
+  if (!json)
+    printf("ok: %llu ops, hash chain intact, state equals a rebuild from the log\n",
+           (unsigned long long)info.head_seq);
+  return finish_output();
+}
+
+static int cmd_digest(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  char hex[65], org[ZB_FIELD_MAX + 1];
+  snprintf(org, sizeof org, "%s", zb_node_org(n));
+  rc = zb_node_digest(n, hex);
+  zb_node_close(n);
+  if (rc)
+    return fail(rc, "digest");
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:s, s:s}", "org", org, "digest", hex);
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  } else {
+    printf("%s\n", hex);
+  }
+  return finish_output();
+}
+
+/* ---- report stats ---- */
+
+static int cmd_report_stats(const struct cmd *c, const zb_args *a) {
+  (void)c;
+  zb_date as_of = zb_date_today();
+  const char *d = zb_args_get(a, "as-of");
+  if (d && zb_date_parse(d, strlen(d), &as_of) != 0) {
+    zb_log_error("--as-of: \"%s\" is not a date YYYY-MM-DD", d);
+    return 3;
+  }
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  char org[ZB_FIELD_MAX + 1];
+  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
+  zb_stats st;
+  rc = zb_node_stats(n, org, as_of, &st);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  zb_node_close(n);
+  if (rc)
+    return rc == ZB_ESCOPE ? 6 : fail(rc, "report stats");
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_stats_to_json(&st, org);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+  } else if (zb_args_has(a, "csv")) {
+    rc = zb_stats_write_csv(&st, org, stdout);
+  } else {
+    zb_stats_print(&st, org, stdout);
+  }
+  if (rc)
+    return fail(rc, "report stats");
+  return finish_output();
+}
+
+/* ---- dispatch ---- */
+
+static const char *const o_none[] = {NULL};
+static const char *const o_json[] = {"json", NULL};
+static const char *const o_init[] = {"node-id", "org", NULL};
+static const char *const o_list[] = {"json", "csv", "org", NULL};
+static const char *const o_log[] = {"json", "since", NULL};
+static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
+static const char *const o_fields[] = {"id", "name", "gender", "ethnicity", "birth-date",
+                                       "id-number", "education", "category", "join-date",
+                                       "full-date", "org-code", "org", "phone", "occupation",
+                                       NULL};
+
+static const struct cmd cmds[] = {
+    {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
+     "Creates the data directory and a node that keeps the records of --org and\n"
+     "every org below it (its scope)."},
+    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load org rows inside this node's scope",
+     "Reads a CSV with columns code,name,type,parent_code (any order).  Rows\n"
+     "outside the node's scope are skipped and counted.  All or nothing."},
+    {"org list", 2, 0, "", cmd_org_list, o_json, "list the orgs this node holds", ""},
+    {"member import", 2, 1, "FILE.csv", cmd_member_import, o_none, "load a roster (党员花名册) from CSV",
+     "Columns: id,name,gender,ethnicity,birth_date,id_number,education,category,\n"
+     "join_date,full_date,org_code,phone,occupation in any order (RFC 4180, UTF-8,\n"
+     "BOM and CRLF accepted).  All or nothing: a file with any bad row stores\n"
+     "nothing, and every bad row is reported as FILE:LINE: column: reason.\n"
+     "A row whose id exists updates that member; an identical row changes nothing."},
+    {"member add", 2, 0, "", cmd_member_add, o_fields, "add one member",
+     "Required: --name --gender --birth-date --id-number --join-date.\n"
+     "Optional: --id (assigned when absent) --category --full-date --org\n"
+     "(default: this node's org) --ethnicity --education --phone --occupation.\n"
+     "Prints the member's id."},
+    {"member update", 2, 1, "ID", cmd_member_update, o_fields, "change fields of a member",
+     "Example: zhibu-node member update M0000000001 --phone 13800000000"},
+    {"member show", 2, 1, "ID", cmd_member_show, o_json, "show one member", ""},
+    {"member list", 2, 0, "", cmd_member_list, o_list, "list members (of --org's subtree)",
+     "--csv writes a file that member import reads back unchanged."},
+    {"status", 1, 0, "", cmd_status, o_json, "node, org, pending ops, sync state", ""},
+    {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
+    {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
+     "Checks every op's hash link and that the stored records equal a rebuild\n"
+     "from the log.  Exit 0 when intact, 1 when not."},
+    {"digest", 1, 0, "", cmd_digest, o_json, "SHA-256 of every record in scope", ""},
+    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
+     "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today)."},
+};
+#define NCMDS (sizeof cmds / sizeof *cmds)
+
+static void usage_line(const struct cmd *c, FILE *out) {
+  fprintf(out, "  %s %s%s%s", prog, c->words, *c->operand_names ? " " : "", c->operand_names);
+  for (const char *const *o = c->opts; *o; o++)
+    if (c->opts != o_fields)
+      fprintf(out, " [--%s%s]", *o,
+              strcmp(*o, "json") && strcmp(*o, "csv") ? " …" : "");
+  if (c->opts == o_fields)
+    fputs(" --FIELD VALUE …", out);
+  fputc('\n', out);
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: %s COMMAND [options]\n"
+          "Zhibu branch node: keeps a Party branch's records offline in a\n"
+          "hash-chained log.\n\ncommands:\n",
+          prog);
+  for (size_t i = 0; i < NCMDS; i++)
+    fprintf(out, "  %-15s %s\n", cmds[i].words, cmds[i].summary);
+  fprintf(out,
+          "\nglobal options:\n"
+          "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
+          "  --actor NAME   who is making changes (default: the login name)\n"
+          "  --json         machine-readable output on commands that read\n"
+          "  --help         help for a command: %s member import --help\n"
+          "\nexit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
+          "4 not found, 5 sync failed, 6 refused by scope, 1 other errors.\n",
+          prog);
+}
+
+static void cmd_help(const struct cmd *c) {
+  printf("usage:\n");
+  usage_line(c, stdout);
+  printf("\n%s.\n", c->summary);
+  if (*c->help)
+    printf("\n%s\n", c->help);
+}
+
+int main(int argc, char **argv) {
+  zb_log_init(prog);
+  zb_args a;
+  char err[256];
+  if (zb_args_parse(argc, argv, options, &a, err, sizeof err) != 0) {
+    zb_log_error("%s (see %s --help)", err, prog);
+    return 2;
+  }
+  if (a.npos == 0) {
+    usage(zb_args_has(&a, "help") ? stdout : stderr);
+    return zb_args_has(&a, "help") ? 0 : 2;
+  }
+  /* Longest match of the command words. */
+  const struct cmd *c = NULL;
+  for (size_t i = 0; i < NCMDS; i++) {
+    const char *w = cmds[i].words;
+    int k = 0;
+    bool match = true;
+    for (const char *p = w; k < cmds[i].nwords; k++) {
+      const char *sp = strchr(p, ' ');
+      size_t len = sp ? (size_t)(sp - p) : strlen(p);
+      if ((size_t)k >= a.npos || strlen(a.pos[k]) != len || memcmp(a.pos[k], p, len)) {
+        match = false;
+        break;
+      }
+      p = sp ? sp + 1 : p + len;
+    }
+    if (match && (!c || cmds[i].nwords > c->nwords))
+      c = &cmds[i];
+  }
+  if (!c) {
+    zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
+                 a.npos > 1 ? a.pos[1] : "", prog);
+    return 2;
+  }
+  if (zb_args_has(&a, "help")) {
+    cmd_help(c);
+    return 0;
+  }
+  if (a.npos != (size_t)(c->nwords + c->operands)) {
+    zb_log_error("%s takes %s (see %s %s --help)", c->words,
+                 c->operands ? c->operand_names : "no further arguments", prog, c->words);
+    return 2;
+  }
+  const char *allowed[48];
+  size_t na = 0;
+  for (const char *const *o = global_opts; *o; o++)
+    allowed[na++] = *o;
+  for (const char *const *o = c->opts; *o; o++)
+    allowed[na++] = *o;
+  allowed[na] = NULL;
+  if (zb_args_only(&a, allowed, err, sizeof err) != 0) {
+    zb_log_error("%s: %s (see %s %s --help)", c->words, err, prog, c->words);
+    return 2;
+  }
+  return c->fn(c, &a);
+}

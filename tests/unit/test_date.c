@@ -1,0 +1,230 @@
+/*
+ * test_date.c — calendar dates: leap years, strict parsing, arithmetic with
+ * the 29-February convention of gen_roster.py, local "today".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "zb_date.h"
+#include "zb_err.h"
+
+static zb_date D(int y, int m, int d) { return (zb_date){y, m, d}; }
+
+static void assert_date(zb_date got, int y, int m, int d) {
+  if (got.y != y || got.m != m || got.d != d)
+    fail_msg("got %04d-%02d-%02d, expected %04d-%02d-%02d", got.y, got.m,
+             got.d, y, m, d);
+}
+
+static int parse(const char *s, zb_date *out) {
+  return zb_date_parse(s, strlen(s), out);
+}
+
+static void test_leap_years(void **state) {
+  (void)state;
+  assert_true(zb_date_is_leap(2000));  /* divisible by 400 */
+  assert_false(zb_date_is_leap(1900)); /* by 100, not 400 */
+  assert_false(zb_date_is_leap(2100));
+  assert_true(zb_date_is_leap(2400));
+  assert_true(zb_date_is_leap(2024));
+  assert_false(zb_date_is_leap(2023));
+  assert_false(zb_date_is_leap(2026));
+}
+
+static void test_days_in_month(void **state) {
+  (void)state;
+  static const int common[12] = {31, 28, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31};
+  for (int m = 1; m <= 12; m++) {
+    assert_int_equal(zb_date_days_in_month(2023, m), common[m - 1]);
+    assert_int_equal(zb_date_days_in_month(2024, m),
+                     m == 2 ? 29 : common[m - 1]);
+  }
+  assert_int_equal(zb_date_days_in_month(1900, 2), 28);
+  assert_int_equal(zb_date_days_in_month(2000, 2), 29);
+  assert_int_equal(zb_date_days_in_month(2023, 0), 0);
+  assert_int_equal(zb_date_days_in_month(2023, 13), 0);
+}
+
+static void test_parse_valid(void **state) {
+  (void)state;
+  zb_date d;
+  assert_int_equal(parse("2000-02-29", &d), 0);
+  assert_date(d, 2000, 2, 29);
+  assert_int_equal(parse("2024-02-29", &d), 0);
+  assert_date(d, 2024, 2, 29);
+  assert_int_equal(parse("1900-01-01", &d), 0);
+  assert_date(d, 1900, 1, 1);
+  assert_int_equal(parse("2999-12-31", &d), 0);
+  assert_date(d, 2999, 12, 31);
+  assert_int_equal(parse("1980-04-30", &d), 0);
+  assert_date(d, 1980, 4, 30);
+  /* Exactly len bytes are read; what follows does not matter. */
+  assert_int_equal(zb_date_parse("2023-01-15 and more", 10, &d), 0);
+  assert_date(d, 2023, 1, 15);
+  assert_int_equal(zb_date_parse("2023-01-15", 10, NULL), 0);
+}
+
+static void test_parse_invalid(void **state) {
+  (void)state;
+  static const char *const bad[] = {
+      "1900-02-29", /* 1900 is not a leap year */
+      "2023-02-29", "2100-02-29", "2024-02-30", "2023-04-31", "2023-06-31",
+      "2023-13-01", "2023-00-10", "2023-01-00", "2023-01-32",
+      "1899-12-31", /* before the accepted years */
+      "3000-01-01", "0000-01-01",
+      "2023-1-01",  "2023-01-1",  "23-01-01",   "2023/01/01", "2023.01.01",
+      "20230101",   "+023-01-01", "2023-+1-01", " 2023-01-0", "2023-01-0 ",
+      "2023-0a-01", "2023-01-01T00:00",         "",           "abcd-ef-gh",
+      "2023--1-01",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    zb_date d = {1, 2, 3};
+    if (parse(bad[i], &d) != ZB_EINVAL)
+      fail_msg("\"%s\" accepted", bad[i]);
+    assert_date(d, 1, 2, 3); /* untouched */
+  }
+  /* A valid date with the wrong length. */
+  assert_int_equal(zb_date_parse("2023-01-15", 9, NULL), ZB_EINVAL);
+  assert_int_equal(zb_date_parse("2023-01-15", 11, NULL), ZB_EINVAL);
+  assert_int_equal(zb_date_parse(NULL, 0, NULL), ZB_EINVAL);
+}
+
+static void test_format(void **state) {
+  (void)state;
+  char buf[12];
+  memset(buf, 'x', sizeof buf);
+  zb_date_format(D(1905, 3, 7), buf);
+  assert_string_equal(buf, "1905-03-07");
+  assert_int_equal(buf[11], 'x'); /* writes 11 bytes, no more */
+  zb_date_format(D(2026, 11, 26), buf);
+  assert_string_equal(buf, "2026-11-26");
+  /* Round trip over every day of a leap year and a common year. */
+  for (int y = 2023; y <= 2024; y++) {
+    for (int m = 1; m <= 12; m++) {
+      for (int d = 1; d <= zb_date_days_in_month(y, m); d++) {
+        zb_date in = D(y, m, d), out;
+        zb_date_format(in, buf);
+        assert_int_equal(zb_date_parse(buf, 10, &out), 0);
+        assert_int_equal(zb_date_cmp(in, out), 0);
+      }
+    }
+  }
+}
+
+static void test_cmp(void **state) {
+  (void)state;
+  assert_int_equal(zb_date_cmp(D(2020, 5, 5), D(2020, 5, 5)), 0);
+  assert_true(zb_date_cmp(D(2020, 5, 5), D(2020, 5, 6)) < 0);
+  assert_true(zb_date_cmp(D(2020, 5, 6), D(2020, 5, 5)) > 0);
+  assert_true(zb_date_cmp(D(2020, 4, 30), D(2020, 5, 1)) < 0);
+  assert_true(zb_date_cmp(D(2019, 12, 31), D(2020, 1, 1)) < 0);
+  assert_true(zb_date_cmp(D(2021, 1, 1), D(2020, 12, 31)) > 0);
+}
+
+static void test_add_years(void **state) {
+  (void)state;
+  assert_date(zb_date_add_years(D(2023, 6, 15), 1), 2024, 6, 15);
+  assert_date(zb_date_add_years(D(1990, 6, 15), 18), 2008, 6, 15);
+  /* 29 February → 28 February in a common year (gen_roster.py). */
+  assert_date(zb_date_add_years(D(2000, 2, 29), 1), 2001, 2, 28);
+  assert_date(zb_date_add_years(D(2000, 2, 29), 18), 2018, 2, 28);
+  assert_date(zb_date_add_years(D(2000, 2, 29), 4), 2004, 2, 29);
+  assert_date(zb_date_add_years(D(2000, 2, 29), 100), 2100, 2, 28);
+  assert_date(zb_date_add_years(D(2000, 2, 29), -1), 1999, 2, 28);
+  assert_date(zb_date_add_years(D(2000, 2, 28), 1), 2001, 2, 28);
+  assert_date(zb_date_add_years(D(2000, 3, 1), 1), 2001, 3, 1);
+  assert_date(zb_date_add_years(D(2001, 2, 28), 3), 2004, 2, 28);
+}
+
+static void test_add_months(void **state) {
+  (void)state;
+  assert_date(zb_date_add_months(D(2023, 1, 15), 1), 2023, 2, 15);
+  assert_date(zb_date_add_months(D(2023, 1, 31), 1), 2023, 2, 28);
+  assert_date(zb_date_add_months(D(2024, 1, 31), 1), 2024, 2, 29);
+  assert_date(zb_date_add_months(D(2023, 1, 31), 3), 2023, 4, 30);
+  assert_date(zb_date_add_months(D(2023, 12, 31), 2), 2024, 2, 29);
+  assert_date(zb_date_add_months(D(2023, 11, 30), 1), 2023, 12, 30);
+  assert_date(zb_date_add_months(D(2023, 12, 15), 1), 2024, 1, 15);
+  assert_date(zb_date_add_months(D(2023, 1, 15), 12), 2024, 1, 15);
+  assert_date(zb_date_add_months(D(2023, 1, 15), 0), 2023, 1, 15);
+  assert_date(zb_date_add_months(D(2023, 1, 15), -1), 2022, 12, 15);
+  assert_date(zb_date_add_months(D(2023, 3, 31), -1), 2023, 2, 28);
+  assert_date(zb_date_add_months(D(2023, 1, 15), -12), 2022, 1, 15);
+  assert_date(zb_date_add_months(D(2023, 1, 15), -13), 2021, 12, 15);
+  assert_date(zb_date_add_months(D(2023, 1, 15), -25), 2020, 12, 15);
+  assert_date(zb_date_add_months(D(2023, 6, 15), 30), 2025, 12, 15);
+}
+
+static void test_age(void **state) {
+  (void)state;
+  assert_int_equal(zb_date_age(D(1990, 6, 15), D(1990, 6, 15)), 0);
+  assert_int_equal(zb_date_age(D(1990, 6, 15), D(2008, 6, 14)), 17);
+  assert_int_equal(zb_date_age(D(1990, 6, 15), D(2008, 6, 15)), 18);
+  assert_int_equal(zb_date_age(D(1990, 6, 15), D(2008, 12, 31)), 18);
+  assert_int_equal(zb_date_age(D(1990, 12, 31), D(2009, 1, 1)), 18);
+  /* Born 29 February: a year older on 28 February of a common year. */
+  assert_int_equal(zb_date_age(D(2000, 2, 29), D(2018, 2, 27)), 17);
+  assert_int_equal(zb_date_age(D(2000, 2, 29), D(2018, 2, 28)), 18);
+  assert_int_equal(zb_date_age(D(2000, 2, 29), D(2004, 2, 28)), 3);
+  assert_int_equal(zb_date_age(D(2000, 2, 29), D(2004, 2, 29)), 4);
+  assert_int_equal(zb_date_age(D(1940, 1, 1), D(2026, 11, 26)), 86);
+}
+
+/* today is the local date: in a zone 14 hours ahead of UTC it is always a
+ * later date than in a zone 12 hours behind (26 hours apart). */
+static void test_today_is_local(void **state) {
+  (void)state;
+  const char *old = getenv("TZ");
+  char saved[128] = "";
+  if (old != NULL)
+    snprintf(saved, sizeof saved, "%s", old);
+
+  setenv("TZ", "UTC-14", 1);
+  tzset();
+  zb_date east = zb_date_today();
+  setenv("TZ", "UTC+12", 1);
+  tzset();
+  zb_date west = zb_date_today();
+
+  /* Also agrees with strftime on localtime in the current zone (allowing
+   * for midnight passing between the two reads). */
+  time_t t0 = time(NULL);
+  zb_date now = zb_date_today();
+  time_t t1 = time(NULL);
+  char a[16], b[16], got[11];
+  struct tm tm;
+  strftime(a, sizeof a, "%Y-%m-%d", localtime_r(&t0, &tm));
+  strftime(b, sizeof b, "%Y-%m-%d", localtime_r(&t1, &tm));
+  zb_date_format(now, got);
+
+  if (old != NULL)
+    setenv("TZ", saved, 1);
+  else
+    unsetenv("TZ");
+  tzset();
+
+  assert_true(zb_date_cmp(east, west) > 0);
+  assert_true(strcmp(got, a) == 0 || strcmp(got, b) == 0);
+  /* And it is a real date. */
+  assert_int_equal(zb_date_parse(got, 10, NULL), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_leap_years),   cmocka_unit_test(test_days_in_month),
+      cmocka_unit_test(test_parse_valid),  cmocka_unit_test(test_parse_invalid),
+      cmocka_unit_test(test_format),       cmocka_unit_test(test_cmp),
+      cmocka_unit_test(test_add_years),    cmocka_unit_test(test_add_months),
+      cmocka_unit_test(test_age),          cmocka_unit_test(test_today_is_local),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+/*
+ * test_utf8.c — well-formedness (Unicode Table 3-7), code point count and
+ * terminal width.  Byte sequences are spelled in hex so that what is tested
+ * does not depend on this file's own encoding.  No setlocale() anywhere:
+ * the width must not depend on it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "zb_utf8.h"
+
+static bool valid(const char *s) { return zb_utf8_valid(s, strlen(s)); }
+static size_t width(const char *s) { return zb_utf8_width(s, strlen(s)); }
+
+static void test_valid(void **state) {
+  (void)state;
+  assert_true(zb_utf8_valid("", 0));
+  assert_true(valid("Zhibu 0123 ~!@#"));
+  assert_true(valid("\xe6\xb1\x89\xe5\xad\x97")); /* 汉字 */
+  assert_true(valid("\xc2\x80"));                  /* U+0080, lowest 2-byte */
+  assert_true(valid("\xdf\xbf"));                  /* U+07FF */
+  assert_true(valid("\xe0\xa0\x80"));              /* U+0800, lowest 3-byte */
+  assert_true(valid("\xed\x9f\xbf"));              /* U+D7FF, below surrogates */
+  assert_true(valid("\xee\x80\x80"));              /* U+E000, above them */
+  assert_true(valid("\xef\xbf\xbd"));              /* U+FFFD */
+  assert_true(valid("\xf0\x90\x80\x80"));          /* U+10000, lowest 4-byte */
+  assert_true(valid("\xf0\xa0\x80\x80"));          /* U+20000 𠀀 */
+  assert_true(valid("\xf4\x8f\xbf\xbf"));          /* U+10FFFF, the last */
+  assert_true(valid("a\tb"));                      /* TAB is allowed */
+}
+
+static void test_invalid(void **state) {
+  (void)state;
+  static const char *const bad[] = {
+      "\xc0\x80",             /* overlong NUL */
+      "\xc0\xaf",             /* overlong '/' */
+      "\xc1\xbf",             /* overlong U+007F */
+      "\xe0\x80\xaf",         /* overlong '/' in 3 bytes */
+      "\xe0\x9f\xbf",         /* overlong U+07FF */
+      "\xf0\x80\x80\xaf",     /* overlong '/' in 4 bytes */
+      "\xf0\x8f\xbf\xbf",     /* overlong U+FFFF */
+      "\xed\xa0\x80",         /* U+D800, a high surrogate */
+      "\xed\xbf\xbf",         /* U+DFFF, a low surrogate */
+      "\xed\xa0\xbd\xed\xb8\x80", /* CESU-8 surrogate pair */
+      "\xf4\x90\x80\x80",     /* U+110000 */
+      "\xf5\x80\x80\x80",     /* lead byte above F4 */
+      "\xf7\xbf\xbf\xbf",     /* U+1FFFFF */
+      "\xf8\x88\x80\x80\x80", /* 5-byte form */
+      "\xfe", "\xff",
+      "\x80",                 /* lone continuation byte */
+      "a\xbf" "b",
+      "\xe6\xb1",             /* 汉 missing its last byte */
+      "\xe6",                 /* lead byte alone */
+      "\xf0\xa0\x80",         /* 4-byte sequence cut short */
+      "\xe6\xb1" "a",         /* cut short, then ASCII */
+      "\xc3" "A",             /* continuation replaced by ASCII */
+      "\xe6\x41\x89",         /* bad second byte */
+      "\xe6\xb1\xc9",         /* bad third byte */
+      "a\nb", "a\rb", "\x1b[31m", "\x01", "\x1f", /* C0 controls */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (valid(bad[i]))
+      fail_msg("bad[%zu] accepted", i);
+  /* An embedded NUL within the length. */
+  assert_false(zb_utf8_valid("a\0b", 3));
+  /* The length bounds the check: 汉 cut at 2 of its 3 bytes. */
+  assert_true(zb_utf8_valid("\xe6\xb1\x89", 3));
+  assert_false(zb_utf8_valid("\xe6\xb1\x89", 2));
+  assert_true(zb_utf8_valid("ab\xff", 2));
+}
+
+/* Every 2-byte lead C2-DF, every 3-byte lead with its allowed second-byte
+ * range, and the 4-byte leads, checked against Table 3-7 byte by byte. */
+static void test_table_3_7_exhaustive_second_byte(void **state) {
+  (void)state;
+  for (int lead = 0x80; lead <= 0xff; lead++) {
+    for (int b1 = 0x00; b1 <= 0xff; b1++) {
+      int lo = 0x80, hi = 0xbf, n;
+      if (lead >= 0xc2 && lead <= 0xdf)
+        n = 2;
+      else if (lead >= 0xe0 && lead <= 0xef)
+        n = 3;
+      else if (lead >= 0xf0 && lead <= 0xf4)
+        n = 4;
+      else
+        n = 0;
+      if (lead == 0xe0)
+        lo = 0xa0;
+      if (lead == 0xed)
+        hi = 0x9f;
+      if (lead == 0xf0)
+        lo = 0x90;
+      if (lead == 0xf4)
+        hi = 0x8f;
+      char s[4] = {(char)lead, (char)b1, (char)0x80, (char)0x80};
+      bool want = n != 0 && b1 >= lo && b1 <= hi;
+      bool got = zb_utf8_valid(s, n == 0 ? 2 : (size_t)n);
+      if (got != want)
+        fail_msg("%02X %02X: got %d, expected %d", lead, b1, got, want);
+    }
+  }
+}
+
+static void test_chars(void **state) {
+  (void)state;
+  assert_int_equal(zb_utf8_chars("", 0), 0);
+  assert_int_equal(zb_utf8_chars("abc", 3), 3);
+  assert_int_equal(zb_utf8_chars("\xe6\xb1\x89\xe5\xad\x97", 6), 2);
+  assert_int_equal(zb_utf8_chars("\xe5\xbc\xa0\xe4\xb8\x89" "abc", 9), 5);
+  assert_int_equal(zb_utf8_chars("\xf0\xa0\x80\x80", 4), 1);
+  assert_int_equal(zb_utf8_chars("\xc3\xa9", 2), 1);
+}
+
+static void test_width(void **state) {
+  (void)state;
+  assert_int_equal(width(""), 0);
+  assert_int_equal(width("abc"), 3);
+  assert_int_equal(width("\xe6\xb1\x89\xe5\xad\x97"), 4);          /* 汉字 */
+  assert_int_equal(width("\xe5\xbc\xa0\xe4\xb8\x89" "abc"), 7);    /* 张三abc */
+  assert_int_equal(width("430121-03 \xe7\xac\xac" "1"), 13);      /* 第 */
+  assert_int_equal(width("\xe3\x80\x80"), 2);  /* U+3000 ideographic space */
+  assert_int_equal(width("\xe3\x80\x82"), 2);  /* U+3002 。 */
+  assert_int_equal(width("\xe3\x80\xbf"), 1);  /* U+303F, the exception */
+  assert_int_equal(width("\xef\xbc\xa1"), 2);  /* U+FF21 Ａ fullwidth */
+  assert_int_equal(width("\xef\xbc\x8c"), 2);  /* U+FF0C ， */
+  assert_int_equal(width("\xef\xbd\xa0"), 2);  /* U+FF60, end of range */
+  assert_int_equal(width("\xef\xbd\xb1"), 1);  /* U+FF71 ｱ halfwidth */
+  assert_int_equal(width("\xef\xbf\xa5"), 2);  /* U+FFE5 ￥ */
+  assert_int_equal(width("\xed\x95\x9c"), 2);  /* U+D55C 한 Hangul */
+  assert_int_equal(width("\xea\xb0\x80"), 2);  /* U+AC00 */
+  assert_int_equal(width("\xed\x9e\xa3"), 2);  /* U+D7A3 */
+  assert_int_equal(width("\xe1\x84\x80"), 2);  /* U+1100 Hangul jamo */
+  assert_int_equal(width("\xe3\x81\x82"), 2);  /* U+3042 あ */
+  assert_int_equal(width("\xea\x93\x8f"), 2);  /* U+A4CF */
+  assert_int_equal(width("\xea\x93\x90"), 1);  /* U+A4D0 Lisu, narrow */
+  assert_int_equal(width("\xef\xa4\x80"), 2);  /* U+F900 compatibility */
+  assert_int_equal(width("\xef\xb8\xb0"), 2);  /* U+FE30 vertical form */
+  assert_int_equal(width("\xf0\xa0\x80\x80"), 2); /* U+20000 */
+  assert_int_equal(width("\xf0\xaf\xa8\x9d"), 2); /* U+2FA1D */
+  assert_int_equal(width("\xf0\xb0\x80\x80"), 2); /* U+30000 */
+  assert_int_equal(width("\xc2\xb7"), 1);      /* U+00B7 middle dot */
+  assert_int_equal(width("\xc3\xa9"), 1);      /* é precomposed */
+  assert_int_equal(width("e\xcc\x81"), 1);     /* e + U+0301 combining */
+  assert_int_equal(width("\xe3\x81\x8b\xe3\x82\x99"), 2); /* か + U+3099 */
+  assert_int_equal(width("\xd0\x96"), 1);      /* Cyrillic Ж */
+  assert_int_equal(width("\xe2\x80\x94"), 1);  /* U+2014 em dash */
+  /* Only len bytes are measured. */
+  assert_int_equal(zb_utf8_width("\xe6\xb1\x89\xe5\xad\x97", 3), 2);
+}
+
+/* Every CJK Unified Ideograph in the basic block is 2 columns. */
+static void test_width_cjk_block(void **state) {
+  (void)state;
+  for (unsigned cp = 0x4e00; cp <= 0x9fff; cp++) {
+    char s[3] = {(char)(0xe0 | (cp >> 12)), (char)(0x80 | ((cp >> 6) & 0x3f)),
+                 (char)(0x80 | (cp & 0x3f))};
+    if (zb_utf8_width(s, 3) != 2)
+      fail_msg("U+%04X is not 2 columns", cp);
+  }
+  /* And every printable ASCII character is 1. */
+  for (char c = 0x20; c < 0x7f; c++)
+    assert_int_equal(zb_utf8_width(&c, 1), 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_valid),
+      cmocka_unit_test(test_invalid),
+      cmocka_unit_test(test_table_3_7_exhaustive_second_byte),
+      cmocka_unit_test(test_chars),
+      cmocka_unit_test(test_width),
+      cmocka_unit_test(test_width_cjk_block),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -548,6 +548,23 @@ static void test_no_final_newline(void **state) {
   collector_free(&c);
 }
 
+/* libcsv ends a record at a bare CR too; a record that starts after one
+ * starts on the line that holds the CR. */
+static void test_bare_cr_line(void **state) {
+  (void)state;
+  struct collector c = {0};
+  struct zb_csv_spec s = spec3(64);
+  long np = -1;
+  int rc = run("id,name\n1,\"a\nb\"\r2,c\n3,d\n", &s, &c, &np);
+  assert_int_equal(rc, 0);
+  assert_int_equal(np, 0);
+  assert_int_equal(c.nrows, 3);
+  assert_row(&c, 0, 2, "1", "a\nb", "");
+  assert_row(&c, 1, 3, "2", "c", "");
+  assert_row(&c, 2, 4, "3", "d", "");
+  collector_free(&c);
+}
+
 static void test_column_order(void **state) {
   (void)state;
   struct collector c = {0};
@@ -726,6 +743,7 @@ int main(void) {
       cmocka_unit_test(test_malformed_quote_stops),
       cmocka_unit_test(test_blank_lines),
       cmocka_unit_test(test_no_final_newline),
+      cmocka_unit_test(test_bare_cr_line),
       cmocka_unit_test(test_column_order),
       cmocka_unit_test(test_row_callback_stops),
       cmocka_unit_test(test_nonexistent_file),

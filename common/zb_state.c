@@ -217,7 +217,8 @@ int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ct
   rc = zb_txn_scan(t, ZB_DB_MEMBER_ORG, root, l.rlen, collect_id, &l);
   if (rc)
     goto out;
-  qsort(l.ids, l.n, sizeof *l.ids, cmp_str);
+  if (l.n > 1)
+    qsort(l.ids, l.n, sizeof *l.ids, cmp_str);
   for (size_t i = 0; i < l.n; i++) {
     zb_val v;
     if ((rc = zb_txn_get(t, ZB_DB_MEMBERS, l.ids[i], strlen(l.ids[i]), &v)))

@@ -42,6 +42,10 @@ static int db_err(const char *what, int rc) {
 }
 
 int zb_store_open(const char *dir, bool create, zb_store **out) {
+  return zb_store_open_sized(dir, create, ZB_MAP_INITIAL, out);
+}
+
+int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store **out) {
   int rc, ret = ZB_EDB;
   MDB_txn *txn = NULL;
   char path[4200];
@@ -68,7 +72,7 @@ int zb_store_open(const char *dir, bool create, zb_store **out) {
   }
   if ((rc = mdb_env_create(&s->env)) ||
       (rc = mdb_env_set_maxdbs(s->env, 32)) ||
-      (rc = mdb_env_set_mapsize(s->env, ZB_MAP_INITIAL))) {
+      (rc = mdb_env_set_mapsize(s->env, map_bytes))) {
     ret = db_err("mdb_env_create", rc);
     goto out;
   }

@@ -45,6 +45,9 @@ typedef struct zb_val {
 /* Opens (create: creates the directory and the environment) the store in
  * dir.  ZB_ENOTINIT if it does not exist and create is false. */
 int zb_store_open(const char *dir, bool create, zb_store **out);
+/* Same with the initial map size in bytes (tests use a tiny one to
+ * exercise growth). */
+int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store **out);
 void zb_store_close(zb_store *s);   /* NULL is fine */
 const char *zb_store_dir(const zb_store *s);
 

@@ -1,0 +1,329 @@
+/* zb_merge_apply over a real LMDB store: last-writer-wins by (HLC, origin),
+ * order independence, rejections that leave the state untouched, scope,
+ * one id_number per member, and the org index following a move. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "zb_err.h"
+#include "zb_merge.h"
+#include "zb_state.h"
+#include "zb_store.h"
+
+static char dir[64];
+static zb_store *store;
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/zb-merge-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  return zb_store_open(dir, true, &store);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  zb_store_close(store);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+/* An op setting fields of one record, built by hand as a peer would. */
+struct op_spec {
+  enum zb_kind kind;
+  const char *key;
+  const char *origin;
+  uint64_t hlc;       /* in ms; the counter part stays 0 */
+  int nf;
+  int fields[ZB_MF__COUNT];
+  const char *vals[ZB_MF__COUNT];
+};
+
+struct apply_ctx {
+  const struct op_spec *spec;
+  const char *scope;
+  zb_apply_result r;
+};
+
+static int apply_write(zb_txn *t, void *ctx) {
+  struct apply_ctx *ac = ctx;
+  const struct op_spec *sp = ac->spec;
+  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT];
+  for (int i = 0; i < sp->nf; i++) {
+    zb__field_set__init(&fs[i]);
+    fs[i].field = (uint32_t)sp->fields[i];
+    fs[i].value = (char *)sp->vals[i];
+    fsp[i] = &fs[i];
+  }
+  Zb__RecordSet set = ZB__RECORD_SET__INIT;
+  set.kind = (Zb__RecordKind)sp->kind;
+  set.key = (char *)sp->key;
+  set.n_fields = (size_t)sp->nf;
+  set.fields = fsp;
+  Zb__Op op = ZB__OP__INIT;
+  op.origin = (char *)sp->origin;
+  op.seq = 1;
+  op.hlc = sp->hlc << 16;
+  op.actor = "t";
+  op.body_case = ZB__OP__BODY_SET;
+  op.set = &set;
+  return zb_merge_apply(t, &op, 0, ac->scope, &ac->r);
+}
+
+static enum zb_apply_status apply(const struct op_spec *sp, const char *scope, zb_apply_result *out) {
+  struct apply_ctx ac = {.spec = sp, .scope = scope};
+  assert_int_equal(zb_store_write(store, apply_write, &ac), 0);
+  if (out)
+    *out = ac.r;
+  return ac.r.status;
+}
+
+/* 2026-11-26 in ms: ops are "written" then, so no date is in the future. */
+#define T0 1795651200000ull
+
+static void put_org(const char *code, const char *parent, const char *type) {
+  struct op_spec o = {ZB_KIND_ORG, code, "hq", T0, 3, {1, 2, 3}, {"某党组织", type, parent}};
+  zb_apply_result r;
+  if (apply(&o, NULL, &r) != ZB_APPLY_OK)
+    fail_msg("org %s rejected: %s", code, r.reason);
+}
+
+static void orgs(void) {
+  put_org("430121", "", "committee");
+  put_org("430121-01", "430121", "committee");
+  put_org("430121-01-01", "430121-01", "branch");
+  put_org("430121-01-02", "430121-01", "branch");
+  put_org("430121-02", "430121", "committee");
+  put_org("430121-02-01", "430121-02", "branch");
+}
+
+/* An ID number with its MOD 11-2 check character, computed here
+ * independently of zb_idnum. */
+static void idnum(const char *first17, char out[19]) {
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int s = 0;
+  for (int i = 0; i < 17; i++)
+    s += (first17[i] - '0') * w[i];
+  memcpy(out, first17, 17);
+  out[17] = "10X98765432"[s % 11];
+  out[18] = '\0';
+}
+
+static char idn_a[19], idn_b[19];
+
+static struct op_spec member(const char *id, const char *idn, const char *org, const char *origin,
+                             uint64_t hlc) {
+  struct op_spec m = {ZB_KIND_MEMBER, id, origin, hlc, 8,
+                      {ZB_MF_NAME, ZB_MF_GENDER, ZB_MF_BIRTH_DATE, ZB_MF_ID_NUMBER,
+                       ZB_MF_CATEGORY, ZB_MF_JOIN_DATE, ZB_MF_FULL_DATE, ZB_MF_ORG_CODE},
+                      {"王伟", "男", "1980-01-01", idn, "正式党员", "2005-07-01", "2006-07-01",
+                       org}};
+  return m;
+}
+
+static struct op_spec phone(const char *id, const char *origin, uint64_t hlc, const char *v) {
+  struct op_spec p = {ZB_KIND_MEMBER, id, origin, hlc, 1, {ZB_MF_PHONE}, {v}};
+  return p;
+}
+
+static void get(const char *id, zb_member *m) {
+  zb_txn *t;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_member_load(t, id, m), 0);
+  zb_txn_end(t);
+}
+
+static void digest(const char *root, char out[65]) {
+  zb_txn *t;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_state_digest(t, root, out), 0);
+  zb_txn_end(t);
+}
+
+static void test_lww(void **state) {
+  (void)state;
+  zb_member m;
+  orgs();
+  idnum("43012119800101001", idn_a);
+  struct op_spec c = member("M1", idn_a, "430121-01-01", "n1", T0);
+  assert_int_equal(apply(&c, NULL, NULL), ZB_APPLY_OK);
+  struct op_spec a = phone("M1", "a", T0 + 100, "13800000001");
+  struct op_spec older = phone("M1", "b", T0 + 90, "13800000002");
+  struct op_spec tie = phone("M1", "b", T0 + 100, "13800000003");
+  struct op_spec tie_lower = phone("M1", "Z", T0 + 100, "13800000004");
+  assert_int_equal(apply(&a, NULL, NULL), ZB_APPLY_OK);
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "13800000001");
+  assert_int_equal(apply(&older, NULL, NULL), ZB_APPLY_OK);   /* loses */
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "13800000001");
+  assert_int_equal(apply(&tie, NULL, NULL), ZB_APPLY_OK);     /* "b" > "a" */
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "13800000003");
+  assert_int_equal(apply(&tie_lower, NULL, NULL), ZB_APPLY_OK); /* "Z" < "b" */
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "13800000003");
+  /* Other fields are untouched by phone writes. */
+  assert_string_equal(m.v[ZB_MF_NAME], "王伟");
+}
+
+/* Applying the same ops in every order gives the same digest. */
+static void test_order_independent(void **state) {
+  (void)state;
+  idnum("43012119800101001", idn_a);
+  struct op_spec ops[4];
+  ops[0] = phone("M1", "a", T0 + 10, "13800000010");
+  ops[1] = phone("M1", "b", T0 + 30, "13800000030");
+  ops[2] = phone("M1", "c", T0 + 20, "13800000020");
+  ops[3] = (struct op_spec){ZB_KIND_MEMBER, "M1", "d", T0 + 25, 1, {ZB_MF_EDUCATION}, {"高中"}};
+  static const int perms[][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}};
+  char first[65] = "";
+  for (size_t p = 0; p < sizeof perms / sizeof *perms; p++) {
+    teardown(NULL);   /* a fresh store for each order */
+    assert_int_equal(setup(NULL), 0);
+    orgs();
+    struct op_spec c = member("M1", idn_a, "430121-01-01", "n1", T0);
+    assert_int_equal(apply(&c, NULL, NULL), ZB_APPLY_OK);
+    for (int i = 0; i < 4; i++)
+      assert_int_equal(apply(&ops[perms[p][i]], NULL, NULL), ZB_APPLY_OK);
+    zb_member m;
+    get("M1", &m);
+    assert_string_equal(m.v[ZB_MF_PHONE], "13800000030");
+    assert_string_equal(m.v[ZB_MF_EDUCATION], "高中");
+    char d[65];
+    digest("430121", d);
+    if (p == 0)
+      memcpy(first, d, sizeof d);
+    else
+      assert_string_equal(d, first);
+  }
+}
+
+static void test_rejections_leave_state(void **state) {
+  (void)state;
+  zb_apply_result r;
+  char before[65], after[65];
+  orgs();
+  idnum("43012119800101001", idn_a);
+  idnum("43012119800101002", idn_b);   /* even sequence: a woman's number */
+  struct op_spec c = member("M1", idn_a, "430121-01-01", "n1", T0);
+  assert_int_equal(apply(&c, NULL, NULL), ZB_APPLY_OK);
+  digest("430121", before);
+
+  struct op_spec bad_phone = phone("M1", "n1", T0 + 1, "1380000");
+  assert_int_equal(apply(&bad_phone, NULL, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, ZB_MF_PHONE);
+
+  struct op_spec no_org = member("M2", idn_b, "430121-09-09", "n1", T0 + 2);
+  no_org.vals[1] = "女";
+  assert_int_equal(apply(&no_org, NULL, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, ZB_MF_ORG_CODE);
+  assert_non_null(strstr(r.reason, "does not exist"));
+
+  struct op_spec same_idn = member("M3", idn_a, "430121-01-02", "n1", T0 + 3);
+  assert_int_equal(apply(&same_idn, NULL, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, ZB_MF_ID_NUMBER);
+  assert_non_null(strstr(r.reason, "M1"));
+
+  struct op_spec wrong_gender = member("M4", idn_b, "430121-01-02", "n1", T0 + 4);
+  assert_int_equal(apply(&wrong_gender, NULL, &r), ZB_APPLY_REJECTED);
+
+  struct op_spec key_change = {ZB_KIND_MEMBER, "M1", "n1", T0 + 5, 1, {ZB_MF_ID}, {"M9"}};
+  assert_int_equal(apply(&key_change, NULL, &r), ZB_APPLY_REJECTED);
+
+  struct op_spec no_field = {ZB_KIND_MEMBER, "M1", "n1", T0 + 6, 1, {40}, {"x"}};
+  assert_int_equal(apply(&no_field, NULL, &r), ZB_APPLY_REJECTED);
+
+  /* A join date after the op's own day is in the future for that op. */
+  struct op_spec future = {ZB_KIND_MEMBER, "M1", "n1", T0 + 7, 1, {ZB_MF_JOIN_DATE}, {"2027-01-01"}};
+  assert_int_equal(apply(&future, NULL, &r), ZB_APPLY_REJECTED);
+
+  digest("430121", after);
+  assert_string_equal(before, after);
+  zb_member m;
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "");
+}
+
+static void test_scope(void **state) {
+  (void)state;
+  zb_apply_result r;
+  orgs();
+  idnum("43012119800101001", idn_a);
+  idnum("43012119800101003", idn_b);
+  struct op_spec in = member("M1", idn_a, "430121-01-01", "n1", T0);
+  struct op_spec out = member("M2", idn_b, "430121-02-01", "n1", T0);
+  assert_int_equal(apply(&in, "430121-01", NULL), ZB_APPLY_OK);
+  assert_int_equal(apply(&out, "430121-01", &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "scope"));
+  /* The server (no scope) may write it; then the township-01 writer may not
+   * touch that member, nor move its own member out of its subtree. */
+  assert_int_equal(apply(&out, NULL, NULL), ZB_APPLY_OK);
+  struct op_spec touch = phone("M2", "n1", T0 + 1, "13800000009");
+  assert_int_equal(apply(&touch, "430121-01", &r), ZB_APPLY_REJECTED);
+  struct op_spec move_out = {ZB_KIND_MEMBER, "M1", "n1", T0 + 2, 1, {ZB_MF_ORG_CODE}, {"430121-02-01"}};
+  assert_int_equal(apply(&move_out, "430121-01", &r), ZB_APPLY_REJECTED);
+  /* "430121-1" is not below "430121-01": prefixes are by segment. */
+  struct op_spec org_out = {ZB_KIND_ORG, "430121-02-02", "n1", T0, 3, {1, 2, 3},
+                            {"第二支部", "branch", "430121-02"}};
+  assert_int_equal(apply(&org_out, "430121-01", &r), ZB_APPLY_REJECTED);
+}
+
+static int count_member(void *ctx, const zb_member *m) {
+  (void)m;
+  (*(int *)ctx)++;
+  return 0;
+}
+
+static int subtree_count(const char *root) {
+  zb_txn *t;
+  int n = 0;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_members_in_subtree(t, root, count_member, &n), 0);
+  zb_txn_end(t);
+  return n;
+}
+
+static void test_index_follows_move(void **state) {
+  (void)state;
+  orgs();
+  idnum("43012119800101001", idn_a);
+  idnum("43012119800101003", idn_b);
+  struct op_spec a = member("M1", idn_a, "430121-01-01", "n1", T0);
+  struct op_spec b = member("M2", idn_b, "430121-01-02", "n1", T0);
+  assert_int_equal(apply(&a, NULL, NULL), ZB_APPLY_OK);
+  assert_int_equal(apply(&b, NULL, NULL), ZB_APPLY_OK);
+  assert_int_equal(subtree_count("430121-01"), 2);
+  assert_int_equal(subtree_count("430121-01-01"), 1);
+  assert_int_equal(subtree_count("430121-02"), 0);
+  struct op_spec move = {ZB_KIND_MEMBER, "M1", "n1", T0 + 1, 1, {ZB_MF_ORG_CODE}, {"430121-02-01"}};
+  assert_int_equal(apply(&move, NULL, NULL), ZB_APPLY_OK);
+  assert_int_equal(subtree_count("430121-01-01"), 0);
+  assert_int_equal(subtree_count("430121-02"), 1);
+  assert_int_equal(subtree_count("430121"), 2);
+  assert_int_equal(subtree_count(NULL), 2);
+  /* The freed id_number can be given to another member now that M1 holds
+   * another one. */
+  char idn_c[19];
+  idnum("43012119800101005", idn_c);
+  struct op_spec renumber = {ZB_KIND_MEMBER, "M1", "n1", T0 + 2, 1, {ZB_MF_ID_NUMBER}, {idn_c}};
+  assert_int_equal(apply(&renumber, NULL, NULL), ZB_APPLY_OK);
+  struct op_spec reuse = member("M3", idn_a, "430121-01-01", "n1", T0 + 3);
+  assert_int_equal(apply(&reuse, NULL, NULL), ZB_APPLY_OK);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_lww, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rejections_leave_state, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_index_follows_move, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

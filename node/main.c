@@ -519,6 +519,14 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
                           "base_cursor", (json_int_t)op->base_cursor, "hash", hash);
     return zb_json_stream_add(&lo->js, j);
   }
+  /* Keep the table readable: a new record sets a dozen fields. */
+  if (used > 40) {
+    char *cut = fields + 40;
+    while (cut > fields && *cut != ',')
+      cut--;
+    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)",
+             op->set ? op->set->n_fields : 0);
+  }
   char seq[24];
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
   hash[12] = '\0';

@@ -39,12 +39,14 @@ static const zb_date founding = {1949, 10, 1};
 static const zb_date plenum_11_3 = {1978, 12, 18};
 static const zb_date congress_18 = {2012, 11, 8};
 
+#ifndef NDEBUG /* only the assertions in zb_stats_init() use it */
 static size_t vocab_len(const char *const *vocab) {
   size_t n = 0;
   while (vocab[n] != NULL)
     n++;
   return n;
 }
+#endif
 
 void zb_stats_init(zb_stats *s, zb_date as_of) {
   /* The count arrays are sized at compile time; a vocabulary that outgrew

@@ -22,6 +22,7 @@ static int reject(zb_apply_result *r, int field, const char *fmt, ...) {
   r->status = ZB_APPLY_REJECTED;
   r->field = field;
   r->changed = false;
+  r->nconflicts = 0;
   return 0;
 }
 
@@ -62,7 +63,8 @@ static int org_exists(zb_txn *t, const char *code) {
   return zb_txn_get(t, ZB_DB_ORGS, code, strlen(code), &v);
 }
 
-/* Index key "org\0id". */
+/* Index keys "org\0id" and "id_number\0id".  Both indexes are keyed by
+ * the pair, so that replaying ops in any order leaves the same entries. */
 static size_t org_key(char *buf, const char *org, const char *id) {
   size_t ol = strlen(org), il = strlen(id);
   memcpy(buf, org, ol);
@@ -71,8 +73,43 @@ static size_t org_key(char *buf, const char *org, const char *id) {
   return ol + 1 + il;
 }
 
-static int check_member(zb_txn *t, const zb_rec *cur, bool existed, zb_rec *next,
-                        const Zb__Op *op, const char *scope, zb_apply_result *r) {
+struct holder_scan {
+  const char *idn, *self;
+  size_t ilen;
+  char *out;
+  bool found;
+};
+
+static int holder_row(void *ctx, zb_val key, zb_val val) {
+  struct holder_scan *hs = ctx;
+  const char *k = key.data;
+  (void)val;
+  if (key.len <= hs->ilen || memcmp(k, hs->idn, hs->ilen) != 0 || k[hs->ilen] != '\0')
+    return 1;
+  size_t idlen = key.len - hs->ilen - 1;
+  if (idlen == strlen(hs->self) && memcmp(k + hs->ilen + 1, hs->self, idlen) == 0)
+    return 0;
+  snprintf(hs->out, ZB_FIELD_MAX + 1, "%.*s", (int)(idlen > ZB_FIELD_MAX ? ZB_FIELD_MAX : idlen),
+           k + hs->ilen + 1);
+  hs->found = true;
+  return 1;
+}
+
+/* 0 with the id of another member holding idn, or ZB_ENOTFOUND. */
+static int idnum_holder(zb_txn *t, const char *idn, const char *self, char out[ZB_FIELD_MAX + 1]) {
+  char start[ZB_FIELD_MAX + 2];
+  size_t ilen = strlen(idn);
+  memcpy(start, idn, ilen);
+  start[ilen] = '\0';
+  struct holder_scan hs = {idn, self, ilen, out, false};
+  int rc = zb_txn_scan(t, ZB_DB_MEMBER_IDNUM, start, ilen + 1, holder_row, &hs);
+  if (rc)
+    return rc;
+  return hs.found ? 0 : ZB_ENOTFOUND;
+}
+
+static int check_member(zb_txn *t, zb_rec *next, const Zb__Op *op, const char *scope,
+                        zb_apply_result *r) {
   const zb_member *m = &next->m;
   struct first_problem fp = {.field = -1};
   if (zb_member_validate(m, op_today(op->hlc), note_problem, &fp) > 0)
@@ -86,15 +123,12 @@ static int check_member(zb_txn *t, const zb_rec *cur, bool existed, zb_rec *next
   if (scope && !zb_org_in_subtree(org, scope))
     return reject(r, ZB_MF_ORG_CODE, "org %s is outside the writer's scope %s", org, scope);
   const char *idn = m->v[ZB_MF_ID_NUMBER];
-  if (!existed || strcmp(idn, cur->m.v[ZB_MF_ID_NUMBER]) != 0) {
-    zb_val v;
-    rc = zb_txn_get(t, ZB_DB_MEMBER_IDNUM, idn, strlen(idn), &v);
-    if (rc == 0 && (v.len != strlen(m->v[ZB_MF_ID]) || memcmp(v.data, m->v[ZB_MF_ID], v.len)))
-      return reject(r, ZB_MF_ID_NUMBER, "id_number is already recorded for member %.*s",
-                    (int)(v.len > 64 ? 64 : v.len), (const char *)v.data);
-    if (rc && rc != ZB_ENOTFOUND)
-      return rc;
-  }
+  char holder[ZB_FIELD_MAX + 1];
+  rc = idnum_holder(t, idn, m->v[ZB_MF_ID], holder);
+  if (rc == 0)
+    return reject(r, ZB_MF_ID_NUMBER, "id_number is already recorded for member %s", holder);
+  if (rc != ZB_ENOTFOUND)
+    return rc;
   return 0;
 }
 
@@ -114,12 +148,12 @@ static int write_member_indexes(zb_txn *t, const zb_rec *cur, bool existed, cons
   }
   if (!existed || strcmp(cur->m.v[ZB_MF_ID_NUMBER], m->v[ZB_MF_ID_NUMBER]) != 0) {
     if (existed) {
-      const char *old = cur->m.v[ZB_MF_ID_NUMBER];
-      if ((rc = zb_txn_del(t, ZB_DB_MEMBER_IDNUM, old, strlen(old))))
+      size_t n = org_key(key, cur->m.v[ZB_MF_ID_NUMBER], cur->m.v[ZB_MF_ID]);
+      if ((rc = zb_txn_del(t, ZB_DB_MEMBER_IDNUM, key, n)))
         return rc;
     }
-    const char *idn = m->v[ZB_MF_ID_NUMBER], *id = m->v[ZB_MF_ID];
-    if ((rc = zb_txn_put(t, ZB_DB_MEMBER_IDNUM, idn, strlen(idn), id, strlen(id), 0)))
+    size_t n = org_key(key, m->v[ZB_MF_ID_NUMBER], m->v[ZB_MF_ID]);
+    if ((rc = zb_txn_put(t, ZB_DB_MEMBER_IDNUM, key, n, "", 0, 0)))
       return rc;
   }
   return 0;
@@ -146,8 +180,24 @@ static int check_org(zb_txn *t, const zb_rec *next, const char *scope, zb_apply_
   return 0;
 }
 
+/* Records a concurrent write: incoming_wins says whether the incoming op
+ * is the new winner of the field. */
+static void note_conflict(zb_apply_result *r, int field, bool incoming_wins, const Zb__Op *op,
+                          const char *value, const zb_stamp *st, const char *cur_value) {
+  zb_conflict *c = &r->conflicts[r->nconflicts++];
+  c->field = field;
+  const char *wv = incoming_wins ? value : cur_value, *lv = incoming_wins ? cur_value : value;
+  const char *wo = incoming_wins ? op->origin : st->origin, *lo = incoming_wins ? st->origin : op->origin;
+  snprintf(c->winner_value, sizeof c->winner_value, "%s", wv);
+  snprintf(c->loser_value, sizeof c->loser_value, "%s", lv);
+  snprintf(c->winner_origin, sizeof c->winner_origin, "%s", wo);
+  snprintf(c->loser_origin, sizeof c->loser_origin, "%s", lo);
+  c->winner_hlc = incoming_wins ? op->hlc : st->hlc;
+  c->loser_hlc = incoming_wins ? st->hlc : op->hlc;
+}
+
 int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
-                   const char *scope, zb_apply_result *r) {
+                   const char *scope, unsigned flags, zb_apply_result *r) {
   memset(r, 0, sizeof *r);
   r->field = -1;
   if (op->body_case != ZB__OP__BODY_SET || !op->set)
@@ -184,7 +234,7 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
     memset(cur, 0, sizeof *cur);
     cur->kind = kind;
   }
-  if (existed && kind == ZB_KIND_MEMBER && scope &&
+  if (existed && kind == ZB_KIND_MEMBER && scope && !(flags & ZB_APPLY_TRUSTED) &&
       !zb_org_in_subtree(cur->m.v[ZB_MF_ORG_CODE], scope)) {
     reject(r, ZB_MF_ORG_CODE, "member %s belongs to org %s, outside the writer's scope %s",
            set->key, cur->m.v[ZB_MF_ORG_CODE], scope);
@@ -212,9 +262,20 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
       continue;
     }
     zb_stamp *st = &next->st[f->field];
-    if (existed && stamp_cmp(op->hlc, op->origin, st) <= 0)
-      continue;   /* a later write already holds this field */
     char *val = zb_rec_val(next, (int)f->field);
+    int cmp = existed ? stamp_cmp(op->hlc, op->origin, st) : 1;
+    if (cmp == 0) {
+      /* The same write seen again (its echo, or a replay): only learn the
+       * server seq it was given. */
+      if (server_seq > st->server_seq)
+        st->server_seq = server_seq;
+      continue;
+    }
+    if (existed && st->hlc && strcmp(st->origin, op->origin) != 0 &&
+        st->server_seq > op->base_cursor && strcmp(val, f->value) != 0)
+      note_conflict(r, (int)f->field, cmp > 0, op, f->value, st, val);
+    if (cmp < 0)
+      continue;   /* a later write already holds this field */
     if (strcmp(val, f->value) != 0) {
       memcpy(val, f->value, vlen + 1);
       changed = true;
@@ -223,25 +284,40 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
     st->server_seq = server_seq;
     snprintf(st->origin, sizeof st->origin, "%s", op->origin);
   }
-  /* The key field carries the stamp of the op that created the record. */
-  if (!existed) {
+  /* The key field carries the earliest stamp that wrote the record: the
+   * minimum, not the first applied, so that replicas applying the same ops
+   * in another order store the same bytes. */
+  if (!existed || stamp_cmp(op->hlc, op->origin, &next->st[0]) < 0) {
     next->st[0].hlc = op->hlc;
     next->st[0].server_seq = server_seq;
     snprintf(next->st[0].origin, sizeof next->st[0].origin, "%s", op->origin);
+  } else if (stamp_cmp(op->hlc, op->origin, &next->st[0]) == 0 &&
+             server_seq > next->st[0].server_seq) {
+    next->st[0].server_seq = server_seq;
   }
-  rc = kind == ZB_KIND_MEMBER ? check_member(t, cur, existed, next, op, scope, r)
+  if (kind == ZB_KIND_MEMBER) {
+    snprintf(r->org_before, sizeof r->org_before, "%s", existed ? cur->m.v[ZB_MF_ORG_CODE] : "");
+    snprintf(r->org_after, sizeof r->org_after, "%s", next->m.v[ZB_MF_ORG_CODE]);
+  } else {
+    snprintf(r->org_before, sizeof r->org_before, "%s", set->key);
+    snprintf(r->org_after, sizeof r->org_after, "%s", set->key);
+  }
+  if (flags & ZB_APPLY_TRUSTED)
+    goto store;
+  rc = kind == ZB_KIND_MEMBER ? check_member(t, next, op, scope, r)
                               : check_org(t, next, scope, r);
   if (rc || r->status == ZB_APPLY_REJECTED) {
     ret = rc;
     goto out;
   }
+store:
   if (kind == ZB_KIND_MEMBER && (ret = write_member_indexes(t, cur, existed, next)))
     goto out;
   /* Stamps may have advanced even when no value changed; store either way
    * so that every replica keeps the same winner. */
   if ((ret = zb_rec_store(t, next)))
     goto out;
-  r->status = ZB_APPLY_OK;
+  r->status = r->nconflicts ? ZB_APPLY_CONFLICT : ZB_APPLY_OK;
   r->changed = changed;
 out:
   free(cur);

@@ -14,6 +14,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "zb_record.h"
+#include "zb_state.h"
 #include "zb_store.h"
 #include "zhibu.pb-c.h"
 
@@ -23,18 +25,38 @@ enum zb_apply_status {
   ZB_APPLY_REJECTED,        /* not applied: see field and reason */
 };
 
+/* A concurrent write (DESIGN.md §5): the field's current winner was
+ * written by another origin at a server seq above the incoming op's base
+ * cursor, so neither writer saw the other, and the values differ. */
+typedef struct zb_conflict {
+  int field;
+  char winner_value[ZB_FIELD_MAX + 1], loser_value[ZB_FIELD_MAX + 1];
+  char winner_origin[ZB_NODE_ID_MAX + 1], loser_origin[ZB_NODE_ID_MAX + 1];
+  uint64_t winner_hlc, loser_hlc;
+} zb_conflict;
+
 typedef struct zb_apply_result {
   enum zb_apply_status status;
   bool changed;             /* the state changed */
   int field;                /* field a rejection concerns, or -1 */
   char reason[320];         /* why it was rejected, one sentence */
+  char org_before[ZB_FIELD_MAX + 1];  /* member's org before / after ("" if */
+  char org_after[ZB_FIELD_MAX + 1];   /* none); an org record's own code   */
+  int nconflicts;
+  zb_conflict conflicts[ZB_MF__COUNT];
 } zb_apply_result;
+
+/* Flags of zb_merge_apply. */
+#define ZB_APPLY_TRUSTED 1u  /* the op was accepted by the server already:
+                                last-writer-wins only, no rule checks (the
+                                node may hold only part of what the server
+                                checked against) */
 
 /* Applies op in t.  server_seq is the server's sequence number of the op
  * (0 for a node's own op not yet sequenced).  scope is the subtree the
  * writer may write in (NULL: anywhere).  Returns 0 with *r filled, or a
  * negative code for a storage failure (the caller aborts the txn). */
 int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
-                   const char *scope, zb_apply_result *r);
+                   const char *scope, unsigned flags, zb_apply_result *r);
 
 #endif

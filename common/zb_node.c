@@ -239,7 +239,7 @@ static int writer_set(struct writer *w, enum zb_kind kind, const char *key, cons
   op.base_cursor = w->cursor;
   op.body_case = ZB__OP__BODY_SET;
   op.set = &set;
-  int rc = zb_merge_apply(w->t, &op, 0, w->n->org, r);
+  int rc = zb_merge_apply(w->t, &op, 0, w->n->org, 0, r);
   if (rc || r->status == ZB_APPLY_REJECTED)
     return rc;
   return zb_oplog_append(w->t, &w->head, &op);
@@ -700,7 +700,7 @@ static int replay_op(void *ctx, const Zb__Op *op, zb_val packed) {
   struct rebuild *rb = ctx;
   zb_apply_result r;
   (void)packed;
-  int rc = zb_merge_apply(rb->t, op, 0, rb->n->org, &r);
+  int rc = zb_merge_apply(rb->t, op, 0, rb->n->org, 0, &r);
   if (rc)
     return rc;
   if (r.status == ZB_APPLY_REJECTED) {

@@ -30,7 +30,7 @@ enum zb_dbi {
   ZB_DB_ORGS,           /* code → packed zb.Record                          */
   ZB_DB_MEMBERS,        /* member id → packed zb.Record                     */
   ZB_DB_MEMBER_ORG,     /* org code NUL member id → "" (subtree scans)      */
-  ZB_DB_MEMBER_IDNUM,   /* id_number → member id (one person, one record)   */
+  ZB_DB_MEMBER_IDNUM,   /* id_number NUL member id → "" (one person, one record) */
   ZB_DB__COUNT
 };
 

@@ -11,6 +11,7 @@ PACKAGES=(
   libssl-dev                         # SHA-256 now, mutual TLS for sync
   libuv1-dev                         # the sync event loop
   libcsv-dev                         # RFC 4180 CSV parsing
+  libzstd-dev                        # compression of sync batches
   libjansson-dev                     # JSON output
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks

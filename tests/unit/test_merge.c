@@ -47,6 +47,8 @@ struct op_spec {
 struct apply_ctx {
   const struct op_spec *spec;
   const char *scope;
+  uint64_t server_seq;
+  uint64_t base;
   zb_apply_result r;
 };
 
@@ -70,9 +72,10 @@ static int apply_write(zb_txn *t, void *ctx) {
   op.seq = 1;
   op.hlc = sp->hlc << 16;
   op.actor = "t";
+  op.base_cursor = ac->base;
   op.body_case = ZB__OP__BODY_SET;
   op.set = &set;
-  return zb_merge_apply(t, &op, 0, ac->scope, &ac->r);
+  return zb_merge_apply(t, &op, ac->server_seq, ac->scope, 0, &ac->r);
 }
 
 static enum zb_apply_status apply(const struct op_spec *sp, const char *scope, zb_apply_result *out) {
@@ -317,6 +320,57 @@ static void test_index_follows_move(void **state) {
   assert_int_equal(apply(&reuse, NULL, NULL), ZB_APPLY_OK);
 }
 
+/* Server-side view: each op gets a server seq; base is what its writer had
+ * pulled when it wrote. */
+static enum zb_apply_status apply_seq(const struct op_spec *sp, uint64_t server_seq, uint64_t base,
+                                      zb_apply_result *out) {
+  struct apply_ctx ac = {.spec = sp, .server_seq = server_seq, .base = base};
+  assert_int_equal(zb_store_write(store, apply_write, &ac), 0);
+  *out = ac.r;
+  return ac.r.status;
+}
+
+static void test_conflicts(void **state) {
+  (void)state;
+  zb_apply_result r;
+  orgs();
+  idnum("43012119800101001", idn_a);
+  struct op_spec c = member("M1", idn_a, "430121-01-01", "n1", T0);
+  assert_int_equal(apply_seq(&c, 10, 0, &r), ZB_APPLY_OK);
+  /* b writes phone at seq 11 having seen seq 10: no conflict. */
+  struct op_spec b1 = phone("M1", "b", T0 + 50, "13800000050");
+  assert_int_equal(apply_seq(&b1, 11, 10, &r), ZB_APPLY_OK);
+  assert_int_equal(r.nconflicts, 0);
+  /* a wrote phone earlier (HLC) without having seen seq 11: concurrent,
+   * b keeps the field, both values are recorded. */
+  struct op_spec a1 = phone("M1", "a", T0 + 40, "13800000040");
+  assert_int_equal(apply_seq(&a1, 12, 10, &r), ZB_APPLY_CONFLICT);
+  assert_int_equal(r.nconflicts, 1);
+  assert_int_equal(r.conflicts[0].field, ZB_MF_PHONE);
+  assert_string_equal(r.conflicts[0].winner_value, "13800000050");
+  assert_string_equal(r.conflicts[0].winner_origin, "b");
+  assert_string_equal(r.conflicts[0].loser_value, "13800000040");
+  assert_string_equal(r.conflicts[0].loser_origin, "a");
+  zb_member m;
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "13800000050");
+  /* A concurrent write of the same value is not a conflict. */
+  struct op_spec same = phone("M1", "c", T0 + 45, "13800000050");
+  assert_int_equal(apply_seq(&same, 13, 10, &r), ZB_APPLY_OK);
+  assert_int_equal(r.nconflicts, 0);
+  /* A later concurrent write wins and is recorded as the winner. */
+  struct op_spec a2 = phone("M1", "a", T0 + 60, "13800000060");
+  assert_int_equal(apply_seq(&a2, 14, 10, &r), ZB_APPLY_CONFLICT);
+  assert_string_equal(r.conflicts[0].winner_value, "13800000060");
+  assert_string_equal(r.conflicts[0].loser_origin, "b");
+  get("M1", &m);
+  assert_string_equal(m.v[ZB_MF_PHONE], "13800000060");
+  /* Having seen everything (base 14), b's next write is no conflict. */
+  struct op_spec b2 = phone("M1", "b", T0 + 70, "13800000070");
+  assert_int_equal(apply_seq(&b2, 15, 14, &r), ZB_APPLY_OK);
+  assert_int_equal(r.nconflicts, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_lww, setup, teardown),
@@ -324,6 +378,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_rejections_leave_state, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
       cmocka_unit_test_setup_teardown(test_index_follows_move, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -182,7 +182,9 @@ static bool zb__csv_header_field(struct zb__csv_reader *rd, size_t i,
   }
   if (!zb_utf8_valid(s, len)) {
     zb__csv_report(rd, rd->rec_line, NULL,
-                   "header field %zu is not valid UTF-8 text", i + 1);
+                   "header field %zu is not valid UTF-8 text (or holds a "
+                   "control character)",
+                   i + 1);
     return false;
   }
   size_t off = zb__csv_arena_put(rd, s, len);
@@ -402,8 +404,8 @@ static int zb__csv_feed(struct zb__csv_reader *rd, const char *s, size_t n) {
     if (got > 0)
       rd->last = (unsigned char)s[off + got - 1];
     off += got;
-    if (off == n)
-      break;
+    if (off == n || rd->stop != ZB__RUN)
+      break; /* a callback may have stopped us before libcsv did */
     switch (csv_error(&rd->p)) {
     case CSV_EPARSE:
       zb__csv_parse_error(rd);
@@ -511,8 +513,10 @@ int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
       rc = zb__csv_feed(rd, s, (size_t)(e - s));
       if (rc != 0)
         goto out;
-      if (rd->stop != ZB__RUN)
-        goto stopped;
+      if (rd->stop != ZB__RUN) {
+        rc = rd->result;
+        goto out;
+      }
       if (nl != NULL) {
         rd->line++;
         at_line_start = true;
@@ -528,16 +532,12 @@ int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
     if (!rd->have_header)
       zb__csv_stop(rd, ZB_EINVAL);
   }
-  if (rd->stop != ZB__RUN)
-    goto stopped;
-  if (!rd->have_header) {
+  if (rd->stop != ZB__RUN) {
+    rc = rd->result;
+  } else if (!rd->have_header) {
     zb__csv_report(rd, 1, NULL, "no header row");
     rc = ZB_EINVAL;
   }
-  goto out;
-
-stopped:
-  rc = rd->result;
 out:
   if (rd != NULL && nproblems != NULL)
     *nproblems = rd->nproblems;

@@ -9,12 +9,6 @@
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
-#include "zb_strset.h"
-
-/* An import file may hold at most this many rows (and report at most this
- * many problems): far above any branch, county or province roster. */
-#define ZB_IMPORT_MAX_ROWS 10000000
-#define ZB_MAX_PROBLEMS 1000000
 
 struct zb_node {
   zb_store *store;
@@ -35,64 +29,6 @@ bool zb_node_id_valid(const char *id) {
       return false;
   }
   return true;
-}
-
-/* ---- problems, buffered until the transaction has ended ---- */
-
-struct problem {
-  long line;
-  const char *column;   /* static field name or NULL */
-  char *reason;
-};
-
-struct problems {
-  struct problem *v;
-  size_t n, cap;
-  long dropped;         /* beyond ZB_MAX_PROBLEMS */
-};
-
-static void problems_reset(struct problems *p) {
-  for (size_t i = 0; i < p->n; i++)
-    free(p->v[i].reason);
-  p->n = 0;
-  p->dropped = 0;
-}
-
-static void problems_free(struct problems *p) {
-  problems_reset(p);
-  free(p->v);
-}
-
-static void problems_add(struct problems *p, long line, const char *column, const char *reason) {
-  if (p->n == p->cap) {
-    size_t cap = p->cap ? p->cap * 2 : 64;
-    struct problem *v = cap <= ZB_MAX_PROBLEMS ? realloc(p->v, cap * sizeof *v) : NULL;
-    if (!v) {
-      p->dropped++;
-      return;
-    }
-    p->v = v;
-    p->cap = cap;
-  }
-  char *r = strdup(reason);
-  if (!r) {
-    p->dropped++;
-    return;
-  }
-  p->v[p->n++] = (struct problem){line, column, r};
-}
-
-static long problems_count(const struct problems *p) { return (long)p->n + p->dropped; }
-
-static void problems_emit(const struct problems *p, const char *file,
-                          zb_input_problem_fn fn, void *ctx) {
-  for (size_t i = 0; i < p->n; i++)
-    fn(ctx, file, p->v[i].line, p->v[i].column, p->v[i].reason);
-  if (p->dropped) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "%ld more problems not shown", p->dropped);
-    fn(ctx, file, 0, NULL, msg);
-  }
 }
 
 /* ---- open / init ---- */
@@ -245,178 +181,25 @@ static int writer_set(struct writer *w, enum zb_kind kind, const char *key, cons
   return zb_oplog_append(w->t, &w->head, &op);
 }
 
-/* The fields of next that differ from cur (all non-empty ones when cur is
- * NULL), as parallel arrays for writer_set. */
-static size_t diff_fields(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals) {
-  size_t nf = 0;
-  for (int i = 1; i < zb_rec_nfields(kind); i++) {
-    char *v = zb_rec_val(next, i);
-    if (cur ? strcmp(zb_rec_val(cur, i), v) != 0 : *v != '\0') {
-      fields[nf] = i;
-      vals[nf++] = v;
-    }
-  }
-  return nf;
-}
-
 /* ---- imports ---- */
 
-struct import {
-  zb_node *n;
-  enum zb_kind kind;
-  const char *path;
-  zb_date today;
-  struct writer w;
-  struct problems probs;
-  zb_strset *keys;        /* keys seen in this file */
-  zb_import_result res;
-  long line;              /* row being checked, for validator callbacks */
-  zb_rec cur, next;
-};
-
-static const char *field_name(enum zb_kind kind, int field) {
-  if (field < 0)
-    return NULL;
-  return kind == ZB_KIND_MEMBER ? zb_member_field_names[field] : zb_org_field_names[field];
+static int sink_begin(void *ctx, zb_txn *t) {
+  struct writer *w = ctx;
+  return writer_begin(w, w->n, t);
 }
 
-static void import_field_problem(void *ctx, int field, const char *reason) {
-  struct import *im = ctx;
-  problems_add(&im->probs, im->line, field_name(im->kind, field), reason);
+static int sink_set(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+                    char *const *vals, size_t nf, zb_apply_result *r) {
+  return writer_set(ctx, kind, key, fields, vals, nf, r);
 }
 
-static void import_csv_problem(void *ctx, long line, const char *column, const char *reason) {
-  struct import *im = ctx;
-  /* The reader's column text lives only during the call; map it back to our
-   * static field names (an unknown column keeps no name but says it). */
-  const char *col = NULL;
-  char buf[ZB_FIELD_MAX + 64];
-  if (column) {
-    int f = im->kind == ZB_KIND_MEMBER ? zb_member_field_by_name(column, strlen(column))
-                                       : zb_org_field_by_name(column, strlen(column));
-    if (f >= 0) {
-      col = field_name(im->kind, f);
-    } else {
-      snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
-      reason = buf;
-    }
-  }
-  problems_add(&im->probs, line, col, reason);
-}
-
-static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
-  struct import *im = ctx;
-  zb_rec *next = &im->next;
-  int nf = zb_rec_nfields(im->kind);
-  long before = problems_count(&im->probs);
-  im->line = line;
-  im->res.rows++;
-  memset(next, 0, sizeof *next);
-  next->kind = im->kind;
-  for (int i = 0; i < nf; i++)
-    memcpy(zb_rec_val(next, i), values[i], lens[i] + 1);   /* lens ≤ ZB_FIELD_MAX */
-  const char *key = zb_rec_val(next, 0);
-
-  if (im->kind == ZB_KIND_ORG) {
-    /* Rows outside the node's scope belong to other nodes: skip, count. */
-    if (zb_org_code_valid(key) && !zb_org_in_subtree(key, im->n->org)) {
-      im->res.skipped++;
-      return 0;
-    }
-    zb_org_validate(&next->o, import_field_problem, im);
-  } else {
-    zb_member_validate(&next->m, im->today, import_field_problem, im);
-  }
-  if (problems_count(&im->probs) > before)
-    return 0;
-  int rc = zb_strset_add(im->keys, key);
-  if (rc == 0) {
-    problems_add(&im->probs, line, field_name(im->kind, 0),
-                 "appears on an earlier row of this file too");
-    return 0;
-  }
-  if (rc < 0)
-    return rc;
-  rc = zb_rec_load(im->w.t, im->kind, key, &im->cur);
-  if (rc && rc != ZB_ENOTFOUND)
-    return rc;
-  bool existed = rc == 0;
-  int fields[ZB_MF__COUNT];
-  char *vals[ZB_MF__COUNT];
-  size_t n = diff_fields(im->kind, existed ? &im->cur : NULL, next, fields, vals);
-  if (existed && n == 0) {
-    im->res.unchanged++;
-    return 0;
-  }
-  zb_apply_result r;
-  if ((rc = writer_set(&im->w, im->kind, key, fields, vals, n, &r)))
-    return rc;
-  if (r.status == ZB_APPLY_REJECTED) {
-    problems_add(&im->probs, line, field_name(im->kind, r.field), r.reason);
-    return 0;
-  }
-  if (existed)
-    im->res.updated++;
-  else
-    im->res.created++;
-  return 0;
-}
-
-static int import_write(zb_txn *t, void *ctx) {
-  struct import *im = ctx;
-  /* This may run again after the map grew: start from scratch. */
-  problems_reset(&im->probs);
-  zb_strset_clear(im->keys);
-  memset(&im->res, 0, sizeof im->res);
-  int rc = writer_begin(&im->w, im->n, t);
-  if (rc)
-    return rc;
-  const char *const *cols = im->kind == ZB_KIND_MEMBER ? zb_member_field_names : zb_org_field_names;
-  struct zb_csv_spec spec = {
-      .columns = cols,
-      .ncolumns = (size_t)zb_rec_nfields(im->kind),
-      .max_field = ZB_FIELD_MAX,
-  };
-  if (im->kind == ZB_KIND_MEMBER) {
-    static const int req[] = {ZB_MF_ID, ZB_MF_NAME, ZB_MF_GENDER, ZB_MF_BIRTH_DATE,
-                              ZB_MF_ID_NUMBER, ZB_MF_CATEGORY, ZB_MF_JOIN_DATE,
-                              ZB_MF_ORG_CODE};
-    for (size_t i = 0; i < sizeof req / sizeof *req; i++)
-      spec.required |= 1u << req[i];
-  } else {
-    spec.required = (1u << ZB_OF__COUNT) - 1;
-  }
-  long nprob = 0;
-  rc = zb_csv_read(im->path, &spec, import_row, import_csv_problem, im, &nprob);
-  if (rc == ZB_EINVAL)
-    return rc;
-  if (rc)
-    return rc;
-  if (problems_count(&im->probs) > 0)
-    return ZB_EINVAL;
-  return writer_end(&im->w);
-}
+static int sink_end(void *ctx) { return writer_end(ctx); }
 
 static int node_import(zb_node *n, enum zb_kind kind, const char *path,
                        zb_input_problem_fn problem, void *ctx, zb_import_result *res) {
-  struct import *im = calloc(1, sizeof *im);
-  if (!im)
-    return ZB_ENOMEM;
-  im->n = n;
-  im->kind = kind;
-  im->path = path;
-  im->today = zb_date_today();
-  im->keys = zb_strset_new(ZB_IMPORT_MAX_ROWS);
-  int rc = im->keys ? zb_store_write(n->store, import_write, im) : ZB_ENOMEM;
-  problems_emit(&im->probs, path, problem, ctx);
-  if (rc == ZB_EINVAL && problems_count(&im->probs) == 0)
-    problem(ctx, path, 0, NULL, "the file holds no usable header");
-  if (res)
-    *res = im->res;
-  problems_free(&im->probs);
-  zb_strset_free(im->keys);
-  free(im);
-  return rc;
+  struct writer w = {.n = n};
+  zb_import_sink sink = {sink_begin, sink_set, sink_end, &w, n->org};
+  return zb_import_csv(n->store, kind, path, &sink, problem, ctx, res);
 }
 
 int zb_node_member_import(zb_node *n, const char *path, zb_input_problem_fn problem,
@@ -436,7 +219,7 @@ struct member_write {
   const char *id;                 /* update: the member */
   const bool *set;                /* update: which fields */
   zb_member *m;                   /* add: the member; update: the values */
-  struct problems probs;
+  zb_problems probs;
   bool changed;
   zb_date today;
   zb_rec cur, next;
@@ -444,7 +227,7 @@ struct member_write {
 
 static void write_field_problem(void *ctx, int field, const char *reason) {
   struct member_write *mw = ctx;
-  problems_add(&mw->probs, 0, field_name(ZB_KIND_MEMBER, field), reason);
+  zb_problems_add(&mw->probs, 0, zb_field_name(ZB_KIND_MEMBER, field), reason);
 }
 
 /* Assigns "<node id>-<n>" (node id cut to fit the 32-byte id limit) with a
@@ -470,7 +253,7 @@ static int assign_id(zb_txn *t, const char *node_id, char out[ZB_FIELD_MAX + 1])
 static int finish_write(struct member_write *mw, struct writer *w, zb_rec *cur) {
   int fields[ZB_MF__COUNT];
   char *vals[ZB_MF__COUNT];
-  size_t nf = diff_fields(ZB_KIND_MEMBER, cur, &mw->next, fields, vals);
+  size_t nf = zb_rec_diff(ZB_KIND_MEMBER, cur, &mw->next, fields, vals);
   if (cur && nf == 0)
     return 0;
   zb_apply_result r;
@@ -478,7 +261,7 @@ static int finish_write(struct member_write *mw, struct writer *w, zb_rec *cur) 
   if (rc)
     return rc;
   if (r.status == ZB_APPLY_REJECTED) {
-    problems_add(&mw->probs, 0, field_name(ZB_KIND_MEMBER, r.field), r.reason);
+    zb_problems_add(&mw->probs, 0, zb_field_name(ZB_KIND_MEMBER, r.field), r.reason);
     return ZB_EINVAL;
   }
   mw->changed = true;
@@ -488,7 +271,7 @@ static int finish_write(struct member_write *mw, struct writer *w, zb_rec *cur) 
 static int add_write(zb_txn *t, void *ctx) {
   struct member_write *mw = ctx;
   struct writer w;
-  problems_reset(&mw->probs);
+  zb_problems_reset(&mw->probs);
   int rc = writer_begin(&w, mw->n, t);
   if (rc)
     return rc;
@@ -515,7 +298,7 @@ static int add_write(zb_txn *t, void *ctx) {
 static int update_write(zb_txn *t, void *ctx) {
   struct member_write *mw = ctx;
   struct writer w;
-  problems_reset(&mw->probs);
+  zb_problems_reset(&mw->probs);
   mw->changed = false;
   int rc = writer_begin(&w, mw->n, t);
   if (rc)
@@ -536,8 +319,8 @@ static int member_write(zb_node *n, struct member_write *mw, zb_write_fn fn,
   mw->n = n;
   mw->today = zb_date_today();
   int rc = zb_store_write(n->store, fn, mw);
-  problems_emit(&mw->probs, NULL, problem, ctx);
-  problems_free(&mw->probs);
+  zb_problems_emit(&mw->probs, NULL, problem, ctx);
+  zb_problems_free(&mw->probs);
   return rc;
 }
 
@@ -659,36 +442,6 @@ int zb_node_log(zb_node *n, uint64_t since, zb_op_fn fn, void *ctx) {
 
 /* ---- verify ---- */
 
-static const enum zb_dbi state_dbs[] = {ZB_DB_ORGS, ZB_DB_MEMBERS, ZB_DB_MEMBER_ORG,
-                                        ZB_DB_MEMBER_IDNUM};
-
-static int hash_row(void *ctx, zb_val key, zb_val val) {
-  uint8_t len[8];
-  zb_u64_be(((uint64_t)key.len << 32) | val.len, len);
-  zb_sha_update(ctx, len, 8);
-  zb_sha_update(ctx, key.data, key.len);
-  zb_sha_update(ctx, val.data, val.len);
-  return 0;
-}
-
-/* SHA-256 over every entry of every state table, stamps and indexes
- * included: equal hashes mean byte-identical state. */
-static int state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
-  zb_sha *sha = zb_sha_new();
-  if (!sha)
-    return ZB_ENOMEM;
-  int rc = 0;
-  for (size_t i = 0; i < sizeof state_dbs / sizeof *state_dbs && !rc; i++) {
-    uint8_t tag = (uint8_t)state_dbs[i];
-    zb_sha_update(sha, &tag, 1);
-    rc = zb_txn_scan(t, state_dbs[i], NULL, 0, hash_row, sha);
-  }
-  if (!rc)
-    zb_sha_final(sha, out);
-  zb_sha_free(sha);
-  return rc;
-}
-
 struct rebuild {
   zb_node *n;
   zb_txn *t;
@@ -716,15 +469,15 @@ static int replay_op(void *ctx, const Zb__Op *op, zb_val packed) {
 static int rebuild_write(zb_txn *t, void *ctx) {
   struct rebuild *rb = ctx;
   uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
-  int rc = state_hash(t, stored);
-  for (size_t i = 0; i < sizeof state_dbs / sizeof *state_dbs && !rc; i++)
-    rc = zb_txn_drop(t, state_dbs[i]);
+  int rc = zb_state_hash(t, stored);
+  for (size_t i = 0; i < ZB_STATE_NDBS && !rc; i++)
+    rc = zb_txn_drop(t, zb_state_dbs[i]);
   if (rc)
     return rc;
   rb->t = t;
   if ((rc = zb_oplog_scan(t, 0, replay_op, rb)))
     return rc;
-  if ((rc = state_hash(t, rebuilt)))
+  if ((rc = zb_state_hash(t, rebuilt)))
     return rc;
   if (memcmp(stored, rebuilt, sizeof stored) != 0) {
     snprintf(rb->why, rb->cap, "state: the stored records differ from a rebuild from the log");

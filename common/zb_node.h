@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "zb_import.h"
 #include "zb_oplog.h"
 #include "zb_record.h"
 #include "zb_state.h"
@@ -24,10 +25,6 @@
 
 typedef struct zb_node zb_node;
 
-/* file is NULL for command-line input (line is then 0); column is NULL when
- * the problem concerns a whole row or file. */
-typedef void (*zb_input_problem_fn)(void *ctx, const char *file, long line,
-                                    const char *column, const char *reason);
 
 typedef struct zb_node_info {
   char node_id[ZB_NODE_ID_MAX + 1];
@@ -41,11 +38,6 @@ typedef struct zb_node_info {
   size_t conflicts, rejected;
 } zb_node_info;
 
-typedef struct zb_import_result {
-  long rows;             /* data rows read */
-  long created, updated, unchanged;
-  long skipped;          /* rows outside the node's scope (org import) */
-} zb_import_result;
 
 /* Node ids: 1–64 ASCII letters, digits, '-', '_', '.'. */
 bool zb_node_id_valid(const char *id);

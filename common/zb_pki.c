@@ -302,8 +302,8 @@ static int bio_data(BIO *b, const char **data, size_t *len) {
 static int write_pem_cert(const char *path, X509 *x, bool replace) {
   int rc = 0;
   BIO *b = BIO_new(BIO_s_mem());
-  const char *data;
-  size_t len;
+  const char *data = NULL;
+  size_t len = 0;
   if (b == NULL || !PEM_write_bio_X509(b, x)) {
     rc = crypto_fail("encoding certificate");
     goto out;
@@ -320,8 +320,8 @@ out:
 static int write_pem_key(const char *path, EVP_PKEY *k) {
   int rc = 0;
   BIO *b = BIO_new(BIO_s_mem());
-  const char *data;
-  size_t len;
+  const char *data = NULL;
+  size_t len = 0;
   if (b == NULL || !PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL)) {
     rc = crypto_fail("encoding private key");
     goto out;
@@ -340,8 +340,8 @@ out:
 static int write_pem_crl(const char *path, X509_CRL *crl, bool replace) {
   int rc = 0;
   BIO *b = BIO_new(BIO_s_mem());
-  const char *data;
-  size_t len;
+  const char *data = NULL;
+  size_t len = 0;
   if (b == NULL || !PEM_write_bio_X509_CRL(b, crl)) {
     rc = crypto_fail("encoding CRL");
     goto out;
@@ -881,12 +881,12 @@ int zb_pki_enroll(const char *dir, const char *node_id, const char *org,
     rc = io_fail(out_path, "chmod");
     goto out;
   }
+  if ((rc = load_ca(dir, &ca, &ca_key)) != 0 || (rc = new_key(&key)) != 0)
+    goto out;
   if ((lock = lock_dir(dir)) < 0) {
     rc = lock;
     goto out;
   }
-  if ((rc = load_ca(dir, &ca, &ca_key)) != 0 || (rc = new_key(&key)) != 0)
-    goto out;
   if ((sans = sk_GENERAL_NAME_new_null()) == NULL) {
     rc = crypto_fail("building subjectAltName");
     goto out;
@@ -914,8 +914,8 @@ int zb_pki_enroll(const char *dir, const char *node_id, const char *org,
    * bundle is harmless, a bundle whose serial revoke cannot find is not. */
   if ((rc = record_serial(dir, node_id, serial)) != 0)
     goto out;
-  const char *data;
-  size_t len;
+  const char *data = NULL;
+  size_t len = 0;
   if ((rc = bio_data(b, &data, &len)) != 0 ||
       (rc = write_all(fd, out_path, data, len)) != 0)
     goto out;
@@ -929,10 +929,10 @@ out:
   if (lock >= 0)
     close(lock);
   if (b != NULL) {
-    const char *data;
-    size_t len;
-    if (bio_data(b, &data, &len) == 0 && len > 0)
-      OPENSSL_cleanse((void *)data, len); /* it held the private key */
+    const char *kdata = NULL;
+    size_t klen = 0;
+    if (bio_data(b, &kdata, &klen) == 0 && klen > 0)
+      OPENSSL_cleanse((void *)kdata, klen); /* it held the private key */
     BIO_free(b);
   }
   ASN1_INTEGER_free(serial);

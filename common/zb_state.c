@@ -306,3 +306,54 @@ int zb_state_digest(zb_txn *t, const char *root, char out[65]) {
   zb_sha_free(sha);
   return rc;
 }
+
+/* ---- helpers shared by writers ---- */
+
+const char *zb_field_name(enum zb_kind kind, int field) {
+  if (field < 0 || field >= zb_rec_nfields(kind))
+    return NULL;
+  return kind == ZB_KIND_MEMBER ? zb_member_field_names[field] : zb_org_field_names[field];
+}
+
+size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals) {
+  size_t nf = 0;
+  for (int i = 1; i < zb_rec_nfields(kind); i++) {
+    char *v = zb_rec_val(next, i);
+    if (cur ? strcmp(zb_rec_val(cur, i), v) != 0 : *v != '\0') {
+      fields[nf] = i;
+      vals[nf++] = v;
+    }
+  }
+  return nf;
+}
+
+const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS] = {ZB_DB_ORGS, ZB_DB_MEMBERS, ZB_DB_MEMBER_ORG,
+                                        ZB_DB_MEMBER_IDNUM};
+
+static int hash_row(void *ctx, zb_val key, zb_val val) {
+  uint8_t len[8];
+  zb_u64_be(((uint64_t)key.len << 32) | val.len, len);
+  zb_sha_update(ctx, len, 8);
+  zb_sha_update(ctx, key.data, key.len);
+  zb_sha_update(ctx, val.data, val.len);
+  return 0;
+}
+
+/* SHA-256 over every entry of every state table, stamps and indexes
+ * included: equal hashes mean byte-identical state. */
+int zb_state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
+  zb_sha *sha = zb_sha_new();
+  if (!sha)
+    return ZB_ENOMEM;
+  int rc = 0;
+  for (size_t i = 0; i < sizeof zb_state_dbs / sizeof *zb_state_dbs && !rc; i++) {
+    uint8_t tag = (uint8_t)zb_state_dbs[i];
+    zb_sha_update(sha, &tag, 1);
+    rc = zb_txn_scan(t, zb_state_dbs[i], NULL, 0, hash_row, sha);
+  }
+  if (!rc)
+    zb_sha_final(sha, out);
+  zb_sha_free(sha);
+  return rc;
+}
+

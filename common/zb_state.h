@@ -62,4 +62,18 @@ int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx);
  * two replicas with the same content have the same digest.  out: 65 bytes. */
 int zb_state_digest(zb_txn *t, const char *root, char out[65]);
 
+/* The name of a field ("phone"), or NULL for -1 / out of range. */
+const char *zb_field_name(enum zb_kind kind, int field);
+/* The fields of next that differ from cur (every non-empty one when cur is
+ * NULL), as parallel arrays: fields[i] is set to vals[i] (pointing into
+ * next).  Returns how many. */
+size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals);
+
+/* The tables that make up the materialized state (records and indexes). */
+#define ZB_STATE_NDBS 4
+extern const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS];
+/* SHA-256 over every entry of every state table, stamps and indexes
+ * included: equal hashes mean byte-identical state. */
+int zb_state_hash(zb_txn *t, uint8_t out[32]);
+
 #endif

@@ -18,6 +18,9 @@ static const char *const db_names[ZB_DB__COUNT] = {
     [ZB_DB_META] = "meta",           [ZB_DB_LOG] = "log",
     [ZB_DB_ORGS] = "orgs",           [ZB_DB_MEMBERS] = "members",
     [ZB_DB_MEMBER_ORG] = "member_org", [ZB_DB_MEMBER_IDNUM] = "member_idnum",
+    [ZB_DB_SLOG] = "slog",           [ZB_DB_ORIGINS] = "origins",
+    [ZB_DB_CONFLICTS] = "conflicts", [ZB_DB_PLOG] = "plog",
+    [ZB_DB_REJECTED] = "rejected",
 };
 
 struct zb_store {

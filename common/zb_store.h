@@ -31,6 +31,11 @@ enum zb_dbi {
   ZB_DB_MEMBERS,        /* member id → packed zb.Record                     */
   ZB_DB_MEMBER_ORG,     /* org code NUL member id → "" (subtree scans)      */
   ZB_DB_MEMBER_IDNUM,   /* id_number NUL member id → "" (one person, one record) */
+  ZB_DB_SLOG,           /* server: u64 BE server seq → chain hash + packed zb.ServerOp */
+  ZB_DB_ORIGINS,        /* server: node id → u64 BE held seq + last op hash  */
+  ZB_DB_CONFLICTS,      /* u64 BE server seq + u32 BE index → zb.Conflict    */
+  ZB_DB_PLOG,           /* node: u64 BE server seq → packed zb.ServerOp pulled */
+  ZB_DB_REJECTED,       /* node: u64 BE own seq → packed zb.ServerOp         */
   ZB_DB__COUNT
 };
 

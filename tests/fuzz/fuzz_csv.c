@@ -82,12 +82,19 @@ static char *tmp_file(void) {
   return path;
 }
 
+static char *in_path, *out_path;
+
+static void remove_tmp(void) {
+  unlink(in_path);
+  unlink(out_path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char *in_path, *out_path;
   static const size_t limits[4] = {0, 8, 64, 5000};
   if (in_path == NULL) {
     in_path = tmp_file();
     out_path = tmp_file();
+    atexit(remove_tmp);
   }
   if (size == 0)
     return 0;

@@ -590,6 +590,15 @@ static void test_row_callback_stops(void **state) {
   assert_int_equal(c.nrows, 2);
   assert_int_equal(np, 0); /* the bad row 4 was never reached */
   collector_free(&c);
+
+  /* Regression: a malformed quote later on the same physical line (after a
+   * bare CR) must not override the callback's stop. */
+  c.stop_after = 1;
+  rc = run("id,name\n1,a\r2,b\"c\n", &s, &c, &np);
+  assert_int_equal(rc, 42);
+  assert_int_equal(c.nrows, 1);
+  assert_int_equal(np, 0);
+  collector_free(&c);
 }
 
 static void test_nonexistent_file(void **state) {

@@ -1,0 +1,68 @@
+/*
+ * zb_import.h — all-or-nothing CSV imports of records, and the buffer of
+ * input problems that every writer reports through.
+ *
+ * An import reads the file inside one write transaction.  Each row is
+ * checked against the record rules, then handed to a sink that turns it into
+ * an op and applies it (a node appends to its own log, the server to its
+ * global log).  Any problem in any row aborts the transaction: nothing is
+ * stored, and every problem is reported once the transaction has ended.
+ */
+#ifndef ZB_IMPORT_H
+#define ZB_IMPORT_H
+
+#include <stdbool.h>
+#include "zb_merge.h"
+#include "zb_state.h"
+#include "zb_store.h"
+
+/* file is NULL for command-line input (line is then 0); column is NULL when
+ * the problem concerns a whole row or file. */
+typedef void (*zb_input_problem_fn)(void *ctx, const char *file, long line,
+                                    const char *column, const char *reason);
+
+typedef struct zb_import_result {
+  long rows;             /* data rows read */
+  long created, updated, unchanged;
+  long skipped;          /* org rows outside the scope */
+} zb_import_result;
+
+/* ---- problems, buffered until the transaction has ended ---- */
+
+typedef struct zb_problem {
+  long line;
+  const char *column;   /* static field name or NULL */
+  char *reason;
+} zb_problem;
+
+typedef struct zb_problems {
+  zb_problem *v;
+  size_t n, cap;
+  long dropped;         /* beyond the cap */
+} zb_problems;
+
+void zb_problems_reset(zb_problems *p);
+void zb_problems_free(zb_problems *p);
+void zb_problems_add(zb_problems *p, long line, const char *column, const char *reason);
+long zb_problems_count(const zb_problems *p);
+void zb_problems_emit(const zb_problems *p, const char *file, zb_input_problem_fn fn, void *ctx);
+
+/* ---- imports ---- */
+
+/* Where imported rows go.  begin runs at the start of the transaction (and
+ * again if it is retried), set once per changed row, end before commit. */
+typedef struct zb_import_sink {
+  int (*begin)(void *ctx, zb_txn *t);
+  int (*set)(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+             char *const *vals, size_t nf, zb_apply_result *r);
+  int (*end)(void *ctx);
+  void *ctx;
+  const char *scope;    /* org rows outside it are skipped; NULL: none are */
+} zb_import_sink;
+
+/* Imports path into s through sink.  0, ZB_EINVAL (problems reported, nothing
+ * stored), ZB_EIO (unreadable), or another error.  res may be NULL. */
+int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_import_sink *sink,
+                  zb_input_problem_fn problem, void *pctx, zb_import_result *res);
+
+#endif

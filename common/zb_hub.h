@@ -1,0 +1,79 @@
+/*
+ * zb_hub.h — the central server's records: every node's ops merged into one
+ * global log (DESIGN.md §4–§6).  What zhibu-server's sync endpoint and its
+ * CLI call; the network lives in zb_syncd.h.
+ *
+ * The global log ("slog") holds every op a node pushed, under a server seq,
+ * with its outcome (applied, applied with conflict, rejected and why).  Each
+ * entry is stored as the previous entry's hash followed by the packed
+ * zb.ServerOp, so the server log is a hash chain too.  For each origin the
+ * server keeps the highest seq it holds and that op's hash: a node's ops
+ * must arrive in order and chain onto that hash, so nothing is applied
+ * twice and no fork is accepted.
+ */
+#ifndef ZB_HUB_H
+#define ZB_HUB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "zb_batch.h"
+#include "zb_import.h"
+#include "zb_stats.h"
+#include "zb_store.h"
+
+/* The origin id of ops the server writes itself (the org tree). */
+#define ZB_HUB_ORIGIN "zhibu-server"
+
+typedef struct zb_hub zb_hub;
+
+typedef struct zb_hub_info {
+  uint64_t head;           /* last server seq */
+  size_t origins, members, orgs, conflicts;
+  uint64_t rejected;
+} zb_hub_info;
+
+/* Creates the hub's database in dir (which must exist). ZB_EEXIST if there
+ * is one already. */
+int zb_hub_init(const char *dir);
+int zb_hub_open(const char *dir, zb_hub **out);   /* ZB_ENOTINIT */
+void zb_hub_close(zb_hub *h);                    /* NULL is fine */
+
+/* The whole org tree from CSV (DESIGN.md §3), all-or-nothing. */
+int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, void *ctx,
+                      zb_import_result *res);
+
+/* What a node starting a session needs: the highest seq of node_id held,
+ * and the server's head. */
+int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint64_t *head);
+
+typedef struct zb_push_result {
+  uint64_t held_seq;       /* the node's highest seq held after the push */
+  uint32_t applied, duplicates, rejected, conflicts;
+  char why[256];           /* for ZB_EPROTO */
+} zb_push_result;
+
+/* One batch of node_id's ops (zb_batch encoding), whose scope is the
+ * subtree of org, applied and logged in one transaction.  Ops the server
+ * already holds are skipped (a resumed session re-sends them).  ZB_EPROTO
+ * with why for a batch that breaks the protocol (undecodable, another
+ * origin, a gap in seqs, a fork): nothing of it is stored. */
+int zb_hub_push(zb_hub *h, const char *node_id, const char *org, const uint8_t *zdata,
+                size_t zlen, uint64_t raw_size, uint32_t count, zb_push_result *res);
+
+/* The entries after cursor that concern node_id with scope org, packed
+ * zb.ServerOp each, into out (reset first) until about max_raw bytes;
+ * *next is the last server seq looked at, *done whether that was the head.
+ * A node receives: ops whose record lies in its subtree (before or after),
+ * every org op (the directory), its own ops that were rejected or met a
+ * conflict — not its own applied ops, which it has. */
+int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor,
+                size_t max_raw, zb_batch *out, uint64_t *next, bool *done);
+
+int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
+int zb_hub_stats(zb_hub *h, const char *org, zb_date as_of, zb_stats *out);
+int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
+/* Checks the server log's chain, every origin's chain, and that the state
+ * equals a rebuild from the log.  0 or ZB_ECORRUPT with why. */
+int zb_hub_verify(zb_hub *h, char *why, size_t cap);
+
+#endif

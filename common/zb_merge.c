@@ -63,15 +63,6 @@ static int org_exists(zb_txn *t, const char *code) {
   return zb_txn_get(t, ZB_DB_ORGS, code, strlen(code), &v);
 }
 
-/* Index keys "org\0id" and "id_number\0id".  Both indexes are keyed by
- * the pair, so that replaying ops in any order leaves the same entries. */
-static size_t org_key(char *buf, const char *org, const char *id) {
-  size_t ol = strlen(org), il = strlen(id);
-  memcpy(buf, org, ol);
-  buf[ol] = '\0';
-  memcpy(buf + ol + 1, id, il);
-  return ol + 1 + il;
-}
 
 struct holder_scan {
   const char *idn, *self;
@@ -138,21 +129,21 @@ static int write_member_indexes(zb_txn *t, const zb_rec *cur, bool existed, cons
   int rc;
   if (!existed || strcmp(cur->m.v[ZB_MF_ORG_CODE], m->v[ZB_MF_ORG_CODE]) != 0) {
     if (existed) {
-      size_t n = org_key(key, cur->m.v[ZB_MF_ORG_CODE], cur->m.v[ZB_MF_ID]);
+      size_t n = zb_pair_key(key, cur->m.v[ZB_MF_ORG_CODE], cur->m.v[ZB_MF_ID]);
       if ((rc = zb_txn_del(t, ZB_DB_MEMBER_ORG, key, n)))
         return rc;
     }
-    size_t n = org_key(key, m->v[ZB_MF_ORG_CODE], m->v[ZB_MF_ID]);
+    size_t n = zb_pair_key(key, m->v[ZB_MF_ORG_CODE], m->v[ZB_MF_ID]);
     if ((rc = zb_txn_put(t, ZB_DB_MEMBER_ORG, key, n, "", 0, 0)))
       return rc;
   }
   if (!existed || strcmp(cur->m.v[ZB_MF_ID_NUMBER], m->v[ZB_MF_ID_NUMBER]) != 0) {
     if (existed) {
-      size_t n = org_key(key, cur->m.v[ZB_MF_ID_NUMBER], cur->m.v[ZB_MF_ID]);
+      size_t n = zb_pair_key(key, cur->m.v[ZB_MF_ID_NUMBER], cur->m.v[ZB_MF_ID]);
       if ((rc = zb_txn_del(t, ZB_DB_MEMBER_IDNUM, key, n)))
         return rc;
     }
-    size_t n = org_key(key, m->v[ZB_MF_ID_NUMBER], m->v[ZB_MF_ID]);
+    size_t n = zb_pair_key(key, m->v[ZB_MF_ID_NUMBER], m->v[ZB_MF_ID]);
     if ((rc = zb_txn_put(t, ZB_DB_MEMBER_IDNUM, key, n, "", 0, 0)))
       return rc;
   }

@@ -1,20 +1,24 @@
 #include "zb_node.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zb_csv.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
+#include "zb_pki.h"
 
 struct zb_node {
   zb_store *store;
   char id[ZB_NODE_ID_MAX + 1];
   char org[ZB_FIELD_MAX + 1];
   char actor[ZB_NODE_ID_MAX + 1];
+  char bundle[4200];
   bool warned_clock;
 };
 
@@ -95,6 +99,11 @@ int zb_node_open(const char *dir, zb_node **out) {
     rc = zb_meta_get_str(t, "org", n->org, sizeof n->org);
   if (rc == ZB_ENOTFOUND)
     rc = ZB_ENOTINIT;
+  uint64_t enrolled = 0;
+  if (rc == 0)
+    rc = zb_meta_get_u64(t, "enrolled", &enrolled);
+  if (rc == 0 && enrolled)
+    snprintf(n->bundle, sizeof n->bundle, "%s/enrollment.bundle", dir);
   zb_txn_end(t);
   snprintf(n->actor, sizeof n->actor, "unknown");
 out:
@@ -425,6 +434,10 @@ int zb_node_info_get(zb_node *n, zb_node_info *out) {
     goto out;
   out->members = zb_txn_count(t, ZB_DB_MEMBERS);
   out->orgs = zb_txn_count(t, ZB_DB_ORGS);
+  out->conflicts = zb_txn_count(t, ZB_DB_CONFLICTS);
+  out->rejected = zb_txn_count(t, ZB_DB_REJECTED);
+  if (zb_meta_get_str(t, "server", out->server, sizeof out->server) == ZB_ENOTFOUND)
+    out->server[0] = '\0';
 out:
   zb_txn_end(t);
   return rc;
@@ -447,24 +460,66 @@ struct rebuild {
   zb_txn *t;
   char *why;
   size_t cap;
+  const char *key;          /* replay only this record (rollback), or NULL */
+  enum zb_kind kind;
 };
 
-static int replay_op(void *ctx, const Zb__Op *op, zb_val packed) {
-  struct rebuild *rb = ctx;
-  zb_apply_result r;
-  (void)packed;
-  int rc = zb_merge_apply(rb->t, op, 0, rb->n->org, 0, &r);
-  if (rc)
-    return rc;
-  if (r.status == ZB_APPLY_REJECTED) {
-    snprintf(rb->why, rb->cap, "state: op %llu is refused when the log is replayed: %s",
-             (unsigned long long)op->seq, r.reason);
-    return ZB_ECORRUPT;
-  }
-  return 0;
+static bool rebuild_wants(const struct rebuild *rb, const Zb__Op *op) {
+  if (!rb->key)
+    return true;
+  return op->set && (int)op->set->kind == (int)rb->kind && strcmp(op->set->key, rb->key) == 0;
 }
 
-/* Rebuilds the state from the log inside a transaction that is thrown away
+static int replay_pulled(void *ctx, zb_val key, zb_val val) {
+  struct rebuild *rb = ctx;
+  (void)key;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len, val.data);
+  if (!so)
+    return ZB_ECORRUPT;
+  Zb__Op *op = so->outcome == ZB__OUTCOME__OUTCOME_REJECTED
+                   ? NULL
+                   : zb__op__unpack(NULL, so->op.len, so->op.data);
+  int rc = 0;
+  if (op && rebuild_wants(rb, op)) {
+    zb_apply_result r;
+    rc = zb_merge_apply(rb->t, op, so->server_seq, NULL, ZB_APPLY_TRUSTED, &r);
+  }
+  if (op)
+    zb__op__free_unpacked(op, NULL);
+  zb__server_op__free_unpacked(so, NULL);
+  return rc;
+}
+
+static int replay_own(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct rebuild *rb = ctx;
+  zb_apply_result r;
+  zb_val v;
+  uint8_t key[8];
+  (void)packed;
+  if (!rebuild_wants(rb, op))
+    return 0;
+  /* An op the server rejected stays in the log but not in the state. */
+  zb_u64_be(op->seq, key);
+  int rc = zb_txn_get(rb->t, ZB_DB_REJECTED, key, 8, &v);
+  if (rc == 0)
+    return 0;
+  if (rc != ZB_ENOTFOUND)
+    return rc;
+  return zb_merge_apply(rb->t, op, 0, NULL, ZB_APPLY_TRUSTED, &r);
+}
+
+/* Applies, again, every op that makes up the state: what was pulled (in
+ * server order) and the node's own ops, less the rejected ones.  Fields
+ * are last-writer-wins and the indexes are keyed by pairs, so the order
+ * between the two logs does not change the result. */
+static int replay(struct rebuild *rb) {
+  int rc = zb_txn_scan(rb->t, ZB_DB_PLOG, NULL, 0, replay_pulled, rb);
+  if (!rc)
+    rc = zb_oplog_scan(rb->t, 0, replay_own, rb);
+  return rc;
+}
+
+/* Rebuilds the state from the logs inside a transaction that is thrown away
  * afterwards, and compares it with what was stored. */
 static int rebuild_write(zb_txn *t, void *ctx) {
   struct rebuild *rb = ctx;
@@ -475,7 +530,7 @@ static int rebuild_write(zb_txn *t, void *ctx) {
   if (rc)
     return rc;
   rb->t = t;
-  if ((rc = zb_oplog_scan(t, 0, replay_op, rb)))
+  if ((rc = replay(rb)))
     return rc;
   if ((rc = zb_state_hash(t, rebuilt)))
     return rc;
@@ -498,4 +553,299 @@ int zb_node_verify(zb_node *n, char *why, size_t cap) {
     return rc;
   struct rebuild rb = {.n = n, .why = why, .cap = cap};
   return zb_store_write_discard(n->store, rebuild_write, &rb);
+}
+
+/* ---- sync state ---- */
+
+const char *zb_node_bundle_path(const zb_node *n) { return n->bundle; }
+
+static int copy_file(const char *from, const char *to) {
+  FILE *in = fopen(from, "rb");
+  if (!in)
+    return ZB_EIO;
+  int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  int rc = out ? 0 : ZB_EIO;
+  char buf[8192];
+  size_t k;
+  while (!rc && (k = fread(buf, 1, sizeof buf, in)) > 0)
+    if (fwrite(buf, 1, k, out) != k)
+      rc = ZB_EIO;
+  if (ferror(in))
+    rc = ZB_EIO;
+  fclose(in);
+  if (out) {
+    if (fflush(out) != 0 || fsync(fileno(out)) != 0)
+      rc = ZB_EIO;
+    fclose(out);
+  } else if (fd >= 0) {
+    close(fd);
+  }
+  return rc;
+}
+
+struct enroll_args {
+  const char *server;
+};
+
+static int enroll_write(zb_txn *t, void *ctx) {
+  struct enroll_args *a = ctx;
+  int rc = zb_meta_put_str(t, "server", a->server);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "enrolled", 1);
+  return rc;
+}
+
+int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_id,
+                          const char *org, char *why, size_t cap) {
+  zb_bundle b;
+  memset(&b, 0, sizeof b);
+  int rc = zb_pki_bundle_read(bundle, &b, why, cap);
+  if (rc == ZB_ENOTFOUND || rc == ZB_EIO)
+    snprintf(why, cap, "%s: cannot read the bundle", bundle);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_EINVAL : rc;
+  if ((node_id && strcmp(node_id, b.node_id) != 0) || (org && strcmp(org, b.org) != 0)) {
+    snprintf(why, cap, "%s was issued to node %s of org %s, not to what --node-id/--org say",
+             bundle, b.node_id, b.org);
+    zb_bundle_clear(&b);
+    return ZB_EINVAL;
+  }
+  const char *w = NULL;
+  zb_store *s = NULL;
+  char path[4200];
+  rc = zb_node_init(dir, b.node_id, b.org, &w);
+  if (rc == ZB_EINVAL)
+    snprintf(why, cap, "%s", w);
+  if (!rc) {
+    snprintf(path, sizeof path, "%s/enrollment.bundle", dir);
+    rc = copy_file(bundle, path);
+    if (rc)
+      snprintf(why, cap, "cannot copy the bundle into %s", dir);
+  }
+  if (!rc && !(rc = zb_store_open(dir, false, &s))) {
+    struct enroll_args a = {b.server};
+    rc = zb_store_write(s, enroll_write, &a);
+    zb_store_close(s);
+  }
+  zb_bundle_clear(&b);
+  return rc;
+}
+
+struct push_read {
+  zb_batch *out;
+  size_t max_raw;
+  uint64_t last;
+  uint8_t buf[ZB_OP_PACKED_MAX];
+};
+
+static int push_read_op(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct push_read *pr = ctx;
+  (void)packed;
+  if (pr->out->len >= pr->max_raw)
+    return 1;
+  /* The server holds the previous hash: 32 incompressible bytes per op
+   * need not cross a 2G link. */
+  Zb__Op copy = *op;
+  copy.prev_hash.len = 0;
+  copy.prev_hash.data = NULL;
+  size_t len = zb__op__pack(&copy, pr->buf);
+  int rc = zb_batch_add(pr->out, pr->buf, len);
+  if (!rc)
+    pr->last = op->seq;
+  return rc;
+}
+
+int zb_node_push_batch(zb_node *n, uint64_t after, size_t max_raw, zb_batch *out,
+                       uint64_t *last) {
+  zb_txn *t;
+  struct push_read *pr = malloc(sizeof *pr);
+  if (!pr)
+    return ZB_ENOMEM;
+  zb_batch_reset(out);
+  pr->out = out;
+  pr->max_raw = max_raw;
+  pr->last = after;
+  int rc = zb_store_read(n->store, &t);
+  if (!rc) {
+    rc = zb_oplog_scan(t, after, push_read_op, pr);
+    zb_txn_end(t);
+  }
+  *last = pr->last;
+  free(pr);
+  return rc;
+}
+
+static int acked_write(zb_txn *t, void *ctx) {
+  uint64_t held = *(uint64_t *)ctx, cur;
+  int rc = zb_meta_get_u64(t, "acked_seq", &cur);
+  if (!rc && held > cur)
+    rc = zb_meta_put_u64(t, "acked_seq", held);
+  return rc;
+}
+
+int zb_node_set_acked(zb_node *n, uint64_t held) {
+  return zb_store_write(n->store, acked_write, &held);
+}
+
+static int done_write(zb_txn *t, void *ctx) {
+  return zb_meta_put_u64(t, "last_sync_ms", *(uint64_t *)ctx);
+}
+
+int zb_node_sync_done(zb_node *n, uint64_t wall_ms) {
+  return zb_store_write(n->store, done_write, &wall_ms);
+}
+
+struct pull_apply {
+  zb_node *n;
+  const uint8_t *zdata;
+  size_t zlen;
+  uint64_t raw_size, cursor;
+  uint32_t count;
+  zb_txn *t;
+  zb_oplog_head head;
+  zb_pull_counts counts;
+};
+
+static int store_conflicts(zb_txn *t, const Zb__ServerOp *so) {
+  uint8_t key[12], buf[4096];
+  for (size_t i = 0; i < so->n_conflicts; i++) {
+    zb_u64_be(so->server_seq, key);
+    key[8] = key[9] = key[10] = 0;
+    key[11] = (uint8_t)i;
+    size_t len = zb__conflict__get_packed_size(so->conflicts[i]);
+    if (len > sizeof buf)
+      return ZB_ECORRUPT;
+    zb__conflict__pack(so->conflicts[i], buf);
+    int rc = zb_txn_put(t, ZB_DB_CONFLICTS, key, sizeof key, buf, len, 0);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+static int pull_item(void *ctx, const uint8_t *item, size_t len) {
+  struct pull_apply *pa = ctx;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, len, item);
+  if (!so)
+    return ZB_EPROTO;
+  Zb__Op *op = zb__op__unpack(NULL, so->op.len, so->op.data);
+  int rc = 0;
+  uint8_t key[8];
+  if (!op || !op->set || so->server_seq == 0) {
+    rc = ZB_EPROTO;
+    goto out;
+  }
+  zb_u64_be(so->server_seq, key);
+  if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
+    goto out;
+  /* Later local writes must order after everything this node has seen. */
+  pa->head.hlc = zb_hlc_observe(pa->head.hlc, op->hlc, zb_hlc_wall_ms());
+  bool mine = strcmp(op->origin, pa->n->id) == 0;
+  if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED) {
+    if (!mine)
+      goto out;
+    /* The server refused one of our ops: keep it visible, and roll the
+     * record back to what the remaining ops make of it. */
+    zb_u64_be(op->seq, key);
+    if ((rc = zb_txn_put(pa->t, ZB_DB_REJECTED, key, 8, item, len, 0)))
+      goto out;
+    enum zb_kind kind = (enum zb_kind)op->set->kind;
+    if ((rc = zb_rec_delete(pa->t, kind, op->set->key)))
+      goto out;
+    struct rebuild rb = {.n = pa->n, .t = pa->t, .key = op->set->key, .kind = kind};
+    rc = replay(&rb);
+    pa->counts.rejected++;
+    goto out;
+  }
+  zb_apply_result r;
+  if ((rc = zb_merge_apply(pa->t, op, so->server_seq, NULL, ZB_APPLY_TRUSTED, &r)))
+    goto out;
+  if ((rc = store_conflicts(pa->t, so)))
+    goto out;
+  pa->counts.conflicts += (uint32_t)so->n_conflicts;
+  if (!mine)
+    pa->counts.applied++;
+out:
+  if (op)
+    zb__op__free_unpacked(op, NULL);
+  zb__server_op__free_unpacked(so, NULL);
+  return rc;
+}
+
+static int pull_write(zb_txn *t, void *ctx) {
+  struct pull_apply *pa = ctx;
+  memset(&pa->counts, 0, sizeof pa->counts);
+  pa->t = t;
+  int rc = zb_oplog_head_load(t, &pa->head);
+  if (rc)
+    return rc;
+  rc = zb_batch_each(pa->zdata, pa->zlen, pa->raw_size, pa->count, pull_item, pa);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "cursor", pa->cursor);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "hlc", pa->head.hlc);
+  return rc;
+}
+
+int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t raw_size,
+                       uint32_t count, uint64_t cursor, zb_pull_counts *pc) {
+  struct pull_apply pa = {.n = n, .zdata = zdata, .zlen = zlen, .raw_size = raw_size,
+                          .cursor = cursor, .count = count};
+  int rc = zb_store_write(n->store, pull_write, &pa);
+  if (pc)
+    *pc = pa.counts;
+  return rc;
+}
+
+struct list_ctx {
+  zb_conflict_fn cfn;
+  zb_rejected_fn rfn;
+  void *ctx;
+};
+
+static int conflict_row(void *ctx, zb_val key, zb_val val) {
+  struct list_ctx *lc = ctx;
+  (void)key;
+  Zb__Conflict *c = zb__conflict__unpack(NULL, val.len, val.data);
+  if (!c)
+    return ZB_ECORRUPT;
+  int rc = lc->cfn(lc->ctx, c);
+  zb__conflict__free_unpacked(c, NULL);
+  return rc;
+}
+
+int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx) {
+  zb_txn *t;
+  struct list_ctx lc = {.cfn = fn, .ctx = ctx};
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_txn_scan(t, ZB_DB_CONFLICTS, NULL, 0, conflict_row, &lc);
+  zb_txn_end(t);
+  return rc;
+}
+
+static int rejected_row(void *ctx, zb_val key, zb_val val) {
+  struct list_ctx *lc = ctx;
+  (void)key;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len, val.data);
+  Zb__Op *op = so ? zb__op__unpack(NULL, so->op.len, so->op.data) : NULL;
+  int rc = so && op ? lc->rfn(lc->ctx, so, op) : ZB_ECORRUPT;
+  if (op)
+    zb__op__free_unpacked(op, NULL);
+  if (so)
+    zb__server_op__free_unpacked(so, NULL);
+  return rc;
+}
+
+int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx) {
+  zb_txn *t;
+  struct list_ctx lc = {.rfn = fn, .ctx = ctx};
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_txn_scan(t, ZB_DB_REJECTED, NULL, 0, rejected_row, &lc);
+  zb_txn_end(t);
+  return rc;
 }

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "zb_batch.h"
 #include "zb_import.h"
 #include "zb_oplog.h"
 #include "zb_record.h"
@@ -36,6 +37,7 @@ typedef struct zb_node_info {
   uint64_t hlc;          /* last timestamp handed out */
   size_t members, orgs;
   size_t conflicts, rejected;
+  char server[272];      /* enrolled server address, "" if none */
 } zb_node_info;
 
 
@@ -90,5 +92,42 @@ int zb_node_verify(zb_node *n, char *why, size_t cap);
 int zb_node_info_get(zb_node *n, zb_node_info *out);
 /* Ops with seq > since, in order. */
 int zb_node_log(zb_node *n, uint64_t since, zb_op_fn fn, void *ctx);
+
+/* ---- sync state (the network lives in zb_sync.h) ---- */
+
+/* Creates a node from an enrollment bundle (zhibu-server enroll): the node
+ * id, org and server address come from the bundle; node_id and org, when
+ * not NULL, must agree with it.  The bundle is copied into dir (mode 0600).
+ * ZB_EINVAL with *why for a bad or mismatched bundle. */
+int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_id,
+                          const char *org, char *why, size_t cap);
+/* Path of the node's copy of its bundle ("" when not enrolled). */
+const char *zb_node_bundle_path(const zb_node *n);
+
+/* Own ops with seq > after, prev_hash left out (the server supplies it),
+ * into out (reset first) until about max_raw bytes.  *last is the last seq
+ * added (after, when none). */
+int zb_node_push_batch(zb_node *n, uint64_t after, size_t max_raw, zb_batch *out,
+                       uint64_t *last);
+/* Records durably that the server holds every own op up to held. */
+int zb_node_set_acked(zb_node *n, uint64_t held);
+
+typedef struct zb_pull_counts {
+  uint32_t applied, conflicts, rejected;
+} zb_pull_counts;
+/* Applies a pulled batch (zb_batch of packed zb.ServerOp) and stores cursor,
+ * in one transaction: others' ops are merged, conflict records kept, and
+ * own ops the server rejected are recorded and rolled back. */
+int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t raw_size,
+                       uint32_t count, uint64_t cursor, zb_pull_counts *pc);
+/* Records the end of a successful sync session. */
+int zb_node_sync_done(zb_node *n, uint64_t wall_ms);
+
+/* Conflict records and rejected own ops, oldest first; valid during the
+ * call only. */
+typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);
+int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx);
+typedef int (*zb_rejected_fn)(void *ctx, const Zb__ServerOp *so, const Zb__Op *op);
+int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx);
 
 #endif

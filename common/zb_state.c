@@ -114,6 +114,40 @@ int zb_rec_store(zb_txn *t, const zb_rec *r) {
   return zb_txn_put(t, kind_db(r->kind), key, strlen(key), buf, len, 0);
 }
 
+size_t zb_pair_key(char *buf, const char *a, const char *b) {
+  size_t al = strlen(a), bl = strlen(b);
+  memcpy(buf, a, al);
+  buf[al] = '\0';
+  memcpy(buf + al + 1, b, bl);
+  return al + 1 + bl;
+}
+
+int zb_rec_delete(zb_txn *t, enum zb_kind kind, const char *key) {
+  zb_rec *r = malloc(sizeof *r);
+  char k[2 * (ZB_FIELD_MAX + 1)];
+  if (!r)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, kind, key, r);
+  if (rc == ZB_ENOTFOUND) {
+    rc = 0;
+    goto out;
+  }
+  if (rc)
+    goto out;
+  if (kind == ZB_KIND_MEMBER) {
+    size_t n = zb_pair_key(k, r->m.v[ZB_MF_ORG_CODE], key);
+    if ((rc = zb_txn_del(t, ZB_DB_MEMBER_ORG, k, n)))
+      goto out;
+    n = zb_pair_key(k, r->m.v[ZB_MF_ID_NUMBER], key);
+    if ((rc = zb_txn_del(t, ZB_DB_MEMBER_IDNUM, k, n)))
+      goto out;
+  }
+  rc = zb_txn_del(t, kind_db(kind), key, strlen(key));
+out:
+  free(r);
+  return rc;
+}
+
 int zb_member_load(zb_txn *t, const char *id, zb_member *out) {
   zb_rec *r = malloc(sizeof *r);
   if (!r)

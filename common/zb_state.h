@@ -41,6 +41,16 @@ int zb_rec_load(zb_txn *t, enum zb_kind kind, const char *key, zb_rec *out);
 /* Stores r under its key (field 0). */
 int zb_rec_store(zb_txn *t, const zb_rec *r);
 
+/* Index keys "org\0id" (member_org) and "id_number\0id" (member_idnum):
+ * both indexes are keyed by the pair, so that applying ops in any order
+ * leaves the same entries.  buf holds 2 * (ZB_FIELD_MAX + 1) bytes. */
+size_t zb_pair_key(char *buf, const char *a, const char *b);
+
+/* Removes a record and its index entries (a node rolling back an op the
+ * server rejected rebuilds the record from the remaining ops).  0 also
+ * when there was no such record. */
+int zb_rec_delete(zb_txn *t, enum zb_kind kind, const char *key);
+
 /* Loads one member / org without stamps. */
 int zb_member_load(zb_txn *t, const char *id, zb_member *out);
 int zb_org_load(zb_txn *t, const char *code, zb_org *out);

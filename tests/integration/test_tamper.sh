@@ -6,8 +6,9 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 zb_setup
-command -v mdb_dump >/dev/null && command -v mdb_load >/dev/null \
-  || fail "mdb_dump and mdb_load (lmdb-utils) are needed"
+for tool in mdb_dump mdb_load; do
+  command -v "$tool" >/dev/null || fail "$tool (lmdb-utils) is needed"
+done
 
 R="$WORK/roster"
 gen_roster "$R" --members 300 --townships 2 --branches 3 --seed 5

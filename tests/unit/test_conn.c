@@ -246,6 +246,9 @@ static void honest_echo(const size_t *sizes, size_t n) {
   assert_true(cl.bytes_in > payload);
 }
 
+static int ctx_from(bool server, const char *ca, const char *name,
+                    SSL_CTX **out);
+
 /* ---- tests ---------------------------------------------------------------- */
 
 static void test_echo_sizes(void **state) {
@@ -483,6 +486,71 @@ static void test_send_cap_busy_then_drain(void **state) {
   assert_int_equal(srv.frames, 20);
 }
 
+static void test_crl_refuses_revoked_client(void **state) {
+  (void)state;
+  reset_srv();
+  char a[128], c[128], k[128], crl[128];
+  snprintf(a, sizeof a, "%s/ca.crt", dir);
+  snprintf(c, sizeof c, "%s/server.crt", dir);
+  snprintf(k, sizeof k, "%s/server.key", dir);
+  snprintf(crl, sizeof crl, "%s/crl.pem", dir);
+  SSL_CTX *crl_ctx = NULL, *revoked_ctx = NULL;
+  assert_int_equal(zb_tls_ctx_new(true, a, c, k, crl, &crl_ctx), 0);
+  assert_int_equal(ctx_from(false, "ca", "client3", &revoked_ctx), 0);
+  SSL_CTX *plain = srv_ctx;
+  srv_ctx = crl_ctx; /* on_connection uses it for new conns */
+
+  /* Without the CRL, client3 is a valid client... */
+  client before = {.sizes = echo_sizes, .nsizes = 1};
+  srv_ctx = plain;
+  client_start(&before, revoked_ctx, "localhost");
+  cur = &before;
+  want_srv_closes = 1;
+  run_until(cur_and_srv_closed);
+  assert_int_equal(before.reason, 0);
+
+  /* ...with it, refused. */
+  srv_ctx = crl_ctx;
+  client cl = {.sizes = echo_sizes, .nsizes = 1};
+  client_start(&cl, revoked_ctx, "localhost");
+  cur = &cl;
+  want_srv_closes = 2;
+  run_until(cur_and_srv_closed);
+  assert_int_equal(srv.reasons[1], ZB_EREFUSED);
+  assert_int_equal(srv.handshakes, 1);
+  assert_int_equal(cl.reason, ZB_EREFUSED);
+  assert_int_equal(cl.received, 0);
+  /* A client that is not revoked passes the CRL check. */
+  honest_echo(echo_sizes, 2);
+  srv_ctx = plain;
+  zb_tls_ctx_free(crl_ctx);
+  zb_tls_ctx_free(revoked_ctx);
+}
+
+static void test_idle_timeout(void **state) {
+  (void)state;
+  reset_srv();
+  client cl = {.sizes = echo_sizes, .nsizes = 0};
+  cl.c = zb_conn_new(&loop, cli_ctx, false, &cli_cb, &cl);
+  assert_non_null(cl.c);
+  zb_conn_set_timeouts(cl.c, 0, 300);
+  assert_int_equal(zb_conn_connect(cl.c, (const struct sockaddr *)&srv_addr,
+                                   "localhost"),
+                   0);
+  cur = &cl;
+  run_until(cur_handshaken);
+  uv_update_time(&loop);
+  uint64_t t0 = uv_now(&loop);
+  want_srv_closes = 1;
+  run_until(cur_and_srv_closed);
+  uv_update_time(&loop);
+  assert_true(uv_now(&loop) - t0 >= 250);
+  assert_int_equal(cl.handshakes, 1);
+  assert_int_equal(cl.reason, ZB_EUNREACH);
+  /* The server saw the socket go without close_notify. */
+  assert_int_equal(srv.reasons[0], ZB_EUNREACH);
+}
+
 static void test_close_before_connect(void **state) {
   (void)state;
   client cl = {0};
@@ -550,6 +618,17 @@ static int make_pki(void) {
       "-keyout client2.key -out client2.csr -subj /CN=client",
       "openssl x509 -req -in client2.csr -CA ca2.crt -CAkey ca2.key -set_serial 4 "
       "-days 2 -extfile client.ext -out client2.crt",
+      /* client3: the deployment's CA, then revoked. */
+      "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-keyout client3.key -out client3.csr -subj /CN=client",
+      "openssl x509 -req -in client3.csr -CA ca.crt -CAkey ca.key -set_serial 5 "
+      "-days 2 -extfile client.ext -out client3.crt",
+      "printf '[ca]\ndefault_ca=zb\n[zb]\ndatabase=index.txt\n"
+      "crlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=2\n"
+      "certificate=ca.crt\nprivate_key=ca.key\n' > ca.cnf && "
+      ": > index.txt && echo 01 > crlnumber",
+      "openssl ca -config ca.cnf -revoke client3.crt",
+      "openssl ca -config ca.cnf -gencrl -out crl.pem",
   };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
     if (sh(steps[i]) != 0) {
@@ -559,7 +638,8 @@ static int make_pki(void) {
   return 0;
 }
 
-static int ctx_from(bool server, const char *ca, const char *name, SSL_CTX **out) {
+static int ctx_from(bool server, const char *ca, const char *name,
+                    SSL_CTX **out) {
   char a[128], c[128], k[128];
   snprintf(a, sizeof a, "%s/%s.crt", dir, ca);
   snprintf(c, sizeof c, "%s/%s.crt", dir, name);
@@ -619,6 +699,8 @@ int main(void) {
       cmocka_unit_test(test_tls12_client_refused),
       cmocka_unit_test(test_handshake_timeout),
       cmocka_unit_test(test_send_cap_busy_then_drain),
+      cmocka_unit_test(test_crl_refuses_revoked_client),
+      cmocka_unit_test(test_idle_timeout),
       cmocka_unit_test(test_close_before_connect),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -82,6 +82,28 @@ static void log_ssl_errors(const char *who, const char *what) {
   }
 }
 
+/* Settings every Zhibu TLS context shares, whatever its keys come from. */
+static int ctx_common(SSL_CTX *ctx, bool server) {
+  /* DESIGN.md §6: TLS 1.3 only. */
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1)
+    return ZB_ECRYPTO;
+  /* Both sides authenticated by the deployment's CA (DESIGN.md §6). */
+  SSL_CTX_set_verify(ctx,
+                     server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                            : SSL_VERIFY_PEER,
+                     NULL);
+  if (server) {
+    /* Clients never resume (each session re-proves its certificate), so
+     * tickets would be bytes on the wire for nothing. */
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  }
+  /* Idle connections should not hold two 16 KiB record buffers each. */
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  return 0;
+}
+
 int zb_tls_ctx_new(bool server, const char *ca_file, const char *cert_file,
                    const char *key_file, const char *crl_file, SSL_CTX **out) {
   SSL_CTX *ctx = NULL;
@@ -97,10 +119,8 @@ int zb_tls_ctx_new(bool server, const char *ca_file, const char *cert_file,
   ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (ctx == NULL)
     goto out;
-  /* DESIGN.md §6: TLS 1.3 only. */
-  what = "TLS 1.3 only";
-  if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1)
+  what = "TLS settings";
+  if (ctx_common(ctx, server) != 0)
     goto out;
   what = ca_file;
   if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1)
@@ -112,11 +132,6 @@ int zb_tls_ctx_new(bool server, const char *ca_file, const char *cert_file,
   if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key(ctx) != 1)
     goto out;
-  /* Both sides authenticated by the deployment's CA (DESIGN.md §6). */
-  SSL_CTX_set_verify(ctx,
-                     server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                            : SSL_VERIFY_PEER,
-                     NULL);
   if (crl_file != NULL) {
     what = crl_file;
     X509_STORE *st = SSL_CTX_get_cert_store(ctx);
@@ -125,20 +140,41 @@ int zb_tls_ctx_new(bool server, const char *ca_file, const char *cert_file,
       goto out;
     X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
   }
-  if (server) {
-    /* Clients never resume (each session re-proves its certificate), so
-     * tickets would be bytes on the wire for nothing. */
-    SSL_CTX_set_num_tickets(ctx, 0);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  }
-  /* Idle connections should not hold two 16 KiB record buffers each. */
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   *out = ctx;
   ctx = NULL;
   rc = 0;
 out:
   if (rc != 0)
     log_ssl_errors("tls", what);
+  SSL_CTX_free(ctx);
+  return rc;
+}
+
+int zb_tls_ctx_new_mem(bool server, X509_STORE *store, X509 *cert, EVP_PKEY *key,
+                       SSL_CTX **out) {
+  SSL_CTX *ctx = NULL;
+  int rc = ZB_ECRYPTO;
+  if (out == NULL || store == NULL || cert == NULL || key == NULL) {
+    X509_STORE_free(store);
+    return ZB_EINVAL;
+  }
+  *out = NULL;
+  ERR_clear_error();
+  ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  if (ctx == NULL) {
+    X509_STORE_free(store);
+    goto out;
+  }
+  SSL_CTX_set_cert_store(ctx, store);   /* the context owns it now */
+  if (ctx_common(ctx, server) != 0 || SSL_CTX_use_certificate(ctx, cert) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+    goto out;
+  *out = ctx;
+  ctx = NULL;
+  rc = 0;
+out:
+  if (rc != 0)
+    log_ssl_errors("tls", "certificate and key in memory");
   SSL_CTX_free(ctx);
   return rc;
 }
@@ -499,8 +535,8 @@ void zb_conn_close(zb_conn *c, int reason) {
     (void)SSL_shutdown(c->ssl);
     ERR_clear_error();
     c->shutdown_req.data = c;
-    if (flush(c) == 0 &&
-        uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) == 0) {
+    if (flush(c) == 0 && uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp,
+                                     on_shutdown) == 0) {
       uv_timer_start(&c->timer, on_timer, c->handshake_ms, 0);
       return;
     }

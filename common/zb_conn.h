@@ -44,8 +44,8 @@
 #include <openssl/ssl.h>
 #include <uv.h>
 
-#define ZB_CONN_HANDSHAKE_MS 10000u          /* default handshake timeout */
-#define ZB_CONN_IDLE_MS 60000u               /* default idle timeout */
+#define ZB_CONN_HANDSHAKE_MS 10000u            /* default handshake timeout */
+#define ZB_CONN_IDLE_MS 60000u                 /* default idle timeout */
 #define ZB_CONN_SEND_CAP (32u * 1024u * 1024u) /* default queued-bytes cap */
 
 /*
@@ -63,6 +63,11 @@
  */
 int zb_tls_ctx_new(bool server, const char *ca_file, const char *cert_file,
                    const char *key_file, const char *crl_file, SSL_CTX **out);
+/* The same from objects in memory (a node's enrollment bundle): store
+ * (taken, freed on error too) holds the CA, cert and key are referenced,
+ * not taken. */
+int zb_tls_ctx_new_mem(bool server, X509_STORE *store, X509 *cert, EVP_PKEY *key,
+                       SSL_CTX **out);
 void zb_tls_ctx_free(SSL_CTX *ctx); /* NULL is fine */
 
 typedef struct zb_conn zb_conn;
@@ -132,9 +137,10 @@ int zb_conn_connect(zb_conn *c, const struct sockaddr *addr,
 
 /*
  * Frames payload (len bytes, copied), encrypts and queues it.  Returns 0;
- * ZB_EINVAL (len == 0 or handshake not done); ZB_ETOOBIG (len >
- * ZB_FRAME_MAX, or 4 + len above the send cap); ZB_EBUSY (the queue would exceed the send cap; nothing was
- * queued; on_drain follows when the queue empties); ZB_EUNREACH (closing);
+ * ZB_EINVAL (len == 0 or handshake not done); ZB_ETOOBIG (len above
+ * ZB_FRAME_MAX, or 4 + len above the send cap); ZB_EBUSY (the queue would
+ * exceed the send cap; nothing was queued; on_drain follows when the queue
+ * empties); ZB_EUNREACH (closing);
  * ZB_ECRYPTO, ZB_ENOMEM (the connection is then being closed).
  */
 int zb_conn_send(zb_conn *c, const void *payload, size_t len);

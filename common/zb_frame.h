@@ -20,10 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ZB_FRAME_HDR 4u                     /* bytes of the length prefix */
-#define ZB_FRAME_MAX (16u * 1024u * 1024u)  /* largest payload, DESIGN.md §6 */
-#define ZB_FRAME_GROW_MIN (64u * 1024u)     /* first allocation for a split frame */
-#define ZB_FRAME_KEEP (256u * 1024u)        /* buffers above this are freed after use */
+/* Bytes of the length prefix. */
+#define ZB_FRAME_HDR 4u
+/* Largest payload, DESIGN.md §6. */
+#define ZB_FRAME_MAX (16u * 1024u * 1024u)
+/* First allocation for a frame split across chunks. */
+#define ZB_FRAME_GROW_MIN (64u * 1024u)
+/* Buffers above this are freed after their frame is delivered. */
+#define ZB_FRAME_KEEP (256u * 1024u)
 
 /*
  * Called once per complete payload.  payload is borrowed: it points into the
@@ -38,14 +42,14 @@ typedef struct zb_frame_decoder {
   /* private */
   zb_frame_cb cb;
   void *user;
-  size_t max;       /* largest accepted payload */
+  size_t max; /* largest accepted payload */
   uint8_t hdr[ZB_FRAME_HDR];
-  size_t hdr_have;  /* header bytes received of the current frame */
-  size_t len;       /* declared payload length, valid once hdr_have == 4 */
-  size_t have;      /* payload bytes buffered */
-  uint8_t *buf;     /* owned, capacity cap */
+  size_t hdr_have; /* header bytes received of the current frame */
+  size_t len;      /* declared payload length, valid once hdr_have == 4 */
+  size_t have;     /* payload bytes buffered */
+  uint8_t *buf;    /* owned, capacity cap */
   size_t cap;
-  int err;          /* sticky: 0 or the error that failed the decoder */
+  int err; /* sticky: 0 or the error that failed the decoder */
 } zb_frame_decoder;
 
 /*

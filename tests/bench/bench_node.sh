@@ -17,6 +17,8 @@
 # With --json, stdout carries only one JSON line per phase and the table goes
 # to stderr.
 set -euo pipefail
+# EPOCHREALTIME, printf and awk must all use '.' as the decimal point.
+export LC_ALL=C
 
 JSON=0
 N=100000
@@ -24,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --json) JSON=1 ;;
     -h|--help)
-      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *)
       if [[ "$arg" =~ ^[1-9][0-9]*$ ]]; then N="$arg"
@@ -77,6 +79,7 @@ build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$ZB_BIN/../CMakeCache.txt
   echo "   nproc $(nproc), CPU ${cpu_model:-unknown}, RAM ${mem_total:-unknown}, kernel $(uname -r)"
   echo "   binaries $ZB_BIN (build type ${build_type:-unknown}), source commit $commit"
   echo "   N = $N members, RUNS = $RUNS, work dir $WORK ($(df -PT "$WORK" | awk 'NR==2 {print $2}'))"
+  echo "   load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the times)"
 } >&2
 
 # ---- roster (not timed) ----
@@ -88,9 +91,10 @@ MEMBERS="$WORK/roster/members.csv"
 # A fresh node with the org tree loaded (not timed).
 new_node() {
   local dir="$1"
-  "$NODE" init --data "$dir" --node-id "bench-$(basename "$dir")" --org 430121 2>"$WORK/setup.err" \
-    && "$NODE" org import "$ORGS" --data "$dir" 2>>"$WORK/setup.err" \
-    || { log "node setup failed in $dir:"; cat "$WORK/setup.err" >&2; exit 1; }
+  if ! "$NODE" init --data "$dir" --node-id "bench-$(basename "$dir")" --org 430121 2>"$WORK/setup.err" ||
+     ! "$NODE" org import "$ORGS" --data "$dir" 2>>"$WORK/setup.err"; then
+    log "node setup failed in $dir:"; cat "$WORK/setup.err" >&2; exit 1
+  fi
 }
 
 # timed OUTFILE CMD...: one timed run of CMD with stdout to OUTFILE.  `sync`
@@ -117,9 +121,10 @@ timed() {
 
 # Per-phase samples, one line per run: wall_s rss_kib user_s sys_s
 declare -a PHASES=()
-declare -A ROWS=() DESC=()
-record() {  # record PHASE
+declare -A ROWS=() DESC=() LOAD1=()
+record() {  # record PHASE RUN
   echo "$T_WALL $T_RSS_KIB $T_USER $T_SYS" >>"$WORK/samples.$1"
+  LOAD1[$1]="$(cut -d' ' -f1 /proc/loadavg)"   # 1-min load average after the phase's last run
   log "  $1 run $2/$RUNS: ${T_WALL}s, peak RSS $((T_RSS_KIB / 1024)) MiB"
 }
 add_phase() {  # add_phase KEY ROWS DESCRIPTION
@@ -141,7 +146,7 @@ done
 # records (the digest does not depend on the node's id).
 "$NODE" report stats --json --data "$WORK/node1" >"$WORK/stats.check" 2>"$WORK/cmd.err" \
   || { cat "$WORK/cmd.err" >&2; exit 1; }
-grep -Eq "\"total\": *$N[,} ]" "$WORK/stats.check" \
+grep -Eq "\"total\": *${N}[,} ]" "$WORK/stats.check" \
   || { log "import check failed: report stats does not say total $N:"; head -c 300 "$WORK/stats.check" >&2; exit 1; }
 DIGEST="$(digest_of "$WORK/node1")"
 for ((i = 2; i <= RUNS; i++)); do
@@ -234,11 +239,12 @@ for p in "${PHASES[@]}"; do
   printf '%-10s %-24s %12s %9s %9s %9s  %s\n' "$p" \
     "$(printf '%.3f (%.3f-%.3f)' "$med" "$min" "$max")" "$rate" "$rss_max" "$umed" "$smed" "$note" >&3
   if [[ $JSON -eq 1 ]]; then
-    printf '{"phase":"%s","what":"%s","n":%s,"runs":%s,"wall_s_median":%s,"wall_s_min":%s,"wall_s_max":%s,"wall_s":[%s],"rows_per_s":%s,"peak_rss_mib_median":%s,"peak_rss_mib_max":%s,"user_s_median":%s,"sys_s_median":%s,"peer":%s,"peer_ratio":%s,"peer_rss_ratio":%s,"goal":%s,"nproc":%s,"commit":"%s"}\n' \
+    printf '{"phase":"%s","what":"%s","n":%s,"runs":%s,"wall_s_median":%s,"wall_s_min":%s,"wall_s_max":%s,"wall_s":[%s],"rows_per_s":%s,"peak_rss_mib_median":%s,"peak_rss_mib_max":%s,"user_s_median":%s,"sys_s_median":%s,"peer":%s,"peer_ratio":%s,"peer_rss_ratio":%s,"goal":%s,"nproc":%s,"loadavg_1m":%s,"commit":"%s"}\n' \
       "$p" "${DESC[$p]}" "$N" "$RUNS" "$med" "$min" "$max" "$walls" "$rate" "$rss_med" "$rss_max" "$umed" "$smed" \
-      "$peer_json" "$ratio_json" "$rratio_json" "$goal_json" "$(nproc)" "$commit"
+      "$peer_json" "$ratio_json" "$rratio_json" "$goal_json" "$(nproc)" "${LOAD1[$p]}" "$commit"
   fi
 done
 {
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
   echo "(peer/goal are for reference only: this benchmark never fails on time)"
 } >&3

@@ -22,10 +22,10 @@ static uint8_t pat(size_t j, size_t i) {
 }
 
 typedef struct {
-  size_t nframes;       /* delivered so far */
-  const size_t *lens;   /* expected lengths */
+  size_t nframes;     /* delivered so far */
+  const size_t *lens; /* expected lengths */
   size_t nlens;
-  int stop_at;          /* return 7 from this frame's callback, -1 never */
+  int stop_at; /* return 7 from this frame's callback, -1 never */
   size_t max_len_seen;
 } collector;
 
@@ -229,7 +229,8 @@ static void test_exact_max_and_max_plus_one(void **state) {
   assert_int_equal(zb_frame_decoder_feed(&d, s, 7), 0);
   assert_int_equal(zb_frame_decoder_feed(&d, s + 7, 5000000), 0);
   assert_int_equal(got, 0);
-  assert_int_equal(zb_frame_decoder_feed(&d, s + 5000007, 4 + max - 5000007), 0);
+  assert_int_equal(zb_frame_decoder_feed(&d, s + 5000007, 4 + max - 5000007),
+                   0);
   assert_int_equal(got, max);
   zb_frame_decoder_fini(&d);
   /* max + 1 */

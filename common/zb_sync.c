@@ -1,0 +1,353 @@
+/* The node's side of a sync session. */
+#include "zb_sync.h"
+
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "zb_conn.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_log.h"
+#include "zb_pki.h"
+#include "zhibu.pb-c.h"
+
+int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap) {
+  const char *colon;
+  size_t hlen;
+  if (addr[0] == '[') {
+    const char *end = strchr(addr, ']');
+    if (!end || end[1] != ':')
+      return ZB_EINVAL;
+    hlen = (size_t)(end - addr - 1);
+    memcpy(host, addr + 1, hlen < cap ? hlen : 0);
+    colon = end + 1;
+  } else {
+    colon = strrchr(addr, ':');
+    if (!colon)
+      return ZB_EINVAL;
+    hlen = (size_t)(colon - addr);
+    if (hlen < cap)
+      memcpy(host, addr, hlen);
+  }
+  if (hlen == 0 || hlen >= cap)
+    return ZB_EINVAL;
+  host[hlen] = '\0';
+  const char *p = colon + 1;
+  size_t plen = strlen(p);
+  if (plen == 0 || plen > 5 || plen >= pcap || strspn(p, "0123456789") != plen)
+    return ZB_EINVAL;
+  long v = strtol(p, NULL, 10);
+  if (v > 65535)
+    return ZB_EINVAL;
+  memcpy(port, p, plen + 1);
+  return 0;
+}
+
+/* Packs f and queues it.  0 or the zb_conn_send error. */
+int zb__sync_send(zb_conn *c, const Zb__Frame *f) {
+  size_t len = zb__frame__get_packed_size(f);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf)
+    return ZB_ENOMEM;
+  zb__frame__pack(f, buf);
+  int rc = zb_conn_send(c, buf, len);
+  free(buf);
+  return rc;
+}
+
+struct session {
+  zb_node *n;
+  zb_conn *conn;
+  uv_timer_t timer;
+  zb_sync_report *rep;
+  uint64_t head, sent_upto, cursor, batch_no, t0;
+  int inflight;
+  bool push_done, pulling, finished;
+  int result;
+  zb_batch batch;
+};
+
+static void fail(struct session *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct session *s, int rc, const char *fmt, ...) {
+  if (!s->rep->error[0]) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->rep->error, sizeof s->rep->error, fmt, ap);
+    va_end(ap);
+  }
+  if (!s->result)
+    s->result = rc;
+  zb_conn_close(s->conn, rc);
+}
+
+static void send_pull(struct session *s) {
+  Zb__PullRequest pr = ZB__PULL_REQUEST__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  pr.cursor = s->cursor;
+  f.msg_case = ZB__FRAME__MSG_PULL;
+  f.pull = &pr;
+  s->pulling = true;
+  int rc = zb__sync_send(s->conn, &f);
+  if (rc)
+    fail(s, ZB_EUNREACH, "cannot send a pull request: %s", zb_strerror(rc));
+}
+
+/* Keeps up to ZB_SYNC_WINDOW push batches in flight; pulls once every own
+ * op is held by the server. */
+static void pump_push(struct session *s) {
+  while (!s->push_done && s->inflight < ZB_SYNC_WINDOW) {
+    uint64_t last;
+    int rc = zb_node_push_batch(s->n, s->sent_upto, ZB_SYNC_BATCH_RAW, &s->batch, &last);
+    if (rc) {
+      fail(s, rc, "cannot read the local log: %s", zb_strerror(rc));
+      return;
+    }
+    if (s->batch.count == 0) {
+      s->push_done = true;
+      break;
+    }
+    uint8_t *z;
+    size_t zlen;
+    if ((rc = zb_batch_compress(&s->batch, &z, &zlen))) {
+      fail(s, rc, "cannot compress a batch");
+      return;
+    }
+    Zb__PushBatch pb = ZB__PUSH_BATCH__INIT;
+    Zb__Frame f = ZB__FRAME__INIT;
+    pb.batch = ++s->batch_no;
+    pb.count = s->batch.count;
+    pb.raw_size = s->batch.len;
+    pb.zdata.data = z;
+    pb.zdata.len = zlen;
+    f.msg_case = ZB__FRAME__MSG_PUSH;
+    f.push = &pb;
+    rc = zb__sync_send(s->conn, &f);
+    free(z);
+    if (rc) {
+      fail(s, ZB_EUNREACH, "cannot send a push batch: %s", zb_strerror(rc));
+      return;
+    }
+    s->sent_upto = last;
+    s->inflight++;
+  }
+  if (s->push_done && s->inflight == 0 && !s->pulling)
+    send_pull(s);
+}
+
+static void on_handshake(zb_conn *c, X509 *peer) {
+  struct session *s = zb_conn_user(c);
+  (void)peer;
+  zb_node_info info;
+  int rc = zb_node_info_get(s->n, &info);
+  if (rc) {
+    fail(s, rc, "cannot read the node's state");
+    return;
+  }
+  s->head = info.head_seq;
+  s->cursor = info.cursor;
+  Zb__Hello h = ZB__HELLO__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  h.protocol = ZB_PROTOCOL_VERSION;
+  h.node_id = (char *)zb_node_id(s->n);
+  h.log_head = info.head_seq;
+  h.cursor = info.cursor;
+  f.msg_case = ZB__FRAME__MSG_HELLO;
+  f.hello = &h;
+  if ((rc = zb__sync_send(c, &f)))
+    fail(s, ZB_EUNREACH, "cannot send hello: %s", zb_strerror(rc));
+}
+
+static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
+  if (a->protocol != ZB_PROTOCOL_VERSION) {
+    fail(s, ZB_EREFUSED, "the server speaks protocol %u, this node %u", a->protocol,
+         ZB_PROTOCOL_VERSION);
+    return;
+  }
+  if (a->held_seq > s->head) {
+    /* The server has ops of ours that we do not: this data directory was
+     * restored from an old copy.  Pushing would fork the log. */
+    fail(s, ZB_EREFUSED,
+         "the server holds %llu ops of this node but the node has only %llu "
+         "(was the data directory restored from an old copy?)",
+         (unsigned long long)a->held_seq, (unsigned long long)s->head);
+    return;
+  }
+  int rc = zb_node_set_acked(s->n, a->held_seq);
+  if (rc) {
+    fail(s, rc, "cannot record the server's position: %s", zb_strerror(rc));
+    return;
+  }
+  s->sent_upto = a->held_seq;
+  pump_push(s);
+}
+
+static void on_push_ack(struct session *s, const Zb__PushAck *a) {
+  int rc = zb_node_set_acked(s->n, a->held_seq);
+  if (rc) {
+    fail(s, rc, "cannot record the server's position: %s", zb_strerror(rc));
+    return;
+  }
+  s->inflight--;
+  s->rep->rejected += a->rejected;
+  pump_push(s);
+}
+
+static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
+  zb_pull_counts pc;
+  int rc = zb_node_pull_apply(s->n, b->zdata.data, b->zdata.len, b->raw_size, b->count,
+                              b->cursor, &pc);
+  if (rc) {
+    fail(s, rc == ZB_EPROTO ? ZB_EPROTO : rc, "cannot apply a pulled batch: %s", zb_strerror(rc));
+    return;
+  }
+  s->cursor = b->cursor;
+  s->rep->pulled += pc.applied;
+  s->rep->conflicts += pc.conflicts;
+  Zb__PullAck pa = ZB__PULL_ACK__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  pa.cursor = b->cursor;
+  f.msg_case = ZB__FRAME__MSG_PULL_ACK;
+  f.pull_ack = &pa;
+  if ((rc = zb__sync_send(s->conn, &f))) {
+    fail(s, ZB_EUNREACH, "cannot acknowledge a pull: %s", zb_strerror(rc));
+    return;
+  }
+  if (b->done) {
+    s->finished = true;
+    zb_node_sync_done(s->n, zb_hlc_wall_ms());
+    zb_conn_close(s->conn, 0);
+  }
+}
+
+static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
+  struct session *s = zb_conn_user(c);
+  Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
+  if (!f) {
+    fail(s, ZB_EPROTO, "the server sent a malformed frame");
+    return;
+  }
+  switch (f->msg_case) {
+  case ZB__FRAME__MSG_HELLO_ACK:
+    on_hello_ack(s, f->hello_ack);
+    break;
+  case ZB__FRAME__MSG_PUSH_ACK:
+    on_push_ack(s, f->push_ack);
+    break;
+  case ZB__FRAME__MSG_PULL_BATCH:
+    on_pull_batch(s, f->pull_batch);
+    break;
+  case ZB__FRAME__MSG_ERROR:
+    fail(s, f->error->code == 6 ? ZB_EREFUSED : ZB_EUNREACH, "the server says: %.200s",
+         f->error->message);
+    break;
+  case ZB__FRAME__MSG_HELLO:
+  case ZB__FRAME__MSG_PUSH:
+  case ZB__FRAME__MSG_PULL:
+  case ZB__FRAME__MSG_PULL_ACK:
+  case ZB__FRAME__MSG__NOT_SET:
+  case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
+    fail(s, ZB_EPROTO, "the server sent an unexpected frame (%d)", (int)f->msg_case);
+    break;
+  }
+  zb__frame__free_unpacked(f, NULL);
+}
+
+static void on_close(zb_conn *c, int reason) {
+  struct session *s = zb_conn_user(c);
+  s->rep->bytes_in = zb_conn_bytes_in(c);
+  s->rep->bytes_out = zb_conn_bytes_out(c);
+  s->conn = NULL;
+  if (!s->finished && !s->result) {
+    s->result = reason ? reason : ZB_EUNREACH;
+    if (!s->rep->error[0])
+      snprintf(s->rep->error, sizeof s->rep->error, "the session ended early: %s",
+               zb_strerror(s->result));
+  }
+  uv_timer_stop(&s->timer);
+  uv_close((uv_handle_t *)&s->timer, NULL);
+}
+
+static void on_timeout(uv_timer_t *t) {
+  struct session *s = t->data;
+  if (s->conn)
+    fail(s, ZB_EUNREACH, "the session did not finish in time");
+}
+
+int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_report *rep) {
+  memset(rep, 0, sizeof *rep);
+  uint64_t t0 = zb_hlc_wall_ms();
+  zb_node_info info;
+  char host[256], port[8];
+  int rc = zb_node_info_get(n, &info);
+  if (rc)
+    return rc;
+  if (!*zb_node_bundle_path(n)) {
+    snprintf(rep->error, sizeof rep->error,
+             "this node is not enrolled (zhibu-node init --enroll FILE)");
+    return ZB_ENOTINIT;
+  }
+  const char *addr = server ? server : info.server;
+  if (zb_sync_parse_addr(addr, host, sizeof host, port, sizeof port)) {
+    snprintf(rep->error, sizeof rep->error, "\"%s\" is not HOST:PORT", addr);
+    return ZB_EINVAL;
+  }
+  zb_bundle b;
+  memset(&b, 0, sizeof b);
+  if ((rc = zb_pki_bundle_read(zb_node_bundle_path(n), &b, rep->error, sizeof rep->error)))
+    return rc == ZB_EINVAL ? ZB_EREFUSED : rc;
+  SSL_CTX *ctx = NULL;
+  X509_STORE *store = NULL;
+  rc = zb_pki_bundle_store(&b, &store);
+  if (!rc)
+    rc = zb_tls_ctx_new_mem(false, store, b.cert, b.key, &ctx);
+  zb_bundle_clear(&b);
+  if (rc) {
+    snprintf(rep->error, sizeof rep->error, "cannot set up TLS from the enrollment bundle");
+    return rc;
+  }
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+  if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
+    snprintf(rep->error, sizeof rep->error, "cannot resolve %s", host);
+    zb_tls_ctx_free(ctx);
+    return ZB_EUNREACH;
+  }
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct session s = {.n = n, .rep = rep, .t0 = t0};
+  zb_batch_init(&s.batch);
+  static const zb_conn_callbacks cbs = {
+      .on_handshake = on_handshake, .on_frame = on_frame, .on_close = on_close};
+  uv_timer_init(&loop, &s.timer);
+  s.timer.data = &s;
+  s.conn = zb_conn_new(&loop, ctx, false, &cbs, &s);
+  uint64_t held_before = info.acked_seq;
+  if (!s.conn) {
+    rc = ZB_ENOMEM;
+    uv_close((uv_handle_t *)&s.timer, NULL);
+  } else {
+    uint64_t wait = timeout_ms < 30000 ? timeout_ms : 30000;
+    zb_conn_set_timeouts(s.conn, wait, wait);
+    rc = zb_conn_connect(s.conn, ai->ai_addr, host);
+    if (rc) {
+      fail(&s, rc, "cannot connect to %s: %s", addr, zb_strerror(rc));
+    }
+    uv_timer_start(&s.timer, on_timeout, timeout_ms, 0);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+  freeaddrinfo(ai);
+  zb_tls_ctx_free(ctx);
+  zb_batch_free(&s.batch);
+  if (!rc)
+    rc = s.finished ? 0 : (s.result ? s.result : ZB_EUNREACH);
+  if (zb_node_info_get(n, &info) == 0)
+    rep->pushed = info.acked_seq > held_before ? info.acked_seq - held_before : 0;
+  rep->seconds = (double)(zb_hlc_wall_ms() - t0) / 1000.0;
+  return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * zb_sync.h — sync sessions over mutual TLS (DESIGN.md §6): the node's
+ * client and the server's endpoint, one libuv loop each.
+ *
+ * A session: Hello → HelloAck (how far the server holds this node's log);
+ * push the rest in zstd batches, several in flight, each PushAck sent only
+ * after the server's commit; then pull what concerns the node after its
+ * cursor, one batch at a time, each PullAck after the node's commit.  Both
+ * sides resume from durable positions, so a session cut at any byte loses
+ * nothing and applies nothing twice.
+ */
+#ifndef ZB_SYNC_H
+#define ZB_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "zb_hub.h"
+#include "zb_node.h"
+
+#define ZB_PROTOCOL_VERSION 1
+#define ZB_SYNC_BATCH_RAW ((size_t)1 << 20)   /* raw bytes of ops per batch */
+#define ZB_SYNC_WINDOW 4                      /* push batches in flight */
+
+typedef struct zb_sync_report {
+  uint64_t pushed;          /* own ops the server newly holds */
+  uint64_t pulled;          /* others' ops applied */
+  uint32_t conflicts, rejected;
+  uint64_t bytes_out, bytes_in;   /* on the wire, TLS included */
+  double seconds;
+  char error[320];          /* why a session failed */
+} zb_sync_report;
+
+/* Splits "host:port" or "[v6]:port".  0 or ZB_EINVAL. */
+int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap);
+
+/* One session of node n with server (NULL: the enrolled address), ending
+ * within timeout_ms.  0 when caught up; ZB_EUNREACH when the server could
+ * not be reached or the session broke (retry later); ZB_EREFUSED when the
+ * server refused this node (revoked, not enrolled here, scope); ZB_ENOTINIT
+ * when the node is not enrolled.  rep is filled either way. */
+int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_report *rep);
+
+/* Runs the server's sync endpoint on listen ("addr:port") until SIGTERM or
+ * SIGINT, which stop it cleanly after the current commit.  pki_dir holds
+ * ca.crt, server.crt, server.key and crl.pem; a changed crl.pem is picked
+ * up at the next connection.  One log line per session.  If port_file is
+ * not NULL the bound port is written there once listening (tests use
+ * port 0). */
+int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char *port_file);
+
+#endif

@@ -1,0 +1,364 @@
+/* The server's side of sync sessions: one libuv loop, many nodes. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zb_conn.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_log.h"
+#include "zb_pki.h"
+#include "zb_sync.h"
+#include "zhibu.pb-c.h"
+
+int zb__sync_send(zb_conn *c, const Zb__Frame *f);
+
+struct server;
+
+struct peer {
+  struct server *srv;
+  zb_conn *conn;
+  struct peer *next, **prevp;
+  char node_id[ZB_PKI_NODE_ID_MAX + 1];
+  char org[ZB_PKI_ORG_MAX + 1];
+  bool hello;               /* Hello seen: the session is established */
+  uint64_t pull_cursor;
+  bool pull_done;
+  uint64_t pushed, pulled, t0;
+  uint32_t rejected, conflicts;
+};
+
+struct server {
+  zb_hub *hub;
+  uv_loop_t loop;
+  uv_tcp_t listener;
+  uv_signal_t sigterm, sigint;
+  SSL_CTX *ctx;
+  struct timespec crl_mtime;
+  char pki[4096];
+  struct peer *peers;
+  zb_batch batch;
+  bool stopping;
+};
+
+static void peer_error(struct peer *p, int code, int reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Tells the peer why, logs it, and closes that peer only. */
+static void peer_error(struct peer *p, int code, int reason, const char *fmt, ...) {
+  char msg[320];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  zb_log_warn("%s (node %s): %s", zb_conn_peer_name(p->conn), p->node_id[0] ? p->node_id : "?",
+              msg);
+  Zb__ErrorMsg e = ZB__ERROR_MSG__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  e.code = (uint32_t)code;
+  e.message = msg;
+  f.msg_case = ZB__FRAME__MSG_ERROR;
+  f.error = &e;
+  zb__sync_send(p->conn, &f);
+  zb_conn_close(p->conn, reason);
+}
+
+static void send_or_close(struct peer *p, const Zb__Frame *f) {
+  int rc = zb__sync_send(p->conn, f);
+  if (rc) {
+    zb_log_warn("%s (node %s): cannot send: %s", zb_conn_peer_name(p->conn), p->node_id,
+                zb_strerror(rc));
+    zb_conn_close(p->conn, rc);
+  }
+}
+
+static void on_hello(struct peer *p, const Zb__Hello *h) {
+  uint64_t held, head;
+  if (h->protocol != ZB_PROTOCOL_VERSION) {
+    peer_error(p, 6, ZB_EREFUSED, "protocol %u is not spoken here (%u is)", h->protocol,
+               ZB_PROTOCOL_VERSION);
+    return;
+  }
+  int rc = zb_hub_hello(p->srv->hub, p->node_id, &held, &head);
+  if (rc) {
+    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  p->hello = true;
+  Zb__HelloAck a = ZB__HELLO_ACK__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  a.protocol = ZB_PROTOCOL_VERSION;
+  a.held_seq = held;
+  a.server_head = head;
+  a.org = p->org;
+  f.msg_case = ZB__FRAME__MSG_HELLO_ACK;
+  f.hello_ack = &a;
+  send_or_close(p, &f);
+}
+
+static void on_push(struct peer *p, const Zb__PushBatch *b) {
+  zb_push_result res;
+  int rc = zb_hub_push(p->srv->hub, p->node_id, p->org, b->zdata.data, b->zdata.len, b->raw_size,
+                       b->count, &res);
+  if (rc == ZB_EPROTO) {
+    peer_error(p, 6, ZB_EPROTO, "push refused: %s", res.why);
+    return;
+  }
+  if (rc) {
+    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  p->pushed += res.applied + res.rejected;
+  p->rejected += res.rejected;
+  p->conflicts += res.conflicts;
+  /* Acknowledged only now, after the commit: what the node is told the
+   * server holds, it holds. */
+  Zb__PushAck a = ZB__PUSH_ACK__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  a.batch = b->batch;
+  a.held_seq = res.held_seq;
+  a.rejected = res.rejected;
+  a.conflicts = res.conflicts;
+  f.msg_case = ZB__FRAME__MSG_PUSH_ACK;
+  f.push_ack = &a;
+  send_or_close(p, &f);
+}
+
+static void send_pull_batch(struct peer *p) {
+  struct server *srv = p->srv;
+  uint64_t next;
+  bool done;
+  int rc = zb_hub_pull(srv->hub, p->node_id, p->org, p->pull_cursor, ZB_SYNC_BATCH_RAW,
+                       &srv->batch, &next, &done);
+  if (rc) {
+    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  uint8_t *z;
+  size_t zlen;
+  if ((rc = zb_batch_compress(&srv->batch, &z, &zlen))) {
+    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  Zb__PullBatch pb = ZB__PULL_BATCH__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  pb.count = srv->batch.count;
+  pb.raw_size = srv->batch.len;
+  pb.zdata.data = z;
+  pb.zdata.len = zlen;
+  pb.cursor = next;
+  pb.done = done;
+  f.msg_case = ZB__FRAME__MSG_PULL_BATCH;
+  f.pull_batch = &pb;
+  p->pulled += srv->batch.count;
+  p->pull_cursor = next;
+  p->pull_done = done;
+  send_or_close(p, &f);
+  free(z);
+}
+
+static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
+  struct peer *p = zb_conn_user(c);
+  Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
+  if (!f) {
+    peer_error(p, 6, ZB_EPROTO, "malformed frame (%zu bytes)", len);
+    return;
+  }
+  if (!p->hello && f->msg_case != ZB__FRAME__MSG_HELLO) {
+    peer_error(p, 6, ZB_EPROTO, "the session must start with hello");
+    zb__frame__free_unpacked(f, NULL);
+    return;
+  }
+  switch (f->msg_case) {
+  case ZB__FRAME__MSG_HELLO:
+    on_hello(p, f->hello);
+    break;
+  case ZB__FRAME__MSG_PUSH:
+    on_push(p, f->push);
+    break;
+  case ZB__FRAME__MSG_PULL:
+    p->pull_cursor = f->pull->cursor;
+    send_pull_batch(p);
+    break;
+  case ZB__FRAME__MSG_PULL_ACK:
+    if (f->pull_ack->cursor != p->pull_cursor)
+      peer_error(p, 6, ZB_EPROTO, "pull acknowledged at %llu, sent up to %llu",
+                 (unsigned long long)f->pull_ack->cursor, (unsigned long long)p->pull_cursor);
+    else if (!p->pull_done)
+      send_pull_batch(p);
+    break;
+  case ZB__FRAME__MSG_HELLO_ACK:
+  case ZB__FRAME__MSG_PUSH_ACK:
+  case ZB__FRAME__MSG_PULL_BATCH:
+  case ZB__FRAME__MSG_ERROR:
+  case ZB__FRAME__MSG__NOT_SET:
+  case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
+    peer_error(p, 6, ZB_EPROTO, "unexpected frame (%d)", (int)f->msg_case);
+    break;
+  }
+  zb__frame__free_unpacked(f, NULL);
+}
+
+static void on_handshake(zb_conn *c, X509 *peer_cert) {
+  struct peer *p = zb_conn_user(c);
+  /* Who the node is comes from its verified certificate only, never from
+   * what it says in Hello. */
+  int rc = zb_pki_peer_identity(peer_cert, p->node_id, sizeof p->node_id, p->org, sizeof p->org);
+  if (rc) {
+    zb_log_warn("%s: certificate names no node id and org: refused", zb_conn_peer_name(c));
+    zb_conn_close(c, ZB_EREFUSED);
+  }
+}
+
+static void on_close(zb_conn *c, int reason) {
+  struct peer *p = zb_conn_user(c);
+  if (p->node_id[0])
+    zb_log_info("session node=%s org=%s pushed=%llu pulled=%llu conflicts=%u rejected=%u "
+                "bytes_in=%llu bytes_out=%llu duration=%.3fs%s%s",
+                p->node_id, p->org, (unsigned long long)p->pushed, (unsigned long long)p->pulled,
+                p->conflicts, p->rejected, (unsigned long long)zb_conn_bytes_in(c),
+                (unsigned long long)zb_conn_bytes_out(c),
+                (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
+                reason ? zb_strerror(reason) : "");
+  *p->prevp = p->next;
+  if (p->next)
+    p->next->prevp = p->prevp;
+  free(p);
+}
+
+/* Rebuilds the TLS context when crl.pem has changed, so that a revocation
+ * takes effect at the next handshake without a restart. */
+static int refresh_ctx(struct server *srv) {
+  char ca[4200], crt[4200], key[4200], crl[4200];
+  struct stat st;
+  snprintf(crl, sizeof crl, "%s/crl.pem", srv->pki);
+  if (stat(crl, &st) != 0) {
+    zb_log_error("%s: %s", crl, "missing: refusing every node until it is restored");
+    return ZB_ECORRUPT;
+  }
+  if (srv->ctx && st.st_mtim.tv_sec == srv->crl_mtime.tv_sec &&
+      st.st_mtim.tv_nsec == srv->crl_mtime.tv_nsec)
+    return 0;
+  snprintf(ca, sizeof ca, "%s/ca.crt", srv->pki);
+  snprintf(crt, sizeof crt, "%s/server.crt", srv->pki);
+  snprintf(key, sizeof key, "%s/server.key", srv->pki);
+  SSL_CTX *ctx;
+  int rc = zb_tls_ctx_new(true, ca, crt, key, crl, &ctx);
+  if (rc)
+    return rc;
+  zb_tls_ctx_free(srv->ctx);
+  srv->ctx = ctx;
+  srv->crl_mtime = st.st_mtim;
+  return 0;
+}
+
+static void on_connection(uv_stream_t *listener, int status) {
+  struct server *srv = listener->data;
+  if (status < 0) {
+    zb_log_warn("accept: %s", uv_strerror(status));
+    return;
+  }
+  if (refresh_ctx(srv) != 0 || !srv->ctx) {
+    uv_tcp_t tmp;
+    uv_tcp_init(&srv->loop, &tmp);
+    if (uv_accept(listener, (uv_stream_t *)&tmp) == 0)
+      uv_close((uv_handle_t *)&tmp, NULL);
+    return;
+  }
+  static const zb_conn_callbacks cbs = {
+      .on_handshake = on_handshake, .on_frame = on_frame, .on_close = on_close};
+  struct peer *p = calloc(1, sizeof *p);
+  if (!p)
+    return;
+  p->srv = srv;
+  p->t0 = zb_hlc_wall_ms();
+  p->conn = zb_conn_new(&srv->loop, srv->ctx, true, &cbs, p);
+  if (!p->conn) {
+    free(p);
+    return;
+  }
+  p->next = srv->peers;
+  if (p->next)
+    p->next->prevp = &p->next;
+  p->prevp = &srv->peers;
+  srv->peers = p;
+  if (zb_conn_accept(p->conn, listener) != 0)
+    zb_conn_close(p->conn, ZB_EUNREACH);
+}
+
+static void on_signal(uv_signal_t *sig, int signum) {
+  struct server *srv = sig->data;
+  if (srv->stopping)
+    return;
+  srv->stopping = true;
+  /* Every commit happens inside one callback, so by the time a signal is
+   * handled none is half done: stop listening and close every session. */
+  zb_log_info("signal %d: stopping", signum);
+  uv_close((uv_handle_t *)&srv->listener, NULL);
+  for (struct peer *p = srv->peers; p; p = p->next)
+    zb_conn_close(p->conn, ZB_EUNREACH);
+  uv_signal_stop(&srv->sigterm);
+  uv_signal_stop(&srv->sigint);
+  uv_close((uv_handle_t *)&srv->sigterm, NULL);
+  uv_close((uv_handle_t *)&srv->sigint, NULL);
+}
+
+int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char *port_file) {
+  char host[256], port[8];
+  struct sockaddr_storage ss;
+  if (zb_sync_parse_addr(listen, host, sizeof host, port, sizeof port) ||
+      (uv_ip4_addr(host, atoi(port), (struct sockaddr_in *)&ss) != 0 &&
+       uv_ip6_addr(host, atoi(port), (struct sockaddr_in6 *)&ss) != 0)) {
+    zb_log_error("--listen: \"%s\" is not ADDRESS:PORT (e.g. 0.0.0.0:7420)", listen);
+    return ZB_EUSAGE;
+  }
+  struct server *srv = calloc(1, sizeof *srv);
+  if (!srv)
+    return ZB_ENOMEM;
+  srv->hub = h;
+  snprintf(srv->pki, sizeof srv->pki, "%s", pki_dir);
+  zb_batch_init(&srv->batch);
+  int rc = refresh_ctx(srv);
+  if (rc) {
+    free(srv);
+    return rc;
+  }
+  uv_loop_init(&srv->loop);
+  uv_tcp_init(&srv->loop, &srv->listener);
+  srv->listener.data = srv;
+  int urc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0);
+  if (!urc)
+    urc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+  if (urc) {
+    zb_log_error("cannot listen on %s: %s", listen, uv_strerror(urc));
+    uv_close((uv_handle_t *)&srv->listener, NULL);
+    rc = ZB_EIO;
+  } else {
+    struct sockaddr_storage bound;
+    int blen = sizeof bound;
+    uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen);
+    int bport = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                  : ((struct sockaddr_in *)&bound)->sin_port);
+    zb_log_info("listening on %s port %d", host, bport);
+    if (port_file) {
+      FILE *pf = fopen(port_file, "w");
+      if (pf) {
+        fprintf(pf, "%d\n", bport);
+        fclose(pf);
+      }
+    }
+    uv_signal_init(&srv->loop, &srv->sigterm);
+    uv_signal_init(&srv->loop, &srv->sigint);
+    srv->sigterm.data = srv->sigint.data = srv;
+    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&srv->sigint, on_signal, SIGINT);
+  }
+  uv_run(&srv->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&srv->loop);
+  zb_tls_ctx_free(srv->ctx);
+  zb_batch_free(&srv->batch);
+  free(srv);
+  return rc;
+}

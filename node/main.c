@@ -6,6 +6,8 @@
  * messages and errors go to stderr, one line per problem.
  */
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +15,13 @@
 #include <unistd.h>
 
 #include "zb_args.h"
+#include "zb_cli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_node.h"
 #include "zb_render.h"
+#include "zb_sync.h"
 #include "zb_table.h"
 
 static const struct zb_opt options[] = {
@@ -28,22 +32,11 @@ static const struct zb_opt options[] = {
     {"ethnicity", true},  {"birth-date", true},  {"id-number", true},
     {"education", true},  {"category", true},    {"join-date", true},
     {"full-date", true},  {"org-code", true},    {"phone", true},
-    {"occupation", true}, {NULL, false},
+    {"occupation", true}, {"enroll", true},      {"server", true},
+    {"timeout", true},    {"interval", true},    {NULL, false},
 };
 
-struct cmd;
-typedef int (*cmd_fn)(const struct cmd *c, const zb_args *a);
 
-struct cmd {
-  const char *words;          /* "member import" */
-  int nwords;
-  int operands;               /* positional operands after the words */
-  const char *operand_names;  /* for usage */
-  cmd_fn fn;
-  const char *const *opts;    /* options besides the global ones */
-  const char *summary;
-  const char *help;
-};
 
 static const char *const global_opts[] = {"data", "help", "actor", NULL};
 
@@ -51,7 +44,6 @@ static const char *prog = "zhibu-node";
 
 /* ---- helpers ---- */
 
-static void usage_line(const struct cmd *c, FILE *out);
 
 static int fail(int rc, const char *what) {
   if (rc == ZB_ENOTINIT)
@@ -62,12 +54,6 @@ static int fail(int rc, const char *what) {
   return zb_exit_code(rc);
 }
 
-static const char *data_dir(const zb_args *a) {
-  const char *d = zb_args_get(a, "data");
-  if (!d || !*d)
-    d = getenv("ZHIBU_DATA");
-  return d && *d ? d : NULL;
-}
 
 static void set_actor(zb_node *n, const zb_args *a) {
   const char *actor = zb_args_get(a, "actor");
@@ -79,7 +65,7 @@ static void set_actor(zb_node *n, const zb_args *a) {
 }
 
 static int open_node(const zb_args *a, zb_node **n) {
-  const char *dir = data_dir(a);
+  const char *dir = zb_cli_data_dir(a);
   if (!dir) {
     zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
     return 2;
@@ -92,48 +78,24 @@ static int open_node(const zb_args *a, zb_node **n) {
 }
 
 /* Input problems: "FILE:LINE: column: reason" or "--option: reason". */
-static void print_problem(void *ctx, const char *file, long line, const char *column,
-                          const char *reason) {
-  (void)ctx;
-  char where[4300] = "";
-  if (file && line > 0)
-    snprintf(where, sizeof where, "%s:%ld: ", file, line);
-  else if (file)
-    snprintf(where, sizeof where, "%s: ", file);
-  if (column && !file) {
-    /* Command-line input: name the option as the user would type it. */
-    char opt[64];
-    snprintf(opt, sizeof opt, "--%s", column);
-    for (char *p = opt; *p; p++)
-      if (*p == '_')
-        *p = '-';
-    fprintf(stderr, "%s: %s: %s\n", prog, opt, reason);
-  } else if (column) {
-    fprintf(stderr, "%s: %s%s: %s\n", prog, where, column, reason);
-  } else {
-    fprintf(stderr, "%s: %s%s\n", prog, where, reason);
-  }
-}
 
-static int finish_output(void) {
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    zb_log_error("cannot write output: %s", strerror(errno));
-    return 1;
-  }
-  return 0;
-}
 
 /* ---- init ---- */
 
-static int cmd_init(const struct cmd *c, const zb_args *a) {
+static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  const char *dir = data_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org");
-  if (!dir || !id || !org) {
-    zb_log_error("init needs --data DIR (or ZHIBU_DATA), --node-id ID and --org CODE");
+  const char *dir = zb_cli_data_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org");
+  const char *bundle = zb_args_get(a, "enroll");
+  if (!dir || (!bundle && (!id || !org))) {
+    zb_log_error("init needs --data DIR (or ZHIBU_DATA), and --enroll FILE or --node-id ID --org CODE");
     return 2;
   }
-  const char *why = NULL;
-  int rc = zb_node_init(dir, id, org, &why);
+  char why[512] = "";
+  const char *w = NULL;
+  int rc = bundle ? zb_node_init_enrolled(dir, bundle, id, org, why, sizeof why)
+                  : zb_node_init(dir, id, org, &w);
+  if (w)
+    snprintf(why, sizeof why, "%s", w);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s already holds a node; nothing changed", dir);
     return 3;
@@ -144,7 +106,12 @@ static int cmd_init(const struct cmd *c, const zb_args *a) {
   }
   if (rc)
     return fail(rc, dir);
-  fprintf(stderr, "%s: node %s for org %s created in %s\n", prog, id, org, dir);
+  zb_node *n;
+  if (zb_node_open(dir, &n) == 0) {
+    fprintf(stderr, "%s: node %s for org %s created in %s%s\n", prog, zb_node_id(n),
+            zb_node_org(n), dir, bundle ? ", enrolled" : "");
+    zb_node_close(n);
+  }
   return 0;
 }
 
@@ -157,8 +124,8 @@ static int do_import(const zb_args *a, bool members) {
     return rc;
   const char *path = a->pos[2];
   zb_import_result res;
-  rc = members ? zb_node_member_import(n, path, print_problem, NULL, &res)
-               : zb_node_org_import(n, path, print_problem, NULL, &res);
+  rc = members ? zb_node_member_import(n, path, zb_cli_problem, NULL, &res)
+               : zb_node_org_import(n, path, zb_cli_problem, NULL, &res);
   zb_node_close(n);
   if (rc == ZB_EINVAL) {
     zb_log_error("%s: nothing was imported; correct the rows above and run the import again", path);
@@ -178,12 +145,12 @@ static int do_import(const zb_args *a, bool members) {
   return 0;
 }
 
-static int cmd_member_import(const struct cmd *c, const zb_args *a) {
+static int cmd_member_import(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   return do_import(a, true);
 }
 
-static int cmd_org_import(const struct cmd *c, const zb_args *a) {
+static int cmd_org_import(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   return do_import(a, false);
 }
@@ -225,7 +192,7 @@ static int member_from_args(const zb_args *a, zb_member *m, bool set[ZB_MF__COUN
   return 0;
 }
 
-static int cmd_member_add(const struct cmd *c, const zb_args *a) {
+static int cmd_member_add(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_member m;
   bool set[ZB_MF__COUNT];
@@ -237,7 +204,7 @@ static int cmd_member_add(const struct cmd *c, const zb_args *a) {
     return rc;
   if (!set[ZB_MF_ORG_CODE])
     snprintf(m.v[ZB_MF_ORG_CODE], sizeof m.v[ZB_MF_ORG_CODE], "%s", zb_node_org(n));
-  rc = zb_node_member_add(n, &m, print_problem, NULL);
+  rc = zb_node_member_add(n, &m, zb_cli_problem, NULL);
   zb_node_close(n);
   if (rc == ZB_EEXIST) {
     zb_log_error("--id: member %s already exists (use member update)", m.v[ZB_MF_ID]);
@@ -248,10 +215,10 @@ static int cmd_member_add(const struct cmd *c, const zb_args *a) {
   if (rc)
     return fail(rc, "member add");
   printf("%s\n", m.v[ZB_MF_ID]);
-  return finish_output();
+  return zb_cli_flush();
 }
 
-static int cmd_member_update(const struct cmd *c, const zb_args *a) {
+static int cmd_member_update(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_member m;
   bool set[ZB_MF__COUNT];
@@ -274,7 +241,7 @@ static int cmd_member_update(const struct cmd *c, const zb_args *a) {
   if ((rc = open_node(a, &n)))
     return rc;
   bool changed = false;
-  rc = zb_node_member_update(n, id, set, &m, print_problem, NULL, &changed);
+  rc = zb_node_member_update(n, id, set, &m, zb_cli_problem, NULL, &changed);
   zb_node_close(n);
   if (rc == ZB_ENOTFOUND) {
     zb_log_error("member %s not found", id);
@@ -290,7 +257,7 @@ static int cmd_member_update(const struct cmd *c, const zb_args *a) {
 
 /* ---- member show / list ---- */
 
-static int cmd_member_show(const struct cmd *c, const zb_args *a) {
+static int cmd_member_show(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_node *n;
   int rc = open_node(a, &n);
@@ -324,7 +291,7 @@ static int cmd_member_show(const struct cmd *c, const zb_args *a) {
     zb_table_print(t, stdout);
     zb_table_free(t);
   }
-  return finish_output();
+  return zb_cli_flush();
 }
 
 struct list_out {
@@ -351,7 +318,7 @@ static int list_member(void *ctx, const zb_member *m) {
   }
 }
 
-static int cmd_member_list(const struct cmd *c, const zb_args *a) {
+static int cmd_member_list(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_node *n;
   int rc = open_node(a, &n);
@@ -386,7 +353,7 @@ static int cmd_member_list(const struct cmd *c, const zb_args *a) {
     zb_table_free(lo.t);
     printf("%ld members\n", lo.n);
   }
-  return finish_output();
+  return zb_cli_flush();
 }
 
 /* ---- orgs ---- */
@@ -405,7 +372,7 @@ static int list_org(void *ctx, const zb_org *o) {
   return zb_table_add(oo->t, cells);
 }
 
-static int cmd_org_list(const struct cmd *c, const zb_args *a) {
+static int cmd_org_list(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_node *n;
   int rc = open_node(a, &n);
@@ -429,12 +396,12 @@ static int cmd_org_list(const struct cmd *c, const zb_args *a) {
     zb_table_print(oo.t, stdout);
     zb_table_free(oo.t);
   }
-  return finish_output();
+  return zb_cli_flush();
 }
 
 /* ---- status, log, verify, digest ---- */
 
-static int cmd_status(const struct cmd *c, const zb_args *a) {
+static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_node *n;
   int rc = open_node(a, &n);
@@ -471,7 +438,7 @@ static int cmd_status(const struct cmd *c, const zb_args *a) {
            (unsigned long long)pending, last, (unsigned long long)info.cursor, info.conflicts,
            info.rejected);
   }
-  return finish_output();
+  return zb_cli_flush();
 }
 
 struct log_out {
@@ -544,7 +511,7 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
-static int cmd_log(const struct cmd *c, const zb_args *a) {
+static int cmd_log(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   uint64_t since = 0;
   const char *s = zb_args_get(a, "since");
@@ -575,10 +542,10 @@ static int cmd_log(const struct cmd *c, const zb_args *a) {
     zb_table_print(lo.t, stdout);
     zb_table_free(lo.t);
   }
-  return finish_output();
+  return zb_cli_flush();
 }
 
-static int cmd_verify(const struct cmd *c, const zb_args *a) {
+static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_node *n;
   int rc = open_node(a, &n);
@@ -601,16 +568,16 @@ static int cmd_verify(const struct cmd *c, const zb_args *a) {
   }
   if (rc) {
     zb_log_error("verify failed: %s", why);
-    finish_output();
+    zb_cli_flush();
     return 1;
   }
   if (!json)
     printf("ok: %llu ops, hash chain intact, state equals a rebuild from the log\n",
            (unsigned long long)info.head_seq);
-  return finish_output();
+  return zb_cli_flush();
 }
 
-static int cmd_digest(const struct cmd *c, const zb_args *a) {
+static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_node *n;
   int rc = open_node(a, &n);
@@ -629,19 +596,16 @@ static int cmd_digest(const struct cmd *c, const zb_args *a) {
   } else {
     printf("%s\n", hex);
   }
-  return finish_output();
+  return zb_cli_flush();
 }
 
 /* ---- report stats ---- */
 
-static int cmd_report_stats(const struct cmd *c, const zb_args *a) {
+static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  zb_date as_of = zb_date_today();
-  const char *d = zb_args_get(a, "as-of");
-  if (d && zb_date_parse(d, strlen(d), &as_of) != 0) {
-    zb_log_error("--as-of: \"%s\" is not a date YYYY-MM-DD", d);
+  zb_date as_of;
+  if (zb_cli_as_of(a, &as_of))
     return 3;
-  }
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
@@ -655,25 +619,237 @@ static int cmd_report_stats(const struct cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc)
     return rc == ZB_ESCOPE ? 6 : fail(rc, "report stats");
-  if (zb_args_has(a, "json")) {
-    json_t *j = zb_stats_to_json(&st, org);
-    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
-    json_decref(j);
-  } else if (zb_args_has(a, "csv")) {
-    rc = zb_stats_write_csv(&st, org, stdout);
-  } else {
-    zb_stats_print(&st, org, stdout);
+  return zb_cli_stats_out(a, &st, org);
+}
+
+/* ---- sync ---- */
+
+static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, int *bad) {
+  uint64_t v = dflt;
+  const char *s = zb_args_get(a, name);
+  if (s && (parse_u64(s, &v) || v == 0 || v > 86400 * 7)) {
+    zb_log_error("--%s: \"%s\" is not a number of seconds (1..604800)", name, s);
+    *bad = 1;
   }
+  return v;
+}
+
+static void sync_line(const zb_sync_report *r, int rc) {
+  if (rc == 0)
+    fprintf(stderr,
+            "%s: sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
+            "%llu bytes out, %llu bytes in, %.3f s\n",
+            prog, (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
+            r->rejected, (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in,
+            r->seconds);
+  else
+    fprintf(stderr, "%s: sync failed after %.3f s (pushed %llu, pulled %llu): %s\n", prog,
+            r->seconds, (unsigned long long)r->pushed, (unsigned long long)r->pulled,
+            r->error[0] ? r->error : zb_strerror(rc));
+}
+
+static int sync_exit(int rc) {
+  switch (rc) {
+  case 0: return 0;
+  case ZB_EREFUSED: return 6;
+  case ZB_ENOTINIT: return 4;
+  case ZB_EINVAL: return 2;
+  default: return 5;
+  }
+}
+
+static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  int bad = 0;
+  uint64_t timeout = seconds_opt(a, "timeout", 300, &bad);
+  if (bad)
+    return 2;
+  zb_node *n;
+  int rc = open_node(a, &n);
   if (rc)
-    return fail(rc, "report stats");
-  return finish_output();
+    return rc;
+  zb_sync_report rep;
+  rc = zb_sync_once(n, zb_args_get(a, "server"), timeout * 1000, &rep);
+  zb_node_close(n);
+  sync_line(&rep, rc);
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:f, s:s}", "ok", rc == 0,
+                          "pushed", (json_int_t)rep.pushed, "pulled", (json_int_t)rep.pulled,
+                          "conflicts", (int)rep.conflicts, "rejected", (int)rep.rejected,
+                          "bytes_out", (json_int_t)rep.bytes_out, "bytes_in",
+                          (json_int_t)rep.bytes_in, "seconds", rep.seconds, "error", rep.error);
+    zb_json_print(j, stdout, 1);
+    json_decref(j);
+    zb_cli_flush();
+  }
+  return sync_exit(rc);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+/* Sleeps up to ms, waking early when a stop was requested. */
+static void nap(uint64_t ms) {
+  while (ms > 0 && !stop_requested) {
+    uint64_t step = ms < 200 ? ms : 200;
+    struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    ms -= step;
+  }
+}
+
+static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  int bad = 0;
+  uint64_t interval = seconds_opt(a, "interval", 300, &bad);
+  uint64_t timeout = seconds_opt(a, "timeout", 300, &bad);
+  if (bad)
+    return 2;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  struct sigaction sa = {.sa_handler = on_stop_signal};
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  srand((unsigned)(getpid() ^ time(NULL)));
+  fprintf(stderr, "%s: daemon: node %s, every %llu s\n", prog, zb_node_id(n),
+          (unsigned long long)interval);
+  unsigned failures = 0;
+  int last = 0;
+  while (!stop_requested) {
+    zb_sync_report rep;
+    /* A session is not interrupted by SIGTERM: it ends, bounded by its
+     * timeout, and everything it committed stays committed. */
+    last = zb_sync_once(n, zb_args_get(a, "server"), timeout * 1000, &rep);
+    sync_line(&rep, last);
+    if (last == ZB_ENOTINIT || last == ZB_EINVAL)
+      break;
+    uint64_t wait = interval * 1000;
+    if (last) {
+      /* Exponential backoff from 5 s, capped at the interval. */
+      failures++;
+      uint64_t back = 5000ull << (failures < 10 ? failures - 1 : 9);
+      wait = back < wait ? back : wait;
+    } else {
+      failures = 0;
+    }
+    /* ±20 % jitter, so that a county's branches do not all call at once. */
+    uint64_t jitter = wait / 5;
+    if (jitter)
+      wait = wait - jitter + (uint64_t)rand() % (2 * jitter + 1);
+    nap(wait);
+  }
+  zb_node_close(n);
+  fprintf(stderr, "%s: daemon stopped\n", prog);
+  return last == ZB_ENOTINIT || last == ZB_EINVAL ? sync_exit(last) : 0;
+}
+
+/* ---- conflicts, rejected ---- */
+
+struct rows_out {
+  bool json;
+  zb_json_stream js;
+  zb_table *t;
+};
+
+static const char *kind_name(int kind) {
+  return kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? "member" : "org";
+}
+
+static const char *field_of(int kind, int field) {
+  const char *f = zb_field_name(kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? ZB_KIND_MEMBER
+                                                                         : ZB_KIND_ORG,
+                                field);
+  return f ? f : "";
+}
+
+static int conflict_out(void *ctx, const Zb__Conflict *k) {
+  struct rows_out *ro = ctx;
+  const char *field = field_of(k->kind, (int)k->field);
+  char wt[32], lt[32], seq[24];
+  zb_hlc_format(k->winner_hlc, wt);
+  zb_hlc_format(k->loser_hlc, lt);
+  if (ro->json)
+    return zb_json_stream_add(
+        &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}",
+                           "server_seq", (json_int_t)k->server_seq, "kind", kind_name(k->kind),
+                           "key", k->key, "field", field, "winner", "value", k->winner_value,
+                           "origin", k->winner_origin, "time", wt, "loser", "value",
+                           k->loser_value, "origin", k->loser_origin, "time", lt));
+  snprintf(seq, sizeof seq, "%llu", (unsigned long long)k->server_seq);
+  const char *cells[] = {seq, k->key, field, k->winner_value, k->winner_origin,
+                         k->loser_value, k->loser_origin};
+  return zb_table_add(ro->t, cells);
+}
+
+static int rejected_out(void *ctx, const Zb__ServerOp *so, const Zb__Op *op) {
+  struct rows_out *ro = ctx;
+  const char *key = op->set ? op->set->key : "";
+  int kind = op->set ? op->set->kind : 0;
+  const char *field = so->field >= 0 ? field_of(kind, so->field) : "";
+  char when[32], seq[24];
+  zb_hlc_format(op->hlc, when);
+  if (ro->json)
+    return zb_json_stream_add(
+        &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)op->seq,
+                           "time", when, "actor", op->actor, "kind", kind_name(kind), "key", key,
+                           "field", field, "reason", so->reason));
+  snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
+  const char *cells[] = {seq, when, kind_name(kind), key, field, so->reason};
+  return zb_table_add(ro->t, cells);
+}
+
+static int list_rows(const zb_args *a, bool conflicts) {
+  static const char *const ch[] = {"server seq", "record", "field", "kept", "written by",
+                                   "other value", "written by"};
+  static const char *const rh[] = {"seq", "time (UTC)", "kind", "record", "field", "reason"};
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  struct rows_out ro = {.json = zb_args_has(a, "json")};
+  if (ro.json)
+    zb_json_stream_begin(&ro.js, stdout);
+  else if (!(ro.t = conflicts ? zb_table_new(7, ch) : zb_table_new(6, rh)))
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = conflicts ? zb_node_conflicts(n, conflict_out, &ro) : zb_node_rejected(n, rejected_out, &ro);
+  zb_node_close(n);
+  if (rc) {
+    zb_table_free(ro.t);
+    return fail(rc, conflicts ? "conflicts" : "rejected");
+  }
+  if (ro.json) {
+    zb_json_stream_end(&ro.js);
+  } else {
+    zb_table_print(ro.t, stdout);
+    zb_table_free(ro.t);
+  }
+  return zb_cli_flush();
+}
+
+static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  return list_rows(a, true);
+}
+
+static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  return list_rows(a, false);
 }
 
 /* ---- dispatch ---- */
 
 static const char *const o_none[] = {NULL};
 static const char *const o_json[] = {"json", NULL};
-static const char *const o_init[] = {"node-id", "org", NULL};
+static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
+static const char *const o_sync[] = {"json", "server", "timeout", NULL};
+static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_list[] = {"json", "csv", "org", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
@@ -682,10 +858,11 @@ static const char *const o_fields[] = {"id", "name", "gender", "ethnicity", "bir
                                        "full-date", "org-code", "org", "phone", "occupation",
                                        NULL};
 
-static const struct cmd cmds[] = {
+static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
      "Creates the data directory and a node that keeps the records of --org and\n"
-     "every org below it (its scope)."},
+     "every org below it (its scope).  With --enroll FILE (a bundle from\n"
+     "zhibu-server enroll) the node id, org and server come from the bundle."},
     {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load org rows inside this node's scope",
      "Reads a CSV with columns code,name,type,parent_code (any order).  Rows\n"
      "outside the node's scope are skipped and counted.  All or nothing."},
@@ -712,103 +889,41 @@ static const struct cmd cmds[] = {
      "Checks every op's hash link and that the stored records equal a rebuild\n"
      "from the log.  Exit 0 when intact, 1 when not."},
     {"digest", 1, 0, "", cmd_digest, o_json, "SHA-256 of every record in scope", ""},
+    {"sync", 1, 0, "", cmd_sync, o_sync, "one sync session with the server",
+     "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
+     "when caught up, 5 when the server cannot be reached or the session broke\n"
+     "(run it again: it resumes where it stopped), 6 when the server refuses.\n"
+     "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
+     "(default 300) bounds the whole session."},
+    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync periodically, with backoff",
+     "Syncs every --interval SECONDS (default 300, ±20 % jitter); after a failure\n"
+     "it retries after 5 s, 10 s, 20 s … up to the interval.  One log line per\n"
+     "session.  SIGTERM stops it after the current session.  The other commands\n"
+     "keep working on the same data directory while it runs."},
+    {"conflicts", 1, 0, "", cmd_conflicts, o_json, "concurrent edits kept for review",
+     "Each concurrent write the server found: the record, the field, the value\n"
+     "kept (last writer wins), the other value, and who wrote each."},
+    {"rejected", 1, 0, "", cmd_rejected, o_json, "this node's ops the server refused",
+     "With the reason.  Their effect has been rolled back here; the log keeps them."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
      "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today)."},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
-static void usage_line(const struct cmd *c, FILE *out) {
-  fprintf(out, "  %s %s%s%s", prog, c->words, *c->operand_names ? " " : "", c->operand_names);
-  for (const char *const *o = c->opts; *o; o++)
-    if (c->opts != o_fields)
-      fprintf(out, " [--%s%s]", *o,
-              strcmp(*o, "json") && strcmp(*o, "csv") ? " …" : "");
-  if (c->opts == o_fields)
-    fputs(" --FIELD VALUE …", out);
-  fputc('\n', out);
-}
-
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: %s COMMAND [options]\n"
-          "Zhibu branch node: keeps a Party branch's records offline in a\n"
-          "hash-chained log.\n\ncommands:\n",
-          prog);
-  for (size_t i = 0; i < NCMDS; i++)
-    fprintf(out, "  %-15s %s\n", cmds[i].words, cmds[i].summary);
-  fprintf(out,
-          "\nglobal options:\n"
-          "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
-          "  --actor NAME   who is making changes (default: the login name)\n"
-          "  --json         machine-readable output on commands that read\n"
-          "  --help         help for a command: %s member import --help\n"
-          "\nexit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
-          "4 not found, 5 sync failed, 6 refused by scope, 1 other errors.\n",
-          prog);
-}
-
-static void cmd_help(const struct cmd *c) {
-  printf("usage:\n");
-  usage_line(c, stdout);
-  printf("\n%s.\n", c->summary);
-  if (*c->help)
-    printf("\n%s\n", c->help);
-}
-
 int main(int argc, char **argv) {
+  static const struct zb_cli cli = {
+      .prog = "zhibu-node",
+      .about = "Zhibu branch node: keeps a Party branch's records offline in a\n"
+               "hash-chained log, and syncs them with the central server.\n",
+      .options = options,
+      .global_opts = global_opts,
+      .global_help = "global options:\n"
+                     "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
+                     "  --actor NAME   who is making changes (default: the login name)\n"
+                     "  --json         machine-readable output on commands that read\n",
+      .cmds = cmds,
+      .ncmds = NCMDS,
+  };
   zb_log_init(prog);
-  zb_args a;
-  char err[256];
-  if (zb_args_parse(argc, argv, options, &a, err, sizeof err) != 0) {
-    zb_log_error("%s (see %s --help)", err, prog);
-    return 2;
-  }
-  if (a.npos == 0) {
-    usage(zb_args_has(&a, "help") ? stdout : stderr);
-    return zb_args_has(&a, "help") ? 0 : 2;
-  }
-  /* Longest match of the command words. */
-  const struct cmd *c = NULL;
-  for (size_t i = 0; i < NCMDS; i++) {
-    const char *w = cmds[i].words;
-    int k = 0;
-    bool match = true;
-    for (const char *p = w; k < cmds[i].nwords; k++) {
-      const char *sp = strchr(p, ' ');
-      size_t len = sp ? (size_t)(sp - p) : strlen(p);
-      if ((size_t)k >= a.npos || strlen(a.pos[k]) != len || memcmp(a.pos[k], p, len)) {
-        match = false;
-        break;
-      }
-      p = sp ? sp + 1 : p + len;
-    }
-    if (match && (!c || cmds[i].nwords > c->nwords))
-      c = &cmds[i];
-  }
-  if (!c) {
-    zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
-                 a.npos > 1 ? a.pos[1] : "", prog);
-    return 2;
-  }
-  if (zb_args_has(&a, "help")) {
-    cmd_help(c);
-    return 0;
-  }
-  if (a.npos != (size_t)(c->nwords + c->operands)) {
-    zb_log_error("%s takes %s (see %s %s --help)", c->words,
-                 c->operands ? c->operand_names : "no further arguments", prog, c->words);
-    return 2;
-  }
-  const char *allowed[48];
-  size_t na = 0;
-  for (const char *const *o = global_opts; *o; o++)
-    allowed[na++] = *o;
-  for (const char *const *o = c->opts; *o; o++)
-    allowed[na++] = *o;
-  allowed[na] = NULL;
-  if (zb_args_only(&a, allowed, err, sizeof err) != 0) {
-    zb_log_error("%s: %s (see %s %s --help)", c->words, err, prog, c->words);
-    return 2;
-  }
-  return c->fn(c, &a);
+  return zb_cli_main(&cli, argc, argv);
 }

@@ -1,0 +1,171 @@
+#include "zb_cli.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_err.h"
+#include "zb_log.h"
+#include "zb_render.h"
+
+static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
+  fprintf(out, "  %s %s%s%s", cli->prog, c->words, *c->operand_names ? " " : "",
+          c->operand_names);
+  size_t n = 0;
+  for (const char *const *o = c->opts; *o; o++)
+    n++;
+  if (n > 8) {
+    fputs(" --FIELD VALUE …", out);
+  } else {
+    for (const char *const *o = c->opts; *o; o++)
+      fprintf(out, " [--%s%s]", *o, strcmp(*o, "json") && strcmp(*o, "csv") ? " …" : "");
+  }
+  fputc('\n', out);
+}
+
+static void usage(const struct zb_cli *cli, FILE *out) {
+  fprintf(out, "usage: %s COMMAND [options]\n%s\ncommands:\n", cli->prog, cli->about);
+  for (size_t i = 0; i < cli->ncmds; i++)
+    fprintf(out, "  %-15s %s\n", cli->cmds[i].words, cli->cmds[i].summary);
+  fprintf(out,
+          "\n%s"
+          "  --help         help for a command: %s %s --help\n"
+          "\nexit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
+          "4 not found, 5 sync failed (retry later), 6 refused by scope or server,\n"
+          "1 other errors.\n",
+          cli->global_help, cli->prog, cli->cmds[0].words);
+}
+
+static void cmd_help(const struct zb_cli *cli, const struct zb_cmd *c) {
+  printf("usage:\n");
+  usage_line(cli, c, stdout);
+  printf("\n%s.\n", c->summary);
+  if (*c->help)
+    printf("\n%s\n", c->help);
+}
+
+int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
+  zb_args a;
+  char err[256];
+  if (zb_args_parse(argc, argv, cli->options, &a, err, sizeof err) != 0) {
+    zb_log_error("%s (see %s --help)", err, cli->prog);
+    return 2;
+  }
+  if (a.npos == 0) {
+    usage(cli, zb_args_has(&a, "help") ? stdout : stderr);
+    return zb_args_has(&a, "help") ? 0 : 2;
+  }
+  /* Longest match of the command words. */
+  const struct zb_cmd *c = NULL;
+  for (size_t i = 0; i < cli->ncmds; i++) {
+    const char *p = cli->cmds[i].words;
+    bool match = true;
+    for (int k = 0; k < cli->cmds[i].nwords; k++) {
+      const char *sp = strchr(p, ' ');
+      size_t len = sp ? (size_t)(sp - p) : strlen(p);
+      if ((size_t)k >= a.npos || strlen(a.pos[k]) != len || memcmp(a.pos[k], p, len)) {
+        match = false;
+        break;
+      }
+      p = sp ? sp + 1 : p + len;
+    }
+    if (match && (!c || cli->cmds[i].nwords > c->nwords))
+      c = &cli->cmds[i];
+  }
+  if (!c) {
+    zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
+                 a.npos > 1 ? a.pos[1] : "", cli->prog);
+    return 2;
+  }
+  if (zb_args_has(&a, "help")) {
+    cmd_help(cli, c);
+    return 0;
+  }
+  if (a.npos != (size_t)(c->nwords + c->operands)) {
+    zb_log_error("%s takes %s (see %s %s --help)", c->words,
+                 c->operands ? c->operand_names : "no further arguments", cli->prog, c->words);
+    return 2;
+  }
+  const char *allowed[ZB_ARGS_MAX];
+  size_t na = 0;
+  for (const char *const *o = cli->global_opts; *o && na + 1 < ZB_ARGS_MAX; o++)
+    allowed[na++] = *o;
+  for (const char *const *o = c->opts; *o && na + 1 < ZB_ARGS_MAX; o++)
+    allowed[na++] = *o;
+  allowed[na] = NULL;
+  if (zb_args_only(&a, allowed, err, sizeof err) != 0) {
+    zb_log_error("%s: %s (see %s %s --help)", c->words, err, cli->prog, c->words);
+    return 2;
+  }
+  return c->fn(c, &a);
+}
+
+/* ---- helpers for commands ---- */
+
+const char *zb_cli_data_dir(const zb_args *a) {
+  const char *d = zb_args_get(a, "data");
+  if (!d || !*d)
+    d = getenv("ZHIBU_DATA");
+  return d && *d ? d : NULL;
+}
+
+void zb_cli_problem(void *ctx, const char *file, long line, const char *column,
+                    const char *reason) {
+  const char *prog = zb_log_progname();
+  (void)ctx;
+  char where[4300] = "";
+  if (file && line > 0)
+    snprintf(where, sizeof where, "%s:%ld: ", file, line);
+  else if (file)
+    snprintf(where, sizeof where, "%s: ", file);
+  if (column && !file) {
+    /* Command-line input: name the option as the user would type it. */
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", column);
+    for (char *p = opt; *p; p++)
+      if (*p == '_')
+        *p = '-';
+    fprintf(stderr, "%s: %s: %s\n", prog, opt, reason);
+  } else if (column) {
+    fprintf(stderr, "%s: %s%s: %s\n", prog, where, column, reason);
+  } else {
+    fprintf(stderr, "%s: %s%s\n", prog, where, reason);
+  }
+}
+
+int zb_cli_flush(void) {
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    zb_log_error("cannot write output: %s", strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+int zb_cli_as_of(const zb_args *a, zb_date *out) {
+  *out = zb_date_today();
+  const char *d = zb_args_get(a, "as-of");
+  if (d && zb_date_parse(d, strlen(d), out) != 0) {
+    zb_log_error("--as-of: \"%s\" is not a date YYYY-MM-DD", d);
+    return 3;
+  }
+  return 0;
+}
+
+int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org) {
+  int rc = 0;
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_stats_to_json(st, org);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+  } else if (zb_args_has(a, "csv")) {
+    rc = zb_stats_write_csv(st, org, stdout);
+  } else {
+    zb_stats_print(st, org, stdout);
+  }
+  if (rc) {
+    zb_log_error("report stats: %s", zb_strerror(rc));
+    return zb_exit_code(rc);
+  }
+  return zb_cli_flush();
+}

@@ -1,0 +1,380 @@
+/*
+ * zhibu-server — the central server's command line (DESIGN.md §7): the
+ * deployment's CA and enrollment, the sync endpoint, and the merged
+ * picture every committee level reads.  Thin: parse, call libzhibu, print.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zb_args.h"
+#include "zb_cli.h"
+#include "zb_err.h"
+#include "zb_hub.h"
+#include "zb_log.h"
+#include "zb_pki.h"
+#include "zb_record.h"
+#include "zb_render.h"
+#include "zb_sync.h"
+
+static const char *prog = "zhibu-server";
+
+static const struct zb_opt options[] = {
+    {"data", true},   {"json", false},   {"csv", false},      {"help", false},
+    {"name", true},   {"node-id", true}, {"org", true},       {"server", true},
+    {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
+    {"as-of", true},  {NULL, false},
+};
+
+static const char *const global_opts[] = {"data", "help", NULL};
+
+static int fail(int rc, const char *what) {
+  if (rc == ZB_ENOTINIT)
+    zb_log_error("%s: no server here; create one with: zhibu-server init --data DIR", what);
+  else
+    zb_log_error("%s: %s", what, zb_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+static const char *need_dir(const zb_args *a) {
+  const char *d = zb_cli_data_dir(a);
+  if (!d)
+    zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
+  return d;
+}
+
+static void pki_dir(const char *dir, char *out, size_t cap) { snprintf(out, cap, "%s/pki", dir); }
+
+static int open_hub(const zb_args *a, zb_hub **h) {
+  const char *dir = need_dir(a);
+  if (!dir)
+    return 2;
+  int rc = zb_hub_open(dir, h);
+  return rc ? fail(rc, dir) : 0;
+}
+
+/* ---- init, org import, enroll, revoke ---- */
+
+static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a);
+  if (!dir)
+    return 2;
+  const char *names[ZB_ARGS_MAX];
+  size_t n = 0;
+  for (size_t i = 0; i < a->nopt; i++)
+    if (strcmp(a->opt[i]->name, "name") == 0)
+      names[n++] = a->val[i];
+  if (n == 0) {
+    names[n++] = "localhost";
+    names[n++] = "127.0.0.1";
+  }
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    zb_log_error("cannot create %s: %s", dir, strerror(errno));
+    return 1;
+  }
+  int rc = zb_hub_init(dir);
+  if (rc == ZB_EEXIST) {
+    zb_log_error("%s already holds a server; nothing changed", dir);
+    return 3;
+  }
+  if (rc)
+    return fail(rc, dir);
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  if (mkdir(pki, 0700) != 0 && errno != EEXIST) {
+    zb_log_error("cannot create %s: %s", pki, strerror(errno));
+    return 1;
+  }
+  if ((rc = zb_pki_ca_create(pki, "Zhibu deployment CA")) ||
+      (rc = zb_pki_server_cert(pki, names, n)))
+    return fail(rc, pki);
+  fprintf(stderr, "%s: server created in %s: CA %s/ca.crt, server certificate for", prog, dir,
+          pki);
+  for (size_t i = 0; i < n; i++)
+    fprintf(stderr, " %s", names[i]);
+  fputc('\n', stderr);
+  return 0;
+}
+
+static int cmd_org_import(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  const char *path = a->pos[2];
+  zb_import_result res;
+  rc = zb_hub_org_import(h, path, zb_cli_problem, NULL, &res);
+  zb_hub_close(h);
+  if (rc == ZB_EINVAL || rc == ZB_EIO) {
+    zb_log_error("%s: nothing was imported%s", path,
+                 rc == ZB_EIO ? " (cannot read the file)" : "; correct the rows above");
+    return 3;
+  }
+  if (rc)
+    return fail(rc, path);
+  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged\n", prog, path,
+          res.rows, res.created, res.updated, res.unchanged);
+  return 0;
+}
+
+static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org"),
+             *server = zb_args_get(a, "server"), *out = zb_args_get(a, "out"),
+             *days_s = zb_args_get(a, "days");
+  if (!dir)
+    return 2;
+  if (!id || !org || !server || !out) {
+    zb_log_error("enroll needs --node-id ID --org CODE --server HOST:PORT --out FILE");
+    return 2;
+  }
+  long days = ZB_PKI_NODE_DAYS_DEFAULT;
+  if (days_s) {
+    char *end;
+    days = strtol(days_s, &end, 10);
+    if (*end || days < 1 || days > ZB_PKI_NODE_DAYS_MAX) {
+      zb_log_error("--days: \"%s\" is not 1..%d", days_s, ZB_PKI_NODE_DAYS_MAX);
+      return 2;
+    }
+  }
+  if (!zb_org_code_valid(org)) {
+    zb_log_error("--org: \"%s\" is not an org code such as 430121-03-07", org);
+    return 3;
+  }
+  if (!zb_pki_node_id_valid(id)) {
+    zb_log_error("--node-id: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
+    return 3;
+  }
+  if (!zb_pki_server_addr_valid(server)) {
+    zb_log_error("--server: \"%s\" is not HOST:PORT", server);
+    return 3;
+  }
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  zb_hub_close(h);
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  rc = zb_pki_enroll(pki, id, org, server, out, (int)days);
+  if (rc == ZB_EEXIST) {
+    zb_log_error("%s exists; refusing to overwrite it", out);
+    return 3;
+  }
+  if (rc)
+    return fail(rc, "enroll");
+  fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key)\n",
+          prog, id, org, out);
+  return 0;
+}
+
+static int cmd_revoke(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a), *id = zb_args_get(a, "node-id");
+  if (!dir)
+    return 2;
+  if (!id) {
+    zb_log_error("revoke needs --node-id ID");
+    return 2;
+  }
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  int rc = zb_pki_revoke(pki, id);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("node %s was never enrolled here", id);
+    return 4;
+  }
+  if (rc)
+    return fail(rc, "revoke");
+  fprintf(stderr, "%s: node %s revoked; refused from its next connection on\n", prog, id);
+  return 0;
+}
+
+/* ---- run ---- */
+
+static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a);
+  if (!dir)
+    return 2;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  const char *listen = zb_args_get(a, "listen") ? zb_args_get(a, "listen") : "0.0.0.0:7420";
+  rc = zb_syncd_run(h, pki, listen, zb_args_get(a, "port-file"));
+  zb_hub_close(h);
+  if (rc == ZB_EUSAGE)
+    return 2;
+  return rc ? fail(rc, "run") : 0;
+}
+
+/* ---- reads ---- */
+
+static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  zb_hub_info info;
+  rc = zb_hub_info_get(h, &info);
+  zb_hub_close(h);
+  if (rc)
+    return fail(rc, "status");
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I}", "server_seq", (json_int_t)info.head,
+                          "nodes", (json_int_t)info.origins, "members", (json_int_t)info.members,
+                          "orgs", (json_int_t)info.orgs, "conflicts", (json_int_t)info.conflicts);
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  } else {
+    printf("server seq  %llu\nnodes       %zu (that have pushed)\nmembers     %zu\n"
+           "orgs        %zu\nconflicts   %zu\n",
+           (unsigned long long)info.head, info.origins, info.members, info.orgs, info.conflicts);
+  }
+  return zb_cli_flush();
+}
+
+static const char *need_org(const zb_args *a) {
+  const char *org = zb_args_get(a, "org");
+  if (!org)
+    zb_log_error("--org CODE is required");
+  else if (!zb_org_code_valid(org)) {
+    zb_log_error("--org: \"%s\" is not an org code", org);
+    return NULL;
+  }
+  return org;
+}
+
+static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return 2;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  char hex[65];
+  rc = zb_hub_digest(h, org, hex);
+  zb_hub_close(h);
+  if (rc)
+    return fail(rc, "digest");
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:s, s:s}", "org", org, "digest", hex);
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  } else {
+    printf("%s\n", hex);
+  }
+  return zb_cli_flush();
+}
+
+static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  char why[512];
+  zb_hub_info info;
+  rc = zb_hub_info_get(h, &info);
+  if (!rc)
+    rc = zb_hub_verify(h, why, sizeof why);
+  zb_hub_close(h);
+  if (rc && rc != ZB_ECORRUPT)
+    return fail(rc, "verify");
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:b, s:I, s:s}", "ok", rc == 0, "server_seq", (json_int_t)info.head,
+                          "problem", rc ? why : "");
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  }
+  if (rc) {
+    zb_log_error("verify failed: %s", why);
+    zb_cli_flush();
+    return 1;
+  }
+  if (!zb_args_has(a, "json"))
+    printf("ok: %llu entries, server log and every node's chain intact, state equals a rebuild\n",
+           (unsigned long long)info.head);
+  return zb_cli_flush();
+}
+
+static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return 2;
+  zb_date as_of;
+  if (zb_cli_as_of(a, &as_of))
+    return 3;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  zb_stats st;
+  rc = zb_hub_stats(h, org, as_of, &st);
+  zb_hub_close(h);
+  if (rc)
+    return fail(rc, "report stats");
+  return zb_cli_stats_out(a, &st, org);
+}
+
+/* ---- dispatch ---- */
+
+static const char *const o_none[] = {NULL};
+static const char *const o_json[] = {"json", NULL};
+static const char *const o_init[] = {"name", NULL};
+static const char *const o_enroll[] = {"node-id", "org", "server", "out", "days", NULL};
+static const char *const o_revoke[] = {"node-id", NULL};
+static const char *const o_run[] = {"listen", "port-file", NULL};
+static const char *const o_digest[] = {"json", "org", NULL};
+static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
+
+static const struct zb_cmd cmds[] = {
+    {"init", 1, 0, "", cmd_init, o_init, "create the data directory, the CA and the server certificate",
+     "--name HOST (repeatable) names the server certificate's hosts and\n"
+     "addresses; default localhost and 127.0.0.1.  The CA key stays in DIR/pki."},
+    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load the whole org tree (authoritative)",
+     "Columns code,name,type,parent_code.  All or nothing.  Nodes receive the\n"
+     "tree as a directory when they pull."},
+    {"enroll", 1, 0, "", cmd_enroll, o_enroll, "issue a node's certificate and bundle",
+     "Writes one bundle file (mode 0600): the CA certificate, the node's\n"
+     "certificate (binding --node-id and --org) and key, and --server.  On the\n"
+     "branch PC: zhibu-node init --enroll FILE --data DIR."},
+    {"revoke", 1, 0, "", cmd_revoke, o_revoke, "refuse a node from its next connection on", ""},
+    {"run", 1, 0, "", cmd_run, o_run, "serve sync sessions over mutual TLS 1.3",
+     "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"
+     "cleanly after the current commit.  One log line per session on stderr."},
+    {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records", ""},
+    {"digest", 1, 0, "", cmd_digest, o_digest, "SHA-256 of every record in an org's subtree",
+     "Equals the digest of a synced node whose org is --org."},
+    {"verify", 1, 0, "", cmd_verify, o_json, "check the server log, every node's chain and the state", ""},
+    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
+     "--as-of YYYY-MM-DD (default today); --json or --csv for machines."},
+};
+
+int main(int argc, char **argv) {
+  static const struct zb_cli cli = {
+      .prog = "zhibu-server",
+      .about = "Zhibu central server: merges every branch's log and reports for\n"
+               "every committee level.\n",
+      .options = options,
+      .global_opts = global_opts,
+      .global_help = "global options:\n"
+                     "  --data DIR     the server's data directory (or ZHIBU_DATA)\n"
+                     "  --json         machine-readable output on commands that read\n",
+      .cmds = cmds,
+      .ncmds = sizeof cmds / sizeof *cmds,
+  };
+  zb_log_init(prog);
+  return zb_cli_main(&cli, argc, argv);
+}

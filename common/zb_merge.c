@@ -206,7 +206,8 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
   size_t keylen = strlen(set->key);
   if (keylen == 0 || keylen > ZB_FIELD_MAX)
     return reject(r, 0, "record key is empty or longer than %d bytes", ZB_FIELD_MAX);
-  if (strlen(op->origin) == 0 || strlen(op->origin) > ZB_NODE_ID_MAX)
+  size_t olen = strlen(op->origin);
+  if (olen == 0 || olen > ZB_NODE_ID_MAX)
     return reject(r, -1, "op origin is empty or longer than %d bytes", ZB_NODE_ID_MAX);
 
   int ret = 0;
@@ -273,7 +274,7 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
     }
     st->hlc = op->hlc;
     st->server_seq = server_seq;
-    snprintf(st->origin, sizeof st->origin, "%s", op->origin);
+    memcpy(st->origin, op->origin, olen + 1);   /* olen ≤ ZB_NODE_ID_MAX, checked above */
   }
   /* The key field carries the earliest stamp that wrote the record: the
    * minimum, not the first applied, so that replicas applying the same ops
@@ -281,7 +282,7 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
   if (!existed || stamp_cmp(op->hlc, op->origin, &next->st[0]) < 0) {
     next->st[0].hlc = op->hlc;
     next->st[0].server_seq = server_seq;
-    snprintf(next->st[0].origin, sizeof next->st[0].origin, "%s", op->origin);
+    memcpy(next->st[0].origin, op->origin, olen + 1);
   } else if (stamp_cmp(op->hlc, op->origin, &next->st[0]) == 0 &&
              server_seq > next->st[0].server_seq) {
     next->st[0].server_seq = server_seq;

@@ -22,18 +22,6 @@ struct zb_node {
   bool warned_clock;
 };
 
-bool zb_node_id_valid(const char *id) {
-  size_t n = strlen(id);
-  if (n == 0 || n > ZB_NODE_ID_MAX)
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    char c = id[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_' || c == '.'))
-      return false;
-  }
-  return true;
-}
 
 /* ---- open / init ---- */
 

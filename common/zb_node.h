@@ -41,8 +41,6 @@ typedef struct zb_node_info {
 } zb_node_info;
 
 
-/* Node ids: 1–64 ASCII letters, digits, '-', '_', '.'. */
-bool zb_node_id_valid(const char *id);
 
 /* Creates the data directory and a node for org.  ZB_EEXIST if dir already
  * holds a node; ZB_EINVAL (with *why) for a bad id or org code. */

@@ -92,17 +92,7 @@ static bool is_alnum(char c) {
          (c >= '0' && c <= '9');
 }
 
-int zb_pki_node_id_valid(const char *id) {
-  if (id == NULL)
-    return 0;
-  size_t len = strnlen(id, ZB_PKI_NODE_ID_MAX + 1);
-  if (len < 1 || len > ZB_PKI_NODE_ID_MAX)
-    return 0;
-  for (size_t i = 0; i < len; i++)
-    if (!is_alnum(id[i]) && id[i] != '-' && id[i] != '_' && id[i] != '.')
-      return 0;
-  return 1;
-}
+int zb_pki_node_id_valid(const char *id) { return id != NULL && zb_node_id_valid(id); }
 
 static bool dns_name_valid(const char *s, size_t len) {
   if (len < 1 || len > DNS_NAME_MAX || s[0] == '-' || s[0] == '.')

@@ -560,3 +560,16 @@ int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx) {
   }
   return c.count;
 }
+
+bool zb_node_id_valid(const char *id) {
+  size_t n = strlen(id);
+  if (n == 0 || n > ZB_NODE_ID_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++) {
+    char c = id[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '_' || c == '.'))
+      return false;
+  }
+  return true;
+}

@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include "zb_date.h"
 
+/* Longest node id. */
+#define ZB_NODE_ID_MAX 64
+
 /* No field may be longer than this many bytes. */
 #define ZB_FIELD_MAX 256
 
@@ -85,6 +88,10 @@ int zb_member_validate(const zb_member *m, zb_date today, zb_problem_fn report,
 /* Same for an org row: code syntax, name, type, and parent_code being the
  * code's parent (or empty for a top-level code). */
 int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx);
+
+/* Node ids: 1–64 ASCII letters, digits, '-', '_', '.' (they appear in
+ * certificates as zhibu:node/ID and in every op). */
+bool zb_node_id_valid(const char *id);
 
 /* Org codes: a 6-digit area code followed by "-SEG" parts (SEG 1–8 ASCII
  * letters or digits), at most 64 bytes, e.g. "430121-03-07". */

@@ -13,7 +13,7 @@
 #include "zb_record.h"
 #include "zb_store.h"
 
-#define ZB_NODE_ID_MAX 64
+
 
 enum zb_kind { ZB_KIND_ORG = 1, ZB_KIND_MEMBER = 2 };   /* = zb.RecordKind */
 

@@ -140,3 +140,162 @@ is_json() {
   python3 -c 'import json,sys; json.loads(open(sys.argv[1], encoding="utf-8").read())' "$1" \
     2>/dev/null || fail "${2:-output} is not exactly one JSON value: $(head -c 200 "$1")"
 }
+
+# ---- sync helpers: a server, nodes enrolled with it, zhibu-faultproxy ----
+# Every wait below has a deadline; background processes are jobs of the
+# test's shell, so zb_cleanup's kill -9 of `jobs -p` ends them on exit.
+
+# zb_setup_sync: zb_setup, plus $SERVER and $PROXY (zhibu-server and
+# zhibu-faultproxy in $ZB_BIN).
+zb_setup_sync() {
+  zb_setup
+  SERVER="$ZB_BIN/zhibu-server"
+  PROXY="$ZB_BIN/zhibu-faultproxy"
+  [[ -x "$SERVER" ]] || fail "$SERVER is not an executable"
+  [[ -x "$PROXY" ]] || fail "$PROXY is not an executable"
+}
+
+# pid_alive PID: true while PID runs (a zombie, i.e. exited but not yet
+# reaped by `wait`, counts as gone; kill -0 would still succeed on it).
+pid_alive() {
+  local st
+  st="$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$st" && "${st:0:1}" != Z ]]
+}
+
+# wait_port_file FILE PID [SECONDS]: waits for FILE to hold a port number
+# written by PID, and prints it.  Fails if PID dies first or time runs out.
+wait_port_file() {
+  local file=$1 pid=$2 secs=${3:-30} i port
+  for ((i = 0; i < secs * 20; i++)); do
+    if [[ -s "$file" ]]; then
+      port="$(head -n 1 "$file")"
+      if [[ "$port" =~ ^[0-9]+$ && "$port" -gt 0 ]]; then
+        echo "$port"
+        return 0
+      fi
+    fi
+    pid_alive "$pid" || fail "process $pid exited before writing $file"
+    sleep 0.05
+  done
+  fail "no port in $file after ${secs}s"
+}
+
+# wait_exit PID [SECONDS]: waits for a background job of this shell to
+# exit and sets WAIT_RC to its exit status; kills it (status 137) when time
+# runs out.  Not in $(…): a subshell cannot wait for its parent's jobs.
+wait_exit() {
+  local pid=$1 secs=${2:-30} i
+  WAIT_RC=0
+  for ((i = 0; i < secs * 20; i++)); do
+    pid_alive "$pid" || break
+    sleep 0.05
+  done
+  if pid_alive "$pid"; then
+    echo "process $pid still running after ${secs}s: killing it" >&2
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || WAIT_RC=$?
+}
+
+# start_server DATA LOG: runs `zhibu-server run` on DATA listening on an
+# ephemeral port of 127.0.0.1, stderr appended to LOG; sets SRV_PID and
+# SRV_PORT.
+start_server() {
+  local data=$1 log=$2
+  rm -f "$data.port"
+  "$SERVER" run --data "$data" --listen 127.0.0.1:0 --port-file "$data.port" 2>>"$log" &
+  SRV_PID=$!
+  SRV_PORT="$(wait_port_file "$data.port" "$SRV_PID")"
+}
+
+# stop_server: SIGTERM to $SRV_PID; fails unless it exits 0 within 30 s
+# (under ASan a leak or error at exit shows here as a nonzero status).
+stop_server() {
+  [[ -n "${SRV_PID:-}" ]] || return 0
+  kill -TERM "$SRV_PID" 2>/dev/null || true
+  wait_exit "$SRV_PID" 30
+  SRV_PID=
+  [[ "$WAIT_RC" -eq 0 ]] || fail "zhibu-server run exited $WAIT_RC after SIGTERM"
+}
+
+# start_proxy TARGET_PORT STATS [zhibu-faultproxy options…]: a proxy on an
+# ephemeral port of 127.0.0.1 to 127.0.0.1:TARGET_PORT, one JSON line per
+# connection in STATS; sets PX_PID and PX_PORT.
+start_proxy() {
+  local target=$1 stats=$2
+  shift 2
+  local pf
+  pf="$(mktemp "$WORK/proxy-port.XXXXXX")"
+  rm -f "$pf"
+  "$PROXY" --listen 127.0.0.1:0 --port-file "$pf" --target "127.0.0.1:$target" \
+    --stats-file "$stats" "$@" 2>>"$WORK/proxy.err" &
+  PX_PID=$!
+  PX_PORT="$(wait_port_file "$pf" "$PX_PID")"
+}
+
+# stop_proxy: SIGTERM to $PX_PID; fails unless it exits 0 within 10 s.
+stop_proxy() {
+  [[ -n "${PX_PID:-}" ]] || return 0
+  kill -TERM "$PX_PID" 2>/dev/null || true
+  wait_exit "$PX_PID" 10
+  PX_PID=
+  [[ "$WAIT_RC" -eq 0 ]] || fail "zhibu-faultproxy exited $WAIT_RC after SIGTERM"
+}
+
+# enroll_node SRVDATA NODEDIR ID ORG: the server enrolls node ID of ORG
+# (bundle in NODEDIR.bundle) and a node is created from the bundle.
+enroll_node() {
+  local srv=$1 dir=$2 id=$3 org=$4
+  ok "$SERVER" enroll --data "$srv" --node-id "$id" --org "$org" \
+    --server 127.0.0.1:7420 --out "$dir.bundle"
+  ok "$NODE" init --enroll "$dir.bundle" --data "$dir"
+}
+
+# json_field FILE KEY: one top-level field of the JSON object in FILE.
+json_field() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+
+# node_field DIR KEY / server_field DATA KEY: a field of status --json.
+node_field() {
+  ok "$NODE" status --json --data "$1"
+  json_field "$LAST_OUT" "$2"
+}
+server_field() {
+  ok "$SERVER" status --json --data "$1"
+  json_field "$LAST_OUT" "$2"
+}
+
+# server_digest DATA ORG: the server's digest of ORG's subtree (checked hex).
+server_digest() {
+  ok "$SERVER" digest --data "$1" --org "$2"
+  local d
+  d="$(cat "$LAST_OUT")"
+  [[ "$d" =~ ^[0-9a-f]{64}$ ]] || fail "server digest of $2 is not 64 hex digits: '$d'"
+  echo "$d"
+}
+
+# filter_members IN OUT ORG: the rows of members CSV IN whose org_code lies
+# in ORG's subtree, header kept.
+filter_members() {
+  python3 - "$1" "$2" "$3" <<'PYEOF'
+import csv, sys
+src, dst, org = sys.argv[1:4]
+with open(src, newline="", encoding="utf-8") as f, \
+     open(dst, "w", newline="", encoding="utf-8") as g:
+    r = csv.reader(f)
+    w = csv.writer(g, lineterminator="\n")
+    head = next(r)
+    w.writerow(head)
+    i = head.index("org_code")
+    for row in r:
+        if row[i] == org or row[i].startswith(org + "-"):
+            w.writerow(row)
+PYEOF
+}
+
+# csv_rows FILE: data rows (lines after the header).
+csv_rows() {
+  echo $(($(wc -l <"$1") - 1))
+}

@@ -307,7 +307,10 @@ static long py_day(struct mt *r, long lo, long hi)
 
 static void iso_date(char buf[16], struct date dt)
 {
-    snprintf(buf, 16, "%04d-%02d-%02d", dt.y, dt.m, dt.d);
+    /* Dates here lie in 1940..2026; the casts tell the compiler the fields
+     * fit, so the output provably fits too. */
+    snprintf(buf, 16, "%04u-%02u-%02u", (unsigned)dt.y % 10000u, (unsigned)dt.m % 100u,
+             (unsigned)dt.d % 100u);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_hlc.h"
 #include "zb_render.h"
 
 static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
@@ -168,4 +169,70 @@ int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org) {
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
+}
+
+/* ---- rows ---- */
+
+int zb_rows_begin(zb_rows *r, const zb_args *a, size_t ncols, const char *const *header) {
+  memset(r, 0, sizeof *r);
+  r->json = zb_args_has(a, "json");
+  if (r->json) {
+    zb_json_stream_begin(&r->js, stdout);
+    return 0;
+  }
+  r->t = zb_table_new(ncols, header);
+  return r->t ? 0 : ZB_ENOMEM;
+}
+
+int zb_rows_begin_conflicts(zb_rows *r, const zb_args *a) {
+  static const char *const h[] = {"server seq", "record", "field", "kept", "written by",
+                                  "other value", "written by"};
+  return zb_rows_begin(r, a, 7, h);
+}
+
+int zb_rows_end(zb_rows *r, int rc, const char *what) {
+  if (!rc) {
+    if (r->json) {
+      zb_json_stream_end(&r->js);
+    } else {
+      zb_table_print(r->t, stdout);
+    }
+  }
+  zb_table_free(r->t);
+  r->t = NULL;
+  if (rc) {
+    zb_log_error("%s: %s", what, zb_strerror(rc));
+    return zb_exit_code(rc);
+  }
+  return zb_cli_flush();
+}
+
+const char *zb_cli_kind_name(int kind) {
+  return kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? "member" : "org";
+}
+
+const char *zb_cli_field_name(int kind, int field) {
+  const char *f = zb_field_name(
+      kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? ZB_KIND_MEMBER : ZB_KIND_ORG, field);
+  return f ? f : "";
+}
+
+int zb_cli_conflict_row(void *rows, const Zb__Conflict *k) {
+  zb_rows *ro = rows;
+  const char *field = zb_cli_field_name(k->kind, (int)k->field);
+  char wt[32], lt[32], seq[24];
+  zb_hlc_format(k->winner_hlc, wt);
+  zb_hlc_format(k->loser_hlc, lt);
+  if (ro->json)
+    return zb_json_stream_add(
+        &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}",
+                           "server_seq", (json_int_t)k->server_seq, "kind",
+                           zb_cli_kind_name(k->kind), "key", k->key, "field", field, "winner",
+                           "value", k->winner_value, "origin", k->winner_origin, "time", wt,
+                           "loser", "value", k->loser_value, "origin", k->loser_origin, "time",
+                           lt));
+  snprintf(seq, sizeof seq, "%llu", (unsigned long long)k->server_seq);
+  const char *cells[] = {seq, k->key, field, k->winner_value, k->winner_origin,
+                         k->loser_value, k->loser_origin};
+  return zb_table_add(ro->t, cells);
 }

@@ -6,9 +6,13 @@
 #ifndef ZB_CLI_H
 #define ZB_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "zb_args.h"
+#include "zb_render.h"
+#include "zb_state.h"
 #include "zb_stats.h"
+#include "zb_table.h"
 
 struct zb_cmd;
 typedef int (*zb_cmd_fn)(const struct zb_cmd *c, const zb_args *a);
@@ -53,5 +57,23 @@ int zb_cli_flush(void);
 int zb_cli_as_of(const zb_args *a, zb_date *out);
 /* Prints statistics as --json, --csv or a report; returns the exit status. */
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
+
+/* Rows printed as an aligned table, or as a JSON array with --json. */
+typedef struct zb_rows {
+  bool json;
+  zb_json_stream js;
+  zb_table *t;
+} zb_rows;
+int zb_rows_begin(zb_rows *r, const zb_args *a, size_t ncols, const char *const *header);
+/* The columns of conflict records, for zb_cli_conflict_row. */
+int zb_rows_begin_conflicts(zb_rows *r, const zb_args *a);
+/* Prints (when rc is 0) and frees; returns the exit status, naming what
+ * failed otherwise. */
+int zb_rows_end(zb_rows *r, int rc, const char *what);
+/* A zb_conflict_fn adding one conflict record to a zb_rows. */
+int zb_cli_conflict_row(void *rows, const Zb__Conflict *k);
+/* "member" / "org", and a field's name ("" if unknown), for wire kinds. */
+const char *zb_cli_kind_name(int kind);
+const char *zb_cli_field_name(int kind, int field);
 
 #endif

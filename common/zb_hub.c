@@ -521,6 +521,16 @@ int zb_hub_info_get(zb_hub *h, zb_hub_info *out) {
   return rc;
 }
 
+int zb_hub_conflicts(zb_hub *h, const char *org, zb_conflict_fn fn, void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_conflicts_scan(t, org, fn, ctx);
+  zb_txn_end(t);
+  return rc;
+}
+
 /* ---- verify ---- */
 
 struct verify_ctx {

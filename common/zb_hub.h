@@ -72,6 +72,8 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
 int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
 int zb_hub_stats(zb_hub *h, const char *org, zb_date as_of, zb_stats *out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
+/* Conflict records of the subtree of org (NULL: all), oldest first. */
+int zb_hub_conflicts(zb_hub *h, const char *org, zb_conflict_fn fn, void *ctx);
 /* Checks the server log's chain, every origin's chain, and that the state
  * equals a rebuild from the log.  0 or ZB_ECORRUPT with why. */
 int zb_hub_verify(zb_hub *h, char *why, size_t cap);

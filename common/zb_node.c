@@ -787,29 +787,17 @@ int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t r
 }
 
 struct list_ctx {
-  zb_conflict_fn cfn;
   zb_rejected_fn rfn;
   void *ctx;
 };
 
-static int conflict_row(void *ctx, zb_val key, zb_val val) {
-  struct list_ctx *lc = ctx;
-  (void)key;
-  Zb__Conflict *c = zb__conflict__unpack(NULL, val.len, val.data);
-  if (!c)
-    return ZB_ECORRUPT;
-  int rc = lc->cfn(lc->ctx, c);
-  zb__conflict__free_unpacked(c, NULL);
-  return rc;
-}
 
 int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx) {
   zb_txn *t;
-  struct list_ctx lc = {.cfn = fn, .ctx = ctx};
   int rc = zb_store_read(n->store, &t);
   if (rc)
     return rc;
-  rc = zb_txn_scan(t, ZB_DB_CONFLICTS, NULL, 0, conflict_row, &lc);
+  rc = zb_conflicts_scan(t, NULL, fn, ctx);
   zb_txn_end(t);
   return rc;
 }

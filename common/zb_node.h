@@ -123,7 +123,6 @@ int zb_node_sync_done(zb_node *n, uint64_t wall_ms);
 
 /* Conflict records and rejected own ops, oldest first; valid during the
  * call only. */
-typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);
 int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx);
 typedef int (*zb_rejected_fn)(void *ctx, const Zb__ServerOp *so, const Zb__Op *op);
 int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx);

@@ -391,3 +391,41 @@ int zb_state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
   return rc;
 }
 
+
+/* ---- conflict records ---- */
+
+struct conflict_scan {
+  zb_txn *t;
+  const char *root;
+  zb_conflict_fn fn;
+  void *ctx;
+};
+
+static int conflict_row(void *ctx, zb_val key, zb_val val) {
+  struct conflict_scan *cs = ctx;
+  (void)key;
+  Zb__Conflict *c = zb__conflict__unpack(NULL, val.len, val.data);
+  if (!c)
+    return ZB_ECORRUPT;
+  int rc = 0;
+  bool in = true;
+  if (cs->root) {
+    if (c->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER) {
+      zb_member *m = malloc(sizeof *m);
+      in = m && zb_member_load(cs->t, c->key, m) == 0 &&
+           zb_org_in_subtree(m->v[ZB_MF_ORG_CODE], cs->root);
+      free(m);
+    } else {
+      in = zb_org_in_subtree(c->key, cs->root);
+    }
+  }
+  if (in)
+    rc = cs->fn(cs->ctx, c);
+  zb__conflict__free_unpacked(c, NULL);
+  return rc;
+}
+
+int zb_conflicts_scan(zb_txn *t, const char *root, zb_conflict_fn fn, void *ctx) {
+  struct conflict_scan cs = {t, root && *root ? root : NULL, fn, ctx};
+  return zb_txn_scan(t, ZB_DB_CONFLICTS, NULL, 0, conflict_row, &cs);
+}

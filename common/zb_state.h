@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "zb_record.h"
 #include "zb_store.h"
+#include "zhibu.pb-c.h"
 
 
 
@@ -78,6 +79,12 @@ const char *zb_field_name(enum zb_kind kind, int field);
  * NULL), as parallel arrays: fields[i] is set to vals[i] (pointing into
  * next).  Returns how many. */
 size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals);
+
+/* Conflict records (DESIGN.md §5), oldest first; with root, only those
+ * whose member lies in root's subtree now (org records: their code).  c is
+ * valid during the call only. */
+typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);
+int zb_conflicts_scan(zb_txn *t, const char *root, zb_conflict_fn fn, void *ctx);
 
 /* The tables that make up the materialized state (records and indexes). */
 #define ZB_STATE_NDBS 4

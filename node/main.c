@@ -751,86 +751,36 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- conflicts, rejected ---- */
 
-struct rows_out {
-  bool json;
-  zb_json_stream js;
-  zb_table *t;
-};
-
-static const char *kind_name(int kind) {
-  return kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? "member" : "org";
-}
-
-static const char *field_of(int kind, int field) {
-  const char *f = zb_field_name(kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? ZB_KIND_MEMBER
-                                                                         : ZB_KIND_ORG,
-                                field);
-  return f ? f : "";
-}
-
-static int conflict_out(void *ctx, const Zb__Conflict *k) {
-  struct rows_out *ro = ctx;
-  const char *field = field_of(k->kind, (int)k->field);
-  char wt[32], lt[32], seq[24];
-  zb_hlc_format(k->winner_hlc, wt);
-  zb_hlc_format(k->loser_hlc, lt);
-  if (ro->json)
-    return zb_json_stream_add(
-        &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}",
-                           "server_seq", (json_int_t)k->server_seq, "kind", kind_name(k->kind),
-                           "key", k->key, "field", field, "winner", "value", k->winner_value,
-                           "origin", k->winner_origin, "time", wt, "loser", "value",
-                           k->loser_value, "origin", k->loser_origin, "time", lt));
-  snprintf(seq, sizeof seq, "%llu", (unsigned long long)k->server_seq);
-  const char *cells[] = {seq, k->key, field, k->winner_value, k->winner_origin,
-                         k->loser_value, k->loser_origin};
-  return zb_table_add(ro->t, cells);
-}
-
 static int rejected_out(void *ctx, const Zb__ServerOp *so, const Zb__Op *op) {
-  struct rows_out *ro = ctx;
+  zb_rows *ro = ctx;
   const char *key = op->set ? op->set->key : "";
   int kind = op->set ? op->set->kind : 0;
-  const char *field = so->field >= 0 ? field_of(kind, so->field) : "";
+  const char *field = so->field >= 0 ? zb_cli_field_name(kind, so->field) : "";
   char when[32], seq[24];
   zb_hlc_format(op->hlc, when);
   if (ro->json)
     return zb_json_stream_add(
         &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)op->seq,
-                           "time", when, "actor", op->actor, "kind", kind_name(kind), "key", key,
+                           "time", when, "actor", op->actor, "kind", zb_cli_kind_name(kind), "key", key,
                            "field", field, "reason", so->reason));
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
-  const char *cells[] = {seq, when, kind_name(kind), key, field, so->reason};
+  const char *cells[] = {seq, when, zb_cli_kind_name(kind), key, field, so->reason};
   return zb_table_add(ro->t, cells);
 }
 
 static int list_rows(const zb_args *a, bool conflicts) {
-  static const char *const ch[] = {"server seq", "record", "field", "kept", "written by",
-                                   "other value", "written by"};
   static const char *const rh[] = {"seq", "time (UTC)", "kind", "record", "field", "reason"};
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
     return rc;
-  struct rows_out ro = {.json = zb_args_has(a, "json")};
-  if (ro.json)
-    zb_json_stream_begin(&ro.js, stdout);
-  else if (!(ro.t = conflicts ? zb_table_new(7, ch) : zb_table_new(6, rh)))
-    rc = ZB_ENOMEM;
+  zb_rows ro;
+  rc = conflicts ? zb_rows_begin_conflicts(&ro, a) : zb_rows_begin(&ro, a, 6, rh);
   if (!rc)
-    rc = conflicts ? zb_node_conflicts(n, conflict_out, &ro) : zb_node_rejected(n, rejected_out, &ro);
+    rc = conflicts ? zb_node_conflicts(n, zb_cli_conflict_row, &ro)
+                   : zb_node_rejected(n, rejected_out, &ro);
   zb_node_close(n);
-  if (rc) {
-    zb_table_free(ro.t);
-    return fail(rc, conflicts ? "conflicts" : "rejected");
-  }
-  if (ro.json) {
-    zb_json_stream_end(&ro.js);
-  } else {
-    zb_table_print(ro.t, stdout);
-    zb_table_free(ro.t);
-  }
-  return zb_cli_flush();
+  return zb_rows_end(&ro, rc, conflicts ? "conflicts" : "rejected");
 }
 
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {

@@ -328,6 +328,25 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_stats_out(a, &st, org);
 }
 
+static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = zb_args_get(a, "org");
+  if (org && !zb_org_code_valid(org)) {
+    zb_log_error("--org: \"%s\" is not an org code", org);
+    return 2;
+  }
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  zb_rows ro;
+  rc = zb_rows_begin_conflicts(&ro, a);
+  if (!rc)
+    rc = zb_hub_conflicts(h, org, zb_cli_conflict_row, &ro);
+  zb_hub_close(h);
+  return zb_rows_end(&ro, rc, "conflicts");
+}
+
 /* ---- dispatch ---- */
 
 static const char *const o_none[] = {NULL};
@@ -358,6 +377,9 @@ static const struct zb_cmd cmds[] = {
     {"digest", 1, 0, "", cmd_digest, o_digest, "SHA-256 of every record in an org's subtree",
      "Equals the digest of a synced node whose org is --org."},
     {"verify", 1, 0, "", cmd_verify, o_json, "check the server log, every node's chain and the state", ""},
+    {"conflicts", 1, 0, "", cmd_conflicts, o_digest, "concurrent edits kept for review",
+     "Every conflict record (both values, both writers, the value kept), or\n"
+     "those of --org's subtree."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
      "--as-of YYYY-MM-DD (default today); --json or --csv for machines."},
 };

@@ -299,3 +299,121 @@ PYEOF
 csv_rows() {
   echo $(($(wc -l <"$1") - 1))
 }
+
+# ---- conv_: helpers of test_sync_converge.sh and test_sync_hostile.sh ----
+# (Own names, so that they never collide with the helpers above.)
+
+# conv_setup: zb_setup, plus $SERVER (zhibu-server) and $FORGE (zhibu-forge,
+# the hand-built client of tests/tools/forge_client.c).
+conv_setup() {
+  zb_setup
+  SERVER="$ZB_BIN/zhibu-server"
+  FORGE="$ZB_BIN/zhibu-forge"
+  [[ -x "$SERVER" ]] || fail "$SERVER is not an executable"
+  [[ -x "$FORGE" ]] || fail "$FORGE is not an executable"
+}
+
+# conv_start_server DATA LOG: `zhibu-server run` on an ephemeral port of
+# 127.0.0.1, stderr to LOG; sets CONV_SRV_PID, CONV_PORT and CONV_ADDR.
+# Fails if the server dies or writes no port within 30 s.
+conv_start_server() {
+  local data=$1 log=$2 i port=
+  rm -f "$WORK/conv.port"
+  "$SERVER" run --data "$data" --listen 127.0.0.1:0 --port-file "$WORK/conv.port" 2>>"$log" &
+  CONV_SRV_PID=$!
+  for ((i = 0; i < 600; i++)); do
+    # The port is complete once its line ends with a newline.
+    if [[ -s "$WORK/conv.port" && "$(tail -c 1 "$WORK/conv.port" | wc -l)" -eq 1 ]] &&
+      port="$(head -n 1 "$WORK/conv.port")" && [[ "$port" =~ ^[0-9]+$ ]]; then
+      CONV_PORT=$port
+      CONV_ADDR="127.0.0.1:$port"
+      return 0
+    fi
+    conv_running "$CONV_SRV_PID" || { cat "$log" >&2; fail "zhibu-server run died at start"; }
+    sleep 0.05
+  done
+  fail "zhibu-server run wrote no port in 30 s"
+}
+
+# conv_running PID: true while PID runs (an exited, unreaped zombie is
+# not running, though kill -0 still reaches it).
+conv_running() {
+  local st
+  st="$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$st" && "${st:0:1}" != Z ]]
+}
+
+# conv_server_alive: fails unless the server of conv_start_server runs.
+conv_server_alive() {
+  conv_running "$CONV_SRV_PID" || fail "zhibu-server run (pid $CONV_SRV_PID) has exited"
+}
+
+# conv_stop_server: SIGTERM, then the server must exit 0 within 30 s (under
+# ASan a leak or an error at exit shows as a nonzero status).
+conv_stop_server() {
+  [[ -n "${CONV_SRV_PID:-}" ]] || return 0
+  local pid=$CONV_SRV_PID rc=0 i
+  CONV_SRV_PID=
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 600; i++)); do
+    conv_running "$pid" || break
+    sleep 0.05
+  done
+  if conv_running "$pid"; then
+    echo "zhibu-server still running 30 s after SIGTERM: killing it" >&2
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" || rc=$?
+  [[ $rc -eq 0 ]] || fail "zhibu-server run exited $rc after SIGTERM"
+}
+
+# conv_enroll SRVDATA DIR ID ORG: the server enrolls ID for ORG (bundle at
+# DIR.bundle) and a node is created in DIR from that bundle.
+conv_enroll() {
+  ok "$SERVER" enroll --data "$1" --node-id "$3" --org "$4" \
+    --server 127.0.0.1:7420 --out "$2.bundle"
+  ok "$NODE" init --enroll "$2.bundle" --data "$2"
+}
+
+# conv_sync DIR [WANT]: one `zhibu-node sync --json` of DIR with the
+# server of conv_start_server, which must exit WANT (default 0); sets
+# CONV_PUSHED and CONV_PULLED from its JSON.
+conv_sync() {
+  local dir=$1 want=${2:-0}
+  expect_exit "$want" "$NODE" sync --json --data "$dir" --server "$CONV_ADDR" --timeout 60
+  read -r CONV_PUSHED CONV_PULLED < <(python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(j["pushed"], j["pulled"])' "$LAST_OUT") || fail "sync --json of $dir printed no JSON"
+}
+
+# conv_server_digest DATA ORG: the server's digest of ORG's subtree.
+conv_server_digest() {
+  ok "$SERVER" digest --data "$1" --org "$2"
+  local d
+  d="$(cat "$LAST_OUT")"
+  [[ "$d" =~ ^[0-9a-f]{64}$ ]] || fail "server digest of $2 is not 64 hex digits: '$d'"
+  echo "$d"
+}
+
+# conv_assert_converged SRVDATA DIR ORG WHAT: the node's digest equals the
+# server's digest of ORG (the node's scope).
+conv_assert_converged() {
+  local n s
+  n="$(digest_of "$2")"
+  s="$(conv_server_digest "$1" "$3")"
+  [[ "$n" == "$s" ]] || fail "$4: node $2 digest $n, server digest of $3 $s"
+}
+
+# conv_members_of IN OUT ORG: the rows of members CSV IN whose org_code is
+# exactly ORG, header kept.
+conv_members_of() {
+  { head -n 1 "$1"; awk -F, -v o="$3" 'NR > 1 && $11 == o' "$1"; } >"$2"
+  [[ "$(wc -l <"$2")" -gt 1 ]] || fail "no members of $3 in $1"
+}
+
+# conv_server_seq DATA: the server's head (server_seq of status --json).
+conv_server_seq() {
+  ok "$SERVER" status --json --data "$1"
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server_seq"])' "$LAST_OUT"
+}

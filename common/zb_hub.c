@@ -324,29 +324,24 @@ int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint64_t *h
 }
 
 struct push_ctx {
-  const char *node_id, *org;
-  const uint8_t *zdata;
-  size_t zlen;
-  uint64_t raw_size;
-  uint32_t count;
+  zb_push_req *req;         /* the request being applied */
   struct slog_writer w;
   struct origin_state os;
-  zb_push_result *res;
   zb_apply_result r;
 };
 
 static int push_item(void *ctx, const uint8_t *item, size_t len) {
   struct push_ctx *pc = ctx;
-  zb_push_result *res = pc->res;
+  zb_push_result *res = &pc->req->res;
   Zb__Op *op = zb__op__unpack(NULL, len, item);
   if (!op) {
     snprintf(res->why, sizeof res->why, "an op does not decode");
     return ZB_EPROTO;
   }
   int rc = 0;
-  if (strcmp(op->origin, pc->node_id) != 0) {
+  if (strcmp(op->origin, pc->req->node_id) != 0) {
     snprintf(res->why, sizeof res->why, "an op names origin \"%.64s\" but the certificate is %s's",
-             op->origin, pc->node_id);
+             op->origin, pc->req->node_id);
     rc = ZB_EPROTO;
   } else if (op->seq <= pc->os.held) {
     res->duplicates++;   /* a resumed session sends again what was in flight */
@@ -364,58 +359,95 @@ static int push_item(void *ctx, const uint8_t *item, size_t len) {
     snprintf(res->why, sizeof res->why, "op %llu has no body", (unsigned long long)op->seq);
     rc = ZB_EPROTO;
   } else {
-    rc = slog_apply(&pc->w, &pc->os, op, pc->org, &pc->r);
+    uint32_t rejected = pc->w.rejected, conflicts = pc->w.conflicts;
+    rc = slog_apply(&pc->w, &pc->os, op, pc->req->org, &pc->r);
     if (!rc && pc->r.status != ZB_APPLY_REJECTED)
       res->applied++;
+    res->rejected += pc->w.rejected - rejected;
+    res->conflicts += pc->w.conflicts - conflicts;
   }
   zb__op__free_unpacked(op, NULL);
   return rc;
 }
 
-static int push_write(zb_txn *t, void *ctx) {
-  struct push_ctx *pc = ctx;
-  zb_push_result *res = pc->res;
+struct group_ctx {
+  zb_push_req *reqs;
+  size_t n;
+  struct push_ctx pc;
+  size_t failed;            /* the request that broke the protocol */
+};
+
+/* Applies every request still standing, in order, in one transaction.  A
+ * request that breaks the protocol aborts the whole transaction and is
+ * marked, and the group is run again without it: one bad peer never costs
+ * an honest one its batch. */
+static int group_write(zb_txn *t, void *ctx) {
+  struct group_ctx *g = ctx;
+  struct push_ctx *pc = &g->pc;
   uint8_t *buf = pc->w.buf;
-  memset(res, 0, sizeof *res);
   memset(&pc->w, 0, sizeof pc->w);
   pc->w.buf = buf;
   int rc = slog_begin(&pc->w, t);
-  if (!rc)
-    rc = origin_load(t, pc->node_id, &pc->os);
   if (rc)
     return rc;
-  rc = zb_batch_each(pc->zdata, pc->zlen, pc->raw_size, pc->count, push_item, pc);
-  if (rc == ZB_EPROTO && !res->why[0])
-    snprintf(res->why, sizeof res->why, "a push batch is malformed");
-  if (rc)
-    return rc;
-  res->rejected = pc->w.rejected;
-  res->conflicts = pc->w.conflicts;
-  res->held_seq = pc->os.held;
-  if ((rc = slog_end(&pc->w)))
-    return rc;
-  return origin_save(t, &pc->os);
+  for (size_t i = 0; i < g->n; i++) {
+    zb_push_req *rq = &g->reqs[i];
+    if (rq->rc)
+      continue;
+    memset(&rq->res, 0, sizeof rq->res);
+    pc->req = rq;
+    if ((rc = origin_load(t, rq->node_id, &pc->os)))
+      return rc;
+    rc = zb_batch_each(rq->zdata, rq->zlen, rq->raw_size, rq->count, push_item, pc);
+    if (rc == ZB_EPROTO && !rq->res.why[0])
+      snprintf(rq->res.why, sizeof rq->res.why, "a push batch is malformed");
+    if (rc == ZB_EPROTO) {
+      g->failed = i;
+      return rc;
+    }
+    if (rc)
+      return rc;
+    rq->res.held_seq = pc->os.held;
+    if ((rc = origin_save(t, &pc->os)))
+      return rc;
+  }
+  return slog_end(&pc->w);
+}
+
+int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
+  struct group_ctx g = {.reqs = reqs, .n = n};
+  g.pc.w.buf = malloc(SLOG_BUF);
+  if (!g.pc.w.buf)
+    return ZB_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    reqs[i].rc = 0;
+  int rc;
+  for (;;) {
+    g.failed = SIZE_MAX;
+    rc = zb_store_write(h->store, group_write, &g);
+    if (rc != ZB_EPROTO || g.failed == SIZE_MAX)
+      break;
+    char why[sizeof reqs[0].res.why];
+    memcpy(why, reqs[g.failed].res.why, sizeof why);
+    memset(&reqs[g.failed].res, 0, sizeof reqs[g.failed].res);
+    memcpy(reqs[g.failed].res.why, why, sizeof why);
+    reqs[g.failed].rc = ZB_EPROTO;
+  }
+  if (rc) {
+    for (size_t i = 0; i < n; i++)
+      if (!reqs[i].rc)
+        reqs[i].rc = rc;
+  }
+  free(g.pc.w.buf);
+  return rc;
 }
 
 int zb_hub_push(zb_hub *h, const char *node_id, const char *org, const uint8_t *zdata,
                 size_t zlen, uint64_t raw_size, uint32_t count, zb_push_result *res) {
-  struct push_ctx *pc = calloc(1, sizeof *pc);
-  uint8_t *buf = malloc(SLOG_BUF);
-  int rc = ZB_ENOMEM;
-  if (pc && buf) {
-    pc->node_id = node_id;
-    pc->org = org;
-    pc->zdata = zdata;
-    pc->zlen = zlen;
-    pc->raw_size = raw_size;
-    pc->count = count;
-    pc->w.buf = buf;
-    pc->res = res;
-    rc = zb_store_write(h->store, push_write, pc);
-  }
-  free(buf);
-  free(pc);
-  return rc;
+  zb_push_req rq = {node_id, org, zdata, zlen, raw_size, count, {0}, 0};
+  zb_hub_push_many(h, &rq, 1);
+  *res = rq.res;
+  return rq.rc;
 }
 
 /* ---- pull ---- */

@@ -60,6 +60,22 @@ typedef struct zb_push_result {
 int zb_hub_push(zb_hub *h, const char *node_id, const char *org, const uint8_t *zdata,
                 size_t zlen, uint64_t raw_size, uint32_t count, zb_push_result *res);
 
+/* Several pushes (from several sessions) in one transaction: one commit,
+ * one fsync, for every node that pushed in the same loop iteration.  Each
+ * request's rc is 0, ZB_EPROTO (that request alone broke the protocol:
+ * nothing of it is stored, the others are), or the storage error that
+ * failed them all, which is also returned. */
+typedef struct zb_push_req {
+  const char *node_id, *org;
+  const uint8_t *zdata;
+  size_t zlen;
+  uint64_t raw_size;
+  uint32_t count;
+  zb_push_result res;
+  int rc;
+} zb_push_req;
+int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n);
+
 /* The entries after cursor that concern node_id with scope org, packed
  * zb.ServerOp each, into out (reset first) until about max_raw bytes;
  * *next is the last server seq looked at, *done whether that was the head.

@@ -30,9 +30,22 @@ struct peer {
   uint32_t rejected, conflicts;
 };
 
+/* A push waiting for the group commit at the end of the loop iteration. */
+struct pending {
+  struct peer *p;            /* NULL once that session has closed */
+  Zb__Frame *f;              /* owns the batch */
+  char node_id[ZB_PKI_NODE_ID_MAX + 1];
+  char org[ZB_PKI_ORG_MAX + 1];
+};
+
+#define ZB_GROUP_MAX 64      /* pushes committed together at most */
+
 struct server {
   zb_hub *hub;
   uv_loop_t loop;
+  uv_check_t group;          /* runs the group commit after each poll */
+  struct pending pending[ZB_GROUP_MAX];
+  size_t npending;
   uv_tcp_t listener;
   uv_signal_t sigterm, sigint;
   SSL_CTX *ctx;
@@ -98,32 +111,62 @@ static void on_hello(struct peer *p, const Zb__Hello *h) {
   send_or_close(p, &f);
 }
 
-static void on_push(struct peer *p, const Zb__PushBatch *b) {
-  zb_push_result res;
-  int rc = zb_hub_push(p->srv->hub, p->node_id, p->org, b->zdata.data, b->zdata.len, b->raw_size,
-                       b->count, &res);
-  if (rc == ZB_EPROTO) {
-    peer_error(p, 6, ZB_EPROTO, "push refused: %s", res.why);
+/* Commits every push received in this loop iteration in one transaction,
+ * then acknowledges each: what a node is told the server holds, it holds. */
+static void commit_group(struct server *srv) {
+  size_t n = srv->npending;
+  if (n == 0)
     return;
+  zb_push_req reqs[ZB_GROUP_MAX];
+  for (size_t i = 0; i < n; i++) {
+    const Zb__PushBatch *b = srv->pending[i].f->push;
+    reqs[i] = (zb_push_req){srv->pending[i].node_id, srv->pending[i].org, b->zdata.data,
+                            b->zdata.len, b->raw_size, b->count, {0}, 0};
   }
-  if (rc) {
-    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
-    return;
+  zb_hub_push_many(srv->hub, reqs, n);
+  for (size_t i = 0; i < n; i++) {
+    struct peer *p = srv->pending[i].p;
+    const zb_push_result *res = &reqs[i].res;
+    if (p && reqs[i].rc == ZB_EPROTO) {
+      peer_error(p, 6, ZB_EPROTO, "push refused: %s", res->why);
+    } else if (p && reqs[i].rc) {
+      peer_error(p, 5, reqs[i].rc, "server error: %s", zb_strerror(reqs[i].rc));
+    } else if (p) {
+      p->pushed += res->applied + res->rejected;
+      p->rejected += res->rejected;
+      p->conflicts += res->conflicts;
+      Zb__PushAck a = ZB__PUSH_ACK__INIT;
+      Zb__Frame f = ZB__FRAME__INIT;
+      a.batch = srv->pending[i].f->push->batch;
+      a.held_seq = res->held_seq;
+      a.rejected = res->rejected;
+      a.conflicts = res->conflicts;
+      f.msg_case = ZB__FRAME__MSG_PUSH_ACK;
+      f.push_ack = &a;
+      send_or_close(p, &f);
+    }
+    zb__frame__free_unpacked(srv->pending[i].f, NULL);
   }
-  p->pushed += res.applied + res.rejected;
-  p->rejected += res.rejected;
-  p->conflicts += res.conflicts;
-  /* Acknowledged only now, after the commit: what the node is told the
-   * server holds, it holds. */
-  Zb__PushAck a = ZB__PUSH_ACK__INIT;
-  Zb__Frame f = ZB__FRAME__INIT;
-  a.batch = b->batch;
-  a.held_seq = res.held_seq;
-  a.rejected = res.rejected;
-  a.conflicts = res.conflicts;
-  f.msg_case = ZB__FRAME__MSG_PUSH_ACK;
-  f.push_ack = &a;
-  send_or_close(p, &f);
+  srv->npending = 0;
+}
+
+static void on_group(uv_check_t *h) {
+  struct server *srv = h->data;
+  commit_group(srv);
+  uv_check_stop(h);
+}
+
+/* Takes f (a push frame) to commit with the others of this iteration. */
+static void queue_push(struct peer *p, Zb__Frame *f) {
+  struct server *srv = p->srv;
+  if (srv->npending == ZB_GROUP_MAX)
+    commit_group(srv);
+  struct pending *pd = &srv->pending[srv->npending++];
+  pd->p = p;
+  pd->f = f;
+  memcpy(pd->node_id, p->node_id, sizeof pd->node_id);
+  memcpy(pd->org, p->org, sizeof pd->org);
+  uv_check_start(&srv->group, on_group);
 }
 
 static void send_pull_batch(struct peer *p) {
@@ -176,8 +219,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
     on_hello(p, f->hello);
     break;
   case ZB__FRAME__MSG_PUSH:
-    on_push(p, f->push);
-    break;
+    queue_push(p, f);
+    return;   /* the group commit frees f */
   case ZB__FRAME__MSG_PULL:
     p->pull_cursor = f->pull->cursor;
     send_pull_batch(p);
@@ -222,6 +265,11 @@ static void on_close(zb_conn *c, int reason) {
                 (unsigned long long)zb_conn_bytes_out(c),
                 (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
                 reason ? zb_strerror(reason) : "");
+  /* A push still waiting is committed all the same; there is just nobody
+   * left to acknowledge it to (the node learns it at its next Hello). */
+  for (size_t i = 0; i < p->srv->npending; i++)
+    if (p->srv->pending[i].p == p)
+      p->srv->pending[i].p = NULL;
   *p->prevp = p->next;
   if (p->next)
     p->next->prevp = p->prevp;
@@ -299,6 +347,8 @@ static void on_signal(uv_signal_t *sig, int signum) {
   uv_close((uv_handle_t *)&srv->listener, NULL);
   for (struct peer *p = srv->peers; p; p = p->next)
     zb_conn_close(p->conn, ZB_EUNREACH);
+  commit_group(srv);
+  uv_close((uv_handle_t *)&srv->group, NULL);
   uv_signal_stop(&srv->sigterm);
   uv_signal_stop(&srv->sigint);
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
@@ -349,6 +399,8 @@ int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char 
         fclose(pf);
       }
     }
+    uv_check_init(&srv->loop, &srv->group);
+    srv->group.data = srv;
     uv_signal_init(&srv->loop, &srv->sigterm);
     uv_signal_init(&srv->loop, &srv->sigint);
     srv->sigterm.data = srv->sigint.data = srv;

@@ -1,0 +1,261 @@
+/* zb_hub over a real LMDB store: ordered, idempotent pushes; a protocol-
+ * breaking push isolated from the others of its group; scoped pulls; and
+ * verify catching a tampered server log. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "zb_batch.h"
+#include "zb_err.h"
+#include "zb_hub.h"
+#include "zb_store.h"
+
+static char dir[64];
+static zb_hub *hub;
+
+static void quiet(void *ctx, const char *file, long line, const char *column, const char *reason) {
+  (void)ctx;
+  fail_msg("org import: %s:%ld: %s: %s", file, line, column ? column : "", reason);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/zb-hub-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  char path[128];
+  snprintf(path, sizeof path, "%s/orgs.csv", dir);
+  FILE *f = fopen(path, "w");
+  fputs("code,name,type,parent_code\n430121,县委,committee,\n430121-01,一镇,committee,430121\n"
+        "430121-01-01,一支部,branch,430121-01\n430121-01-02,二支部,branch,430121-01\n",
+        f);
+  fclose(f);
+  assert_int_equal(zb_hub_init(dir), 0);
+  assert_int_equal(zb_hub_init(dir), ZB_EEXIST);
+  assert_int_equal(zb_hub_open(dir, &hub), 0);
+  assert_int_equal(zb_hub_org_import(hub, path, quiet, NULL, NULL), 0);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  zb_hub_close(hub);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+/* A batch of phone-less member creations from origin, seqs from..to, all
+ * in org.  ID numbers get their check digit computed here. */
+static void make_batch(zb_batch *b, const char *origin, const char *wire_origin, uint64_t from,
+                       uint64_t to, const char *org, uint8_t **z, size_t *zlen) {
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  zb_batch_reset(b);
+  for (uint64_t seq = from; seq <= to; seq++) {
+    char id[32], idn[19], first[18];
+    snprintf(id, sizeof id, "%s-%llu", origin, (unsigned long long)seq);
+    /* 17th digit odd: a man's number; the sequence varies by origin too. */
+    snprintf(first, sizeof first, "430121198001%02u%03u", (unsigned)(seq % 28 + 1),
+             (unsigned)(((unsigned)origin[strlen(origin) - 1] * 100 + seq * 2 + 1) % 1000));
+    int s = 0;
+    for (int i = 0; i < 17; i++)
+      s += (first[i] - '0') * w[i];
+    memcpy(idn, first, 17);
+    idn[17] = "10X98765432"[s % 11];
+    idn[18] = '\0';
+    char birth[11];
+    snprintf(birth, sizeof birth, "1980-01-%02u", (unsigned)(seq % 28 + 1));
+    const int fields[] = {1, 2, 4, 5, 7, 8, 9, 10};
+    const char *vals[] = {"王伟", "男", birth, idn, "正式党员", "2005-07-01", "2006-07-01", org};
+    Zb__FieldSet fs[8], *fsp[8];
+    for (int i = 0; i < 8; i++) {
+      zb__field_set__init(&fs[i]);
+      fs[i].field = (uint32_t)fields[i];
+      fs[i].value = (char *)vals[i];
+      fsp[i] = &fs[i];
+    }
+    Zb__RecordSet set = ZB__RECORD_SET__INIT;
+    set.kind = ZB__RECORD_KIND__RECORD_KIND_MEMBER;
+    set.key = id;
+    set.n_fields = 8;
+    set.fields = fsp;
+    Zb__Op op = ZB__OP__INIT;
+    op.origin = (char *)wire_origin;
+    op.seq = seq;
+    op.hlc = (1795651200000ull + seq) << 16;
+    op.actor = "t";
+    op.body_case = ZB__OP__BODY_SET;
+    op.set = &set;
+    uint8_t buf[4096];
+    size_t len = zb__op__pack(&op, buf);
+    assert_int_equal(zb_batch_add(b, buf, len), 0);
+  }
+  assert_int_equal(zb_batch_compress(b, z, zlen), 0);
+}
+
+static zb_push_req req(const char *node, const char *org, zb_batch *b, uint8_t *z, size_t zlen) {
+  zb_push_req r = {node, org, z, zlen, b->len, b->count, {0}, 0};
+  return r;
+}
+
+static void test_group_isolates_bad_push(void **state) {
+  (void)state;
+  zb_batch b1, b2, b3;
+  zb_batch_init(&b1);
+  zb_batch_init(&b2);
+  zb_batch_init(&b3);
+  uint8_t *z1, *z2, *z3;
+  size_t l1, l2, l3;
+  make_batch(&b1, "n1", "n1", 1, 50, "430121-01-01", &z1, &l1);
+  make_batch(&b2, "n2", "n1", 1, 5, "430121-01-02", &z2, &l2);   /* claims n1's origin */
+  make_batch(&b3, "n3", "n3", 1, 7, "430121-01-02", &z3, &l3);
+  zb_push_req reqs[3] = {req("n1", "430121-01-01", &b1, z1, l1),
+                         req("n2", "430121-01-02", &b2, z2, l2),
+                         req("n3", "430121-01-02", &b3, z3, l3)};
+  assert_int_equal(zb_hub_push_many(hub, reqs, 3), 0);
+  assert_int_equal(reqs[0].rc, 0);
+  assert_int_equal(reqs[0].res.applied, 50);
+  assert_int_equal(reqs[0].res.held_seq, 50);
+  assert_int_equal(reqs[1].rc, ZB_EPROTO);
+  assert_non_null(strstr(reqs[1].res.why, "certificate"));
+  assert_int_equal(reqs[2].rc, 0);
+  assert_int_equal(reqs[2].res.held_seq, 7);
+  uint64_t held, head;
+  assert_int_equal(zb_hub_hello(hub, "n2", &held, &head), 0);
+  assert_int_equal(held, 0);
+  assert_int_equal(zb_hub_hello(hub, "n1", &held, &head), 0);
+  assert_int_equal(held, 50);
+  assert_int_equal(head, 4 + 50 + 7);   /* 4 orgs, then the two honest batches */
+
+  /* The same batch again (a resumed session) is skipped, not applied twice. */
+  zb_push_result res;
+  assert_int_equal(zb_hub_push(hub, "n1", "430121-01-01", z1, l1, b1.len, b1.count, &res), 0);
+  assert_int_equal(res.duplicates, 50);
+  assert_int_equal(res.applied, 0);
+  assert_int_equal(zb_hub_hello(hub, "n1", &held, &head), 0);
+  assert_int_equal(head, 61);
+
+  /* A gap is refused and stores nothing. */
+  free(z1);
+  make_batch(&b1, "n1", "n1", 52, 53, "430121-01-01", &z1, &l1);
+  assert_int_equal(zb_hub_push(hub, "n1", "430121-01-01", z1, l1, b1.len, b1.count, &res),
+                   ZB_EPROTO);
+  assert_non_null(strstr(res.why, "order"));
+  /* Writing into another branch is an op the server logs as rejected. */
+  free(z1);
+  make_batch(&b1, "n1", "n1", 51, 51, "430121-01-02", &z1, &l1);
+  assert_int_equal(zb_hub_push(hub, "n1", "430121-01-01", z1, l1, b1.len, b1.count, &res), 0);
+  assert_int_equal(res.rejected, 1);
+  assert_int_equal(res.applied, 0);
+  assert_int_equal(res.held_seq, 51);
+
+  char why[256];
+  assert_int_equal(zb_hub_verify(hub, why, sizeof why), 0);
+  free(z1);
+  free(z2);
+  free(z3);
+  zb_batch_free(&b1);
+  zb_batch_free(&b2);
+  zb_batch_free(&b3);
+}
+
+static int count_item(void *ctx, const uint8_t *item, size_t len) {
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, len, item);
+  assert_non_null(so);
+  int *counts = ctx;
+  counts[so->kind == ZB__RECORD_KIND__RECORD_KIND_ORG ? 0 : 1]++;
+  if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED)
+    counts[2]++;
+  zb__server_op__free_unpacked(so, NULL);
+  return 0;
+}
+
+static void pull_counts(const char *node, const char *org, int counts[3]) {
+  zb_batch b;
+  zb_batch_init(&b);
+  uint64_t next;
+  bool done;
+  memset(counts, 0, 3 * sizeof *counts);
+  assert_int_equal(zb_hub_pull(hub, node, org, 0, 1 << 20, &b, &next, &done), 0);
+  assert_true(done);
+  uint8_t *z;
+  size_t zlen;
+  assert_int_equal(zb_batch_compress(&b, &z, &zlen), 0);
+  assert_int_equal(zb_batch_each(z, zlen, b.len, b.count, count_item, counts), 0);
+  free(z);
+  zb_batch_free(&b);
+}
+
+static void test_pull_is_scoped(void **state) {
+  (void)state;
+  zb_batch b;
+  zb_batch_init(&b);
+  uint8_t *z;
+  size_t zlen;
+  zb_push_result res;
+  make_batch(&b, "n1", "n1", 1, 10, "430121-01-01", &z, &zlen);
+  assert_int_equal(zb_hub_push(hub, "n1", "430121-01-01", z, zlen, b.len, b.count, &res), 0);
+  free(z);
+  make_batch(&b, "n2", "n2", 1, 4, "430121-01-02", &z, &zlen);
+  assert_int_equal(zb_hub_push(hub, "n2", "430121-01-02", z, zlen, b.len, b.count, &res), 0);
+  free(z);
+  make_batch(&b, "n2", "n2", 5, 5, "430121-01-01", &z, &zlen);   /* out of scope */
+  assert_int_equal(zb_hub_push(hub, "n2", "430121-01-02", z, zlen, b.len, b.count, &res), 0);
+  assert_int_equal(res.rejected, 1);
+  free(z);
+  int c[3];
+  /* Branch 01: every org (the directory), branch 02's members not; its own
+   * applied ops are not sent back. */
+  pull_counts("n1", "430121-01-01", c);
+  assert_int_equal(c[0], 4);
+  assert_int_equal(c[1], 0);
+  /* Branch 02's node sees its own rejection, and nothing of branch 01. */
+  pull_counts("n2", "430121-01-02", c);
+  assert_int_equal(c[1], 1);
+  assert_int_equal(c[2], 1);
+  /* A township node gets both branches' members; not n2's rejected op. */
+  pull_counts("t1", "430121-01", c);
+  assert_int_equal(c[1], 14);
+  assert_int_equal(c[2], 0);
+  zb_batch_free(&b);
+}
+
+static int tamper(zb_txn *t, void *ctx) {
+  (void)ctx;
+  uint8_t key[8], buf[8192];
+  zb_val v;
+  zb_u64_be(3, key);
+  int rc = zb_txn_get(t, ZB_DB_SLOG, key, 8, &v);
+  if (rc)
+    return rc;
+  memcpy(buf, v.data, v.len);
+  buf[v.len - 3] ^= 1;
+  return zb_txn_put(t, ZB_DB_SLOG, key, 8, buf, v.len, 0);
+}
+
+static void test_verify_catches_tampering(void **state) {
+  (void)state;
+  char why[256];
+  assert_int_equal(zb_hub_verify(hub, why, sizeof why), 0);
+  zb_hub_close(hub);
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, false, &s), 0);
+  assert_int_equal(zb_store_write(s, tamper, NULL), 0);
+  zb_store_close(s);
+  assert_int_equal(zb_hub_open(dir, &hub), 0);
+  assert_int_equal(zb_hub_verify(hub, why, sizeof why), ZB_ECORRUPT);
+  assert_non_null(strstr(why, "entry 4"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_group_isolates_bad_push, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_pull_is_scoped, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_verify_catches_tampering, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -26,6 +26,12 @@ static int reject(zb_apply_result *r, int field, const char *fmt, ...) {
   return 0;
 }
 
+/* Marks a rejection as one of scope (exit status 6, not 3). */
+static int reject_scope(zb_apply_result *r, int rc) {
+  r->scope = true;
+  return rc;
+}
+
 /* (HLC, origin) order: the total order of last-writer-wins. */
 static int stamp_cmp(uint64_t hlc, const char *origin, const zb_stamp *s) {
   if (hlc != s->hlc)
@@ -112,7 +118,8 @@ static int check_member(zb_txn *t, zb_rec *next, const Zb__Op *op, const char *s
   if (rc)
     return rc;
   if (scope && !zb_org_in_subtree(org, scope))
-    return reject(r, ZB_MF_ORG_CODE, "org %s is outside the writer's scope %s", org, scope);
+    return reject_scope(r, reject(r, ZB_MF_ORG_CODE, "org %s is outside the writer's scope %s",
+                                  org, scope));
   const char *idn = m->v[ZB_MF_ID_NUMBER];
   char holder[ZB_FIELD_MAX + 1];
   rc = idnum_holder(t, idn, m->v[ZB_MF_ID], holder);
@@ -157,7 +164,8 @@ static int check_org(zb_txn *t, const zb_rec *next, const char *scope, zb_apply_
     return reject(r, fp.field, "%s", fp.reason);
   const char *code = o->v[ZB_OF_CODE], *parent = o->v[ZB_OF_PARENT_CODE];
   if (scope && !zb_org_in_subtree(code, scope))
-    return reject(r, ZB_OF_CODE, "org %s is outside the writer's scope %s", code, scope);
+    return reject_scope(r, reject(r, ZB_OF_CODE, "org %s is outside the writer's scope %s", code,
+                                  scope));
   /* The root of a scope hangs under an org the writer may not hold; every
    * other org needs its parent first, so the tree never has holes. */
   bool is_scope_root = scope && strcmp(code, scope) == 0;
@@ -228,6 +236,7 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
   }
   if (existed && kind == ZB_KIND_MEMBER && scope && !(flags & ZB_APPLY_TRUSTED) &&
       !zb_org_in_subtree(cur->m.v[ZB_MF_ORG_CODE], scope)) {
+    r->scope = true;
     reject(r, ZB_MF_ORG_CODE, "member %s belongs to org %s, outside the writer's scope %s",
            set->key, cur->m.v[ZB_MF_ORG_CODE], scope);
     goto out;

@@ -39,6 +39,7 @@ typedef struct zb_apply_result {
   enum zb_apply_status status;
   bool changed;             /* the state changed */
   int field;                /* field a rejection concerns, or -1 */
+  bool scope;               /* the rejection is the writer's scope */
   char reason[320];         /* why it was rejected, one sentence */
   char org_before[ZB_FIELD_MAX + 1];  /* member's org before / after ("" if */
   char org_after[ZB_FIELD_MAX + 1];   /* none); an org record's own code   */

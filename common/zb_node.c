@@ -259,7 +259,7 @@ static int finish_write(struct member_write *mw, struct writer *w, zb_rec *cur) 
     return rc;
   if (r.status == ZB_APPLY_REJECTED) {
     zb_problems_add(&mw->probs, 0, zb_field_name(ZB_KIND_MEMBER, r.field), r.reason);
-    return ZB_EINVAL;
+    return r.scope ? ZB_ESCOPE : ZB_EINVAL;
   }
   mw->changed = true;
   return writer_end(w);

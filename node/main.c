@@ -212,6 +212,8 @@ static int cmd_member_add(const struct zb_cmd *c, const zb_args *a) {
   }
   if (rc == ZB_EINVAL)
     return 3;
+  if (rc == ZB_ESCOPE)
+    return 6;
   if (rc)
     return fail(rc, "member add");
   printf("%s\n", m.v[ZB_MF_ID]);
@@ -249,6 +251,8 @@ static int cmd_member_update(const struct zb_cmd *c, const zb_args *a) {
   }
   if (rc == ZB_EINVAL)
     return 3;
+  if (rc == ZB_ESCOPE)
+    return 6;
   if (rc)
     return fail(rc, "member update");
   fprintf(stderr, "%s: member %s %s\n", prog, id, changed ? "updated" : "unchanged (same values)");

@@ -252,9 +252,24 @@ enroll_node() {
   ok "$NODE" init --enroll "$dir.bundle" --data "$dir"
 }
 
-# json_field FILE KEY: one top-level field of the JSON object in FILE.
+# json_value TEXT KEY: the value of KEY in a flat JSON object (the shape of
+# `status --json` and of zhibu-faultproxy's stats lines): a number, true,
+# false, null, or a string's raw contents (escapes left as they are).
+# Fails if KEY is missing.  Pure bash: these run many times per test, and a
+# python3 start costs ~0.1 s here.
+json_value() {
+  local re='"'"$2"'"[[:space:]]*:[[:space:]]*("(([^"\\]|\\.)*)"|(-?[0-9][0-9.eE+-]*|true|false|null))'
+  [[ "$1" =~ $re ]] || fail "no field \"$2\" in: ${1:0:200}"
+  if [[ -n "${BASH_REMATCH[4]}" ]]; then
+    echo "${BASH_REMATCH[4]}"
+  else
+    echo "${BASH_REMATCH[2]}"
+  fi
+}
+
+# json_field FILE KEY: json_value of FILE's contents.
 json_field() {
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+  json_value "$(<"$1")" "$2"
 }
 
 # node_field DIR KEY / server_field DATA KEY: a field of status --json.

@@ -70,11 +70,13 @@ sync_via "$SRV_PORT" "$WORK/b1"
 assert_eq "$SYNC_RC" 0 "first sync of b1"
 sync_via "$SRV_PORT" "$WORK/twp"
 assert_eq "$SYNC_RC" 0 "first sync of the township node"
-# The township node changes 30 of b1's first members; b1 (not having
-# pulled those) changes 20 of the same phones concurrently and 20 others.
-TWP_OPS=30
+# The township node changes the phones of b1's first 60 members, twice
+# (so b1 has something to pull); b1 (not having pulled those) changes 20
+# of the same phones concurrently and 20 others.
+TWP_OPS=120
 for ((i = 0; i < TWP_OPS; i++)); do
-  ok "$NODE" member update "${B1_IDS[$i]}" --phone "1390000$(printf '%04d' "$i")" --data "$WORK/twp"
+  ok "$NODE" member update "${B1_IDS[$((i % FIRST))]}" --phone "1390000$(printf '%04d' "$i")" \
+    --data "$WORK/twp"
 done
 sync_via "$SRV_PORT" "$WORK/twp"
 assert_eq "$SYNC_RC" 0 "township node pushes its updates"
@@ -134,6 +136,11 @@ check_partial() {
   held=$((ACKED0 + seq - SEQ0))   # only b1 pushes in the rounds
   [[ $acked -le $held ]] || fail "$1: node thinks $acked of its ops are held, the server holds $held"
   [[ $cursor -le $seq ]] || fail "$1: node cursor $cursor beyond server seq $seq"
+  PARTIAL="server holds $((held - ACKED0)) new ops, node knows of $((acked - ACKED0)), cursor $cursor"
+  # The case that PushAck-after-commit and resuming from HelloAck exist
+  # for: the server committed, the node never heard of it.
+  [[ $acked -lt $held ]] && unacked_commits=$((unacked_commits + 1))
+  return 0
 }
 
 say "reference: one uncut session through the proxy"
@@ -146,16 +153,16 @@ stop_proxy
 stop_server
 check_converged "reference"
 assert_grep "$SLOG" "conflicts=" "server session line"
-UP="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["up"])' "$WORK/ref.jsonl")"
-DOWN="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["down"])' "$WORK/ref.jsonl")"
-[[ "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["cut"])' "$WORK/ref.jsonl")" == False ]] \
-  || fail "the uncut proxy reports a cut"
+assert_eq "$(wc -l <"$WORK/ref.jsonl")" 1 "connections the proxy saw"
+UP="$(json_field "$WORK/ref.jsonl" up)"
+DOWN="$(json_field "$WORK/ref.jsonl" down)"
+assert_eq "$(json_field "$WORK/ref.jsonl" cut)" false "cut reported by the uncut proxy"
 say "a whole session moves $UP bytes up and $DOWN bytes down"
 [[ $UP -gt 8000 && $DOWN -gt 2000 ]] || fail "session too small to cut meaningfully: up $UP, down $DOWN"
 
 # Cut points: 1, 10, 100; 9 across the handshake and the first frames
-# (the first 3,000 bytes); 18 across the rest of the session and a little
-# past its end (a cut there must not break anything either).
+# (up to byte 3,000, or 40 % of a shorter session); 18 across the rest of
+# the session and a little past its end (a cut there must break nothing).
 seed="${ZB_FAULT_SEED:-$$}"
 echo "ZB_FAULT_SEED=$seed"
 cut_points() {
@@ -163,9 +170,9 @@ cut_points() {
 import random, sys
 total, rng = int(sys.argv[1]), random.Random(int(sys.argv[2]) * 2 + (sys.argv[3] == "down"))
 pts = [1, 10, 100]
-lo, hi = 150, 3000
+lo, hi = 150, min(3000, total * 4 // 10)
 pts += [lo + (hi - lo) * i // 9 + rng.randrange((hi - lo) // 9) for i in range(9)]
-lo, hi = 3000, total + 200
+lo, hi = hi, total + 100
 pts += [lo + (hi - lo) * i // 18 + rng.randrange(max(1, (hi - lo) // 18)) for i in range(18)]
 print(" ".join(map(str, pts)))
 EOF
@@ -177,6 +184,7 @@ echo "down cuts: ${DOWN_CUTS[*]}"
 
 round=0
 completed=0
+unacked_commits=0
 run_round() {   # DIRECTION N
   local dir=$1 n=$2 total rst=() what
   round=$((round + 1))
@@ -192,20 +200,20 @@ run_round() {   # DIRECTION N
   # The proxy's own account of the first connection.
   local line cut fwd
   line="$(head -n 1 "$WORK/round$round.jsonl")"
-  cut="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["cut"])' "$line")"
-  fwd="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$line" "$dir")"
+  cut="$(json_value "$line" cut)"
+  fwd="$(json_value "$line" "$dir")"
   if [[ $n -lt $total ]]; then
-    [[ $cut == True && $fwd -eq $n ]] || fail "$what: proxy says $line"
+    [[ $cut == true && $fwd -eq $n ]] || fail "$what: proxy says $line"
   fi
   if [[ $rc -eq 0 ]]; then
     # Success despite a cut is right only when the node already had the
     # last pull batch: the cut fell in its final acknowledgement or the
     # TLS close (under 120 bytes of the session's end).
-    [[ $cut == False || $n -ge $((total - 120)) ]] \
+    [[ $cut == false || $n -ge $((total - 120)) ]] \
       || fail "$what: sync exited 0 although the session was cut $((total - n)) bytes before its end"
     completed=$((completed + 1))
   elif [[ $rc -eq 5 ]]; then
-    [[ $cut == True ]] || fail "$what: sync exited 5 without a cut"
+    [[ $cut == true ]] || fail "$what: sync exited 5 without a cut"
     grep -q 'sync failed' "$WORK/round$round.err" || fail "$what: no failure line on stderr"
   else
     cat "$WORK/round$round.err" >&2
@@ -221,7 +229,7 @@ run_round() {   # DIRECTION N
   stop_proxy
   stop_server
   check_converged "$what"
-  echo "$what: cut sync exited $rc; clean sync converged"
+  echo "$what: cut sync exited $rc ($PARTIAL); clean sync converged"
 }
 
 t0=$SECONDS
@@ -229,6 +237,11 @@ for n in "${UP_CUTS[@]}"; do run_round up "$n"; done
 for n in "${DOWN_CUTS[@]}"; do run_round down "$n"; done
 say "$round rounds in $((SECONDS - t0))s; $completed cut sessions had already finished"
 [[ $((round - completed)) -ge 50 ]] || fail "only $((round - completed)) of $round cuts broke a session"
+# Down cuts between the server's commit and its PushAck must occur among
+# 30 points spread over the session; if none did, the points missed the
+# part of the session this test is for.
+[[ $unacked_commits -ge 1 ]] || fail "no cut fell between a push's commit and its acknowledgement"
+say "$unacked_commits cuts fell after the server's commit and before the node learnt of it"
 
 # ---------------------------------------------------------------------------
 say "part 2: refused peers while an honest node syncs"
@@ -289,7 +302,7 @@ key = re.search(r"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", b,
 open(sys.argv[2] + "/fx.crt", "w").write(certs[1])
 open(sys.argv[2] + "/fx.key", "w").write(key)
 EOF
-python3 - "$P" "$S/pki/ca.crt" "$WORK/fx.crt" "$WORK/fx.key" <<'EOF' || fail "foreign-certificate client: $(cat "$WORK/fx.out" 2>/dev/null)"
+python3 - "$P" "$S/pki/ca.crt" "$WORK/fx.crt" "$WORK/fx.key" <<'EOF' || fail "the foreign-certificate client did not see a refusal"
 import socket, ssl, sys
 port, ca, crt, key = sys.argv[1:5]
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -309,7 +309,8 @@ int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, 
 
 /* ---- sessions ---- */
 
-int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint64_t *head) {
+int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint8_t held_hash[32],
+                 uint64_t *head) {
   zb_txn *t;
   struct origin_state os;
   int rc = zb_store_read(h->store, &t);
@@ -320,6 +321,7 @@ int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint64_t *h
     rc = zb_meta_get_u64(t, "slog_head", head);
   zb_txn_end(t);
   *held_seq = os.held;
+  memcpy(held_hash, os.hash, ZB_SHA256_LEN);
   return rc;
 }
 
@@ -453,11 +455,14 @@ int zb_hub_push(zb_hub *h, const char *node_id, const char *org, const uint8_t *
 /* ---- pull ---- */
 
 struct pull_ctx {
+  zb_txn *t;
   const char *node_id, *org;
   size_t max_raw;
   zb_batch *out;
   uint64_t next;
   bool full;
+  zb_rec rec;
+  uint8_t buf[ZB_OP_PACKED_MAX * 4];
 };
 
 static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *org) {
@@ -469,6 +474,72 @@ static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *or
   if (so->kind == ZB__RECORD_KIND__RECORD_KIND_ORG)
     return true;
   return zb_org_in_subtree(so->org_before, org) || zb_org_in_subtree(so->org_after, org);
+}
+
+/* so moves a member into org's subtree from elsewhere: the node has none of
+ * the ops that made the record, so the entry carries the record's current
+ * fields, one op per group of fields written together, with their stamps.
+ * Applying them is last-writer-wins like any op, so later entries the node
+ * pulls win or lose exactly as they did at the server. */
+static int add_with_backfill(struct pull_ctx *pc, Zb__ServerOp *so) {
+  Zb__Op *op = zb__op__unpack(NULL, so->op.len, so->op.data);
+  if (!op || !op->set) {
+    if (op)
+      zb__op__free_unpacked(op, NULL);
+    return ZB_ECORRUPT;
+  }
+  int rc = zb_rec_load(pc->t, ZB_KIND_MEMBER, op->set->key, &pc->rec);
+  zb__op__free_unpacked(op, NULL);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  zb_rec *r = &pc->rec;
+  Zb__Backfill bf[ZB_MF__COUNT], *bfp[ZB_MF__COUNT];
+  Zb__Op ops[ZB_MF__COUNT];
+  Zb__RecordSet sets[ZB_MF__COUNT];
+  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT][ZB_MF__COUNT];
+  int group[ZB_MF__COUNT], ngroups = 0;
+  for (int i = 0; i < ZB_MF__COUNT; i++) {
+    group[i] = -1;
+    for (int j = 0; j < i; j++)
+      if (r->st[j].hlc == r->st[i].hlc && strcmp(r->st[j].origin, r->st[i].origin) == 0) {
+        group[i] = group[j];
+        break;
+      }
+    if (group[i] < 0) {
+      int g = group[i] = ngroups++;
+      zb__backfill__init(&bf[g]);
+      zb__op__init(&ops[g]);
+      zb__record_set__init(&sets[g]);
+      ops[g].origin = r->st[i].origin;
+      ops[g].hlc = r->st[i].hlc;
+      ops[g].actor = "";
+      ops[g].body_case = ZB__OP__BODY_SET;
+      ops[g].set = &sets[g];
+      sets[g].kind = ZB__RECORD_KIND__RECORD_KIND_MEMBER;
+      sets[g].key = r->m.v[ZB_MF_ID];
+      sets[g].fields = fsp[g];
+      bf[g].op = &ops[g];
+      bf[g].server_seq = r->st[i].server_seq;
+      bfp[g] = &bf[g];
+    }
+    if (i == 0)
+      continue;   /* the key travels as the record set's key */
+    Zb__RecordSet *set = &sets[group[i]];
+    zb__field_set__init(&fs[i]);
+    fs[i].field = (uint32_t)i;
+    fs[i].value = r->m.v[i];
+    set->fields[set->n_fields++] = &fs[i];
+  }
+  so->n_backfill = (size_t)ngroups;
+  so->backfill = bfp;
+  size_t len = zb__server_op__get_packed_size(so);
+  if (len > sizeof pc->buf)
+    rc = ZB_ETOOBIG;
+  else
+    rc = zb_batch_add(pc->out, pc->buf, zb__server_op__pack(so, pc->buf));
+  so->n_backfill = 0;
+  so->backfill = NULL;
+  return rc;
 }
 
 static int pull_row(void *ctx, zb_val key, zb_val val) {
@@ -485,8 +556,13 @@ static int pull_row(void *ctx, zb_val key, zb_val val) {
   if (!so)
     return ZB_ECORRUPT;
   int rc = 0;
-  if (concerns(so, pc->node_id, pc->org))
-    rc = zb_batch_add(pc->out, packed, plen);
+  if (concerns(so, pc->node_id, pc->org)) {
+    bool moved_in = so->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER &&
+                    so->outcome != ZB__OUTCOME__OUTCOME_REJECTED && so->org_before[0] &&
+                    !zb_org_in_subtree(so->org_before, pc->org) &&
+                    zb_org_in_subtree(so->org_after, pc->org);
+    rc = moved_in ? add_with_backfill(pc, so) : zb_batch_add(pc->out, packed, plen);
+  }
   zb__server_op__free_unpacked(so, NULL);
   if (!rc)
     pc->next = zb_be_u64(key.data);
@@ -498,15 +574,27 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
   zb_txn *t;
   uint8_t start[8];
   zb_batch_reset(out);
+  struct pull_ctx *pc = malloc(sizeof *pc);
+  if (!pc)
+    return ZB_ENOMEM;
   int rc = zb_store_read(h->store, &t);
-  if (rc)
+  if (rc) {
+    free(pc);
     return rc;
-  struct pull_ctx pc = {node_id, org, max_raw, out, cursor, false};
+  }
+  pc->t = t;
+  pc->node_id = node_id;
+  pc->org = org;
+  pc->max_raw = max_raw;
+  pc->out = out;
+  pc->next = cursor;
+  pc->full = false;
   zb_u64_be(cursor + 1, start);
-  rc = zb_txn_scan(t, ZB_DB_SLOG, start, 8, pull_row, &pc);
+  rc = zb_txn_scan(t, ZB_DB_SLOG, start, 8, pull_row, pc);
   zb_txn_end(t);
-  *next = pc.next;
-  *done = !pc.full;
+  *next = pc->next;
+  *done = !pc->full;
+  free(pc);
   return rc;
 }
 

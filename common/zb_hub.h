@@ -43,8 +43,9 @@ int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, 
                       zb_import_result *res);
 
 /* What a node starting a session needs: the highest seq of node_id held,
- * and the server's head. */
-int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint64_t *head);
+ * that op's hash (zeros when none), and the server's head. */
+int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint8_t held_hash[32],
+                 uint64_t *head);
 
 typedef struct zb_push_result {
   uint64_t held_seq;       /* the node's highest seq held after the push */
@@ -81,7 +82,9 @@ int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n);
  * *next is the last server seq looked at, *done whether that was the head.
  * A node receives: ops whose record lies in its subtree (before or after),
  * every org op (the directory), its own ops that were rejected or met a
- * conflict — not its own applied ops, which it has. */
+ * conflict — not its own applied ops, which it has.  An op that moves a
+ * member into the subtree carries the member's current fields as backfill,
+ * since the node never saw the ops that made it. */
 int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor,
                 size_t max_raw, zb_batch *out, uint64_t *next, bool *done);
 

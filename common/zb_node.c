@@ -420,7 +420,10 @@ int zb_node_info_get(zb_node *n, zb_node_info *out) {
       (rc = zb_meta_get_u64(t, "cursor", &out->cursor)) ||
       (rc = zb_meta_get_u64(t, "last_sync_ms", &out->last_sync_ms)))
     goto out;
-  out->members = zb_txn_count(t, ZB_DB_MEMBERS);
+  /* Members who moved out of the scope stay in the table (their history
+   * does) but are not this node's any more. */
+  if ((rc = zb_members_count(t, n->org, &out->members)))
+    goto out;
   out->orgs = zb_txn_count(t, ZB_DB_ORGS);
   out->conflicts = zb_txn_count(t, ZB_DB_CONFLICTS);
   out->rejected = zb_txn_count(t, ZB_DB_REJECTED);
@@ -458,6 +461,23 @@ static bool rebuild_wants(const struct rebuild *rb, const Zb__Op *op) {
   return op->set && (int)op->set->kind == (int)rb->kind && strcmp(op->set->key, rb->key) == 0;
 }
 
+/* The backfill an entry carries (a member moving into this node's scope),
+ * applied before the entry's own op. */
+static int apply_backfill(zb_txn *t, const Zb__ServerOp *so, const struct rebuild *rb) {
+  for (size_t i = 0; i < so->n_backfill; i++) {
+    const Zb__Backfill *bf = so->backfill[i];
+    if (!bf->op || !bf->op->set)
+      return ZB_EPROTO;
+    if (rb && !rebuild_wants(rb, bf->op))
+      continue;
+    zb_apply_result r;
+    int rc = zb_merge_apply(t, bf->op, bf->server_seq, NULL, ZB_APPLY_TRUSTED, &r);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
 static int replay_pulled(void *ctx, zb_val key, zb_val val) {
   struct rebuild *rb = ctx;
   (void)key;
@@ -467,8 +487,8 @@ static int replay_pulled(void *ctx, zb_val key, zb_val val) {
   Zb__Op *op = so->outcome == ZB__OUTCOME__OUTCOME_REJECTED
                    ? NULL
                    : zb__op__unpack(NULL, so->op.len, so->op.data);
-  int rc = 0;
-  if (op && rebuild_wants(rb, op)) {
+  int rc = op ? apply_backfill(rb->t, so, rb) : 0;
+  if (!rc && op && rebuild_wants(rb, op)) {
     zb_apply_result r;
     rc = zb_merge_apply(rb->t, op, so->server_seq, NULL, ZB_APPLY_TRUSTED, &r);
   }
@@ -664,6 +684,21 @@ int zb_node_push_batch(zb_node *n, uint64_t after, size_t max_raw, zb_batch *out
   return rc;
 }
 
+int zb_node_op_hash(zb_node *n, uint64_t seq, uint8_t out[32]) {
+  zb_txn *t;
+  zb_val v;
+  uint8_t key[8];
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  zb_u64_be(seq, key);
+  rc = zb_txn_get(t, ZB_DB_LOG, key, 8, &v);
+  if (!rc)
+    zb_sha256(v.data, v.len, out);
+  zb_txn_end(t);
+  return rc;
+}
+
 static int acked_write(zb_txn *t, void *ctx) {
   uint64_t held = *(uint64_t *)ctx, cur;
   int rc = zb_meta_get_u64(t, "acked_seq", &cur);
@@ -747,6 +782,8 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     goto out;
   }
   zb_apply_result r;
+  if ((rc = apply_backfill(pa->t, so, NULL)))
+    goto out;
   if ((rc = zb_merge_apply(pa->t, op, so->server_seq, NULL, ZB_APPLY_TRUSTED, &r)))
     goto out;
   if ((rc = store_conflicts(pa->t, so)))

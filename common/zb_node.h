@@ -107,6 +107,8 @@ const char *zb_node_bundle_path(const zb_node *n);
  * added (after, when none). */
 int zb_node_push_batch(zb_node *n, uint64_t after, size_t max_raw, zb_batch *out,
                        uint64_t *last);
+/* The hash of own op seq (ZB_ENOTFOUND beyond the head). */
+int zb_node_op_hash(zb_node *n, uint64_t seq, uint8_t out[32]);
 /* Records durably that the server holds every own op up to held. */
 int zb_node_set_acked(zb_node *n, uint64_t held);
 

@@ -271,6 +271,27 @@ out:
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
 }
 
+struct count_ctx {
+  const char *root;
+  size_t rlen, n;
+};
+
+static int count_row(void *ctx, zb_val key, zb_val val) {
+  struct count_ctx *cc = ctx;
+  (void)val;
+  if (!key_in_subtree(key, cc->root, cc->rlen))
+    return 1;
+  cc->n++;
+  return 0;
+}
+
+int zb_members_count(zb_txn *t, const char *root, size_t *out) {
+  struct count_ctx cc = {root, strlen(root), 0};
+  int rc = zb_txn_scan(t, ZB_DB_MEMBER_ORG, root, cc.rlen, count_row, &cc);
+  *out = cc.n;
+  return rc;
+}
+
 struct org_scan {
   zb_org_fn fn;
   void *ctx;

@@ -62,6 +62,8 @@ int zb_org_load(zb_txn *t, const char *code, zb_org *out);
  * follows the size of the subtree, not of the database. */
 typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
+/* Number of members in the subtree of root (index only, no decoding). */
+int zb_members_count(zb_txn *t, const char *root, size_t *out);
 /* Same for orgs, in code order. */
 typedef int (*zb_org_fn)(void *ctx, const zb_org *o);
 int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx);

@@ -171,12 +171,27 @@ static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
   }
   if (a->held_seq > s->head) {
     /* The server has ops of ours that we do not: this data directory was
-     * restored from an old copy.  Pushing would fork the log. */
+     * restored from an old copy, or the node's key wrote elsewhere.
+     * Pushing would fork the log. */
     fail(s, ZB_EREFUSED,
-         "the server holds %llu ops of this node but the node has only %llu "
-         "(was the data directory restored from an old copy?)",
+         "the server holds %llu ops of this node but the node has only %llu (was the data "
+         "directory restored from an old copy, or its key used elsewhere? ask the operator)",
          (unsigned long long)a->held_seq, (unsigned long long)s->head);
     return;
+  }
+  if (a->held_seq > 0) {
+    /* The op the server holds last must be the one this node wrote: an op
+     * pushed with this node's key from elsewhere would otherwise pass as
+     * ours, and our own op of the same seq would never reach the server. */
+    uint8_t mine[32];
+    int hrc = zb_node_op_hash(s->n, a->held_seq, mine);
+    if (hrc || a->held_hash.len != sizeof mine || memcmp(a->held_hash.data, mine, sizeof mine)) {
+      fail(s, ZB_EREFUSED,
+           "the server holds an op %llu of this node that this node did not write "
+           "(its key may have been used elsewhere: ask the operator to revoke and re-enroll it)",
+           (unsigned long long)a->held_seq);
+      return;
+    }
   }
   int rc = zb_node_set_acked(s->n, a->held_seq);
   if (rc) {

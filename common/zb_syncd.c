@@ -89,12 +89,13 @@ static void send_or_close(struct peer *p, const Zb__Frame *f) {
 
 static void on_hello(struct peer *p, const Zb__Hello *h) {
   uint64_t held, head;
+  uint8_t hash[32];
   if (h->protocol != ZB_PROTOCOL_VERSION) {
     peer_error(p, 6, ZB_EREFUSED, "protocol %u is not spoken here (%u is)", h->protocol,
                ZB_PROTOCOL_VERSION);
     return;
   }
-  int rc = zb_hub_hello(p->srv->hub, p->node_id, &held, &head);
+  int rc = zb_hub_hello(p->srv->hub, p->node_id, &held, hash, &head);
   if (rc) {
     peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
     return;
@@ -106,6 +107,8 @@ static void on_hello(struct peer *p, const Zb__Hello *h) {
   a.held_seq = held;
   a.server_head = head;
   a.org = p->org;
+  a.held_hash.data = hash;
+  a.held_hash.len = held ? sizeof hash : 0;
   f.msg_case = ZB__FRAME__MSG_HELLO_ACK;
   f.hello_ack = &a;
   send_or_close(p, &f);

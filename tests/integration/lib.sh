@@ -432,3 +432,9 @@ conv_server_seq() {
   ok "$SERVER" status --json --data "$1"
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server_seq"])' "$LAST_OUT"
 }
+
+# conv_json_field FILE KEY: one top-level field of the JSON object in FILE.
+conv_json_field() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1], encoding="utf-8"))[sys.argv[2]])' \
+    "$1" "$2"
+}

@@ -121,7 +121,7 @@ declare -a PERM A PA1 PAT H OH2 OHT E PE OE F PF G PG OG
 # field DIR ID FIELD: one field of `member show ID --json` on DIR.
 field() {
   ok "$NODE" member show "$2" --json --data "$1"
-  json_field "$LAST_OUT" "$3"
+  conv_json_field "$LAST_OUT" "$3"
 }
 
 # listed DIR ID: whether `member list --json` on DIR holds ID (yes/no).
@@ -284,15 +284,23 @@ assert_eq "$(conflicts_of "$N1")" 6 "conflict records at branch 01"
 assert_eq "$(conflicts_of "$N2")" 6 "conflict records at branch 02"
 assert_eq "$(conflicts_of "$NT")" 12 "conflict records at the township"
 ok "$SERVER" status --json --data "$SRV"
-assert_eq "$(json_field "$LAST_OUT" conflicts)" 12 "conflict records at the server"
+assert_eq "$(conv_json_field "$LAST_OUT" conflicts)" 12 "conflict records at the server"
 conv_sync "$N3"
 assert_eq "$CONV_PULLED" 0 "ops pulled by the other township's branch"
 conv_assert_converged "$SRV" "$N3" "$B3" "the other township's branch"
-assert_eq "$(members_count "$NT")" "$((n1 + n2))" "members at the township after the moves"
-assert_eq "$(members_count "$N1")" "$((n1 - 6))" "members at branch 01 after six moves"
-assert_eq "$(members_count "$N2")" "$((n2 + 6))" "members at branch 02 after six moves"
 ok "$NODE" verify --data "$N3"
 ok "$SERVER" verify --data "$SRV"
+list_count() {
+  ok "$NODE" member list --json --data "$1"
+  python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$LAST_OUT"
+}
+assert_eq "$(list_count "$NT")" "$((n1 + n2))" "member list at the township after the moves"
+assert_eq "$(list_count "$N1")" "$((n1 - 6))" "member list at branch 01 after six moves"
+assert_eq "$(list_count "$N2")" "$((n2 + 6))" "member list at branch 02 after six moves"
+# status counts what the node holds for its scope, like the list.
+assert_eq "$(members_count "$NT")" "$((n1 + n2))" "status members at the township after the moves"
+assert_eq "$(members_count "$N1")" "$((n1 - 6))" "status members at branch 01 after six moves"
+assert_eq "$(members_count "$N2")" "$((n2 + 6))" "status members at branch 02 after six moves"
 conv_stop_server
 if grep -q "warning" "$LOG"; then
   cat "$LOG" >&2

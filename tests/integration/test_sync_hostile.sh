@@ -138,7 +138,6 @@ ok "$NODE" verify --data "$FN"
 
 # ------------------------------------------------------------ protocol abuse
 say "an op naming another node as origin closes the session, applies nothing"
-seq_a="$(conv_server_seq "$SRV")"
 forge --data "$FN" --mode wrong-origin --origin h0101 --member "$HONEST_MEMBER" --phone "$FORGED_PHONE"
 assert_eq "$(fj 'j["push_ack"]')" None "wrong origin: acknowledged"
 assert_eq "$(fj 'j["error"]["code"]')" 6 "wrong origin: error class"
@@ -229,9 +228,9 @@ conv_assert_converged "$SRV" "$VN" "$B2" "victim after the attacks"
 conv_assert_converged "$SRV" "$HN" "$B1" "honest node after the attacks"
 conv_assert_converged "$SRV" "$FN" "$B1" "forging node after the attacks"
 ok "$NODE" member show "$VICTIM" --json --data "$VN"
-assert_eq "$(json_field "$LAST_OUT" phone)" "$VICTIM_PHONE" "the victim's phone"
+assert_eq "$(conv_json_field "$LAST_OUT" phone)" "$VICTIM_PHONE" "the victim's phone"
 ok "$NODE" member show "$HONEST_MEMBER" --json --data "$HN"
-assert_eq "$(json_field "$LAST_OUT" phone)" "$(printf '1380000%04d' $((edits - 1)))" \
+assert_eq "$(conv_json_field "$LAST_OUT" phone)" "$(printf '1380000%04d' $((edits - 1)))" \
   "the honest member's phone is the honest node's last write"
 for n in "$VN" "$FN" "$HN"; do
   ok "$NODE" verify --data "$n"
@@ -255,7 +254,7 @@ if [[ $rc -eq 0 ]]; then
   # branch sees it, and the node agrees with the server.
   conv_sync "$HN"
   ok "$NODE" member show "$HONEST_MEMBER" --json --data "$HN"
-  assert_eq "$(json_field "$LAST_OUT" phone)" 13712345678 \
+  assert_eq "$(conv_json_field "$LAST_OUT" phone)" 13712345678 \
     "stolen key: the node's own write after a sync that exited 0"
   conv_assert_converged "$SRV" "$FN" "$B1" "stolen key: the node after a sync that exited 0"
   ok "$NODE" verify --data "$FN"
@@ -265,7 +264,7 @@ else
   [[ $rc -eq 6 ]] || fail "stolen key: sync exited $rc, want 0 or 6"
   [[ -s "$LAST_ERR" ]] || fail "stolen key: a refused sync said nothing"
   ok "$NODE" member show "$HONEST_MEMBER" --json --data "$FN"
-  assert_eq "$(json_field "$LAST_OUT" phone)" 13712345678 "stolen key: the node's own write, kept"
+  assert_eq "$(conv_json_field "$LAST_OUT" phone)" 13712345678 "stolen key: the node's own write, kept"
   ok "$NODE" verify --data "$FN"
 fi
 ok "$SERVER" verify --data "$SRV"

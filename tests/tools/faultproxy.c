@@ -6,7 +6,7 @@
  *
  *   zhibu-faultproxy --listen ADDR:PORT --target HOST:PORT [--port-file F]
  *                    [--cut-up N] [--cut-down N] [--cut-count K] [--rst]
- *                    [--stats-file F]
+ *                    [--stats-file F] [--trace F]
  *
  * It moves bytes both ways unchanged; it cannot read TLS and does not try.
  *   --cut-up N     after forwarding N bytes client→server on a connection,
@@ -23,6 +23,10 @@
  *                  {"conn":i,"up":bytes,"down":bytes,"cut":true|false}
  *                  with i counting accepted connections from 1, and up/down
  *                  the bytes forwarded in each direction.
+ *   --trace F      one line per read, in order: "CONN up|down OFFSET LEN"
+ *                  (OFFSET counts that direction's bytes before this read),
+ *                  so that a test can find where a frame burst lies in the
+ *                  byte stream and cut inside it.
  * A connection the target refuses is closed at once (up 0, down 0).
  * Half-closes are passed on (EOF from one side shuts down writing to the
  * other), so TLS close_notify exchanges complete normally.
@@ -82,6 +86,7 @@ struct proxy {
   uint64_t cut_up, cut_down, cut_count, accepted;
   bool rst, stopping;
   const char *stats_file;
+  FILE *trace;
   struct conn *conns;
 };
 
@@ -259,6 +264,9 @@ static void side_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   }
   size_t take = (size_t)nread;
   bool cut = false;
+  if (c->px->trace)
+    fprintf(c->px->trace, "%" PRIu64 " %s %" PRIu64 " %zu\n", c->id,
+            s == &c->client ? "up" : "down", s->forwarded, take);
   if (s->cut_at != ZB_FP_NO_CUT && s->forwarded + take >= s->cut_at) {
     take = (size_t)(s->cut_at - s->forwarded);
     cut = true;
@@ -420,14 +428,14 @@ static int write_port_file(const char *path, int port) {
 static void usage(void) {
   fprintf(stderr, "usage: zhibu-faultproxy --listen ADDR:PORT --target HOST:PORT "
                   "[--port-file F] [--cut-up N] [--cut-down N] [--cut-count K] [--rst] "
-                  "[--stats-file F]\n");
+                  "[--stats-file F] [--trace F]\n");
 }
 
 int main(int argc, char **argv) {
   struct proxy px;
   memset(&px, 0, sizeof px);
   px.cut_up = px.cut_down = ZB_FP_NO_CUT;
-  const char *listen = NULL, *target = NULL, *port_file = NULL;
+  const char *listen = NULL, *target = NULL, *port_file = NULL, *trace = NULL;
   for (int i = 1; i < argc; i++) {
     const char *o = argv[i];
     if (strcmp(o, "--rst") == 0) {
@@ -451,6 +459,8 @@ int main(int argc, char **argv) {
       port_file = v;
     else if (strcmp(o, "--stats-file") == 0)
       px.stats_file = v;
+    else if (strcmp(o, "--trace") == 0)
+      trace = v;
     else if (strcmp(o, "--cut-up") == 0) {
       if (parse_count(o, v, &px.cut_up))
         return 2;
@@ -483,6 +493,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "zhibu-faultproxy: --target: \"%s\" is not ADDRESS:PORT\n", target);
     return 2;
   }
+  if (trace) {
+    px.trace = fopen(trace, "w");
+    if (!px.trace) {
+      fprintf(stderr, "zhibu-faultproxy: %s: %s\n", trace, strerror(errno));
+      return 1;
+    }
+    /* Line-buffered: a test reads it while the proxy still runs. */
+    setvbuf(px.trace, NULL, _IOLBF, 0);
+  }
   /* A peer that vanishes must not kill the proxy with SIGPIPE (libuv
    * reports EPIPE instead). */
   signal(SIGPIPE, SIG_IGN);
@@ -512,5 +531,7 @@ int main(int argc, char **argv) {
   uv_signal_start(&px.sigint, on_signal, SIGINT);
   uv_run(px.loop, UV_RUN_DEFAULT);
   uv_loop_close(px.loop);
+  if (px.trace)
+    fclose(px.trace);
   return 0;
 }

@@ -134,39 +134,39 @@ struct record_ctx {
 /* Appends op to the node's own log, as a node whose scope check was
  * patched out would: same seq, chain and HLC rules as zb_node's writer. */
 static int record_write(zb_txn *t, void *ctx) {
-  struct record_ctx *rc = ctx;
+  struct record_ctx *rx = ctx;
   bool back;
   uint64_t cursor;
-  int e = zb_oplog_head_load(t, &rc->head);
+  int e = zb_oplog_head_load(t, &rx->head);
   if (!e)
     e = zb_meta_get_u64(t, "cursor", &cursor);
   if (e)
     return e;
-  if (rc->head.seq != rc->held) {
-    rc->behind = true;
+  if (rx->head.seq != rx->held) {
+    rx->behind = true;
     return ZB_EINVAL;
   }
-  rc->head.hlc = zb_hlc_next(rc->head.hlc, zb_hlc_wall_ms(), &back);
-  rc->op->hlc = rc->head.hlc;
-  rc->op->base_cursor = cursor;
-  if ((e = zb_oplog_append(t, &rc->head, rc->op)))
+  rx->head.hlc = zb_hlc_next(rx->head.hlc, zb_hlc_wall_ms(), &back);
+  rx->op->hlc = rx->head.hlc;
+  rx->op->base_cursor = cursor;
+  if ((e = zb_oplog_append(t, &rx->head, rx->op)))
     return e;
-  return zb_oplog_head_save(t, &rc->head);
+  return zb_oplog_head_save(t, &rx->head);
 }
 
 static int record_op(const char *dir, Zb__Op *op, uint64_t held) {
   zb_store *s;
-  struct record_ctx rc = {.op = op, .held = held};
+  struct record_ctx rx = {.op = op, .held = held};
   int e = zb_store_open(dir, false, &s);
   if (e) {
     fprintf(stderr, "zhibu-forge: %s: %s\n", dir, zb_strerror(e));
     return e;
   }
-  e = zb_store_write(s, record_write, &rc);
+  e = zb_store_write(s, record_write, &rx);
   zb_store_close(s);
-  if (rc.behind)
+  if (rx.behind)
     fprintf(stderr, "zhibu-forge: %s: the node has %llu ops, the server holds %llu: "
-            "sync the node first\n", dir, (unsigned long long)rc.head.seq,
+            "sync the node first\n", dir, (unsigned long long)rx.head.seq,
             (unsigned long long)held);
   else if (e)
     fprintf(stderr, "zhibu-forge: %s: cannot record the op: %s\n", dir, zb_strerror(e));

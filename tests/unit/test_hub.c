@@ -125,9 +125,10 @@ static void test_group_isolates_bad_push(void **state) {
   assert_int_equal(reqs[2].rc, 0);
   assert_int_equal(reqs[2].res.held_seq, 7);
   uint64_t held, head;
-  assert_int_equal(zb_hub_hello(hub, "n2", &held, &head), 0);
+  uint8_t hash[32];
+  assert_int_equal(zb_hub_hello(hub, "n2", &held, hash, &head), 0);
   assert_int_equal(held, 0);
-  assert_int_equal(zb_hub_hello(hub, "n1", &held, &head), 0);
+  assert_int_equal(zb_hub_hello(hub, "n1", &held, hash, &head), 0);
   assert_int_equal(held, 50);
   assert_int_equal(head, 4 + 50 + 7);   /* 4 orgs, then the two honest batches */
 
@@ -136,7 +137,7 @@ static void test_group_isolates_bad_push(void **state) {
   assert_int_equal(zb_hub_push(hub, "n1", "430121-01-01", z1, l1, b1.len, b1.count, &res), 0);
   assert_int_equal(res.duplicates, 50);
   assert_int_equal(res.applied, 0);
-  assert_int_equal(zb_hub_hello(hub, "n1", &held, &head), 0);
+  assert_int_equal(zb_hub_hello(hub, "n1", &held, hash, &head), 0);
   assert_int_equal(head, 61);
 
   /* A gap is refused and stores nothing. */

@@ -98,7 +98,11 @@ for run in $(seq "$RUNS"); do
   echo "pull $(timed_sync "$R/b" "$R/stats")" >> "$RESULTS"
   a=$("$ZB_BIN/zhibu-node" digest --data "$R/b"); b=$("$ZB_BIN/zhibu-server" digest --org 430121 --data "$R/srv")
   [ "$a" = "$b" ] || { echo "bench_sync: run $run: pulled node's digest differs from the server's" >&2; exit 1; }
+  # VmHWM counts the LMDB map's file pages too (shared page cache, not the
+  # server's own memory): report both parts as they stand at the end.
   echo "server_rss $(awk '/VmHWM/ {print $2}' /proc/$SPID/status)" >> "$RESULTS"
+  echo "server_anon $(awk '/RssAnon/ {print $2}' /proc/$SPID/status)" >> "$RESULTS"
+  echo "server_file $(awk '/RssFile/ {print $2}' /proc/$SPID/status)" >> "$RESULTS"
   kill "$PPID_" "$SPID"; wait "$PPID_" "$SPID" 2>/dev/null || true
   PIDS=()
 done
@@ -107,11 +111,15 @@ python3 - "$RESULTS" "$N" "$RUNS" "$JSON" <<'PY'
 import json, statistics, sys
 path, n, runs, as_json = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 ph = {}
-srv = []
+srv, anon, filebacked = [], [], []
 for line in open(path):
     f = line.split()
     if f[0] == "server_rss":
         srv.append(int(f[1]) / 1024)
+    elif f[0] == "server_anon":
+        anon.append(int(f[1]) / 1024)
+    elif f[0] == "server_file":
+        filebacked.append(int(f[1]) / 1024)
     else:
         ph.setdefault(f[0], []).append((float(f[1]), int(f[2]), int(f[3]), int(f[4]) / 1024))
 # PouchDB 9 -> pouchdb-server 4.2 medians at N = 100,000 (../shared/peers/pouchdb,
@@ -133,8 +141,11 @@ for name in ("push", "incr", "noop", "pull"):
     print(f"{name:5} {med(w):8.3f} ({min(w):.3f}-{max(w):.3f}) {up:>10.0f} {down:>11.0f} {rss:12.1f} {p[0]:6.3f} ({p[1]:.3f}) {ratio:10.1f} {p[2]:>11}")
     out[name] = {"wall_s": med(w), "wall_min": min(w), "wall_max": max(w), "bytes_up": up,
                  "bytes_down": down, "node_peak_rss_mib": rss}
-print(f"server peak RSS: {max(srv):.1f} MiB (peer: 221.9 MiB)")
+print(f"server peak RSS: {max(srv):.1f} MiB (peer: 221.9 MiB); at the end {max(anon):.1f} MiB "
+      f"its own (RssAnon) + {max(filebacked):.1f} MiB of mapped LMDB file pages (RssFile)")
 out["server_peak_rss_mib"] = max(srv)
+out["server_rss_anon_mib"] = max(anon)
+out["server_rss_file_mib"] = max(filebacked)
 if as_json:
     print(json.dumps({"n": n, "runs": runs, "phases": out}))
 PY

@@ -361,9 +361,12 @@ static void on_signal(uv_signal_t *sig, int signum) {
 int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char *port_file) {
   char host[256], port[8];
   struct sockaddr_storage ss;
-  if (zb_sync_parse_addr(listen, host, sizeof host, port, sizeof port) ||
-      (uv_ip4_addr(host, atoi(port), (struct sockaddr_in *)&ss) != 0 &&
-       uv_ip6_addr(host, atoi(port), (struct sockaddr_in6 *)&ss) != 0)) {
+  /* zb_sync_parse_addr has checked the port: 1-5 digits, at most 65535. */
+  int portnum = zb_sync_parse_addr(listen, host, sizeof host, port, sizeof port) == 0
+                    ? (int)strtol(port, NULL, 10)
+                    : -1;
+  if (portnum < 0 || (uv_ip4_addr(host, portnum, (struct sockaddr_in *)&ss) != 0 &&
+                      uv_ip6_addr(host, portnum, (struct sockaddr_in6 *)&ss) != 0)) {
     zb_log_error("--listen: \"%s\" is not ADDRESS:PORT (e.g. 0.0.0.0:7420)", listen);
     return ZB_EUSAGE;
   }

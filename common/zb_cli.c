@@ -236,3 +236,35 @@ int zb_cli_conflict_row(void *rows, const Zb__Conflict *k) {
                          k->loser_value, k->loser_origin};
   return zb_table_add(ro->t, cells);
 }
+
+/* ---- digest and verify ---- */
+
+int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex) {
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:s, s:s}", "org", org, "digest", hex);
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  } else {
+    printf("%s\n", hex);
+  }
+  return zb_cli_flush();
+}
+
+int zb_cli_verify_out(const zb_args *a, int rc, const char *why, const char *count_name,
+                      uint64_t count, const char *ok_text) {
+  bool json = zb_args_has(a, "json");
+  if (json) {
+    json_t *j = json_pack("{s:b, s:I, s:s}", "ok", rc == 0, count_name, (json_int_t)count,
+                          "problem", rc ? why : "");
+    zb_json_print(j, stdout, 0);
+    json_decref(j);
+  }
+  if (rc) {
+    zb_log_error("verify failed: %s", why);
+    zb_cli_flush();
+    return 1;
+  }
+  if (!json)
+    printf("ok: %llu %s\n", (unsigned long long)count, ok_text);
+  return zb_cli_flush();
+}

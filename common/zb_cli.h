@@ -7,6 +7,7 @@
 #define ZB_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "zb_args.h"
 #include "zb_render.h"
@@ -57,6 +58,15 @@ int zb_cli_flush(void);
 int zb_cli_as_of(const zb_args *a, zb_date *out);
 /* Prints statistics as --json, --csv or a report; returns the exit status. */
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
+
+/* Prints a digest: the hex line, or {"org","digest"} with --json. */
+int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex);
+/* Prints the outcome of a verify (rc 0 or ZB_ECORRUPT with why): --json
+ * gives {"ok", count_name: count, "problem"}; otherwise "ok: " and
+ * ok_text, or the problem on stderr.  Returns the exit status (1 when the
+ * check failed). */
+int zb_cli_verify_out(const zb_args *a, int rc, const char *why, const char *count_name,
+                      uint64_t count, const char *ok_text);
 
 /* Rows printed as an aligned table, or as a JSON array with --json. */
 typedef struct zb_rows {

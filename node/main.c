@@ -362,18 +362,12 @@ static int cmd_member_list(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- orgs ---- */
 
-struct org_out {
-  bool json;
-  zb_json_stream js;
-  zb_table *t;
-};
-
 static int list_org(void *ctx, const zb_org *o) {
-  struct org_out *oo = ctx;
-  if (oo->json)
-    return zb_json_stream_add(&oo->js, zb_org_to_json(o));
+  zb_rows *ro = ctx;
+  if (ro->json)
+    return zb_json_stream_add(&ro->js, zb_org_to_json(o));
   const char *cells[] = {o->v[0], o->v[1], o->v[2], o->v[3]};
-  return zb_table_add(oo->t, cells);
+  return zb_table_add(ro->t, cells);
 }
 
 static int cmd_org_list(const struct zb_cmd *c, const zb_args *a) {
@@ -382,25 +376,12 @@ static int cmd_org_list(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_node(a, &n);
   if (rc)
     return rc;
-  struct org_out oo = {.json = zb_args_has(a, "json")};
-  if (oo.json)
-    zb_json_stream_begin(&oo.js, stdout);
-  else if (!(oo.t = zb_table_new(4, zb_org_field_names)))
-    rc = ZB_ENOMEM;
+  zb_rows ro;
+  rc = zb_rows_begin(&ro, a, 4, zb_org_field_names);
   if (!rc)
-    rc = zb_node_orgs(n, list_org, &oo);
+    rc = zb_node_orgs(n, list_org, &ro);
   zb_node_close(n);
-  if (rc) {
-    zb_table_free(oo.t);
-    return fail(rc, "org list");
-  }
-  if (oo.json) {
-    zb_json_stream_end(&oo.js);
-  } else {
-    zb_table_print(oo.t, stdout);
-    zb_table_free(oo.t);
-  }
-  return zb_cli_flush();
+  return zb_rows_end(&ro, rc, "org list");
 }
 
 /* ---- status, log, verify, digest ---- */
@@ -445,11 +426,6 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_flush();
 }
 
-struct log_out {
-  bool json;
-  zb_json_stream js;
-  zb_table *t;
-};
 
 static const char *op_kind(const Zb__Op *op) {
   if (op->body_case != ZB__OP__BODY_SET || !op->set)
@@ -458,7 +434,7 @@ static const char *op_kind(const Zb__Op *op) {
 }
 
 static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
-  struct log_out *lo = ctx;
+  zb_rows *lo = ctx;
   char when[32], hash[65];
   uint8_t h[ZB_SHA256_LEN];
   zb_hlc_format(op->hlc, when);
@@ -527,26 +503,13 @@ static int cmd_log(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_node(a, &n);
   if (rc)
     return rc;
-  struct log_out lo = {.json = zb_args_has(a, "json")};
   static const char *const hdr[] = {"seq", "time (UTC)", "actor", "kind", "key", "fields", "hash"};
-  if (lo.json)
-    zb_json_stream_begin(&lo.js, stdout);
-  else if (!(lo.t = zb_table_new(7, hdr)))
-    rc = ZB_ENOMEM;
+  zb_rows lo;
+  rc = zb_rows_begin(&lo, a, 7, hdr);
   if (!rc)
     rc = zb_node_log(n, since, log_op, &lo);
   zb_node_close(n);
-  if (rc) {
-    zb_table_free(lo.t);
-    return fail(rc, "log");
-  }
-  if (lo.json) {
-    zb_json_stream_end(&lo.js);
-  } else {
-    zb_table_print(lo.t, stdout);
-    zb_table_free(lo.t);
-  }
-  return zb_cli_flush();
+  return zb_rows_end(&lo, rc, "log");
 }
 
 static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
@@ -561,24 +524,10 @@ static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
   if (!rc)
     rc = zb_node_verify(n, why, sizeof why);
   zb_node_close(n);
-  bool json = zb_args_has(a, "json");
   if (rc && rc != ZB_ECORRUPT)
     return fail(rc, "verify");
-  if (json) {
-    json_t *j = json_pack("{s:b, s:I, s:s}", "ok", rc == 0, "ops", (json_int_t)info.head_seq,
-                          "problem", rc ? why : "");
-    zb_json_print(j, stdout, 0);
-    json_decref(j);
-  }
-  if (rc) {
-    zb_log_error("verify failed: %s", why);
-    zb_cli_flush();
-    return 1;
-  }
-  if (!json)
-    printf("ok: %llu ops, hash chain intact, state equals a rebuild from the log\n",
-           (unsigned long long)info.head_seq);
-  return zb_cli_flush();
+  return zb_cli_verify_out(a, rc, why, "ops", info.head_seq,
+                           "ops, hash chain intact, state equals a rebuild from the log");
 }
 
 static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
@@ -593,14 +542,7 @@ static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc)
     return fail(rc, "digest");
-  if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:s, s:s}", "org", org, "digest", hex);
-    zb_json_print(j, stdout, 0);
-    json_decref(j);
-  } else {
-    printf("%s\n", hex);
-  }
-  return zb_cli_flush();
+  return zb_cli_digest_out(a, org, hex);
 }
 
 /* ---- report stats ---- */

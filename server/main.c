@@ -267,14 +267,7 @@ static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
   zb_hub_close(h);
   if (rc)
     return fail(rc, "digest");
-  if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:s, s:s}", "org", org, "digest", hex);
-    zb_json_print(j, stdout, 0);
-    json_decref(j);
-  } else {
-    printf("%s\n", hex);
-  }
-  return zb_cli_flush();
+  return zb_cli_digest_out(a, org, hex);
 }
 
 static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
@@ -291,21 +284,9 @@ static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
   zb_hub_close(h);
   if (rc && rc != ZB_ECORRUPT)
     return fail(rc, "verify");
-  if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:b, s:I, s:s}", "ok", rc == 0, "server_seq", (json_int_t)info.head,
-                          "problem", rc ? why : "");
-    zb_json_print(j, stdout, 0);
-    json_decref(j);
-  }
-  if (rc) {
-    zb_log_error("verify failed: %s", why);
-    zb_cli_flush();
-    return 1;
-  }
-  if (!zb_args_has(a, "json"))
-    printf("ok: %llu entries, server log and every node's chain intact, state equals a rebuild\n",
-           (unsigned long long)info.head);
-  return zb_cli_flush();
+  return zb_cli_verify_out(a, rc, why, "server_seq", info.head,
+                           "entries, server log and every node's chain intact, state equals a "
+                           "rebuild");
 }
 
 static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {

@@ -1,6 +1,7 @@
 #include "zb_cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,9 @@ static void cmd_help(const struct zb_cli *cli, const struct zb_cmd *c) {
 }
 
 int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
+  /* A peer that vanishes mid-write must cost that session, not the
+   * process: libuv writes with write(2), which raises SIGPIPE. */
+  signal(SIGPIPE, SIG_IGN);
   zb_args a;
   char err[256];
   if (zb_args_parse(argc, argv, cli->options, &a, err, sizeof err) != 0) {

@@ -41,7 +41,8 @@ struct zb_cli {
 
 /* Parses argv, finds the command (longest match of its words), checks the
  * operand count and options, handles --help, and runs it.  Returns the
- * process exit status. */
+ * process exit status.  Ignores SIGPIPE for the whole process: a peer that
+ * disappears is an error of that session, never the end of the process. */
 int zb_cli_main(const struct zb_cli *cli, int argc, char **argv);
 
 /* Helpers for commands. */

@@ -1,4 +1,5 @@
 /* The server's side of sync sessions: one libuv loop, many nodes. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,11 +400,12 @@ int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char 
                                                   : ((struct sockaddr_in *)&bound)->sin_port);
     zb_log_info("listening on %s port %d", host, bport);
     if (port_file) {
-      FILE *pf = fopen(port_file, "w");
-      if (pf) {
-        fprintf(pf, "%d\n", bport);
-        fclose(pf);
-      }
+      /* Written aside and renamed, so a reader never sees it half done. */
+      char tmp[4200];
+      snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+      FILE *pf = fopen(tmp, "w");
+      if (!pf || fprintf(pf, "%d\n", bport) < 0 || fclose(pf) != 0 || rename(tmp, port_file) != 0)
+        zb_log_warn("cannot write %s: %s", port_file, strerror(errno));
     }
     uv_check_init(&srv->loop, &srv->group);
     srv->group.data = srv;

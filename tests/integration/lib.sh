@@ -438,3 +438,59 @@ conv_json_field() {
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1], encoding="utf-8"))[sys.argv[2]])' \
     "$1" "$2"
 }
+
+# show_logs_on_failure FILE…: when the script fails, the last lines of each
+# FILE (server logs, say) go to stderr before $WORK is removed.  Call after
+# zb_setup; it wraps zb_cleanup in the EXIT trap.
+show_logs_on_failure() {
+  ZB_FAIL_LOGS=("$@")
+  trap 'zb__show_logs' EXIT
+}
+zb__show_logs() {
+  local rc=$? f
+  if [[ $rc -ne 0 ]]; then
+    for f in "${ZB_FAIL_LOGS[@]}"; do
+      [[ -s "$f" ]] || continue
+      echo "--- last lines of $f:" >&2
+      tail -n 40 "$f" >&2
+    done
+  fi
+  # zb_cleanup takes the script's status from $?; errexit must not stop
+  # the trap on the way there.
+  set +e
+  (exit "$rc")
+  zb_cleanup
+}
+
+# wait_grep FILE STRING WHAT [SECONDS]: waits until FILE holds STRING (fixed
+# string), as a log written by another process does; fails after SECONDS
+# (default 10).
+wait_grep() {
+  local file=$1 str=$2 what=$3 secs=${4:-10} i
+  for ((i = 0; i < secs * 20; i++)); do
+    grep -qF -- "$str" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  assert_grep "$file" "$str" "$what (after ${secs}s)"
+}
+
+# server_alive WHAT: fails, with the server's exit status, unless the
+# server started by start_server still runs (141 is SIGPIPE, 134 abort).
+server_alive() {
+  pid_alive "$SRV_PID" && return 0
+  wait_exit "$SRV_PID" 5
+  fail "$1: zhibu-server run died (exit status $WAIT_RC)"
+}
+
+# wait_sessions LOG N [SECONDS]: waits until LOG holds at least N session
+# lines ("session node=…", one per finished session) — the server has
+# finished with every connection so far.  Returns 1 on timeout.
+wait_sessions() {
+  local log=$1 want=$2 secs=${3:-10} i
+  for ((i = 0; i < secs * 20; i++)); do
+    [[ "$(grep -c 'session node=' "$log" || true)" -ge $want ]] && return 0
+    pid_alive "$SRV_PID" || return 1
+    sleep 0.05
+  done
+  return 1
+}

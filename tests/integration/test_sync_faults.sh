@@ -58,6 +58,7 @@ print("\n".join(r["id"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-
 say "setting up: server, branch node b1 ($B1_ROWS members), township node"
 S0="$WORK/srv0"
 SLOG="$WORK/server.log"
+show_logs_on_failure "$SLOG" "$WORK/proxy.err"
 ok "$SERVER" init --data "$S0"
 ok "$SERVER" org import "$R/orgs.csv" --data "$S0"
 start_server "$S0" "$SLOG"
@@ -114,6 +115,12 @@ check_converged() {
   assert_eq "$(node_field "$D" ops)" "$B1_OPS" "$1: node ops"
   assert_eq "$(node_field "$D" acked_seq)" "$B1_OPS" "$1: acked seq"
   assert_eq "$(node_field "$D" cursor)" "$WANT_SEQ" "$1: cursor"
+  # b1's updates raced the township's: the conflicts the server recorded
+  # (all in b1's scope) reach b1, once each.
+  local cs
+  cs="$(server_field "$S" conflicts)"
+  [[ $cs -gt 0 ]] || fail "$1: the server recorded no conflict"
+  assert_eq "$(node_field "$D" conflicts)" "$cs" "$1: conflicts at the node vs the server"
   ok "$SERVER" verify --data "$S"
   ok "$NODE" verify --data "$D"
   local dn ds
@@ -157,7 +164,8 @@ assert_eq "$(wc -l <"$WORK/ref.jsonl")" 1 "connections the proxy saw"
 UP="$(json_field "$WORK/ref.jsonl" up)"
 DOWN="$(json_field "$WORK/ref.jsonl" down)"
 assert_eq "$(json_field "$WORK/ref.jsonl" cut)" false "cut reported by the uncut proxy"
-say "a whole session moves $UP bytes up and $DOWN bytes down"
+say "a whole session moves $UP bytes up and $DOWN bytes down; the proxy's reads:"
+sed 's/^/    /' "$WORK/ref.trace"
 [[ $UP -gt 8000 && $DOWN -gt 2000 ]] || fail "session too small to cut meaningfully: up $UP, down $DOWN"
 
 # Cut points, 30 per direction: 1, 10, 100; the first and the last byte
@@ -188,13 +196,17 @@ EOF
 }
 read -r -a UP_CUTS <<<"$(cut_points "$UP" up)"
 read -r -a DOWN_CUTS <<<"$(cut_points "$DOWN" down)"
-# The PushAck: the first bytes the server sends once the push (most of
-# the upstream) has gone up.  Cuts inside it find the push committed and
-# the node unaware; the burst cuts above put two there.
-read -r ACK_AT ACK_LEN < <(awk -v half=$((UP / 2)) \
-  '$2 == "up" { u = $3 + $4 } $2 == "down" && u > half { print $3, $4; exit }' "$WORK/ref.trace")
-[[ -n "${ACK_LEN:-}" && $ACK_LEN -ge 3 ]] || fail "no PushAck burst in the proxy's trace"
+# The PushAck: the first bytes the server sends once the push (all but
+# the last ~100 bytes of the upstream) has gone up.  A cut inside it finds
+# the push committed and the node unaware.  The burst cuts above put two
+# there, near its edges; one more goes in its middle, because the
+# handshake's length varies by a byte or two from run to run (ECDSA
+# signatures).
+read -r ACK_AT ACK_LEN < <(awk -v after=$((UP - 200)) \
+  '$2 == "up" { u = $3 + $4 } $2 == "down" && u > after { print $3, $4; exit }' "$WORK/ref.trace")
+[[ -n "${ACK_LEN:-}" && $ACK_LEN -ge 8 ]] || fail "no PushAck burst in the proxy's trace"
 say "the PushAck is down bytes $ACK_AT..$((ACK_AT + ACK_LEN))"
+DOWN_CUTS+=($((ACK_AT + ACK_LEN / 2)))
 echo "up cuts: ${UP_CUTS[*]}"
 echo "down cuts: ${DOWN_CUTS[*]}"
 
@@ -238,6 +250,7 @@ run_round() {   # DIRECTION N
     cat "$WORK/round$round.err" >&2
     fail "$what: sync exited $rc, want 5 (or 0 after the end): a cut is not a refusal"
   fi
+  server_alive "$what"
   check_partial "$what"
   # The clean session: the proxy's second connection is not cut.
   sync_via "$PX_PORT" "$D"
@@ -255,10 +268,10 @@ t0=$SECONDS
 for n in "${UP_CUTS[@]}"; do run_round up "$n"; done
 for n in "${DOWN_CUTS[@]}"; do run_round down "$n"; done
 say "$round rounds in $((SECONDS - t0))s; $completed cut sessions had already finished"
-[[ $((round - completed)) -ge 50 ]] || fail "only $((round - completed)) of $round cuts broke a session"
-# The two cuts inside the PushAck, at least, must have found the push
-# committed and the node unaware.
-[[ $unacked_commits -ge 2 ]] || fail "only $unacked_commits cuts fell between a push's commit and its acknowledgement"
+[[ $((round - completed)) -ge 40 ]] || fail "only $((round - completed)) of $round cuts broke a session"
+# The cut in the middle of the PushAck, at least, must have found the
+# push committed and the node unaware.
+[[ $unacked_commits -ge 1 ]] || fail "no cut fell between a push's commit and its acknowledgement"
 say "$unacked_commits cuts fell after the server's commit and before the node learnt of it"
 
 # ---------------------------------------------------------------------------
@@ -276,7 +289,9 @@ assert_eq "$(node_field "$WORK/b2" ops)" "$B2_OPS" "b2's ops"
 # Garbage: connections that send random bytes, one that sends a TLS record
 # header announcing 16 KB and stalls, one that says nothing — all open
 # while b2 syncs.
-head -c 1000 /dev/urandom >"$WORK/garbage"
+# (A fixed prefix: random bytes that happened to start like a TLS record
+# would leave the server waiting for the rest instead of refusing at once.)
+{ printf 'zhibu-garbage:'; head -c 1000 /dev/urandom; } >"$WORK/garbage"
 exec 7<>"/dev/tcp/127.0.0.1/$P"
 exec 8<>"/dev/tcp/127.0.0.1/$P"
 printf '\x16\x03\x01\x40\x00' >&8
@@ -285,16 +300,16 @@ for i in 1 2 3 4 5; do
 done
 sync_via "$P" "$WORK/b2"
 assert_eq "$SYNC_RC" 0 "honest node's sync while garbage connections are open"
-wait_all_garbage=0
 for j in $(jobs -p); do
-  [[ $j == "$SRV_PID" ]] && continue
-  wait_exit "$j" 10
-  wait_all_garbage=$((wait_all_garbage + 1))
+  [[ $j == "$SRV_PID" ]] || wait_exit "$j" 10
 done
 exec 7>&- 8>&-
-sleep 0.3
-n_bad="$(grep -c 'handshake: .*wrong version number\|handshake: .*SSL routines' "$SLOG" || true)"
-[[ $n_bad -ge 5 ]] || { cat "$SLOG" >&2; fail "server logged $n_bad refused garbage handshakes, want >= 5"; }
+for ((i = 0; i < 100; i++)); do
+  n_bad="$(grep -c 'handshake: .*wrong version number' "$SLOG" || true)"
+  [[ $n_bad -ge 5 ]] && break
+  sleep 0.05
+done
+[[ $n_bad -ge 5 ]] || fail "server logged $n_bad refused garbage handshakes, want 5"
 pid_alive "$SRV_PID" || fail "the server died of garbage"
 
 # A node of another deployment: it refuses our server's certificate (and
@@ -306,8 +321,7 @@ ok "$NODE" init --enroll "$WORK/fx.bundle" --data "$WORK/fx"
 sync_via "$P" "$WORK/fx"
 assert_eq "$SYNC_RC" 6 "a node of another deployment"
 assert_grep "$LAST_ERR" "certificate refused" "node's reason for refusing the server"
-sleep 0.2
-assert_grep "$SLOG" "alert unknown ca" "server's log of the foreign node"
+wait_grep "$SLOG" "alert unknown ca" "server's log of the foreign node"
 
 # A client that trusts our CA but presents a certificate from another CA:
 # the server itself must refuse it.  (zhibu-node will not load such a
@@ -337,8 +351,7 @@ with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as s:
         if data:
             sys.exit("the server answered a foreign certificate with data")
 EOF
-sleep 0.2
-assert_grep "$SLOG" "certificate refused: unable to get local issuer certificate" \
+wait_grep "$SLOG" "certificate refused: unable to get local issuer certificate" \
   "server's log of a client certificate from another CA"
 
 # A revoked node: syncs once, is revoked, is refused at its next session.
@@ -348,8 +361,7 @@ assert_eq "$SYNC_RC" 0 "the node to be revoked, before its revocation"
 ok "$SERVER" revoke --data "$S" --node-id rv
 sync_via "$P" "$WORK/rv"
 assert_eq "$SYNC_RC" 6 "a revoked node's sync"
-sleep 0.2
-assert_grep "$SLOG" "certificate refused: certificate revoked" "server's log of the revoked node"
+wait_grep "$SLOG" "certificate refused: certificate revoked" "server's log of the revoked node"
 expect_exit 4 "$SERVER" revoke --data "$S" --node-id never-enrolled
 
 # An unenrolled node (plain init) cannot sync at all; it never connects.

@@ -1,9 +1,11 @@
 #include "zb_node.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "zb_csv.h"
@@ -26,7 +28,7 @@ struct zb_node {
 /* ---- open / init ---- */
 
 struct init_args {
-  const char *id, *org;
+  const char *id, *org, *server;
 };
 
 static int init_write(zb_txn *t, void *ctx) {
@@ -36,10 +38,16 @@ static int init_write(zb_txn *t, void *ctx) {
     rc = zb_meta_put_str(t, "org", a->org);
   if (!rc)
     rc = zb_meta_put_u64(t, "format", 1);
+  if (!rc && a->server)
+    rc = zb_meta_put_str(t, "server", a->server);
+  if (!rc && a->server)
+    rc = zb_meta_put_u64(t, "enrolled", 1);
   return rc;
 }
 
-int zb_node_init(const char *dir, const char *node_id, const char *org, const char **why) {
+/* Creates the node in one transaction (enrolled when server is set). */
+static int node_create(const char *dir, const char *node_id, const char *org, const char *server,
+                       const char **why) {
   *why = NULL;
   if (!zb_node_id_valid(node_id)) {
     *why = "--node-id must be 1-64 ASCII letters, digits, '-', '_' or '.'";
@@ -65,11 +73,15 @@ int zb_node_init(const char *dir, const char *node_id, const char *org, const ch
   }
   if (rc != ZB_ENOTFOUND)
     goto out;
-  struct init_args a = {node_id, org};
+  struct init_args a = {node_id, org, server};
   rc = zb_store_write(s, init_write, &a);
 out:
   zb_store_close(s);
   return rc;
+}
+
+int zb_node_init(const char *dir, const char *node_id, const char *org, const char **why) {
+  return node_create(dir, node_id, org, NULL, why);
 }
 
 int zb_node_open(const char *dir, zb_node **out) {
@@ -592,18 +604,6 @@ static int copy_file(const char *from, const char *to) {
   return rc;
 }
 
-struct enroll_args {
-  const char *server;
-};
-
-static int enroll_write(zb_txn *t, void *ctx) {
-  struct enroll_args *a = ctx;
-  int rc = zb_meta_put_str(t, "server", a->server);
-  if (!rc)
-    rc = zb_meta_put_u64(t, "enrolled", 1);
-  return rc;
-}
-
 int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_id,
                           const char *org, char *why, size_t cap) {
   zb_bundle b;
@@ -619,22 +619,37 @@ int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_
     zb_bundle_clear(&b);
     return ZB_EINVAL;
   }
-  const char *w = NULL;
-  zb_store *s = NULL;
-  char path[4200];
-  rc = zb_node_init(dir, b.node_id, b.org, &w);
-  if (rc == ZB_EINVAL)
-    snprintf(why, cap, "%s", w);
-  if (!rc) {
-    snprintf(path, sizeof path, "%s/enrollment.bundle", dir);
-    rc = copy_file(bundle, path);
-    if (rc)
-      snprintf(why, cap, "cannot copy the bundle into %s", dir);
+  /* An existing node keeps its bundle: check before copying anything. */
+  zb_node *existing = NULL;
+  if (zb_node_open(dir, &existing) == 0) {
+    zb_node_close(existing);
+    zb_bundle_clear(&b);
+    return ZB_EEXIST;
   }
-  if (!rc && !(rc = zb_store_open(dir, false, &s))) {
-    struct enroll_args a = {b.server};
-    rc = zb_store_write(s, enroll_write, &a);
-    zb_store_close(s);
+  char path[4200], tmp[4300];
+  snprintf(path, sizeof path, "%s/enrollment.bundle", dir);
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    snprintf(why, cap, "cannot create %s: %s", dir, strerror(errno));
+    zb_bundle_clear(&b);
+    return ZB_EIO;
+  }
+  rc = copy_file(bundle, tmp);
+  if (!rc && rename(tmp, path) != 0)
+    rc = ZB_EIO;
+  if (rc) {
+    unlink(tmp);
+    snprintf(why, cap, "cannot copy the bundle into %s", dir);
+    zb_bundle_clear(&b);
+    return rc;
+  }
+  /* The node and its enrollment are created in one transaction. */
+  const char *w = NULL;
+  rc = node_create(dir, b.node_id, b.org, b.server, &w);
+  if (rc) {
+    unlink(path);
+    if (w)
+      snprintf(why, cap, "%s", w);
   }
   zb_bundle_clear(&b);
   return rc;

@@ -29,6 +29,7 @@ struct peer {
   bool pull_done;
   uint64_t pushed, pulled, t0;
   uint32_t rejected, conflicts;
+  int close_reason;         /* why we closed, when we did */
 };
 
 /* A push waiting for the group commit at the end of the loop iteration. */
@@ -76,7 +77,10 @@ static void peer_error(struct peer *p, int code, int reason, const char *fmt, ..
   f.msg_case = ZB__FRAME__MSG_ERROR;
   f.error = &e;
   zb__sync_send(p->conn, &f);
-  zb_conn_close(p->conn, reason);
+  /* A clean close lets the error frame reach the node (a close with a
+   * reason would drop it); the reason is logged above and below. */
+  p->close_reason = reason;
+  zb_conn_close(p->conn, 0);
 }
 
 static void send_or_close(struct peer *p, const Zb__Frame *f) {
@@ -261,6 +265,8 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
 
 static void on_close(zb_conn *c, int reason) {
   struct peer *p = zb_conn_user(c);
+  if (!reason)
+    reason = p->close_reason;
   if (p->node_id[0])
     zb_log_info("session node=%s org=%s pushed=%llu pulled=%llu conflicts=%u rejected=%u "
                 "bytes_in=%llu bytes_out=%llu duration=%.3fs%s%s",

@@ -141,7 +141,10 @@ say "an op naming another node as origin closes the session, applies nothing"
 forge --data "$FN" --mode wrong-origin --origin h0101 --member "$HONEST_MEMBER" --phone "$FORGED_PHONE"
 assert_eq "$(fj 'j["push_ack"]')" None "wrong origin: acknowledged"
 assert_eq "$(fj 'j["error"]["code"]')" 6 "wrong origin: error class"
-[[ "$(fj 'j["closed"]')" != clean ]] || fail "wrong origin: the session was not cut"
+# The server sends its error frame, then closes the session (cleanly, so
+# that the frame arrives): either way the session must be over.
+closed="$(fj 'j["closed"]')"
+[[ "$closed" != not-closed && "$closed" != timeout ]] || fail "wrong origin: the session was not closed ($closed)"
 warned 'an op names origin "h0101" but the certificate is f0101' "wrong origin"
 held="$(fj 'j["held_seq"]')"
 
@@ -155,7 +158,8 @@ warned "op $((held + 2)) follows $held: ops must arrive in order" "gap"
 say "a frame of random bytes closes the session"
 forge --data "$FN" --mode garbage-frame
 assert_eq "$(fj 'j["held_seq"]')" "$held" "garbage: the gap op was not held"
-[[ "$(fj 'j["closed"]')" != clean ]] || fail "garbage frame: the session was not cut"
+closed="$(fj 'j["closed"]')"
+[[ "$closed" != not-closed && "$closed" != timeout ]] || fail "garbage frame: the session was not closed ($closed)"
 warned "(node f0101): malformed frame (512 bytes)" "garbage frame"
 
 say "a 2 GiB length prefix is refused from the header alone"

@@ -402,8 +402,9 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
     zb_hlc_format(info.last_sync_ms << 16, last);
   uint64_t pending = info.head_seq - info.acked_seq;
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I}",
-                          "node_id", info.node_id, "org", info.org,
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I}",
+                          "node_id", info.node_id, "org", info.org, "server",
+                          info.server[0] ? info.server : NULL,
                           "ops", (json_int_t)info.head_seq, "pending_ops", (json_int_t)pending,
                           "acked_seq", (json_int_t)info.acked_seq,
                           "cursor", (json_int_t)info.cursor,
@@ -416,12 +417,12 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
     if (rc)
       return fail(rc, "status");
   } else {
-    printf("node       %s\norg        %s\nmembers    %zu\norgs       %zu\n"
+    printf("node       %s\norg        %s\nserver     %s\nmembers    %zu\norgs       %zu\n"
            "ops        %llu\npending    %llu (not yet held by the server)\n"
            "last sync  %s\ncursor     %llu\nconflicts  %zu\nrejected   %zu\n",
-           info.node_id, info.org, info.members, info.orgs, (unsigned long long)info.head_seq,
-           (unsigned long long)pending, last, (unsigned long long)info.cursor, info.conflicts,
-           info.rejected);
+           info.node_id, info.org, info.server[0] ? info.server : "(not enrolled)", info.members,
+           info.orgs, (unsigned long long)info.head_seq, (unsigned long long)pending, last,
+           (unsigned long long)info.cursor, info.conflicts, info.rejected);
   }
   return zb_cli_flush();
 }

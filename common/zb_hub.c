@@ -610,18 +610,12 @@ int zb_hub_digest(zb_hub *h, const char *org, char out[65]) {
   return rc;
 }
 
-static int stats_member(void *ctx, const zb_member *m) {
-  zb_stats_add(ctx, m);
-  return 0;
-}
-
 int zb_hub_stats(zb_hub *h, const char *org, zb_date as_of, zb_stats *out) {
   zb_txn *t;
-  zb_stats_init(out, as_of);
   int rc = zb_store_read(h->store, &t);
   if (rc)
     return rc;
-  rc = zb_members_in_subtree(t, org, stats_member, out);
+  rc = zb_state_stats(t, org, as_of, out);
   zb_txn_end(t);
   return rc;
 }

@@ -395,14 +395,16 @@ int zb_node_orgs(zb_node *n, zb_org_fn fn, void *ctx) {
   return rc;
 }
 
-static int stats_member(void *ctx, const zb_member *m) {
-  zb_stats_add(ctx, m);
-  return 0;
-}
-
 int zb_node_stats(zb_node *n, const char *org, zb_date as_of, zb_stats *out) {
-  zb_stats_init(out, as_of);
-  return zb_node_members(n, org, stats_member, out);
+  if (org && !zb_org_in_subtree(org, n->org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_stats(t, org ? org : n->org, as_of, out);
+  zb_txn_end(t);
+  return rc;
 }
 
 int zb_node_digest(zb_node *n, char out[65]) {

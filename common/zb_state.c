@@ -5,6 +5,7 @@
 
 #include "zb_err.h"
 #include "zb_sha.h"
+#include "zb_stats.h"
 #include "zhibu.pb-c.h"
 
 /* A stored record packs to at most this many bytes: every field at its
@@ -269,6 +270,16 @@ out:
   free(l.ids);
   free(ms);
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+}
+
+static int stats_member(void *ctx, const zb_member *m) {
+  zb_stats_add(ctx, m);
+  return 0;
+}
+
+int zb_state_stats(zb_txn *t, const char *root, zb_date as_of, zb_stats *out) {
+  zb_stats_init(out, as_of);
+  return zb_members_in_subtree(t, root, stats_member, out);
 }
 
 struct count_ctx {

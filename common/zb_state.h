@@ -62,6 +62,11 @@ int zb_org_load(zb_txn *t, const char *code, zb_org *out);
  * follows the size of the subtree, not of the database. */
 typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
+/* Statistics (zb_stats.h) of the members of root's subtree as of a date:
+ * the one computation behind both nodes' and the server's reports. */
+struct zb_stats;
+int zb_state_stats(zb_txn *t, const char *root, zb_date as_of, struct zb_stats *out);
+
 /* Number of members in the subtree of root (index only, no decoding). */
 int zb_members_count(zb_txn *t, const char *root, size_t *out);
 /* Same for orgs, in code order. */

@@ -179,10 +179,8 @@ static int import_write(zb_txn *t, void *ctx) {
   } else {
     spec.required = (1u << ZB_OF__COUNT) - 1;
   }
-  long nprob = 0;
-  rc = zb_csv_read(im->path, &spec, import_row, import_csv_problem, im, &nprob);
-  if (rc == ZB_EINVAL)
-    return rc;
+  /* Problems are counted in im->probs, which also holds the rules' ones. */
+  rc = zb_csv_read(im->path, &spec, import_row, import_csv_problem, im, NULL);
   if (rc)
     return rc;
   if (zb_problems_count(&im->probs) > 0)

@@ -47,7 +47,6 @@ int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, siz
   return 0;
 }
 
-/* Packs f and queues it.  0 or the zb_conn_send error. */
 int zb__sync_send(zb_conn *c, const Zb__Frame *f) {
   size_t len = zb__frame__get_packed_size(f);
   uint8_t *buf = malloc(len ? len : 1);
@@ -64,7 +63,7 @@ struct session {
   zb_conn *conn;
   uv_timer_t timer;
   zb_sync_report *rep;
-  uint64_t head, sent_upto, cursor, batch_no, t0;
+  uint64_t head, sent_upto, cursor, batch_no;
   int inflight;
   bool push_done, pulling, finished;
   int result;
@@ -334,7 +333,7 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   }
   uv_loop_t loop;
   uv_loop_init(&loop);
-  struct session s = {.n = n, .rep = rep, .t0 = t0};
+  struct session s = {.n = n, .rep = rep};
   zb_batch_init(&s.batch);
   static const zb_conn_callbacks cbs = {
       .on_handshake = on_handshake, .on_frame = on_frame, .on_close = on_close};

@@ -48,4 +48,10 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
  * port 0). */
 int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char *port_file);
 
+/* Internal to the two sides of a session (zb_sync.c, zb_syncd.c): packs
+ * f and queues it on c.  0 or the zb_conn_send error. */
+struct zb_conn;
+struct Zb__Frame;
+int zb__sync_send(struct zb_conn *c, const struct Zb__Frame *f);
+
 #endif

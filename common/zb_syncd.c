@@ -14,8 +14,6 @@
 #include "zb_sync.h"
 #include "zhibu.pb-c.h"
 
-int zb__sync_send(zb_conn *c, const Zb__Frame *f);
-
 struct server;
 
 struct peer {

@@ -69,7 +69,15 @@ int zb_batch_compress(const zb_batch *b, uint8_t **out, size_t *outlen) {
 
 int zb_batch_each(const uint8_t *zdata, size_t zlen, uint64_t raw_size, uint32_t count,
                   zb_batch_item_fn fn, void *ctx) {
-  if (raw_size > ZB_BATCH_RAW_MAX || count > ZB_BATCH_COUNT_MAX)
+  return zb_batch_each_max(zdata, zlen, raw_size, count, ZB_BATCH_RAW_MAX, fn, ctx);
+}
+
+int zb_batch_each_max(const uint8_t *zdata, size_t zlen, uint64_t raw_size, uint32_t count,
+                      size_t max_raw, zb_batch_item_fn fn, void *ctx) {
+  if (raw_size > max_raw || raw_size > ZB_BATCH_RAW_MAX || count > ZB_BATCH_COUNT_MAX)
+    return ZB_EPROTO;
+  /* Every item takes at least its one-byte length. */
+  if (count > raw_size)
     return ZB_EPROTO;
   unsigned long long content = ZSTD_getFrameContentSize(zdata, zlen);
   if (content == ZSTD_CONTENTSIZE_ERROR || content != raw_size)

@@ -35,5 +35,9 @@ int zb_batch_compress(const zb_batch *b, uint8_t **out, size_t *outlen);
 typedef int (*zb_batch_item_fn)(void *ctx, const uint8_t *item, size_t len);
 int zb_batch_each(const uint8_t *zdata, size_t zlen, uint64_t raw_size, uint32_t count,
                   zb_batch_item_fn fn, void *ctx);
+/* The same with a lower bound on raw_size than ZB_BATCH_RAW_MAX (the
+ * server takes no more from a node than a node sends). */
+int zb_batch_each_max(const uint8_t *zdata, size_t zlen, uint64_t raw_size, uint32_t count,
+                      size_t max_raw, zb_batch_item_fn fn, void *ctx);
 
 #endif

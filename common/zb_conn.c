@@ -48,6 +48,9 @@ struct zb_conn {
   bool want_drain;
   int reason;
   uint64_t handshake_ms, idle_ms;
+  uint32_t min_rate;  /* bytes/s a frame must arrive at once idle_ms passed */
+  uint64_t rx_t0;     /* loop time the bytes of the current frame began, 0: none */
+  uint64_t rx_b0;     /* bytes_in then */
   size_t send_cap;
   size_t queued;
   uint64_t bytes_in, bytes_out;
@@ -340,6 +343,7 @@ int zb__conn_send_unframed(zb_conn *c, const void *data, size_t len) {
 
 static int on_payload(void *user, const uint8_t *payload, size_t len) {
   zb_conn *c = user;
+  c->rx_t0 = 0;   /* a whole frame: the rate counts afresh from the next byte */
   if (c->cb.on_frame != NULL)
     c->cb.on_frame(c, payload, len);
   /* The app may have closed c from on_frame: stop delivering. */
@@ -445,6 +449,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     zb_conn_close(c, ZB_EUNREACH);
     return;
   }
+  uint64_t now = uv_now(s->loop);
+  if (c->state == ST_OPEN && c->rx_t0 == 0) {
+    c->rx_t0 = now;
+    c->rx_b0 = c->bytes_in;
+  }
   c->bytes_in += (uint64_t)nread;
   if (c->state == ST_OPEN)
     uv_timer_again(&c->timer);
@@ -456,6 +465,18 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   process(c);
+  /* A peer that keeps the idle timer alive with a byte now and then, but
+   * never finishes a frame, holds a buffer for nothing: once idle_ms has
+   * passed since the frame's first byte, it must have come at min_rate. */
+  if (c->state == ST_OPEN && c->rx_t0 && c->min_rate && now - c->rx_t0 > c->idle_ms) {
+    uint64_t need = (now - c->rx_t0 - c->idle_ms) * c->min_rate / 1000;
+    uint64_t got = c->bytes_in - c->rx_b0;
+    if (got < need) {
+      zb_log_warn("%s: too slow: %llu bytes in %.1f s", c->peer, (unsigned long long)got,
+                  (double)(now - c->rx_t0) / 1000.0);
+      zb_conn_close(c, ZB_EUNREACH);
+    }
+  }
 }
 
 static int start_reading(zb_conn *c) {
@@ -604,6 +625,8 @@ void zb_conn_set_timeouts(zb_conn *c, uint64_t handshake_ms, uint64_t idle_ms) {
   if (idle_ms != 0)
     c->idle_ms = idle_ms;
 }
+
+void zb_conn_set_min_rate(zb_conn *c, uint32_t bytes_per_s) { c->min_rate = bytes_per_s; }
 
 void zb_conn_set_send_cap(zb_conn *c, size_t cap) {
   if (cap != 0)

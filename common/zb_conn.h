@@ -114,6 +114,11 @@ void zb_conn_set_timeouts(zb_conn *c, uint64_t handshake_ms, uint64_t idle_ms);
  * as header + payload; TLS adds under 1% on top.  A frame that could not
  * fit even an empty queue is ZB_ETOOBIG. */
 void zb_conn_set_send_cap(zb_conn *c, size_t cap);
+/* Slowest a frame may arrive (default 0: no limit).  The bytes of a frame
+ * are counted from the first one; once idle_ms has passed since then, a
+ * peer that has sent fewer than bytes_per_s for every further second is
+ * closed (ZB_EUNREACH) even though it never fell silent for idle_ms. */
+void zb_conn_set_min_rate(zb_conn *c, uint32_t bytes_per_s);
 /* Largest payload accepted from the peer (default and ceiling ZB_FRAME_MAX). */
 void zb_conn_set_max_frame(zb_conn *c, size_t max);
 

@@ -32,7 +32,10 @@ void zb_hlc_format(uint64_t hlc, char out[32]) {
   uint64_t ms = ZB_HLC_MS(hlc);
   time_t t = (time_t)(ms / 1000);
   struct tm tm;
-  gmtime_r(&t, &tm);
+  if (ms / 1000 > (uint64_t)253402300799 || !gmtime_r(&t, &tm)) {   /* past 9999-12-31 */
+    snprintf(out, 32, "(beyond 9999)");
+    return;
+  }
   size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
 }

@@ -9,11 +9,13 @@
 #include "zb_log.h"
 #include "zb_merge.h"
 #include "zb_oplog.h"
+#include "zb_opwire.h"
 #include "zb_sha.h"
 #include "zb_state.h"
 
 struct zb_hub {
   zb_store *store;
+  uint32_t rejected_per_day;   /* rejected ops kept whole per origin per day */
 };
 
 /* ---- open ---- */
@@ -48,6 +50,7 @@ int zb_hub_open(const char *dir, zb_hub **out) {
   char role[16];
   if (!h)
     return ZB_ENOMEM;
+  h->rejected_per_day = ZB_HUB_REJECTED_PER_DAY;
   int rc = zb_store_open(dir, false, &h->store);
   if (!rc && !(rc = zb_store_read(h->store, &t))) {
     rc = zb_meta_get_str(t, "role", role, sizeof role);
@@ -63,6 +66,8 @@ int zb_hub_open(const char *dir, zb_hub **out) {
   return 0;
 }
 
+void zb_hub_set_rejected_per_day(zb_hub *h, uint32_t n) { h->rejected_per_day = n; }
+
 void zb_hub_close(zb_hub *h) {
   if (!h)
     return;
@@ -72,11 +77,16 @@ void zb_hub_close(zb_hub *h) {
 
 /* ---- the server log ---- */
 
+/* An origin's entry in ZB_DB_ORIGINS: the highest seq held and that op's
+ * hash, then the UTC day (days since 1970) and how many of its ops were
+ * rejected that day (the allowance of zb_hub_set_rejected_per_day). */
 struct origin_state {
   char id[ZB_NODE_ID_MAX + 1];
   uint64_t held;
   uint8_t hash[ZB_SHA256_LEN];
+  uint64_t day, rejected_today;
 };
+#define ORIGIN_VAL (8 + ZB_SHA256_LEN + 16)
 
 static int origin_load(zb_txn *t, const char *id, struct origin_state *os) {
   zb_val v;
@@ -87,18 +97,50 @@ static int origin_load(zb_txn *t, const char *id, struct origin_state *os) {
     return 0;
   if (rc)
     return rc;
-  if (v.len != 8 + ZB_SHA256_LEN)
+  if (v.len != ORIGIN_VAL)
     return ZB_ECORRUPT;
-  os->held = zb_be_u64(v.data);
-  memcpy(os->hash, (const uint8_t *)v.data + 8, ZB_SHA256_LEN);
+  const uint8_t *b = v.data;
+  os->held = zb_be_u64(b);
+  memcpy(os->hash, b + 8, ZB_SHA256_LEN);
+  os->day = zb_be_u64(b + 8 + ZB_SHA256_LEN);
+  os->rejected_today = zb_be_u64(b + 16 + ZB_SHA256_LEN);
   return 0;
 }
 
 static int origin_save(zb_txn *t, const struct origin_state *os) {
-  uint8_t v[8 + ZB_SHA256_LEN];
+  uint8_t v[ORIGIN_VAL];
   zb_u64_be(os->held, v);
   memcpy(v + 8, os->hash, ZB_SHA256_LEN);
+  zb_u64_be(os->day, v + 8 + ZB_SHA256_LEN);
+  zb_u64_be(os->rejected_today, v + 16 + ZB_SHA256_LEN);
   return zb_txn_put(t, ZB_DB_ORIGINS, os->id, strlen(os->id), v, sizeof v, 0);
+}
+
+/* ZB_DB_ORIGIN_OPS and ZB_DB_FORKS key: node id, NUL, seq big-endian. */
+static size_t origin_seq_key(uint8_t *key, const char *id, uint64_t seq) {
+  size_t n = strlen(id);
+  memcpy(key, id, n);
+  key[n] = 0;
+  zb_u64_be(seq, key + n + 1);
+  return n + 9;
+}
+
+/* The hash of op seq of origin id as the server holds it (zeros for seq 0).
+ * ZB_ENOTFOUND when the server does not hold it. */
+static int origin_op_hash(zb_txn *t, const char *id, uint64_t seq, uint8_t out[ZB_SHA256_LEN]) {
+  uint8_t key[ZB_NODE_ID_MAX + 9];
+  zb_val v;
+  if (seq == 0) {
+    memset(out, 0, ZB_SHA256_LEN);
+    return 0;
+  }
+  int rc = zb_txn_get(t, ZB_DB_ORIGIN_OPS, key, origin_seq_key(key, id, seq), &v);
+  if (rc)
+    return rc;
+  if (v.len != ZB_SHA256_LEN)
+    return ZB_ECORRUPT;
+  memcpy(out, v.data, ZB_SHA256_LEN);
+  return 0;
 }
 
 /* One write transaction's appends to the server log. */
@@ -108,13 +150,24 @@ struct slog_writer {
   uint8_t chain[ZB_SHA256_LEN];
   uint8_t *buf;            /* ZB_OP_PACKED_MAX * 2 + slack, for packing */
   uint32_t rejected, conflicts;
+  uint64_t hlc;            /* the server's clock: bounds every op's time */
+  uint64_t wall;           /* wall clock (ms) when the transaction began */
+  uint32_t rejected_per_day;
+  uint64_t rejected_total, summarized_total;
 };
 
 static int slog_begin(struct slog_writer *w, zb_txn *t) {
   zb_val v;
   w->t = t;
   w->rejected = w->conflicts = 0;
+  w->wall = zb_hlc_wall_ms();
   int rc = zb_meta_get_u64(t, "slog_head", &w->head);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "hlc", &w->hlc);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "rejected_total", &w->rejected_total);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "rejected_summarized", &w->summarized_total);
   if (rc)
     return rc;
   rc = zb_txn_get(t, ZB_DB_META, "slog_hash", 9, &v);
@@ -134,7 +187,45 @@ static int slog_end(struct slog_writer *w) {
   int rc = zb_meta_put_u64(w->t, "slog_head", w->head);
   if (!rc)
     rc = zb_txn_put(w->t, ZB_DB_META, "slog_hash", 9, w->chain, ZB_SHA256_LEN, 0);
+  if (!rc)
+    rc = zb_meta_put_u64(w->t, "hlc", w->hlc);
+  if (!rc)
+    rc = zb_meta_put_u64(w->t, "rejected_total", w->rejected_total);
+  if (!rc)
+    rc = zb_meta_put_u64(w->t, "rejected_summarized", w->summarized_total);
   return rc;
+}
+
+/* A rejected op on a record the server does not have: when an earlier op
+ * of the same origin that would have created the record was rejected,
+ * that is the true reason, and *caused_by names it; otherwise this op is
+ * remembered as the failed creation. */
+static int lost_key(zb_txn *t, const Zb__Op *op, zb_apply_result *r, uint64_t *caused_by) {
+  uint8_t key[1 + ZB_FIELD_MAX + 1 + ZB_NODE_ID_MAX];
+  size_t klen = strlen(op->set->key), olen = strlen(op->origin);
+  key[0] = (uint8_t)op->set->kind;
+  memcpy(key + 1, op->set->key, klen);
+  key[1 + klen] = 0;
+  memcpy(key + 2 + klen, op->origin, olen);
+  zb_val v;
+  uint8_t seq[8];
+  int rc = zb_txn_get(t, ZB_DB_LOST_KEYS, key, 2 + klen + olen, &v);
+  if (rc == ZB_ENOTFOUND) {
+    zb_u64_be(op->seq, seq);
+    return zb_txn_put(t, ZB_DB_LOST_KEYS, key, 2 + klen + olen, seq, 8, 0);
+  }
+  if (rc)
+    return rc;
+  if (v.len != 8)
+    return ZB_ECORRUPT;
+  *caused_by = zb_be_u64(v.data);
+  snprintf(r->reason, sizeof r->reason,
+           "%s %s does not exist at the server: its creation (op %llu of this node) was "
+           "rejected",
+           op->set->kind == ZB__RECORD_KIND__RECORD_KIND_ORG ? "org" : "member", op->set->key,
+           (unsigned long long)*caused_by);
+  r->field = -1;
+  return 0;
 }
 
 static int put_conflicts(zb_txn *t, uint64_t sseq, const Zb__Op *op, const zb_apply_result *r,
@@ -171,7 +262,13 @@ static int put_conflicts(zb_txn *t, uint64_t sseq, const Zb__Op *op, const zb_ap
 }
 
 /* Applies op, which chains onto os, and appends it to the server log.
- * op->prev_hash is rewritten. */
+ * op->prev_hash is rewritten.
+ *
+ * Time (docs/DESIGN-NOTES.md, "Time"): the op counts at its own HLC but
+ * never later than the server's clock as it arrives, and the record rules
+ * take the server's date as today, so no clock — a PC's wrong one or a
+ * forged one — makes a write unbeatable or a future date valid.  The entry
+ * carries that time, and every replica applies the op at it. */
 static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op,
                       const char *scope, zb_apply_result *r) {
   uint8_t *opbuf = w->buf, *val = w->buf + ZB_OP_PACKED_MAX;
@@ -182,7 +279,7 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   op->prev_hash.len = ZB_SHA256_LEN;
   size_t len = zb__op__get_packed_size(op);
   if (len > ZB_OP_PACKED_MAX)
-    return ZB_ETOOBIG;
+    return ZB_ETOOBIG;   /* zb_opwire_decode bounds pushed ops below this */
   zb__op__pack(op, opbuf);
   zb_sha256(opbuf, len, ophash);
   op->prev_hash.len = 0;
@@ -190,7 +287,9 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   len = zb__op__pack(op, opbuf);
 
   uint64_t sseq = w->head + 1;
-  int rc = zb_merge_apply(w->t, op, sseq, scope, 0, r);
+  w->hlc = zb_hlc_next(w->hlc, w->wall, NULL);
+  uint64_t eff = op->hlc < w->hlc ? op->hlc : w->hlc;
+  int rc = zb_merge_apply_at(w->t, op, eff, zb_hlc_today(w->hlc), sseq, scope, 0, r);
   if (rc)
     return rc;
   Zb__ServerOp so = ZB__SERVER_OP__INIT;
@@ -198,16 +297,18 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   so.server_seq = sseq;
   so.op.data = opbuf;
   so.op.len = len;
+  so.hlc = eff;
+  so.restamped = eff != op->hlc;
   so.outcome = r->status == ZB_APPLY_REJECTED   ? ZB__OUTCOME__OUTCOME_REJECTED
                : r->status == ZB_APPLY_CONFLICT ? ZB__OUTCOME__OUTCOME_CONFLICT
                                                 : ZB__OUTCOME__OUTCOME_APPLIED;
   so.field = r->status == ZB_APPLY_REJECTED ? r->field : -1;
-  so.reason = r->status == ZB_APPLY_REJECTED ? r->reason : "";
   so.org_before = r->org_before;
   so.org_after = r->org_after;
   so.origin = op->origin;
   so.kind = op->set ? op->set->kind : ZB__RECORD_KIND__RECORD_KIND_NONE;
   so.origin_seq = op->seq;
+  so.detail = r->detail;
   if (r->status == ZB_APPLY_CONFLICT) {
     if ((rc = put_conflicts(w->t, sseq, op, r, pc, pcp)))
       return rc;
@@ -215,18 +316,43 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
     so.conflicts = pcp;
     w->conflicts += (uint32_t)r->nconflicts;
   }
-  if (r->status == ZB_APPLY_REJECTED)
+  if (r->status == ZB_APPLY_REJECTED) {
     w->rejected++;
+    w->rejected_total++;
+    if (op->set && !r->existed && (rc = lost_key(w->t, op, r, &so.caused_by)))
+      return rc;
+    /* Past the day's allowance a rejected op is kept as a summary: its
+     * outcome and hash, not its body, so that a node cannot grow the log
+     * with junk (the origin still has its op). */
+    uint64_t day = w->wall / 86400000u;
+    if (os->day != day) {
+      os->day = day;
+      os->rejected_today = 0;
+    }
+    if (os->rejected_today++ >= w->rejected_per_day) {
+      so.summarized = true;
+      so.op.data = NULL;
+      so.op.len = 0;
+      so.op_hash.data = ophash;
+      so.op_hash.len = ZB_SHA256_LEN;
+      so.org_before = so.org_after = "";
+      w->summarized_total++;
+    }
+  }
+  so.reason = r->status == ZB_APPLY_REJECTED ? r->reason : "";
   size_t slen = zb__server_op__get_packed_size(&so);
   if (slen + ZB_SHA256_LEN > ZB_OP_PACKED_MAX * 2)
     return ZB_ETOOBIG;
   memcpy(val, w->chain, ZB_SHA256_LEN);
   zb__server_op__pack(&so, val + ZB_SHA256_LEN);
-  uint8_t key[8];
+  uint8_t key[ZB_NODE_ID_MAX + 9];
   zb_u64_be(sseq, key);
   if ((rc = zb_txn_put(w->t, ZB_DB_SLOG, key, 8, val, slen + ZB_SHA256_LEN, ZB_PUT_APPEND)))
     return rc;
   zb_sha256(val, slen + ZB_SHA256_LEN, w->chain);
+  if ((rc = zb_txn_put(w->t, ZB_DB_ORIGIN_OPS, key, origin_seq_key(key, op->origin, op->seq),
+                       ophash, ZB_SHA256_LEN, 0)))
+    return rc;
   w->head = sseq;
   os->held = op->seq;
   memcpy(os->hash, ophash, ZB_SHA256_LEN);
@@ -240,7 +366,6 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
 struct hub_sink {
   struct slog_writer w;
   struct origin_state os;
-  uint64_t hlc;
 };
 
 static int hub_sink_begin(void *ctx, zb_txn *t) {
@@ -248,8 +373,6 @@ static int hub_sink_begin(void *ctx, zb_txn *t) {
   int rc = slog_begin(&hs->w, t);
   if (!rc)
     rc = origin_load(t, ZB_HUB_ORIGIN, &hs->os);
-  if (!rc)
-    rc = zb_meta_get_u64(t, "hlc", &hs->hlc);
   return rc;
 }
 
@@ -269,10 +392,9 @@ static int hub_sink_set(void *ctx, enum zb_kind kind, const char *key, const int
   set.n_fields = nf;
   set.fields = fsp;
   Zb__Op op = ZB__OP__INIT;
-  hs->hlc = zb_hlc_next(hs->hlc, zb_hlc_wall_ms(), NULL);
   op.origin = ZB_HUB_ORIGIN;
   op.seq = hs->os.held + 1;
-  op.hlc = hs->hlc;
+  op.hlc = zb_hlc_next(hs->w.hlc, hs->w.wall, NULL);
   op.actor = "zhibu-server";
   op.base_cursor = hs->w.head;
   op.body_case = ZB__OP__BODY_SET;
@@ -287,8 +409,6 @@ static int hub_sink_end(void *ctx) {
   int rc = slog_end(&hs->w);
   if (!rc)
     rc = origin_save(hs->w.t, &hs->os);
-  if (!rc)
-    rc = zb_meta_put_u64(hs->w.t, "hlc", hs->hlc);
   return rc;
 }
 
@@ -299,6 +419,7 @@ int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, 
   int rc = ZB_ENOMEM;
   if (hs && buf) {
     hs->w.buf = buf;
+    hs->w.rejected_per_day = UINT32_MAX;
     zb_import_sink sink = {hub_sink_begin, hub_sink_set, hub_sink_end, hs, NULL};
     rc = zb_import_csv(h->store, ZB_KIND_ORG, path, &sink, problem, ctx, res);
   }
@@ -330,41 +451,78 @@ struct push_ctx {
   struct slog_writer w;
   struct origin_state os;
   zb_apply_result r;
+  uint8_t hashbuf[ZB_OP_PACKED_MAX];
 };
+
+/* op's seq is one the server holds already: a resumed session sends again
+ * what was in flight, which is fine when it is the same op, and a fork of
+ * the node's log when it is not (two PCs with one key, a restored copy).
+ * The op's hash, with the predecessor's hash the server holds put back,
+ * must equal the hash held for that seq. */
+static int check_held(struct push_ctx *pc, Zb__Op *op) {
+  zb_push_result *res = &pc->req->res;
+  uint8_t prev[ZB_SHA256_LEN], held[ZB_SHA256_LEN], offered[ZB_SHA256_LEN];
+  int rc = origin_op_hash(pc->w.t, op->origin, op->seq - 1, prev);
+  if (!rc)
+    rc = origin_op_hash(pc->w.t, op->origin, op->seq, held);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  op->prev_hash.data = prev;
+  op->prev_hash.len = ZB_SHA256_LEN;
+  size_t len = zb__op__get_packed_size(op);
+  if (len <= sizeof pc->hashbuf) {
+    zb__op__pack(op, pc->hashbuf);
+    zb_sha256(pc->hashbuf, len, offered);
+  } else {
+    memset(offered, 0xff, sizeof offered);
+  }
+  op->prev_hash.data = NULL;
+  op->prev_hash.len = 0;
+  if (memcmp(offered, held, ZB_SHA256_LEN) == 0) {
+    res->duplicates++;
+    return 0;
+  }
+  res->fork_seq = op->seq;
+  memcpy(res->fork_held, held, ZB_SHA256_LEN);
+  memcpy(res->fork_offered, offered, ZB_SHA256_LEN);
+  snprintf(res->why, sizeof res->why,
+           "op %llu differs from the op %llu of this node that the server holds: a fork of "
+           "the node's log (two PCs using one certificate, or a data directory restored from "
+           "an old copy); the operator has the evidence",
+           (unsigned long long)op->seq, (unsigned long long)op->seq);
+  return ZB_EPROTO;
+}
 
 static int push_item(void *ctx, const uint8_t *item, size_t len) {
   struct push_ctx *pc = ctx;
   zb_push_result *res = &pc->req->res;
-  Zb__Op *op = zb__op__unpack(NULL, len, item);
-  if (!op) {
-    snprintf(res->why, sizeof res->why, "an op does not decode");
-    return ZB_EPROTO;
-  }
-  int rc = 0;
+  Zb__Op *op;
+  int rc = zb_opwire_decode(item, len, &op, res->why, sizeof res->why);
+  if (rc)
+    return rc;
   if (strcmp(op->origin, pc->req->node_id) != 0) {
-    snprintf(res->why, sizeof res->why, "an op names origin \"%.64s\" but the certificate is %s's",
-             op->origin, pc->req->node_id);
+    char shown[ZB_NODE_ID_MAX + 1];
+    snprintf(shown, sizeof shown, "%s", zb_node_id_valid(op->origin) ? op->origin : "?");
+    snprintf(res->why, sizeof res->why, "an op names origin \"%s\" but the certificate is %s's",
+             shown, pc->req->node_id);
+    rc = ZB_EPROTO;
+  } else if (op->seq == 0) {
+    snprintf(res->why, sizeof res->why, "an op has seq 0 (seqs start at 1)");
     rc = ZB_EPROTO;
   } else if (op->seq <= pc->os.held) {
-    res->duplicates++;   /* a resumed session sends again what was in flight */
+    rc = check_held(pc, op);
   } else if (op->seq != pc->os.held + 1) {
     snprintf(res->why, sizeof res->why, "op %llu follows %llu: ops must arrive in order",
              (unsigned long long)op->seq, (unsigned long long)pc->os.held);
-    rc = ZB_EPROTO;
-  } else if (op->prev_hash.len != 0 &&
-             (op->prev_hash.len != ZB_SHA256_LEN ||
-              memcmp(op->prev_hash.data, pc->os.hash, ZB_SHA256_LEN) != 0)) {
-    snprintf(res->why, sizeof res->why, "op %llu does not chain onto op %llu (a forked log)",
-             (unsigned long long)op->seq, (unsigned long long)pc->os.held);
-    rc = ZB_EPROTO;
-  } else if (op->body_case != ZB__OP__BODY_SET || !op->set) {
-    snprintf(res->why, sizeof res->why, "op %llu has no body", (unsigned long long)op->seq);
     rc = ZB_EPROTO;
   } else {
     uint32_t rejected = pc->w.rejected, conflicts = pc->w.conflicts;
     rc = slog_apply(&pc->w, &pc->os, op, pc->req->org, &pc->r);
     if (!rc && pc->r.status != ZB_APPLY_REJECTED)
       res->applied++;
+    if (!rc && pc->r.status == ZB_APPLY_REJECTED && pc->r.detail[0])
+      zb_log_info("node %s op %llu rejected: %s (%s)", op->origin,
+                  (unsigned long long)op->seq, pc->r.reason, pc->r.detail);
     res->rejected += pc->w.rejected - rejected;
     res->conflicts += pc->w.conflicts - conflicts;
   }
@@ -375,34 +533,57 @@ static int push_item(void *ctx, const uint8_t *item, size_t len) {
 struct group_ctx {
   zb_push_req *reqs;
   size_t n;
-  struct push_ctx pc;
+  uint32_t rejected_per_day;
+  struct push_ctx *pc;
   size_t failed;            /* the request that broke the protocol */
 };
+
+/* Evidence of a fork, for the operator (zb_hub_forks). */
+static int put_fork(zb_txn *t, const zb_push_req *rq) {
+  uint8_t key[ZB_NODE_ID_MAX + 9], val[8 + 2 * ZB_SHA256_LEN];
+  zb_u64_be(zb_hlc_wall_ms(), val);
+  memcpy(val + 8, rq->res.fork_held, ZB_SHA256_LEN);
+  memcpy(val + 8 + ZB_SHA256_LEN, rq->res.fork_offered, ZB_SHA256_LEN);
+  return zb_txn_put(t, ZB_DB_FORKS, key, origin_seq_key(key, rq->node_id, rq->res.fork_seq),
+                    val, sizeof val, 0);
+}
 
 /* Applies every request still standing, in order, in one transaction.  A
  * request that breaks the protocol aborts the whole transaction and is
  * marked, and the group is run again without it: one bad peer never costs
- * an honest one its batch. */
+ * an honest one its batch.  The run that follows records the evidence of
+ * any fork among the refused. */
 static int group_write(zb_txn *t, void *ctx) {
   struct group_ctx *g = ctx;
-  struct push_ctx *pc = &g->pc;
+  struct push_ctx *pc = g->pc;
   uint8_t *buf = pc->w.buf;
   memset(&pc->w, 0, sizeof pc->w);
   pc->w.buf = buf;
+  pc->w.rejected_per_day = g->rejected_per_day;
   int rc = slog_begin(&pc->w, t);
   if (rc)
     return rc;
   for (size_t i = 0; i < g->n; i++) {
     zb_push_req *rq = &g->reqs[i];
-    if (rq->rc)
+    if (rq->rc) {
+      if (rq->rc == ZB_EPROTO && rq->res.fork_seq && (rc = put_fork(t, rq)))
+        return rc;
       continue;
+    }
     memset(&rq->res, 0, sizeof rq->res);
     pc->req = rq;
     if ((rc = origin_load(t, rq->node_id, &pc->os)))
       return rc;
-    rc = zb_batch_each(rq->zdata, rq->zlen, rq->raw_size, rq->count, push_item, pc);
+    rc = zb_batch_each_max(rq->zdata, rq->zlen, rq->raw_size, rq->count, ZB_HUB_PUSH_RAW_MAX,
+                           push_item, pc);
     if (rc == ZB_EPROTO && !rq->res.why[0])
       snprintf(rq->res.why, sizeof rq->res.why, "a push batch is malformed");
+    if (rc == ZB_ETOOBIG) {
+      /* Nothing a node may send gets here (zb_opwire_decode bounds ops),
+       * but whatever does is that request's fault alone. */
+      snprintf(rq->res.why, sizeof rq->res.why, "a push batch holds an op too large to store");
+      rc = ZB_EPROTO;
+    }
     if (rc == ZB_EPROTO) {
       g->failed = i;
       return rc;
@@ -417,10 +598,15 @@ static int group_write(zb_txn *t, void *ctx) {
 }
 
 int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
-  struct group_ctx g = {.reqs = reqs, .n = n};
-  g.pc.w.buf = malloc(SLOG_BUF);
-  if (!g.pc.w.buf)
+  struct group_ctx g = {.reqs = reqs, .n = n, .rejected_per_day = h->rejected_per_day};
+  g.pc = calloc(1, sizeof *g.pc);
+  uint8_t *buf = malloc(SLOG_BUF);
+  if (!g.pc || !buf) {
+    free(g.pc);
+    free(buf);
     return ZB_ENOMEM;
+  }
+  g.pc->w.buf = buf;
   for (size_t i = 0; i < n; i++)
     reqs[i].rc = 0;
   int rc;
@@ -429,10 +615,12 @@ int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
     rc = zb_store_write(h->store, group_write, &g);
     if (rc != ZB_EPROTO || g.failed == SIZE_MAX)
       break;
-    char why[sizeof reqs[0].res.why];
-    memcpy(why, reqs[g.failed].res.why, sizeof why);
+    zb_push_result keep = reqs[g.failed].res;
     memset(&reqs[g.failed].res, 0, sizeof reqs[g.failed].res);
-    memcpy(reqs[g.failed].res.why, why, sizeof why);
+    memcpy(reqs[g.failed].res.why, keep.why, sizeof keep.why);
+    reqs[g.failed].res.fork_seq = keep.fork_seq;
+    memcpy(reqs[g.failed].res.fork_held, keep.fork_held, ZB_SHA256_LEN);
+    memcpy(reqs[g.failed].res.fork_offered, keep.fork_offered, ZB_SHA256_LEN);
     reqs[g.failed].rc = ZB_EPROTO;
   }
   if (rc) {
@@ -440,7 +628,8 @@ int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
       if (!reqs[i].rc)
         reqs[i].rc = rc;
   }
-  free(g.pc.w.buf);
+  free(buf);
+  free(g.pc);
   return rc;
 }
 
@@ -470,7 +659,7 @@ static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *or
   if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED)
     return mine;
   if (mine)
-    return so->outcome == ZB__OUTCOME__OUTCOME_CONFLICT;
+    return so->outcome == ZB__OUTCOME__OUTCOME_CONFLICT || so->restamped;
   if (so->kind == ZB__RECORD_KIND__RECORD_KIND_ORG)
     return true;
   return zb_org_in_subtree(so->org_before, org) || zb_org_in_subtree(so->org_after, org);
@@ -561,7 +750,19 @@ static int pull_row(void *ctx, zb_val key, zb_val val) {
                     so->outcome != ZB__OUTCOME__OUTCOME_REJECTED && so->org_before[0] &&
                     !zb_org_in_subtree(so->org_before, pc->org) &&
                     zb_org_in_subtree(so->org_after, pc->org);
-    rc = moved_in ? add_with_backfill(pc, so) : zb_batch_add(pc->out, packed, plen);
+    /* The operator's detail never leaves the server. */
+    char *detail = so->detail;
+    bool strip = detail[0] != '\0';
+    so->detail = (char *)"";
+    if (moved_in)
+      rc = add_with_backfill(pc, so);
+    else if (strip)
+      rc = zb__server_op__get_packed_size(so) > sizeof pc->buf
+               ? ZB_ETOOBIG
+               : zb_batch_add(pc->out, pc->buf, zb__server_op__pack(so, pc->buf));
+    else
+      rc = zb_batch_add(pc->out, packed, plen);
+    so->detail = detail;   /* zb__server_op__free_unpacked frees it */
   }
   zb__server_op__free_unpacked(so, NULL);
   if (!rc)
@@ -573,14 +774,26 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
                 size_t max_raw, zb_batch *out, uint64_t *next, bool *done) {
   zb_txn *t;
   uint8_t start[8];
+  uint64_t head;
   zb_batch_reset(out);
   struct pull_ctx *pc = malloc(sizeof *pc);
   if (!pc)
     return ZB_ENOMEM;
   int rc = zb_store_read(h->store, &t);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "slog_head", &head);
   if (rc) {
+    zb_txn_end(t);
     free(pc);
     return rc;
+  }
+  if (cursor >= head) {
+    /* Nothing after it (a cursor beyond the head is echoed, never wrapped). */
+    zb_txn_end(t);
+    free(pc);
+    *next = cursor;
+    *done = true;
+    return 0;
   }
   pc->t = t;
   pc->node_id = node_id;
@@ -631,6 +844,43 @@ int zb_hub_info_get(zb_hub *h, zb_hub_info *out) {
   out->members = zb_txn_count(t, ZB_DB_MEMBERS);
   out->orgs = zb_txn_count(t, ZB_DB_ORGS);
   out->conflicts = zb_txn_count(t, ZB_DB_CONFLICTS);
+  out->forks = zb_txn_count(t, ZB_DB_FORKS);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "rejected_total", &out->rejected);
+  if (!rc)
+    rc = zb_meta_get_u64(t, "rejected_summarized", &out->summarized);
+  zb_txn_end(t);
+  return rc;
+}
+
+struct forks_ctx {
+  zb_fork_fn fn;
+  void *ctx;
+};
+
+static int fork_row(void *ctx, zb_val key, zb_val val) {
+  struct forks_ctx *fc = ctx;
+  const uint8_t *k = key.data, *v = val.data;
+  zb_fork f;
+  if (key.len < 10 || key.len - 9 > ZB_NODE_ID_MAX || k[key.len - 9] != 0 ||
+      val.len != 8 + 64)
+    return ZB_ECORRUPT;
+  memset(&f, 0, sizeof f);
+  memcpy(f.node, k, key.len - 9);
+  f.seq = zb_be_u64(k + key.len - 8);
+  f.at_ms = zb_be_u64(v);
+  memcpy(f.held, v + 8, 32);
+  memcpy(f.offered, v + 40, 32);
+  return fc->fn(fc->ctx, &f);
+}
+
+int zb_hub_forks(zb_hub *h, zb_fork_fn fn, void *ctx) {
+  zb_txn *t;
+  struct forks_ctx fc = {fn, ctx};
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_txn_scan(t, ZB_DB_FORKS, NULL, 0, fork_row, &fc);
   zb_txn_end(t);
   return rc;
 }
@@ -692,37 +942,59 @@ static int verify_row(void *ctx, zb_val key, zb_val val) {
   zb_sha256(val.data, val.len, vc->chain);
   Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len - ZB_SHA256_LEN,
                                            (const uint8_t *)val.data + ZB_SHA256_LEN);
-  Zb__Op *op = so ? zb__op__unpack(NULL, so->op.len, so->op.data) : NULL;
+  /* A summary keeps the op's hash instead of the op. */
+  bool summary = so && so->summarized;
+  Zb__Op *op = so && !summary ? zb__op__unpack(NULL, so->op.len, so->op.data) : NULL;
+  const char *origin = op ? op->origin : so ? so->origin : NULL;
+  uint64_t oseq = op ? op->seq : so ? so->origin_seq : 0;
   int rc = 0;
-  struct origin_state *os = op ? verify_origin(vc, op->origin) : NULL;
-  if (!so || !op || !os || so->server_seq != seq) {
+  struct origin_state *os = origin && zb_node_id_valid(origin) ? verify_origin(vc, origin) : NULL;
+  if (!so || !os || (!op && !summary) || so->server_seq != seq ||
+      (summary && (so->outcome != ZB__OUTCOME__OUTCOME_REJECTED ||
+                   so->op_hash.len != ZB_SHA256_LEN))) {
     snprintf(vc->why, vc->whycap, "server log: entry %llu does not decode",
              (unsigned long long)seq);
     rc = ZB_ECORRUPT;
     goto out;
   }
-  if (op->seq != os->held + 1) {
+  if (oseq != os->held + 1) {
     snprintf(vc->why, vc->whycap, "server log: entry %llu holds op %llu of %s after op %llu",
-             (unsigned long long)seq, (unsigned long long)op->seq, op->origin,
+             (unsigned long long)seq, (unsigned long long)oseq, origin,
              (unsigned long long)os->held);
     rc = ZB_ECORRUPT;
     goto out;
   }
-  op->prev_hash.data = os->hash;
-  op->prev_hash.len = ZB_SHA256_LEN;
-  size_t len = zb__op__get_packed_size(op);
-  if (len > ZB_OP_PACKED_MAX) {
-    rc = ZB_ECORRUPT;
-    goto out;
+  if (summary) {
+    memcpy(os->hash, so->op_hash.data, ZB_SHA256_LEN);
+  } else {
+    op->prev_hash.data = os->hash;
+    op->prev_hash.len = ZB_SHA256_LEN;
+    size_t len = zb__op__get_packed_size(op);
+    if (len > ZB_OP_PACKED_MAX) {
+      rc = ZB_ECORRUPT;
+      goto out;
+    }
+    zb__op__pack(op, vc->buf);
+    zb_sha256(vc->buf, len, os->hash);
+    op->prev_hash.data = NULL;
+    op->prev_hash.len = 0;
   }
-  zb__op__pack(op, vc->buf);
-  zb_sha256(vc->buf, len, os->hash);
-  os->held = op->seq;
-  op->prev_hash.data = NULL;
-  op->prev_hash.len = 0;
-  if (vc->t && so->outcome != ZB__OUTCOME__OUTCOME_REJECTED) {
+  os->held = oseq;
+  if (vc->t) {
+    /* The index that fork detection reads must agree with the chain. */
+    uint8_t held[ZB_SHA256_LEN];
+    rc = origin_op_hash(vc->t, origin, oseq, held);
+    if (rc || memcmp(held, os->hash, ZB_SHA256_LEN) != 0) {
+      snprintf(vc->why, vc->whycap, "server log: the recorded hash of op %llu of %s differs",
+               (unsigned long long)oseq, origin);
+      rc = rc && rc != ZB_ENOTFOUND ? rc : ZB_ECORRUPT;
+      goto out;
+    }
+  }
+  if (vc->t && op && so->outcome != ZB__OUTCOME__OUTCOME_REJECTED) {
     zb_apply_result r;
-    if ((rc = zb_merge_apply(vc->t, op, seq, NULL, ZB_APPLY_TRUSTED, &r)))
+    if ((rc = zb_merge_apply_at(vc->t, op, so->hlc ? so->hlc : op->hlc, zb_hlc_today(op->hlc),
+                                seq, NULL, ZB_APPLY_TRUSTED, &r)))
       goto out;
   }
   vc->expect++;

@@ -28,15 +28,26 @@ typedef struct zb_hub zb_hub;
 
 typedef struct zb_hub_info {
   uint64_t head;           /* last server seq */
-  size_t origins, members, orgs, conflicts;
-  uint64_t rejected;
+  size_t origins, members, orgs, conflicts, forks;
+  uint64_t rejected;       /* rejected ops in the log */
+  uint64_t summarized;     /* of those, kept as summaries (over the allowance) */
 } zb_hub_info;
+
+/* Rejected ops kept whole per origin per UTC day; the rest are logged as
+ * summaries (outcome, reason and hash, not the op). */
+#define ZB_HUB_REJECTED_PER_DAY 1000u
+/* Largest raw (decompressed) push batch accepted: a node cuts its batches
+ * at ZB_SYNC_BATCH_RAW (1 MiB) plus one op. */
+#define ZB_HUB_PUSH_RAW_MAX ((size_t)4 << 20)
 
 /* Creates the hub's database in dir (which must exist). ZB_EEXIST if there
  * is one already. */
 int zb_hub_init(const char *dir);
 int zb_hub_open(const char *dir, zb_hub **out);   /* ZB_ENOTINIT */
 void zb_hub_close(zb_hub *h);                    /* NULL is fine */
+/* The daily allowance of whole rejected ops per origin (default
+ * ZB_HUB_REJECTED_PER_DAY). */
+void zb_hub_set_rejected_per_day(zb_hub *h, uint32_t n);
 
 /* The whole org tree from CSV (DESIGN.md §3), all-or-nothing. */
 int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, void *ctx,
@@ -50,14 +61,17 @@ int zb_hub_hello(zb_hub *h, const char *node_id, uint64_t *held_seq, uint8_t hel
 typedef struct zb_push_result {
   uint64_t held_seq;       /* the node's highest seq held after the push */
   uint32_t applied, duplicates, rejected, conflicts;
-  char why[256];           /* for ZB_EPROTO */
+  char why[320];           /* for ZB_EPROTO */
+  uint64_t fork_seq;       /* ZB_EPROTO for a fork: the seq, both hashes */
+  uint8_t fork_held[32], fork_offered[32];
 } zb_push_result;
 
 /* One batch of node_id's ops (zb_batch encoding), whose scope is the
  * subtree of org, applied and logged in one transaction.  Ops the server
  * already holds are skipped (a resumed session re-sends them).  ZB_EPROTO
- * with why for a batch that breaks the protocol (undecodable, another
- * origin, a gap in seqs, a fork): nothing of it is stored. */
+ * with why for a batch that breaks the protocol (an op that fails
+ * zb_opwire_decode, another origin, a gap in seqs, a fork): nothing of it
+ * is stored, and a fork's evidence is recorded (zb_hub_forks). */
 int zb_hub_push(zb_hub *h, const char *node_id, const char *org, const uint8_t *zdata,
                 size_t zlen, uint64_t raw_size, uint32_t count, zb_push_result *res);
 
@@ -91,6 +105,16 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
 int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
 int zb_hub_stats(zb_hub *h, const char *org, zb_date as_of, zb_stats *out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
+/* Evidence of forks: a node pushed an op different from the one the
+ * server holds at that seq.  Oldest seq first per node. */
+typedef struct zb_fork {
+  char node[ZB_NODE_ID_MAX + 1];
+  uint64_t seq, at_ms;
+  uint8_t held[32], offered[32];
+} zb_fork;
+typedef int (*zb_fork_fn)(void *ctx, const zb_fork *f);
+int zb_hub_forks(zb_hub *h, zb_fork_fn fn, void *ctx);
+
 /* Conflict records of the subtree of org (NULL: all), oldest first. */
 int zb_hub_conflicts(zb_hub *h, const char *org, zb_conflict_fn fn, void *ctx);
 /* Checks the server log's chain, every origin's chain, and that the state

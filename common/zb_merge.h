@@ -38,9 +38,13 @@ typedef struct zb_conflict {
 typedef struct zb_apply_result {
   enum zb_apply_status status;
   bool changed;             /* the state changed */
+  bool existed;             /* the record existed before the op */
   int field;                /* field a rejection concerns, or -1 */
   bool scope;               /* the rejection is the writer's scope */
-  char reason[320];         /* why it was rejected, one sentence */
+  char reason[320];         /* why it was rejected, one sentence; never names
+                               a record outside the writer's scope */
+  char detail[160];         /* for the server's operator only (who holds an
+                               ID number), "" when there is nothing to add */
   char org_before[ZB_FIELD_MAX + 1];  /* member's org before / after ("" if */
   char org_after[ZB_FIELD_MAX + 1];   /* none); an org record's own code   */
   int nconflicts;
@@ -56,8 +60,29 @@ typedef struct zb_apply_result {
 /* Applies op in t.  server_seq is the server's sequence number of the op
  * (0 for a node's own op not yet sequenced).  scope is the subtree the
  * writer may write in (NULL: anywhere).  Returns 0 with *r filled, or a
- * negative code for a storage failure (the caller aborts the txn). */
+ * negative code for a storage failure (the caller aborts the txn).
+ *
+ * Before anything else, always (trusted or not), the op's shape is
+ * checked: origin a node id, actor at most ZB_NODE_ID_MAX bytes of text,
+ * a known record kind, a key and values of at most ZB_FIELD_MAX bytes of
+ * UTF-8 text without control characters, field numbers that exist and
+ * appear once.  An op that fails is rejected with a reason.
+ *
+ * The op counts at its own HLC, and "today" for the record rules is the
+ * day after the UTC date of that HLC. */
 int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
                    const char *scope, unsigned flags, zb_apply_result *r);
+
+/* The same, with the time the op counts at for last-writer-wins (hlc) and
+ * the day the record rules take as today given by the caller: the server
+ * bounds both by its own clock (docs/DESIGN-NOTES.md, "Time"), and every
+ * replica then applies the op at that hlc. */
+int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
+                      uint64_t server_seq, const char *scope, unsigned flags,
+                      zb_apply_result *r);
+
+/* The day after the UTC date of an HLC: "today" for an op stamped at it
+ * (a record entered just after midnight east of UTC is not in the future). */
+zb_date zb_hlc_today(uint64_t hlc);
 
 #endif

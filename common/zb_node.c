@@ -14,6 +14,7 @@
 #include "zb_log.h"
 #include "zb_merge.h"
 #include "zb_pki.h"
+#include "zb_utf8.h"
 
 struct zb_node {
   zb_store *store;
@@ -127,6 +128,21 @@ const char *zb_node_org(const zb_node *n) { return n->org; }
 
 void zb_node_set_actor(zb_node *n, const char *actor) {
   snprintf(n->actor, sizeof n->actor, "%s", actor && *actor ? actor : "unknown");
+  /* Cut to ZB_NODE_ID_MAX bytes on a character boundary (a UTF-8
+   * continuation byte is 10xxxxxx), and keep only text: the op's actor
+   * must pass the same check at the server (zb_merge.h). */
+  size_t len = strlen(n->actor);
+  if (len == ZB_NODE_ID_MAX)
+    while (len > 0 && ((unsigned char)n->actor[len] & 0xc0) == 0x80)
+      n->actor[--len] = '\0';
+  if (len == ZB_NODE_ID_MAX && actor && strlen(actor) > len) {
+    size_t cut = len;
+    while (cut > 0 && ((unsigned char)actor[cut] & 0xc0) == 0x80)
+      cut--;
+    n->actor[cut] = '\0';
+  }
+  if (!zb_utf8_valid(n->actor, strlen(n->actor)))
+    snprintf(n->actor, sizeof n->actor, "unknown");
 }
 
 /* ---- writing ops ---- */
@@ -492,6 +508,20 @@ static int apply_backfill(zb_txn *t, const Zb__ServerOp *so, const struct rebuil
   return 0;
 }
 
+/* The time an op counts at, as the server fixed it (so->hlc), or the op's
+ * own for entries that predate that field. */
+static uint64_t entry_hlc(const Zb__ServerOp *so, const Zb__Op *op) {
+  return so->hlc ? so->hlc : op->hlc;
+}
+
+/* Applies a pulled op (trusted: the server checked it) at its time. */
+static int apply_pulled(zb_txn *t, const Zb__ServerOp *so, const Zb__Op *op,
+                        zb_apply_result *r) {
+  uint64_t hlc = entry_hlc(so, op);
+  return zb_merge_apply_at(t, op, hlc, zb_hlc_today(hlc), so->server_seq, NULL,
+                           ZB_APPLY_TRUSTED, r);
+}
+
 static int replay_pulled(void *ctx, zb_val key, zb_val val) {
   struct rebuild *rb = ctx;
   (void)key;
@@ -504,7 +534,7 @@ static int replay_pulled(void *ctx, zb_val key, zb_val val) {
   int rc = op ? apply_backfill(rb->t, so, rb) : 0;
   if (!rc && op && rebuild_wants(rb, op)) {
     zb_apply_result r;
-    rc = zb_merge_apply(rb->t, op, so->server_seq, NULL, ZB_APPLY_TRUSTED, &r);
+    rc = apply_pulled(rb->t, so, op, &r);
   }
   if (op)
     zb__op__free_unpacked(op, NULL);
@@ -527,7 +557,16 @@ static int replay_own(void *ctx, const Zb__Op *op, zb_val packed) {
     return 0;
   if (rc != ZB_ENOTFOUND)
     return rc;
-  return zb_merge_apply(rb->t, op, 0, NULL, ZB_APPLY_TRUSTED, &r);
+  /* An op the server restamped counts at the server's time. */
+  uint64_t hlc = op->hlc;
+  rc = zb_txn_get(rb->t, ZB_DB_RESTAMPED, key, 8, &v);
+  if (rc == 0 && v.len == 8)
+    hlc = zb_be_u64(v.data);
+  else if (rc == 0)
+    return ZB_ECORRUPT;
+  else if (rc != ZB_ENOTFOUND)
+    return rc;
+  return zb_merge_apply_at(rb->t, op, hlc, zb_hlc_today(hlc), 0, NULL, ZB_APPLY_TRUSTED, &r);
 }
 
 /* Applies, again, every op that makes up the state: what was pulled (in
@@ -728,6 +767,24 @@ int zb_node_set_acked(zb_node *n, uint64_t held) {
   return zb_store_write(n->store, acked_write, &held);
 }
 
+static int observe_write(zb_txn *t, void *ctx) {
+  uint64_t remote = *(uint64_t *)ctx, hlc;
+  int rc = zb_meta_get_u64(t, "hlc", &hlc);
+  uint64_t next = zb_hlc_observe(hlc, remote, zb_hlc_wall_ms());
+  if (!rc && next != hlc)
+    rc = zb_meta_put_u64(t, "hlc", next);
+  return rc;
+}
+
+int zb_node_observe_time(zb_node *n, uint64_t server_ms) {
+  uint64_t remote = server_ms << 16;
+  zb_node_info info;
+  int rc = zb_node_info_get(n, &info);
+  if (rc || info.hlc >= remote)
+    return rc;
+  return zb_store_write(n->store, observe_write, &remote);
+}
+
 static int done_write(zb_txn *t, void *ctx) {
   return zb_meta_put_u64(t, "last_sync_ms", *(uint64_t *)ctx);
 }
@@ -764,29 +821,73 @@ static int store_conflicts(zb_txn *t, const Zb__ServerOp *so) {
   return 0;
 }
 
+/* Own op seq, from this node's log (*out: free with zb__op__free_unpacked). */
+static int own_op_load(zb_txn *t, uint64_t seq, Zb__Op **out) {
+  uint8_t key[8];
+  zb_val v;
+  zb_u64_be(seq, key);
+  int rc = zb_txn_get(t, ZB_DB_LOG, key, 8, &v);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_EPROTO : rc;
+  *out = zb__op__unpack(NULL, v.len, v.data);
+  return *out && (*out)->set ? 0 : ZB_ECORRUPT;
+}
+
+/* The server ordered own op seq at hlc, earlier than the op's own HLC (this
+ * PC's clock was ahead): the fields it still holds take that time, as at
+ * the server.  Every op the server sequenced before it counts earlier
+ * still, so no field changes hands; ops after it are pulled after this. */
+static int restamp_own(struct pull_apply *pa, const Zb__Op *op, uint64_t hlc, uint64_t sseq) {
+  uint8_t key[8], val[8];
+  zb_u64_be(op->seq, key);
+  zb_u64_be(hlc, val);
+  int rc = zb_txn_put(pa->t, ZB_DB_RESTAMPED, key, 8, val, 8, 0);
+  if (rc)
+    return rc;
+  zb_rec *r = malloc(sizeof *r);
+  if (!r)
+    return ZB_ENOMEM;
+  rc = zb_rec_load(pa->t, (enum zb_kind)op->set->kind, op->set->key, r);
+  if (rc == 0) {
+    int nf = zb_rec_nfields(r->kind);
+    for (int i = 0; i < nf; i++)
+      if (r->st[i].hlc == op->hlc && strcmp(r->st[i].origin, op->origin) == 0) {
+        r->st[i].hlc = hlc;
+        if (sseq > r->st[i].server_seq)
+          r->st[i].server_seq = sseq;
+      }
+    rc = zb_rec_store(pa->t, r);
+  } else if (rc == ZB_ENOTFOUND) {
+    rc = 0;   /* rolled back meanwhile: nothing holds the op's time */
+  }
+  free(r);
+  return rc;
+}
+
 static int pull_item(void *ctx, const uint8_t *item, size_t len) {
   struct pull_apply *pa = ctx;
   Zb__ServerOp *so = zb__server_op__unpack(NULL, len, item);
   if (!so)
     return ZB_EPROTO;
-  Zb__Op *op = zb__op__unpack(NULL, so->op.len, so->op.data);
+  Zb__Op *op = NULL;
   int rc = 0;
   uint8_t key[8];
-  if (!op || !op->set || so->server_seq == 0) {
+  bool mine = so->origin && strcmp(so->origin, pa->n->id) == 0;
+  if (so->server_seq == 0) {
     rc = ZB_EPROTO;
     goto out;
   }
-  zb_u64_be(so->server_seq, key);
-  if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
-    goto out;
-  /* Later local writes must order after everything this node has seen. */
-  pa->head.hlc = zb_hlc_observe(pa->head.hlc, op->hlc, zb_hlc_wall_ms());
-  bool mine = strcmp(op->origin, pa->n->id) == 0;
   if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED) {
+    zb_u64_be(so->server_seq, key);
+    if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
+      goto out;
     if (!mine)
       goto out;
     /* The server refused one of our ops: keep it visible, and roll the
-     * record back to what the remaining ops make of it. */
+     * record back to what the remaining ops make of it.  The op is ours:
+     * read it from our own log (a summarized entry does not carry it). */
+    if ((rc = own_op_load(pa->t, so->origin_seq, &op)))
+      goto out;
     zb_u64_be(op->seq, key);
     if ((rc = zb_txn_put(pa->t, ZB_DB_REJECTED, key, 8, item, len, 0)))
       goto out;
@@ -798,10 +899,23 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     pa->counts.rejected++;
     goto out;
   }
+  op = zb__op__unpack(NULL, so->op.len, so->op.data);
+  if (!op || !op->set) {
+    rc = ZB_EPROTO;
+    goto out;
+  }
+  zb_u64_be(so->server_seq, key);
+  if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
+    goto out;
+  /* Later local writes must order after everything this node has seen, as
+   * the server timed it (a forged HLC never reaches this node's clock). */
+  pa->head.hlc = zb_hlc_observe(pa->head.hlc, entry_hlc(so, op), zb_hlc_wall_ms());
   zb_apply_result r;
+  if (mine && so->restamped && (rc = restamp_own(pa, op, entry_hlc(so, op), so->server_seq)))
+    goto out;
   if ((rc = apply_backfill(pa->t, so, NULL)))
     goto out;
-  if ((rc = zb_merge_apply(pa->t, op, so->server_seq, NULL, ZB_APPLY_TRUSTED, &r)))
+  if ((rc = apply_pulled(pa->t, so, op, &r)))
     goto out;
   if ((rc = store_conflicts(pa->t, so)))
     goto out;
@@ -843,6 +957,7 @@ int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t r
 struct list_ctx {
   zb_rejected_fn rfn;
   void *ctx;
+  zb_txn *t;
 };
 
 
@@ -858,10 +973,11 @@ int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx) {
 
 static int rejected_row(void *ctx, zb_val key, zb_val val) {
   struct list_ctx *lc = ctx;
-  (void)key;
   Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len, val.data);
-  Zb__Op *op = so ? zb__op__unpack(NULL, so->op.len, so->op.data) : NULL;
-  int rc = so && op ? lc->rfn(lc->ctx, so, op) : ZB_ECORRUPT;
+  Zb__Op *op = NULL;
+  int rc = so && key.len == 8 ? own_op_load(lc->t, zb_be_u64(key.data), &op) : ZB_ECORRUPT;
+  if (!rc)
+    rc = lc->rfn(lc->ctx, so, op);
   if (op)
     zb__op__free_unpacked(op, NULL);
   if (so)
@@ -875,6 +991,7 @@ int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx) {
   int rc = zb_store_read(n->store, &t);
   if (rc)
     return rc;
+  lc.t = t;
   rc = zb_txn_scan(t, ZB_DB_REJECTED, NULL, 0, rejected_row, &lc);
   zb_txn_end(t);
   return rc;

@@ -120,6 +120,10 @@ typedef struct zb_pull_counts {
  * own ops the server rejected are recorded and rolled back. */
 int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t raw_size,
                        uint32_t count, uint64_t cursor, zb_pull_counts *pc);
+/* The server's clock at HelloAck: later local writes are stamped no
+ * earlier than it, so a PC whose clock is behind still orders its new
+ * writes after what the server had (docs/DESIGN-NOTES.md, "Time"). */
+int zb_node_observe_time(zb_node *n, uint64_t server_ms);
 /* Records the end of a successful sync session. */
 int zb_node_sync_done(zb_node *n, uint64_t wall_ms);
 

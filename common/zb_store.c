@@ -20,7 +20,9 @@ static const char *const db_names[ZB_DB__COUNT] = {
     [ZB_DB_MEMBER_ORG] = "member_org", [ZB_DB_MEMBER_IDNUM] = "member_idnum",
     [ZB_DB_SLOG] = "slog",           [ZB_DB_ORIGINS] = "origins",
     [ZB_DB_CONFLICTS] = "conflicts", [ZB_DB_PLOG] = "plog",
-    [ZB_DB_REJECTED] = "rejected",
+    [ZB_DB_REJECTED] = "rejected",   [ZB_DB_RESTAMPED] = "restamped",
+    [ZB_DB_ORIGIN_OPS] = "origin_ops", [ZB_DB_FORKS] = "forks",
+    [ZB_DB_LOST_KEYS] = "lost_keys",
 };
 
 struct zb_store {

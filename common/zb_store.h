@@ -36,6 +36,11 @@ enum zb_dbi {
   ZB_DB_CONFLICTS,      /* u64 BE server seq + u32 BE index → zb.Conflict    */
   ZB_DB_PLOG,           /* node: u64 BE server seq → packed zb.ServerOp pulled */
   ZB_DB_REJECTED,       /* node: u64 BE own seq → packed zb.ServerOp         */
+  ZB_DB_RESTAMPED,      /* node: u64 BE own seq → u64 BE HLC the server gave it */
+  ZB_DB_ORIGIN_OPS,     /* server: node id NUL u64 BE seq → op hash (forks)  */
+  ZB_DB_FORKS,          /* server: node id NUL u64 BE seq → fork evidence    */
+  ZB_DB_LOST_KEYS,      /* server: kind, key NUL origin → u64 BE seq of the
+                           rejected op that would have created the record   */
   ZB_DB__COUNT
 };
 

@@ -47,6 +47,45 @@ int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, siz
   return 0;
 }
 
+/* "3 days", "2 h 5 min" … for a clock difference. */
+static void span(uint64_t ms, char *out, size_t cap) {
+  uint64_t min = ms / 60000, h = min / 60, d = h / 24;
+  if (d >= 730)
+    snprintf(out, cap, "about %llu years", (unsigned long long)(d / 365));
+  else if (d >= 2)
+    snprintf(out, cap, "%llu days", (unsigned long long)d);
+  else if (h >= 1)
+    snprintf(out, cap, "%llu h %llu min", (unsigned long long)h, (unsigned long long)(min % 60));
+  else
+    snprintf(out, cap, "%llu min", (unsigned long long)min);
+}
+
+bool zb_sync_clock_advice(const zb_sync_report *r, char *out, size_t cap) {
+  if (!r->clock_known)
+    return false;
+  int64_t skew = r->clock_skew_ms;
+  uint64_t off = skew < 0 ? (uint64_t)(-(skew + 1)) + 1 : (uint64_t)skew;
+  if (off <= ZB_SYNC_CLOCK_WARN_MS)
+    return false;
+  char d[48];
+  span(off, d, sizeof d);
+  if (skew > 0)
+    snprintf(out, cap,
+             "this PC's clock is %s ahead of the server's. Changes written here count from "
+             "the time they reach the server, not from this clock: none is lost, but a change "
+             "made here can lose to one made elsewhere before this sync (both are kept: "
+             "zhibu-node conflicts). Please set the PC's date and time.",
+             d);
+  else
+    snprintf(out, cap,
+             "this PC's clock is %s behind the server's. Changes written here are ordered "
+             "after everything this PC has received, so none is lost, but dates typed here "
+             "are checked against the PC's wrong date until it is set. Please set the PC's "
+             "date and time.",
+             d);
+  return true;
+}
+
 int zb__sync_send(zb_conn *c, const Zb__Frame *f) {
   size_t len = zb__frame__get_packed_size(f);
   uint8_t *buf = malloc(len ? len : 1);
@@ -192,7 +231,13 @@ static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
       return;
     }
   }
+  if (a->server_time_ms) {
+    s->rep->clock_known = true;
+    s->rep->clock_skew_ms = (int64_t)(zb_hlc_wall_ms() - a->server_time_ms);
+  }
   int rc = zb_node_set_acked(s->n, a->held_seq);
+  if (!rc && a->server_time_ms)
+    rc = zb_node_observe_time(s->n, a->server_time_ms);
   if (rc) {
     fail(s, rc, "cannot record the server's position: %s", zb_strerror(rc));
     return;

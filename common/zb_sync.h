@@ -20,6 +20,9 @@
 #define ZB_PROTOCOL_VERSION 1
 #define ZB_SYNC_BATCH_RAW ((size_t)1 << 20)   /* raw bytes of ops per batch */
 #define ZB_SYNC_WINDOW 4                      /* push batches in flight */
+/* A node whose clock differs from the server's by more than this is told
+ * so at every sync (docs/DESIGN-NOTES.md, "Time"). */
+#define ZB_SYNC_CLOCK_WARN_MS (5u * 60u * 1000u)
 
 typedef struct zb_sync_report {
   uint64_t pushed;          /* own ops the server newly holds */
@@ -27,8 +30,15 @@ typedef struct zb_sync_report {
   uint32_t conflicts, rejected;
   uint64_t bytes_out, bytes_in;   /* on the wire, TLS included */
   double seconds;
+  int64_t clock_skew_ms;    /* this PC's clock minus the server's, at HelloAck */
+  bool clock_known;         /* the server told its time */
   char error[320];          /* why a session failed */
 } zb_sync_report;
+
+/* When the session learned that this PC's clock is more than
+ * ZB_SYNC_CLOCK_WARN_MS off the server's: true, with a paragraph for the
+ * secretary in out saying what that means for what was written. */
+bool zb_sync_clock_advice(const zb_sync_report *r, char *out, size_t cap);
 
 /* Splits "host:port" or "[v6]:port".  0 or ZB_EINVAL. */
 int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap);
@@ -39,14 +49,6 @@ int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, siz
  * server refused this node (revoked, not enrolled here, scope); ZB_ENOTINIT
  * when the node is not enrolled.  rep is filled either way. */
 int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_report *rep);
-
-/* Runs the server's sync endpoint on listen ("addr:port") until SIGTERM or
- * SIGINT, which stop it cleanly after the current commit.  pki_dir holds
- * ca.crt, server.crt, server.key and crl.pem; a changed crl.pem is picked
- * up at the next connection.  One log line per session.  If port_file is
- * not NULL the bound port is written there once listening (tests use
- * port 0). */
-int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char *port_file);
 
 /* Internal to the two sides of a session (zb_sync.c, zb_syncd.c): packs
  * f and queues it on c.  0 or the zb_conn_send error. */

@@ -12,6 +12,7 @@
 #include "zb_log.h"
 #include "zb_pki.h"
 #include "zb_sync.h"
+#include "zb_syncd.h"
 #include "zhibu.pb-c.h"
 
 struct server;
@@ -28,6 +29,7 @@ struct peer {
   uint64_t pushed, pulled, t0;
   uint32_t rejected, conflicts;
   int close_reason;         /* why we closed, when we did */
+  bool closing;             /* refused: no longer counts against its node */
 };
 
 /* A push waiting for the group commit at the end of the loop iteration. */
@@ -51,6 +53,7 @@ struct server {
   SSL_CTX *ctx;
   struct timespec crl_mtime;
   char pki[4096];
+  zb_syncd_opts o;
   struct peer *peers;
   zb_batch batch;
   bool stopping;
@@ -78,6 +81,7 @@ static void peer_error(struct peer *p, int code, int reason, const char *fmt, ..
   /* A clean close lets the error frame reach the node (a close with a
    * reason would drop it); the reason is logged above and below. */
   p->close_reason = reason;
+  p->closing = true;
   zb_conn_close(p->conn, 0);
 }
 
@@ -86,6 +90,7 @@ static void send_or_close(struct peer *p, const Zb__Frame *f) {
   if (rc) {
     zb_log_warn("%s (node %s): cannot send: %s", zb_conn_peer_name(p->conn), p->node_id,
                 zb_strerror(rc));
+    p->closing = true;
     zb_conn_close(p->conn, rc);
   }
 }
@@ -112,6 +117,7 @@ static void on_hello(struct peer *p, const Zb__Hello *h) {
   a.org = p->org;
   a.held_hash.data = hash;
   a.held_hash.len = held ? sizeof hash : 0;
+  a.server_time_ms = zb_hlc_wall_ms();
   f.msg_case = ZB__FRAME__MSG_HELLO_ACK;
   f.hello_ack = &a;
   send_or_close(p, &f);
@@ -135,6 +141,9 @@ static void commit_group(struct server *srv) {
     const zb_push_result *res = &reqs[i].res;
     if (p && reqs[i].rc == ZB_EPROTO) {
       peer_error(p, 6, ZB_EPROTO, "push refused: %s", res->why);
+    } else if (!p && reqs[i].rc == ZB_EPROTO) {
+      zb_log_warn("node %s: push refused after its session closed: %s",
+                  srv->pending[i].node_id, res->why);
     } else if (p && reqs[i].rc) {
       peer_error(p, 5, reqs[i].rc, "server error: %s", zb_strerror(reqs[i].rc));
     } else if (p) {
@@ -258,7 +267,18 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
   if (rc) {
     zb_log_warn("%s: certificate names no node id and org: refused", zb_conn_peer_name(c));
     zb_conn_close(c, ZB_EREFUSED);
+    return;
   }
+  /* One certificate holds a few sessions at most: the node's daemon and a
+   * sync by hand overlap, nothing honest needs more. */
+  unsigned same = 0;
+  for (struct peer *q = p->srv->peers; q; q = q->next)
+    if (q != p && !q->closing && strcmp(q->node_id, p->node_id) == 0)
+      same++;
+  if (same >= p->srv->o.sessions_per_node)
+    peer_error(p, 5, ZB_EBUSY,
+               "node %s already has %u sessions open (at most %u at once): retry later",
+               p->node_id, same, p->srv->o.sessions_per_node);
 }
 
 static void on_close(zb_conn *c, int reason) {
@@ -335,6 +355,11 @@ static void on_connection(uv_stream_t *listener, int status) {
     free(p);
     return;
   }
+  zb_conn_set_timeouts(p->conn, 0, srv->o.idle_ms);
+  zb_conn_set_min_rate(p->conn, srv->o.min_rate);
+  zb_conn_set_max_frame(p->conn, ZB_SYNCD_FRAME_MAX);
+  /* What waits to be sent is one pull batch or a few acks. */
+  zb_conn_set_send_cap(p->conn, 4 * ZB_SYNCD_FRAME_MAX);
   p->next = srv->peers;
   if (p->next)
     p->next->prevp = &p->next;
@@ -363,7 +388,8 @@ static void on_signal(uv_signal_t *sig, int signum) {
   uv_close((uv_handle_t *)&srv->sigint, NULL);
 }
 
-int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char *port_file) {
+int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
+  const char *listen = opts->listen, *port_file = opts->port_file;
   char host[256], port[8];
   struct sockaddr_storage ss;
   /* zb_sync_parse_addr has checked the port: 1-5 digits, at most 65535. */
@@ -379,7 +405,14 @@ int zb_syncd_run(zb_hub *h, const char *pki_dir, const char *listen, const char 
   if (!srv)
     return ZB_ENOMEM;
   srv->hub = h;
-  snprintf(srv->pki, sizeof srv->pki, "%s", pki_dir);
+  srv->o = *opts;
+  if (!srv->o.idle_ms)
+    srv->o.idle_ms = ZB_CONN_IDLE_MS;
+  if (!srv->o.min_rate)
+    srv->o.min_rate = ZB_SYNCD_MIN_RATE;
+  if (!srv->o.sessions_per_node)
+    srv->o.sessions_per_node = ZB_SYNCD_SESSIONS_PER_NODE;
+  snprintf(srv->pki, sizeof srv->pki, "%s", opts->pki_dir);
   zb_batch_init(&srv->batch);
   int rc = refresh_ctx(srv);
   if (rc) {

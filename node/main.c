@@ -582,6 +582,9 @@ static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, i
 }
 
 static void sync_line(const zb_sync_report *r, int rc) {
+  char advice[640];
+  if (zb_sync_clock_advice(r, advice, sizeof advice))
+    fprintf(stderr, "%s: warning: %s\n", prog, advice);
   if (rc == 0)
     fprintf(stderr,
             "%s: sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
@@ -620,11 +623,14 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   sync_line(&rep, rc);
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:f, s:s}", "ok", rc == 0,
+    json_t *j = json_pack("{s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:f, s:s, s:o}", "ok", rc == 0,
                           "pushed", (json_int_t)rep.pushed, "pulled", (json_int_t)rep.pulled,
                           "conflicts", (int)rep.conflicts, "rejected", (int)rep.rejected,
                           "bytes_out", (json_int_t)rep.bytes_out, "bytes_in",
-                          (json_int_t)rep.bytes_in, "seconds", rep.seconds, "error", rep.error);
+                          (json_int_t)rep.bytes_in, "seconds", rep.seconds, "error", rep.error,
+                          "clock_skew_ms",
+                          rep.clock_known ? json_integer((json_int_t)rep.clock_skew_ms)
+                                          : json_null());
     zb_json_print(j, stdout, 1);
     json_decref(j);
     zb_cli_flush();
@@ -705,11 +711,14 @@ static int rejected_out(void *ctx, const Zb__ServerOp *so, const Zb__Op *op) {
   const char *field = so->field >= 0 ? zb_cli_field_name(kind, so->field) : "";
   char when[32], seq[24];
   zb_hlc_format(op->hlc, when);
-  if (ro->json)
-    return zb_json_stream_add(
-        &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)op->seq,
-                           "time", when, "actor", op->actor, "kind", zb_cli_kind_name(kind), "key", key,
-                           "field", field, "reason", so->reason));
+  if (ro->json) {
+    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)op->seq,
+                            "time", when, "actor", op->actor, "kind", zb_cli_kind_name(kind),
+                            "key", key, "field", field, "reason", so->reason);
+    if (row && so->caused_by)
+      json_object_set_new(row, "caused_by", json_integer((json_int_t)so->caused_by));
+    return zb_json_stream_add(&ro->js, row);
+  }
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
   const char *cells[] = {seq, when, zb_cli_kind_name(kind), key, field, so->reason};
   return zb_table_add(ro->t, cells);

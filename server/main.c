@@ -12,12 +12,15 @@
 #include "zb_args.h"
 #include "zb_cli.h"
 #include "zb_err.h"
+#include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
 #include "zb_pki.h"
 #include "zb_record.h"
 #include "zb_render.h"
+#include "zb_sha.h"
 #include "zb_sync.h"
+#include "zb_syncd.h"
 
 static const char *prog = "zhibu-server";
 
@@ -25,10 +28,28 @@ static const struct zb_opt options[] = {
     {"data", true},   {"json", false},   {"csv", false},      {"help", false},
     {"name", true},   {"node-id", true}, {"org", true},       {"server", true},
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
-    {"as-of", true},  {NULL, false},
+    {"as-of", true},  {"idle-timeout", true}, {"max-rejected-per-day", true},
+    {NULL, false},
 };
 
 static const char *const global_opts[] = {"data", "help", NULL};
+
+/* An optional whole-number option in [lo, hi]; false (with the error
+ * printed) when it is given and is not one. */
+static bool int_opt(const zb_args *a, const char *name, long lo, long hi, long *out) {
+  const char *v = zb_args_get(a, name);
+  if (!v)
+    return true;
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || end == v || *end || n < lo || n > hi) {
+    zb_log_error("--%s: \"%s\" is not a whole number from %ld to %ld", name, v, lo, hi);
+    return false;
+  }
+  *out = n;
+  return true;
+}
 
 static int fail(int rc, const char *what) {
   if (rc == ZB_ENOTINIT)
@@ -124,8 +145,7 @@ static int cmd_org_import(const struct zb_cmd *c, const zb_args *a) {
 static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *dir = need_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org"),
-             *server = zb_args_get(a, "server"), *out = zb_args_get(a, "out"),
-             *days_s = zb_args_get(a, "days");
+             *server = zb_args_get(a, "server"), *out = zb_args_get(a, "out");
   if (!dir)
     return 2;
   if (!id || !org || !server || !out) {
@@ -133,14 +153,8 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
     return 2;
   }
   long days = ZB_PKI_NODE_DAYS_DEFAULT;
-  if (days_s) {
-    char *end;
-    days = strtol(days_s, &end, 10);
-    if (*end || days < 1 || days > ZB_PKI_NODE_DAYS_MAX) {
-      zb_log_error("--days: \"%s\" is not 1..%d", days_s, ZB_PKI_NODE_DAYS_MAX);
-      return 2;
-    }
-  }
+  if (!int_opt(a, "days", 1, ZB_PKI_NODE_DAYS_MAX, &days))
+    return 2;
   if (!zb_org_code_valid(org)) {
     zb_log_error("--org: \"%s\" is not an org code such as 430121-03-07", org);
     return 3;
@@ -205,10 +219,22 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_hub(a, &h);
   if (rc)
     return rc;
+  long idle = 60, keep = ZB_HUB_REJECTED_PER_DAY;
+  if (!int_opt(a, "idle-timeout", 1, 86400, &idle) ||
+      !int_opt(a, "max-rejected-per-day", 0, 1000000000, &keep)) {
+    zb_hub_close(h);
+    return 2;
+  }
+  zb_hub_set_rejected_per_day(h, (uint32_t)keep);
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
-  const char *listen = zb_args_get(a, "listen") ? zb_args_get(a, "listen") : "0.0.0.0:7420";
-  rc = zb_syncd_run(h, pki, listen, zb_args_get(a, "port-file"));
+  zb_syncd_opts o = {
+      .pki_dir = pki,
+      .listen = zb_args_get(a, "listen") ? zb_args_get(a, "listen") : "0.0.0.0:7420",
+      .port_file = zb_args_get(a, "port-file"),
+      .idle_ms = (uint64_t)idle * 1000,
+  };
+  rc = zb_syncd_run(h, &o);
   zb_hub_close(h);
   if (rc == ZB_EUSAGE)
     return 2;
@@ -216,6 +242,27 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
 }
 
 /* ---- reads ---- */
+
+struct forks_out {
+  json_t *arr;
+};
+
+static int fork_out(void *ctx, const zb_fork *f) {
+  struct forks_out *fo = ctx;
+  char held[65], offered[65], when[32];
+  zb_hex(f->held, 32, held);
+  zb_hex(f->offered, 32, offered);
+  zb_hlc_format(f->at_ms << 16, when);
+  if (fo->arr)
+    return json_array_append_new(fo->arr, json_pack("{s:s, s:I, s:s, s:s, s:s}", "node", f->node,
+                                                    "seq", (json_int_t)f->seq, "held_hash",
+                                                    held, "offered_hash", offered, "at", when))
+               ? ZB_ENOMEM
+               : 0;
+  printf("  fork: node %s op %llu at %s: held %s, offered %s\n", f->node,
+         (unsigned long long)f->seq, when, held, offered);
+  return 0;
+}
 
 static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
@@ -225,20 +272,34 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
     return rc;
   zb_hub_info info;
   rc = zb_hub_info_get(h, &info);
-  zb_hub_close(h);
-  if (rc)
+  if (rc) {
+    zb_hub_close(h);
     return fail(rc, "status");
+  }
+  struct forks_out fo = {NULL};
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I}", "server_seq", (json_int_t)info.head,
-                          "nodes", (json_int_t)info.origins, "members", (json_int_t)info.members,
-                          "orgs", (json_int_t)info.orgs, "conflicts", (json_int_t)info.conflicts);
-    zb_json_print(j, stdout, 0);
+    fo.arr = json_array();
+    rc = zb_hub_forks(h, fork_out, &fo);
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "server_seq",
+                          (json_int_t)info.head, "nodes", (json_int_t)info.origins, "members",
+                          (json_int_t)info.members, "orgs", (json_int_t)info.orgs, "conflicts",
+                          (json_int_t)info.conflicts, "rejected", (json_int_t)info.rejected,
+                          "rejected_summarized", (json_int_t)info.summarized, "forks", fo.arr);
+    if (!rc)
+      zb_json_print(j, stdout, 0);
     json_decref(j);
   } else {
     printf("server seq  %llu\nnodes       %zu (that have pushed)\nmembers     %zu\n"
-           "orgs        %zu\nconflicts   %zu\n",
-           (unsigned long long)info.head, info.origins, info.members, info.orgs, info.conflicts);
+           "orgs        %zu\nconflicts   %zu\nrejected    %llu (%llu kept as summaries)\n"
+           "forks       %zu%s\n",
+           (unsigned long long)info.head, info.origins, info.members, info.orgs, info.conflicts,
+           (unsigned long long)info.rejected, (unsigned long long)info.summarized, info.forks,
+           info.forks ? " (a node's log was forked: revoke and re-enroll it)" : "");
+    rc = zb_hub_forks(h, fork_out, &fo);
   }
+  zb_hub_close(h);
+  if (rc)
+    return fail(rc, "status");
   return zb_cli_flush();
 }
 
@@ -335,7 +396,8 @@ static const char *const o_json[] = {"json", NULL};
 static const char *const o_init[] = {"name", NULL};
 static const char *const o_enroll[] = {"node-id", "org", "server", "out", "days", NULL};
 static const char *const o_revoke[] = {"node-id", NULL};
-static const char *const o_run[] = {"listen", "port-file", NULL};
+static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-rejected-per-day",
+                                    NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
 
@@ -353,8 +415,16 @@ static const struct zb_cmd cmds[] = {
     {"revoke", 1, 0, "", cmd_revoke, o_revoke, "refuse a node from its next connection on", ""},
     {"run", 1, 0, "", cmd_run, o_run, "serve sync sessions over mutual TLS 1.3",
      "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"
-     "cleanly after the current commit.  One log line per session on stderr."},
-    {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records", ""},
+     "cleanly after the current commit.  One log line per session on stderr.\n"
+     "--idle-timeout SECONDS (default 60) closes a silent session, and one that\n"
+     "sends a frame slower than 512 bytes/s once that long has passed.\n"
+     "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
+     "and day; the rest are kept as summaries (outcome, reason, hash).\n"
+     "At most 2 sessions per node at once; a third is told to retry later."},
+    {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records, forks",
+     "Counts, and the evidence of every fork: a node that pushed an op other\n"
+     "than the one the server holds at that seq (both hashes).  --json keys:\n"
+     "server_seq nodes members orgs conflicts rejected rejected_summarized forks."},
     {"digest", 1, 0, "", cmd_digest, o_digest, "SHA-256 of every record in an org's subtree",
      "Equals the digest of a synced node whose org is --org."},
     {"verify", 1, 0, "", cmd_verify, o_json, "check the server log, every node's chain and the state", ""},

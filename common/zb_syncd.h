@@ -1,0 +1,42 @@
+/*
+ * zb_syncd.h — the server's end of sync sessions (docs/PROTOCOL.md): one
+ * libuv loop, many nodes; every pushed batch goes to the hub (zb_hub.h).
+ *
+ * Limits that keep one enrolled node — honest with a bad link, or a
+ * stolen certificate — from costing anyone else their sync:
+ *   - at most sessions_per_node sessions of one node at a time; a further
+ *     one is refused with ErrorMsg code 5 (retry later);
+ *   - a frame from a node is at most ZB_SYNCD_FRAME_MAX bytes (a push batch
+ *     is cut at 1 MiB raw), so a session buffers no more than that;
+ *   - a session silent for idle_ms is closed, and so is one that keeps
+ *     itself alive with a trickle: once idle_ms has passed since a frame's
+ *     first byte, the frame must have arrived at min_rate bytes/s;
+ *   - a push that breaks the protocol fails its own session only; the
+ *     others committed with it are acknowledged.
+ */
+#ifndef ZB_SYNCD_H
+#define ZB_SYNCD_H
+
+#include <stdint.h>
+#include "zb_hub.h"
+
+#define ZB_SYNCD_FRAME_MAX ((size_t)2 << 20)
+#define ZB_SYNCD_SESSIONS_PER_NODE 2u
+#define ZB_SYNCD_MIN_RATE 512u       /* bytes/s: a slow 2G link does 2-5 KB/s */
+
+typedef struct zb_syncd_opts {
+  const char *pki_dir;        /* ca.crt, server.crt, server.key, crl.pem */
+  const char *listen;         /* "addr:port" */
+  const char *port_file;      /* NULL, or where to write the bound port */
+  uint64_t idle_ms;           /* 0: ZB_CONN_IDLE_MS */
+  uint32_t min_rate;          /* 0: ZB_SYNCD_MIN_RATE */
+  unsigned sessions_per_node; /* 0: ZB_SYNCD_SESSIONS_PER_NODE */
+} zb_syncd_opts;
+
+/* Serves until SIGTERM or SIGINT, which stop it cleanly after the current
+ * commit.  A changed crl.pem is picked up at the next connection.  One log
+ * line per session.  0, ZB_EUSAGE for a bad listen address, or the error
+ * that kept it from starting. */
+int zb_syncd_run(zb_hub *h, const zb_syncd_opts *o);
+
+#endif

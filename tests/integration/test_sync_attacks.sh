@@ -585,9 +585,9 @@ refused = [s for s in ss if s["error"] is not None and s["error"]["code"] == 5
 others = [s["error"] for s in ss if s["error"] is not None and s not in refused]
 need(len(opened) <= 2, "%d sessions of one node served at once (refused: %d, other errors: %r)"
      % (len(opened), len(refused), others))
-need(len(refused) == len(ss) - len(opened),
-     "%d sessions refused with code 5 naming sessions, want %d; other errors: %r"
-     % (len(refused), len(ss) - len(opened), others))'
+need(len(refused) >= len(ss) - 2,
+     "%d sessions refused with code 5 naming sessions, want at least %d; other errors: %r"
+     % (len(refused), len(ss) - 2, others))'
   [[ $((max - rss0)) -lt 40960 ]] ||
     fail "server VmRSS grew by $(((max - rss0) / 1024)) MiB during the attack, want < 40"
 }

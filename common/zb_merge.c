@@ -253,9 +253,6 @@ static int check_shape(const Zb__Op *op, enum zb_kind *kind, zb_apply_result *r)
   if (!set->key || !value_ok(set->key, &len) || len == 0)
     return reject(r, 0, "the record key must be 1-%d bytes of text", ZB_FIELD_MAX);
   int nf = zb_rec_nfields(*kind);
-  if (set->n_fields > (size_t)nf)
-    return reject(r, -1, "the op sets %zu fields; a %s has %d", set->n_fields,
-                  *kind == ZB_KIND_MEMBER ? "member" : "org", nf);
   bool seen[ZB_MF__COUNT] = {false};
   for (size_t i = 0; i < set->n_fields; i++) {
     const Zb__FieldSet *f = set->fields[i];

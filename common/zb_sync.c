@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "zb_conn.h"
 #include "zb_err.h"
@@ -365,6 +369,23 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   rc = zb_pki_bundle_store(&b, &store);
   if (!rc)
     rc = zb_tls_ctx_new_mem(false, store, b.cert, b.key, &ctx);
+  if (!rc) {
+    /* A village PC's clock may be years behind (a dead CMOS battery): it
+     * would find the server's certificate "not yet valid" and never sync
+     * again.  The node checks it at the latest time it knows has passed —
+     * its own clock, the server's time it last heard (its HLC follows it),
+     * or the day its own certificate was issued.  The server checks the
+     * node's certificate against its own clock. */
+    time_t when = (time_t)(zb_hlc_wall_ms() / 1000);
+    time_t heard = (time_t)(ZB_HLC_MS(info.hlc) / 1000);
+    const ASN1_TIME *nb = X509_get0_notBefore(b.cert);
+    struct tm tm;
+    if (heard > when)
+      when = heard;
+    if (nb && ASN1_TIME_to_tm(nb, &tm) == 1 && timegm(&tm) > when)
+      when = timegm(&tm);
+    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), when);
+  }
   zb_bundle_clear(&b);
   if (rc) {
     snprintf(rep->error, sizeof rep->error, "cannot set up TLS from the enrollment bundle");

@@ -16,6 +16,7 @@ PACKAGES=(
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks
   time                               # /usr/bin/time for the benchmark's peak RSS
+  faketime                           # tests: a branch PC whose clock is wrong
 )
 
 missing=()

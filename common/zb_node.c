@@ -448,7 +448,8 @@ int zb_node_info_get(zb_node *n, zb_node_info *out) {
   out->hlc = h.hlc;
   if ((rc = zb_meta_get_u64(t, "acked_seq", &out->acked_seq)) ||
       (rc = zb_meta_get_u64(t, "cursor", &out->cursor)) ||
-      (rc = zb_meta_get_u64(t, "last_sync_ms", &out->last_sync_ms)))
+      (rc = zb_meta_get_u64(t, "last_sync_ms", &out->last_sync_ms)) ||
+      (rc = zb_meta_get_u64(t, "server_time_ms", &out->server_time_ms)))
     goto out;
   /* Members who moved out of the scope stay in the table (their history
    * does) but are not this node's any more. */
@@ -768,21 +769,17 @@ int zb_node_set_acked(zb_node *n, uint64_t held) {
 }
 
 static int observe_write(zb_txn *t, void *ctx) {
-  uint64_t remote = *(uint64_t *)ctx, hlc;
+  uint64_t server_ms = *(uint64_t *)ctx, hlc;
   int rc = zb_meta_get_u64(t, "hlc", &hlc);
-  uint64_t next = zb_hlc_observe(hlc, remote, zb_hlc_wall_ms());
-  if (!rc && next != hlc)
-    rc = zb_meta_put_u64(t, "hlc", next);
+  if (!rc && hlc < server_ms << 16)
+    rc = zb_meta_put_u64(t, "hlc", zb_hlc_observe(hlc, server_ms << 16, zb_hlc_wall_ms()));
+  if (!rc)
+    rc = zb_meta_put_u64(t, "server_time_ms", server_ms);
   return rc;
 }
 
 int zb_node_observe_time(zb_node *n, uint64_t server_ms) {
-  uint64_t remote = server_ms << 16;
-  zb_node_info info;
-  int rc = zb_node_info_get(n, &info);
-  if (rc || info.hlc >= remote)
-    return rc;
-  return zb_store_write(n->store, observe_write, &remote);
+  return zb_store_write(n->store, observe_write, &server_ms);
 }
 
 static int done_write(zb_txn *t, void *ctx) {

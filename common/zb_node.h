@@ -38,6 +38,7 @@ typedef struct zb_node_info {
   size_t members, orgs;
   size_t conflicts, rejected;
   char server[272];      /* enrolled server address, "" if none */
+  uint64_t server_time_ms; /* the server's clock when last heard, 0: never */
 } zb_node_info;
 
 

@@ -373,11 +373,12 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
     /* A village PC's clock may be years behind (a dead CMOS battery): it
      * would find the server's certificate "not yet valid" and never sync
      * again.  The node checks it at the latest time it knows has passed —
-     * its own clock, the server's time it last heard (its HLC follows it),
-     * or the day its own certificate was issued.  The server checks the
-     * node's certificate against its own clock. */
+     * its own clock, the server's clock when it last heard it, or the day
+     * its own certificate was issued (not its HLC, which an op with a
+     * forged time may have pushed anywhere).  The server checks the node's
+     * certificate against its own clock. */
     time_t when = (time_t)(zb_hlc_wall_ms() / 1000);
-    time_t heard = (time_t)(ZB_HLC_MS(info.hlc) / 1000);
+    time_t heard = (time_t)(info.server_time_ms / 1000);
     const ASN1_TIME *nb = X509_get0_notBefore(b.cert);
     struct tm tm;
     if (heard > when)

@@ -65,6 +65,9 @@ size_t fz_member_fields(int fields[13], const char *vals[13], char idn[19], char
  *   item flag bit 0: the item goes to request B (when bit 2 is set)
  *   item flag bit 1: the item is put in the batch as is, not decoded and
  *                    renumbered (reaches "does not decode" and friends)
+ *   item flag bits 4-7: r; the op's field list is sent r + 1 times over
+ *                    (a small input reaches many writes of one field and
+ *                    ops of any size)
  * A truncated last item is ignored. */
 #define FZ_PUSH_MANY 0x04u
 #define FZ_PUSH_RAW 0x08u
@@ -72,6 +75,8 @@ size_t fz_member_fields(int fields[13], const char *vals[13], char idn[19], char
 #define FZ_PUSH_KEEP_ORIGIN 0x20u
 #define FZ_ITEM_B 0x01u
 #define FZ_ITEM_VERBATIM 0x02u
+#define FZ_ITEM_REPEAT(iflags) ((iflags) >> 4 & 15u)
+#define FZ_ITEM_REPEAT_FLAGS(r) ((unsigned)(r) << 4)
 
 /* Appends one item to a growing input buffer (malloc'ed; aborts on OOM). */
 struct fz_buf {

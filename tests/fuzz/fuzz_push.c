@@ -186,7 +186,8 @@ struct req_build {
   uint64_t next_seq;
 };
 
-/* Decodes item, fixes origin and seq unless told not to, and adds it. */
+/* Decodes item, fixes origin and seq unless told not to, repeats its
+ * field list as the item flags say, and adds it. */
 static void add_item(struct req_build *rb, unsigned flags, unsigned iflags, const uint8_t *item,
                      size_t len) {
   Zb__Op *op = (iflags & FZ_ITEM_VERBATIM) ? NULL : zb__op__unpack(NULL, len, item);
@@ -199,6 +200,21 @@ static void add_item(struct req_build *rb, unsigned flags, unsigned iflags, cons
     op->origin = (char *)rb->node->id;
   if (!(flags & FZ_PUSH_KEEP_SEQ))
     op->seq = rb->next_seq++;
+  /* Amplify: the same fields again, so that small inputs reach many
+   * writes of one field and ops of any size. */
+  size_t times = 1 + FZ_ITEM_REPEAT(iflags), nf = 0;
+  Zb__FieldSet **fields = NULL, **many = NULL;
+  if (op->set && op->set->n_fields && times > 1) {
+    nf = op->set->n_fields;
+    fields = op->set->fields;
+    many = malloc(nf * times * sizeof *many);
+    if (!many)
+      fail("out of memory");
+    for (size_t i = 0; i < nf * times; i++)
+      many[i] = fields[i % nf];
+    op->set->fields = many;
+    op->set->n_fields = nf * times;
+  }
   size_t plen = zb__op__get_packed_size(op);
   uint8_t *buf = malloc(plen ? plen : 1);
   if (!buf)
@@ -206,6 +222,11 @@ static void add_item(struct req_build *rb, unsigned flags, unsigned iflags, cons
   zb__op__pack(op, buf);
   zb_batch_add(&rb->b, buf, plen);
   free(buf);
+  if (many) {
+    op->set->fields = fields;
+    op->set->n_fields = nf;
+    free(many);
+  }
   op->origin = origin;   /* free_unpacked frees the string it allocated */
   zb__op__free_unpacked(op, NULL);
 }

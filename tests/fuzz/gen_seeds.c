@@ -144,6 +144,19 @@ static void push_seeds(void) {
     item(&b, 0, member_edit("t01", 0, FZ_HLC(0), 0, "F0101A", 5, f, v));
   }
   put_buf(T, "repeated-field-older", &b);
+  /* The same, amplified by the target: 3 fields sent 4 times, 12 writes
+   * of education, 11 of them conflicts. */
+  fz_buf_add(&b, &flags, 1);
+  {
+    static const char *const edus[] = {"研究生", "大学专科", "中等专科"};
+    int f[3];
+    const char *v[3];
+    for (int i = 0; i < 3; i++)
+      f[i] = ZB_MF_EDUCATION, v[i] = edus[i];
+    item(&b, FZ_ITEM_REPEAT_FLAGS(3),
+         member_edit("t01", 0, FZ_HLC(0), 0, "F0101A", 3, f, v));
+  }
+  put_buf(T, "repeated-field-amplified", &b);
 
   /* Same field set repeatedly by a newer write (all but the first skip). */
   flags = 0;
@@ -170,6 +183,19 @@ static void push_seeds(void) {
     item(&b, 0, member_edit("b0101", 0, FZ_HLC(5001), 0, "F0101B", 1, name, v));
   }
   put_buf(T, "value-over-field-max", &b);
+  /* Big ops: 2 fields of 250 bytes sent 16 times (about 8 KB, accepted
+   * but rejected by merge for the long value). */
+  fz_buf_add(&b, &flags, 1);
+  {
+    char big[251];
+    memset(big, 'b', 250);
+    big[250] = '\0';
+    static const int nm[2] = {ZB_MF_NAME, ZB_MF_OCCUPATION};
+    const char *v[2] = {big, big};
+    item(&b, FZ_ITEM_REPEAT_FLAGS(15),
+         member_edit("b0101", 0, FZ_HLC(5003), 0, "F0101B", 2, nm, v));
+  }
+  put_buf(T, "big-op-amplified", &b);
   fz_buf_add(&b, &flags, 1);
   {
     char *actor = malloc(12001);

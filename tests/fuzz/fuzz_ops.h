@@ -61,6 +61,9 @@ size_t fz_member_fields(int fields[13], const char *vals[13], char idn[19], char
  *   bit 4     keep each op's seq as given (otherwise renumbered to follow
  *             what the hub holds for the request's node)
  *   bit 5     keep each op's origin as given (otherwise the node's id)
+ *   bit 6     on a fresh hub: the fixture alone, not what earlier inputs
+ *             left (reaches states that earlier inputs may have closed
+ *             off, e.g. an older write meeting the fixture's winners)
  * then items, each: [u8 item flags][u16 LE len][len bytes: a packed zb.Op]
  *   item flag bit 0: the item goes to request B (when bit 2 is set)
  *   item flag bit 1: the item is put in the batch as is, not decoded and
@@ -73,6 +76,7 @@ size_t fz_member_fields(int fields[13], const char *vals[13], char idn[19], char
 #define FZ_PUSH_RAW 0x08u
 #define FZ_PUSH_KEEP_SEQ 0x10u
 #define FZ_PUSH_KEEP_ORIGIN 0x20u
+#define FZ_PUSH_FRESH 0x40u
 #define FZ_ITEM_B 0x01u
 #define FZ_ITEM_VERBATIM 0x02u
 #define FZ_ITEM_REPEAT(iflags) ((iflags) >> 4 & 15u)

@@ -15,7 +15,7 @@
  * input can edit existing records and meet conflicts.  It persists across
  * inputs and is re-created every ZB_FUZZ_PUSH_RESET inputs (default 5000;
  * the ctest replay sets 1, so that every input runs on the same fixture and
- * a crasher replays alone).
+ * a crasher replays alone), or when the input's FZ_PUSH_FRESH flag asks.
  *
  * Besides the sanitizers, the target aborts when:
  *  - a request's rc is neither 0 nor ZB_EPROTO (zb_hub.h: bad input is a
@@ -291,12 +291,12 @@ static void push_raw(const uint8_t *data, size_t size, const struct fz_node *n) 
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!hub || inputs % reset_every == 0)
+  unsigned flags = size ? data[0] : 0;
+  if (!hub || inputs % reset_every == 0 || (flags & FZ_PUSH_FRESH))
     hub_create();
   inputs++;
   if (size < 1)
     return 0;
-  unsigned flags = data[0];
   unsigned ia = (flags & 3) % FZ_NNODES;
   if (flags & FZ_PUSH_RAW) {
     push_raw(data + 1, size - 1, &fz_nodes[ia]);

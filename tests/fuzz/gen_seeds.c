@@ -115,7 +115,7 @@ static void push_seeds(void) {
   put_buf(T, "create-three-edit", &b);
 
   /* Group commit: b0101 creates M5, the township edits it concurrently. */
-  flags = FZ_PUSH_MANY | 0;
+  flags = FZ_PUSH_MANY | FZ_PUSH_FRESH | 0;
   fz_buf_add(&b, &flags, 1);
   item(&b, 0, member_create("b0101", 0, "M0000000005", "430121-01-01", 5));
   static const int edu_phone[2] = {ZB_MF_EDUCATION, ZB_MF_PHONE};
@@ -126,7 +126,7 @@ static void push_seeds(void) {
 
   /* The township edits the fixture's F0101A without having pulled: its
    * education and phone were written by b0101 and t01 — conflicts. */
-  flags = 2;   /* t01 */
+  flags = 2 | FZ_PUSH_FRESH;   /* t01, on the fixture as it is */
   fz_buf_add(&b, &flags, 1);
   static const char *const ep2[2] = {"高中", "13600000003"};
   item(&b, 0, member_edit("t01", 0, FZ_HLC(5), 0, "F0101A", 2, edu_phone, ep2));

@@ -4,8 +4,8 @@
  * The first input byte picks max_field; the rest is the file.  Besides the
  * sanitizers' checks, every row the reader accepts must survive a round
  * trip: written back with zb_csv_write_row and read again, it must give the
- * identical values, with no problem reported.  Not part of the default
- * build; see tests/fuzz/README.md.
+ * identical values, with no problem reported.  Built by CMake (libFuzzer
+ * binary and ctest replay); see tests/fuzz/README.md.
  */
 #include <stdint.h>
 #include <stdio.h>

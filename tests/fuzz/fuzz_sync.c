@@ -1,6 +1,7 @@
 /* libFuzzer driver for everything a peer sends during sync: the frame
  * decoder (length prefixes), zb.Frame, and the zstd batches inside push and
- * pull frames with the Op / ServerOp each item holds. */
+ * pull frames with the Op / ServerOp each item holds.  Input: byte 0 picks
+ * where the stream is cut in two; the whole input is the stream. */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,0 +1,590 @@
+/*
+ * gen_seeds.c — writes the seed inputs of every fuzz target:
+ *
+ *     zhibu-fuzz-seeds OUTDIR      → OUTDIR/<target>/seed-<what>   (<target>: push, frame, ...)
+ *
+ * (CMake target `fuzz-seeds` runs it into tests/fuzz/corpus.)  Output is
+ * deterministic; existing files other than seed-* are left alone.  The
+ * layouts are the targets' own (fuzz_ops.h and each target's header
+ * comment).  Push and opcheck seeds are accepted ops that create and edit
+ * members, plus edits that conflict, repeated fields, big values, and
+ * each kind of refusal, so that the fuzzer starts from ops that get deep.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fuzz_ops.h"
+#include "zb_batch.h"
+#include "zb_frame.h"
+#include "zb_record.h"
+#include "zhibu.pb-c.h"
+
+static const char *outdir;
+static int nwritten;
+
+static void die(const char *what) {
+  fprintf(stderr, "zhibu-fuzz-seeds: %s: %s\n", what, strerror(errno));
+  exit(1);
+}
+
+static void put(const char *target, const char *name, const void *data, size_t len) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", outdir, target);
+  if (mkdir(path, 0755) != 0 && errno != EEXIST)
+    die(path);
+  snprintf(path, sizeof path, "%s/%s/seed-%s", outdir, target, name);
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+    die(path);
+  nwritten++;
+}
+
+static void put_buf(const char *target, const char *name, struct fz_buf *b) {
+  put(target, name, b->p, b->len);
+  free(b->p);
+  *b = (struct fz_buf){0};
+}
+
+/* ---- ops ---- */
+
+/* A packed op, owned. */
+struct packed {
+  uint8_t *p;
+  size_t len;
+};
+
+static struct packed pk(const struct fz_op *op) {
+  struct packed r;
+  r.p = fz_pack_op(op, &r.len);
+  return r;
+}
+
+/* A new valid member of org, by origin. */
+static struct packed member_create(const char *origin, uint64_t seq, const char *id,
+                              const char *org, unsigned n) {
+  int f[13];
+  const char *v[13];
+  char idn[19], birth[11];
+  struct fz_op op = {.origin = origin, .seq = seq, .hlc = FZ_HLC(1000 + n), .actor = "secretary",
+                     .kind = 2, .key = id, .fields = f, .vals = v};
+  op.nf = fz_member_fields(f, v, idn, birth, id, org, n, 100 + n * 2 + 1);
+  return pk(&op);
+}
+
+/* An edit of nf fields of a member. */
+static struct packed member_edit(const char *origin, uint64_t seq, uint64_t hlc,
+                            uint64_t base, const char *id, size_t nf, const int *fields,
+                            const char *const *vals) {
+  struct fz_op op = {.origin = origin, .seq = seq, .hlc = hlc, .base_cursor = base,
+                     .actor = "secretary", .kind = 2, .key = id, .nf = nf, .fields = fields,
+                     .vals = vals};
+  return pk(&op);
+}
+
+static void item(struct fz_buf *b, unsigned iflags, struct packed op) {
+  fz_buf_item(b, iflags, op.p, op.len);
+  free(op.p);
+}
+
+/* ---- fuzz_push ---- */
+
+static void push_seeds(void) {
+  const char *T = "push";
+  struct fz_buf b = {0};
+  uint8_t flags;
+  size_t len;
+
+  /* b0101 creates a member. */
+  flags = 0;
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0101", 0, "M0000000001", "430121-01-01", 1));
+  put_buf(T, "create", &b);
+
+  /* b0101 creates three members and edits one; t01 edits the first. */
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0101", 0, "M0000000002", "430121-01-01", 2));
+  item(&b, 0, member_create("b0101", 0, "M0000000003", "430121-01-01", 3));
+  item(&b, 0, member_create("b0101", 0, "M0000000004", "430121-01-01", 4));
+  static const int phone[1] = {ZB_MF_PHONE};
+  static const char *const ph[1] = {"13811112222"};
+  item(&b, 0, member_edit("b0101", 0, FZ_HLC(2000), 0, "M0000000003", 1, phone, ph));
+  put_buf(T, "create-three-edit", &b);
+
+  /* Group commit: b0101 creates M5, the township edits it concurrently. */
+  flags = FZ_PUSH_MANY | FZ_PUSH_FRESH | 0;
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0101", 0, "M0000000005", "430121-01-01", 5));
+  static const int edu_phone[2] = {ZB_MF_EDUCATION, ZB_MF_PHONE};
+  static const char *const ep[2] = {"研究生", "13912345678"};
+  item(&b, FZ_ITEM_B,
+       member_edit("t01", 0, FZ_HLC(900), 0, "M0000000005", 2, edu_phone, ep));
+  put_buf(T, "many-create-and-concurrent-edit", &b);
+
+  /* The township edits the fixture's F0101A without having pulled: its
+   * education and phone were written by b0101 and t01 — conflicts. */
+  flags = 2 | FZ_PUSH_FRESH;   /* t01, on the fixture as it is */
+  fz_buf_add(&b, &flags, 1);
+  static const char *const ep2[2] = {"高中", "13600000003"};
+  item(&b, 0, member_edit("t01", 0, FZ_HLC(5), 0, "F0101A", 2, edu_phone, ep2));
+  put_buf(T, "conflict-edit", &b);
+
+  /* An older write setting one field several times, none pulled: each
+   * repetition meets the newer winner (a conflict each). */
+  fz_buf_add(&b, &flags, 1);
+  {
+    static const char *const edus[] = {"研究生", "大学本科", "大学专科", "中等专科", "初中及以下"};
+    int f[5];
+    const char *v[5];
+    for (int i = 0; i < 5; i++)
+      f[i] = ZB_MF_EDUCATION, v[i] = edus[i];
+    item(&b, 0, member_edit("t01", 0, FZ_HLC(0), 0, "F0101A", 5, f, v));
+  }
+  put_buf(T, "repeated-field-older", &b);
+  /* The same, amplified by the target: 3 fields sent 4 times, 12 writes
+   * of education, 11 of them conflicts. */
+  fz_buf_add(&b, &flags, 1);
+  {
+    static const char *const edus[] = {"研究生", "大学专科", "中等专科"};
+    int f[3];
+    const char *v[3];
+    for (int i = 0; i < 3; i++)
+      f[i] = ZB_MF_EDUCATION, v[i] = edus[i];
+    item(&b, FZ_ITEM_REPEAT_FLAGS(3),
+         member_edit("t01", 0, FZ_HLC(0), 0, "F0101A", 3, f, v));
+  }
+  put_buf(T, "repeated-field-amplified", &b);
+
+  /* Same field set repeatedly by a newer write (all but the first skip). */
+  flags = 0;
+  fz_buf_add(&b, &flags, 1);
+  {
+    static const char *const phones[] = {"13800000001", "13800000002", "13800000003",
+                                         "13800000004"};
+    int f[4];
+    const char *v[4];
+    for (int i = 0; i < 4; i++)
+      f[i] = ZB_MF_PHONE, v[i] = phones[i];
+    item(&b, 0, member_edit("b0101", 0, FZ_HLC(5000), 0, "F0101B", 4, f, v));
+  }
+  put_buf(T, "repeated-field-newer", &b);
+
+  /* A value over ZB_FIELD_MAX (rejected), and a big actor (accepted). */
+  fz_buf_add(&b, &flags, 1);
+  {
+    char big[301];
+    memset(big, 'a', 300);
+    big[300] = '\0';
+    static const int name[1] = {ZB_MF_NAME};
+    const char *v[1] = {big};
+    item(&b, 0, member_edit("b0101", 0, FZ_HLC(5001), 0, "F0101B", 1, name, v));
+  }
+  put_buf(T, "value-over-field-max", &b);
+  /* Big ops: 2 fields of 250 bytes sent 16 times (about 8 KB, accepted
+   * but rejected by merge for the long value). */
+  fz_buf_add(&b, &flags, 1);
+  {
+    char big[251];
+    memset(big, 'b', 250);
+    big[250] = '\0';
+    static const int nm[2] = {ZB_MF_NAME, ZB_MF_OCCUPATION};
+    const char *v[2] = {big, big};
+    item(&b, FZ_ITEM_REPEAT_FLAGS(15),
+         member_edit("b0101", 0, FZ_HLC(5003), 0, "F0101B", 2, nm, v));
+  }
+  put_buf(T, "big-op-amplified", &b);
+  fz_buf_add(&b, &flags, 1);
+  {
+    char *actor = malloc(12001);
+    if (!actor)
+      die("malloc");
+    memset(actor, 'x', 12000);
+    actor[12000] = '\0';
+    static const char *const v[1] = {"13800000009"};
+    struct fz_op o = {.origin = "b0101", .hlc = FZ_HLC(5002), .actor = actor, .kind = 2,
+                      .key = "F0101B", .nf = 1, .fields = phone, .vals = v};
+    item(&b, 0, pk(&o));
+    free(actor);
+  }
+  put_buf(T, "big-actor", &b);
+
+  /* Refusals inside merge: out of scope, duplicate id number, bad check
+   * character, unknown field, key change, unknown kind. */
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0101", 0, "M0000000006", "430121-01-02", 6));
+  {
+    int f[13];
+    const char *v[13];
+    char idn[19], birth[11], bad[19];
+    struct fz_op o = {.origin = "b0101", .hlc = FZ_HLC(3000), .kind = 2, .key = "M0000000007",
+                      .fields = f, .vals = v};
+    /* F0101A's id number (fixture: day 1, seq 11) on another member */
+    o.nf = fz_member_fields(f, v, idn, birth, "M0000000007", "430121-01-01", 1, 11);
+    item(&b, 0, pk(&o));
+    o.key = "M0000000008";
+    o.nf = fz_member_fields(f, v, idn, birth, "M0000000008", "430121-01-01", 8, 117);
+    memcpy(bad, idn, sizeof bad);
+    bad[17] = bad[17] == '0' ? '1' : '0';
+    v[5] = bad;
+    item(&b, 0, pk(&o));
+    static const int nofield[1] = {99}, key[1] = {ZB_MF_ID};
+    static const char *const x[1] = {"x"};
+    item(&b, 0, member_edit("b0101", 0, FZ_HLC(3001), 0, "F0101B", 1, nofield, x));
+    item(&b, 0, member_edit("b0101", 0, FZ_HLC(3002), 0, "F0101B", 1, key, x));
+    struct fz_op k = {.origin = "b0101", .hlc = FZ_HLC(3003), .kind = 7, .key = "F0101B"};
+    item(&b, 0, pk(&k));
+  }
+  put_buf(T, "rejections", &b);
+
+  /* The township adds a branch and moves F0101B into it. */
+  flags = 2;
+  fz_buf_add(&b, &flags, 1);
+  {
+    static const int of[4] = {ZB_OF_CODE, ZB_OF_NAME, ZB_OF_TYPE, ZB_OF_PARENT_CODE};
+    static const char *const ov[4] = {"430121-01-03", "三支部", "branch", "430121-01"};
+    struct fz_op o = {.origin = "t01", .hlc = FZ_HLC(4000), .kind = 1, .key = "430121-01-03",
+                      .nf = 4, .fields = of, .vals = ov};
+    item(&b, 0, pk(&o));
+    static const int org[1] = {ZB_MF_ORG_CODE};
+    static const char *const to[1] = {"430121-01-03"};
+    item(&b, 0, member_edit("t01", 0, FZ_HLC(4001), 10, "F0101B", 1, org, to));
+  }
+  put_buf(T, "org-and-move", &b);
+
+  /* Protocol errors: a gap in seqs, another origin, undecodable bytes,
+   * an op without a body, and a prev_hash that is not the held one. */
+  flags = FZ_PUSH_KEEP_SEQ;
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0101", 7, "M0000000009", "430121-01-01", 9));
+  put_buf(T, "seq-gap", &b);
+  flags = FZ_PUSH_KEEP_ORIGIN;
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0102", 0, "M0000000010", "430121-01-01", 10));
+  put_buf(T, "other-origin", &b);
+  flags = FZ_PUSH_MANY;
+  fz_buf_add(&b, &flags, 1);
+  item(&b, 0, member_create("b0101", 0, "M0000000011", "430121-01-01", 11));
+  fz_buf_item(&b, FZ_ITEM_B | FZ_ITEM_VERBATIM, (const uint8_t *)"\x0a\xff\xff", 3);
+  put_buf(T, "many-one-undecodable", &b);
+  flags = 0;
+  fz_buf_add(&b, &flags, 1);
+  {
+    Zb__Op o = ZB__OP__INIT;
+    o.origin = "b0101";
+    o.hlc = FZ_HLC(1);
+    uint8_t buf[64];
+    len = zb__op__pack(&o, buf);
+    fz_buf_item(&b, 0, buf, len);
+    static const uint8_t h[32] = {1};
+    o.prev_hash.data = (uint8_t *)h;
+    o.prev_hash.len = 32;
+    o.body_case = ZB__OP__BODY_SET;
+    Zb__RecordSet s = ZB__RECORD_SET__INIT;
+    s.kind = ZB__RECORD_KIND__RECORD_KIND_MEMBER;
+    s.key = "F0101B";
+    o.set = &s;
+    len = zb__op__pack(&o, buf);
+    fz_buf_item(&b, 0, buf, len);
+  }
+  put_buf(T, "no-body-and-fork", &b);
+
+  /* Raw mode: the target pushes the zdata as it is. */
+  flags = FZ_PUSH_RAW;
+  fz_buf_add(&b, &flags, 1);
+  {
+    zb_batch bt;
+    zb_batch_init(&bt);
+    for (unsigned i = 0; i < 2; i++) {
+      char id[16];
+      snprintf(id, sizeof id, "M00000001%02u", i);
+      struct packed m = member_create("b0101", i + 4, id, "430121-01-01", 20 + i);
+      zb_batch_add(&bt, m.p, m.len);
+      free(m.p);
+    }
+    uint8_t *z, hdr[6];
+    size_t zlen;
+    if (zb_batch_compress(&bt, &z, &zlen))
+      die("compress");
+    hdr[0] = (uint8_t)bt.len, hdr[1] = (uint8_t)(bt.len >> 8), hdr[2] = (uint8_t)(bt.len >> 16);
+    hdr[3] = (uint8_t)(bt.len >> 24), hdr[4] = (uint8_t)bt.count,
+    hdr[5] = (uint8_t)(bt.count >> 8);
+    fz_buf_add(&b, hdr, 6);
+    fz_buf_add(&b, z, zlen);
+    free(z);
+    zb_batch_free(&bt);
+  }
+  put_buf(T, "raw-zdata", &b);
+}
+
+/* ---- fuzz_opcheck ---- */
+
+static void opcheck_one(const char *name, uint8_t first, struct packed op) {
+  struct fz_buf b = {0};
+  fz_buf_add(&b, &first, 1);
+  fz_buf_add(&b, op.p, op.len);
+  free(op.p);
+  put_buf("opcheck", name, &b);
+}
+
+static void opcheck_seeds(void) {
+  opcheck_one("create", 0, member_create("b0101", 4, "M0000000001", "430121-01-01", 1));
+  opcheck_one("create-out-of-scope", 1,
+              member_create("b0102", 2, "M0000000002", "430121-01-01", 2));
+  static const int edu_phone[2] = {ZB_MF_EDUCATION, ZB_MF_PHONE};
+  static const char *const ep[2] = {"高中", "13600000003"};
+  opcheck_one("conflict-pulled", 2 | FZ_OPCHECK_PULLED,
+              member_edit("t01", 2, FZ_HLC(5), 0, "F0101A", 2, edu_phone, ep));
+  {
+    static const char *const edus[] = {"研究生", "大学本科", "大学专科", "中等专科"};
+    int f[4];
+    const char *v[4];
+    for (int i = 0; i < 4; i++)
+      f[i] = ZB_MF_EDUCATION, v[i] = edus[i];
+    opcheck_one("repeated-field-older", 2,
+                member_edit("t01", 2, FZ_HLC(0), 0, "F0101A", 4, f, v));
+  }
+  {
+    char big[300];
+    memset(big, '1', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    static const int phone[1] = {ZB_MF_PHONE};
+    const char *v[1] = {big};
+    opcheck_one("value-too-long", 0,
+                member_edit("b0101", 4, FZ_HLC(200), 0, "F0101B", 1, phone, v));
+  }
+  {
+    static const int of[4] = {ZB_OF_CODE, ZB_OF_NAME, ZB_OF_TYPE, ZB_OF_PARENT_CODE};
+    static const char *const ov[4] = {"430121-01-03", "三支部", "branch", "430121-01"};
+    struct fz_op o = {.origin = "t01", .hlc = FZ_HLC(4000), .kind = 1, .key = "430121-01-03",
+                      .nf = 4, .fields = of, .vals = ov};
+    opcheck_one("org-create", 2, pk(&o));
+  }
+  {
+    static const int org[1] = {ZB_MF_ORG_CODE};
+    static const char *const to[1] = {"430121-01-02"};
+    opcheck_one("move", 2,
+                member_edit("t01", 2, FZ_HLC(4001), 10, "F0101B", 1, org, to));
+  }
+  {
+    static const int gender[1] = {ZB_MF_GENDER};
+    static const char *const g[1] = {"女"};
+    opcheck_one("gender-mismatch", 0,
+                member_edit("b0101", 4, FZ_HLC(4002), 10, "F0101B", 1, gender, g));
+  }
+  {
+    Zb__Op o = ZB__OP__INIT;
+    o.origin = "b0101";
+    o.seq = 4;
+    uint8_t buf[64];
+    struct packed nb = {malloc(sizeof buf), zb__op__pack(&o, buf)};
+    if (!nb.p)
+      die("malloc");
+    memcpy(nb.p, buf, nb.len);
+    opcheck_one("no-body", 0, nb);
+  }
+}
+
+/* ---- fuzz_batch ---- */
+
+static void batch_seeds(void) {
+  const char *T = "batch";
+  zb_batch bt;
+  struct fz_buf b = {0};
+  zb_batch_init(&bt);
+  static const char *const items[] = {"first", "", "third item, a little longer"};
+  for (int i = 0; i < 3; i++)
+    zb_batch_add(&bt, items[i], strlen(items[i]));
+  struct packed op = member_create("b0101", 1, "M0000000001", "430121-01-01", 1);
+  zb_batch_add(&bt, op.p, op.len);
+  free(op.p);
+  uint8_t *z;
+  size_t zlen;
+  if (zb_batch_compress(&bt, &z, &zlen))
+    die("compress");
+  for (int mode = 0; mode < 3; mode++) {
+    uint8_t hdr[7] = {mode == 0 ? 0 : mode == 1 ? (2 << 1) : (0x10 | 3 << 1),
+                      (uint8_t)bt.len, (uint8_t)(bt.len >> 8), (uint8_t)(bt.len >> 16),
+                      (uint8_t)(bt.len >> 24), (uint8_t)bt.count, (uint8_t)(bt.count >> 8)};
+    fz_buf_add(&b, hdr, sizeof hdr);
+    fz_buf_add(&b, z, zlen);
+    put_buf(T, mode == 0 ? "walk" : mode == 1 ? "walk-stop" : "walk-stop-negative", &b);
+  }
+  free(z);
+  zb_batch_free(&bt);
+  /* round trip: items of 0, 5, 300 (escaped length) and 1 bytes */
+  uint8_t m = 1;
+  fz_buf_add(&b, &m, 1);
+  uint8_t n0 = 0, n5 = 5, esc[3] = {255, 300 & 0xff, 300 >> 8}, n1 = 1;
+  fz_buf_add(&b, &n0, 1);
+  fz_buf_add(&b, &n5, 1);
+  fz_buf_add(&b, "hello", 5);
+  fz_buf_add(&b, esc, 3);
+  char big[300];
+  memset(big, 'z', sizeof big);
+  fz_buf_add(&b, big, sizeof big);
+  fz_buf_add(&b, &n1, 1);
+  fz_buf_add(&b, "!", 1);
+  put_buf(T, "round-trip", &b);
+}
+
+/* ---- fuzz_frame ---- */
+
+static void frame(struct fz_buf *b, const void *payload, size_t len) {
+  uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                    (uint8_t)len};
+  fz_buf_add(b, hdr, 4);
+  fz_buf_add(b, payload, len);
+}
+
+static void frame_seeds(void) {
+  const char *T = "frame";
+  struct fz_buf b = {0};
+  uint8_t h[2] = {6, 0};   /* default max, one piece */
+  fz_buf_add(&b, h, 2);
+  frame(&b, "hello", 5);
+  put_buf(T, "one", &b);
+
+  uint8_t h2[5] = {3, 3, 1, 3, 2};   /* max 300, chunks of 1, 3, 2 bytes */
+  fz_buf_add(&b, h2, 5);
+  frame(&b, "a", 1);
+  frame(&b, "two bytes?", 10);
+  frame(&b, "x", 1);
+  put_buf(T, "three-split", &b);
+
+  uint8_t h3[2] = {2, 0};   /* max 5: a frame of 6 is refused */
+  fz_buf_add(&b, h3, 2);
+  frame(&b, "12345", 5);
+  frame(&b, "123456", 6);
+  put_buf(T, "over-max", &b);
+
+  uint8_t h4[2] = {6, 0};
+  fz_buf_add(&b, h4, 2);
+  fz_buf_add(&b, "\0\0\0\0", 4);
+  put_buf(T, "zero-length", &b);
+
+  uint8_t h5[3] = {6 | 2 << 3, 1, 7};   /* stop at the 2nd frame; 7-byte chunks */
+  fz_buf_add(&b, h5, 3);
+  for (int i = 0; i < 4; i++)
+    frame(&b, "frame", 5);
+  put_buf(T, "stop", &b);
+
+  uint8_t h6[4] = {5, 2, 200, 0};   /* max 70000: a 70000-byte frame in 200s */
+  fz_buf_add(&b, h6, 4);
+  char *big = malloc(70000);
+  if (!big)
+    die("malloc");
+  memset(big, 'q', 70000);
+  frame(&b, big, 70000);
+  free(big);
+  frame(&b, "tail", 4);
+  fz_buf_add(&b, "\0\0", 2);   /* a partial header at the end */
+  put_buf(T, "big-split", &b);
+}
+
+/* ---- fuzz_sync ---- */
+
+static void sync_seeds(void) {
+  const char *T = "sync";
+  struct fz_buf b = {0};
+  zb_batch bt;
+  zb_batch_init(&bt);
+  struct packed op = member_create("b0101", 1, "M0000000001", "430121-01-01", 1);
+  zb_batch_add(&bt, op.p, op.len);
+  uint8_t *z;
+  size_t zlen;
+  if (zb_batch_compress(&bt, &z, &zlen))
+    die("compress");
+  Zb__PushBatch pb = ZB__PUSH_BATCH__INIT;
+  pb.batch = 1, pb.count = bt.count, pb.raw_size = bt.len;
+  pb.zdata.data = z, pb.zdata.len = zlen;
+  Zb__Frame f = ZB__FRAME__INIT;
+  f.msg_case = ZB__FRAME__MSG_PUSH;
+  f.push = &pb;
+  uint8_t cut = 7;
+  fz_buf_add(&b, &cut, 1);   /* the target cuts the stream where byte 0 says */
+  size_t flen = zb__frame__get_packed_size(&f);
+  uint8_t *fb = malloc(flen), hdr[4];
+  if (!fb)
+    die("malloc");
+  zb__frame__pack(&f, fb);
+  zb_frame_write_header(hdr, flen);
+  fz_buf_add(&b, hdr, 4);
+  fz_buf_add(&b, fb, flen);
+  free(fb);
+  free(z);
+  put_buf(T, "push", &b);
+
+  /* A pull batch of one ServerOp holding the same op. */
+  Zb__ServerOp so = ZB__SERVER_OP__INIT;
+  so.server_seq = 9, so.op.data = op.p, so.op.len = op.len, so.origin = "b0101";
+  size_t slen = zb__server_op__get_packed_size(&so);
+  uint8_t *sb = malloc(slen);
+  if (!sb)
+    die("malloc");
+  zb__server_op__pack(&so, sb);
+  zb_batch_reset(&bt);
+  zb_batch_add(&bt, sb, slen);
+  free(sb);
+  if (zb_batch_compress(&bt, &z, &zlen))
+    die("compress");
+  Zb__PullBatch pl = ZB__PULL_BATCH__INIT;
+  pl.count = bt.count, pl.raw_size = bt.len, pl.zdata.data = z, pl.zdata.len = zlen;
+  pl.cursor = 9, pl.done = 1;
+  f.msg_case = ZB__FRAME__MSG_PULL_BATCH;
+  f.pull_batch = &pl;
+  Zb__Hello hello = ZB__HELLO__INIT;
+  hello.protocol = 1, hello.node_id = "b0101", hello.log_head = 1;
+  Zb__Frame fh = ZB__FRAME__INIT;
+  fh.msg_case = ZB__FRAME__MSG_HELLO;
+  fh.hello = &hello;
+  cut = 3;
+  fz_buf_add(&b, &cut, 1);
+  const Zb__Frame *frames[2] = {&fh, &f};
+  for (int i = 0; i < 2; i++) {
+    flen = zb__frame__get_packed_size(frames[i]);
+    fb = malloc(flen);
+    if (!fb)
+      die("malloc");
+    zb__frame__pack(frames[i], fb);
+    zb_frame_write_header(hdr, flen);
+    fz_buf_add(&b, hdr, 4);
+    fz_buf_add(&b, fb, flen);
+    free(fb);
+  }
+  free(z);
+  free(op.p);
+  zb_batch_free(&bt);
+  put_buf(T, "hello-pull", &b);
+}
+
+/* ---- fuzz_csv ---- */
+
+static void csv_seeds(void) {
+  static const char s1[] = "\x03id,name,note\n1,\"a,b\",\"c\"\"d\"\n2,\"x\ny\",z\n";
+  static const char s2[] = "\x01note,id,name\r\n,7,\xe7\x8e\x8b\xe4\xbc\x9f\r\n";
+  static const char s3[] = "\x02id,name\n1,2,3\n\"unterminated\n";
+  put("csv", "quoted", s1, sizeof s1 - 1);
+  put("csv", "crlf-utf8", s2, sizeof s2 - 1);
+  put("csv", "bad-rows", s3, sizeof s3 - 1);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: zhibu-fuzz-seeds OUTDIR\n");
+    return 2;
+  }
+  outdir = argv[1];
+  if (mkdir(outdir, 0755) != 0 && errno != EEXIST)
+    die(outdir);
+  push_seeds();
+  opcheck_seeds();
+  batch_seeds();
+  frame_seeds();
+  sync_seeds();
+  csv_seeds();
+  printf("zhibu-fuzz-seeds: %d seeds written under %s\n", nwritten, outdir);
+  return 0;
+}

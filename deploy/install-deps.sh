@@ -17,6 +17,7 @@ PACKAGES=(
   python3                            # integration tests' independent checks
   time                               # /usr/bin/time for the benchmark's peak RSS
   faketime                           # tests: a branch PC whose clock is wrong
+  clang libclang-rt-dev              # tests: libFuzzer targets of tests/fuzz (a clang sub-build)
 )
 
 missing=()

@@ -10,8 +10,9 @@
  * applied in a transaction that is then discarded, so every input meets the
  * same state and a crasher replays alone.
  *
- * The op check itself is isolated in check_op(): when common/ grows a
- * dedicated wire-check function, call it there.
+ * check_op() is what the server does with each pushed op: the wire
+ * boundary (zb_opwire_decode: size, canonical encoding, body), then
+ * zb_merge_apply with the writer's scope.
  *
  * Besides the sanitizers, the target aborts when zb_merge_apply fails with
  * a storage error, returns an out-of-range result, or accepts an op that
@@ -30,6 +31,7 @@
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
+#include "zb_opwire.h"
 #include "zb_record.h"
 #include "zb_state.h"
 #include "zb_store.h"
@@ -45,14 +47,20 @@ static void fail(const char *what) {
 /* ---- the check under test ---- */
 
 /* Decodes one op from the wire and applies it with the writer's scope.
- * Returns 1 if the bytes are not an op, else zb_merge_apply's result;
+ * Returns 1 if the boundary refuses the bytes, else zb_merge_apply's result;
  * *kind and *key receive the record the op names (for the caller's checks;
  * key is copied into a buffer of ZB_FIELD_MAX + 1 bytes). */
 static int check_op(zb_txn *t, const uint8_t *data, size_t len, const char *scope,
                     uint64_t server_seq, zb_apply_result *r, int *kind, char *key) {
-  Zb__Op *op = zb__op__unpack(NULL, len, data);
-  if (!op)
+  Zb__Op *op;
+  char why[320];
+  int wrc = zb_opwire_decode(data, len, &op, why, sizeof why);
+  if (wrc == ZB_EPROTO)
     return 1;
+  if (wrc) {
+    fprintf(stderr, "fuzz_opcheck: zb_opwire_decode: %s\n", zb_err_name(wrc));
+    abort();
+  }
   *kind = op->set ? (int)op->set->kind : 0;
   snprintf(key, ZB_FIELD_MAX + 1, "%s", op->set ? op->set->key : "");
   int rc = zb_merge_apply(t, op, server_seq, scope, 0, r);
@@ -159,15 +167,6 @@ struct input {
   uint64_t sseq;
 };
 
-/* The date merge uses as "today" for an op (zb_merge.c op_today). */
-static zb_date today_of(uint64_t hlc) {
-  time_t t = (time_t)(ZB_HLC_MS(hlc) / 1000) + 86400;
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  gmtime_r(&t, &tm);
-  return (zb_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-}
-
 static int input_write(zb_txn *t, void *ctx) {
   struct input *in = ctx;
   zb_apply_result r;
@@ -210,7 +209,7 @@ static int input_write(zb_txn *t, void *ctx) {
   if (!op)
     fail("op decoded once, not twice");
   if (kind == ZB_KIND_MEMBER) {
-    if (zb_member_validate(&rec->m, today_of(op->hlc), NULL, NULL) != 0)
+    if (zb_member_validate(&rec->m, zb_hlc_today(op->hlc), NULL, NULL) != 0)
       fail("accepted member fails zb_member_validate");
     if (in->scope && !zb_org_in_subtree(rec->m.v[ZB_MF_ORG_CODE], in->scope))
       fail("accepted member lies outside the writer's scope");

@@ -20,10 +20,20 @@ struct zb_hub {
 
 /* ---- open ---- */
 
+/* The layout of the server's tables: 2 added the per-origin op index
+ * (origin_ops), fork evidence and the daily count of rejections kept in
+ * origins (docs/DESIGN-NOTES.md, "Storage"). */
+#define HUB_FORMAT 2
+
 static int init_write(zb_txn *t, void *ctx) {
   (void)ctx;
-  return zb_meta_put_str(t, "role", "server");
+  int rc = zb_meta_put_str(t, "role", "server");
+  if (!rc)
+    rc = zb_meta_put_u64(t, "format", HUB_FORMAT);
+  return rc;
 }
+
+static int hub_migrate(zb_store *s);
 
 int zb_hub_init(const char *dir) {
   zb_store *s;
@@ -58,6 +68,8 @@ int zb_hub_open(const char *dir, zb_hub **out) {
     if (rc == ZB_ENOTFOUND || (!rc && strcmp(role, "server") != 0))
       rc = ZB_ENOTINIT;
   }
+  if (!rc)
+    rc = hub_migrate(h->store);
   if (rc) {
     zb_hub_close(h);
     return rc;
@@ -97,13 +109,16 @@ static int origin_load(zb_txn *t, const char *id, struct origin_state *os) {
     return 0;
   if (rc)
     return rc;
-  if (v.len != ORIGIN_VAL)
+  /* Format 1 stored only the seq and the hash. */
+  if (v.len != ORIGIN_VAL && v.len != 8 + ZB_SHA256_LEN)
     return ZB_ECORRUPT;
   const uint8_t *b = v.data;
   os->held = zb_be_u64(b);
   memcpy(os->hash, b + 8, ZB_SHA256_LEN);
-  os->day = zb_be_u64(b + 8 + ZB_SHA256_LEN);
-  os->rejected_today = zb_be_u64(b + 16 + ZB_SHA256_LEN);
+  if (v.len == ORIGIN_VAL) {
+    os->day = zb_be_u64(b + 8 + ZB_SHA256_LEN);
+    os->rejected_today = zb_be_u64(b + 16 + ZB_SHA256_LEN);
+  }
   return 0;
 }
 
@@ -906,6 +921,7 @@ struct verify_ctx {
   char *why;
   size_t whycap;
   uint8_t *buf;
+  bool migrate;       /* write the op index instead of checking it */
 };
 
 static struct origin_state *verify_origin(struct verify_ctx *vc, const char *id) {
@@ -980,6 +996,14 @@ static int verify_row(void *ctx, zb_val key, zb_val val) {
     op->prev_hash.len = 0;
   }
   os->held = oseq;
+  if (vc->migrate) {
+    uint8_t key[ZB_NODE_ID_MAX + 9];
+    rc = zb_txn_put(vc->t, ZB_DB_ORIGIN_OPS, key, origin_seq_key(key, origin, oseq), os->hash,
+                    ZB_SHA256_LEN, 0);
+    if (!rc)
+      vc->expect++;
+    goto out;
+  }
   if (vc->t) {
     /* The index that fork detection reads must agree with the chain. */
     uint8_t held[ZB_SHA256_LEN];
@@ -1066,6 +1090,56 @@ static int verify_write(zb_txn *t, void *ctx) {
     return ZB_ECORRUPT;
   }
   return 0;
+}
+
+/* Brings a format-1 store to HUB_FORMAT: the op index is computed from the
+ * log (the chain walk of verify), origins take their longer value. */
+static int migrate_write(zb_txn *t, void *ctx) {
+  struct verify_ctx *vc = ctx;
+  uint64_t format;
+  int rc = zb_meta_get_u64(t, "format", &format);
+  if (rc || format >= HUB_FORMAT)
+    return rc;
+  vc->t = t;
+  vc->expect = 1;
+  vc->norigins = 0;
+  memset(vc->chain, 0, sizeof vc->chain);
+  if ((rc = zb_txn_scan(t, ZB_DB_SLOG, NULL, 0, verify_row, vc)))
+    return rc;
+  for (size_t i = 0; i < vc->norigins && !rc; i++) {
+    struct origin_state os;
+    if (!(rc = origin_load(t, vc->origins[i].id, &os)))
+      rc = origin_save(t, &os);
+  }
+  if (!rc)
+    rc = zb_meta_put_u64(t, "format", HUB_FORMAT);
+  return rc;
+}
+
+static int hub_migrate(zb_store *s) {
+  zb_txn *t;
+  uint64_t format;
+  int rc = zb_store_read(s, &t);
+  if (rc)
+    return rc;
+  rc = zb_meta_get_u64(t, "format", &format);
+  zb_txn_end(t);
+  if (rc || format >= HUB_FORMAT)
+    return rc;
+  char why[256] = "";
+  struct verify_ctx vc = {.why = why, .whycap = sizeof why, .buf = malloc(ZB_OP_PACKED_MAX),
+                          .migrate = true};
+  if (!vc.buf)
+    return ZB_ENOMEM;
+  rc = zb_store_write(s, migrate_write, &vc);
+  if (rc)
+    zb_log_error("cannot bring the server's data to format %d: %s", HUB_FORMAT,
+                 why[0] ? why : zb_strerror(rc));
+  else
+    zb_log_info("server data brought to format %d", HUB_FORMAT);
+  free(vc.origins);
+  free(vc.buf);
+  return rc;
 }
 
 int zb_hub_verify(zb_hub *h, char *why, size_t cap) {

@@ -548,6 +548,51 @@ static void test_rejected_ops_summarized(void **state) {
   verify_ok();
 }
 
+/* Makes the store look like format 1: no op index, no format, short
+ * origin values. */
+static int origins_short(void *ctx, zb_val key, zb_val val) {
+  zb_txn *t = ctx;
+  uint8_t v[40];
+  char id[80];
+  assert_true(val.len >= 40 && key.len < sizeof id);
+  memcpy(v, val.data, 40);
+  memcpy(id, key.data, key.len);
+  return zb_txn_put(t, ZB_DB_ORIGINS, id, key.len, v, 40, 0);
+}
+
+static int downgrade(zb_txn *t, void *ctx) {
+  (void)ctx;
+  int rc = zb_txn_drop(t, ZB_DB_ORIGIN_OPS);
+  if (!rc)
+    rc = zb_txn_del(t, ZB_DB_META, "format", 6);
+  if (!rc)
+    rc = zb_txn_scan(t, ZB_DB_ORIGINS, NULL, 0, origins_short, t);
+  return rc;
+}
+
+/* A server's data from before the op index is brought up to date when it
+ * is opened: verify passes and a fork at an old seq is still caught. */
+static void test_format1_store_migrated(void **state) {
+  (void)state;
+  create_m1();
+  op_spec o;
+  zb_push_result res;
+  phone_spec(&o, "n1", 2, "M1", "13800000000");
+  assert_int_equal(push_spec("n1", BRANCH1, &o, &res), 0);
+  zb_hub_close(hub);
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, false, &s), 0);
+  assert_int_equal(zb_store_write(s, downgrade, NULL), 0);
+  zb_store_close(s);
+  assert_int_equal(zb_hub_open(dir, &hub), 0);
+  verify_ok();
+  assert_int_equal(push_spec("n1", BRANCH1, &o, &res), 0);
+  assert_int_equal(res.duplicates, 1);
+  phone_spec(&o, "n1", 1, "M1", "13800000005");
+  assert_int_equal(push_spec("n1", BRANCH1, &o, &res), ZB_EPROTO);
+  assert_non_null(strstr(res.why, "fork"));
+}
+
 /* The wire boundary alone. */
 static void test_opwire_decode(void **state) {
   (void)state;
@@ -577,6 +622,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fork_refused_with_evidence, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rejections_private_and_true, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rejected_ops_summarized, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_format1_store_migrated, setup, teardown),
       cmocka_unit_test_setup_teardown(test_opwire_decode, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

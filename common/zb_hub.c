@@ -1030,6 +1030,15 @@ out:
   return rc;
 }
 
+/* Walks the whole server log with verify_row, from a clean start. */
+static int walk_log(struct verify_ctx *vc, zb_txn *t) {
+  vc->t = t;
+  vc->expect = 1;
+  vc->norigins = 0;
+  memset(vc->chain, 0, sizeof vc->chain);
+  return zb_txn_scan(t, ZB_DB_SLOG, NULL, 0, verify_row, vc);
+}
+
 static int verify_origins(struct verify_ctx *vc, zb_txn *t) {
   if (zb_txn_count(t, ZB_DB_ORIGINS) != vc->norigins) {
     snprintf(vc->why, vc->whycap, "server log: %zu origins in the log, %zu recorded",
@@ -1065,11 +1074,7 @@ static int verify_write(zb_txn *t, void *ctx) {
     rc = zb_txn_drop(t, zb_state_dbs[i]);
   if (rc)
     return rc;
-  vc->t = t;
-  vc->expect = 1;
-  vc->norigins = 0;
-  memset(vc->chain, 0, sizeof vc->chain);
-  if ((rc = zb_txn_scan(t, ZB_DB_SLOG, NULL, 0, verify_row, vc)))
+  if ((rc = walk_log(vc, t)))
     return rc;
   if (vc->expect - 1 != head) {
     snprintf(vc->why, vc->whycap, "server log: holds %llu entries, the head says %llu",
@@ -1100,11 +1105,7 @@ static int migrate_write(zb_txn *t, void *ctx) {
   int rc = zb_meta_get_u64(t, "format", &format);
   if (rc || format >= HUB_FORMAT)
     return rc;
-  vc->t = t;
-  vc->expect = 1;
-  vc->norigins = 0;
-  memset(vc->chain, 0, sizeof vc->chain);
-  if ((rc = zb_txn_scan(t, ZB_DB_SLOG, NULL, 0, verify_row, vc)))
+  if ((rc = walk_log(vc, t)))
     return rc;
   for (size_t i = 0; i < vc->norigins && !rc; i++) {
     struct origin_state os;

@@ -13,7 +13,7 @@
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
-#include "zb_pki.h"
+#include "zb_bundle.h"
 #include "zb_utf8.h"
 
 struct zb_node {
@@ -650,7 +650,7 @@ int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_
                           const char *org, char *why, size_t cap) {
   zb_bundle b;
   memset(&b, 0, sizeof b);
-  int rc = zb_pki_bundle_read(bundle, &b, why, cap);
+  int rc = zb_bundle_read(bundle, &b, why, cap);
   if (rc == ZB_ENOTFOUND || rc == ZB_EIO)
     snprintf(why, cap, "%s: cannot read the bundle", bundle);
   if (rc)

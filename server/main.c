@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "zb_args.h"
+#include "zb_ca.h"
 #include "zb_cli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
@@ -109,8 +110,8 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("cannot create %s: %s", pki, strerror(errno));
     return 1;
   }
-  if ((rc = zb_pki_ca_create(pki, "Zhibu deployment CA")) ||
-      (rc = zb_pki_server_cert(pki, names, n)))
+  if ((rc = zb_ca_create(pki, "Zhibu deployment CA")) ||
+      (rc = zb_ca_server_cert(pki, names, n)))
     return fail(rc, pki);
   fprintf(stderr, "%s: server created in %s: CA %s/ca.crt, server certificate for", prog, dir,
           pki);
@@ -152,8 +153,8 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("enroll needs --node-id ID --org CODE --server HOST:PORT --out FILE");
     return 2;
   }
-  long days = ZB_PKI_NODE_DAYS_DEFAULT;
-  if (!int_opt(a, "days", 1, ZB_PKI_NODE_DAYS_MAX, &days))
+  long days = ZB_CA_NODE_DAYS_DEFAULT;
+  if (!int_opt(a, "days", 1, ZB_CA_NODE_DAYS_MAX, &days))
     return 2;
   if (!zb_org_code_valid(org)) {
     zb_log_error("--org: \"%s\" is not an org code such as 430121-03-07", org);
@@ -174,7 +175,7 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   zb_hub_close(h);
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
-  rc = zb_pki_enroll(pki, id, org, server, out, (int)days);
+  rc = zb_ca_enroll(pki, id, org, server, out, (int)days);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s exists; refusing to overwrite it", out);
     return 3;
@@ -197,7 +198,7 @@ static int cmd_revoke(const struct zb_cmd *c, const zb_args *a) {
   }
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
-  int rc = zb_pki_revoke(pki, id);
+  int rc = zb_ca_revoke(pki, id);
   if (rc == ZB_ENOTFOUND) {
     zb_log_error("node %s was never enrolled here", id);
     return 4;

@@ -306,8 +306,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
     on_pull_batch(s, f->pull_batch);
     break;
   case ZB__FRAME__MSG_ERROR:
-    fail(s, f->error->code == 6 ? ZB_EREFUSED : ZB_EUNREACH, "the server says: %.200s",
-         f->error->message);
+    fail(s, f->error->code == ZB__ERROR_CODE__ERROR_CODE_REFUSED ? ZB_EREFUSED : ZB_EUNREACH,
+         "the server says: %.200s", f->error->message);
     break;
   case ZB__FRAME__MSG_HELLO:
   case ZB__FRAME__MSG_PUSH:

@@ -200,7 +200,7 @@ struct sess {
   uint64_t ack_held;
   uint32_t ack_rejected, ack_conflicts;
   bool error;
-  uint32_t err_code;
+  Zb__ErrorCode err_code;   /* ErrorMsg.code, printed as its number */
   char err_msg[400];
   bool pulled, pull_done;
   uint32_t pull_count;

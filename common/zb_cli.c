@@ -55,11 +55,11 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
   char err[256];
   if (zb_args_parse(argc, argv, cli->options, &a, err, sizeof err) != 0) {
     zb_log_error("%s (see %s --help)", err, cli->prog);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   if (a.npos == 0) {
     usage(cli, zb_args_has(&a, "help") ? stdout : stderr);
-    return zb_args_has(&a, "help") ? 0 : 2;
+    return zb_args_has(&a, "help") ? 0 : zb_exit_code(ZB_EUSAGE);
   }
   /* Longest match of the command words. */
   const struct zb_cmd *c = NULL;
@@ -81,7 +81,7 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
   if (!c) {
     zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
                  a.npos > 1 ? a.pos[1] : "", cli->prog);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   if (zb_args_has(&a, "help")) {
     cmd_help(cli, c);
@@ -90,7 +90,7 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
   if (a.npos != (size_t)(c->nwords + c->operands)) {
     zb_log_error("%s takes %s (see %s %s --help)", c->words,
                  c->operands ? c->operand_names : "no further arguments", cli->prog, c->words);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   const char *allowed[ZB_ARGS_MAX];
   size_t na = 0;
@@ -101,7 +101,7 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
   allowed[na] = NULL;
   if (zb_args_only(&a, allowed, err, sizeof err) != 0) {
     zb_log_error("%s: %s (see %s %s --help)", c->words, err, cli->prog, c->words);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   return c->fn(c, &a);
 }
@@ -142,7 +142,7 @@ void zb_cli_problem(void *ctx, const char *file, long line, const char *column,
 int zb_cli_flush(void) {
   if (fflush(stdout) != 0 || ferror(stdout)) {
     zb_log_error("cannot write output: %s", strerror(errno));
-    return 1;
+    return zb_exit_code(ZB_EIO);
   }
   return 0;
 }
@@ -152,7 +152,7 @@ int zb_cli_as_of(const zb_args *a, zb_date *out) {
   const char *d = zb_args_get(a, "as-of");
   if (d && zb_date_parse(d, strlen(d), out) != 0) {
     zb_log_error("--as-of: \"%s\" is not a date YYYY-MM-DD", d);
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   return 0;
 }
@@ -266,7 +266,7 @@ int zb_cli_verify_out(const zb_args *a, int rc, const char *why, const char *cou
   if (rc) {
     zb_log_error("verify failed: %s", why);
     zb_cli_flush();
-    return 1;
+    return zb_exit_code(ZB_ECORRUPT);
   }
   if (!json)
     printf("ok: %llu %s\n", (unsigned long long)count, ok_text);

@@ -16,7 +16,7 @@
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
-#include "zb_pki.h"
+#include "zb_bundle.h"
 #include "zhibu.pb-c.h"
 
 int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap) {
@@ -306,8 +306,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
     on_pull_batch(s, f->pull_batch);
     break;
   case ZB__FRAME__MSG_ERROR:
-    fail(s, f->error->code == 6 ? ZB_EREFUSED : ZB_EUNREACH, "the server says: %.200s",
-         f->error->message);
+    fail(s, f->error->code == ZB__ERROR_CODE__ERROR_CODE_REFUSED ? ZB_EREFUSED : ZB_EUNREACH,
+         "the server says: %.200s", f->error->message);
     break;
   case ZB__FRAME__MSG_HELLO:
   case ZB__FRAME__MSG_PUSH:
@@ -362,11 +362,11 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   }
   zb_bundle b;
   memset(&b, 0, sizeof b);
-  if ((rc = zb_pki_bundle_read(zb_node_bundle_path(n), &b, rep->error, sizeof rep->error)))
+  if ((rc = zb_bundle_read(zb_node_bundle_path(n), &b, rep->error, sizeof rep->error)))
     return rc == ZB_EINVAL ? ZB_EREFUSED : rc;
   SSL_CTX *ctx = NULL;
   X509_STORE *store = NULL;
-  rc = zb_pki_bundle_store(&b, &store);
+  rc = zb_bundle_store(&b, &store);
   if (!rc)
     rc = zb_tls_ctx_new_mem(false, store, b.cert, b.key, &ctx);
   if (!rc) {

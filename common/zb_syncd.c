@@ -59,11 +59,14 @@ struct server {
   bool stopping;
 };
 
-static void peer_error(struct peer *p, int code, int reason, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void peer_error(struct peer *p, Zb__ErrorCode code, int reason, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
 
-/* Tells the peer why, logs it, and closes that peer only. */
-static void peer_error(struct peer *p, int code, int reason, const char *fmt, ...) {
+/* Tells the peer why, logs it, and closes that peer only.  code is the
+ * class the node acts on (proto/zhibu.proto, ErrorCode): RETRY later or
+ * REFUSED; reason is what the log says. */
+static void peer_error(struct peer *p, Zb__ErrorCode code, int reason, const char *fmt,
+                       ...) {
   char msg[320];
   va_list ap;
   va_start(ap, fmt);
@@ -73,7 +76,7 @@ static void peer_error(struct peer *p, int code, int reason, const char *fmt, ..
               msg);
   Zb__ErrorMsg e = ZB__ERROR_MSG__INIT;
   Zb__Frame f = ZB__FRAME__INIT;
-  e.code = (uint32_t)code;
+  e.code = code;
   e.message = msg;
   f.msg_case = ZB__FRAME__MSG_ERROR;
   f.error = &e;
@@ -99,13 +102,15 @@ static void on_hello(struct peer *p, const Zb__Hello *h) {
   uint64_t held, head;
   uint8_t hash[32];
   if (h->protocol != ZB_PROTOCOL_VERSION) {
-    peer_error(p, 6, ZB_EREFUSED, "protocol %u is not spoken here (%u is)", h->protocol,
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
+               ZB_EREFUSED, "protocol %u is not spoken here (%u is)", h->protocol,
                ZB_PROTOCOL_VERSION);
     return;
   }
   int rc = zb_hub_hello(p->srv->hub, p->node_id, &held, hash, &head);
   if (rc) {
-    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
+               rc, "server error: %s", zb_strerror(rc));
     return;
   }
   p->hello = true;
@@ -140,12 +145,14 @@ static void commit_group(struct server *srv) {
     struct peer *p = srv->pending[i].p;
     const zb_push_result *res = &reqs[i].res;
     if (p && reqs[i].rc == ZB_EPROTO) {
-      peer_error(p, 6, ZB_EPROTO, "push refused: %s", res->why);
+      peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
+                 ZB_EPROTO, "push refused: %s", res->why);
     } else if (!p && reqs[i].rc == ZB_EPROTO) {
       zb_log_warn("node %s: push refused after its session closed: %s",
                   srv->pending[i].node_id, res->why);
     } else if (p && reqs[i].rc) {
-      peer_error(p, 5, reqs[i].rc, "server error: %s", zb_strerror(reqs[i].rc));
+      peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
+                 reqs[i].rc, "server error: %s", zb_strerror(reqs[i].rc));
     } else if (p) {
       p->pushed += res->applied + res->rejected;
       p->rejected += res->rejected;
@@ -191,13 +198,15 @@ static void send_pull_batch(struct peer *p) {
   int rc = zb_hub_pull(srv->hub, p->node_id, p->org, p->pull_cursor, ZB_SYNC_BATCH_RAW,
                        &srv->batch, &next, &done);
   if (rc) {
-    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
+               rc, "server error: %s", zb_strerror(rc));
     return;
   }
   uint8_t *z;
   size_t zlen;
   if ((rc = zb_batch_compress(&srv->batch, &z, &zlen))) {
-    peer_error(p, 5, rc, "server error: %s", zb_strerror(rc));
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
+               rc, "server error: %s", zb_strerror(rc));
     return;
   }
   Zb__PullBatch pb = ZB__PULL_BATCH__INIT;
@@ -221,11 +230,13 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   struct peer *p = zb_conn_user(c);
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
   if (!f) {
-    peer_error(p, 6, ZB_EPROTO, "malformed frame (%zu bytes)", len);
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
+               ZB_EPROTO, "malformed frame (%zu bytes)", len);
     return;
   }
   if (!p->hello && f->msg_case != ZB__FRAME__MSG_HELLO) {
-    peer_error(p, 6, ZB_EPROTO, "the session must start with hello");
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
+               ZB_EPROTO, "the session must start with hello");
     zb__frame__free_unpacked(f, NULL);
     return;
   }
@@ -242,7 +253,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
     break;
   case ZB__FRAME__MSG_PULL_ACK:
     if (f->pull_ack->cursor != p->pull_cursor)
-      peer_error(p, 6, ZB_EPROTO, "pull acknowledged at %llu, sent up to %llu",
+      peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
+                 ZB_EPROTO, "pull acknowledged at %llu, sent up to %llu",
                  (unsigned long long)f->pull_ack->cursor, (unsigned long long)p->pull_cursor);
     else if (!p->pull_done)
       send_pull_batch(p);
@@ -253,7 +265,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   case ZB__FRAME__MSG_ERROR:
   case ZB__FRAME__MSG__NOT_SET:
   case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
-    peer_error(p, 6, ZB_EPROTO, "unexpected frame (%d)", (int)f->msg_case);
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
+               ZB_EPROTO, "unexpected frame (%d)", (int)f->msg_case);
     break;
   }
   zb__frame__free_unpacked(f, NULL);
@@ -276,7 +289,8 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
     if (q != p && !q->closing && strcmp(q->node_id, p->node_id) == 0)
       same++;
   if (same >= p->srv->o.sessions_per_node)
-    peer_error(p, 5, ZB_EBUSY,
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
+               ZB_EBUSY,
                "node %s already has %u sessions open (at most %u at once): retry later",
                p->node_id, same, p->srv->o.sessions_per_node);
 }

@@ -5,7 +5,7 @@
  * Limits that keep one enrolled node — honest with a bad link, or a
  * stolen certificate — from costing anyone else their sync:
  *   - at most sessions_per_node sessions of one node at a time; a further
- *     one is refused with ErrorMsg code 5 (retry later);
+ *     one is refused with ErrorMsg code ERROR_CODE_RETRY (5, retry later);
  *   - a frame from a node is at most ZB_SYNCD_FRAME_MAX bytes (a push batch
  *     is cut at 1 MiB raw), so a session buffers no more than that;
  *   - a session silent for idle_ms is closed, and so is one that keeps

@@ -13,6 +13,7 @@ PACKAGES=(
   libcsv-dev                         # RFC 4180 CSV parsing
   libzstd-dev                        # compression of sync batches
   libjansson-dev                     # JSON output
+  libutf8proc-dev                    # terminal widths of CJK text (tables line up); Unicode tables we need not keep
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks
   time                               # /usr/bin/time for the benchmark's peak RSS

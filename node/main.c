@@ -68,7 +68,7 @@ static int open_node(const zb_args *a, zb_node **n) {
   const char *dir = zb_cli_data_dir(a);
   if (!dir) {
     zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   int rc = zb_node_open(dir, n);
   if (rc)
@@ -88,7 +88,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   const char *bundle = zb_args_get(a, "enroll");
   if (!dir || (!bundle && (!id || !org))) {
     zb_log_error("init needs --data DIR (or ZHIBU_DATA), and --enroll FILE or --node-id ID --org CODE");
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   char why[512] = "";
   const char *w = NULL;
@@ -98,11 +98,11 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     snprintf(why, sizeof why, "%s", w);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s already holds a node; nothing changed", dir);
-    return 3;
+    return zb_exit_code(rc);
   }
   if (rc == ZB_EINVAL) {
     zb_log_error("%s", why);
-    return 3;
+    return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, dir);
@@ -129,11 +129,12 @@ static int do_import(const zb_args *a, bool members) {
   zb_node_close(n);
   if (rc == ZB_EINVAL) {
     zb_log_error("%s: nothing was imported; correct the rows above and run the import again", path);
-    return 3;
+    return zb_exit_code(rc);
   }
   if (rc == ZB_EIO) {
+    /* A file that cannot be read is bad input, not a fault of the node. */
     zb_log_error("%s: cannot read the file", path);
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   if (rc)
     return fail(rc, path);
@@ -185,7 +186,7 @@ static int member_from_args(const zb_args *a, zb_member *m, bool set[ZB_MF__COUN
     if (strlen(v) > ZB_FIELD_MAX) {
       zb_log_error("--%s: value is %zu bytes, more than %d", field_option(f), strlen(v),
                    ZB_FIELD_MAX);
-      return 3;
+      return zb_exit_code(ZB_EINVAL);
     }
     snprintf(m->v[f], sizeof m->v[f], "%s", v);
   }
@@ -208,12 +209,12 @@ static int cmd_member_add(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc == ZB_EEXIST) {
     zb_log_error("--id: member %s already exists (use member update)", m.v[ZB_MF_ID]);
-    return 3;
+    return zb_exit_code(rc);
   }
   if (rc == ZB_EINVAL)
-    return 3;
+    return zb_exit_code(rc);
   if (rc == ZB_ESCOPE)
-    return 6;
+    return zb_exit_code(rc);
   if (rc)
     return fail(rc, "member add");
   printf("%s\n", m.v[ZB_MF_ID]);
@@ -227,7 +228,7 @@ static int cmd_member_update(const struct zb_cmd *c, const zb_args *a) {
   const char *id = a->pos[2];
   if (zb_args_has(a, "id")) {
     zb_log_error("--id: a member's id cannot be changed");
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   int rc = member_from_args(a, &m, set);
   if (rc)
@@ -237,7 +238,7 @@ static int cmd_member_update(const struct zb_cmd *c, const zb_args *a) {
     any |= set[f];
   if (!any) {
     zb_log_error("member update: name at least one field to change, e.g. --phone 13800000000");
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   zb_node *n;
   if ((rc = open_node(a, &n)))
@@ -247,12 +248,12 @@ static int cmd_member_update(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc == ZB_ENOTFOUND) {
     zb_log_error("member %s not found", id);
-    return 4;
+    return zb_exit_code(rc);
   }
   if (rc == ZB_EINVAL)
-    return 3;
+    return zb_exit_code(rc);
   if (rc == ZB_ESCOPE)
-    return 6;
+    return zb_exit_code(rc);
   if (rc)
     return fail(rc, "member update");
   fprintf(stderr, "%s: member %s %s\n", prog, id, changed ? "updated" : "unchanged (same values)");
@@ -276,7 +277,7 @@ static int cmd_member_show(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc == ZB_ENOTFOUND) {
     zb_log_error("member %s not found", id);
-    return 4;
+    return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "member show");
@@ -348,7 +349,7 @@ static int cmd_member_list(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc) {
     zb_table_free(lo.t);
-    return rc == ZB_ESCOPE ? 6 : fail(rc, "member list");
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "member list");
   }
   if (lo.mode == 1) {
     zb_json_stream_end(&lo.js);
@@ -498,7 +499,7 @@ static int cmd_log(const struct zb_cmd *c, const zb_args *a) {
   const char *s = zb_args_get(a, "since");
   if (s && parse_u64(s, &since)) {
     zb_log_error("--since: \"%s\" is not a sequence number", s);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   zb_node *n;
   int rc = open_node(a, &n);
@@ -552,7 +553,7 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_date as_of;
   if (zb_cli_as_of(a, &as_of))
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
@@ -565,7 +566,7 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
   zb_node_close(n);
   if (rc)
-    return rc == ZB_ESCOPE ? 6 : fail(rc, "report stats");
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "report stats");
   return zb_cli_stats_out(a, &st, org);
 }
 
@@ -598,22 +599,12 @@ static void sync_line(const zb_sync_report *r, int rc) {
             r->error[0] ? r->error : zb_strerror(rc));
 }
 
-static int sync_exit(int rc) {
-  switch (rc) {
-  case 0: return 0;
-  case ZB_EREFUSED: return 6;
-  case ZB_ENOTINIT: return 4;
-  case ZB_EINVAL: return 2;
-  default: return 5;
-  }
-}
-
 static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   int bad = 0;
   uint64_t timeout = seconds_opt(a, "timeout", 300, &bad);
   if (bad)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
@@ -635,7 +626,7 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
     json_decref(j);
     zb_cli_flush();
   }
-  return sync_exit(rc);
+  return zb_sync_exit_code(rc);
 }
 
 static volatile sig_atomic_t stop_requested;
@@ -661,7 +652,7 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   uint64_t interval = seconds_opt(a, "interval", 300, &bad);
   uint64_t timeout = seconds_opt(a, "timeout", 300, &bad);
   if (bad)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
@@ -699,7 +690,7 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   }
   zb_node_close(n);
   fprintf(stderr, "%s: daemon stopped\n", prog);
-  return last == ZB_ENOTINIT || last == ZB_EINVAL ? sync_exit(last) : 0;
+  return last == ZB_ENOTINIT || last == ZB_EINVAL ? zb_sync_exit_code(last) : 0;
 }
 
 /* ---- conflicts, rejected ---- */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "zb_args.h"
+#include "zb_ca.h"
 #include "zb_cli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
@@ -71,7 +72,7 @@ static void pki_dir(const char *dir, char *out, size_t cap) { snprintf(out, cap,
 static int open_hub(const zb_args *a, zb_hub **h) {
   const char *dir = need_dir(a);
   if (!dir)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   int rc = zb_hub_open(dir, h);
   return rc ? fail(rc, dir) : 0;
 }
@@ -82,7 +83,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *dir = need_dir(a);
   if (!dir)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   const char *names[ZB_ARGS_MAX];
   size_t n = 0;
   for (size_t i = 0; i < a->nopt; i++)
@@ -94,12 +95,12 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   }
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
     zb_log_error("cannot create %s: %s", dir, strerror(errno));
-    return 1;
+    return zb_exit_code(ZB_EIO);
   }
   int rc = zb_hub_init(dir);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s already holds a server; nothing changed", dir);
-    return 3;
+    return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, dir);
@@ -107,10 +108,10 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   pki_dir(dir, pki, sizeof pki);
   if (mkdir(pki, 0700) != 0 && errno != EEXIST) {
     zb_log_error("cannot create %s: %s", pki, strerror(errno));
-    return 1;
+    return zb_exit_code(ZB_EIO);
   }
-  if ((rc = zb_pki_ca_create(pki, "Zhibu deployment CA")) ||
-      (rc = zb_pki_server_cert(pki, names, n)))
+  if ((rc = zb_ca_create(pki, "Zhibu deployment CA")) ||
+      (rc = zb_ca_server_cert(pki, names, n)))
     return fail(rc, pki);
   fprintf(stderr, "%s: server created in %s: CA %s/ca.crt, server certificate for", prog, dir,
           pki);
@@ -133,7 +134,7 @@ static int cmd_org_import(const struct zb_cmd *c, const zb_args *a) {
   if (rc == ZB_EINVAL || rc == ZB_EIO) {
     zb_log_error("%s: nothing was imported%s", path,
                  rc == ZB_EIO ? " (cannot read the file)" : "; correct the rows above");
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   if (rc)
     return fail(rc, path);
@@ -147,25 +148,25 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   const char *dir = need_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org"),
              *server = zb_args_get(a, "server"), *out = zb_args_get(a, "out");
   if (!dir)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   if (!id || !org || !server || !out) {
     zb_log_error("enroll needs --node-id ID --org CODE --server HOST:PORT --out FILE");
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
-  long days = ZB_PKI_NODE_DAYS_DEFAULT;
-  if (!int_opt(a, "days", 1, ZB_PKI_NODE_DAYS_MAX, &days))
-    return 2;
+  long days = ZB_CA_NODE_DAYS_DEFAULT;
+  if (!int_opt(a, "days", 1, ZB_CA_NODE_DAYS_MAX, &days))
+    return zb_exit_code(ZB_EUSAGE);
   if (!zb_org_code_valid(org)) {
     zb_log_error("--org: \"%s\" is not an org code such as 430121-03-07", org);
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   if (!zb_pki_node_id_valid(id)) {
     zb_log_error("--node-id: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   if (!zb_pki_server_addr_valid(server)) {
     zb_log_error("--server: \"%s\" is not HOST:PORT", server);
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   }
   zb_hub *h;
   int rc = open_hub(a, &h);
@@ -174,10 +175,10 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   zb_hub_close(h);
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
-  rc = zb_pki_enroll(pki, id, org, server, out, (int)days);
+  rc = zb_ca_enroll(pki, id, org, server, out, (int)days);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s exists; refusing to overwrite it", out);
-    return 3;
+    return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "enroll");
@@ -190,17 +191,17 @@ static int cmd_revoke(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *dir = need_dir(a), *id = zb_args_get(a, "node-id");
   if (!dir)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   if (!id) {
     zb_log_error("revoke needs --node-id ID");
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
-  int rc = zb_pki_revoke(pki, id);
+  int rc = zb_ca_revoke(pki, id);
   if (rc == ZB_ENOTFOUND) {
     zb_log_error("node %s was never enrolled here", id);
-    return 4;
+    return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "revoke");
@@ -214,7 +215,7 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *dir = need_dir(a);
   if (!dir)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   zb_hub *h;
   int rc = open_hub(a, &h);
   if (rc)
@@ -223,7 +224,7 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   if (!int_opt(a, "idle-timeout", 1, 86400, &idle) ||
       !int_opt(a, "max-rejected-per-day", 0, 1000000000, &keep)) {
     zb_hub_close(h);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   zb_hub_set_rejected_per_day(h, (uint32_t)keep);
   char pki[4200];
@@ -237,7 +238,7 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_syncd_run(h, &o);
   zb_hub_close(h);
   if (rc == ZB_EUSAGE)
-    return 2;
+    return zb_exit_code(rc);
   return rc ? fail(rc, "run") : 0;
 }
 
@@ -318,7 +319,7 @@ static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = need_org(a);
   if (!org)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   zb_hub *h;
   int rc = open_hub(a, &h);
   if (rc)
@@ -354,10 +355,10 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = need_org(a);
   if (!org)
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   zb_date as_of;
   if (zb_cli_as_of(a, &as_of))
-    return 3;
+    return zb_exit_code(ZB_EINVAL);
   zb_hub *h;
   int rc = open_hub(a, &h);
   if (rc)
@@ -375,7 +376,7 @@ static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   const char *org = zb_args_get(a, "org");
   if (org && !zb_org_code_valid(org)) {
     zb_log_error("--org: \"%s\" is not an org code", org);
-    return 2;
+    return zb_exit_code(ZB_EUSAGE);
   }
   zb_hub *h;
   int rc = open_hub(a, &h);

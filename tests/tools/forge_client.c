@@ -122,7 +122,7 @@
  *
  *   zhibu-forge --expire-bundle IN --ca-dir SERVERDATA/pki --out OUT
  *
- * writes OUT (mode 0600, the bundle format of zb_pki.h) with the same key,
+ * writes OUT (mode 0600, the bundle format of zb_bundle.h) with the same key,
  * node id and org as IN, but a certificate that the CA signed with
  * notBefore 10 days and notAfter 1 day in the past.
  */
@@ -153,7 +153,7 @@
 #include "zb_log.h"
 #include "zb_node.h"
 #include "zb_oplog.h"
-#include "zb_pki.h"
+#include "zb_bundle.h"
 #include "zb_record.h"
 #include "zb_store.h"
 #include "zb_sync.h"
@@ -200,7 +200,7 @@ struct sess {
   uint64_t ack_held;
   uint32_t ack_rejected, ack_conflicts;
   bool error;
-  uint32_t err_code;
+  Zb__ErrorCode err_code;   /* ErrorMsg.code, printed as its number */
   char err_msg[400];
   bool pulled, pull_done;
   uint32_t pull_count;
@@ -915,7 +915,7 @@ static int run_sessions(struct forge *fg, const char *server) {
   int nctx = fg->mode == M_GROUP ? 2 : 1;
   for (int i = 0; i < nctx; i++) {
     X509_STORE *store = NULL;
-    int rc = zb_pki_bundle_store(bundles[i], &store);
+    int rc = zb_bundle_store(bundles[i], &store);
     if (!rc)
       rc = zb_tls_ctx_new_mem(false, store, bundles[i]->cert, bundles[i]->key, &ctx[i]);
     if (rc) {
@@ -1005,7 +1005,7 @@ static int expire_bundle(const char *in, const char *ca_dir, const char *out_pat
   X509 *ca = NULL, *x = NULL;
   FILE *f = NULL;
   int fd = -1, rc = 1;
-  if (zb_pki_bundle_read(in, &b, why, sizeof why) != 0) {
+  if (zb_bundle_read(in, &b, why, sizeof why) != 0) {
     fprintf(stderr, "zhibu-forge: %s: %s\n", in, why[0] ? why : "unreadable bundle");
     goto out;
   }
@@ -1073,7 +1073,7 @@ static int bundle_of_node(const char *dir, char *out, size_t cap) {
 
 static int read_bundle(const char *path, zb_bundle *b) {
   char why[320] = "";
-  if (zb_pki_bundle_read(path, b, why, sizeof why) != 0) {
+  if (zb_bundle_read(path, b, why, sizeof why) != 0) {
     fprintf(stderr, "zhibu-forge: %s: %s\n", path, why[0] ? why : "unreadable bundle");
     return 1;
   }

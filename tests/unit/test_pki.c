@@ -26,6 +26,8 @@
 #include <openssl/x509v3.h>
 
 #include "zb_err.h"
+#include "zb_bundle.h"
+#include "zb_ca.h"
 #include "zb_pki.h"
 
 typedef struct fx {
@@ -51,7 +53,7 @@ static int setup(void **state) {
   snprintf(f->ca, sizeof f->ca, "%s/ca", f->root);
   snprintf(f->other, sizeof f->other, "%s/other", f->root);
   snprintf(f->bundle, sizeof f->bundle, "%s/node.bundle", f->root);
-  if (zb_pki_ca_create(f->ca, "Zhibu Test CA") != 0)
+  if (zb_ca_create(f->ca, "Zhibu Test CA") != 0)
     return -1;
   *state = f;
   return 0;
@@ -118,7 +120,7 @@ static int verify_at(X509_STORE *st, X509 *cert, time_t at) {
 
 static int verify_in(const char *ca_dir, X509 *cert) {
   X509_STORE *st = NULL;
-  assert_int_equal(zb_pki_load_store(ca_dir, &st), 0);
+  assert_int_equal(zb_ca_load_store(ca_dir, &st), 0);
   int err = verify_at(st, cert, 0);
   X509_STORE_free(st);
   return err;
@@ -127,10 +129,10 @@ static int verify_in(const char *ca_dir, X509 *cert) {
 static void enroll_ok(fx *f, const char *path, const char *id,
                       const char *org, zb_bundle *b) {
   char why[256];
-  assert_int_equal(zb_pki_enroll(f->ca, id, org, "sync.example.org:7443",
+  assert_int_equal(zb_ca_enroll(f->ca, id, org, "sync.example.org:7443",
                                  path, 365),
                    0);
-  assert_int_equal(zb_pki_bundle_read(path, b, why, sizeof why), 0);
+  assert_int_equal(zb_bundle_read(path, b, why, sizeof why), 0);
 }
 
 /* ---- CA and server ---------------------------------------------------- */
@@ -152,7 +154,7 @@ static void test_ca_create(void **state) {
   int days = 0, secs = 0;
   assert_int_equal(
       ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(ca)), 1);
-  assert_in_range(days, ZB_PKI_CA_DAYS - 1, ZB_PKI_CA_DAYS);
+  assert_in_range(days, ZB_CA_DAYS - 1, ZB_CA_DAYS);
   char cn[128];
   X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName, cn,
                             sizeof cn);
@@ -161,22 +163,22 @@ static void test_ca_create(void **state) {
   /* Twice: refused, and the existing key is untouched. */
   snprintf(p, sizeof p, "%s/ca.key", f->ca);
   char *before = slurp(p, NULL);
-  assert_int_equal(zb_pki_ca_create(f->ca, "Zhibu Test CA"), ZB_EEXIST);
+  assert_int_equal(zb_ca_create(f->ca, "Zhibu Test CA"), ZB_EEXIST);
   char *after = slurp(p, NULL);
   assert_string_equal(before, after);
   free(before);
   free(after);
   X509_free(ca);
 
-  assert_int_equal(zb_pki_ca_create(f->other, ""), ZB_EINVAL);
-  assert_int_equal(zb_pki_ca_create(f->other, "bad\nname"), ZB_EINVAL);
+  assert_int_equal(zb_ca_create(f->other, ""), ZB_EINVAL);
+  assert_int_equal(zb_ca_create(f->other, "bad\nname"), ZB_EINVAL);
 }
 
 static void test_server_cert_sans(void **state) {
   fx *f = *state;
   const char *names[] = {"sync.example.org", "127.0.0.1", "::1"};
-  assert_int_equal(zb_pki_server_cert(f->ca, names, 3), 0);
-  assert_int_equal(zb_pki_server_cert(f->ca, names, 3), ZB_EEXIST);
+  assert_int_equal(zb_ca_server_cert(f->ca, names, 3), 0);
+  assert_int_equal(zb_ca_server_cert(f->ca, names, 3), ZB_EEXIST);
 
   char p[256];
   snprintf(p, sizeof p, "%s/server.key", f->ca);
@@ -213,14 +215,14 @@ static void test_server_cert_sans(void **state) {
 
   /* Bad names and no CA. */
   const char *bad[] = {"ok.example", "two words"};
-  assert_int_equal(zb_pki_ca_create(f->other, "Other"), 0);
-  assert_int_equal(zb_pki_server_cert(f->other, bad, 2), ZB_EINVAL);
+  assert_int_equal(zb_ca_create(f->other, "Other"), 0);
+  assert_int_equal(zb_ca_server_cert(f->other, bad, 2), ZB_EINVAL);
   snprintf(p, sizeof p, "%s/server.crt", f->other);
   assert_int_equal(access(p, F_OK), -1);
   char none[256];
   snprintf(none, sizeof none, "%s/none", f->root);
-  assert_int_equal(zb_pki_server_cert(none, names, 1), ZB_ENOTFOUND);
-  assert_int_equal(zb_pki_server_cert(f->other, names, 0), ZB_EINVAL);
+  assert_int_equal(zb_ca_server_cert(none, names, 1), ZB_ENOTFOUND);
+  assert_int_equal(zb_ca_server_cert(f->other, names, 0), ZB_EINVAL);
 }
 
 /* ---- enrollment --------------------------------------------------------- */
@@ -283,11 +285,11 @@ static void test_enroll_bundle(void **state) {
 
   /* The node trusts the server through the bundle's CA. */
   const char *names[] = {"sync.example.org"};
-  assert_int_equal(zb_pki_server_cert(f->ca, names, 1), 0);
+  assert_int_equal(zb_ca_server_cert(f->ca, names, 1), 0);
   snprintf(p, sizeof p, "%s/server.crt", f->ca);
   X509 *srv = load_cert(p);
   X509_STORE *st = NULL;
-  assert_int_equal(zb_pki_bundle_store(&b, &st), 0);
+  assert_int_equal(zb_bundle_store(&b, &st), 0);
   assert_int_equal(verify_at(st, srv, 0), X509_V_OK);
   X509_STORE_free(st);
   X509_free(srv);
@@ -302,8 +304,8 @@ static void test_enroll_ipv6_server(void **state) {
   char why[256];
   zb_bundle b;
   assert_int_equal(
-      zb_pki_enroll(f->ca, "n1", "430121", "[::1]:7443", f->bundle, 30), 0);
-  assert_int_equal(zb_pki_bundle_read(f->bundle, &b, why, sizeof why), 0);
+      zb_ca_enroll(f->ca, "n1", "430121", "[::1]:7443", f->bundle, 30), 0);
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), 0);
   assert_string_equal(b.server, "[::1]:7443");
   assert_string_equal(b.org, "430121");
   zb_bundle_clear(&b);
@@ -312,46 +314,46 @@ static void test_enroll_ipv6_server(void **state) {
 static void test_enroll_bad_input(void **state) {
   fx *f = *state;
   const char *out = f->bundle;
-  assert_int_equal(zb_pki_enroll(f->ca, "a/b", "430121", "h:1", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "a/b", "430121", "h:1", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "", "430121", "h:1", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "", "430121", "h:1", out, 30),
                    ZB_EINVAL);
   char long_id[ZB_PKI_NODE_ID_MAX + 2];
   memset(long_id, 'a', sizeof long_id - 1);
   long_id[sizeof long_id - 1] = '\0';
-  assert_int_equal(zb_pki_enroll(f->ca, long_id, "430121", "h:1", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, long_id, "430121", "h:1", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "43012", "h:1", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "43012", "h:1", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121-", "h:1", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121-", "h:1", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121", "host", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121", "host", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121", "host:0", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121", "host:0", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121", "host:65536", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121", "host:65536", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121", "::1:7443", out, 30),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121", "::1:7443", out, 30),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121", "h:1", out, 0),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121", "h:1", out, 0),
                    ZB_EINVAL);
-  assert_int_equal(zb_pki_enroll(f->ca, "n", "430121", "h:1", out,
-                                 ZB_PKI_NODE_DAYS_MAX + 1),
+  assert_int_equal(zb_ca_enroll(f->ca, "n", "430121", "h:1", out,
+                                 ZB_CA_NODE_DAYS_MAX + 1),
                    ZB_EINVAL);
   assert_int_equal(access(out, F_OK), -1);
   /* No CA: nothing is left at the output path either. */
-  assert_int_equal(zb_pki_enroll(f->other, "n", "430121", "h:1", out, 30),
+  assert_int_equal(zb_ca_enroll(f->other, "n", "430121", "h:1", out, 30),
                    ZB_ENOTFOUND);
   assert_int_equal(access(out, F_OK), -1);
   /* Nothing was recorded for "n". */
-  assert_int_equal(zb_pki_revoke(f->ca, "n"), ZB_ENOTFOUND);
+  assert_int_equal(zb_ca_revoke(f->ca, "n"), ZB_ENOTFOUND);
 }
 
 static void test_enroll_existing_out_file(void **state) {
   fx *f = *state;
   spit(f->bundle, "precious\n", 0644);
   assert_int_equal(
-      zb_pki_enroll(f->ca, "n1", "430121", "h.example:1", f->bundle, 30),
+      zb_ca_enroll(f->ca, "n1", "430121", "h.example:1", f->bundle, 30),
       ZB_EEXIST);
   size_t len = 0;
   char *text = slurp(f->bundle, &len);
@@ -359,7 +361,7 @@ static void test_enroll_existing_out_file(void **state) {
   free(text);
   assert_int_equal(file_mode(f->bundle), 0644);
   /* No certificate was issued for the refused enrollment. */
-  assert_int_equal(zb_pki_revoke(f->ca, "n1"), ZB_ENOTFOUND);
+  assert_int_equal(zb_ca_revoke(f->ca, "n1"), ZB_ENOTFOUND);
 }
 
 /* ---- verification and revocation -------------------------------------- */
@@ -381,7 +383,7 @@ static void test_verify_and_revoke(void **state) {
                                         X509_get0_serialNumber(a2.cert)),
                        0);
 
-  assert_int_equal(zb_pki_revoke(f->ca, "node-a"), 0);
+  assert_int_equal(zb_ca_revoke(f->ca, "node-a"), 0);
   /* Every certificate the node ever had is revoked, and only those. */
   assert_int_equal(verify_in(f->ca, a.cert), X509_V_ERR_CERT_REVOKED);
   assert_int_equal(verify_in(f->ca, a2.cert), X509_V_ERR_CERT_REVOKED);
@@ -390,7 +392,7 @@ static void test_verify_and_revoke(void **state) {
   /* Idempotent: the CRL does not grow, and its number still advances. */
   char p[256];
   snprintf(p, sizeof p, "%s/crl.pem", f->ca);
-  assert_int_equal(zb_pki_revoke(f->ca, "node-a"), 0);
+  assert_int_equal(zb_ca_revoke(f->ca, "node-a"), 0);
   FILE *fp = fopen(p, "r");
   assert_non_null(fp);
   X509_CRL *crl = PEM_read_X509_CRL(fp, NULL, NULL, NULL);
@@ -403,12 +405,12 @@ static void test_verify_and_revoke(void **state) {
   ASN1_INTEGER_free(num);
   X509_CRL_free(crl);
 
-  assert_int_equal(zb_pki_revoke(f->ca, "node-b"), 0);
+  assert_int_equal(zb_ca_revoke(f->ca, "node-b"), 0);
   assert_int_equal(verify_in(f->ca, other.cert), X509_V_ERR_CERT_REVOKED);
   assert_int_equal(verify_in(f->ca, a.cert), X509_V_ERR_CERT_REVOKED);
 
-  assert_int_equal(zb_pki_revoke(f->ca, "never-enrolled"), ZB_ENOTFOUND);
-  assert_int_equal(zb_pki_revoke(f->ca, "../ca"), ZB_EINVAL);
+  assert_int_equal(zb_ca_revoke(f->ca, "never-enrolled"), ZB_ENOTFOUND);
+  assert_int_equal(zb_ca_revoke(f->ca, "../ca"), ZB_EINVAL);
 
   zb_bundle_clear(&a);
   zb_bundle_clear(&a2);
@@ -421,11 +423,11 @@ static void test_other_ca_refused(void **state) {
   char why[256];
   /* Same CA name as the real one: the issuer name matches, but the
    * authority key identifier does not, so OpenSSL finds no issuer. */
-  assert_int_equal(zb_pki_ca_create(f->other, "Zhibu Test CA"), 0);
-  assert_int_equal(zb_pki_enroll(f->other, "node-a", "430121",
+  assert_int_equal(zb_ca_create(f->other, "Zhibu Test CA"), 0);
+  assert_int_equal(zb_ca_enroll(f->other, "node-a", "430121",
                                  "h.example:1", f->bundle, 30),
                    0);
-  assert_int_equal(zb_pki_bundle_read(f->bundle, &b, why, sizeof why), 0);
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), 0);
   assert_int_equal(verify_in(f->other, b.cert), X509_V_OK);
   assert_int_equal(verify_in(f->ca, b.cert),
                    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
@@ -434,10 +436,10 @@ static void test_other_ca_refused(void **state) {
   char third[256], path[256];
   snprintf(third, sizeof third, "%s/third", f->root);
   snprintf(path, sizeof path, "%s/third.bundle", f->root);
-  assert_int_equal(zb_pki_ca_create(third, "Another CA"), 0);
+  assert_int_equal(zb_ca_create(third, "Another CA"), 0);
   assert_int_equal(
-      zb_pki_enroll(third, "node-a", "430121", "h.example:1", path, 30), 0);
-  assert_int_equal(zb_pki_bundle_read(path, &b, why, sizeof why), 0);
+      zb_ca_enroll(third, "node-a", "430121", "h.example:1", path, 30), 0);
+  assert_int_equal(zb_bundle_read(path, &b, why, sizeof why), 0);
   assert_int_equal(verify_in(f->ca, b.cert),
                    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
   zb_bundle_clear(&b);
@@ -448,10 +450,10 @@ static void test_expired_refused(void **state) {
   zb_bundle b;
   char why[256];
   assert_int_equal(
-      zb_pki_enroll(f->ca, "short", "430121", "h.example:1", f->bundle, 1), 0);
-  assert_int_equal(zb_pki_bundle_read(f->bundle, &b, why, sizeof why), 0);
+      zb_ca_enroll(f->ca, "short", "430121", "h.example:1", f->bundle, 1), 0);
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), 0);
   X509_STORE *st = NULL;
-  assert_int_equal(zb_pki_load_store(f->ca, &st), 0);
+  assert_int_equal(zb_ca_load_store(f->ca, &st), 0);
   time_t now = time(NULL);
   assert_int_equal(verify_at(st, b.cert, now + 12 * 3600), X509_V_OK);
   assert_int_equal(verify_at(st, b.cert, now + 2 * 86400),
@@ -472,9 +474,9 @@ static void test_store_needs_crl(void **state) {
   X509_STORE *st = (X509_STORE *)1;
   snprintf(p, sizeof p, "%s/crl.pem", f->ca);
   assert_int_equal(unlink(p), 0);
-  assert_int_equal(zb_pki_load_store(f->ca, &st), ZB_ECORRUPT);
+  assert_int_equal(zb_ca_load_store(f->ca, &st), ZB_ECORRUPT);
   assert_null(st);
-  assert_int_equal(zb_pki_load_store(f->other, &st), ZB_ENOTFOUND);
+  assert_int_equal(zb_ca_load_store(f->other, &st), ZB_ENOTFOUND);
   assert_null(st);
 }
 
@@ -502,7 +504,7 @@ static void expect_refused(const char *path, const char *text, mode_t mode,
   char why[256];
   spit(path, text, mode);
   memset(&b, 0xa5, sizeof b);
-  int rc = zb_pki_bundle_read(path, &b, why, sizeof why);
+  int rc = zb_bundle_read(path, &b, why, sizeof why);
   if (rc != ZB_EINVAL || strstr(why, reason) == NULL)
     fail_msg("expected ZB_EINVAL with \"%s\", got %s: \"%s\"", reason,
              zb_err_name(rc), why);
@@ -523,7 +525,7 @@ static void test_bundle_malformed(void **state) {
   /* The untouched copy reads back: the edits below are what is refused. */
   spit(bad, good, 0600);
   char why[256];
-  assert_int_equal(zb_pki_bundle_read(bad, &b, why, sizeof why), 0);
+  assert_int_equal(zb_bundle_read(bad, &b, why, sizeof why), 0);
   zb_bundle_clear(&b);
 
   /* Missing private key block. */
@@ -588,7 +590,7 @@ static void test_bundle_malformed(void **state) {
   expect_refused(bad, good, 0640, "chmod 600");
   expect_refused(bad, good, 0604, "chmod 600");
 
-  assert_int_equal(zb_pki_bundle_read("/nonexistent/zb.bundle", &b, NULL, 0),
+  assert_int_equal(zb_bundle_read("/nonexistent/zb.bundle", &b, NULL, 0),
                    ZB_ENOTFOUND);
   free(good);
 }

@@ -1,0 +1,65 @@
+/*
+ * zb_node_priv.h — what the three files of a node share; not for callers
+ * outside common/zb_node*.c (they use zb_node.h).
+ *
+ *   zb_node.c         the node's own writes and reads, init and enrollment
+ *   zb_node_sync.c    sync state: push batches, acked seq, pulled batches
+ *                     applied (conflicts kept, rejected ops rolled back,
+ *                     restamped ops moved to the server's time), listings
+ *   zb_node_replay.c  replaying the logs: verify, and the rebuild of one
+ *                     record when the server rejected an op on it
+ *
+ * docs/DESIGN-NOTES.md explains the rules they follow ("Ops and the hash
+ * chain", "Time", "Sync": Rejections and Verify).
+ */
+#ifndef ZB_NODE_PRIV_H
+#define ZB_NODE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zb_merge.h"
+#include "zb_node.h"
+#include "zb_store.h"
+
+/* An open node.  Owned by zb_node_open / zb_node_close (zb_node.c); the
+ * other files only read it. */
+struct zb_node {
+  zb_store *store;
+  char id[ZB_NODE_ID_MAX + 1];
+  char org[ZB_FIELD_MAX + 1];
+  char actor[ZB_NODE_ID_MAX + 1];
+  char bundle[4200];
+  bool warned_clock;
+};
+
+/* One replay of the node's logs inside the write transaction t. */
+struct zb_node_rebuild {
+  zb_node *n;
+  zb_txn *t;
+  char *why;
+  size_t cap;
+  const char *key;          /* replay only this record (rollback), or NULL */
+  enum zb_kind kind;
+};
+
+/* zb_node_replay.c: */
+
+/* Applies, again, every op that makes up the state (or, with rb->key, the
+ * state of that one record): what was pulled, in server order, and the
+ * node's own ops less the rejected ones, restamped ones at the server's
+ * time. */
+int zb_node_replay(struct zb_node_rebuild *rb);
+/* The backfill a pulled entry carries (a member moving into this node's
+ * scope), applied before the entry's own op; rb NULL: all of it. */
+int zb_node_apply_backfill(zb_txn *t, const Zb__ServerOp *so,
+                           const struct zb_node_rebuild *rb);
+/* The time an op counts at, as the server fixed it (so->hlc), or the op's
+ * own for entries that predate that field. */
+uint64_t zb_node_entry_hlc(const Zb__ServerOp *so, const Zb__Op *op);
+/* Applies a pulled op (trusted: the server checked it) at its time. */
+int zb_node_apply_pulled(zb_txn *t, const Zb__ServerOp *so, const Zb__Op *op,
+                         zb_apply_result *r);
+
+#endif

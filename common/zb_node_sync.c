@@ -1,0 +1,318 @@
+/*
+ * zb_node_sync.c — a node's sync state (zb_node.h, "sync state"; the
+ * network lives in zb_sync.c): push batches of its own ops, the seq the
+ * server acknowledged, pulled batches applied with their conflict records,
+ * own ops the server rejected (rolled back) or restamped (moved to the
+ * server's time), and the conflicts/rejected listings.
+ * docs/DESIGN-NOTES.md, "Time" and "Sync"; docs/PROTOCOL.md.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_batch.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_merge.h"
+#include "zb_node.h"
+#include "zb_node_priv.h"
+#include "zb_oplog.h"
+#include "zb_sha.h"
+#include "zb_state.h"
+
+struct push_read {
+  zb_batch *out;
+  size_t max_raw;
+  uint64_t last;
+  uint8_t buf[ZB_OP_PACKED_MAX];
+};
+
+static int push_read_op(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct push_read *pr = ctx;
+  (void)packed;
+  if (pr->out->len >= pr->max_raw)
+    return 1;
+  /* The server holds the previous hash: 32 incompressible bytes per op
+   * need not cross a 2G link. */
+  Zb__Op copy = *op;
+  copy.prev_hash.len = 0;
+  copy.prev_hash.data = NULL;
+  size_t len = zb__op__pack(&copy, pr->buf);
+  int rc = zb_batch_add(pr->out, pr->buf, len);
+  if (!rc)
+    pr->last = op->seq;
+  return rc;
+}
+
+int zb_node_push_batch(zb_node *n, uint64_t after, size_t max_raw, zb_batch *out,
+                       uint64_t *last) {
+  zb_txn *t;
+  struct push_read *pr = malloc(sizeof *pr);
+  if (!pr)
+    return ZB_ENOMEM;
+  zb_batch_reset(out);
+  pr->out = out;
+  pr->max_raw = max_raw;
+  pr->last = after;
+  int rc = zb_store_read(n->store, &t);
+  if (!rc) {
+    rc = zb_oplog_scan(t, after, push_read_op, pr);
+    zb_txn_end(t);
+  }
+  *last = pr->last;
+  free(pr);
+  return rc;
+}
+
+int zb_node_op_hash(zb_node *n, uint64_t seq, uint8_t out[32]) {
+  zb_txn *t;
+  zb_val v;
+  uint8_t key[8];
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  zb_u64_be(seq, key);
+  rc = zb_txn_get(t, ZB_DB_LOG, key, 8, &v);
+  if (!rc)
+    zb_sha256(v.data, v.len, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+static int acked_write(zb_txn *t, void *ctx) {
+  uint64_t held = *(uint64_t *)ctx, cur;
+  int rc = zb_meta_get_u64(t, "acked_seq", &cur);
+  if (!rc && held > cur)
+    rc = zb_meta_put_u64(t, "acked_seq", held);
+  return rc;
+}
+
+int zb_node_set_acked(zb_node *n, uint64_t held) {
+  return zb_store_write(n->store, acked_write, &held);
+}
+
+static int observe_write(zb_txn *t, void *ctx) {
+  uint64_t server_ms = *(uint64_t *)ctx, hlc;
+  int rc = zb_meta_get_u64(t, "hlc", &hlc);
+  if (!rc && hlc < server_ms << 16)
+    rc = zb_meta_put_u64(t, "hlc", zb_hlc_observe(hlc, server_ms << 16, zb_hlc_wall_ms()));
+  if (!rc)
+    rc = zb_meta_put_u64(t, "server_time_ms", server_ms);
+  return rc;
+}
+
+int zb_node_observe_time(zb_node *n, uint64_t server_ms) {
+  return zb_store_write(n->store, observe_write, &server_ms);
+}
+
+static int done_write(zb_txn *t, void *ctx) {
+  return zb_meta_put_u64(t, "last_sync_ms", *(uint64_t *)ctx);
+}
+
+int zb_node_sync_done(zb_node *n, uint64_t wall_ms) {
+  return zb_store_write(n->store, done_write, &wall_ms);
+}
+
+struct pull_apply {
+  zb_node *n;
+  const uint8_t *zdata;
+  size_t zlen;
+  uint64_t raw_size, cursor;
+  uint32_t count;
+  zb_txn *t;
+  zb_oplog_head head;
+  zb_pull_counts counts;
+};
+
+static int store_conflicts(zb_txn *t, const Zb__ServerOp *so) {
+  uint8_t key[12], buf[4096];
+  for (size_t i = 0; i < so->n_conflicts; i++) {
+    zb_u64_be(so->server_seq, key);
+    key[8] = key[9] = key[10] = 0;
+    key[11] = (uint8_t)i;
+    size_t len = zb__conflict__get_packed_size(so->conflicts[i]);
+    if (len > sizeof buf)
+      return ZB_ECORRUPT;
+    zb__conflict__pack(so->conflicts[i], buf);
+    int rc = zb_txn_put(t, ZB_DB_CONFLICTS, key, sizeof key, buf, len, 0);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+/* Own op seq, from this node's log (*out: free with zb__op__free_unpacked). */
+static int own_op_load(zb_txn *t, uint64_t seq, Zb__Op **out) {
+  uint8_t key[8];
+  zb_val v;
+  zb_u64_be(seq, key);
+  int rc = zb_txn_get(t, ZB_DB_LOG, key, 8, &v);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_EPROTO : rc;
+  *out = zb__op__unpack(NULL, v.len, v.data);
+  return *out && (*out)->set ? 0 : ZB_ECORRUPT;
+}
+
+/* The server ordered own op seq at hlc, earlier than the op's own HLC (this
+ * PC's clock was ahead): the fields it still holds take that time, as at
+ * the server.  Every op the server sequenced before it counts earlier
+ * still, so no field changes hands; ops after it are pulled after this. */
+static int restamp_own(struct pull_apply *pa, const Zb__Op *op, uint64_t hlc, uint64_t sseq) {
+  uint8_t key[8], val[8];
+  zb_u64_be(op->seq, key);
+  zb_u64_be(hlc, val);
+  int rc = zb_txn_put(pa->t, ZB_DB_RESTAMPED, key, 8, val, 8, 0);
+  if (rc)
+    return rc;
+  zb_rec *r = malloc(sizeof *r);
+  if (!r)
+    return ZB_ENOMEM;
+  rc = zb_rec_load(pa->t, (enum zb_kind)op->set->kind, op->set->key, r);
+  if (rc == 0) {
+    int nf = zb_rec_nfields(r->kind);
+    for (int i = 0; i < nf; i++)
+      if (r->st[i].hlc == op->hlc && strcmp(r->st[i].origin, op->origin) == 0) {
+        r->st[i].hlc = hlc;
+        if (sseq > r->st[i].server_seq)
+          r->st[i].server_seq = sseq;
+      }
+    rc = zb_rec_store(pa->t, r);
+  } else if (rc == ZB_ENOTFOUND) {
+    rc = 0;   /* rolled back meanwhile: nothing holds the op's time */
+  }
+  free(r);
+  return rc;
+}
+
+static int pull_item(void *ctx, const uint8_t *item, size_t len) {
+  struct pull_apply *pa = ctx;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, len, item);
+  if (!so)
+    return ZB_EPROTO;
+  Zb__Op *op = NULL;
+  int rc = 0;
+  uint8_t key[8];
+  bool mine = so->origin && strcmp(so->origin, pa->n->id) == 0;
+  if (so->server_seq == 0) {
+    rc = ZB_EPROTO;
+    goto out;
+  }
+  if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED) {
+    zb_u64_be(so->server_seq, key);
+    if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
+      goto out;
+    if (!mine)
+      goto out;
+    /* The server refused one of our ops: keep it visible, and roll the
+     * record back to what the remaining ops make of it.  The op is ours:
+     * read it from our own log (a summarized entry does not carry it). */
+    if ((rc = own_op_load(pa->t, so->origin_seq, &op)))
+      goto out;
+    zb_u64_be(op->seq, key);
+    if ((rc = zb_txn_put(pa->t, ZB_DB_REJECTED, key, 8, item, len, 0)))
+      goto out;
+    enum zb_kind kind = (enum zb_kind)op->set->kind;
+    if ((rc = zb_rec_delete(pa->t, kind, op->set->key)))
+      goto out;
+    struct zb_node_rebuild rb = {.n = pa->n, .t = pa->t, .key = op->set->key, .kind = kind};
+    rc = zb_node_replay(&rb);
+    pa->counts.rejected++;
+    goto out;
+  }
+  op = zb__op__unpack(NULL, so->op.len, so->op.data);
+  if (!op || !op->set) {
+    rc = ZB_EPROTO;
+    goto out;
+  }
+  zb_u64_be(so->server_seq, key);
+  if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
+    goto out;
+  /* Later local writes must order after everything this node has seen, as
+   * the server timed it (a forged HLC never reaches this node's clock). */
+  pa->head.hlc = zb_hlc_observe(pa->head.hlc, zb_node_entry_hlc(so, op), zb_hlc_wall_ms());
+  zb_apply_result r;
+  if (mine && so->restamped && (rc = restamp_own(pa, op, zb_node_entry_hlc(so, op), so->server_seq)))
+    goto out;
+  if ((rc = zb_node_apply_backfill(pa->t, so, NULL)))
+    goto out;
+  if ((rc = zb_node_apply_pulled(pa->t, so, op, &r)))
+    goto out;
+  if ((rc = store_conflicts(pa->t, so)))
+    goto out;
+  pa->counts.conflicts += (uint32_t)so->n_conflicts;
+  if (!mine)
+    pa->counts.applied++;
+out:
+  if (op)
+    zb__op__free_unpacked(op, NULL);
+  zb__server_op__free_unpacked(so, NULL);
+  return rc;
+}
+
+static int pull_write(zb_txn *t, void *ctx) {
+  struct pull_apply *pa = ctx;
+  memset(&pa->counts, 0, sizeof pa->counts);
+  pa->t = t;
+  int rc = zb_oplog_head_load(t, &pa->head);
+  if (rc)
+    return rc;
+  rc = zb_batch_each(pa->zdata, pa->zlen, pa->raw_size, pa->count, pull_item, pa);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "cursor", pa->cursor);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "hlc", pa->head.hlc);
+  return rc;
+}
+
+int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t raw_size,
+                       uint32_t count, uint64_t cursor, zb_pull_counts *pc) {
+  struct pull_apply pa = {.n = n, .zdata = zdata, .zlen = zlen, .raw_size = raw_size,
+                          .cursor = cursor, .count = count};
+  int rc = zb_store_write(n->store, pull_write, &pa);
+  if (pc)
+    *pc = pa.counts;
+  return rc;
+}
+
+struct list_ctx {
+  zb_rejected_fn rfn;
+  void *ctx;
+  zb_txn *t;
+};
+
+
+int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_conflicts_scan(t, NULL, fn, ctx);
+  zb_txn_end(t);
+  return rc;
+}
+
+static int rejected_row(void *ctx, zb_val key, zb_val val) {
+  struct list_ctx *lc = ctx;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len, val.data);
+  Zb__Op *op = NULL;
+  int rc = so && key.len == 8 ? own_op_load(lc->t, zb_be_u64(key.data), &op) : ZB_ECORRUPT;
+  if (!rc)
+    rc = lc->rfn(lc->ctx, so, op);
+  if (op)
+    zb__op__free_unpacked(op, NULL);
+  if (so)
+    zb__server_op__free_unpacked(so, NULL);
+  return rc;
+}
+
+int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx) {
+  zb_txn *t;
+  struct list_ctx lc = {.rfn = fn, .ctx = ctx};
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  lc.t = t;
+  rc = zb_txn_scan(t, ZB_DB_REJECTED, NULL, 0, rejected_row, &lc);
+  zb_txn_end(t);
+  return rc;
+}

@@ -130,6 +130,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1171,6 +1172,9 @@ int main(int argc, char **argv) {
       {"group-phone", required_argument, NULL, O_GROUP_PHONE},
       {"phone2", required_argument, NULL, O_PHONE2},
       {NULL, 0, NULL, 0}};
+  /* A server that closes a session we are still writing to must not kill
+   * us: the write fails and the session's outcome is reported. */
+  signal(SIGPIPE, SIG_IGN);
   const char *bundle = NULL, *data = NULL, *server = NULL, *expire = NULL, *ca_dir = NULL,
              *out = NULL, *group_with = NULL;
   static struct forge fg;   /* large: MAX_SESSIONS sessions */

@@ -1,7 +1,7 @@
 /*
  * zb_args.h — command lines of the form "PROG WORDS… [--opt [VALUE]]…",
  * where options may stand anywhere, before or after the command words
- * (DESIGN.md §7).  "--opt=VALUE" works too; "--" ends the options.  Option
+ * (README.md, "The command line").  "--opt=VALUE" works too; "--" ends the options.  Option
  * names treat '_' and '-' alike (--birth_date is --birth-date).
  */
 #ifndef ZB_ARGS_H

@@ -1,7 +1,7 @@
 /*
  * zb_cli.h — the command dispatcher both binaries share: command words,
  * operands, options anywhere on the line (zb_args.h), --help for the
- * program and for each command, and the exit status of DESIGN.md §7.
+ * program and for each command, and the exit status of README.md, "The command line".
  */
 #ifndef ZB_CLI_H
 #define ZB_CLI_H

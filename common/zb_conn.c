@@ -87,11 +87,11 @@ static void log_ssl_errors(const char *who, const char *what) {
 
 /* Settings every Zhibu TLS context shares, whatever its keys come from. */
 static int ctx_common(SSL_CTX *ctx, bool server) {
-  /* DESIGN.md §6: TLS 1.3 only. */
+  /* docs/PROTOCOL.md: TLS 1.3 only. */
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1)
     return ZB_ECRYPTO;
-  /* Both sides authenticated by the deployment's CA (DESIGN.md §6). */
+  /* Both sides authenticated by the deployment's CA (docs/PROTOCOL.md). */
   SSL_CTX_set_verify(ctx,
                      server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
                             : SSL_VERIFY_PEER,

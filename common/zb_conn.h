@@ -1,6 +1,6 @@
 /*
  * zb_conn.h — one mutually authenticated TLS 1.3 connection over a libuv
- * TCP stream, carrying length-prefixed frames (zb_frame.h, DESIGN.md §6).
+ * TCP stream, carrying length-prefixed frames (zb_frame.h, docs/PROTOCOL.md).
  *
  * OpenSSL never touches the socket: it is driven through two memory BIOs,
  * libuv moves the ciphertext.  Everything runs on the thread of the loop

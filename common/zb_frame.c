@@ -96,7 +96,7 @@ int zb_frame_decoder_feed(zb_frame_decoder *d, const void *data, size_t n) {
       if (d->hdr_have < ZB_FRAME_HDR)
         break;
       /* The length is bounded here, before anything is allocated for it
-       * (DESIGN.md §6: frames over 16 MiB are refused before allocation). */
+       * (docs/PROTOCOL.md: frames over 16 MiB are refused before allocation). */
       uint32_t len = (uint32_t)d->hdr[0] << 24 | (uint32_t)d->hdr[1] << 16 |
                      (uint32_t)d->hdr[2] << 8 | (uint32_t)d->hdr[3];
       if (len == 0 || len > d->max) {

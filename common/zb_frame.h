@@ -2,7 +2,7 @@
  * zb_frame.h — length-prefixed frames, independent of the transport.
  *
  * A frame on the wire is a 4-byte big-endian payload length followed by the
- * payload (one protobuf `Frame`, DESIGN.md §6).  A length of zero or above
+ * payload (one protobuf `Frame`, docs/PROTOCOL.md).  A length of zero or above
  * the decoder's maximum (default ZB_FRAME_MAX = 16 MiB) is a protocol error,
  * detected from the 4 header bytes alone, before any allocation.
  *
@@ -22,7 +22,7 @@
 
 /* Bytes of the length prefix. */
 #define ZB_FRAME_HDR 4u
-/* Largest payload, DESIGN.md §6. */
+/* Largest payload, docs/PROTOCOL.md. */
 #define ZB_FRAME_MAX (16u * 1024u * 1024u)
 /* First allocation for a frame split across chunks. */
 #define ZB_FRAME_GROW_MIN (64u * 1024u)

@@ -1,6 +1,6 @@
 /*
  * zb_hub.h — the central server's records: every node's ops merged into one
- * global log (DESIGN.md §4–§6).  What zhibu-server's sync endpoint and its
+ * global log (docs/DESIGN-NOTES.md, docs/PROTOCOL.md).  What zhibu-server's sync endpoint and its
  * CLI call; the network lives in zb_syncd.h.
  *
  * The global log ("slog") holds every op a node pushed, under a server seq,
@@ -49,7 +49,7 @@ void zb_hub_close(zb_hub *h);                    /* NULL is fine */
  * ZB_HUB_REJECTED_PER_DAY). */
 void zb_hub_set_rejected_per_day(zb_hub *h, uint32_t n);
 
-/* The whole org tree from CSV (DESIGN.md §3), all-or-nothing. */
+/* The whole org tree from CSV (docs/RECORDS.md), all-or-nothing. */
 int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, void *ctx,
                       zb_import_result *res);
 

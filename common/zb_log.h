@@ -2,8 +2,8 @@
  * zb_log.h — diagnostics on stderr.
  *
  * One line per message, prefixed with the program name ("zhibu-node: ").
- * Never pass personal data (names, ID numbers, phones) to these: DOMAIN.md
- * "Personal data".  Debug lines appear only when ZHIBU_DEBUG is set.
+ * Never pass personal data (names, ID numbers, phones) to these
+ * (docs/RECORDS.md, personal data).  Debug lines appear only when ZHIBU_DEBUG is set.
  */
 #ifndef ZB_LOG_H
 #define ZB_LOG_H

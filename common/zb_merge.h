@@ -1,5 +1,5 @@
 /*
- * zb_merge.h — apply(state, op): the one merge function (DESIGN.md §5),
+ * zb_merge.h — apply(state, op): the one merge function (docs/DESIGN-NOTES.md, "Merge"),
  * used by a node for its own ops and for what it pulls, and by the server
  * for what nodes push.
  *
@@ -25,7 +25,7 @@ enum zb_apply_status {
   ZB_APPLY_REJECTED,        /* not applied: see field and reason */
 };
 
-/* A concurrent write (DESIGN.md §5): the field's current winner was
+/* A concurrent write (docs/DESIGN-NOTES.md, "Merge"): the field's current winner was
  * written by another origin at a server seq above the incoming op's base
  * cursor, so neither writer saw the other, and the values differ. */
 typedef struct zb_conflict {

@@ -1,5 +1,5 @@
 /*
- * zb_oplog.h — the append-only, hash-chained op log (DESIGN.md §4).
+ * zb_oplog.h — the append-only, hash-chained op log (docs/DESIGN-NOTES.md, "Ops and the hash chain").
  *
  * Ops are stored packed (zb.Op) under their seq as an 8-byte big-endian key,
  * appended with MDB_APPEND.  An op's hash is SHA-256 of its packed bytes;

@@ -1,6 +1,6 @@
 /*
  * zb_record.c — member and org records: field names, vocabularies and the
- * one place where a record is validated (DESIGN.md §3, DOMAIN.md).
+ * one place where a record is validated (docs/RECORDS.md).
  *
  * Validation reports each problem once.  A field that is malformed on its
  * own (too long, not UTF-8, not a date, bad check character …) is marked
@@ -97,7 +97,7 @@ const char *const zb_occupations[] = {
     "企事业单位管理人员", "党政机关工作人员", "学生",
     "离退休人员",       "其他职业人员", NULL};
 
-/* 党委/党工委, 党总支, 党支部 (DESIGN.md §3). */
+/* 党委/党工委, 党总支, 党支部 (docs/RECORDS.md). */
 const char *const zb_org_types[] = {"committee", "general_branch", "branch",
                                     NULL};
 
@@ -175,7 +175,7 @@ void zb_org_parent(const char *code, char out[ZB_FIELD_MAX + 1]) {
 /* ---- Validation --------------------------------------------------------- */
 
 /* Domain numbers, versioned: these are the 2014 text of 发展党员工作细则 and
- * the Party Constitution (DOMAIN.md notes a revised 细则 of May 2026). */
+ * the Party Constitution (docs/RECORDS.md notes a revised 细则 of May 2026). */
 /* 党章 第一条: a member must have reached the age of eighteen. */
 #define ZB__RULE2014_MIN_JOIN_AGE 18
 /* 党章 第七条; 发展党员工作细则 (2014) 第五章: probation is one year and
@@ -542,7 +542,7 @@ int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx) {
     return c.count;
   const char *parent = o->v[ZB_OF_PARENT_CODE];
   if (ok[ZB_OF_CODE]) {
-    /* The tree is implied by the codes themselves (DESIGN.md §3), so the
+    /* The tree is implied by the codes themselves (docs/RECORDS.md), so the
      * parent column can only ever repeat it; a row that disagrees is a
      * mistake in one of the two columns. */
     char want[ZB_FIELD_MAX + 1];

@@ -1,5 +1,5 @@
 /*
- * zb_record.h — the records a node keeps: members and orgs (DESIGN.md §3).
+ * zb_record.h — the records a node keeps: members and orgs (docs/RECORDS.md).
  *
  * A record is a fixed array of NUL-terminated text fields indexed by the
  * field enums below; an absent value is "".  Field order is the CSV header
@@ -77,8 +77,7 @@ int zb_vocab_index(const char *const *vocab, const char *value);
 
 typedef void (*zb_problem_fn)(void *ctx, int field, const char *reason);
 
-/* Checks every field of m alone and the rules across fields (DESIGN.md §3,
- * DOMAIN.md); `today` is the date after which a date is "in the future".
+/* Checks every field of m alone and the rules across fields (docs/RECORDS.md); `today` is the date after which a date is "in the future".
  * Reports each problem once through report (may be NULL) and returns how
  * many there were (0 = valid).  Whether org_code exists and lies in the
  * node's scope is the store's check, not this one. */

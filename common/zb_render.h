@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include "zb_record.h"
 
-/* A new JSON object with every field, named as in DESIGN.md §3 (caller
+/* A new JSON object with every field, named as in docs/RECORDS.md (caller
  * json_decref()s), or NULL on allocation failure. */
 json_t *zb_member_to_json(const zb_member *m);
 json_t *zb_org_to_json(const zb_org *o);

@@ -73,7 +73,7 @@ int zb_members_count(zb_txn *t, const char *root, size_t *out);
 typedef int (*zb_org_fn)(void *ctx, const zb_org *o);
 int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx);
 
-/* Digest (DESIGN.md §7): lowercase hex SHA-256 of the canonical encoding of
+/* Digest (docs/DESIGN-NOTES.md, "Digest"): lowercase hex SHA-256 of the canonical encoding of
  * every current record in the subtree of root — orgs in code order, then
  * members in id order; each record is its kind byte followed by every field
  * as a 4-byte big-endian length and the bytes.  Stamps are not included:
@@ -87,7 +87,7 @@ const char *zb_field_name(enum zb_kind kind, int field);
  * next).  Returns how many. */
 size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals);
 
-/* Conflict records (DESIGN.md §5), oldest first; with root, only those
+/* Conflict records (docs/DESIGN-NOTES.md, "Merge"), oldest first; with root, only those
  * whose member lies in root's subtree now (org records: their code).  c is
  * valid during the call only. */
 typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);

@@ -2,7 +2,7 @@
  * zb_stats.c — member statistics (党内统计) as of a date.
  *
  * The breakdowns follow the ones the Organization Department publishes
- * every year in the 中国共产党党内统计公报 (DOMAIN.md "Statistics"): sex,
+ * every year in the 中国共产党党内统计公报 (docs/RECORDS.md, "Members"): sex,
  * ethnic minority, education, age band, join period and occupation.  All
  * counts are derived from the records as they stood on the as-of date, so a
  * report for a past date is reproducible.
@@ -16,13 +16,13 @@
 #include "zb_err.h"
 #include "zb_table.h"
 
-/* Age bands of the 党内统计公报 (DOMAIN.md "Statistics", DESIGN.md §7):
+/* Age bands of the 党内统计公报 (docs/RECORDS.md, "Members"):
  * 30 and under, then five-year bands 31–35 … 56–60, then 61 and over. */
 const char *const zb_stats_age_bands[8] = {
     "<=30", "31-35", "36-40", "41-45", "46-50", "51-55", "56-60", ">=61",
 };
 
-/* Join periods of the 党内统计公报 (DOMAIN.md "Statistics", DESIGN.md §7).
+/* Join periods of the 党内统计公报 (docs/RECORDS.md, "Members").
  * The cut-offs are the founding of the PRC (1949-10-01), the opening day of
  * the Third Plenary Session of the 11th Central Committee (十一届三中全会,
  * 18–22 December 1978) and the opening day of the 18th National Congress
@@ -96,7 +96,7 @@ void zb_stats_add(zb_stats *s, const zb_member *m) {
     return;
   }
   /* Membership starts on join_date, the branch meeting that admitted the
-   * member as 预备党员 (发展党员工作细则 2014, DOMAIN.md pipeline table). */
+   * member as 预备党员 (发展党员工作细则 2014, docs/RECORDS.md, probation). */
   if (zb_date_cmp(join, s->as_of) > 0)
     return;
   int gender = zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
@@ -107,7 +107,7 @@ void zb_stats_add(zb_stats *s, const zb_member *m) {
 
   s->total++;
 
-  /* 正式党员 from the conversion date on (DOMAIN.md pipeline table); the
+  /* 正式党员 from the conversion date on (docs/RECORDS.md, probation); the
    * stored category field describes today, not the as-of date, so it is
    * not used.  An unparseable full_date cannot prove conversion. */
   int full_member = m->v[ZB_MF_FULL_DATE][0] != '\0' &&

@@ -2,8 +2,8 @@
  * zb_stats.h — member statistics (党内统计) for a scope and an as-of date.
  *
  * The same code runs on a node and on the server: feed every member of the
- * scope to zb_stats_add(), then render.  Breakdowns (DESIGN.md §7,
- * DOMAIN.md "Statistics"): total, category, gender, ethnicity (汉族 /
+ * scope to zb_stats_add(), then render.  Breakdowns (README.md, "The command line",
+ * docs/RECORDS.md, "Members"): total, category, gender, ethnicity (汉族 /
  * 少数民族), age band as of the date (≤30, 31–35, …, 56–60, ≥61), education,
  * occupation, join period (before 1949-10-01; to 1978-12-18; to 2012-11-08;
  * after).  A member counts only if joined on or before the as-of date; the

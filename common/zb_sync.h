@@ -1,5 +1,5 @@
 /*
- * zb_sync.h — sync sessions over mutual TLS (DESIGN.md §6): the node's
+ * zb_sync.h — sync sessions over mutual TLS (docs/PROTOCOL.md): the node's
  * client and the server's endpoint, one libuv loop each.
  *
  * A session: Hello → HelloAck (how far the server holds this node's log);

@@ -1,5 +1,5 @@
 /*
- * zhibu-server — the central server's command line (DESIGN.md §7): the
+ * zhibu-server — the central server's command line (README.md, "The command line"): the
  * deployment's CA and enrollment, the sync endpoint, and the merged
  * picture every committee level reads.  Thin: parse, call libzhibu, print.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# zhibu-node's command-line contract (DESIGN.md §3, §7), driven through the
+# zhibu-node's command-line contract (docs/RECORDS.md; README.md, "The command line"), driven through the
 # real binary: init, usage errors, --help, scoped org import, member
 # add/show/update, scope refusals, list --json/--csv against the generated
 # roster, CSV round trip, JSON-only stdout, option placement, ZHIBU_DATA.

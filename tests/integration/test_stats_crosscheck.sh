@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `report stats` (DESIGN.md §7, DOMAIN.md "Statistics") against counts
+# `report stats` (README.md, "The command line", docs/RECORDS.md, "Members") against counts
 # computed here, in python, straight from the CSV files that were imported:
 # several scopes and as-of dates, plus hand-made members that sit exactly on
 # the rule boundaries (join periods, age bands, conversion and join on the

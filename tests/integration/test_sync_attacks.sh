@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regression tests for a hostile peer that holds a REAL enrolled certificate
-# (DESIGN.md §8.5, §8.6), one section per attack, against the real
+# (docs/DESIGN-NOTES.md, "Invariants" 5–7), one section per attack, against the real
 # zhibu-server over mutual TLS on 127.0.0.1 with the hand-built client
 # zhibu-forge (tests/tools/forge_client.c).
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Convergence of concurrent offline edits (DESIGN.md §5, §8.1, §8.3), with
+# Convergence of concurrent offline edits (docs/DESIGN-NOTES.md, "Merge" and "Invariants" 1 and 3), with
 # real processes over mutual TLS on 127.0.0.1.
 #
 # Two branches (430121-01-01, 430121-01-02) and their township (430121-01)

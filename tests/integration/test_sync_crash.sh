@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kill -9 of either side in the middle of a sync loses nothing and applies
-# nothing twice (DESIGN.md §6, §8 invariants 1 and 2).
+# nothing twice (docs/PROTOCOL.md; docs/DESIGN-NOTES.md, "Invariants" 1 and 2).
 #
 # A county node (scope 430121, so it may hold every branch) with 100,000
 # members pushes them to the server.  Its sync is killed with SIGKILL at

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sync sessions cut at chosen bytes, and peers the server must refuse
-# (DESIGN.md §6: "a session cut at any byte loses nothing and applies
+# (docs/PROTOCOL.md: "a session cut at any byte loses nothing and applies
 # nothing twice"; §8 invariants 1, 2 and 6).
 #
 # Part 1.  A branch node b1 with a few hundred members, some of them

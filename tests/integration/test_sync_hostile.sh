@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile peers against a running zhibu-server (DESIGN.md §8.5, §8.6):
+# Hostile peers against a running zhibu-server (docs/DESIGN-NOTES.md, "Invariants" 5–7):
 # while an honest node syncs in a loop in the background, a hand-built
 # client (zhibu-forge) holding a REAL node certificate sends
 #   - an op setting the phone of another branch's member (scope forgery),

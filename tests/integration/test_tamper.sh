@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tamper evidence (DESIGN.md §8.4): `verify` exits 1 and names the op when
+# Tamper evidence (docs/DESIGN-NOTES.md, "Invariants" 4): `verify` exits 1 and names the op when
 # a stored op is altered or removed, and reports a state mismatch when a
 # stored member record is altered behind the log's back.  The store is
 # edited with lmdb-utils (mdb_dump / mdb_load) while no node runs.

@@ -1,6 +1,6 @@
 /*
  * zhibu-faultproxy — a TCP proxy that cuts connections at a chosen byte,
- * for fault-injection tests of sync sessions (DESIGN.md §6, §8 invariant 2:
+ * for fault-injection tests of sync sessions (docs/PROTOCOL.md; docs/DESIGN-NOTES.md, "Invariants" 2:
  * "a session cut at any byte loses nothing and applies nothing twice"),
  * and a plain byte counter for benchmarks.
  *

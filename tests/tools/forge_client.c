@@ -1,7 +1,7 @@
 /*
  * zhibu-forge — a hand-built sync client for the hostile-peer tests
  * (tests/integration/test_sync_hostile.sh and test_sync_attacks.sh,
- * DESIGN.md §8.5–§8.6).
+ * docs/DESIGN-NOTES.md, "Invariants" 5–7).
  *
  * It holds a node's REAL enrollment bundle, so the server accepts the TLS
  * handshake and the Hello; what it sends afterwards is whatever the test

@@ -1,7 +1,7 @@
 /*
  * test_pki.c — the deployment CA: creating it, server and node
  * certificates, enrollment bundles, revocation through the CRL, and what
- * X509_verify_cert makes of the results (DESIGN.md §6).
+ * X509_verify_cert makes of the results (docs/PROTOCOL.md).
  */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700 /* nftw */

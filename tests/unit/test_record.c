@@ -1,5 +1,5 @@
 /*
- * test_record.c — member and org validation (DESIGN.md §3, DOMAIN.md).
+ * test_record.c — member and org validation (docs/RECORDS.md).
  *
  * Every case starts from a valid member and changes one thing, then checks
  * that exactly the expected problem is reported, on the expected field: so

@@ -1,5 +1,6 @@
 #include "zb_import.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +60,112 @@ void zb_problems_emit(const zb_problems *p, const char *file,
 }
 
 
+/* ---- rows parsed and checked, held until the write ----
+ *
+ * Each row is kept as its line number, one 16-bit length per field and the
+ * field bytes, each followed by a NUL, in 1 MiB blocks: about the size of
+ * the CSV text itself, where a zb_rec per row would take 5 KiB
+ * (docs/DESIGN-NOTES.md, "Imports"). */
+
+#define ROW_BLOCK ((size_t)1 << 20)
+
+struct rowblock {
+  struct rowblock *next;
+  size_t used;
+  unsigned char data[];
+};
+
+struct rows {
+  struct rowblock *head, *tail;
+  const unsigned char **row;   /* start of each row */
+  size_t n, cap;
+  size_t bytes;                /* field bytes held (without the framing) */
+};
+
+static void rows_free(struct rows *r) {
+  while (r->head) {
+    struct rowblock *b = r->head;
+    r->head = b->next;
+    free(b);
+  }
+  free(r->row);
+  memset(r, 0, sizeof *r);
+}
+
+static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
+  size_t need = sizeof(long) + (size_t)nf * sizeof(uint16_t), body = 0;
+  size_t lens[ZB_MF__COUNT];
+  for (int i = 0; i < nf; i++) {
+    lens[i] = strlen(zb_rec_val((zb_rec *)rec, i));   /* ≤ ZB_FIELD_MAX */
+    body += lens[i] + 1;
+  }
+  need += body;
+  if (r->n == r->cap) {
+    size_t cap = r->cap ? r->cap * 2 : 1024;
+    const unsigned char **v = realloc(r->row, cap * sizeof *v);
+    if (!v)
+      return ZB_ENOMEM;
+    r->row = v;
+    r->cap = cap;
+  }
+  if (!r->tail || ROW_BLOCK - r->tail->used < need) {
+    struct rowblock *b = malloc(sizeof *b + ROW_BLOCK);
+    if (!b)
+      return ZB_ENOMEM;
+    b->next = NULL;
+    b->used = 0;
+    if (r->tail)
+      r->tail->next = b;
+    else
+      r->head = b;
+    r->tail = b;
+  }
+  unsigned char *p = r->tail->data + r->tail->used;
+  r->row[r->n++] = p;
+  r->tail->used += need;
+  r->bytes += body;
+  memcpy(p, &line, sizeof line);
+  p += sizeof line;
+  for (int i = 0; i < nf; i++) {
+    uint16_t l = (uint16_t)lens[i];
+    memcpy(p, &l, sizeof l);
+    p += sizeof l;
+  }
+  for (int i = 0; i < nf; i++) {
+    memcpy(p, zb_rec_val((zb_rec *)rec, i), lens[i] + 1);
+    p += lens[i] + 1;
+  }
+  return 0;
+}
+
+/* Copies row i back into rec's values (rec's other bytes are left alone)
+ * and returns its line. */
+static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
+  const unsigned char *p = r->row[i], *body;
+  long line;
+  memcpy(&line, p, sizeof line);
+  p += sizeof line;
+  body = p + (size_t)nf * sizeof(uint16_t);
+  for (int f = 0; f < nf; f++) {
+    uint16_t l;
+    memcpy(&l, p + (size_t)f * sizeof l, sizeof l);
+    memcpy(zb_rec_val(rec, f), body, (size_t)l + 1);
+    body += (size_t)l + 1;
+  }
+  return line;
+}
+
+/* ---- the import ---- */
+
 struct import {
   const zb_import_sink *sink;
   enum zb_kind kind;
   const char *path;
   zb_date today;
-  zb_txn *t;
-  zb_problems probs;
+  zb_problems probs;      /* found reading the file: kept across reruns */
+  zb_problems wprobs;     /* found against the stored state: per attempt */
   zb_strset *keys;        /* keys seen in this file */
+  struct rows rows;       /* the rows that passed every check of their own */
   zb_import_result res;
   long line;              /* row being checked, for validator callbacks */
   zb_rec cur, next;
@@ -96,6 +195,9 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
   zb_problems_add(&im->probs, line, col, reason);
 }
 
+/* Phase 1, outside any transaction: every check a row can pass or fail on
+ * its own (record rules, a key repeated in the file, org scope), then the
+ * row is kept for the write. */
 static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
   struct import *im = ctx;
   zb_rec *next = &im->next;
@@ -103,8 +205,8 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   long before = zb_problems_count(&im->probs);
   im->line = line;
   im->res.rows++;
-  memset(next, 0, sizeof *next);
-  next->kind = im->kind;
+  /* next was zeroed once; every field is overwritten with its terminator,
+   * and validation reads nothing else. */
   for (int i = 0; i < nf; i++)
     memcpy(zb_rec_val(next, i), values[i], lens[i] + 1);   /* lens ≤ ZB_FIELD_MAX */
   const char *key = zb_rec_val(next, 0);
@@ -129,48 +231,90 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   }
   if (rc < 0)
     return rc;
-  rc = zb_rec_load(im->t, im->kind, key, &im->cur);
-  if (rc && rc != ZB_ENOTFOUND)
-    return rc;
-  bool existed = rc == 0;
-  int fields[ZB_MF__COUNT];
-  char *vals[ZB_MF__COUNT];
-  size_t n = zb_rec_diff(im->kind, existed ? &im->cur : NULL, next, fields, vals);
-  if (existed && n == 0) {
-    im->res.unchanged++;
-    return 0;
-  }
-  zb_apply_result r;
-  if ((rc = im->sink->set(im->sink->ctx, im->kind, key, fields, vals, n, &r)))
-    return rc;
-  if (r.status == ZB_APPLY_REJECTED) {
-    zb_problems_add(&im->probs, line, zb_field_name(im->kind, r.field), r.reason);
-    return 0;
-  }
-  if (existed)
-    im->res.updated++;
-  else
-    im->res.created++;
-  return 0;
+  /* Once the file is known to be bad, its rows are kept only to report
+   * the stored-state problems of the others too; keep them anyway. */
+  return rows_add(&im->rows, line, next, nf);
 }
 
+/* Phase 2, in one write transaction: the checks that need the stored state
+ * (new or changed, the org exists and lies in scope, id_number unique: the
+ * sink's zb_merge_apply), and the writes.  Runs again from here, never from
+ * the file, if the map still turns out too small. */
 static int import_write(zb_txn *t, void *ctx) {
   struct import *im = ctx;
-  /* This may run again after the map grew: start from scratch. */
-  zb_problems_reset(&im->probs);
-  zb_strset_clear(im->keys);
-  memset(&im->res, 0, sizeof im->res);
-  im->t = t;
+  zb_problems_reset(&im->wprobs);
+  im->res.created = im->res.updated = im->res.unchanged = 0;
   int rc = im->sink->begin(im->sink->ctx, t);
   if (rc)
     return rc;
-  const char *const *cols = im->kind == ZB_KIND_MEMBER ? zb_member_field_names : zb_org_field_names;
+  int nf = zb_rec_nfields(im->kind);
+  for (size_t i = 0; i < im->rows.n; i++) {
+    long line = rows_get(&im->rows, i, &im->next, nf);
+    const char *key = zb_rec_val(&im->next, 0);
+    rc = zb_rec_load(t, im->kind, key, &im->cur);
+    if (rc && rc != ZB_ENOTFOUND)
+      return rc;
+    bool existed = rc == 0;
+    int fields[ZB_MF__COUNT];
+    char *vals[ZB_MF__COUNT];
+    size_t n = zb_rec_diff(im->kind, existed ? &im->cur : NULL, &im->next, fields, vals);
+    if (existed && n == 0) {
+      im->res.unchanged++;
+      continue;
+    }
+    zb_apply_result r;
+    if ((rc = im->sink->set(im->sink->ctx, im->kind, key, fields, vals, n, &r)))
+      return rc;
+    if (r.status == ZB_APPLY_REJECTED) {
+      zb_problems_add(&im->wprobs, line, zb_field_name(im->kind, r.field), r.reason);
+      continue;
+    }
+    if (existed)
+      im->res.updated++;
+    else
+      im->res.created++;
+  }
+  if (zb_problems_count(&im->probs) > 0 || zb_problems_count(&im->wprobs) > 0)
+    return ZB_EINVAL;
+  return im->sink->end(im->sink->ctx);
+}
+
+/* What the write will add to the map, from what was parsed: per row an op
+ * in the log, the record with its stamps, two index entries, and B-tree
+ * pages about two-thirds full; measured at about 4 bytes of map per byte of
+ * field text (docs/DESIGN-NOTES.md, "Imports"), so 6 leaves room. */
+static size_t import_estimate(const struct rows *r) {
+  return r->bytes * 6 + r->n * 512 + ((size_t)4 << 20);
+}
+
+/* Emits both lists in line order (each is in line order already). */
+static void emit_merged(const zb_problems *a, const zb_problems *b, const char *file,
+                        zb_input_problem_fn fn, void *ctx) {
+  size_t i = 0, j = 0;
+  while (i < a->n || j < b->n) {
+    const zb_problem *p;
+    if (j >= b->n || (i < a->n && a->v[i].line <= b->v[j].line))
+      p = &a->v[i++];
+    else
+      p = &b->v[j++];
+    fn(ctx, file, p->line, p->column, p->reason);
+  }
+  long dropped = a->dropped + b->dropped;
+  if (dropped) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%ld more problems not shown", dropped);
+    fn(ctx, file, 0, NULL, msg);
+  }
+}
+
+static struct zb_csv_spec import_spec(enum zb_kind kind) {
+  const char *const *cols = kind == ZB_KIND_MEMBER ? zb_member_field_names : zb_org_field_names;
   struct zb_csv_spec spec = {
       .columns = cols,
-      .ncolumns = (size_t)zb_rec_nfields(im->kind),
+      .ncolumns = (size_t)zb_rec_nfields(kind),
       .max_field = ZB_FIELD_MAX,
   };
-  if (im->kind == ZB_KIND_MEMBER) {
+  if (kind == ZB_KIND_MEMBER) {
     static const int req[] = {ZB_MF_ID, ZB_MF_NAME, ZB_MF_GENDER, ZB_MF_BIRTH_DATE,
                               ZB_MF_ID_NUMBER, ZB_MF_CATEGORY, ZB_MF_JOIN_DATE,
                               ZB_MF_ORG_CODE};
@@ -179,13 +323,7 @@ static int import_write(zb_txn *t, void *ctx) {
   } else {
     spec.required = (1u << ZB_OF__COUNT) - 1;
   }
-  /* Problems are counted in im->probs, which also holds the rules' ones. */
-  rc = zb_csv_read(im->path, &spec, import_row, import_csv_problem, im, NULL);
-  if (rc)
-    return rc;
-  if (zb_problems_count(&im->probs) > 0)
-    return ZB_EINVAL;
-  return im->sink->end(im->sink->ctx);
+  return spec;
 }
 
 int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_import_sink *sink,
@@ -197,15 +335,40 @@ int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_imp
   im->kind = kind;
   im->path = path;
   im->today = zb_date_today();
+  im->next.kind = kind;
   im->keys = zb_strset_new(ZB_IMPORT_MAX_ROWS);
-  int rc = im->keys ? zb_store_write(s, import_write, im) : ZB_ENOMEM;
-  zb_problems_emit(&im->probs, path, problem, pctx);
-  if (rc == ZB_EINVAL && zb_problems_count(&im->probs) == 0)
+  int rc = ZB_ENOMEM;
+  if (im->keys) {
+    /* Read the whole file once (path may be "-": stdin), no transaction
+     * open.  Problems are counted in im->probs, which also holds the
+     * rules' ones. */
+    struct zb_csv_spec spec = import_spec(kind);
+    rc = zb_csv_read(path, &spec, import_row, import_csv_problem, im, NULL);
+  }
+  /* Free the key copies before the write: the rows hold the keys. */
+  zb_strset_free(im->keys);
+  im->keys = NULL;
+  if (rc == 0 && zb_problems_count(&im->probs) == 0)
+    rc = zb_store_reserve(s, import_estimate(&im->rows));
+  if (rc == 0) {
+    /* A file with bad rows is still checked against the stored state, so
+     * that every problem is reported at once; that transaction is always
+     * thrown away. */
+    if (zb_problems_count(&im->probs) > 0)
+      rc = zb_store_write_discard(s, import_write, im);
+    else
+      rc = zb_store_write(s, import_write, im);
+  }
+  emit_merged(&im->probs, &im->wprobs, path, problem, pctx);
+  if (rc == ZB_EINVAL && zb_problems_count(&im->probs) + zb_problems_count(&im->wprobs) == 0)
     problem(pctx, path, 0, NULL, "the file holds no usable header");
+  if (rc == 0 && zb_problems_count(&im->probs) > 0)
+    rc = ZB_EINVAL;   /* the discarded write found nothing more */
   if (res)
     *res = im->res;
   zb_problems_free(&im->probs);
-  zb_strset_free(im->keys);
+  zb_problems_free(&im->wprobs);
+  rows_free(&im->rows);
   free(im);
   return rc;
 }

@@ -7,7 +7,6 @@
 
 #include "zb_csv.h"
 #include "zb_err.h"
-#include "zb_strset.h"
 
 /* An import file may hold at most this many rows (and report at most this
  * many problems): far above any branch, county or province roster. */
@@ -138,6 +137,17 @@ static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
   return 0;
 }
 
+/* Takes back the row rows_add added last. */
+static void rows_drop_last(struct rows *r, int nf) {
+  const unsigned char *p = r->row[--r->n];
+  for (int f = 0; f < nf; f++) {
+    uint16_t l;
+    memcpy(&l, p + sizeof(long) + (size_t)f * sizeof l, sizeof l);
+    r->bytes -= (size_t)l + 1;
+  }
+  r->tail->used = (size_t)(p - r->tail->data);
+}
+
 /* Copies row i back into rec's values (rec's other bytes are left alone)
  * and returns its line. */
 static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
@@ -155,6 +165,70 @@ static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
   return line;
 }
 
+/* The keys seen in the file, as a set of row numbers: open addressing on
+ * a 32-bit FNV-1a hash kept beside each row number, the key itself read
+ * from the row (no copy, no allocation per row). */
+struct keyset {
+  uint64_t *slot;   /* hash << 32 | (row + 1); 0 = empty */
+  size_t cap, n;
+};
+
+static uint32_t key_hash(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (uint8_t)s[i]) * 16777619u;
+  return h;
+}
+
+/* Row i's key (field 0) and its length. */
+static const char *row_key(const struct rows *r, size_t i, int nf, size_t *len) {
+  const unsigned char *p = r->row[i] + sizeof(long);
+  uint16_t l;
+  memcpy(&l, p, sizeof l);
+  *len = l;
+  return (const char *)p + (size_t)nf * sizeof(uint16_t);
+}
+
+static int keyset_grow(struct keyset *ks) {
+  size_t cap = ks->cap ? ks->cap * 2 : 4096;
+  uint64_t *slot = calloc(cap, sizeof *slot);
+  if (!slot)
+    return ZB_ENOMEM;
+  for (size_t i = 0; i < ks->cap; i++) {
+    if (!ks->slot[i])
+      continue;
+    size_t j = (size_t)(ks->slot[i] >> 32) & (cap - 1);
+    while (slot[j])
+      j = (j + 1) & (cap - 1);
+    slot[j] = ks->slot[i];
+  }
+  free(ks->slot);
+  ks->slot = slot;
+  ks->cap = cap;
+  return 0;
+}
+
+/* Adds the key of the last row of r: 1 if new, 0 if an earlier row has it
+ * (the caller then drops the row), or ZB_ENOMEM. */
+static int keyset_add_last(struct keyset *ks, const struct rows *r, int nf) {
+  if ((ks->n + 1) * 2 > ks->cap && keyset_grow(ks))
+    return ZB_ENOMEM;
+  size_t last = r->n - 1, len, olen;
+  const char *key = row_key(r, last, nf, &len);
+  uint32_t h = key_hash(key, len);
+  size_t j = (size_t)h & (ks->cap - 1);
+  for (; ks->slot[j]; j = (j + 1) & (ks->cap - 1)) {
+    if ((uint32_t)(ks->slot[j] >> 32) != h)
+      continue;
+    const char *other = row_key(r, (size_t)(uint32_t)ks->slot[j] - 1, nf, &olen);
+    if (olen == len && memcmp(other, key, len) == 0)
+      return 0;
+  }
+  ks->slot[j] = (uint64_t)h << 32 | (uint64_t)(last + 1);
+  ks->n++;
+  return 1;
+}
+
 /* ---- the import ---- */
 
 struct import {
@@ -164,8 +238,8 @@ struct import {
   zb_date today;
   zb_problems probs;      /* found reading the file: kept across reruns */
   zb_problems wprobs;     /* found against the stored state: per attempt */
-  zb_strset *keys;        /* keys seen in this file */
   struct rows rows;       /* the rows that passed every check of their own */
+  struct keyset keys;     /* their keys */
   zb_import_result res;
   long line;              /* row being checked, for validator callbacks */
   zb_rec cur, next;
@@ -223,17 +297,20 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   }
   if (zb_problems_count(&im->probs) > before)
     return 0;
-  int rc = zb_strset_add(im->keys, key);
+  if (im->rows.n >= ZB_IMPORT_MAX_ROWS)
+    return ZB_ETOOBIG;
+  /* Kept even once the file is known to be bad: the write phase still
+   * reports these rows' stored-state problems. */
+  int rc = rows_add(&im->rows, line, next, nf);
+  if (rc)
+    return rc;
+  rc = keyset_add_last(&im->keys, &im->rows, nf);
   if (rc == 0) {
+    rows_drop_last(&im->rows, nf);
     zb_problems_add(&im->probs, line, zb_field_name(im->kind, 0),
                  "appears on an earlier row of this file too");
-    return 0;
   }
-  if (rc < 0)
-    return rc;
-  /* Once the file is known to be bad, its rows are kept only to report
-   * the stored-state problems of the others too; keep them anyway. */
-  return rows_add(&im->rows, line, next, nf);
+  return rc < 0 ? rc : 0;
 }
 
 /* Phase 2, in one write transaction: the checks that need the stored state
@@ -280,11 +357,12 @@ static int import_write(zb_txn *t, void *ctx) {
 }
 
 /* What the write will add to the map, from what was parsed: per row an op
- * in the log, the record with its stamps, two index entries, and B-tree
- * pages about two-thirds full; measured at about 4 bytes of map per byte of
- * field text (docs/DESIGN-NOTES.md, "Imports"), so 6 leaves room. */
+ * in the log, the record with its stamps, two index entries, in B-tree
+ * pages partly full.  Measured: ~4.7 bytes of map per byte of field text
+ * (docs/DESIGN-NOTES.md, "Imports"); 6 per byte plus 256 per row leaves
+ * room.  The map is sparse, so too much costs nothing. */
 static size_t import_estimate(const struct rows *r) {
-  return r->bytes * 6 + r->n * 512 + ((size_t)4 << 20);
+  return r->bytes * 6 + r->n * 256 + ((size_t)4 << 20);
 }
 
 /* Emits both lists in line order (each is in line order already). */
@@ -336,18 +414,13 @@ int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_imp
   im->path = path;
   im->today = zb_date_today();
   im->next.kind = kind;
-  im->keys = zb_strset_new(ZB_IMPORT_MAX_ROWS);
-  int rc = ZB_ENOMEM;
-  if (im->keys) {
-    /* Read the whole file once (path may be "-": stdin), no transaction
-     * open.  Problems are counted in im->probs, which also holds the
-     * rules' ones. */
-    struct zb_csv_spec spec = import_spec(kind);
-    rc = zb_csv_read(path, &spec, import_row, import_csv_problem, im, NULL);
-  }
-  /* Free the key copies before the write: the rows hold the keys. */
-  zb_strset_free(im->keys);
-  im->keys = NULL;
+  /* Read the whole file once (path may be "-": stdin), no transaction
+   * open.  Problems are counted in im->probs, which also holds the rules'
+   * ones. */
+  struct zb_csv_spec spec = import_spec(kind);
+  int rc = zb_csv_read(path, &spec, import_row, import_csv_problem, im, NULL);
+  free(im->keys.slot);
+  im->keys.slot = NULL;
   if (rc == 0 && zb_problems_count(&im->probs) == 0)
     rc = zb_store_reserve(s, import_estimate(&im->rows));
   if (rc == 0) {
@@ -359,9 +432,10 @@ int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_imp
     else
       rc = zb_store_write(s, import_write, im);
   }
-  emit_merged(&im->probs, &im->wprobs, path, problem, pctx);
+  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+  emit_merged(&im->probs, &im->wprobs, name, problem, pctx);
   if (rc == ZB_EINVAL && zb_problems_count(&im->probs) + zb_problems_count(&im->wprobs) == 0)
-    problem(pctx, path, 0, NULL, "the file holds no usable header");
+    problem(pctx, name, 0, NULL, "the file holds no usable header");
   if (rc == 0 && zb_problems_count(&im->probs) > 0)
     rc = ZB_EINVAL;   /* the discarded write found nothing more */
   if (res)

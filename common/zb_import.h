@@ -65,9 +65,9 @@ typedef struct zb_import_sink {
   const char *scope;    /* org rows outside it are skipped; NULL: none are */
 } zb_import_sink;
 
-/* Imports path ("-": stdin, read once) into s through sink.  0, ZB_EINVAL
- * (problems reported, nothing stored), ZB_EIO (unreadable), or another
- * error.  res may be NULL. */
+/* Imports path ("-": stdin, read once; problems then name it "stdin") into
+ * s through sink.  0, ZB_EINVAL (problems reported, nothing stored), ZB_EIO
+ * (unreadable), or another error.  res may be NULL. */
 int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_import_sink *sink,
                   zb_input_problem_fn problem, void *pctx, zb_import_result *res);
 

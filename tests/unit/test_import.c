@@ -111,9 +111,9 @@ static const char *const MEMBER_HEADER =
 
 /* A valid id_number (GB 11643 check character) for a birth date and a
  * sequence number whose last digit is odd for a man. */
-static void idnum(char out[19], int year, int month, int seq) {
+static void idnum(char out[32], int year, int month, int seq) {
   static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  snprintf(out, 19, "430121%04d%02d01%03d", year, month, seq);
+  snprintf(out, 32, "430121%04d%02d01%03d", year, month, seq);
   int sum = 0;
   for (int i = 0; i < 17; i++)
     sum += (out[i] - '0') * w[i];
@@ -125,7 +125,7 @@ static void idnum(char out[19], int year, int month, int seq) {
  * BRANCH (or org when not NULL); phone-less.  Distinct id and id_number per
  * i below 240000. */
 static void member_row(FILE *f, int i, const char *name, const char *org) {
-  char id[19];
+  char id[32];
   int year = 1950 + (i / 500) % 40, month = 1 + (i / 20000) % 12, seq = (i % 500) * 2 + 1;
   idnum(id, year, month, seq);
   fprintf(f, "M%07d,%s,男,%04d-%02d-01,%s,正式党员,2010-07-01,2011-07-01,%s\n", i,
@@ -223,7 +223,7 @@ static void test_all_or_nothing(void **state) {
   member_row(f, 4, "王五", NULL);                                        /* 6: repeated id */
   member_row(f, 5, NULL, "430122");                                      /* 7: outside scope */
   fputs("M0000006,赵六,男,1980-01-01\n", f);                             /* 8: too few fields */
-  char id0[19];
+  char id0[32];
   idnum(id0, 1950, 1, 1);                                                   /* member 0's id_number */
   fprintf(f, "M0000007,钱七,男,1950-01-01,%s,正式党员,2010-07-01,2011-07-01,%s\n", id0,
           BRANCH);                                                       /* 9: id_number held */

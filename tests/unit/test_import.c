@@ -79,6 +79,7 @@ static int ts_end(void *ctx) {
 
 struct probs {
   int n;
+  char file[64];        /* as the last problem named it */
   long line[64];
   char column[64][32];
   char reason[64][160];
@@ -88,6 +89,7 @@ static void collect(void *ctx, const char *file, long line, const char *column,
                     const char *reason) {
   struct probs *p = ctx;
   assert_non_null(file);
+  snprintf(p->file, sizeof p->file, "%s", file);
   if (p->n < 64) {
     p->line[p->n] = line;
     snprintf(p->column[p->n], sizeof p->column[p->n], "%s", column ? column : "-");
@@ -321,34 +323,56 @@ static void test_counts(void **state) {
   assert_int_equal(ts.sets, 0);
 }
 
-/* "-" reads stdin, once: a pipe cannot be read twice. */
-static void test_stdin(void **state) {
-  (void)state;
+/* Makes stdin read what text holds (through a pipe), runs an import of
+ * "-", and puts stdin back. */
+static int import_stdin(const char *text, struct test_sink *ts, struct probs *p,
+                        zb_import_result *res) {
   int fds[2];
   assert_int_equal(pipe(fds), 0);
-  FILE *w = fdopen(fds[1], "w");
-  assert_non_null(w);
-  fputs(MEMBER_HEADER, w);
-  for (int i = 0; i < 100; i++)   /* ≈ 10 KB: fits in the pipe */
-    member_row(w, i, NULL, NULL);
-  fclose(w);
+  assert_true(strlen(text) < 60000);   /* fits in the pipe */
+  assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+  close(fds[1]);
   int saved = dup(0);
   assert_true(saved >= 0);
   assert_int_equal(dup2(fds[0], 0), 0);
   close(fds[0]);
   clearerr(stdin);
+  int rc = import(ZB_KIND_MEMBER, "-", ts, p, res);
+  assert_int_equal(dup2(saved, 0), 0);
+  close(saved);
+  clearerr(stdin);
+  return rc;
+}
+
+/* "-" reads stdin, once: a pipe cannot be read twice. */
+static void test_stdin(void **state) {
+  (void)state;
+  write_members(0, 100);   /* ≈ 10 KB */
+  char *text = malloc(65536);
+  assert_non_null(text);
+  FILE *f = fopen(csv, "r");
+  assert_non_null(f);
+  size_t n = fread(text, 1, 65535, f);
+  fclose(f);
+  text[n] = '\0';
 
   struct test_sink ts;
   struct probs p;
   zb_import_result res;
-  int rc = import(ZB_KIND_MEMBER, "-", &ts, &p, &res);
-  assert_int_equal(dup2(saved, 0), 0);
-  close(saved);
-  clearerr(stdin);
-  assert_int_equal(rc, 0);
+  assert_int_equal(import_stdin(text, &ts, &p, &res), 0);
   assert_int_equal(p.n, 0);
   assert_int_equal(res.created, 100);
   assert_int_equal(members(), 100);
+
+  /* Problems name the file "stdin". */
+  snprintf(text, 65536, "%sM0000100,李四,X,1980-01-01,430121198001010011,正式党员,"
+           "2010-07-01,2011-07-01,%s\n", MEMBER_HEADER, BRANCH);
+  assert_int_equal(import_stdin(text, &ts, &p, &res), ZB_EINVAL);
+  assert_true(p.n >= 1);
+  assert_int_equal(p.line[0], 2);
+  assert_string_equal(p.file, "stdin");
+  assert_int_equal(members(), 100);
+  free(text);
 }
 
 /* 50,000 members (≈ 12 MB of map) into a store opened with a 1 MiB map:

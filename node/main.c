@@ -773,7 +773,7 @@ static const struct zb_cmd cmds[] = {
     {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load org rows inside this node's scope",
      "Reads a CSV with columns code,name,type,parent_code (any order).  Rows\n"
      "outside the node's scope are skipped and counted.  All or nothing.\n"
-     "FILE.csv - reads stdin."},
+     "Give - as FILE.csv to read stdin."},
     {"org list", 2, 0, "", cmd_org_list, o_json, "list the orgs this node holds", ""},
     {"member import", 2, 1, "FILE.csv", cmd_member_import, o_none, "load a roster (党员花名册) from CSV",
      "Columns: id,name,gender,ethnicity,birth_date,id_number,education,category,\n"
@@ -781,8 +781,8 @@ static const struct zb_cmd cmds[] = {
      "BOM and CRLF accepted).  All or nothing: a file with any bad row stores\n"
      "nothing, and every bad row is reported as FILE:LINE: column: reason.\n"
      "A row whose id exists updates that member; an identical row changes nothing.\n"
-     "FILE.csv - reads the CSV from stdin (problems then name the file \"stdin\"),\n"
-     "e.g. iconv -f GB18030 -t UTF-8 roster.csv | zhibu-node member import -\n"
+     "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
+     "\"stdin\"), e.g. iconv -f GB18030 -t UTF-8 roster.csv | zhibu-node member import -\n"
      "The file is read and checked first; the database is locked for writing\n"
      "only for the short write that follows, so a running daemon's sync waits\n"
      "only that long."},

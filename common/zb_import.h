@@ -2,11 +2,15 @@
  * zb_import.h — all-or-nothing CSV imports of records, and the buffer of
  * input problems that every writer reports through.
  *
- * An import reads the file inside one write transaction.  Each row is
- * checked against the record rules, then handed to a sink that turns it into
- * an op and applies it (a node appends to its own log, the server to its
- * global log).  Any problem in any row aborts the transaction: nothing is
- * stored, and every problem is reported once the transaction has ended.
+ * An import first reads the whole file, once and outside any transaction
+ * (so "-", stdin, works), checking each row against the record rules and
+ * keeping the rows compactly in memory.  It then grows the LMDB map for what
+ * the rows will add and, in one short write transaction, hands each row that
+ * is new or changed to a sink that turns it into an op and applies it (a
+ * node appends to its own log, the server to its global log); the checks
+ * that need the stored state happen there.  Any problem in any row aborts
+ * the transaction: nothing is stored, and every problem is reported, in line
+ * order, once the transaction has ended (docs/DESIGN-NOTES.md, "Imports").
  */
 #ifndef ZB_IMPORT_H
 #define ZB_IMPORT_H
@@ -50,7 +54,8 @@ void zb_problems_emit(const zb_problems *p, const char *file, zb_input_problem_f
 /* ---- imports ---- */
 
 /* Where imported rows go.  begin runs at the start of the transaction (and
- * again if it is retried), set once per changed row, end before commit. */
+ * again if it is retried after the map filled), set once per changed row,
+ * end before commit. */
 typedef struct zb_import_sink {
   int (*begin)(void *ctx, zb_txn *t);
   int (*set)(void *ctx, enum zb_kind kind, const char *key, const int *fields,
@@ -60,8 +65,9 @@ typedef struct zb_import_sink {
   const char *scope;    /* org rows outside it are skipped; NULL: none are */
 } zb_import_sink;
 
-/* Imports path into s through sink.  0, ZB_EINVAL (problems reported, nothing
- * stored), ZB_EIO (unreadable), or another error.  res may be NULL. */
+/* Imports path ("-": stdin, read once; problems then name it "stdin") into
+ * s through sink.  0, ZB_EINVAL (problems reported, nothing stored), ZB_EIO
+ * (unreadable), or another error.  res may be NULL. */
 int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_import_sink *sink,
                   zb_input_problem_fn problem, void *pctx, zb_import_result *res);
 

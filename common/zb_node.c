@@ -88,7 +88,9 @@ int zb_node_open(const char *dir, zb_node **out) {
   zb_txn *t = NULL;
   if (!n)
     return ZB_ENOMEM;
-  int rc = zb_store_open(dir, false, &n->store);
+  /* In-place writes: an import of a million rows dirties more pages than
+   * LMDB's dirty list holds (docs/DESIGN-NOTES.md, "Storage"). */
+  int rc = zb_store_open_flags(dir, false, zb_store_initial_map(), ZB_STORE_WRITEMAP, &n->store);
   if (rc)
     goto out;
   if ((rc = zb_store_read(n->store, &t)))

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static const char *const db_names[ZB_DB__COUNT] = {
 
 struct zb_store {
   MDB_env *env;
+  unsigned long reruns;   /* writes run again after MDB_MAP_FULL */
   MDB_dbi dbi[ZB_DB__COUNT];
   char dir[4096];
 };
@@ -47,10 +49,17 @@ static int db_err(const char *what, int rc) {
 }
 
 int zb_store_open(const char *dir, bool create, zb_store **out) {
-  return zb_store_open_sized(dir, create, ZB_MAP_INITIAL, out);
+  return zb_store_open_flags(dir, create, ZB_MAP_INITIAL, 0, out);
 }
 
 int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store **out) {
+  return zb_store_open_flags(dir, create, map_bytes, 0, out);
+}
+
+size_t zb_store_initial_map(void) { return ZB_MAP_INITIAL; }
+
+int zb_store_open_flags(const char *dir, bool create, size_t map_bytes, unsigned flags,
+                        zb_store **out) {
   int rc, ret = ZB_EDB;
   MDB_txn *txn = NULL;
   char path[4200];
@@ -83,7 +92,7 @@ int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store
   }
   /* An existing environment may already be larger than our initial map;
    * LMDB adopts the file's size when it is bigger. */
-  if ((rc = mdb_env_open(s->env, dir, 0, 0600))) {
+  if ((rc = mdb_env_open(s->env, dir, (flags & ZB_STORE_WRITEMAP) ? MDB_WRITEMAP : 0, 0600))) {
     zb_log_error("cannot open database in %s: %s", dir, mdb_strerror(rc));
     ret = rc == ENOENT ? ZB_ENOTINIT : ZB_EDB;
     goto out;
@@ -166,6 +175,42 @@ static int grow_map(zb_store *s) {
   return rc ? db_err("mdb_env_set_mapsize", rc) : 0;
 }
 
+size_t zb_store_map_size(zb_store *s) {
+  MDB_envinfo info;
+  return mdb_env_info(s->env, &info) ? 0 : info.me_mapsize;
+}
+
+size_t zb_store_used(zb_store *s) {
+  MDB_envinfo info;
+  MDB_stat st;
+  if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st))
+    return 0;
+  return ((size_t)info.me_last_pgno + 1) * st.ms_psize;
+}
+
+unsigned long zb_store_map_reruns(const zb_store *s) { return s->reruns; }
+
+int zb_store_reserve(zb_store *s, size_t bytes) {
+  /* Adopt a map another process has grown before comparing with it. */
+  int rc = mdb_env_set_mapsize(s->env, 0);
+  if (rc)
+    return db_err("mdb_env_set_mapsize", rc);
+  size_t map = zb_store_map_size(s), used = zb_store_used(s);
+  if (map == 0 || used == 0)
+    return db_err("mdb_env_info", EINVAL);
+  size_t want = used + bytes, next = map;
+  if (want < used)            /* overflow: let the MAP_FULL retry deal with it */
+    return 0;
+  while (next < want && next <= SIZE_MAX / 2)
+    next *= 2;
+  if (next == map)
+    return 0;
+  zb_log_debug("database map: %zu MiB in use, %zu MiB more expected; growing from %zu to %zu MiB",
+               used >> 20, bytes >> 20, map >> 20, next >> 20);
+  rc = mdb_env_set_mapsize(s->env, next);
+  return rc ? db_err("mdb_env_set_mapsize", rc) : 0;
+}
+
 static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
   for (;;) {
     zb_txn t = {.s = s};
@@ -183,6 +228,7 @@ static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
     }
     if (rc != ZB_EMAPFULL)
       return rc;
+    s->reruns++;
     if ((rc = grow_map(s)))
       return rc;
   }

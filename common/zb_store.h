@@ -11,7 +11,9 @@
  * not at all.  When the map is full it aborts, doubles the map and runs the
  * callback again — so a write callback must be repeatable: it must not
  * commit side effects outside the transaction (buffer any messages and
- * print them after zb_store_write returns).
+ * print them after zb_store_write returns).  A large write (an import)
+ * calls zb_store_reserve() first, with an estimate of what it will add, so
+ * that the rerun stays a safety net (docs/DESIGN-NOTES.md, "Storage").
  *
  * Pointers returned by zb_txn_get()/zb_txn_scan() point into LMDB's pages:
  * they are valid only until the transaction ends or the next write to the
@@ -58,7 +60,32 @@ int zb_store_open(const char *dir, bool create, zb_store **out);
 /* Same with the initial map size in bytes (tests use a tiny one to
  * exercise growth). */
 int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store **out);
+/* Same with flags.  ZB_STORE_WRITEMAP: a write transaction changes the
+ * pages of the map in place (LMDB's MDB_WRITEMAP).  A transaction larger
+ * than LMDB's dirty-page list (2^17 pages, 512 MiB: a 1,000,000-row
+ * import) then costs no more per page than a small one; the price is that
+ * data.mdb is a sparse file the size of the map, and that a full disk
+ * kills the process with SIGBUS instead of failing the write (what was
+ * committed stays intact).  The node uses it, the server does not
+ * (docs/DESIGN-NOTES.md, "Storage"). */
+#define ZB_STORE_WRITEMAP 1u
+int zb_store_open_flags(const char *dir, bool create, size_t map_bytes, unsigned flags,
+                        zb_store **out);
+/* The map a store starts with: 256 MiB. */
+size_t zb_store_initial_map(void);
 void zb_store_close(zb_store *s);   /* NULL is fine */
+
+/* Grows the map, if need be, so that it holds the pages in use now plus
+ * bytes more: to the current size doubled as often as that takes.  Call it
+ * outside any transaction of this process.  0 or ZB_EDB. */
+int zb_store_reserve(zb_store *s, size_t bytes);
+/* The map's size in bytes, and the bytes of it in use (pages up to the
+ * last one a committed transaction wrote). */
+size_t zb_store_map_size(zb_store *s);
+size_t zb_store_used(zb_store *s);
+/* How many times, since the store was opened, a write found the map full
+ * and was run again from the start. */
+unsigned long zb_store_map_reruns(const zb_store *s);
 const char *zb_store_dir(const zb_store *s);
 
 /* A read-only transaction; end it with zb_txn_end(). */

@@ -1,5 +1,5 @@
 /*
- * zhibu-node — the branch secretary's command line (DESIGN.md §7).
+ * zhibu-node — the branch secretary's command line (README.md, "The command line").
  *
  * Thin by design: parse the command line, call libzhibu (zb_node.h), print.
  * Machine output (--json, --csv) goes to stdout and nothing else does;
@@ -123,22 +123,23 @@ static int do_import(const zb_args *a, bool members) {
   if (rc)
     return rc;
   const char *path = a->pos[2];
+  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
   zb_import_result res;
   rc = members ? zb_node_member_import(n, path, zb_cli_problem, NULL, &res)
                : zb_node_org_import(n, path, zb_cli_problem, NULL, &res);
   zb_node_close(n);
   if (rc == ZB_EINVAL) {
-    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", path);
+    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
     return zb_exit_code(rc);
   }
   if (rc == ZB_EIO) {
     /* A file that cannot be read is bad input, not a fault of the node. */
-    zb_log_error("%s: cannot read the file", path);
+    zb_log_error("%s: cannot read the file", name);
     return zb_exit_code(ZB_EINVAL);
   }
   if (rc)
-    return fail(rc, path);
-  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, path,
+    return fail(rc, name);
+  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
           res.rows, res.created, res.updated, res.unchanged);
   if (!members)
     fprintf(stderr, ", %ld outside this node's scope skipped", res.skipped);
@@ -762,14 +763,20 @@ static const struct zb_cmd cmds[] = {
      "zhibu-server enroll) the node id, org and server come from the bundle."},
     {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load org rows inside this node's scope",
      "Reads a CSV with columns code,name,type,parent_code (any order).  Rows\n"
-     "outside the node's scope are skipped and counted.  All or nothing."},
+     "outside the node's scope are skipped and counted.  All or nothing.\n"
+     "Give - as FILE.csv to read stdin."},
     {"org list", 2, 0, "", cmd_org_list, o_json, "list the orgs this node holds", ""},
     {"member import", 2, 1, "FILE.csv", cmd_member_import, o_none, "load a roster (党员花名册) from CSV",
      "Columns: id,name,gender,ethnicity,birth_date,id_number,education,category,\n"
      "join_date,full_date,org_code,phone,occupation in any order (RFC 4180, UTF-8,\n"
      "BOM and CRLF accepted).  All or nothing: a file with any bad row stores\n"
      "nothing, and every bad row is reported as FILE:LINE: column: reason.\n"
-     "A row whose id exists updates that member; an identical row changes nothing."},
+     "A row whose id exists updates that member; an identical row changes nothing.\n"
+     "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
+     "\"stdin\"), e.g. iconv -f GB18030 -t UTF-8 roster.csv | zhibu-node member import -\n"
+     "The file is read and checked first; the database is locked for writing\n"
+     "only for the short write that follows, so a running daemon's sync waits\n"
+     "only that long."},
     {"member add", 2, 0, "", cmd_member_add, o_fields, "add one member",
      "Required: --name --gender --birth-date --id-number --join-date.\n"
      "Optional: --id (assigned when absent) --category --full-date --org\n"

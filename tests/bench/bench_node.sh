@@ -5,9 +5,12 @@
 #
 #   tests/bench/bench_node.sh [--json] [N]      N members, default 100000
 #
-# Environment: RUNS (runs per phase, default 3), ZB_BIN (directory holding
-# zhibu-node and zhibu-genroster; unset = build a Release build into
-# build/ of this source tree), KEEP=1 (keep the temp dir), TMPDIR.
+# Environment: RUNS (runs per phase, default 3), PHASES (which phases after
+# the import: "all" (default), "import" (the import only, e.g. for
+# N = 1000000), or a comma list of list_json,verify,digest,stats,reimport),
+# ZB_BIN (directory holding zhibu-node and zhibu-genroster; unset = build a
+# Release build into build/ of this source tree), KEEP=1 (keep the temp
+# dir), TMPDIR.
 #
 # It reports numbers and never fails on time.  It exits non-zero only when it
 # cannot run (no /usr/bin/time, build failed) or when a command fails or gives
@@ -26,7 +29,7 @@ for arg in "$@"; do
   case "$arg" in
     --json) JSON=1 ;;
     -h|--help)
-      sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *)
       if [[ "$arg" =~ ^[1-9][0-9]*$ ]]; then N="$arg"
@@ -36,6 +39,15 @@ for arg in "$@"; do
 done
 RUNS="${RUNS:-3}"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench_node: RUNS must be a positive integer, not '$RUNS'" >&2; exit 2; }
+PHASES_WANTED="${PHASES:-all}"
+[[ "$PHASES_WANTED" == all ]] && PHASES_WANTED="import,list_json,verify,digest,stats,reimport"
+for p in ${PHASES_WANTED//,/ }; do
+  case "$p" in
+    import|list_json|verify|digest|stats|reimport) ;;
+    *) echo "bench_node: unknown phase '$p' in PHASES (import list_json verify digest stats reimport, or all)" >&2; exit 2 ;;
+  esac
+done
+wanted() { [[ ",$PHASES_WANTED," == *",$1,"* ]]; }
 
 TIME=/usr/bin/time
 if [[ ! -x "$TIME" ]]; then
@@ -78,7 +90,7 @@ build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$ZB_BIN/../CMakeCache.txt
   echo "== zhibu-node benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "   nproc $(nproc), CPU ${cpu_model:-unknown}, RAM ${mem_total:-unknown}, kernel $(uname -r)"
   echo "   binaries $ZB_BIN (build type ${build_type:-unknown}), source commit $commit"
-  echo "   N = $N members, RUNS = $RUNS, work dir $WORK ($(df -PT "$WORK" | awk 'NR==2 {print $2}'))"
+  echo "   N = $N members, RUNS = $RUNS, phases $PHASES_WANTED (import always runs), work dir $WORK ($(df -PT "$WORK" | awk 'NR==2 {print $2}'))"
   echo "   load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the times)"
 } >&2
 
@@ -154,11 +166,12 @@ for ((i = 2; i <= RUNS; i++)); do
 done
 
 # ---- read phases (on node 1; they do not change it) ----
-add_phase list_json "$N" "member list --json of all $N members (stdout to a file)"
-add_phase verify "$N" "verify: hash chain + state equals a rebuild from the log"
-add_phase digest "$N" "digest: SHA-256 over every record in scope"
-add_phase stats "$N" "report stats --json over $N members"
+wanted list_json && add_phase list_json "$N" "member list --json of all $N members (stdout to a file)"
+wanted verify && add_phase verify "$N" "verify: hash chain + state equals a rebuild from the log"
+wanted digest && add_phase digest "$N" "digest: SHA-256 over every record in scope"
+wanted stats && add_phase stats "$N" "report stats --json over $N members"
 for phase in list_json verify digest stats; do
+  wanted "$phase" || continue
   log "phase $phase"
   case "$phase" in
     list_json) cmd=(member list --json) ;;
@@ -171,11 +184,16 @@ for phase in list_json verify digest stats; do
     record "$phase" "$i"
   done
 done
-got="$(grep -c '"id": *"' "$WORK/list_json.out" || true)"
-[[ "$got" -eq "$N" ]] || { log "list check failed: $got records in member list --json, want $N"; exit 1; }
-[[ "$(tr -d '[:space:]' <"$WORK/digest.out")" == "$DIGEST" ]] || { log "digest check failed: timed digest differs"; exit 1; }
+if wanted list_json; then
+  got="$(grep -c '"id": *"' "$WORK/list_json.out" || true)"
+  [[ "$got" -eq "$N" ]] || { log "list check failed: $got records in member list --json, want $N"; exit 1; }
+fi
+if wanted digest; then
+  [[ "$(tr -d '[:space:]' <"$WORK/digest.out")" == "$DIGEST" ]] || { log "digest check failed: timed digest differs"; exit 1; }
+fi
 
 # ---- phase: re-import of the node's own CSV export (N unchanged rows) ----
+if wanted reimport; then
 add_phase reimport "$N" "member import of member list --csv output: $N unchanged rows"
 log "exporting member list --csv (not timed)"
 "$NODE" member list --csv --data "$WORK/node1" >"$WORK/export.csv" 2>"$WORK/cmd.err" \
@@ -187,6 +205,7 @@ for ((i = 1; i <= RUNS; i++)); do
   record reimport "$i"
   [[ "$(digest_of "$WORK/node$i")" == "$DIGEST" ]] || { log "reimport check failed: node$i records changed"; exit 1; }
 done
+fi
 
 # ---- report ----
 # Peer figures (tests/bench/README.md): PouchDB 9 bulkDocs of the same rows

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A member import killed with SIGKILL at any moment leaves the node exactly
-# as it was before (DESIGN.md §4, §7: all or nothing; LMDB commits whole):
+# as it was before (docs/DESIGN-NOTES.md, "Imports": all or nothing; LMDB commits whole):
 # verify passes and the digest, member count and op count are unchanged.
 # Then an uninterrupted import completes and adds every row.
 #

@@ -1,0 +1,452 @@
+/* zb_import_csv: the file is read and checked first, outside any
+ * transaction, then written in one transaction (docs/DESIGN-NOTES.md,
+ * "Imports").  All or nothing with every bad row reported by line (rules,
+ * duplicates, and the stored-state checks of zb_merge_apply), created /
+ * updated / unchanged counts, stdin ("-") read once, and a big import on a
+ * tiny map that grows the map before writing instead of rerunning. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_import.h"
+#include "zb_merge.h"
+#include "zb_state.h"
+#include "zb_store.h"
+
+#define SCOPE "430121"
+#define BRANCH "430121-01-01"
+
+static char dir[64], csv[128];
+static zb_store *store;
+
+/* ---- a sink that applies each row as an op of node "t1", counting calls ---- */
+
+struct test_sink {
+  zb_txn *t;
+  uint64_t hlc;
+  int begins, sets, ends;
+};
+
+static int ts_begin(void *ctx, zb_txn *t) {
+  struct test_sink *ts = ctx;
+  ts->begins++;
+  ts->t = t;
+  return 0;
+}
+
+static int ts_set(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+                  char *const *vals, size_t nf, zb_apply_result *r) {
+  struct test_sink *ts = ctx;
+  ts->sets++;
+  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT];
+  for (size_t i = 0; i < nf; i++) {
+    zb__field_set__init(&fs[i]);
+    fs[i].field = (uint32_t)fields[i];
+    fs[i].value = vals[i];
+    fsp[i] = &fs[i];
+  }
+  Zb__RecordSet set = ZB__RECORD_SET__INIT;
+  set.kind = (Zb__RecordKind)kind;
+  set.key = (char *)key;
+  set.n_fields = nf;
+  set.fields = fsp;
+  Zb__Op op = ZB__OP__INIT;
+  ts->hlc = zb_hlc_next(ts->hlc, zb_hlc_wall_ms(), NULL);
+  op.origin = "t1";
+  op.seq = 1;
+  op.hlc = ts->hlc;
+  op.actor = "t";
+  op.body_case = ZB__OP__BODY_SET;
+  op.set = &set;
+  return zb_merge_apply(ts->t, &op, 0, SCOPE, 0, r);
+}
+
+static int ts_end(void *ctx) {
+  struct test_sink *ts = ctx;
+  ts->ends++;
+  return 0;
+}
+
+/* ---- problems, collected ---- */
+
+struct probs {
+  int n;
+  char file[64];        /* as the last problem named it */
+  long line[64];
+  char column[64][32];
+  char reason[64][160];
+};
+
+static void collect(void *ctx, const char *file, long line, const char *column,
+                    const char *reason) {
+  struct probs *p = ctx;
+  assert_non_null(file);
+  snprintf(p->file, sizeof p->file, "%s", file);
+  if (p->n < 64) {
+    p->line[p->n] = line;
+    snprintf(p->column[p->n], sizeof p->column[p->n], "%s", column ? column : "-");
+    snprintf(p->reason[p->n], sizeof p->reason[p->n], "%s", reason);
+  }
+  p->n++;
+}
+
+static int import(enum zb_kind kind, const char *path, struct test_sink *ts, struct probs *p,
+                  zb_import_result *res) {
+  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == ZB_KIND_ORG ? SCOPE : NULL};
+  memset(ts, 0, sizeof *ts);
+  memset(p, 0, sizeof *p);
+  return zb_import_csv(store, kind, path, &sink, collect, p, res);
+}
+
+/* ---- valid rows ---- */
+
+static const char *const MEMBER_HEADER =
+    "id,name,gender,birth_date,id_number,category,join_date,full_date,org_code\n";
+
+/* A valid id_number (GB 11643 check character) for a birth date and a
+ * sequence number whose last digit is odd for a man. */
+static void idnum(char out[32], int year, int month, int seq) {
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  snprintf(out, 32, "430121%04d%02d01%03d", year, month, seq);
+  int sum = 0;
+  for (int i = 0; i < 17; i++)
+    sum += (out[i] - '0') * w[i];
+  out[17] = "10X98765432"[sum % 11];
+  out[18] = '\0';
+}
+
+/* Member i: born 1950-1989 on the 1st of a month, a man, joined 2010, in
+ * BRANCH (or org when not NULL); phone-less.  Distinct id and id_number per
+ * i below 240000. */
+static void member_row(FILE *f, int i, const char *name, const char *org) {
+  char id[32];
+  int year = 1950 + (i / 500) % 40, month = 1 + (i / 20000) % 12, seq = (i % 500) * 2 + 1;
+  idnum(id, year, month, seq);
+  fprintf(f, "M%07d,%s,男,%04d-%02d-01,%s,正式党员,2010-07-01,2011-07-01,%s\n", i,
+          name ? name : "张三", year, month, id, org ? org : BRANCH);
+}
+
+static void write_orgs(void) {
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs("code,name,type,parent_code\n"
+        "430121,县委,committee,\n"
+        "430121-01,一镇党委,committee,430121\n"
+        "430121-01-01,一村党支部,branch,430121-01\n"
+        "430122,外县,committee,\n",
+        f);
+  fclose(f);
+}
+
+static int setup_sized(size_t map) {
+  snprintf(dir, sizeof dir, "/tmp/zb-import-XXXXXX");
+  if (!mkdtemp(dir))
+    return -1;
+  snprintf(csv, sizeof csv, "%s/in.csv", dir);
+  if (zb_store_open_sized(dir, true, map, &store))
+    return -1;
+  write_orgs();
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  int rc = import(ZB_KIND_ORG, csv, &ts, &p, &res);
+  if (rc || res.created != 3 || res.skipped != 1)
+    return -1;
+  return 0;
+}
+
+static int setup(void **state) {
+  (void)state;
+  return setup_sized((size_t)256 << 20);
+}
+
+static int setup_tiny(void **state) {
+  (void)state;
+  return setup_sized((size_t)1 << 20);
+}
+
+static int teardown(void **state) {
+  (void)state;
+  zb_store_close(store);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static size_t members(void) {
+  zb_txn *t;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  size_t n = zb_txn_count(t, ZB_DB_MEMBERS);
+  zb_txn_end(t);
+  return n;
+}
+
+static void write_members(int first, int n) {
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs(MEMBER_HEADER, f);
+  for (int i = first; i < first + n; i++)
+    member_row(f, i, NULL, NULL);
+  fclose(f);
+}
+
+/* ---- tests ---- */
+
+/* Good rows mixed with bad ones of every kind: nothing stored, every bad
+ * row reported with its line, in line order, including the ones only the
+ * stored state can tell (an org that does not exist, one outside the
+ * scope, an id_number already held by a stored member). */
+static void test_all_or_nothing(void **state) {
+  (void)state;
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  write_members(0, 1);   /* M0000000 is stored */
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(res.created, 1);
+  assert_int_equal(members(), 1);
+
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs(MEMBER_HEADER, f);                                               /* line 1 */
+  member_row(f, 1, NULL, NULL);                                          /* 2: good */
+  member_row(f, 2, NULL, "430121-09-09");                                /* 3: no such org */
+  fputs("M0000003,李四,女,1980-01-01,430121198001010011,正式党员,"
+        "2010-07-01,2011-07-01," BRANCH "\n", f);                        /* 4: gender vs id_number */
+  member_row(f, 4, NULL, NULL);                                          /* 5: good */
+  member_row(f, 4, "王五", NULL);                                        /* 6: repeated id */
+  member_row(f, 5, NULL, "430122");                                      /* 7: outside scope */
+  fputs("M0000006,赵六,男,1980-01-01\n", f);                             /* 8: too few fields */
+  char id0[32];
+  idnum(id0, 1950, 1, 1);                                                   /* member 0's id_number */
+  fprintf(f, "M0000007,钱七,男,1950-01-01,%s,正式党员,2010-07-01,2011-07-01,%s\n", id0,
+          BRANCH);                                                       /* 9: id_number held */
+  member_row(f, 8, NULL, NULL);                                          /* 10: good */
+  fclose(f);
+
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  long want[] = {3, 4, 6, 7, 8, 9};
+  assert_true(p.n >= 6);
+  int k = 0;
+  for (int i = 0; i < p.n; i++) {
+    if (i > 0)
+      assert_true(p.line[i] >= p.line[i - 1]);   /* line order */
+    if (k < 6 && p.line[i] == want[k])
+      k++;
+    else
+      assert_true(i > 0 && p.line[i] == p.line[i - 1]);   /* more about the same row */
+  }
+  assert_int_equal(k, 6);
+  assert_int_equal(res.rows, 8);   /* line 8 never reached the rules */
+  assert_int_equal(members(), 1);   /* not even the good rows */
+  /* The stored-state checks ran (in a transaction that was thrown away). */
+  assert_int_equal(ts.begins, 1);
+  assert_int_equal(ts.ends, 0);
+  for (int i = 0; i < p.n; i++)
+    if (p.line[i] == 6)
+      assert_string_equal(p.column[i], "id");
+
+  /* Without the bad rows the same file goes in. */
+  write_members(1, 3);
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(p.n, 0);
+  assert_int_equal(res.created, 3);
+  assert_int_equal(members(), 4);
+}
+
+/* A file whose rows are all well formed, but one of them conflicts with the
+ * stored state: that alone aborts everything. */
+static void test_stored_state_problem_alone(void **state) {
+  (void)state;
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs(MEMBER_HEADER, f);
+  for (int i = 0; i < 5; i++)
+    member_row(f, i, NULL, i == 3 ? "430121-01-02" : NULL);
+  fclose(f);
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.line[0], 5);
+  assert_string_equal(p.column[0], "org_code");
+  assert_int_equal(ts.begins, 1);
+  assert_int_equal(ts.ends, 0);
+  assert_int_equal(members(), 0);
+}
+
+static void test_counts(void **state) {
+  (void)state;
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  write_members(0, 10);
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(res.rows, 10);
+  assert_int_equal(res.created, 10);
+  assert_int_equal(res.updated + res.unchanged, 0);
+  assert_int_equal(ts.sets, 10);
+
+  /* Rows 0-9 again, 2 and 5 renamed, plus row 10. */
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs(MEMBER_HEADER, f);
+  for (int i = 0; i <= 10; i++)
+    member_row(f, i, i == 2 || i == 5 ? "周八" : NULL, NULL);
+  fclose(f);
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(res.rows, 11);
+  assert_int_equal(res.created, 1);
+  assert_int_equal(res.updated, 2);
+  assert_int_equal(res.unchanged, 8);
+  assert_int_equal(ts.sets, 3);   /* unchanged rows make no op */
+  assert_int_equal(members(), 11);
+  zb_member m;
+  zb_txn *t;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_member_load(t, "M0000005", &m), 0);
+  zb_txn_end(t);
+  assert_string_equal(m.v[ZB_MF_NAME], "周八");
+
+  /* The same file once more: all unchanged. */
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(res.unchanged, 11);
+  assert_int_equal(ts.sets, 0);
+}
+
+/* Makes stdin read what text holds (through a pipe), runs an import of
+ * "-", and puts stdin back. */
+static int import_stdin(const char *text, struct test_sink *ts, struct probs *p,
+                        zb_import_result *res) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  assert_true(strlen(text) < 60000);   /* fits in the pipe */
+  assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+  close(fds[1]);
+  int saved = dup(0);
+  assert_true(saved >= 0);
+  assert_int_equal(dup2(fds[0], 0), 0);
+  close(fds[0]);
+  clearerr(stdin);
+  int rc = import(ZB_KIND_MEMBER, "-", ts, p, res);
+  assert_int_equal(dup2(saved, 0), 0);
+  close(saved);
+  clearerr(stdin);
+  return rc;
+}
+
+/* "-" reads stdin, once: a pipe cannot be read twice. */
+static void test_stdin(void **state) {
+  (void)state;
+  write_members(0, 100);   /* ≈ 10 KB */
+  char *text = malloc(65536);
+  assert_non_null(text);
+  FILE *f = fopen(csv, "r");
+  assert_non_null(f);
+  size_t n = fread(text, 1, 65535, f);
+  fclose(f);
+  text[n] = '\0';
+
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  assert_int_equal(import_stdin(text, &ts, &p, &res), 0);
+  assert_int_equal(p.n, 0);
+  assert_int_equal(res.created, 100);
+  assert_int_equal(members(), 100);
+
+  /* Problems name the file "stdin". */
+  snprintf(text, 65536, "%sM0000100,李四,X,1980-01-01,430121198001010011,正式党员,"
+           "2010-07-01,2011-07-01,%s\n", MEMBER_HEADER, BRANCH);
+  assert_int_equal(import_stdin(text, &ts, &p, &res), ZB_EINVAL);
+  assert_true(p.n >= 1);
+  assert_int_equal(p.line[0], 2);
+  assert_string_equal(p.file, "stdin");
+  assert_int_equal(members(), 100);
+  free(text);
+}
+
+/* 50,000 members (≈ 12 MB of map) into a store opened with a 1 MiB map:
+ * the importer grows the map from what it parsed before it writes, so the
+ * write transaction runs once (no MAP_FULL rerun). */
+static void test_big_import_tiny_map(void **state) {
+  (void)state;
+  size_t map0 = zb_store_map_size(store);   /* a few MiB after the org import */
+  unsigned long reruns0 = zb_store_map_reruns(store);
+  write_members(0, 50000);
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(p.n, 0);
+  assert_int_equal(res.created, 50000);
+  assert_int_equal(ts.begins, 1);
+  assert_int_equal(ts.ends, 1);
+  assert_int_equal(zb_store_map_reruns(store), reruns0);
+  /* The rows took more than the map held before: it grew, beforehand. */
+  assert_true(zb_store_used(store) > map0);
+  assert_true(zb_store_map_size(store) >= zb_store_used(store));
+  assert_int_equal(members(), 50000);
+}
+
+/* The same rows with a bad one last: still checked and refused whole. */
+static void test_big_import_bad_last_row(void **state) {
+  (void)state;
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs(MEMBER_HEADER, f);
+  for (int i = 0; i < 5000; i++)
+    member_row(f, i, NULL, NULL);
+  fputs("M9999999,孙九,男,1980-13-01,430121198001010019,正式党员,2010-07-01,2011-07-01," BRANCH
+        "\n", f);
+  fclose(f);
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_true(p.n >= 1);
+  assert_int_equal(p.line[0], 5002);
+  assert_int_equal(members(), 0);
+}
+
+/* Header and file problems: nothing is written, the sink never begins. */
+static void test_header_problems(void **state) {
+  (void)state;
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs("id,name,colour\nM1,x,red\n", f);
+  fclose(f);
+  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_true(p.n >= 1);
+  assert_int_equal(ts.begins, 0);
+  char missing[160];
+  snprintf(missing, sizeof missing, "%s/nope.csv", dir);
+  assert_int_equal(import(ZB_KIND_MEMBER, missing, &ts, &p, &res), ZB_EIO);
+  assert_int_equal(ts.begins, 0);
+  assert_int_equal(members(), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stored_state_problem_alone, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_big_import_tiny_map, setup_tiny, teardown),
+      cmocka_unit_test_setup_teardown(test_big_import_bad_last_row, setup_tiny, teardown),
+      cmocka_unit_test_setup_teardown(test_header_problems, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

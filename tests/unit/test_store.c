@@ -1,0 +1,312 @@
+/* zb_store, the one boundary to LMDB: open and create, map growth on a tiny
+ * map (a full map reruns the write; zb_store_reserve grows it beforehand so
+ * that it does not), write and discard, scan, last, count, meta values
+ * (docs/DESIGN-NOTES.md, "Storage"). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "zb_err.h"
+#include "zb_store.h"
+
+#define TINY_MAP ((size_t)1 << 20)
+
+static char dir[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/zb-store-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static void test_open_create(void **state) {
+  (void)state;
+  char sub[128];
+  snprintf(sub, sizeof sub, "%s/data", dir);
+  zb_store *s = NULL;
+  assert_int_equal(zb_store_open(sub, false, &s), ZB_ENOTINIT);
+  assert_null(s);
+  assert_int_equal(zb_store_open(sub, true, &s), 0);
+  assert_string_equal(zb_store_dir(s), sub);
+  assert_true(zb_store_map_size(s) >= ((size_t)256 << 20));
+  assert_true(zb_store_used(s) > 0);
+  assert_int_equal(zb_store_map_reruns(s), 0);
+  zb_store_close(s);
+  /* Reopening an existing store works without create. */
+  assert_int_equal(zb_store_open(sub, false, &s), 0);
+  zb_store_close(s);
+  zb_store_close(NULL);
+}
+
+/* Puts n values of vlen bytes under keys "k000000"...; counts its calls. */
+struct fill {
+  int n;
+  size_t vlen;
+  int calls;
+};
+
+static int fill_write(zb_txn *t, void *ctx) {
+  struct fill *f = ctx;
+  f->calls++;
+  char *v = malloc(f->vlen);
+  if (!v)
+    return ZB_ENOMEM;
+  int rc = 0;
+  for (int i = 0; i < f->n && rc == 0; i++) {
+    char k[16];
+    int kl = snprintf(k, sizeof k, "k%06d", i);
+    memset(v, 'a' + i % 26, f->vlen);
+    rc = zb_txn_put(t, ZB_DB_MEMBERS, k, (size_t)kl, v, f->vlen, 0);
+  }
+  free(v);
+  return rc;
+}
+
+static void check_fill(zb_store *s, const struct fill *f) {
+  zb_txn *t;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_count(t, ZB_DB_MEMBERS), (size_t)f->n);
+  zb_val v;
+  char k[16];
+  int kl = snprintf(k, sizeof k, "k%06d", f->n - 1);
+  assert_int_equal(zb_txn_get(t, ZB_DB_MEMBERS, k, (size_t)kl, &v), 0);
+  assert_int_equal(v.len, f->vlen);
+  assert_int_equal(((const char *)v.data)[0], 'a' + (f->n - 1) % 26);
+  zb_txn_end(t);
+}
+
+/* A write larger than the map fails with MAP_FULL inside, and is run again
+ * on a doubled map until it fits; everything lands. */
+static void test_map_full_rerun(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open_sized(dir, true, TINY_MAP, &s), 0);
+  size_t map0 = zb_store_map_size(s);
+  assert_true(map0 <= 2 * TINY_MAP);
+  struct fill f = {.n = 4000, .vlen = 1000};   /* ≈ 4 MB: four doublings */
+  assert_int_equal(zb_store_write(s, fill_write, &f), 0);
+  assert_true(f.calls >= 2);
+  assert_int_equal(zb_store_map_reruns(s), (unsigned long)(f.calls - 1));
+  assert_true(zb_store_map_size(s) >= 4 * map0);
+  check_fill(s, &f);
+  zb_store_close(s);
+  /* The grown map is the file's now: reopening with a tiny map adopts it. */
+  assert_int_equal(zb_store_open_sized(dir, false, TINY_MAP, &s), 0);
+  check_fill(s, &f);
+  zb_store_close(s);
+}
+
+/* zb_store_reserve grows the map beforehand: the same write then runs once. */
+static void test_reserve(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open_sized(dir, true, TINY_MAP, &s), 0);
+  size_t map0 = zb_store_map_size(s), used0 = zb_store_used(s);
+  assert_true(used0 > 0 && used0 < map0);
+  /* What fits already changes nothing. */
+  assert_int_equal(zb_store_reserve(s, 4096), 0);
+  assert_int_equal(zb_store_map_size(s), map0);
+  /* More than fits: doubled until used + bytes fit. */
+  size_t want = (size_t)8 << 20;
+  assert_int_equal(zb_store_reserve(s, want), 0);
+  size_t map1 = zb_store_map_size(s);
+  assert_true(map1 >= used0 + want);
+  assert_true(map1 < 2 * (used0 + want));
+  assert_int_equal(map1 % map0, 0);
+  struct fill f = {.n = 4000, .vlen = 1000};
+  assert_int_equal(zb_store_write(s, fill_write, &f), 0);
+  assert_int_equal(f.calls, 1);
+  assert_int_equal(zb_store_map_reruns(s), 0);
+  assert_true(zb_store_used(s) > used0 + (size_t)f.n * f.vlen);
+  check_fill(s, &f);
+  zb_store_close(s);
+}
+
+/* Errors abort; discard always aborts. */
+static int fail_write(zb_txn *t, void *ctx) {
+  int *calls = ctx;
+  (*calls)++;
+  int rc = zb_txn_put(t, ZB_DB_META, "x", 1, "1", 1, 0);
+  return rc ? rc : ZB_EINVAL;
+}
+
+static int put_x(zb_txn *t, void *ctx) {
+  (void)ctx;
+  return zb_txn_put(t, ZB_DB_META, "x", 1, "1", 1, 0);
+}
+
+static void test_write_abort_discard(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  int calls = 0;
+  assert_int_equal(zb_store_write(s, fail_write, &calls), ZB_EINVAL);
+  assert_int_equal(calls, 1);
+  assert_int_equal(zb_store_write_discard(s, put_x, NULL), 0);
+  zb_txn *t;
+  zb_val v;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_get(t, ZB_DB_META, "x", 1, &v), ZB_ENOTFOUND);
+  zb_txn_end(t);
+  assert_int_equal(zb_store_write(s, put_x, NULL), 0);
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_get(t, ZB_DB_META, "x", 1, &v), 0);
+  assert_int_equal(v.len, 1);
+  zb_txn_end(t);
+  zb_store_close(s);
+}
+
+/* ---- scan, last, count, del, drop ---- */
+
+static int put_log(zb_txn *t, void *ctx) {
+  (void)ctx;
+  for (uint64_t seq = 1; seq <= 100; seq++) {
+    uint8_t k[8];
+    zb_u64_be(seq, k);
+    int rc = zb_txn_put(t, ZB_DB_LOG, k, 8, &seq, sizeof seq, ZB_PUT_APPEND);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+struct scan_ctx {
+  uint64_t first, last;
+  int n, stop_at, ret;
+};
+
+static int scan_fn(void *ctx, zb_val key, zb_val val) {
+  struct scan_ctx *sc = ctx;
+  uint64_t seq = zb_be_u64(key.data), v;
+  assert_int_equal(key.len, 8);
+  assert_int_equal(val.len, sizeof v);
+  memcpy(&v, val.data, sizeof v);
+  assert_int_equal(v, seq);
+  if (sc->n == 0)
+    sc->first = seq;
+  assert_true(sc->n == 0 || seq == sc->last + 1);
+  sc->last = seq;
+  sc->n++;
+  return sc->n == sc->stop_at ? sc->ret : 0;
+}
+
+static int del_drop(zb_txn *t, void *ctx) {
+  (void)ctx;
+  uint8_t k[8];
+  zb_u64_be(100, k);
+  int rc = zb_txn_del(t, ZB_DB_LOG, k, 8);
+  if (!rc)
+    rc = zb_txn_del(t, ZB_DB_LOG, k, 8);   /* absent: still 0 */
+  if (!rc)
+    rc = zb_txn_drop(t, ZB_DB_MEMBERS);
+  return rc;
+}
+
+static void test_scan_last_count(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  zb_txn *t;
+  zb_val k, v;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_last(t, ZB_DB_LOG, &k, &v), ZB_ENOTFOUND);
+  zb_txn_end(t);
+  assert_int_equal(zb_store_write(s, put_log, NULL), 0);
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_count(t, ZB_DB_LOG), 100);
+  struct scan_ctx sc = {0};
+  assert_int_equal(zb_txn_scan(t, ZB_DB_LOG, NULL, 0, scan_fn, &sc), 0);
+  assert_int_equal(sc.n, 100);
+  assert_int_equal(sc.first, 1);
+  assert_int_equal(sc.last, 100);
+  uint8_t start[8];
+  zb_u64_be(41, start);
+  sc = (struct scan_ctx){.stop_at = 10, .ret = 1};
+  assert_int_equal(zb_txn_scan(t, ZB_DB_LOG, start, 8, scan_fn, &sc), 0);   /* stops quietly */
+  assert_int_equal(sc.first, 41);
+  assert_int_equal(sc.last, 50);
+  sc = (struct scan_ctx){.stop_at = 3, .ret = ZB_ECORRUPT};
+  assert_int_equal(zb_txn_scan(t, ZB_DB_LOG, start, 8, scan_fn, &sc), ZB_ECORRUPT);
+  assert_int_equal(sc.n, 3);
+  assert_int_equal(zb_txn_last(t, ZB_DB_LOG, &k, &v), 0);
+  assert_int_equal(zb_be_u64(k.data), 100);
+  zb_txn_end(t);
+
+  struct fill f = {.n = 10, .vlen = 10};
+  assert_int_equal(zb_store_write(s, fill_write, &f), 0);
+  assert_int_equal(zb_store_write(s, del_drop, NULL), 0);
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_count(t, ZB_DB_LOG), 99);
+  assert_int_equal(zb_txn_count(t, ZB_DB_MEMBERS), 0);
+  assert_int_equal(zb_txn_last(t, ZB_DB_LOG, &k, &v), 0);
+  assert_int_equal(zb_be_u64(k.data), 99);
+  zb_txn_end(t);
+  zb_store_close(s);
+}
+
+/* ---- meta ---- */
+
+static int meta_write(zb_txn *t, void *ctx) {
+  (void)ctx;
+  int rc = zb_meta_put_u64(t, "head_seq", 0x0102030405060708ull);
+  if (!rc)
+    rc = zb_meta_put_str(t, "node_id", "b0102");
+  if (!rc)
+    rc = zb_txn_put(t, ZB_DB_META, "bad", 3, "123", 3, 0);
+  return rc;
+}
+
+static void test_meta(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  zb_txn *t;
+  uint64_t u = 7;
+  char buf[16];
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_meta_get_u64(t, "head_seq", &u), 0);   /* absent: 0 */
+  assert_int_equal(u, 0);
+  assert_int_equal(zb_meta_get_str(t, "node_id", buf, sizeof buf), ZB_ENOTFOUND);
+  zb_txn_end(t);
+  assert_int_equal(zb_store_write(s, meta_write, NULL), 0);
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_meta_get_u64(t, "head_seq", &u), 0);
+  assert_int_equal(u, 0x0102030405060708ull);
+  assert_int_equal(zb_meta_get_str(t, "node_id", buf, sizeof buf), 0);
+  assert_string_equal(buf, "b0102");
+  assert_int_equal(zb_meta_get_str(t, "node_id", buf, 5), ZB_ETOOBIG);   /* no room for NUL */
+  assert_int_equal(zb_meta_get_u64(t, "bad", &u), ZB_ECORRUPT);          /* not 8 bytes */
+  zb_txn_end(t);
+  zb_store_close(s);
+
+  uint8_t b[8];
+  zb_u64_be(258, b);
+  assert_int_equal(b[6], 1);
+  assert_int_equal(b[7], 2);
+  assert_int_equal(zb_be_u64(b), 258);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_open_create, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_map_full_rerun, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reserve, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_write_abort_discard, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_scan_last_count, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

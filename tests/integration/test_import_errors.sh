@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # member import is all-or-nothing and names every bad row (README.md, "The command line";
-# §8.6): a file mixing good rows with many kinds of bad ones exits 3,
+# docs/DESIGN-NOTES.md, "Invariants" 6): a file mixing good rows with many kinds of bad ones exits 3,
 # reports each bad row as FILE:LINE: column: reason with the physical line
 # on which the row starts, and stores nothing — not even the good rows.
 # Header problems, CRLF + BOM and a missing file are checked too.

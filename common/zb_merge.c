@@ -280,7 +280,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
                       zb_apply_result *r) {
   memset(r, 0, sizeof *r);
   r->field = -1;
-  enum zb_kind kind;
+  enum zb_kind kind = ZB_KIND_ORG;   /* set by check_shape when it passes */
   check_shape(op, &kind, r);
   if (r->status == ZB_APPLY_REJECTED)
     return 0;

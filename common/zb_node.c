@@ -90,7 +90,7 @@ int zb_node_open(const char *dir, zb_node **out) {
     return ZB_ENOMEM;
   /* In-place writes: an import of a million rows dirties more pages than
    * LMDB's dirty list holds (docs/DESIGN-NOTES.md, "Storage"). */
-  int rc = zb_store_open_flags(dir, false, zb_store_initial_map(), ZB_STORE_WRITEMAP, &n->store);
+  int rc = zb_store_open(dir, false, &n->store);
   if (rc)
     goto out;
   if ((rc = zb_store_read(n->store, &t)))

@@ -49,17 +49,10 @@ static int db_err(const char *what, int rc) {
 }
 
 int zb_store_open(const char *dir, bool create, zb_store **out) {
-  return zb_store_open_flags(dir, create, ZB_MAP_INITIAL, 0, out);
+  return zb_store_open_sized(dir, create, ZB_MAP_INITIAL, out);
 }
 
 int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store **out) {
-  return zb_store_open_flags(dir, create, map_bytes, 0, out);
-}
-
-size_t zb_store_initial_map(void) { return ZB_MAP_INITIAL; }
-
-int zb_store_open_flags(const char *dir, bool create, size_t map_bytes, unsigned flags,
-                        zb_store **out) {
   int rc, ret = ZB_EDB;
   MDB_txn *txn = NULL;
   char path[4200];
@@ -92,7 +85,7 @@ int zb_store_open_flags(const char *dir, bool create, size_t map_bytes, unsigned
   }
   /* An existing environment may already be larger than our initial map;
    * LMDB adopts the file's size when it is bigger. */
-  if ((rc = mdb_env_open(s->env, dir, (flags & ZB_STORE_WRITEMAP) ? MDB_WRITEMAP : 0, 0600))) {
+  if ((rc = mdb_env_open(s->env, dir, 0, 0600))) {
     zb_log_error("cannot open database in %s: %s", dir, mdb_strerror(rc));
     ret = rc == ENOENT ? ZB_ENOTINIT : ZB_EDB;
     goto out;

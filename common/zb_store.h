@@ -60,19 +60,6 @@ int zb_store_open(const char *dir, bool create, zb_store **out);
 /* Same with the initial map size in bytes (tests use a tiny one to
  * exercise growth). */
 int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store **out);
-/* Same with flags.  ZB_STORE_WRITEMAP: a write transaction changes the
- * pages of the map in place (LMDB's MDB_WRITEMAP).  A transaction larger
- * than LMDB's dirty-page list (2^17 pages, 512 MiB: a 1,000,000-row
- * import) then costs no more per page than a small one; the price is that
- * data.mdb is a sparse file the size of the map, and that a full disk
- * kills the process with SIGBUS instead of failing the write (what was
- * committed stays intact).  The node uses it, the server does not
- * (docs/DESIGN-NOTES.md, "Storage"). */
-#define ZB_STORE_WRITEMAP 1u
-int zb_store_open_flags(const char *dir, bool create, size_t map_bytes, unsigned flags,
-                        zb_store **out);
-/* The map a store starts with: 256 MiB. */
-size_t zb_store_initial_map(void);
 void zb_store_close(zb_store *s);   /* NULL is fine */
 
 /* Grows the map, if need be, so that it holds the pages in use now plus

@@ -312,8 +312,10 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   so.server_seq = sseq;
   so.op.data = opbuf;
   so.op.len = len;
-  so.hlc = eff;
+  /* Only a lowered time is written: most ops count at their own HLC, and
+   * 8 bytes an entry would cross every link for nothing. */
   so.restamped = eff != op->hlc;
+  so.hlc = so.restamped ? eff : 0;
   so.outcome = r->status == ZB_APPLY_REJECTED   ? ZB__OUTCOME__OUTCOME_REJECTED
                : r->status == ZB_APPLY_CONFLICT ? ZB__OUTCOME__OUTCOME_CONFLICT
                                                 : ZB__OUTCOME__OUTCOME_APPLIED;

@@ -127,21 +127,18 @@ const char *zb_node_id(const zb_node *n) { return n->id; }
 const char *zb_node_org(const zb_node *n) { return n->org; }
 
 void zb_node_set_actor(zb_node *n, const char *actor) {
-  snprintf(n->actor, sizeof n->actor, "%s", actor && *actor ? actor : "unknown");
-  /* Cut to ZB_NODE_ID_MAX bytes on a character boundary (a UTF-8
-   * continuation byte is 10xxxxxx), and keep only text: the op's actor
-   * must pass the same check at the server (zb_merge.h). */
-  size_t len = strlen(n->actor);
-  if (len == ZB_NODE_ID_MAX)
-    while (len > 0 && ((unsigned char)n->actor[len] & 0xc0) == 0x80)
-      n->actor[--len] = '\0';
-  if (len == ZB_NODE_ID_MAX && actor && strlen(actor) > len) {
-    size_t cut = len;
-    while (cut > 0 && ((unsigned char)actor[cut] & 0xc0) == 0x80)
-      cut--;
-    n->actor[cut] = '\0';
-  }
-  if (!zb_utf8_valid(n->actor, strlen(n->actor)))
+  if (!actor || !*actor)
+    actor = "unknown";
+  /* At most ZB_NODE_ID_MAX bytes, cut before a character rather than inside
+   * one (a UTF-8 continuation byte is 10xxxxxx), and text only: the op's
+   * actor must pass the same check at the server (zb_merge.h). */
+  size_t len = strnlen(actor, ZB_NODE_ID_MAX + 1);
+  if (len > ZB_NODE_ID_MAX)
+    for (len = ZB_NODE_ID_MAX; len > 0 && ((unsigned char)actor[len] & 0xc0) == 0x80;)
+      len--;
+  memcpy(n->actor, actor, len);
+  n->actor[len] = '\0';
+  if (len == 0 || !zb_utf8_valid(n->actor, len))
     snprintf(n->actor, sizeof n->actor, "unknown");
 }
 

@@ -1,0 +1,242 @@
+/* zb_node over a real LMDB environment: a branch node's own writes (ids,
+ * categories, scope, problems), its log and verify, the actor it records,
+ * and the sync state it keeps (push batches without prev_hash, the acked
+ * seq, the server's clock). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "zb_batch.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_node.h"
+
+static char dir[64];
+static zb_node *node;
+
+static void no_problem(void *ctx, const char *file, long line, const char *column,
+                       const char *reason) {
+  (void)ctx;
+  fail_msg("unexpected problem: %s:%ld: %s: %s", file ? file : "-", line, column ? column : "",
+           reason);
+}
+
+struct seen {
+  int n;
+  char column[32], reason[256];
+};
+
+static void keep_problem(void *ctx, const char *file, long line, const char *column,
+                         const char *reason) {
+  struct seen *s = ctx;
+  (void)file;
+  (void)line;
+  if (s->n++ == 0) {
+    snprintf(s->column, sizeof s->column, "%s", column ? column : "");
+    snprintf(s->reason, sizeof s->reason, "%s", reason);
+  }
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/zb-node-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  char path[128], orgs[160];
+  snprintf(path, sizeof path, "%s/n", dir);
+  const char *why = NULL;
+  assert_int_equal(zb_node_init(path, "b0101", "430121-01-01", &why), 0);
+  assert_int_equal(zb_node_init(path, "b0101", "430121-01-01", &why), ZB_EEXIST);
+  assert_int_equal(zb_node_open(path, &node), 0);
+  snprintf(orgs, sizeof orgs, "%s/orgs.csv", dir);
+  FILE *f = fopen(orgs, "w");
+  fputs("code,name,type,parent_code\n430121,县委,committee,\n430121-01,一镇,committee,430121\n"
+        "430121-01-01,一支部,branch,430121-01\n430121-01-02,二支部,branch,430121-01\n",
+        f);
+  fclose(f);
+  zb_import_result res;
+  assert_int_equal(zb_node_org_import(node, orgs, no_problem, NULL, &res), 0);
+  assert_int_equal(res.skipped, 3);   /* outside the branch: county, township, branch 02 */
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  zb_node_close(node);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd);
+}
+
+static void a_member(zb_member *m, const char *org) {
+  memset(m, 0, sizeof *m);
+  snprintf(m->v[ZB_MF_NAME], sizeof m->v[0], "王伟");
+  snprintf(m->v[ZB_MF_GENDER], sizeof m->v[0], "男");
+  snprintf(m->v[ZB_MF_BIRTH_DATE], sizeof m->v[0], "1980-01-01");
+  snprintf(m->v[ZB_MF_ID_NUMBER], sizeof m->v[0], "430121198001010010");
+  snprintf(m->v[ZB_MF_JOIN_DATE], sizeof m->v[0], "2005-07-01");
+  snprintf(m->v[ZB_MF_ORG_CODE], sizeof m->v[0], "%s", org);
+}
+
+static void test_writes_ids_scope_problems(void **state) {
+  (void)state;
+  zb_member m, got;
+  a_member(&m, "430121-01-01");
+  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  assert_string_equal(m.v[ZB_MF_ID], "b0101-000001");        /* assigned */
+  assert_string_equal(m.v[ZB_MF_CATEGORY], "预备党员");      /* no full_date */
+  assert_int_equal(zb_node_member_get(node, "b0101-000001", &got), 0);
+  assert_string_equal(got.v[ZB_MF_NAME], "王伟");
+
+  /* The same person again: one person, one record. */
+  struct seen s = {0};
+  a_member(&m, "430121-01-01");
+  assert_int_equal(zb_node_member_add(node, &m, keep_problem, &s), ZB_EINVAL);
+  assert_int_equal(s.n, 1);
+  assert_string_equal(s.column, "id_number");
+
+  /* Another branch's org: this node did not import it (outside its scope),
+   * so the member is refused on its org_code, and nothing is written. */
+  memset(&s, 0, sizeof s);
+  a_member(&m, "430121-01-02");
+  snprintf(m.v[ZB_MF_ID_NUMBER], sizeof m.v[0], "430121198001020016");
+  snprintf(m.v[ZB_MF_BIRTH_DATE], sizeof m.v[0], "1980-01-02");
+  assert_int_equal(zb_node_member_add(node, &m, keep_problem, &s), ZB_EINVAL);
+  assert_string_equal(s.column, "org_code");
+  zb_node_info before;
+  assert_int_equal(zb_node_info_get(node, &before), 0);
+  assert_int_equal(before.members, 1);
+
+  /* An update that changes nothing writes no op. */
+  zb_node_info info;
+  assert_int_equal(zb_node_info_get(node, &info), 0);
+  uint64_t head = info.head_seq;
+  bool set[ZB_MF__COUNT] = {false}, changed = true;
+  set[ZB_MF_PHONE] = true;
+  assert_int_equal(zb_node_member_update(node, "b0101-000001", set, &got, no_problem, NULL,
+                                         &changed),
+                   0);
+  assert_false(changed);
+  snprintf(got.v[ZB_MF_PHONE], sizeof got.v[0], "13800000000");
+  assert_int_equal(zb_node_member_update(node, "b0101-000001", set, &got, no_problem, NULL,
+                                         &changed),
+                   0);
+  assert_true(changed);
+  assert_int_equal(zb_node_info_get(node, &info), 0);
+  assert_int_equal(info.head_seq, head + 1);
+  assert_int_equal(zb_node_member_update(node, "nobody", set, &got, no_problem, NULL, &changed),
+                   ZB_ENOTFOUND);
+
+  char why[256];
+  assert_int_equal(zb_node_verify(node, why, sizeof why), 0);
+}
+
+struct op_seen {
+  char actor[80];
+  int n;
+};
+
+static int last_actor(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct op_seen *o = ctx;
+  (void)packed;
+  snprintf(o->actor, sizeof o->actor, "%s", op->actor);
+  o->n++;
+  return 0;
+}
+
+/* The actor is cut before a character, never inside one, and must be text:
+ * the server refuses an op whose actor is not (zb_merge.h). */
+static void test_actor_cut_on_a_character(void **state) {
+  (void)state;
+  char longer[128] = "";
+  for (int i = 0; i < 30; i++)
+    strcat(longer, "张");   /* 3 bytes each: 90 bytes */
+  zb_node_set_actor(node, longer);
+  zb_member m;
+  a_member(&m, "430121-01-01");
+  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  struct op_seen o = {0};
+  assert_int_equal(zb_node_log(node, 0, last_actor, &o), 0);
+  assert_int_equal(strlen(o.actor), 63);   /* 21 characters, not 64 bytes */
+  zb_node_set_actor(node, "\x01\x02");
+  snprintf(m.v[ZB_MF_PHONE], sizeof m.v[0], "13800000000");
+  bool set[ZB_MF__COUNT] = {false}, changed;
+  set[ZB_MF_PHONE] = true;
+  assert_int_equal(zb_node_member_update(node, m.v[ZB_MF_ID], set, &m, no_problem, NULL,
+                                         &changed),
+                   0);
+  assert_int_equal(zb_node_log(node, 0, last_actor, &o), 0);
+  assert_string_equal(o.actor, "unknown");
+}
+
+static int no_prev_hash(void *ctx, const uint8_t *item, size_t len) {
+  int *n = ctx;
+  Zb__Op *op = zb__op__unpack(NULL, len, item);
+  assert_non_null(op);
+  assert_int_equal(op->prev_hash.len, 0);
+  assert_int_equal(op->seq, (uint64_t)++*n);
+  zb__op__free_unpacked(op, NULL);
+  return 0;
+}
+
+/* What a sync takes from the node and records in it. */
+static void test_sync_state(void **state) {
+  (void)state;
+  zb_member m;
+  a_member(&m, "430121-01-01");
+  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  zb_batch b;
+  zb_batch_init(&b);
+  uint64_t last;
+  assert_int_equal(zb_node_push_batch(node, 0, 1 << 20, &b, &last), 0);
+  assert_int_equal(last, 2);   /* the org import and the member */
+  uint8_t *z;
+  size_t zlen;
+  int n = 0;
+  assert_int_equal(zb_batch_compress(&b, &z, &zlen), 0);
+  assert_int_equal(zb_batch_each(z, zlen, b.len, b.count, no_prev_hash, &n), 0);
+  assert_int_equal(n, 2);
+  free(z);
+  zb_batch_free(&b);
+
+  /* The acked seq only goes forward. */
+  zb_node_info info;
+  assert_int_equal(zb_node_set_acked(node, 2), 0);
+  assert_int_equal(zb_node_set_acked(node, 1), 0);
+  assert_int_equal(zb_node_info_get(node, &info), 0);
+  assert_int_equal(info.acked_seq, 2);
+
+  /* The server's clock, heard at HelloAck: the HLC moves up to it, never
+   * down, and the time is kept for the certificate check. */
+  uint64_t ahead = zb_hlc_wall_ms() + 3600 * 1000;
+  assert_int_equal(zb_node_observe_time(node, ahead), 0);
+  assert_int_equal(zb_node_info_get(node, &info), 0);
+  assert_int_equal(info.server_time_ms, ahead);
+  assert_true(ZB_HLC_MS(info.hlc) >= ahead);
+  uint64_t hlc = info.hlc;
+  assert_int_equal(zb_node_observe_time(node, ahead - 7200 * 1000), 0);
+  assert_int_equal(zb_node_info_get(node, &info), 0);
+  assert_int_equal(info.hlc, hlc);
+  /* A write made now orders after what the server had. */
+  snprintf(m.v[ZB_MF_PHONE], sizeof m.v[0], "13800000000");
+  bool set[ZB_MF__COUNT] = {false}, changed;
+  set[ZB_MF_PHONE] = true;
+  assert_int_equal(zb_node_member_update(node, m.v[ZB_MF_ID], set, &m, no_problem, NULL,
+                                         &changed),
+                   0);
+  assert_int_equal(zb_node_info_get(node, &info), 0);
+  assert_true(info.hlc > hlc);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_writes_ids_scope_problems, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_actor_cut_on_a_character, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sync_state, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

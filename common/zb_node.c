@@ -36,7 +36,7 @@ static int init_write(zb_txn *t, void *ctx) {
   if (!rc)
     rc = zb_meta_put_str(t, "org", a->org);
   if (!rc)
-    rc = zb_meta_put_u64(t, "format", 1);
+    rc = zb_meta_put_u64(t, "format", ZB_NODE_FORMAT);
   if (!rc && a->server)
     rc = zb_meta_put_str(t, "server", a->server);
   if (!rc && a->server)
@@ -88,9 +88,9 @@ int zb_node_open(const char *dir, zb_node **out) {
   zb_txn *t = NULL;
   if (!n)
     return ZB_ENOMEM;
-  /* In-place writes: an import of a million rows dirties more pages than
-   * LMDB's dirty list holds (docs/DESIGN-NOTES.md, "Storage"). */
   int rc = zb_store_open(dir, false, &n->store);
+  if (!rc)
+    rc = zb_node_upgrade(n->store);
   if (rc)
     goto out;
   if ((rc = zb_store_read(n->store, &t)))
@@ -200,7 +200,9 @@ static int writer_set(struct writer *w, enum zb_kind kind, const char *key, cons
   int rc = zb_merge_apply(w->t, &op, 0, w->n->org, 0, r);
   if (rc || r->status == ZB_APPLY_REJECTED)
     return rc;
-  return zb_oplog_append(w->t, &w->head, &op);
+  if ((rc = zb_oplog_append(w->t, &w->head, &op)))
+    return rc;
+  return zb_node_index_op(w->t, set.kind, key, ZB_NODE_OP_OWN, w->head.seq);
 }
 
 /* ---- imports ---- */

@@ -46,10 +46,22 @@ struct zb_node_rebuild {
 
 /* zb_node_replay.c: */
 
+/* The layout of a node's tables: 2 added ZB_DB_RECORD_OPS. */
+#define ZB_NODE_FORMAT 2
+/* Where an op that wrote a record is kept, for ZB_DB_RECORD_OPS. */
+#define ZB_NODE_OP_PULLED 'a'   /* ZB_DB_PLOG, by server seq */
+#define ZB_NODE_OP_OWN 'b'      /* ZB_DB_LOG, by own seq */
+/* Notes that the op at (source, seq) wrote record (kind, key), so that a
+ * rollback of that record replays its ops, not the whole log. */
+int zb_node_index_op(zb_txn *t, int kind, const char *key, char source, uint64_t seq);
+/* Brings a node's tables to ZB_NODE_FORMAT (the index of ops by record,
+ * built from the logs).  0 when there was nothing to do. */
+int zb_node_upgrade(zb_store *s);
+
 /* Applies, again, every op that makes up the state (or, with rb->key, the
- * state of that one record): what was pulled, in server order, and the
- * node's own ops less the rejected ones, restamped ones at the server's
- * time. */
+ * state of that one record, found through ZB_DB_RECORD_OPS): what was
+ * pulled, in server order, and the node's own ops less the rejected ones,
+ * restamped ones at the server's time. */
 int zb_node_replay(struct zb_node_rebuild *rb);
 /* The backfill a pulled entry carries (a member moving into this node's
  * scope), applied before the entry's own op; rb NULL: all of it. */

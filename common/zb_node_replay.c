@@ -4,6 +4,7 @@
  * (zb_node_priv.h; docs/DESIGN-NOTES.md, "Ops and the hash chain" and
  * "Sync": Verify).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 
@@ -99,15 +100,136 @@ static int replay_own(void *ctx, const Zb__Op *op, zb_val packed) {
   return zb_merge_apply_at(rb->t, op, hlc, zb_hlc_today(hlc), 0, NULL, ZB_APPLY_TRUSTED, &r);
 }
 
+/* ZB_DB_RECORD_OPS key: kind, record key, NUL, source, seq (big-endian);
+ * returns its length.  buf holds 1 + ZB_FIELD_MAX + 2 + 8 bytes. */
+static size_t record_ops_key(uint8_t *buf, int kind, const char *key, char source,
+                             uint64_t seq) {
+  size_t klen = strnlen(key, ZB_FIELD_MAX);
+  buf[0] = (uint8_t)kind;
+  memcpy(buf + 1, key, klen);
+  buf[1 + klen] = 0;
+  buf[2 + klen] = (uint8_t)source;
+  zb_u64_be(seq, buf + 3 + klen);
+  return 11 + klen;
+}
+
+int zb_node_index_op(zb_txn *t, int kind, const char *key, char source, uint64_t seq) {
+  uint8_t k[ZB_FIELD_MAX + 11];
+  return zb_txn_put(t, ZB_DB_RECORD_OPS, k, record_ops_key(k, kind, key, source, seq), "", 0,
+                    0);
+}
+
+struct record_scan {
+  struct zb_node_rebuild *rb;
+  uint8_t prefix[ZB_FIELD_MAX + 2];
+  size_t plen;
+};
+
+/* One op of the record: its entry in the pulled log or in the own log. */
+static int replay_indexed(void *ctx, zb_val key, zb_val val) {
+  struct record_scan *rs = ctx;
+  const uint8_t *k = key.data;
+  (void)val;
+  if (key.len != rs->plen + 9 || memcmp(k, rs->prefix, rs->plen) != 0)
+    return 1;   /* past the record's entries */
+  uint8_t seq[8];
+  memcpy(seq, k + rs->plen + 1, 8);
+  zb_val v;
+  int rc;
+  if (k[rs->plen] == ZB_NODE_OP_PULLED) {
+    if ((rc = zb_txn_get(rs->rb->t, ZB_DB_PLOG, seq, 8, &v)))
+      return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+    return replay_pulled(rs->rb, (zb_val){seq, 8}, v);
+  }
+  if (k[rs->plen] != ZB_NODE_OP_OWN)
+    return ZB_ECORRUPT;
+  if ((rc = zb_txn_get(rs->rb->t, ZB_DB_LOG, seq, 8, &v)))
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  Zb__Op *op = zb__op__unpack(NULL, v.len, v.data);
+  if (!op)
+    return ZB_ECORRUPT;
+  rc = replay_own(rs->rb, op, v);
+  zb__op__free_unpacked(op, NULL);
+  return rc;
+}
+
 /* Applies, again, every op that makes up the state: what was pulled (in
  * server order) and the node's own ops, less the rejected ones.  Fields
  * are last-writer-wins and the indexes are keyed by pairs, so the order
- * between the two logs does not change the result. */
+ * between the two logs does not change the result.  For one record, only
+ * the ops ZB_DB_RECORD_OPS names for it, in the same order (pulled ones
+ * sort before own ones), so that a rollback costs what the record's
+ * history costs, not the whole log's. */
 int zb_node_replay(struct zb_node_rebuild *rb) {
+  if (rb->key) {
+    struct record_scan *rs = malloc(sizeof *rs);
+    if (!rs)
+      return ZB_ENOMEM;
+    rs->rb = rb;
+    size_t klen = strnlen(rb->key, ZB_FIELD_MAX);
+    rs->prefix[0] = (uint8_t)rb->kind;
+    memcpy(rs->prefix + 1, rb->key, klen);
+    rs->prefix[1 + klen] = 0;
+    rs->plen = klen + 2;
+    int rc = zb_txn_scan(rb->t, ZB_DB_RECORD_OPS, rs->prefix, rs->plen, replay_indexed, rs);
+    free(rs);
+    return rc;
+  }
   int rc = zb_txn_scan(rb->t, ZB_DB_PLOG, NULL, 0, replay_pulled, rb);
   if (!rc)
     rc = zb_oplog_scan(rb->t, 0, replay_own, rb);
   return rc;
+}
+
+/* ---- the index of ops by record, for data written before it existed ---- */
+
+static int index_pulled(void *ctx, zb_val key, zb_val val) {
+  zb_txn *t = ctx;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len, val.data);
+  if (!so || key.len != 8)
+    return ZB_ECORRUPT;
+  int rc = 0;
+  if (so->outcome != ZB__OUTCOME__OUTCOME_REJECTED) {
+    Zb__Op *op = zb__op__unpack(NULL, so->op.len, so->op.data);
+    rc = op && op->set ? zb_node_index_op(t, op->set->kind, op->set->key, ZB_NODE_OP_PULLED,
+                                          zb_be_u64(key.data))
+                       : ZB_ECORRUPT;
+    if (op)
+      zb__op__free_unpacked(op, NULL);
+  }
+  zb__server_op__free_unpacked(so, NULL);
+  return rc;
+}
+
+static int index_own(void *ctx, const Zb__Op *op, zb_val packed) {
+  (void)packed;
+  return op->set ? zb_node_index_op(ctx, op->set->kind, op->set->key, ZB_NODE_OP_OWN, op->seq)
+                 : ZB_ECORRUPT;
+}
+
+static int upgrade_write(zb_txn *t, void *ctx) {
+  uint64_t format;
+  (void)ctx;
+  int rc = zb_meta_get_u64(t, "format", &format);
+  if (rc || format >= ZB_NODE_FORMAT)
+    return rc;
+  if (!(rc = zb_txn_scan(t, ZB_DB_PLOG, NULL, 0, index_pulled, t)) &&
+      !(rc = zb_oplog_scan(t, 0, index_own, t)))
+    rc = zb_meta_put_u64(t, "format", ZB_NODE_FORMAT);
+  return rc;
+}
+
+int zb_node_upgrade(zb_store *s) {
+  zb_txn *t;
+  uint64_t format;
+  int rc = zb_store_read(s, &t);
+  if (rc)
+    return rc;
+  rc = zb_meta_get_u64(t, "format", &format);
+  zb_txn_end(t);
+  if (rc || format >= ZB_NODE_FORMAT)
+    return rc;
+  return zb_store_write(s, upgrade_write, NULL);
 }
 
 /* Rebuilds the state from the logs inside a transaction that is thrown away

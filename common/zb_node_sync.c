@@ -225,7 +225,9 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     goto out;
   }
   zb_u64_be(so->server_seq, key);
-  if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
+  if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)) ||
+      (rc = zb_node_index_op(pa->t, op->set->kind, op->set->key, ZB_NODE_OP_PULLED,
+                             so->server_seq)))
     goto out;
   /* Later local writes must order after everything this node has seen, as
    * the server timed it (a forged HLC never reaches this node's clock). */

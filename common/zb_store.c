@@ -23,7 +23,7 @@ static const char *const db_names[ZB_DB__COUNT] = {
     [ZB_DB_CONFLICTS] = "conflicts", [ZB_DB_PLOG] = "plog",
     [ZB_DB_REJECTED] = "rejected",   [ZB_DB_RESTAMPED] = "restamped",
     [ZB_DB_ORIGIN_OPS] = "origin_ops", [ZB_DB_FORKS] = "forks",
-    [ZB_DB_LOST_KEYS] = "lost_keys",
+    [ZB_DB_LOST_KEYS] = "lost_keys", [ZB_DB_RECORD_OPS] = "record_ops",
 };
 
 struct zb_store {

@@ -43,6 +43,8 @@ enum zb_dbi {
   ZB_DB_FORKS,          /* server: node id NUL u64 BE seq → fork evidence    */
   ZB_DB_LOST_KEYS,      /* server: kind, key NUL origin → u64 BE seq of the
                            rejected op that would have created the record   */
+  ZB_DB_RECORD_OPS,     /* node: kind, key NUL source, u64 BE seq → "": the
+                           ops that wrote a record (rollback replays those) */
   ZB_DB__COUNT
 };
 

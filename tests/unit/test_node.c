@@ -15,6 +15,7 @@
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_node.h"
+#include "zb_store.h"
 
 static char dir[64];
 static zb_node *node;
@@ -232,11 +233,56 @@ static void test_sync_state(void **state) {
   assert_true(info.hlc > hlc);
 }
 
+static int downgrade(zb_txn *t, void *ctx) {
+  (void)ctx;
+  int rc = zb_txn_drop(t, ZB_DB_RECORD_OPS);
+  if (!rc)
+    rc = zb_meta_put_u64(t, "format", 1);
+  return rc;
+}
+
+static size_t record_ops(const char *path) {
+  zb_store *s;
+  zb_txn *t;
+  assert_int_equal(zb_store_open(path, false, &s), 0);
+  assert_int_equal(zb_store_read(s, &t), 0);
+  size_t n = zb_txn_count(t, ZB_DB_RECORD_OPS);
+  zb_txn_end(t);
+  zb_store_close(s);
+  return n;
+}
+
+/* Every op is indexed by the record it wrote (a rollback replays only
+ * those), and a node written before the index existed gets it when it is
+ * opened. */
+static void test_ops_indexed_by_record(void **state) {
+  (void)state;
+  zb_member m;
+  a_member(&m, "430121-01-01");
+  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  char path[128];
+  snprintf(path, sizeof path, "%s/n", dir);
+  zb_node_close(node);
+  assert_int_equal(record_ops(path), 2);   /* the branch's org, the member */
+  zb_store *s;
+  assert_int_equal(zb_store_open(path, false, &s), 0);
+  assert_int_equal(zb_store_write(s, downgrade, NULL), 0);
+  zb_store_close(s);
+  assert_int_equal(record_ops(path), 0);
+  assert_int_equal(zb_node_open(path, &node), 0);
+  zb_node_close(node);
+  assert_int_equal(record_ops(path), 2);
+  assert_int_equal(zb_node_open(path, &node), 0);
+  char why[256];
+  assert_int_equal(zb_node_verify(node, why, sizeof why), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_writes_ids_scope_problems, setup, teardown),
       cmocka_unit_test_setup_teardown(test_actor_cut_on_a_character, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sync_state, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_ops_indexed_by_record, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sync benchmark on the peer's workload (../shared/peers/pouchdb README):
+# Sync benchmark on the peer's (PouchDB's) published workload (tests/bench/README.md, "Sync"):
 #   push   one county node with N members pushes to an empty server
 #   incr   1,000 members change phone, then one sync
 #   noop   one sync with nothing changed
@@ -122,8 +122,8 @@ for line in open(path):
         filebacked.append(int(f[1]) / 1024)
     else:
         ph.setdefault(f[0], []).append((float(f[1]), int(f[2]), int(f[3]), int(f[4]) / 1024))
-# PouchDB 9 -> pouchdb-server 4.2 medians at N = 100,000 (../shared/peers/pouchdb,
-# results/summary.md): main = defaults, tuned = keep-alive + batch_size 1000.
+# PouchDB 9 -> pouchdb-server 4.2 medians at N = 100,000, copied from the peer's
+# published results: main = defaults, tuned = keep-alive + batch_size 1000.
 peer = {"push": (58.806, 39.824, 53076090), "incr": (0.673, 0.615, 569501),
         "noop": (0.018, 0.032, 2796), "pull": (47.211, 31.218, 20615277)}
 med = lambda xs: statistics.median(xs)

@@ -158,7 +158,8 @@ static void test_valid_member(void **state) {
   assert_int_equal(zb_member_validate(&base, TODAY, NULL, NULL), 0);
 }
 
-/* Rows as gen_roster.py writes them (copied, not read from ../shared). */
+/* Rows as the reference roster generator writes them (tests/tools/gen_roster.c
+ * writes the same bytes). */
 static void test_generator_rows(void **state) {
   (void)state;
   static const char *const rows[][ZB_MF__COUNT] = {

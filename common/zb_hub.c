@@ -396,26 +396,14 @@ static int hub_sink_begin(void *ctx, zb_txn *t) {
 static int hub_sink_set(void *ctx, enum zb_kind kind, const char *key, const int *fields,
                         char *const *vals, size_t nf, zb_apply_result *r) {
   struct hub_sink *hs = ctx;
-  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT];
-  for (size_t i = 0; i < nf; i++) {
-    zb__field_set__init(&fs[i]);
-    fs[i].field = (uint32_t)fields[i];
-    fs[i].value = vals[i];
-    fsp[i] = &fs[i];
-  }
-  Zb__RecordSet set = ZB__RECORD_SET__INIT;
-  set.kind = (Zb__RecordKind)kind;
-  set.key = (char *)key;
-  set.n_fields = nf;
-  set.fields = fsp;
+  zb_set_body body;
   Zb__Op op = ZB__OP__INIT;
+  zb_op_set_body(&op, &body, kind, key, fields, vals, nf);
   op.origin = ZB_HUB_ORIGIN;
   op.seq = hs->os.held + 1;
   op.hlc = zb_hlc_next(hs->w.hlc, hs->w.wall, NULL);
   op.actor = "zhibu-server";
   op.base_cursor = hs->w.head;
-  op.body_case = ZB__OP__BODY_SET;
-  op.set = &set;
   /* A rejected row is logged here like any op, but it is also a problem
    * for the importer, which then aborts the whole transaction. */
   return slog_apply(&hs->w, &hs->os, &op, NULL, r);

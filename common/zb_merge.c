@@ -270,6 +270,24 @@ static int check_shape(const Zb__Op *op, enum zb_kind *kind, zb_apply_result *r)
   return 0;
 }
 
+void zb_op_set_body(Zb__Op *op, zb_set_body *b, enum zb_kind kind, const char *key,
+                    const int *fields, char *const *vals, size_t nf) {
+  assert(nf <= ZB_MF__COUNT);
+  for (size_t i = 0; i < nf; i++) {
+    zb__field_set__init(&b->fs[i]);
+    b->fs[i].field = (uint32_t)fields[i];
+    b->fs[i].value = vals[i];
+    b->fsp[i] = &b->fs[i];
+  }
+  zb__record_set__init(&b->set);
+  b->set.kind = (Zb__RecordKind)kind;   /* enum zb_kind = zb.RecordKind */
+  b->set.key = (char *)key;
+  b->set.n_fields = nf;
+  b->set.fields = b->fsp;
+  op->body_case = ZB__OP__BODY_SET;
+  op->set = &b->set;
+}
+
 int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
                    const char *scope, unsigned flags, zb_apply_result *r) {
   return zb_merge_apply_at(t, op, op->hlc, zb_hlc_today(op->hlc), server_seq, scope, flags, r);

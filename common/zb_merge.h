@@ -51,6 +51,18 @@ typedef struct zb_apply_result {
   zb_conflict conflicts[ZB_MF__COUNT];
 } zb_apply_result;
 
+/* The body "set fields[i] of record (kind, key) to vals[i]" of a local op
+ * (a node's write, the server's org import), with room for every field of
+ * any kind.  It points into key and vals, which must outlive it. */
+typedef struct zb_set_body {
+  Zb__RecordSet set;
+  Zb__FieldSet fs[ZB_MF__COUNT];
+  Zb__FieldSet *fsp[ZB_MF__COUNT];
+} zb_set_body;
+/* Fills b and makes it op's body.  nf is at most ZB_MF__COUNT. */
+void zb_op_set_body(Zb__Op *op, zb_set_body *b, enum zb_kind kind, const char *key,
+                    const int *fields, char *const *vals, size_t nf);
+
 /* Flags of zb_merge_apply. */
 #define ZB_APPLY_TRUSTED 1u  /* the op was accepted by the server already:
                                 last-writer-wins only, no rule checks (the

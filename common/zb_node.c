@@ -168,20 +168,9 @@ static int writer_end(struct writer *w) { return zb_oplog_head_save(w->t, &w->he
  * changes nothing and is not logged: r says why. */
 static int writer_set(struct writer *w, enum zb_kind kind, const char *key, const int *fields,
                       char *const *vals, size_t nf, zb_apply_result *r) {
-  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT];
-  for (size_t i = 0; i < nf; i++) {
-    zb__field_set__init(&fs[i]);
-    fs[i].field = (uint32_t)fields[i];
-    fs[i].value = vals[i];
-    fsp[i] = &fs[i];
-  }
-  Zb__RecordSet set = ZB__RECORD_SET__INIT;
-  set.kind = kind == ZB_KIND_MEMBER ? ZB__RECORD_KIND__RECORD_KIND_MEMBER
-                                    : ZB__RECORD_KIND__RECORD_KIND_ORG;
-  set.key = (char *)key;
-  set.n_fields = nf;
-  set.fields = fsp;
+  zb_set_body body;
   Zb__Op op = ZB__OP__INIT;
+  zb_op_set_body(&op, &body, kind, key, fields, vals, nf);
   bool back = false;
   uint64_t wall = zb_hlc_wall_ms();
   w->head.hlc = zb_hlc_next(w->head.hlc, wall, &back);
@@ -195,14 +184,12 @@ static int writer_set(struct writer *w, enum zb_kind kind, const char *key, cons
   op.hlc = w->head.hlc;
   op.actor = w->n->actor;
   op.base_cursor = w->cursor;
-  op.body_case = ZB__OP__BODY_SET;
-  op.set = &set;
   int rc = zb_merge_apply(w->t, &op, 0, w->n->org, 0, r);
   if (rc || r->status == ZB_APPLY_REJECTED)
     return rc;
   if ((rc = zb_oplog_append(w->t, &w->head, &op)))
     return rc;
-  return zb_node_index_op(w->t, set.kind, key, ZB_NODE_OP_OWN, w->head.seq);
+  return zb_node_index_op(w->t, kind, key, ZB_NODE_OP_OWN, w->head.seq);
 }
 
 /* ---- imports ---- */

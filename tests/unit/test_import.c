@@ -46,26 +46,14 @@ static int ts_set(void *ctx, enum zb_kind kind, const char *key, const int *fiel
                   char *const *vals, size_t nf, zb_apply_result *r) {
   struct test_sink *ts = ctx;
   ts->sets++;
-  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT];
-  for (size_t i = 0; i < nf; i++) {
-    zb__field_set__init(&fs[i]);
-    fs[i].field = (uint32_t)fields[i];
-    fs[i].value = vals[i];
-    fsp[i] = &fs[i];
-  }
-  Zb__RecordSet set = ZB__RECORD_SET__INIT;
-  set.kind = (Zb__RecordKind)kind;
-  set.key = (char *)key;
-  set.n_fields = nf;
-  set.fields = fsp;
+  zb_set_body body;
   Zb__Op op = ZB__OP__INIT;
+  zb_op_set_body(&op, &body, kind, key, fields, vals, nf);
   ts->hlc = zb_hlc_next(ts->hlc, zb_hlc_wall_ms(), NULL);
   op.origin = "t1";
   op.seq = 1;
   op.hlc = ts->hlc;
   op.actor = "t";
-  op.body_case = ZB__OP__BODY_SET;
-  op.set = &set;
   return zb_merge_apply(ts->t, &op, 0, SCOPE, 0, r);
 }
 

@@ -456,7 +456,6 @@ struct push_ctx {
   struct slog_writer w;
   struct origin_state os;
   zb_apply_result r;
-  uint8_t hashbuf[ZB_OP_PACKED_MAX];
 };
 
 /* op's seq is one the server holds already: a resumed session sends again
@@ -474,13 +473,10 @@ static int check_held(struct push_ctx *pc, Zb__Op *op) {
     return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
   op->prev_hash.data = prev;
   op->prev_hash.len = ZB_SHA256_LEN;
-  size_t len = zb__op__get_packed_size(op);
-  if (len <= sizeof pc->hashbuf) {
-    zb__op__pack(op, pc->hashbuf);
-    zb_sha256(pc->hashbuf, len, offered);
-  } else {
-    memset(offered, 0xff, sizeof offered);
-  }
+  /* The log writer's packing buffer is free between ops; zb_opwire_decode
+   * bounded the op so that it fits with its prev_hash. */
+  size_t len = zb__op__pack(op, pc->w.buf);
+  zb_sha256(pc->w.buf, len, offered);
   op->prev_hash.data = NULL;
   op->prev_hash.len = 0;
   if (memcmp(offered, held, ZB_SHA256_LEN) == 0) {

@@ -1,5 +1,5 @@
 /*
- * test_err.c — the one table of exit statuses (common/zb_err.h): the
+ * test_err.c — the one table of exit statuses (common/base/zb_err.h): the
  * statuses README "Exit codes" promises for every command, and the ones
  * `zhibu-node sync` / `daemon` exit with ("Sync exit codes"): what
  * node/main.c's hand-written switch returned before the table had a

@@ -1,6 +1,6 @@
 /*
  * zb_node_priv.h — what the three files of a node share; not for callers
- * outside common/zb_node*.c (they use zb_node.h).
+ * outside common/replica/zb_node*.c (they use zb_node.h).
  *
  *   zb_node.c         the node's own writes and reads, init and enrollment
  *   zb_node_sync.c    sync state: push batches, acked seq, pulled batches

@@ -18,22 +18,20 @@
 #include "zb_cli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
+#include "zb_kindcli.h"
 #include "zb_log.h"
 #include "zb_node.h"
 #include "zb_render.h"
 #include "zb_sync.h"
 #include "zb_table.h"
 
-static const struct zb_opt options[] = {
-    {"data", true},       {"json", false},       {"csv", false},
-    {"help", false},      {"actor", true},       {"node-id", true},
-    {"org", true},        {"since", true},       {"as-of", true},
-    {"id", true},         {"name", true},        {"gender", true},
-    {"ethnicity", true},  {"birth-date", true},  {"id-number", true},
-    {"education", true},  {"category", true},    {"join-date", true},
-    {"full-date", true},  {"org-code", true},    {"phone", true},
-    {"occupation", true}, {"enroll", true},      {"server", true},
-    {"timeout", true},    {"interval", true},    {NULL, false},
+/* The program's options: these, then one per record field, added by
+ * zb_kindcli_build (zb_kindcli.h) from the kind descriptors. */
+static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
+    {"data", true},    {"json", false},   {"csv", false},    {"help", false},
+    {"actor", true},   {"node-id", true}, {"org", true},     {"since", true},
+    {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
+    {"interval", true}, {NULL, false},
 };
 
 
@@ -115,277 +113,6 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   return 0;
 }
 
-/* ---- imports ---- */
-
-static int do_import(const zb_args *a, bool members) {
-  zb_node *n;
-  int rc = open_node(a, &n);
-  if (rc)
-    return rc;
-  const char *path = a->pos[2];
-  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
-  zb_import_result res;
-  rc = members ? zb_node_member_import(n, path, zb_cli_problem, NULL, &res)
-               : zb_node_org_import(n, path, zb_cli_problem, NULL, &res);
-  zb_node_close(n);
-  if (rc == ZB_EINVAL) {
-    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
-    return zb_exit_code(rc);
-  }
-  if (rc == ZB_EIO) {
-    /* A file that cannot be read is bad input, not a fault of the node. */
-    zb_log_error("%s: cannot read the file", name);
-    return zb_exit_code(ZB_EINVAL);
-  }
-  if (rc)
-    return fail(rc, name);
-  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
-          res.rows, res.created, res.updated, res.unchanged);
-  if (!members)
-    fprintf(stderr, ", %ld outside this node's scope skipped", res.skipped);
-  fputc('\n', stderr);
-  return 0;
-}
-
-static int cmd_member_import(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  return do_import(a, true);
-}
-
-static int cmd_org_import(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  return do_import(a, false);
-}
-
-/* ---- member add / update ---- */
-
-/* The option that sets each member field. */
-static const char *field_option(int f) {
-  static const char *const opt[ZB_MF__COUNT] = {
-      [ZB_MF_ID] = "id",           [ZB_MF_NAME] = "name",
-      [ZB_MF_GENDER] = "gender",   [ZB_MF_ETHNICITY] = "ethnicity",
-      [ZB_MF_BIRTH_DATE] = "birth-date", [ZB_MF_ID_NUMBER] = "id-number",
-      [ZB_MF_EDUCATION] = "education", [ZB_MF_CATEGORY] = "category",
-      [ZB_MF_JOIN_DATE] = "join-date", [ZB_MF_FULL_DATE] = "full-date",
-      [ZB_MF_ORG_CODE] = "org-code", [ZB_MF_PHONE] = "phone",
-      [ZB_MF_OCCUPATION] = "occupation",
-  };
-  return opt[f];
-}
-
-/* Fills m from the options; set[f] says which were given.  --org is an
- * alias of --org-code. */
-static int member_from_args(const zb_args *a, zb_member *m, bool set[ZB_MF__COUNT]) {
-  memset(m, 0, sizeof *m);
-  for (int f = 0; f < ZB_MF__COUNT; f++) {
-    const char *v = zb_args_get(a, field_option(f));
-    if (f == ZB_MF_ORG_CODE && !v)
-      v = zb_args_get(a, "org");
-    set[f] = v != NULL;
-    if (!v)
-      continue;
-    if (strlen(v) > ZB_FIELD_MAX) {
-      zb_log_error("--%s: value is %zu bytes, more than %d", field_option(f), strlen(v),
-                   ZB_FIELD_MAX);
-      return zb_exit_code(ZB_EINVAL);
-    }
-    snprintf(m->v[f], sizeof m->v[f], "%s", v);
-  }
-  return 0;
-}
-
-static int cmd_member_add(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  zb_member m;
-  bool set[ZB_MF__COUNT];
-  int rc = member_from_args(a, &m, set);
-  if (rc)
-    return rc;
-  zb_node *n;
-  if ((rc = open_node(a, &n)))
-    return rc;
-  if (!set[ZB_MF_ORG_CODE])
-    snprintf(m.v[ZB_MF_ORG_CODE], sizeof m.v[ZB_MF_ORG_CODE], "%s", zb_node_org(n));
-  rc = zb_node_member_add(n, &m, zb_cli_problem, NULL);
-  zb_node_close(n);
-  if (rc == ZB_EEXIST) {
-    zb_log_error("--id: member %s already exists (use member update)", m.v[ZB_MF_ID]);
-    return zb_exit_code(rc);
-  }
-  if (rc == ZB_EINVAL)
-    return zb_exit_code(rc);
-  if (rc == ZB_ESCOPE)
-    return zb_exit_code(rc);
-  if (rc)
-    return fail(rc, "member add");
-  printf("%s\n", m.v[ZB_MF_ID]);
-  return zb_cli_flush();
-}
-
-static int cmd_member_update(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  zb_member m;
-  bool set[ZB_MF__COUNT];
-  const char *id = a->pos[2];
-  if (zb_args_has(a, "id")) {
-    zb_log_error("--id: a member's id cannot be changed");
-    return zb_exit_code(ZB_EINVAL);
-  }
-  int rc = member_from_args(a, &m, set);
-  if (rc)
-    return rc;
-  bool any = false;
-  for (int f = 0; f < ZB_MF__COUNT; f++)
-    any |= set[f];
-  if (!any) {
-    zb_log_error("member update: name at least one field to change, e.g. --phone 13800000000");
-    return zb_exit_code(ZB_EUSAGE);
-  }
-  zb_node *n;
-  if ((rc = open_node(a, &n)))
-    return rc;
-  bool changed = false;
-  rc = zb_node_member_update(n, id, set, &m, zb_cli_problem, NULL, &changed);
-  zb_node_close(n);
-  if (rc == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", id);
-    return zb_exit_code(rc);
-  }
-  if (rc == ZB_EINVAL)
-    return zb_exit_code(rc);
-  if (rc == ZB_ESCOPE)
-    return zb_exit_code(rc);
-  if (rc)
-    return fail(rc, "member update");
-  fprintf(stderr, "%s: member %s %s\n", prog, id, changed ? "updated" : "unchanged (same values)");
-  return 0;
-}
-
-/* ---- member show / list ---- */
-
-static int cmd_member_show(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  zb_node *n;
-  int rc = open_node(a, &n);
-  if (rc)
-    return rc;
-  zb_member m;
-  const char *id = a->pos[2];
-  rc = zb_node_member_get(n, id, &m);
-  /* A member outside the node's scope is not this node's to show. */
-  if (rc == 0 && !zb_org_in_subtree(m.v[ZB_MF_ORG_CODE], zb_node_org(n)))
-    rc = ZB_ENOTFOUND;
-  zb_node_close(n);
-  if (rc == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", id);
-    return zb_exit_code(rc);
-  }
-  if (rc)
-    return fail(rc, "member show");
-  if (zb_args_has(a, "json")) {
-    json_t *j = zb_member_to_json(&m);
-    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
-    json_decref(j);
-    if (rc)
-      return fail(rc, "member show");
-  } else {
-    zb_table *t = zb_table_new(2, (const char *const[]){"field", "value"});
-    for (int f = 0; t && f < ZB_MF__COUNT; f++)
-      zb_table_add(t, (const char *const[]){zb_member_field_names[f], m.v[f]});
-    if (!t)
-      return fail(ZB_ENOMEM, "member show");
-    zb_table_print(t, stdout);
-    zb_table_free(t);
-  }
-  return zb_cli_flush();
-}
-
-struct list_out {
-  int mode;   /* 0 table, 1 json, 2 csv */
-  zb_json_stream js;
-  zb_table *t;
-  long n;
-};
-
-static int list_member(void *ctx, const zb_member *m) {
-  struct list_out *lo = ctx;
-  lo->n++;
-  switch (lo->mode) {
-  case 1:
-    return zb_json_stream_add(&lo->js, zb_member_to_json(m));
-  case 2:
-    return zb_member_csv_row(stdout, m);
-  default: {
-    const char *cells[] = {m->v[ZB_MF_ID],        m->v[ZB_MF_NAME],     m->v[ZB_MF_GENDER],
-                           m->v[ZB_MF_BIRTH_DATE], m->v[ZB_MF_CATEGORY], m->v[ZB_MF_JOIN_DATE],
-                           m->v[ZB_MF_ORG_CODE]};
-    return zb_table_add(lo->t, cells);
-  }
-  }
-}
-
-static int cmd_member_list(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  zb_node *n;
-  int rc = open_node(a, &n);
-  if (rc)
-    return rc;
-  struct list_out lo = {.mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0};
-  if (lo.mode == 1) {
-    zb_json_stream_begin(&lo.js, stdout);
-  } else if (lo.mode == 2) {
-    zb_member_csv_header(stdout);
-  } else {
-    static const char *const hdr[] = {"id", "name", "gender", "birth_date", "category",
-                                      "join_date", "org_code"};
-    if (!(lo.t = zb_table_new(7, hdr))) {
-      zb_node_close(n);
-      return fail(ZB_ENOMEM, "member list");
-    }
-  }
-  const char *org = zb_args_get(a, "org");
-  rc = zb_node_members(n, org, list_member, &lo);
-  if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
-  zb_node_close(n);
-  if (rc) {
-    zb_table_free(lo.t);
-    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "member list");
-  }
-  if (lo.mode == 1) {
-    zb_json_stream_end(&lo.js);
-  } else if (lo.mode == 0) {
-    zb_table_print(lo.t, stdout);
-    zb_table_free(lo.t);
-    printf("%ld members\n", lo.n);
-  }
-  return zb_cli_flush();
-}
-
-/* ---- orgs ---- */
-
-static int list_org(void *ctx, const zb_org *o) {
-  zb_rows *ro = ctx;
-  if (ro->json)
-    return zb_json_stream_add(&ro->js, zb_org_to_json(o));
-  const char *cells[] = {o->v[0], o->v[1], o->v[2], o->v[3]};
-  return zb_table_add(ro->t, cells);
-}
-
-static int cmd_org_list(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  zb_node *n;
-  int rc = open_node(a, &n);
-  if (rc)
-    return rc;
-  zb_rows ro;
-  rc = zb_rows_begin(&ro, a, 4, zb_org_field_names);
-  if (!rc)
-    rc = zb_node_orgs(n, list_org, &ro);
-  zb_node_close(n);
-  return zb_rows_end(&ro, rc, "org list");
-}
-
 /* ---- status, log, verify, digest ---- */
 
 static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
@@ -433,7 +160,7 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 static const char *op_kind(const Zb__Op *op) {
   if (op->body_case != ZB__OP__BODY_SET || !op->set)
     return "?";
-  return op->set->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? "member" : "org";
+  return zb_cli_kind_name(op->set->kind);
 }
 
 static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
@@ -444,8 +171,6 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
   zb_sha256(packed.data, packed.len, h);
   zb_hex(h, sizeof h, hash);
   const char *key = op->body_case == ZB__OP__BODY_SET && op->set ? op->set->key : "";
-  bool member = op->body_case == ZB__OP__BODY_SET && op->set &&
-                op->set->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER;
   /* Field names only, never values: the log may be shown to anyone at the
    * office PC, and values are personal data. */
   char fields[512] = "";
@@ -453,8 +178,9 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
   json_t *jf = lo->json ? json_array() : NULL;
   for (size_t i = 0; op->set && i < op->set->n_fields; i++) {
     uint32_t f = op->set->fields[i]->field;
-    const char *name = member ? (f < ZB_MF__COUNT ? zb_member_field_names[f] : "?")
-                              : (f < ZB_OF__COUNT ? zb_org_field_names[f] : "?");
+    const char *name = zb_field_name(op->set->kind, (int)f);
+    if (!name)
+      name = "?";
     if (jf)
       json_array_append_new(jf, json_string(name));
     int w = snprintf(fields + used, sizeof fields - used, "%s%s", used ? "," : "", name);
@@ -743,50 +469,18 @@ static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- dispatch ---- */
 
-static const char *const o_none[] = {NULL};
 static const char *const o_json[] = {"json", NULL};
 static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
-static const char *const o_list[] = {"json", "csv", "org", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
-static const char *const o_fields[] = {"id", "name", "gender", "ethnicity", "birth-date",
-                                       "id-number", "education", "category", "join-date",
-                                       "full-date", "org-code", "org", "phone", "occupation",
-                                       NULL};
 
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
      "Creates the data directory and a node that keeps the records of --org and\n"
      "every org below it (its scope).  With --enroll FILE (a bundle from\n"
      "zhibu-server enroll) the node id, org and server come from the bundle."},
-    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load org rows inside this node's scope",
-     "Reads a CSV with columns code,name,type,parent_code (any order).  Rows\n"
-     "outside the node's scope are skipped and counted.  All or nothing.\n"
-     "Give - as FILE.csv to read stdin."},
-    {"org list", 2, 0, "", cmd_org_list, o_json, "list the orgs this node holds", ""},
-    {"member import", 2, 1, "FILE.csv", cmd_member_import, o_none, "load a roster (党员花名册) from CSV",
-     "Columns: id,name,gender,ethnicity,birth_date,id_number,education,category,\n"
-     "join_date,full_date,org_code,phone,occupation in any order (RFC 4180, UTF-8,\n"
-     "BOM and CRLF accepted).  All or nothing: a file with any bad row stores\n"
-     "nothing, and every bad row is reported as FILE:LINE: column: reason.\n"
-     "A row whose id exists updates that member; an identical row changes nothing.\n"
-     "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
-     "\"stdin\"), e.g. iconv -f GB18030 -t UTF-8 roster.csv | zhibu-node member import -\n"
-     "The file is read and checked first; the database is locked for writing\n"
-     "only for the short write that follows, so a running daemon's sync waits\n"
-     "only that long."},
-    {"member add", 2, 0, "", cmd_member_add, o_fields, "add one member",
-     "Required: --name --gender --birth-date --id-number --join-date.\n"
-     "Optional: --id (assigned when absent) --category --full-date --org\n"
-     "(default: this node's org) --ethnicity --education --phone --occupation.\n"
-     "Prints the member's id."},
-    {"member update", 2, 1, "ID", cmd_member_update, o_fields, "change fields of a member",
-     "Example: zhibu-node member update M0000000001 --phone 13800000000"},
-    {"member show", 2, 1, "ID", cmd_member_show, o_json, "show one member", ""},
-    {"member list", 2, 0, "", cmd_member_list, o_list, "list members (of --org's subtree)",
-     "--csv writes a file that member import reads back unchanged."},
     {"status", 1, 0, "", cmd_status, o_json, "node, org, pending ops, sync state", ""},
     {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
     {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
@@ -814,8 +508,11 @@ static const struct zb_cmd cmds[] = {
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
+/* init, then the record commands of every kind, then the rest. */
+static struct zb_cmd all_cmds[NCMDS + ZB_KINDCLI_MAX_CMDS];
+
 int main(int argc, char **argv) {
-  static const struct zb_cli cli = {
+  static struct zb_cli cli = {
       .prog = "zhibu-node",
       .about = "Zhibu branch node: keeps a Party branch's records offline in a\n"
                "hash-chained log, and syncs them with the central server.\n",
@@ -825,9 +522,14 @@ int main(int argc, char **argv) {
                      "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
                      "  --actor NAME   who is making changes (default: the login name)\n"
                      "  --json         machine-readable output on commands that read\n",
-      .cmds = cmds,
-      .ncmds = NCMDS,
+      .cmds = all_cmds,
   };
   zb_log_init(prog);
+  size_t n = 0;
+  all_cmds[n++] = cmds[0];
+  n += zb_kindcli_build(all_cmds + n, options, open_node);
+  for (size_t i = 1; i < NCMDS; i++)
+    all_cmds[n++] = cmds[i];
+  cli.ncmds = n;
   return zb_cli_main(&cli, argc, argv);
 }

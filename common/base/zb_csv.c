@@ -36,7 +36,7 @@
 #include "zb_err.h"
 #include "zb_utf8.h"
 
-#define ZB_CSV_MAX_COLUMNS 32
+#define ZB_CSV_MAX_COLUMNS 64
 #define ZB_CSV_CHUNK (64 * 1024)
 /* Small caps would make a long field cost one cut per few bytes. */
 #define ZB_CSV_MIN_CAP 4096
@@ -69,7 +69,7 @@ struct zb__csv_reader {
   bool header_bad;
   size_t nhdr;                          /* fields in the header */
   unsigned char map[ZB_CSV_MAX_COLUMNS]; /* header field -> spec column */
-  uint32_t seen;                        /* spec columns present in header */
+  uint64_t seen;                        /* spec columns present in header */
 
   /* The record being collected. */
   size_t nfields;
@@ -200,12 +200,12 @@ static bool zb__csv_header_field(struct zb__csv_reader *rd, size_t i,
       break;
   if (j == spec->ncolumns) {
     zb__csv_report(rd, rd->rec_line, name, "unknown column");
-  } else if (rd->seen & (UINT32_C(1) << j)) {
+  } else if (rd->seen & (UINT64_C(1) << j)) {
     zb__csv_report(rd, rd->rec_line, name, "duplicate column");
   } else if (i < ZB_CSV_MAX_COLUMNS) {
     /* Always true when the header has no unknown or duplicate column
      * before this one: then i < ncolumns <= 32. */
-    rd->seen |= UINT32_C(1) << j;
+    rd->seen |= UINT64_C(1) << j;
     rd->map[i] = (unsigned char)j;
     ok = true;
   }
@@ -217,7 +217,7 @@ static void zb__csv_header_done(struct zb__csv_reader *rd) {
   const struct zb_csv_spec *spec = rd->spec;
   bool bad = rd->header_bad;
   for (size_t j = 0; j < spec->ncolumns; j++) {
-    uint32_t bit = UINT32_C(1) << j;
+    uint64_t bit = UINT64_C(1) << j;
     if ((spec->required & bit) && !(rd->seen & bit)) {
       zb__csv_report(rd, rd->rec_line, spec->columns[j],
                      "required column is missing");

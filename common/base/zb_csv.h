@@ -16,8 +16,8 @@
 
 struct zb_csv_spec {
   const char *const *columns; /* known column names, in output order */
-  size_t ncolumns;            /* at most 32 */
-  uint32_t required;          /* bit i set: columns[i] must be in the header */
+  size_t ncolumns;            /* at most 64 */
+  uint64_t required;          /* bit i set: columns[i] must be in the header */
   size_t max_field;           /* longest field in bytes; longer is a problem */
 };
 

@@ -212,12 +212,12 @@ int zb_rows_end(zb_rows *r, int rc, const char *what) {
 }
 
 const char *zb_cli_kind_name(int kind) {
-  return kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? "member" : "org";
+  const zb_kind_desc *kd = zb_kind_by_id(kind);
+  return kd ? kd->name : "?";
 }
 
 const char *zb_cli_field_name(int kind, int field) {
-  const char *f = zb_field_name(
-      kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER ? ZB_KIND_MEMBER : ZB_KIND_ORG, field);
+  const char *f = zb_field_name(kind, field);
   return f ? f : "";
 }
 

@@ -83,7 +83,8 @@ int zb_rows_begin_conflicts(zb_rows *r, const zb_args *a);
 int zb_rows_end(zb_rows *r, int rc, const char *what);
 /* A zb_conflict_fn adding one conflict record to a zb_rows. */
 int zb_cli_conflict_row(void *rows, const Zb__Conflict *k);
-/* "member" / "org", and a field's name ("" if unknown), for wire kinds. */
+/* A kind's name ("?" if unknown), and a field's name ("" if unknown), for
+ * wire kind numbers. */
 const char *zb_cli_kind_name(int kind);
 const char *zb_cli_field_name(int kind, int field);
 

@@ -3,25 +3,17 @@
 #include "zb_csv.h"
 #include "zb_err.h"
 
-static json_t *fields_to_json(const char *const *names, const char (*v)[ZB_FIELD_MAX + 1], int n) {
+json_t *zb_rec_to_json(const zb_kind_desc *kd, const zb_value *v) {
   json_t *o = json_object();
   if (!o)
     return NULL;
-  for (int i = 0; i < n; i++) {
-    if (json_object_set_new(o, names[i], json_string(v[i])) != 0) {
+  for (int i = 0; i < kd->nfields; i++) {
+    if (json_object_set_new(o, kd->fields[i].name, json_string(v[i])) != 0) {
       json_decref(o);
       return NULL;
     }
   }
   return o;
-}
-
-json_t *zb_member_to_json(const zb_member *m) {
-  return fields_to_json(zb_member_field_names, m->v, ZB_MF__COUNT);
-}
-
-json_t *zb_org_to_json(const zb_org *o) {
-  return fields_to_json(zb_org_field_names, o->v, ZB_OF__COUNT);
 }
 
 int zb_json_print(const json_t *j, FILE *out, int compact) {
@@ -61,24 +53,16 @@ int zb_json_stream_end(zb_json_stream *s) {
   return ferror(s->out) ? ZB_EIO : 0;
 }
 
-int zb_member_csv_header(FILE *out) {
-  return zb_csv_write_row(out, zb_member_field_names, ZB_MF__COUNT);
+int zb_rec_csv_header(FILE *out, const zb_kind_desc *kd) {
+  const char *v[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < kd->nfields; i++)
+    v[i] = kd->fields[i].name;
+  return zb_csv_write_row(out, v, (size_t)kd->nfields);
 }
 
-int zb_member_csv_row(FILE *out, const zb_member *m) {
-  const char *v[ZB_MF__COUNT];
-  for (int i = 0; i < ZB_MF__COUNT; i++)
-    v[i] = m->v[i];
-  return zb_csv_write_row(out, v, ZB_MF__COUNT);
-}
-
-int zb_org_csv_header(FILE *out) {
-  return zb_csv_write_row(out, zb_org_field_names, ZB_OF__COUNT);
-}
-
-int zb_org_csv_row(FILE *out, const zb_org *o) {
-  const char *v[ZB_OF__COUNT];
-  for (int i = 0; i < ZB_OF__COUNT; i++)
-    v[i] = o->v[i];
-  return zb_csv_write_row(out, v, ZB_OF__COUNT);
+int zb_rec_csv_row(FILE *out, const zb_kind_desc *kd, const zb_value *rv) {
+  const char *v[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < kd->nfields; i++)
+    v[i] = rv[i];
+  return zb_csv_write_row(out, v, (size_t)kd->nfields);
 }

@@ -8,10 +8,10 @@
 #include <jansson.h>
 #include "zb_record.h"
 
-/* A new JSON object with every field, named as in docs/RECORDS.md (caller
- * json_decref()s), or NULL on allocation failure. */
-json_t *zb_member_to_json(const zb_member *m);
-json_t *zb_org_to_json(const zb_org *o);
+/* A new JSON object with every field of a record of kind kd, keyed by the
+ * fields' names (docs/RECORDS.md), in field order (caller json_decref()s),
+ * or NULL on allocation failure. */
+json_t *zb_rec_to_json(const zb_kind_desc *kd, const zb_value *v);
 /* Prints j (compact when compact, else indented) and a newline.  0/ZB_EIO. */
 int zb_json_print(const json_t *j, FILE *out, int compact);
 
@@ -26,11 +26,9 @@ void zb_json_stream_begin(zb_json_stream *s, FILE *out);
 int zb_json_stream_add(zb_json_stream *s, json_t *item);
 int zb_json_stream_end(zb_json_stream *s);
 
-/* CSV with the member header of the reference roster, readable by
- * member import. */
-int zb_member_csv_header(FILE *out);
-int zb_member_csv_row(FILE *out, const zb_member *m);
-int zb_org_csv_header(FILE *out);
-int zb_org_csv_row(FILE *out, const zb_org *o);
+/* CSV of records of kind kd: the header is the fields' names (for members,
+ * the header of the reference roster), readable by `KIND import`. */
+int zb_rec_csv_header(FILE *out, const zb_kind_desc *kd);
+int zb_rec_csv_row(FILE *out, const zb_kind_desc *kd, const zb_value *v);
 
 #endif

@@ -93,9 +93,9 @@ static void rows_free(struct rows *r) {
 
 static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
   size_t need = sizeof(long) + (size_t)nf * sizeof(uint16_t), body = 0;
-  size_t lens[ZB_MF__COUNT];
+  size_t lens[ZB_REC_FIELDS_MAX];
   for (int i = 0; i < nf; i++) {
-    lens[i] = strlen(zb_rec_val((zb_rec *)rec, i));   /* ≤ ZB_FIELD_MAX */
+    lens[i] = strlen(rec->v[i]);   /* ≤ ZB_FIELD_MAX */
     body += lens[i] + 1;
   }
   need += body;
@@ -131,7 +131,7 @@ static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
     p += sizeof l;
   }
   for (int i = 0; i < nf; i++) {
-    memcpy(p, zb_rec_val((zb_rec *)rec, i), lens[i] + 1);
+    memcpy(p, rec->v[i], lens[i] + 1);
     p += lens[i] + 1;
   }
   return 0;
@@ -159,7 +159,7 @@ static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
   for (int f = 0; f < nf; f++) {
     uint16_t l;
     memcpy(&l, p + (size_t)f * sizeof l, sizeof l);
-    memcpy(zb_rec_val(rec, f), body, (size_t)l + 1);
+    memcpy(rec->v[f], body, (size_t)l + 1);
     body += (size_t)l + 1;
   }
   return line;
@@ -233,8 +233,9 @@ static int keyset_add_last(struct keyset *ks, const struct rows *r, int nf) {
 
 struct import {
   const zb_import_sink *sink;
-  enum zb_kind kind;
+  const zb_kind_desc *kind;
   const char *path;
+  const char *columns[ZB_REC_FIELDS_MAX];
   zb_date today;
   zb_problems probs;      /* found reading the file: kept across reruns */
   zb_problems wprobs;     /* found against the stored state: per attempt */
@@ -247,7 +248,7 @@ struct import {
 
 static void import_field_problem(void *ctx, int field, const char *reason) {
   struct import *im = ctx;
-  zb_problems_add(&im->probs, im->line, zb_field_name(im->kind, field), reason);
+  zb_problems_add(&im->probs, im->line, zb_kind_field_name(im->kind, field), reason);
 }
 
 static void import_csv_problem(void *ctx, long line, const char *column, const char *reason) {
@@ -257,10 +258,9 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
   const char *col = NULL;
   char buf[ZB_FIELD_MAX + 64];
   if (column) {
-    int f = im->kind == ZB_KIND_MEMBER ? zb_member_field_by_name(column, strlen(column))
-                                       : zb_org_field_by_name(column, strlen(column));
+    int f = zb_kind_field(im->kind, column, strlen(column));
     if (f >= 0) {
-      col = zb_field_name(im->kind, f);
+      col = zb_kind_field_name(im->kind, f);
     } else {
       snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
       reason = buf;
@@ -275,26 +275,24 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
 static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
   struct import *im = ctx;
   zb_rec *next = &im->next;
-  int nf = zb_rec_nfields(im->kind);
+  int nf = im->kind->nfields;
   long before = zb_problems_count(&im->probs);
   im->line = line;
   im->res.rows++;
   /* next was zeroed once; every field is overwritten with its terminator,
    * and validation reads nothing else. */
   for (int i = 0; i < nf; i++)
-    memcpy(zb_rec_val(next, i), values[i], lens[i] + 1);   /* lens ≤ ZB_FIELD_MAX */
-  const char *key = zb_rec_val(next, 0);
+    memcpy(next->v[i], values[i], lens[i] + 1);   /* lens ≤ ZB_FIELD_MAX */
+  const char *key = next->v[0];
 
-  if (im->kind == ZB_KIND_ORG) {
-    /* Rows outside the node's scope belong to other nodes: skip, count. */
-    if (im->sink->scope && zb_org_code_valid(key) && !zb_org_in_subtree(key, im->sink->scope)) {
-      im->res.skipped++;
-      return 0;
-    }
-    zb_org_validate(&next->o, import_field_problem, im);
-  } else {
-    zb_member_validate(&next->m, im->today, import_field_problem, im);
+  /* Rows of the org tree outside the node's scope belong to other nodes:
+   * skip, count (docs/DESIGN-NOTES.md, "Imports"). */
+  if (im->kind->reach == ZB_REACH_ALL && im->sink->scope && zb_org_code_valid(key) &&
+      !zb_org_in_subtree(key, im->sink->scope)) {
+    im->res.skipped++;
+    return 0;
   }
+  zb_rec_validate(im->kind, next->v, im->today, import_field_problem, im);
   if (zb_problems_count(&im->probs) > before)
     return 0;
   if (im->rows.n >= ZB_IMPORT_MAX_ROWS)
@@ -307,7 +305,7 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   rc = keyset_add_last(&im->keys, &im->rows, nf);
   if (rc == 0) {
     rows_drop_last(&im->rows, nf);
-    zb_problems_add(&im->probs, line, zb_field_name(im->kind, 0),
+    zb_problems_add(&im->probs, line, zb_kind_field_name(im->kind, 0),
                  "appears on an earlier row of this file too");
   }
   return rc < 0 ? rc : 0;
@@ -324,17 +322,17 @@ static int import_write(zb_txn *t, void *ctx) {
   int rc = im->sink->begin(im->sink->ctx, t);
   if (rc)
     return rc;
-  int nf = zb_rec_nfields(im->kind);
+  int nf = im->kind->nfields;
   for (size_t i = 0; i < im->rows.n; i++) {
     long line = rows_get(&im->rows, i, &im->next, nf);
-    const char *key = zb_rec_val(&im->next, 0);
+    const char *key = im->next.v[0];
     rc = zb_rec_load(t, im->kind, key, &im->cur);
     if (rc && rc != ZB_ENOTFOUND)
       return rc;
     bool existed = rc == 0;
-    int fields[ZB_MF__COUNT];
-    char *vals[ZB_MF__COUNT];
-    size_t n = zb_rec_diff(im->kind, existed ? &im->cur : NULL, &im->next, fields, vals);
+    int fields[ZB_REC_FIELDS_MAX];
+    char *vals[ZB_REC_FIELDS_MAX];
+    size_t n = zb_rec_diff(existed ? &im->cur : NULL, &im->next, fields, vals);
     if (existed && n == 0) {
       im->res.unchanged++;
       continue;
@@ -343,7 +341,7 @@ static int import_write(zb_txn *t, void *ctx) {
     if ((rc = im->sink->set(im->sink->ctx, im->kind, key, fields, vals, n, &r)))
       return rc;
     if (r.status == ZB_APPLY_REJECTED) {
-      zb_problems_add(&im->wprobs, line, zb_field_name(im->kind, r.field), r.reason);
+      zb_problems_add(&im->wprobs, line, zb_kind_field_name(im->kind, r.field), r.reason);
       continue;
     }
     if (existed)
@@ -385,26 +383,24 @@ static void emit_merged(const zb_problems *a, const zb_problems *b, const char *
   }
 }
 
-static struct zb_csv_spec import_spec(enum zb_kind kind) {
-  const char *const *cols = kind == ZB_KIND_MEMBER ? zb_member_field_names : zb_org_field_names;
+/* The CSV columns are the kind's fields by name; a required field's column
+ * must be in the header. */
+static struct zb_csv_spec import_spec(struct import *im) {
+  const zb_kind_desc *kd = im->kind;
   struct zb_csv_spec spec = {
-      .columns = cols,
-      .ncolumns = (size_t)zb_rec_nfields(kind),
+      .columns = im->columns,
+      .ncolumns = (size_t)kd->nfields,
       .max_field = ZB_FIELD_MAX,
   };
-  if (kind == ZB_KIND_MEMBER) {
-    static const int req[] = {ZB_MF_ID, ZB_MF_NAME, ZB_MF_GENDER, ZB_MF_BIRTH_DATE,
-                              ZB_MF_ID_NUMBER, ZB_MF_CATEGORY, ZB_MF_JOIN_DATE,
-                              ZB_MF_ORG_CODE};
-    for (size_t i = 0; i < sizeof req / sizeof *req; i++)
-      spec.required |= 1u << req[i];
-  } else {
-    spec.required = (1u << ZB_OF__COUNT) - 1;
+  for (int i = 0; i < kd->nfields; i++) {
+    im->columns[i] = kd->fields[i].name;
+    if (kd->fields[i].flags & ZB_FF_REQUIRED)
+      spec.required |= UINT64_C(1) << i;
   }
   return spec;
 }
 
-int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_import_sink *sink,
+int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const zb_import_sink *sink,
                   zb_input_problem_fn problem, void *pctx, zb_import_result *res) {
   struct import *im = calloc(1, sizeof *im);
   if (!im)
@@ -413,11 +409,12 @@ int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_imp
   im->kind = kind;
   im->path = path;
   im->today = zb_date_today();
-  im->next.kind = kind;
+  zb_rec_init(&im->next, kind);
+  im->cur.kd = kind;
   /* Read the whole file once (path may be "-": stdin), no transaction
    * open.  Problems are counted in im->probs, which also holds the rules'
    * ones. */
-  struct zb_csv_spec spec = import_spec(kind);
+  struct zb_csv_spec spec = import_spec(im);
   int rc = zb_csv_read(path, &spec, import_row, import_csv_problem, im, NULL);
   free(im->keys.slot);
   im->keys.slot = NULL;

@@ -58,7 +58,7 @@ void zb_problems_emit(const zb_problems *p, const char *file, zb_input_problem_f
  * end before commit. */
 typedef struct zb_import_sink {
   int (*begin)(void *ctx, zb_txn *t);
-  int (*set)(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+  int (*set)(void *ctx, const zb_kind_desc *kind, const char *key, const int *fields,
              char *const *vals, size_t nf, zb_apply_result *r);
   int (*end)(void *ctx);
   void *ctx;
@@ -68,7 +68,7 @@ typedef struct zb_import_sink {
 /* Imports path ("-": stdin, read once; problems then name it "stdin") into
  * s through sink.  0, ZB_EINVAL (problems reported, nothing stored), ZB_EIO
  * (unreadable), or another error.  res may be NULL. */
-int zb_import_csv(zb_store *s, enum zb_kind kind, const char *path, const zb_import_sink *sink,
+int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const zb_import_sink *sink,
                   zb_input_problem_fn problem, void *pctx, zb_import_result *res);
 
 #endif

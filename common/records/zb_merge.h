@@ -48,7 +48,7 @@ typedef struct zb_apply_result {
   char org_before[ZB_FIELD_MAX + 1];  /* member's org before / after ("" if */
   char org_after[ZB_FIELD_MAX + 1];   /* none); an org record's own code   */
   int nconflicts;
-  zb_conflict conflicts[ZB_MF__COUNT];
+  zb_conflict conflicts[ZB_REC_FIELDS_MAX];
 } zb_apply_result;
 
 /* The body "set fields[i] of record (kind, key) to vals[i]" of a local op
@@ -56,12 +56,17 @@ typedef struct zb_apply_result {
  * any kind.  It points into key and vals, which must outlive it. */
 typedef struct zb_set_body {
   Zb__RecordSet set;
-  Zb__FieldSet fs[ZB_MF__COUNT];
-  Zb__FieldSet *fsp[ZB_MF__COUNT];
+  Zb__FieldSet fs[ZB_REC_FIELDS_MAX];
+  Zb__FieldSet *fsp[ZB_REC_FIELDS_MAX];
 } zb_set_body;
-/* Fills b and makes it op's body.  nf is at most ZB_MF__COUNT. */
-void zb_op_set_body(Zb__Op *op, zb_set_body *b, enum zb_kind kind, const char *key,
+/* Fills b and makes it op's body.  nf is at most ZB_REC_FIELDS_MAX. */
+void zb_op_set_body(Zb__Op *op, zb_set_body *b, const zb_kind_desc *kind, const char *key,
                     const int *fields, char *const *vals, size_t nf);
+
+/* Fills r as a rejection of the op (field: the field it concerns, or -1)
+ * with a reason; returns 0.  For the kinds' state checks (zb_kind.h). */
+int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Flags of zb_merge_apply. */
 #define ZB_APPLY_TRUSTED 1u  /* the op was accepted by the server already:

@@ -1,15 +1,13 @@
 /*
- * zb_record.h — the records a node keeps: members and orgs (docs/RECORDS.md).
+ * zb_record.h — validating a record of any kind, and the vocabularies and
+ * code rules the kinds share (docs/RECORDS.md).
  *
- * A record is a fixed array of NUL-terminated text fields indexed by the
- * field enums below; an absent value is "".  Field order is the CSV header
- * of the reference roster and the JSON field order everywhere.  The field
- * numbers are also the wire numbers in ops (proto/zhibu.proto): never
- * renumber, only append.
- *
- * Validation lives here and nowhere else.  Each check reports through a
- * zb_problem_fn (field index, static or short-lived reason text) so that a
- * caller can name file, line and column; validators never print.
+ * A record is an array of NUL-terminated text fields (zb_value) in its
+ * kind's field order (zb_kind.h); an absent value is "".  Validation lives
+ * here and nowhere else: it walks the kind's descriptor.  Each check
+ * reports through a zb_problem_fn (field index, static or short-lived
+ * reason text) so that a caller can name file, line and column; validators
+ * never print.
  */
 #ifndef ZB_RECORD_H
 #define ZB_RECORD_H
@@ -17,13 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "zb_date.h"
+#include "zb_kind.h"
 
-/* Longest node id. */
-#define ZB_NODE_ID_MAX 64
-
-/* No field may be longer than this many bytes. */
-#define ZB_FIELD_MAX 256
-
+/* The field numbers of the member kind (kinds/member.c). */
 enum zb_member_field {
   ZB_MF_ID = 0,
   ZB_MF_NAME,
@@ -57,14 +51,6 @@ typedef struct zb_org {
   char v[ZB_OF__COUNT][ZB_FIELD_MAX + 1];
 } zb_org;
 
-/* "id", "name", … in enum order. */
-extern const char *const zb_member_field_names[ZB_MF__COUNT];
-/* "code", "name", "type", "parent_code". */
-extern const char *const zb_org_field_names[ZB_OF__COUNT];
-/* Field index for a name of len bytes, or -1. */
-int zb_member_field_by_name(const char *name, size_t len);
-int zb_org_field_by_name(const char *name, size_t len);
-
 /* Closed vocabularies (NULL-terminated arrays, in display order). */
 extern const char *const zb_genders[];      /* 男 女 */
 extern const char *const zb_categories[];   /* 正式党员 预备党员 */
@@ -77,16 +63,22 @@ int zb_vocab_index(const char *const *vocab, const char *value);
 
 typedef void (*zb_problem_fn)(void *ctx, int field, const char *reason);
 
-/* Checks every field of m alone and the rules across fields (docs/RECORDS.md); `today` is the date after which a date is "in the future".
- * Reports each problem once through report (may be NULL) and returns how
- * many there were (0 = valid).  Whether org_code exists and lies in the
- * node's scope is the store's check, not this one. */
+/* Checks every field of a record of kind kd alone (its type, vocabulary,
+ * limits, presence), then the kind's rules across fields (docs/RECORDS.md);
+ * `today` is the date after which a date is "in the future".  Reports each
+ * problem once through report (may be NULL) and returns how many there were
+ * (0 = valid).  A field malformed on its own is not read again by a rule
+ * across fields.  Rules against the stored state (the org exists and lies
+ * in the writer's scope, unique indexes) are zb_merge.c's. */
+int zb_rec_validate(const zb_kind_desc *kd, const zb_value *v, zb_date today,
+                    zb_problem_fn report, void *ctx);
+/* The same for the two kinds whose fields other code names. */
 int zb_member_validate(const zb_member *m, zb_date today, zb_problem_fn report,
                        void *ctx);
-
-/* Same for an org row: code syntax, name, type, and parent_code being the
- * code's parent (or empty for a top-level code). */
 int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx);
+
+/* The message for a malformed org code. */
+extern const char zb_org_code_rule[];
 
 /* Node ids: 1–64 ASCII letters, digits, '-', '_', '.' (they appear in
  * certificates as zhibu:node/ID and in every op). */

@@ -1,3 +1,19 @@
+/*
+ * zb_state.c — the record and index tables (zb_state.h).
+ *
+ * Key layouts (the one place they are written down; docs/DESIGN-NOTES.md,
+ * "Storage", lists the tables):
+ *   - a kind with a table of its own (orgs, members): key → packed Record;
+ *   - every other kind, in the shared table "records": one byte, the kind's
+ *     wire number, then the key → packed Record;
+ *   - an index with a table of its own (member_org, member_idnum):
+ *     value NUL key → "";
+ *   - every other index, in the shared table "rec_index": kind byte, index
+ *     number byte, value NUL key → "".
+ * An index keyed by an org code sorts the subtree of a code as one run
+ * starting at the code: "root", "root\0…", "root-…" all sort before
+ * "root0…" ('\0' < '-' < digits and letters).
+ */
 #include "zb_state.h"
 
 #include <stdlib.h>
@@ -10,47 +26,99 @@
 
 /* A stored record packs to at most this many bytes: every field at its
  * maximum plus one stamp per field. */
-#define ZB_REC_PACKED_MAX 8192
+#define ZB_REC_PACKED_MAX (ZB_REC_FIELDS_MAX * (ZB_FIELD_MAX + ZB_NODE_ID_MAX + 40))
 
-int zb_rec_nfields(enum zb_kind kind) {
-  return kind == ZB_KIND_MEMBER ? ZB_MF__COUNT : ZB_OF__COUNT;
+/* ---- key layouts ---- */
+
+#define ZB_KEY_MAX (2 * (ZB_FIELD_MAX + 1) + 2)
+
+static enum zb_dbi rec_table(const zb_kind_desc *kd) {
+  return kd->table ? kd->table : ZB_DB_RECORDS;
 }
 
-char *zb_rec_val(zb_rec *r, int field) {
-  return r->kind == ZB_KIND_MEMBER ? r->m.v[field] : r->o.v[field];
+/* The record's key in its table; returns its length. */
+static size_t rec_key(const zb_kind_desc *kd, const char *key, char *buf) {
+  size_t n = strnlen(key, ZB_FIELD_MAX);
+  if (kd->table) {
+    memcpy(buf, key, n);
+    return n;
+  }
+  buf[0] = (char)kd->id;
+  memcpy(buf + 1, key, n);
+  return n + 1;
 }
 
-static enum zb_dbi kind_db(enum zb_kind kind) {
-  return kind == ZB_KIND_MEMBER ? ZB_DB_MEMBERS : ZB_DB_ORGS;
+/* The prefix of index ix's entries for value (value NUL follows it). */
+static size_t index_prefix(const zb_kind_desc *kd, const zb_index_desc *ix, char *buf) {
+  if (ix->table)
+    return 0;
+  buf[0] = (char)kd->id;
+  buf[1] = (char)(ix - kd->indexes);
+  return 2;
 }
 
-static int rec_decode(enum zb_kind kind, zb_val v, zb_rec *out) {
-  int nf = zb_rec_nfields(kind);
+static enum zb_dbi index_table(const zb_index_desc *ix) {
+  return ix->table ? ix->table : ZB_DB_REC_INDEX;
+}
+
+size_t zb_pair_key(char *buf, const char *a, const char *b) {
+  size_t al = strlen(a), bl = strlen(b);
+  memcpy(buf, a, al);
+  buf[al] = '\0';
+  memcpy(buf + al + 1, b, bl);
+  return al + 1 + bl;
+}
+
+static size_t index_key(const zb_kind_desc *kd, const zb_index_desc *ix, const char *value,
+                        const char *key, char *buf) {
+  size_t p = index_prefix(kd, ix, buf);
+  return p + zb_pair_key(buf + p, value, key);
+}
+
+/* The index on the field that places records in the org tree. */
+static const zb_index_desc *org_index(const zb_kind_desc *kd) {
+  for (int i = 0; i < kd->nindexes; i++)
+    if (kd->indexes[i].field == kd->org_field)
+      return &kd->indexes[i];
+  return NULL;
+}
+
+/* ---- records ---- */
+
+void zb_rec_init(zb_rec *r, const zb_kind_desc *kd) {
+  memset(r, 0, sizeof *r);
+  r->kd = kd;
+}
+
+static int rec_decode(const zb_kind_desc *kd, zb_val v, zb_rec *out) {
+  int nf = kd->nfields;
   Zb__Record *pr = zb__record__unpack(NULL, v.len, v.data);
   if (!pr)
     return ZB_ECORRUPT;
   int ret = ZB_ECORRUPT;
-  memset(out, 0, sizeof *out);
-  out->kind = kind;
-  if ((int)pr->kind != (int)kind || pr->n_values != (size_t)nf)
+  zb_rec_init(out, kd);
+  if ((int)pr->kind != kd->id || pr->n_values != (size_t)nf)
     goto out;
   for (int i = 0; i < nf; i++) {
     size_t n = strlen(pr->values[i]);
     if (n > ZB_FIELD_MAX)
       goto out;
-    memcpy(zb_rec_val(out, i), pr->values[i], n + 1);
+    memcpy(out->v[i], pr->values[i], n + 1);
   }
   for (size_t s = 0; s < pr->n_stamps; s++) {
     const Zb__Stamp *ps = pr->stamps[s];
     size_t n = strlen(ps->origin);
     if (n > ZB_NODE_ID_MAX)
       goto out;
-    for (int i = 0; i < nf; i++) {
-      if (!(ps->mask & (1u << i)))
-        continue;
-      out->st[i].hlc = ps->hlc;
-      out->st[i].server_seq = ps->server_seq;
-      memcpy(out->st[i].origin, ps->origin, n + 1);
+    zb_stamp st = {ps->hlc, ps->server_seq, ""};
+    memcpy(st.origin, ps->origin, n + 1);
+    for (int i = 0; i < nf && i < 32; i++)
+      if (ps->mask & (1u << i))
+        out->st[i] = st;
+    for (size_t k = 0; k < ps->n_more_fields; k++) {
+      if (ps->more_fields[k] >= (uint32_t)nf)
+        goto out;
+      out->st[ps->more_fields[k]] = st;
     }
   }
   ret = 0;
@@ -59,12 +127,13 @@ out:
   return ret;
 }
 
-int zb_rec_load(zb_txn *t, enum zb_kind kind, const char *key, zb_rec *out) {
+int zb_rec_load(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_rec *out) {
+  char k[ZB_KEY_MAX];
   zb_val v;
-  int rc = zb_txn_get(t, kind_db(kind), key, strlen(key), &v);
+  int rc = zb_txn_get(t, rec_table(kd), k, rec_key(kd, key, k), &v);
   if (rc)
     return rc;
-  return rec_decode(kind, v, out);
+  return rec_decode(kd, v, out);
 }
 
 static bool same_stamp(const zb_stamp *a, const zb_stamp *b) {
@@ -72,16 +141,38 @@ static bool same_stamp(const zb_stamp *a, const zb_stamp *b) {
          strcmp(a->origin, b->origin) == 0;
 }
 
-int zb_rec_store(zb_txn *t, const zb_rec *r) {
-  int nf = zb_rec_nfields(r->kind);
-  char *values[ZB_MF__COUNT];
-  Zb__Stamp stamps[ZB_MF__COUNT], *stamp_ptrs[ZB_MF__COUNT];
+static int index_update(zb_txn *t, const zb_rec *cur, const zb_rec *next) {
+  const zb_kind_desc *kd = next->kd;
+  char key[ZB_KEY_MAX];
+  int rc;
+  for (int i = 0; i < kd->nindexes; i++) {
+    const zb_index_desc *ix = &kd->indexes[i];
+    const char *nv = next->v[ix->field];
+    if (cur && strcmp(cur->v[ix->field], nv) == 0)
+      continue;
+    if (cur && (rc = zb_txn_del(t, index_table(ix), key,
+                                index_key(kd, ix, cur->v[ix->field], cur->v[0], key))))
+      return rc;
+    if ((rc = zb_txn_put(t, index_table(ix), key, index_key(kd, ix, nv, next->v[0], key), "",
+                         0, 0)))
+      return rc;
+  }
+  return 0;
+}
+
+int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *r) {
+  const zb_kind_desc *kd = r->kd;
+  int nf = kd->nfields;
+  char *values[ZB_REC_FIELDS_MAX];
+  Zb__Stamp stamps[ZB_REC_FIELDS_MAX], *stamp_ptrs[ZB_REC_FIELDS_MAX];
+  uint32_t more[ZB_REC_FIELDS_MAX][ZB_REC_FIELDS_MAX];
   size_t nstamps = 0;
-  /* Fields written together share one stamp: group them by mask so that a
-   * freshly imported member stores one stamp, not thirteen. */
-  int group[ZB_MF__COUNT];
+  /* Fields written together share one stamp: group them so that a freshly
+   * imported member stores one stamp, not thirteen.  Fields 0-31 are named
+   * by the stamp's mask, later ones in its list. */
+  int group[ZB_REC_FIELDS_MAX];
   for (int i = 0; i < nf; i++) {
-    values[i] = (char *)zb_rec_val((zb_rec *)r, i);
+    values[i] = (char *)r->v[i];
     group[i] = -1;
     for (int j = 0; j < i; j++) {
       if (same_stamp(&r->st[i], &r->st[j])) {
@@ -95,67 +186,102 @@ int zb_rec_store(zb_txn *t, const zb_rec *r) {
       stamps[nstamps].hlc = r->st[i].hlc;
       stamps[nstamps].server_seq = r->st[i].server_seq;
       stamps[nstamps].origin = (char *)r->st[i].origin;
+      stamps[nstamps].more_fields = more[nstamps];
       stamp_ptrs[nstamps] = &stamps[nstamps];
       nstamps++;
     }
-    stamps[group[i]].mask |= 1u << i;
+    Zb__Stamp *s = &stamps[group[i]];
+    if (i < 32)
+      s->mask |= 1u << i;
+    else
+      s->more_fields[s->n_more_fields++] = (uint32_t)i;
   }
   Zb__Record pr = ZB__RECORD__INIT;
-  pr.kind = (Zb__RecordKind)r->kind;
+  pr.kind = (Zb__RecordKind)kd->id;
   pr.n_values = (size_t)nf;
   pr.values = values;
   pr.n_stamps = nstamps;
   pr.stamps = stamp_ptrs;
-  uint8_t buf[ZB_REC_PACKED_MAX];
+  uint8_t *buf = malloc(ZB_REC_PACKED_MAX);
+  if (!buf)
+    return ZB_ENOMEM;
   size_t len = zb__record__get_packed_size(&pr);
-  if (len > sizeof buf)
-    return ZB_ETOOBIG;
-  zb__record__pack(&pr, buf);
-  const char *key = values[0];
-  return zb_txn_put(t, kind_db(r->kind), key, strlen(key), buf, len, 0);
+  int rc = ZB_ETOOBIG;
+  if (len <= ZB_REC_PACKED_MAX) {
+    zb__record__pack(&pr, buf);
+    char k[ZB_KEY_MAX];
+    rc = zb_txn_put(t, rec_table(kd), k, rec_key(kd, r->v[0], k), buf, len, 0);
+  }
+  free(buf);
+  return rc ? rc : index_update(t, cur, r);
 }
 
-size_t zb_pair_key(char *buf, const char *a, const char *b) {
-  size_t al = strlen(a), bl = strlen(b);
-  memcpy(buf, a, al);
-  buf[al] = '\0';
-  memcpy(buf + al + 1, b, bl);
-  return al + 1 + bl;
-}
-
-int zb_rec_delete(zb_txn *t, enum zb_kind kind, const char *key) {
+int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   zb_rec *r = malloc(sizeof *r);
-  char k[2 * (ZB_FIELD_MAX + 1)];
+  char k[ZB_KEY_MAX];
   if (!r)
     return ZB_ENOMEM;
-  int rc = zb_rec_load(t, kind, key, r);
+  int rc = zb_rec_load(t, kd, key, r);
   if (rc == ZB_ENOTFOUND) {
     rc = 0;
     goto out;
   }
   if (rc)
     goto out;
-  if (kind == ZB_KIND_MEMBER) {
-    size_t n = zb_pair_key(k, r->m.v[ZB_MF_ORG_CODE], key);
-    if ((rc = zb_txn_del(t, ZB_DB_MEMBER_ORG, k, n)))
-      goto out;
-    n = zb_pair_key(k, r->m.v[ZB_MF_ID_NUMBER], key);
-    if ((rc = zb_txn_del(t, ZB_DB_MEMBER_IDNUM, k, n)))
-      goto out;
+  for (int i = 0; i < kd->nindexes && !rc; i++) {
+    const zb_index_desc *ix = &kd->indexes[i];
+    rc = zb_txn_del(t, index_table(ix), k, index_key(kd, ix, r->v[ix->field], key, k));
   }
-  rc = zb_txn_del(t, kind_db(kind), key, strlen(key));
+  if (!rc)
+    rc = zb_txn_del(t, rec_table(kd), k, rec_key(kd, key, k));
 out:
   free(r);
   return rc;
+}
+
+struct holder_scan {
+  size_t plen;      /* prefix + value + NUL */
+  const char *start, *self;
+  char *out;
+  bool found;
+};
+
+static int holder_row(void *ctx, zb_val key, zb_val val) {
+  struct holder_scan *hs = ctx;
+  (void)val;
+  if (key.len <= hs->plen || memcmp(key.data, hs->start, hs->plen) != 0)
+    return 1;
+  const char *k = (const char *)key.data + hs->plen;
+  size_t idlen = key.len - hs->plen;
+  if (idlen == strlen(hs->self) && memcmp(k, hs->self, idlen) == 0)
+    return 0;
+  snprintf(hs->out, ZB_FIELD_MAX + 1, "%.*s", (int)(idlen > ZB_FIELD_MAX ? ZB_FIELD_MAX : idlen),
+           k);
+  hs->found = true;
+  return 1;
+}
+
+int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                    const char *value, const char *self, char out[ZB_FIELD_MAX + 1]) {
+  char start[ZB_KEY_MAX];
+  size_t p = index_prefix(kd, ix, start);
+  size_t vlen = strnlen(value, ZB_FIELD_MAX);
+  memcpy(start + p, value, vlen);
+  start[p + vlen] = '\0';
+  struct holder_scan hs = {p + vlen + 1, start, self, out, false};
+  int rc = zb_txn_scan(t, index_table(ix), start, hs.plen, holder_row, &hs);
+  if (rc)
+    return rc;
+  return hs.found ? 0 : ZB_ENOTFOUND;
 }
 
 int zb_member_load(zb_txn *t, const char *id, zb_member *out) {
   zb_rec *r = malloc(sizeof *r);
   if (!r)
     return ZB_ENOMEM;
-  int rc = zb_rec_load(t, ZB_KIND_MEMBER, id, r);
+  int rc = zb_rec_load(t, &zb_kind_member, id, r);
   if (rc == 0)
-    *out = r->m;
+    memcpy(out->v, r->v, sizeof out->v);
   free(r);
   return rc;
 }
@@ -164,48 +290,50 @@ int zb_org_load(zb_txn *t, const char *code, zb_org *out) {
   zb_rec *r = malloc(sizeof *r);
   if (!r)
     return ZB_ENOMEM;
-  int rc = zb_rec_load(t, ZB_KIND_ORG, code, r);
+  int rc = zb_rec_load(t, &zb_kind_org, code, r);
   if (rc == 0)
-    *out = r->o;
+    memcpy(out->v, r->v, sizeof out->v);
   free(r);
   return rc;
 }
 
 /* ---- subtree scans ---- */
 
-/* Keys of the org index and of the org table sort so that the subtree of
- * root is one contiguous run starting at root: "root", "root\0…", "root-…"
- * all sort before "root0…" ('\0' < '-' < digits and letters). */
-static bool key_in_subtree(zb_val key, const char *root, size_t rlen) {
-  const char *k = key.data;
-  if (key.len < rlen || memcmp(k, root, rlen) != 0)
+static bool key_in_subtree(const char *k, size_t len, const char *root, size_t rlen) {
+  if (len < rlen || memcmp(k, root, rlen) != 0)
     return false;
-  return key.len == rlen || k[rlen] == '\0' || k[rlen] == '-';
+  return len == rlen || k[rlen] == '\0' || k[rlen] == '-';
 }
 
-struct id_list {
-  char **ids;
+struct key_list {
+  char **keys;
   size_t n, cap;
-  const char *root;
+  size_t plen;          /* index prefix length */
+  const char *root;     /* the code (with prefix) the run starts at */
   size_t rlen;
+  bool exact;           /* only entries whose value is exactly root */
 };
 
-static int collect_id(void *ctx, zb_val key, zb_val val) {
-  struct id_list *l = ctx;
+static int collect_key(void *ctx, zb_val key, zb_val val) {
+  struct key_list *l = ctx;
   (void)val;
-  if (!key_in_subtree(key, l->root, l->rlen))
-    return 1;
   const char *k = key.data;
-  const char *nul = memchr(k, '\0', key.len);
+  if (key.len < l->plen || memcmp(k, l->root, l->plen) != 0)
+    return 1;
+  if (!key_in_subtree(k, key.len, l->root, l->rlen))
+    return 1;
+  if (l->exact && k[l->rlen] != '\0')
+    return 1;
+  const char *nul = memchr(k + l->plen, '\0', key.len - l->plen);
   if (!nul)
     return ZB_ECORRUPT;
   size_t idlen = key.len - (size_t)(nul - k) - 1;
   if (l->n == l->cap) {
     size_t cap = l->cap ? l->cap * 2 : 1024;
-    char **ids = realloc(l->ids, cap * sizeof *ids);
-    if (!ids)
+    char **keys = realloc(l->keys, cap * sizeof *keys);
+    if (!keys)
       return ZB_ENOMEM;
-    l->ids = ids;
+    l->keys = keys;
     l->cap = cap;
   }
   char *id = malloc(idlen + 1);
@@ -213,52 +341,96 @@ static int collect_id(void *ctx, zb_val key, zb_val val) {
     return ZB_ENOMEM;
   memcpy(id, nul + 1, idlen);
   id[idlen] = '\0';
-  l->ids[l->n++] = id;
+  l->keys[l->n++] = id;
   return 0;
+}
+
+/* Appends to l the keys of the records whose org field is in the subtree
+ * of code (exact: is code). */
+static int collect_org(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                       const char *code, bool exact, struct key_list *l) {
+  char start[ZB_KEY_MAX];
+  size_t p = index_prefix(kd, ix, start);
+  size_t clen = strnlen(code, ZB_FIELD_MAX);
+  memcpy(start + p, code, clen);
+  l->plen = p;
+  l->root = start;
+  l->rlen = p + clen;
+  l->exact = exact;
+  return zb_txn_scan(t, index_table(ix), start, p + clen, collect_key, l);
 }
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-struct member_scan {
-  zb_member_fn fn;
+struct table_scan {
+  const zb_kind_desc *kd;
+  const char *root;     /* with the kind byte, for the shared table */
+  size_t rlen, plen;
+  zb_rec_fn fn;
   void *ctx;
   zb_rec rec;
 };
 
-static int member_row(void *ctx, zb_val key, zb_val val) {
-  struct member_scan *ms = ctx;
-  (void)key;
-  int rc = rec_decode(ZB_KIND_MEMBER, val, &ms->rec);
-  if (rc)
-    return rc;
-  return ms->fn(ms->ctx, &ms->rec.m);
+static int table_row(void *ctx, zb_val key, zb_val val) {
+  struct table_scan *ts = ctx;
+  if (key.len < ts->plen || memcmp(key.data, ts->root, ts->plen) != 0)
+    return 1;
+  if (ts->rlen > ts->plen && !key_in_subtree(key.data, key.len, ts->root, ts->rlen))
+    return 1;
+  int rc = rec_decode(ts->kd, val, &ts->rec);
+  return rc ? rc : ts->fn(ts->ctx, &ts->rec);
 }
 
-int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
-  int rc = 0;
-  struct member_scan *ms = malloc(sizeof *ms);
-  if (!ms)
+int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool visible,
+                       zb_rec_fn fn, void *ctx) {
+  if (root && !*root)
+    root = NULL;
+  const zb_index_desc *ix = org_index(kd);
+  struct table_scan *ts = malloc(sizeof *ts);
+  if (!ts)
     return ZB_ENOMEM;
-  ms->fn = fn;
-  ms->ctx = ctx;
-  if (!root || !*root) {
-    rc = zb_txn_scan(t, ZB_DB_MEMBERS, NULL, 0, member_row, ms);
-    free(ms);
+  ts->kd = kd;
+  ts->fn = fn;
+  ts->ctx = ctx;
+  int rc = 0;
+  if (!root || !ix) {
+    /* Every record, or a kind keyed by its org code (the org tree): one
+     * run of its table. */
+    char start[ZB_KEY_MAX];
+    size_t p = kd->table ? 0 : 1;
+    start[0] = (char)kd->id;
+    size_t rl = root ? strnlen(root, ZB_FIELD_MAX) : 0;
+    memcpy(start + p, root ? root : "", rl);
+    ts->root = start;
+    ts->plen = p;
+    ts->rlen = p + rl;
+    rc = p + rl ? zb_txn_scan(t, rec_table(kd), start, p + rl, table_row, ts)
+                : zb_txn_scan(t, rec_table(kd), NULL, 0, table_row, ts);
+    free(ts);
     return rc;
   }
-  struct id_list l = {.root = root, .rlen = strlen(root)};
-  rc = zb_txn_scan(t, ZB_DB_MEMBER_ORG, root, l.rlen, collect_id, &l);
+  struct key_list l = {0};
+  rc = collect_org(t, kd, ix, root, false, &l);
+  if (!rc && visible && kd->reach == ZB_REACH_DOWN) {
+    char up[ZB_FIELD_MAX + 1];
+    zb_org_parent(root, up);
+    while (!rc && up[0]) {
+      rc = collect_org(t, kd, ix, up, true, &l);
+      char next[ZB_FIELD_MAX + 1];
+      zb_org_parent(up, next);
+      memcpy(up, next, sizeof up);
+    }
+  }
   if (rc)
     goto out;
   if (l.n > 1)
-    qsort(l.ids, l.n, sizeof *l.ids, cmp_str);
+    qsort(l.keys, l.n, sizeof *l.keys, cmp_str);
   for (size_t i = 0; i < l.n; i++) {
-    zb_val v;
-    if ((rc = zb_txn_get(t, ZB_DB_MEMBERS, l.ids[i], strlen(l.ids[i]), &v)))
+    if ((rc = zb_rec_load(t, kd, l.keys[i], &ts->rec)))
       goto out;
-    if ((rc = member_row(ms, (zb_val){0}, v)) != 0) {
+    if ((rc = fn(ctx, &ts->rec)) != 0) {
       if (rc > 0)
         rc = 0;
       goto out;
@@ -266,10 +438,66 @@ int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ct
   }
 out:
   for (size_t i = 0; i < l.n; i++)
-    free(l.ids[i]);
-  free(l.ids);
-  free(ms);
+    free(l.keys[i]);
+  free(l.keys);
+  free(ts);
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+}
+
+struct count_ctx {
+  const char *root;
+  size_t plen, rlen, n;
+};
+
+static int count_row(void *ctx, zb_val key, zb_val val) {
+  struct count_ctx *cc = ctx;
+  (void)val;
+  if (key.len < cc->plen || memcmp(key.data, cc->root, cc->plen) != 0 ||
+      !key_in_subtree(key.data, key.len, cc->root, cc->rlen))
+    return 1;
+  cc->n++;
+  return 0;
+}
+
+int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out) {
+  const zb_index_desc *ix = org_index(kd);
+  char start[ZB_KEY_MAX];
+  size_t rl = strnlen(root, ZB_FIELD_MAX);
+  size_t p = ix ? index_prefix(kd, ix, start) : (kd->table ? 0 : 1);
+  if (!ix)
+    start[0] = (char)kd->id;
+  memcpy(start + p, root, rl);
+  struct count_ctx cc = {start, p, p + rl, 0};
+  int rc = zb_txn_scan(t, ix ? index_table(ix) : rec_table(kd), start, p + rl, count_row, &cc);
+  *out = cc.n;
+  return rc;
+}
+
+struct typed_scan {
+  zb_member_fn mfn;
+  zb_org_fn ofn;
+  void *ctx;
+};
+
+static int typed_row(void *ctx, const zb_rec *r) {
+  struct typed_scan *ts = ctx;
+  /* zb_member and zb_org are arrays of the same zb_value cells. */
+  return ts->mfn ? ts->mfn(ts->ctx, (const zb_member *)r->v)
+                 : ts->ofn(ts->ctx, (const zb_org *)r->v);
+}
+
+int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
+  struct typed_scan ts = {fn, NULL, ctx};
+  return zb_recs_in_subtree(t, &zb_kind_member, root, false, typed_row, &ts);
+}
+
+int zb_members_count(zb_txn *t, const char *root, size_t *out) {
+  return zb_recs_count(t, &zb_kind_member, root, out);
+}
+
+int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx) {
+  struct typed_scan ts = {NULL, fn, ctx};
+  return zb_recs_in_subtree(t, &zb_kind_org, root, false, typed_row, &ts);
 }
 
 static int stats_member(void *ctx, const zb_member *m) {
@@ -282,78 +510,19 @@ int zb_state_stats(zb_txn *t, const char *root, zb_date as_of, zb_stats *out) {
   return zb_members_in_subtree(t, root, stats_member, out);
 }
 
-struct count_ctx {
-  const char *root;
-  size_t rlen, n;
-};
-
-static int count_row(void *ctx, zb_val key, zb_val val) {
-  struct count_ctx *cc = ctx;
-  (void)val;
-  if (!key_in_subtree(key, cc->root, cc->rlen))
-    return 1;
-  cc->n++;
-  return 0;
-}
-
-int zb_members_count(zb_txn *t, const char *root, size_t *out) {
-  struct count_ctx cc = {root, strlen(root), 0};
-  int rc = zb_txn_scan(t, ZB_DB_MEMBER_ORG, root, cc.rlen, count_row, &cc);
-  *out = cc.n;
-  return rc;
-}
-
-struct org_scan {
-  zb_org_fn fn;
-  void *ctx;
-  const char *root;
-  size_t rlen;
-  zb_rec rec;
-};
-
-static int org_row(void *ctx, zb_val key, zb_val val) {
-  struct org_scan *os = ctx;
-  if (os->root && !key_in_subtree(key, os->root, os->rlen))
-    return 1;
-  int rc = rec_decode(ZB_KIND_ORG, val, &os->rec);
-  if (rc)
-    return rc;
-  return os->fn(os->ctx, &os->rec.o);
-}
-
-int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx) {
-  struct org_scan *os = malloc(sizeof *os);
-  if (!os)
-    return ZB_ENOMEM;
-  os->fn = fn;
-  os->ctx = ctx;
-  os->root = root && *root ? root : NULL;
-  os->rlen = os->root ? strlen(root) : 0;
-  int rc = zb_txn_scan(t, ZB_DB_ORGS, os->root, os->rlen, org_row, os);
-  free(os);
-  return rc;
-}
-
 /* ---- digest ---- */
 
-static void digest_fields(zb_sha *sha, uint8_t kind, char v[][ZB_FIELD_MAX + 1], int n) {
+static int digest_rec(void *ctx, const zb_rec *r) {
+  zb_sha *sha = ctx;
+  uint8_t kind = (uint8_t)r->kd->id;
   zb_sha_update(sha, &kind, 1);
-  for (int i = 0; i < n; i++) {
-    uint32_t len = (uint32_t)strlen(v[i]);
+  for (int i = 0; i < r->kd->nfields; i++) {
+    uint32_t len = (uint32_t)strlen(r->v[i]);
     uint8_t be[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
                      (uint8_t)len};
     zb_sha_update(sha, be, 4);
-    zb_sha_update(sha, v[i], len);
+    zb_sha_update(sha, r->v[i], len);
   }
-}
-
-static int digest_org(void *ctx, const zb_org *o) {
-  digest_fields(ctx, ZB_KIND_ORG, (char (*)[ZB_FIELD_MAX + 1])o->v, ZB_OF__COUNT);
-  return 0;
-}
-
-static int digest_member(void *ctx, const zb_member *m) {
-  digest_fields(ctx, ZB_KIND_MEMBER, (char (*)[ZB_FIELD_MAX + 1])m->v, ZB_MF__COUNT);
   return 0;
 }
 
@@ -361,9 +530,9 @@ int zb_state_digest(zb_txn *t, const char *root, char out[65]) {
   zb_sha *sha = zb_sha_new();
   if (!sha)
     return ZB_ENOMEM;
-  int rc = zb_orgs_in_subtree(t, root, digest_org, sha);
-  if (rc == 0)
-    rc = zb_members_in_subtree(t, root, digest_member, sha);
+  int rc = 0;
+  for (int k = 0; zb_kinds[k] && !rc; k++)
+    rc = zb_recs_in_subtree(t, zb_kinds[k], root, true, digest_rec, sha);
   if (rc == 0) {
     uint8_t d[ZB_SHA256_LEN];
     zb_sha_final(sha, d);
@@ -375,17 +544,15 @@ int zb_state_digest(zb_txn *t, const char *root, char out[65]) {
 
 /* ---- helpers shared by writers ---- */
 
-const char *zb_field_name(enum zb_kind kind, int field) {
-  if (field < 0 || field >= zb_rec_nfields(kind))
-    return NULL;
-  return kind == ZB_KIND_MEMBER ? zb_member_field_names[field] : zb_org_field_names[field];
+const char *zb_field_name(int kind, int field) {
+  return zb_kind_field_name(zb_kind_by_id(kind), field);
 }
 
-size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals) {
+size_t zb_rec_diff(const zb_rec *cur, const zb_rec *next, int *fields, char **vals) {
   size_t nf = 0;
-  for (int i = 1; i < zb_rec_nfields(kind); i++) {
-    char *v = zb_rec_val(next, i);
-    if (cur ? strcmp(zb_rec_val(cur, i), v) != 0 : *v != '\0') {
+  for (int i = 1; i < next->kd->nfields; i++) {
+    char *v = (char *)next->v[i];
+    if (cur ? strcmp(cur->v[i], v) != 0 : *v != '\0') {
       fields[nf] = i;
       vals[nf++] = v;
     }
@@ -393,8 +560,9 @@ size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, ch
   return nf;
 }
 
-const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS] = {ZB_DB_ORGS, ZB_DB_MEMBERS, ZB_DB_MEMBER_ORG,
-                                        ZB_DB_MEMBER_IDNUM};
+const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS] = {ZB_DB_ORGS,         ZB_DB_MEMBERS,
+                                                 ZB_DB_MEMBER_ORG,   ZB_DB_MEMBER_IDNUM,
+                                                 ZB_DB_RECORDS,      ZB_DB_REC_INDEX};
 
 static int hash_row(void *ctx, zb_val key, zb_val val) {
   uint8_t len[8];
@@ -405,14 +573,12 @@ static int hash_row(void *ctx, zb_val key, zb_val val) {
   return 0;
 }
 
-/* SHA-256 over every entry of every state table, stamps and indexes
- * included: equal hashes mean byte-identical state. */
 int zb_state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
   zb_sha *sha = zb_sha_new();
   if (!sha)
     return ZB_ENOMEM;
   int rc = 0;
-  for (size_t i = 0; i < sizeof zb_state_dbs / sizeof *zb_state_dbs && !rc; i++) {
+  for (size_t i = 0; i < ZB_STATE_NDBS && !rc; i++) {
     uint8_t tag = (uint8_t)zb_state_dbs[i];
     zb_sha_update(sha, &tag, 1);
     rc = zb_txn_scan(t, zb_state_dbs[i], NULL, 0, hash_row, sha);
@@ -423,7 +589,6 @@ int zb_state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
   return rc;
 }
 
-
 /* ---- conflict records ---- */
 
 struct conflict_scan {
@@ -431,6 +596,7 @@ struct conflict_scan {
   const char *root;
   zb_conflict_fn fn;
   void *ctx;
+  zb_rec rec;
 };
 
 static int conflict_row(void *ctx, zb_val key, zb_val val) {
@@ -442,14 +608,9 @@ static int conflict_row(void *ctx, zb_val key, zb_val val) {
   int rc = 0;
   bool in = true;
   if (cs->root) {
-    if (c->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER) {
-      zb_member *m = malloc(sizeof *m);
-      in = m && zb_member_load(cs->t, c->key, m) == 0 &&
-           zb_org_in_subtree(m->v[ZB_MF_ORG_CODE], cs->root);
-      free(m);
-    } else {
-      in = zb_org_in_subtree(c->key, cs->root);
-    }
+    const zb_kind_desc *kd = zb_kind_by_id((int)c->kind);
+    in = kd && zb_rec_load(cs->t, kd, c->key, &cs->rec) == 0 &&
+         zb_org_in_subtree(cs->rec.v[kd->org_field], cs->root);
   }
   if (in)
     rc = cs->fn(cs->ctx, c);
@@ -458,6 +619,14 @@ static int conflict_row(void *ctx, zb_val key, zb_val val) {
 }
 
 int zb_conflicts_scan(zb_txn *t, const char *root, zb_conflict_fn fn, void *ctx) {
-  struct conflict_scan cs = {t, root && *root ? root : NULL, fn, ctx};
-  return zb_txn_scan(t, ZB_DB_CONFLICTS, NULL, 0, conflict_row, &cs);
+  struct conflict_scan *cs = malloc(sizeof *cs);
+  if (!cs)
+    return ZB_ENOMEM;
+  cs->t = t;
+  cs->root = root && *root ? root : NULL;
+  cs->fn = fn;
+  cs->ctx = ctx;
+  int rc = zb_txn_scan(t, ZB_DB_CONFLICTS, NULL, 0, conflict_row, cs);
+  free(cs);
+  return rc;
 }

@@ -1,22 +1,20 @@
 /*
- * zb_state.h — the materialized view: current records and their indexes.
+ * zb_state.h — the materialized view: current records of every kind and
+ * their indexes (docs/DESIGN-NOTES.md, "Storage").
  *
- * State is derived from ops (zb_merge.h writes it); this module encodes and
- * decodes stored records and scans them by scope.  A stored record keeps,
- * for each field, the stamp (HLC, origin, server seq) of the write that set
- * it, which is what last-writer-wins compares.
+ * State is derived from ops (zb_merge.h writes it); this module owns the
+ * record and index tables, their key layouts, and scans them by scope.  A
+ * stored record keeps, for each field, the stamp (HLC, origin, server seq)
+ * of the write that set it, which is what last-writer-wins compares.
  */
 #ifndef ZB_STATE_H
 #define ZB_STATE_H
 
 #include <stdint.h>
+#include "zb_kind.h"
 #include "zb_record.h"
 #include "zb_store.h"
 #include "zhibu.pb-c.h"
-
-
-
-enum zb_kind { ZB_KIND_ORG = 1, ZB_KIND_MEMBER = 2 };   /* = zb.RecordKind */
 
 typedef struct zb_stamp {
   uint64_t hlc;
@@ -24,77 +22,86 @@ typedef struct zb_stamp {
   char origin[ZB_NODE_ID_MAX + 1];
 } zb_stamp;
 
-/* A record with its per-field stamps.  For a member, values are in m; for
- * an org, in o. */
+/* A record of any kind with its per-field stamps: v[i] and st[i] for the
+ * kd->nfields fields of its kind. */
 typedef struct zb_rec {
-  enum zb_kind kind;
-  zb_member m;
-  zb_org o;
-  zb_stamp st[ZB_MF__COUNT];
+  const zb_kind_desc *kd;
+  zb_value v[ZB_REC_FIELDS_MAX];
+  zb_stamp st[ZB_REC_FIELDS_MAX];
 } zb_rec;
 
-/* Number of fields of a kind, and a field's value buffer. */
-int zb_rec_nfields(enum zb_kind kind);
-char *zb_rec_val(zb_rec *r, int field);
+/* An empty record of kind kd. */
+void zb_rec_init(zb_rec *r, const zb_kind_desc *kd);
 
-/* Loads the record of kind with key.  0, ZB_ENOTFOUND, ZB_ECORRUPT. */
-int zb_rec_load(zb_txn *t, enum zb_kind kind, const char *key, zb_rec *out);
-/* Stores r under its key (field 0). */
-int zb_rec_store(zb_txn *t, const zb_rec *r);
-
-/* Index keys "org\0id" (member_org) and "id_number\0id" (member_idnum):
- * both indexes are keyed by the pair, so that applying ops in any order
- * leaves the same entries.  buf holds 2 * (ZB_FIELD_MAX + 1) bytes. */
-size_t zb_pair_key(char *buf, const char *a, const char *b);
-
+/* Loads the record of kind kd with key.  0, ZB_ENOTFOUND, ZB_ECORRUPT. */
+int zb_rec_load(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_rec *out);
+/* Stores next under its key (field 0) and brings its index entries from
+ * those of cur (NULL: the record is new) to those of next. */
+int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *next);
 /* Removes a record and its index entries (a node rolling back an op the
  * server rejected rebuilds the record from the remaining ops).  0 also
  * when there was no such record. */
-int zb_rec_delete(zb_txn *t, enum zb_kind kind, const char *key);
+int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key);
+/* For a unique index: the key of a record other than self whose field
+ * holds value, into out.  0, or ZB_ENOTFOUND when there is none. */
+int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                    const char *value, const char *self, char out[ZB_FIELD_MAX + 1]);
+
+/* Index keys "value\0key": keyed by the pair, so that applying ops in any
+ * order leaves the same entries.  buf holds 2 * (ZB_FIELD_MAX + 1) bytes. */
+size_t zb_pair_key(char *buf, const char *a, const char *b);
+
+/* Calls fn for every record of kind kd placed in the subtree of root
+ * (every one when root is NULL or ""), in key order; fn returns non-zero
+ * to stop (negative: returned as the error).  With `visible`, a kind that
+ * reaches down (ZB_REACH_DOWN) also yields the records of root's
+ * ancestors: what a node for root holds.  Uses the org index, so the cost
+ * follows the size of the subtree, not of the database. */
+typedef int (*zb_rec_fn)(void *ctx, const zb_rec *r);
+int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool visible,
+                       zb_rec_fn fn, void *ctx);
+/* Number of records of kd in the subtree of root (index only). */
+int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 
 /* Loads one member / org without stamps. */
 int zb_member_load(zb_txn *t, const char *id, zb_member *out);
 int zb_org_load(zb_txn *t, const char *code, zb_org *out);
-
-/* Calls fn for every member whose org lies in the subtree of root (every
- * member when root is NULL), in member-id order; fn returns non-zero to
- * stop (negative: returned as the error).  Uses the org index, so the cost
- * follows the size of the subtree, not of the database. */
+/* The members / orgs in the subtree of root, as their typed views. */
 typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
+int zb_members_count(zb_txn *t, const char *root, size_t *out);
+typedef int (*zb_org_fn)(void *ctx, const zb_org *o);
+int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx);
+
 /* Statistics (zb_stats.h) of the members of root's subtree as of a date:
  * the one computation behind both nodes' and the server's reports. */
 struct zb_stats;
 int zb_state_stats(zb_txn *t, const char *root, zb_date as_of, struct zb_stats *out);
 
-/* Number of members in the subtree of root (index only, no decoding). */
-int zb_members_count(zb_txn *t, const char *root, size_t *out);
-/* Same for orgs, in code order. */
-typedef int (*zb_org_fn)(void *ctx, const zb_org *o);
-int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx);
-
-/* Digest (docs/DESIGN-NOTES.md, "Digest"): lowercase hex SHA-256 of the canonical encoding of
- * every current record in the subtree of root — orgs in code order, then
- * members in id order; each record is its kind byte followed by every field
- * as a 4-byte big-endian length and the bytes.  Stamps are not included:
- * two replicas with the same content have the same digest.  out: 65 bytes. */
+/* Digest (docs/DESIGN-NOTES.md, "Digest"): lowercase hex SHA-256 of the
+ * canonical encoding of every current record a node for root holds — kind
+ * by kind in zb_kinds[] order, records in key order; each record is its
+ * kind byte followed by every field as a 4-byte big-endian length and the
+ * bytes.  Stamps are not included: two replicas with the same content have
+ * the same digest.  out: 65 bytes. */
 int zb_state_digest(zb_txn *t, const char *root, char out[65]);
 
-/* The name of a field ("phone"), or NULL for -1 / out of range. */
-const char *zb_field_name(enum zb_kind kind, int field);
+/* The name of field of the kind with wire number kind ("phone"), or NULL
+ * for an unknown kind or field. */
+const char *zb_field_name(int kind, int field);
 /* The fields of next that differ from cur (every non-empty one when cur is
  * NULL), as parallel arrays: fields[i] is set to vals[i] (pointing into
  * next).  Returns how many. */
-size_t zb_rec_diff(enum zb_kind kind, zb_rec *cur, zb_rec *next, int *fields, char **vals);
+size_t zb_rec_diff(const zb_rec *cur, const zb_rec *next, int *fields, char **vals);
 
-/* Conflict records (docs/DESIGN-NOTES.md, "Merge"), oldest first; with root, only those
- * whose member lies in root's subtree now (org records: their code).  c is
- * valid during the call only. */
+/* Conflict records (docs/DESIGN-NOTES.md, "Merge"), oldest first; with
+ * root, only those whose record lies in root's subtree now.  c is valid
+ * during the call only. */
 typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);
 int zb_conflicts_scan(zb_txn *t, const char *root, zb_conflict_fn fn, void *ctx);
 
 /* The tables that make up the materialized state (records and indexes). */
-#define ZB_STATE_NDBS 4
+#define ZB_STATE_NDBS 6
 extern const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS];
 /* SHA-256 over every entry of every state table, stamps and indexes
  * included: equal hashes mean byte-identical state. */

@@ -308,7 +308,7 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   if (rc)
     return rc;
   Zb__ServerOp so = ZB__SERVER_OP__INIT;
-  Zb__Conflict pc[ZB_MF__COUNT], *pcp[ZB_MF__COUNT];
+  Zb__Conflict pc[ZB_REC_FIELDS_MAX], *pcp[ZB_REC_FIELDS_MAX];
   so.server_seq = sseq;
   so.op.data = opbuf;
   so.op.len = len;
@@ -393,7 +393,7 @@ static int hub_sink_begin(void *ctx, zb_txn *t) {
   return rc;
 }
 
-static int hub_sink_set(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+static int hub_sink_set(void *ctx, const zb_kind_desc *kind, const char *key, const int *fields,
                         char *const *vals, size_t nf, zb_apply_result *r) {
   struct hub_sink *hs = ctx;
   zb_set_body body;
@@ -426,7 +426,7 @@ int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, 
     hs->w.buf = buf;
     hs->w.rejected_per_day = UINT32_MAX;
     zb_import_sink sink = {hub_sink_begin, hub_sink_set, hub_sink_end, hs, NULL};
-    rc = zb_import_csv(h->store, ZB_KIND_ORG, path, &sink, problem, ctx, res);
+    rc = zb_import_csv(h->store, &zb_kind_org, path, &sink, problem, ctx, res);
   }
   free(buf);
   free(hs);
@@ -652,6 +652,13 @@ struct pull_ctx {
   uint64_t next;
   bool full;
   zb_rec rec;
+  struct backfill_bufs {
+    Zb__Backfill bf[ZB_REC_FIELDS_MAX], *bfp[ZB_REC_FIELDS_MAX];
+    Zb__Op ops[ZB_REC_FIELDS_MAX];
+    Zb__RecordSet sets[ZB_REC_FIELDS_MAX];
+    Zb__FieldSet fs[ZB_REC_FIELDS_MAX], *fsp[ZB_REC_FIELDS_MAX][ZB_REC_FIELDS_MAX];
+    int group[ZB_REC_FIELDS_MAX];
+  } bf;
   uint8_t buf[ZB_OP_PACKED_MAX * 4];
 };
 
@@ -661,12 +668,21 @@ static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *or
     return mine;
   if (mine)
     return so->outcome == ZB__OUTCOME__OUTCOME_CONFLICT || so->restamped;
-  if (so->kind == ZB__RECORD_KIND__RECORD_KIND_ORG)
+  /* Who receives a record is its kind's rule (zb_kind.h, reach). */
+  const zb_kind_desc *kd = zb_kind_by_id((int)so->kind);
+  if (!kd)
+    return false;
+  if (kd->reach == ZB_REACH_ALL)
     return true;
-  return zb_org_in_subtree(so->org_before, org) || zb_org_in_subtree(so->org_after, org);
+  if (zb_org_in_subtree(so->org_before, org) || zb_org_in_subtree(so->org_after, org))
+    return true;
+  /* A notice of a township reaches every node below it. */
+  return kd->reach == ZB_REACH_DOWN &&
+         ((so->org_before[0] && zb_org_in_subtree(org, so->org_before)) ||
+          (so->org_after[0] && zb_org_in_subtree(org, so->org_after)));
 }
 
-/* so moves a member into org's subtree from elsewhere: the node has none of
+/* so moves a record into org's subtree from elsewhere: the node has none of
  * the ops that made the record, so the entry carries the record's current
  * fields, one op per group of fields written together, with their stamps.
  * Applying them is last-writer-wins like any op, so later entries the node
@@ -678,17 +694,15 @@ static int add_with_backfill(struct pull_ctx *pc, Zb__ServerOp *so) {
       zb__op__free_unpacked(op, NULL);
     return ZB_ECORRUPT;
   }
-  int rc = zb_rec_load(pc->t, ZB_KIND_MEMBER, op->set->key, &pc->rec);
+  const zb_kind_desc *kd = zb_kind_by_id((int)op->set->kind);
+  int rc = kd ? zb_rec_load(pc->t, kd, op->set->key, &pc->rec) : ZB_ECORRUPT;
   zb__op__free_unpacked(op, NULL);
   if (rc)
     return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
   zb_rec *r = &pc->rec;
-  Zb__Backfill bf[ZB_MF__COUNT], *bfp[ZB_MF__COUNT];
-  Zb__Op ops[ZB_MF__COUNT];
-  Zb__RecordSet sets[ZB_MF__COUNT];
-  Zb__FieldSet fs[ZB_MF__COUNT], *fsp[ZB_MF__COUNT][ZB_MF__COUNT];
-  int group[ZB_MF__COUNT], ngroups = 0;
-  for (int i = 0; i < ZB_MF__COUNT; i++) {
+  struct backfill_bufs *b = &pc->bf;
+  int ngroups = 0, *group = b->group;
+  for (int i = 0; i < kd->nfields; i++) {
     group[i] = -1;
     for (int j = 0; j < i; j++)
       if (r->st[j].hlc == r->st[i].hlc && strcmp(r->st[j].origin, r->st[i].origin) == 0) {
@@ -697,31 +711,31 @@ static int add_with_backfill(struct pull_ctx *pc, Zb__ServerOp *so) {
       }
     if (group[i] < 0) {
       int g = group[i] = ngroups++;
-      zb__backfill__init(&bf[g]);
-      zb__op__init(&ops[g]);
-      zb__record_set__init(&sets[g]);
-      ops[g].origin = r->st[i].origin;
-      ops[g].hlc = r->st[i].hlc;
-      ops[g].actor = "";
-      ops[g].body_case = ZB__OP__BODY_SET;
-      ops[g].set = &sets[g];
-      sets[g].kind = ZB__RECORD_KIND__RECORD_KIND_MEMBER;
-      sets[g].key = r->m.v[ZB_MF_ID];
-      sets[g].fields = fsp[g];
-      bf[g].op = &ops[g];
-      bf[g].server_seq = r->st[i].server_seq;
-      bfp[g] = &bf[g];
+      zb__backfill__init(&b->bf[g]);
+      zb__op__init(&b->ops[g]);
+      zb__record_set__init(&b->sets[g]);
+      b->ops[g].origin = r->st[i].origin;
+      b->ops[g].hlc = r->st[i].hlc;
+      b->ops[g].actor = "";
+      b->ops[g].body_case = ZB__OP__BODY_SET;
+      b->ops[g].set = &b->sets[g];
+      b->sets[g].kind = (Zb__RecordKind)kd->id;
+      b->sets[g].key = r->v[0];
+      b->sets[g].fields = b->fsp[g];
+      b->bf[g].op = &b->ops[g];
+      b->bf[g].server_seq = r->st[i].server_seq;
+      b->bfp[g] = &b->bf[g];
     }
     if (i == 0)
       continue;   /* the key travels as the record set's key */
-    Zb__RecordSet *set = &sets[group[i]];
-    zb__field_set__init(&fs[i]);
-    fs[i].field = (uint32_t)i;
-    fs[i].value = r->m.v[i];
-    set->fields[set->n_fields++] = &fs[i];
+    Zb__RecordSet *set = &b->sets[group[i]];
+    zb__field_set__init(&b->fs[i]);
+    b->fs[i].field = (uint32_t)i;
+    b->fs[i].value = r->v[i];
+    set->fields[set->n_fields++] = &b->fs[i];
   }
   so->n_backfill = (size_t)ngroups;
-  so->backfill = bfp;
+  so->backfill = b->bfp;
   size_t len = zb__server_op__get_packed_size(so);
   if (len > sizeof pc->buf)
     rc = ZB_ETOOBIG;
@@ -747,7 +761,8 @@ static int pull_row(void *ctx, zb_val key, zb_val val) {
     return ZB_ECORRUPT;
   int rc = 0;
   if (concerns(so, pc->node_id, pc->org)) {
-    bool moved_in = so->kind == ZB__RECORD_KIND__RECORD_KIND_MEMBER &&
+    const zb_kind_desc *kd = zb_kind_by_id((int)so->kind);
+    bool moved_in = kd && kd->org_field != 0 &&
                     so->outcome != ZB__OUTCOME__OUTCOME_REJECTED && so->org_before[0] &&
                     !zb_org_in_subtree(so->org_before, pc->org) &&
                     zb_org_in_subtree(so->org_after, pc->org);

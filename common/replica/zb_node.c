@@ -166,7 +166,7 @@ static int writer_end(struct writer *w) { return zb_oplog_head_save(w->t, &w->he
 /* Makes an op that sets fields[0..nf) of record (kind, key) to vals, applies
  * it to the state and, if it applied, appends it to the log.  A rejected op
  * changes nothing and is not logged: r says why. */
-static int writer_set(struct writer *w, enum zb_kind kind, const char *key, const int *fields,
+static int writer_set(struct writer *w, const zb_kind_desc *kind, const char *key, const int *fields,
                       char *const *vals, size_t nf, zb_apply_result *r) {
   zb_set_body body;
   Zb__Op op = ZB__OP__INIT;
@@ -189,7 +189,7 @@ static int writer_set(struct writer *w, enum zb_kind kind, const char *key, cons
     return rc;
   if ((rc = zb_oplog_append(w->t, &w->head, &op)))
     return rc;
-  return zb_node_index_op(w->t, kind, key, ZB_NODE_OP_OWN, w->head.seq);
+  return zb_node_index_op(w->t, kind->id, key, ZB_NODE_OP_OWN, w->head.seq);
 }
 
 /* ---- imports ---- */
@@ -199,37 +199,28 @@ static int sink_begin(void *ctx, zb_txn *t) {
   return writer_begin(w, w->n, t);
 }
 
-static int sink_set(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+static int sink_set(void *ctx, const zb_kind_desc *kind, const char *key, const int *fields,
                     char *const *vals, size_t nf, zb_apply_result *r) {
   return writer_set(ctx, kind, key, fields, vals, nf, r);
 }
 
 static int sink_end(void *ctx) { return writer_end(ctx); }
 
-static int node_import(zb_node *n, enum zb_kind kind, const char *path,
-                       zb_input_problem_fn problem, void *ctx, zb_import_result *res) {
+int zb_node_import(zb_node *n, const zb_kind_desc *kd, const char *path,
+                   zb_input_problem_fn problem, void *ctx, zb_import_result *res) {
   struct writer w = {.n = n};
   zb_import_sink sink = {sink_begin, sink_set, sink_end, &w, n->org};
-  return zb_import_csv(n->store, kind, path, &sink, problem, ctx, res);
+  return zb_import_csv(n->store, kd, path, &sink, problem, ctx, res);
 }
 
-int zb_node_member_import(zb_node *n, const char *path, zb_input_problem_fn problem,
-                          void *ctx, zb_import_result *res) {
-  return node_import(n, ZB_KIND_MEMBER, path, problem, ctx, res);
-}
+/* ---- single-record writes ---- */
 
-int zb_node_org_import(zb_node *n, const char *path, zb_input_problem_fn problem,
-                       void *ctx, zb_import_result *res) {
-  return node_import(n, ZB_KIND_ORG, path, problem, ctx, res);
-}
-
-/* ---- single-member writes ---- */
-
-struct member_write {
+struct rec_write {
   zb_node *n;
-  const char *id;                 /* update: the member */
+  const zb_kind_desc *kd;
+  const char *key;                /* update: the record */
   const bool *set;                /* update: which fields */
-  zb_member *m;                   /* add: the member; update: the values */
+  const zb_value *v;              /* add: the record; update: the values */
   zb_problems probs;
   bool changed;
   zb_date today;
@@ -237,168 +228,182 @@ struct member_write {
 };
 
 static void write_field_problem(void *ctx, int field, const char *reason) {
-  struct member_write *mw = ctx;
-  zb_problems_add(&mw->probs, 0, zb_field_name(ZB_KIND_MEMBER, field), reason);
+  struct rec_write *rw = ctx;
+  zb_problems_add(&rw->probs, 0, zb_kind_field_name(rw->kd, field), reason);
 }
 
 /* Assigns "<node id>-<n>" (node id cut to fit the 32-byte id limit) with a
- * per-node counter, so ids made on different nodes never collide. */
-static int assign_id(zb_txn *t, const char *node_id, char out[ZB_FIELD_MAX + 1]) {
+ * per-node, per-kind counter, so keys made on different nodes never
+ * collide. */
+static int assign_key(zb_txn *t, const zb_kind_desc *kd, const char *node_id,
+                      char out[ZB_FIELD_MAX + 1], zb_rec *scratch) {
+  char counter[64];
+  snprintf(counter, sizeof counter, "next_%s_no", kd->name);
   uint64_t next;
-  int rc = zb_meta_get_u64(t, "next_member_no", &next);
+  int rc = zb_meta_get_u64(t, counter, &next);
   if (rc)
     return rc;
   for (;;) {
     next++;
     snprintf(out, ZB_FIELD_MAX + 1, "%.20s-%06llu", node_id, (unsigned long long)next);
-    zb_val v;
-    rc = zb_txn_get(t, ZB_DB_MEMBERS, out, strlen(out), &v);
+    rc = zb_rec_load(t, kd, out, scratch);
     if (rc == ZB_ENOTFOUND)
       break;
     if (rc)
       return rc;
   }
-  return zb_meta_put_u64(t, "next_member_no", next);
+  return zb_meta_put_u64(t, counter, next);
 }
 
-static int finish_write(struct member_write *mw, struct writer *w, zb_rec *cur) {
-  int fields[ZB_MF__COUNT];
-  char *vals[ZB_MF__COUNT];
-  size_t nf = zb_rec_diff(ZB_KIND_MEMBER, cur, &mw->next, fields, vals);
+static int finish_write(struct rec_write *rw, struct writer *w, zb_rec *cur) {
+  int fields[ZB_REC_FIELDS_MAX];
+  char *vals[ZB_REC_FIELDS_MAX];
+  size_t nf = zb_rec_diff(cur, &rw->next, fields, vals);
   if (cur && nf == 0)
     return 0;
   zb_apply_result r;
-  int rc = writer_set(w, ZB_KIND_MEMBER, mw->next.m.v[ZB_MF_ID], fields, vals, nf, &r);
+  int rc = writer_set(w, rw->kd, rw->next.v[0], fields, vals, nf, &r);
   if (rc)
     return rc;
   if (r.status == ZB_APPLY_REJECTED) {
-    zb_problems_add(&mw->probs, 0, zb_field_name(ZB_KIND_MEMBER, r.field), r.reason);
+    zb_problems_add(&rw->probs, 0, zb_kind_field_name(rw->kd, r.field), r.reason);
     return r.scope ? ZB_ESCOPE : ZB_EINVAL;
   }
-  mw->changed = true;
+  rw->changed = true;
   return writer_end(w);
 }
 
 static int add_write(zb_txn *t, void *ctx) {
-  struct member_write *mw = ctx;
+  struct rec_write *rw = ctx;
+  const zb_kind_desc *kd = rw->kd;
   struct writer w;
-  zb_problems_reset(&mw->probs);
-  int rc = writer_begin(&w, mw->n, t);
+  zb_problems_reset(&rw->probs);
+  int rc = writer_begin(&w, rw->n, t);
   if (rc)
     return rc;
-  zb_member *m = &mw->next.m;
-  memset(&mw->next, 0, sizeof mw->next);
-  mw->next.kind = ZB_KIND_MEMBER;
-  *m = *mw->m;
-  if (!m->v[ZB_MF_ID][0] && (rc = assign_id(t, mw->n->id, m->v[ZB_MF_ID])))
+  zb_rec_init(&rw->next, kd);
+  memcpy(rw->next.v, rw->v, (size_t)kd->nfields * sizeof *rw->v);
+  zb_value *v = rw->next.v;
+  /* The org field defaults to the node's own org. */
+  if (!v[kd->org_field][0])
+    snprintf(v[kd->org_field], sizeof v[0], "%s", rw->n->org);
+  if (!v[0][0] && kd->auto_key && (rc = assign_key(t, kd, rw->n->id, v[0], &rw->cur)))
     return rc;
-  if (!m->v[ZB_MF_CATEGORY][0])
-    snprintf(m->v[ZB_MF_CATEGORY], sizeof m->v[ZB_MF_CATEGORY], "%s",
-             m->v[ZB_MF_FULL_DATE][0] ? "正式党员" : "预备党员");
-  if (zb_member_validate(m, mw->today, write_field_problem, mw) > 0)
+  if (kd->defaults)
+    kd->defaults(v);
+  if (zb_rec_validate(kd, v, rw->today, write_field_problem, rw) > 0)
     return ZB_EINVAL;
-  zb_val v;
-  rc = zb_txn_get(t, ZB_DB_MEMBERS, m->v[ZB_MF_ID], strlen(m->v[ZB_MF_ID]), &v);
+  rc = zb_rec_load(t, kd, v[0], &rw->cur);
   if (rc == 0)
     return ZB_EEXIST;
   if (rc != ZB_ENOTFOUND)
     return rc;
-  return finish_write(mw, &w, NULL);
+  return finish_write(rw, &w, NULL);
 }
 
 static int update_write(zb_txn *t, void *ctx) {
-  struct member_write *mw = ctx;
+  struct rec_write *rw = ctx;
   struct writer w;
-  zb_problems_reset(&mw->probs);
-  mw->changed = false;
-  int rc = writer_begin(&w, mw->n, t);
+  zb_problems_reset(&rw->probs);
+  rw->changed = false;
+  int rc = writer_begin(&w, rw->n, t);
   if (rc)
     return rc;
-  if ((rc = zb_rec_load(t, ZB_KIND_MEMBER, mw->id, &mw->cur)))
+  if ((rc = zb_rec_load(t, rw->kd, rw->key, &rw->cur)))
     return rc;
-  mw->next = mw->cur;
-  for (int i = 1; i < ZB_MF__COUNT; i++)
-    if (mw->set[i])
-      memcpy(mw->next.m.v[i], mw->m->v[i], sizeof mw->next.m.v[i]);
-  if (zb_member_validate(&mw->next.m, mw->today, write_field_problem, mw) > 0)
+  rw->next = rw->cur;
+  for (int i = 1; i < rw->kd->nfields; i++)
+    if (rw->set[i])
+      memcpy(rw->next.v[i], rw->v[i], sizeof rw->next.v[i]);
+  if (zb_rec_validate(rw->kd, rw->next.v, rw->today, write_field_problem, rw) > 0)
     return ZB_EINVAL;
-  return finish_write(mw, &w, &mw->cur);
+  return finish_write(rw, &w, &rw->cur);
 }
 
-static int member_write(zb_node *n, struct member_write *mw, zb_write_fn fn,
-                        zb_input_problem_fn problem, void *ctx) {
-  mw->n = n;
-  mw->today = zb_date_today();
-  int rc = zb_store_write(n->store, fn, mw);
-  zb_problems_emit(&mw->probs, NULL, problem, ctx);
-  zb_problems_free(&mw->probs);
+static int rec_write(zb_node *n, struct rec_write *rw, zb_write_fn fn,
+                     zb_input_problem_fn problem, void *ctx) {
+  rw->n = n;
+  rw->today = zb_date_today();
+  int rc = zb_store_write(n->store, fn, rw);
+  zb_problems_emit(&rw->probs, NULL, problem, ctx);
+  zb_problems_free(&rw->probs);
   return rc;
 }
 
-int zb_node_member_add(zb_node *n, zb_member *m, zb_input_problem_fn problem, void *ctx) {
-  struct member_write *mw = calloc(1, sizeof *mw);
-  if (!mw)
+int zb_node_add(zb_node *n, const zb_kind_desc *kd, zb_value *v, zb_input_problem_fn problem,
+                void *ctx) {
+  struct rec_write *rw = calloc(1, sizeof *rw);
+  if (!rw)
     return ZB_ENOMEM;
-  mw->m = m;
-  int rc = member_write(n, mw, add_write, problem, ctx);
+  rw->kd = kd;
+  rw->v = v;
+  int rc = rec_write(n, rw, add_write, problem, ctx);
   if (rc == 0)
-    *m = mw->next.m;
-  free(mw);
+    memcpy(v, rw->next.v, (size_t)kd->nfields * sizeof *v);
+  free(rw);
   return rc;
 }
 
-int zb_node_member_update(zb_node *n, const char *id, const bool set[ZB_MF__COUNT],
-                          const zb_member *values, zb_input_problem_fn problem,
-                          void *ctx, bool *changed) {
-  struct member_write *mw = calloc(1, sizeof *mw);
-  if (!mw)
+int zb_node_update(zb_node *n, const zb_kind_desc *kd, const char *key, const bool *set,
+                   const zb_value *v, zb_input_problem_fn problem, void *ctx, bool *changed) {
+  struct rec_write *rw = calloc(1, sizeof *rw);
+  if (!rw)
     return ZB_ENOMEM;
-  mw->id = id;
-  mw->set = set;
-  mw->m = (zb_member *)values;
-  int rc = member_write(n, mw, update_write, problem, ctx);
+  rw->kd = kd;
+  rw->key = key;
+  rw->set = set;
+  rw->v = v;
+  int rc = rec_write(n, rw, update_write, problem, ctx);
   if (changed)
-    *changed = mw->changed;
-  free(mw);
+    *changed = rw->changed;
+  free(rw);
   return rc;
 }
 
 /* ---- reads ---- */
 
-int zb_node_member_get(zb_node *n, const char *id, zb_member *out) {
+int zb_node_get(zb_node *n, const zb_kind_desc *kd, const char *key, zb_rec *out) {
   zb_txn *t;
   int rc = zb_store_read(n->store, &t);
   if (rc)
     return rc;
-  rc = zb_member_load(t, id, out);
+  rc = zb_rec_load(t, kd, key, out);
   zb_txn_end(t);
+  /* A record this node does not hold for its scope is not its to show. */
+  if (rc == 0 && !zb_node_holds(n, out))
+    rc = ZB_ENOTFOUND;
   return rc;
 }
 
-int zb_node_members(zb_node *n, const char *org, zb_member_fn fn, void *ctx) {
-  if (org && !zb_org_in_subtree(org, n->org))
-    return ZB_ESCOPE;
-  zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
-  if (rc)
-    return rc;
-  rc = zb_members_in_subtree(t, org ? org : n->org, fn, ctx);
-  zb_txn_end(t);
-  return rc;
+bool zb_node_holds(const zb_node *n, const zb_rec *r) {
+  const zb_kind_desc *kd = r->kd;
+  const char *org = r->v[kd->org_field];
+  if (kd->reach == ZB_REACH_ALL || zb_org_in_subtree(org, n->org))
+    return true;
+  return kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(n->org, org);
 }
 
-int zb_node_orgs(zb_node *n, zb_org_fn fn, void *ctx) {
-  zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+int zb_node_check_scope(const zb_node *n, const char *org) {
+  return !org || zb_org_in_subtree(org, n->org) ? 0 : ZB_ESCOPE;
+}
+
+int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn fn, void *ctx) {
+  int rc = zb_node_check_scope(n, org);
   if (rc)
     return rc;
-  rc = zb_orgs_in_subtree(t, NULL, fn, ctx);
+  zb_txn *t;
+  if ((rc = zb_store_read(n->store, &t)))
+    return rc;
+  /* The node's own list shows what it holds (every org, a notice from
+   * above too); a list of an org below is that subtree's records. */
+  const char *root = org ? org : kd->reach == ZB_REACH_ALL ? NULL : n->org;
+  rc = zb_recs_in_subtree(t, kd, root, org == NULL, fn, ctx);
   zb_txn_end(t);
   return rc;
 }
 
 int zb_node_stats(zb_node *n, const char *org, zb_date as_of, zb_stats *out) {
-  if (org && !zb_org_in_subtree(org, n->org))
+  if (zb_node_check_scope(n, org))
     return ZB_ESCOPE;
   zb_txn *t;
   int rc = zb_store_read(n->store, &t);

@@ -56,31 +56,35 @@ const char *zb_node_org(const zb_node *n);
 /* Who is writing (recorded in each op); copied.  Default "unknown". */
 void zb_node_set_actor(zb_node *n, const char *actor);
 
-/* All-or-nothing CSV imports in one transaction.  Members: rows are created
- * or, when the id exists, updated field by field (a row equal to the stored
- * member writes nothing).  Orgs: rows outside the node's scope are skipped
- * and counted.  Every bad row is reported.  res may be NULL. */
-int zb_node_member_import(zb_node *n, const char *path, zb_input_problem_fn problem,
-                          void *ctx, zb_import_result *res);
-int zb_node_org_import(zb_node *n, const char *path, zb_input_problem_fn problem,
-                       void *ctx, zb_import_result *res);
+/* An all-or-nothing CSV import of records of kind kd in one transaction
+ * (zb_import.h): rows are created or, when the key exists, updated field by
+ * field (a row equal to the stored record writes nothing).  Rows of the org
+ * tree outside the node's scope are skipped and counted.  Every bad row is
+ * reported.  res may be NULL. */
+int zb_node_import(zb_node *n, const zb_kind_desc *kd, const char *path,
+                   zb_input_problem_fn problem, void *ctx, zb_import_result *res);
 
-/* Adds m.  An empty id is assigned (written back into m).  An empty
- * category means 正式党员 when full_date is set, else 预备党员.  ZB_EEXIST if
- * the id is taken. */
-int zb_node_member_add(zb_node *n, zb_member *m, zb_input_problem_fn problem, void *ctx);
-/* Sets the fields marked in set to the values in values.  *changed says
- * whether anything differed.  ZB_ENOTFOUND if there is no such member. */
-int zb_node_member_update(zb_node *n, const char *id, const bool set[ZB_MF__COUNT],
-                          const zb_member *values, zb_input_problem_fn problem,
-                          void *ctx, bool *changed);
-
-int zb_node_member_get(zb_node *n, const char *id, zb_member *out);
-/* Members of the subtree of org (NULL: the node's scope), in id order.
- * ZB_ESCOPE if org lies outside the node's scope. */
-int zb_node_members(zb_node *n, const char *org, zb_member_fn fn, void *ctx);
-/* Every org the node holds, in code order. */
-int zb_node_orgs(zb_node *n, zb_org_fn fn, void *ctx);
+/* Adds the record v (kd->nfields values) of kind kd.  An empty org field
+ * is the node's org; an empty key of a kind with auto_key is assigned; the
+ * kind's defaults fill other empty fields; v receives the record as
+ * written.  ZB_EEXIST if the key is taken, ZB_EINVAL (problems reported),
+ * ZB_ESCOPE (outside the node's scope). */
+int zb_node_add(zb_node *n, const zb_kind_desc *kd, zb_value *v, zb_input_problem_fn problem,
+                void *ctx);
+/* Sets the fields marked in set[] to the values in v.  *changed says
+ * whether anything differed.  ZB_ENOTFOUND if there is no such record. */
+int zb_node_update(zb_node *n, const zb_kind_desc *kd, const char *key, const bool *set,
+                   const zb_value *v, zb_input_problem_fn problem, void *ctx, bool *changed);
+/* The record of kd with key, if this node holds it for its scope (else
+ * ZB_ENOTFOUND: a record outside the scope is not this node's to show). */
+int zb_node_get(zb_node *n, const zb_kind_desc *kd, const char *key, zb_rec *out);
+/* Whether the node holds r for its scope (zb_kind.h, reach). */
+bool zb_node_holds(const zb_node *n, const zb_rec *r);
+/* 0 when org (NULL: none given) lies in the node's scope, else ZB_ESCOPE. */
+int zb_node_check_scope(const zb_node *n, const char *org);
+/* The records of kd the node holds (org NULL), or those of org's subtree,
+ * in key order.  ZB_ESCOPE if org lies outside the node's scope. */
+int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn fn, void *ctx);
 /* Statistics for the subtree of org (NULL: the node's scope). */
 int zb_node_stats(zb_node *n, const char *org, zb_date as_of, zb_stats *out);
 /* The digest of the node's scope (zb_state_digest). */

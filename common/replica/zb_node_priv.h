@@ -41,7 +41,7 @@ struct zb_node_rebuild {
   char *why;
   size_t cap;
   const char *key;          /* replay only this record (rollback), or NULL */
-  enum zb_kind kind;
+  const zb_kind_desc *kind; /* its kind (with key) */
 };
 
 /* zb_node_replay.c: */

@@ -19,7 +19,7 @@
 static bool rebuild_wants(const struct zb_node_rebuild *rb, const Zb__Op *op) {
   if (!rb->key)
     return true;
-  return op->set && (int)op->set->kind == (int)rb->kind && strcmp(op->set->key, rb->key) == 0;
+  return op->set && (int)op->set->kind == rb->kind->id && strcmp(op->set->key, rb->key) == 0;
 }
 
 /* The backfill an entry carries (a member moving into this node's scope),
@@ -167,7 +167,7 @@ int zb_node_replay(struct zb_node_rebuild *rb) {
       return ZB_ENOMEM;
     rs->rb = rb;
     size_t klen = strnlen(rb->key, ZB_FIELD_MAX);
-    rs->prefix[0] = (uint8_t)rb->kind;
+    rs->prefix[0] = (uint8_t)rb->kind->id;
     memcpy(rs->prefix + 1, rb->key, klen);
     rs->prefix[1 + klen] = 0;
     rs->plen = klen + 2;

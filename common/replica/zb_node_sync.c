@@ -167,16 +167,17 @@ static int restamp_own(struct pull_apply *pa, const Zb__Op *op, uint64_t hlc, ui
   zb_rec *r = malloc(sizeof *r);
   if (!r)
     return ZB_ENOMEM;
-  rc = zb_rec_load(pa->t, (enum zb_kind)op->set->kind, op->set->key, r);
+  const zb_kind_desc *kd = zb_kind_by_id((int)op->set->kind);
+  rc = kd ? zb_rec_load(pa->t, kd, op->set->key, r) : ZB_ENOTFOUND;
   if (rc == 0) {
-    int nf = zb_rec_nfields(r->kind);
+    int nf = kd->nfields;
     for (int i = 0; i < nf; i++)
       if (r->st[i].hlc == op->hlc && strcmp(r->st[i].origin, op->origin) == 0) {
         r->st[i].hlc = hlc;
         if (sseq > r->st[i].server_seq)
           r->st[i].server_seq = sseq;
       }
-    rc = zb_rec_store(pa->t, r);
+    rc = zb_rec_store(pa->t, r, r);   /* no value changed: indexes stay */
   } else if (rc == ZB_ENOTFOUND) {
     rc = 0;   /* rolled back meanwhile: nothing holds the op's time */
   }
@@ -211,7 +212,12 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     zb_u64_be(op->seq, key);
     if ((rc = zb_txn_put(pa->t, ZB_DB_REJECTED, key, 8, item, len, 0)))
       goto out;
-    enum zb_kind kind = (enum zb_kind)op->set->kind;
+    /* Our own op: its kind was known when it was written. */
+    const zb_kind_desc *kind = op->set ? zb_kind_by_id((int)op->set->kind) : NULL;
+    if (!kind) {
+      rc = ZB_ECORRUPT;
+      goto out;
+    }
     if ((rc = zb_rec_delete(pa->t, kind, op->set->key)))
       goto out;
     struct zb_node_rebuild rb = {.n = pa->n, .t = pa->t, .key = op->set->key, .kind = kind};

@@ -45,6 +45,10 @@ enum zb_dbi {
                            rejected op that would have created the record   */
   ZB_DB_RECORD_OPS,     /* node: kind, key NUL source, u64 BE seq → "": the
                            ops that wrote a record (rollback replays those) */
+  ZB_DB_RECORDS,        /* kind byte, key → packed zb.Record: the kinds
+                           without a table of their own (zb_state.c)       */
+  ZB_DB_REC_INDEX,      /* kind byte, index byte, value NUL key → "": their
+                           indexes                                          */
   ZB_DB__COUNT
 };
 

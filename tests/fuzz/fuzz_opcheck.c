@@ -199,23 +199,22 @@ static int input_write(zb_txn *t, void *ctx) {
   zb_rec *rec = malloc(sizeof *rec);
   if (!rec)
     fail("out of memory");
-  rc = zb_rec_load(t, (enum zb_kind)kind, key, rec);
+  const zb_kind_desc *kd = zb_kind_by_id(kind);
+  if (!kd)
+    fail("accepted an op of an unknown kind");
+  rc = zb_rec_load(t, kd, key, rec);
   if (rc) {
     fprintf(stderr, "fuzz_opcheck: accepted %s record %s cannot be loaded: %s\n",
-            kind == ZB_KIND_MEMBER ? "member" : "org", key, zb_err_name(rc));
+            kd->name, key, zb_err_name(rc));
     abort();
   }
   Zb__Op *op = zb__op__unpack(NULL, in->len, in->data);
   if (!op)
     fail("op decoded once, not twice");
-  if (kind == ZB_KIND_MEMBER) {
-    if (zb_member_validate(&rec->m, zb_hlc_today(op->hlc), NULL, NULL) != 0)
-      fail("accepted member fails zb_member_validate");
-    if (in->scope && !zb_org_in_subtree(rec->m.v[ZB_MF_ORG_CODE], in->scope))
-      fail("accepted member lies outside the writer's scope");
-  } else if (zb_org_validate(&rec->o, NULL, NULL) != 0) {
-    fail("accepted org fails zb_org_validate");
-  }
+  if (zb_rec_validate(kd, rec->v, zb_hlc_today(op->hlc), NULL, NULL) != 0)
+    fail("accepted record fails zb_rec_validate");
+  if (in->scope && !zb_org_in_subtree(rec->v[kd->org_field], in->scope))
+    fail("accepted record lies outside the writer's scope");
   zb__op__free_unpacked(op, NULL);
   free(rec);
   return 0;

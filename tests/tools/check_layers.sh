@@ -9,9 +9,10 @@ layers="$*"
 rank() { i=0; for l in $layers; do [ "$l" = "$1" ] && { echo $i; return; }; i=$((i+1)); done; echo -1; }
 bad=0
 # Which layer owns each header.
-owner() { for l in $layers; do [ -f "$dir/$l/$1" ] && { echo "$l"; return; }; done; echo ""; }
+owner() { for l in $layers; do [ -n "$(find "$dir/$l" -name "$1" -print -quit)" ] && { echo "$l"; return; }; done; echo ""; }
 for f in $(find "$dir" -name '*.[ch]' | sort); do
-  layer=$(basename "$(dirname "$f")")
+  rel=${f#"$dir"/}
+  layer=${rel%%/*}
   r=$(rank "$layer")
   if [ "$r" -lt 0 ]; then echo "$f: not in a layer folder ($layers)"; bad=1; continue; fi
   for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do

@@ -42,7 +42,7 @@ static int ts_begin(void *ctx, zb_txn *t) {
   return 0;
 }
 
-static int ts_set(void *ctx, enum zb_kind kind, const char *key, const int *fields,
+static int ts_set(void *ctx, const zb_kind_desc *kind, const char *key, const int *fields,
                   char *const *vals, size_t nf, zb_apply_result *r) {
   struct test_sink *ts = ctx;
   ts->sets++;
@@ -86,9 +86,9 @@ static void collect(void *ctx, const char *file, long line, const char *column,
   p->n++;
 }
 
-static int import(enum zb_kind kind, const char *path, struct test_sink *ts, struct probs *p,
+static int import(const zb_kind_desc *kind, const char *path, struct test_sink *ts, struct probs *p,
                   zb_import_result *res) {
-  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == ZB_KIND_ORG ? SCOPE : NULL};
+  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == &zb_kind_org ? SCOPE : NULL};
   memset(ts, 0, sizeof *ts);
   memset(p, 0, sizeof *p);
   return zb_import_csv(store, kind, path, &sink, collect, p, res);
@@ -145,7 +145,7 @@ static int setup_sized(size_t map) {
   struct test_sink ts;
   struct probs p;
   zb_import_result res;
-  int rc = import(ZB_KIND_ORG, csv, &ts, &p, &res);
+  int rc = import(&zb_kind_org, csv, &ts, &p, &res);
   if (rc || res.created != 3 || res.skipped != 1)
     return -1;
   return 0;
@@ -198,7 +198,7 @@ static void test_all_or_nothing(void **state) {
   struct probs p;
   zb_import_result res;
   write_members(0, 1);   /* M0000000 is stored */
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
   assert_int_equal(res.created, 1);
   assert_int_equal(members(), 1);
 
@@ -220,7 +220,7 @@ static void test_all_or_nothing(void **state) {
   member_row(f, 8, NULL, NULL);                                          /* 10: good */
   fclose(f);
 
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
   long want[] = {3, 4, 6, 7, 8, 9};
   assert_true(p.n >= 6);
   int k = 0;
@@ -244,7 +244,7 @@ static void test_all_or_nothing(void **state) {
 
   /* Without the bad rows the same file goes in. */
   write_members(1, 3);
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
   assert_int_equal(p.n, 0);
   assert_int_equal(res.created, 3);
   assert_int_equal(members(), 4);
@@ -263,7 +263,7 @@ static void test_stored_state_problem_alone(void **state) {
   for (int i = 0; i < 5; i++)
     member_row(f, i, NULL, i == 3 ? "430121-01-02" : NULL);
   fclose(f);
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
   assert_int_equal(p.n, 1);
   assert_int_equal(p.line[0], 5);
   assert_string_equal(p.column[0], "org_code");
@@ -278,7 +278,7 @@ static void test_counts(void **state) {
   struct probs p;
   zb_import_result res;
   write_members(0, 10);
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
   assert_int_equal(res.rows, 10);
   assert_int_equal(res.created, 10);
   assert_int_equal(res.updated + res.unchanged, 0);
@@ -291,7 +291,7 @@ static void test_counts(void **state) {
   for (int i = 0; i <= 10; i++)
     member_row(f, i, i == 2 || i == 5 ? "周八" : NULL, NULL);
   fclose(f);
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
   assert_int_equal(res.rows, 11);
   assert_int_equal(res.created, 1);
   assert_int_equal(res.updated, 2);
@@ -306,7 +306,7 @@ static void test_counts(void **state) {
   assert_string_equal(m.v[ZB_MF_NAME], "周八");
 
   /* The same file once more: all unchanged. */
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
   assert_int_equal(res.unchanged, 11);
   assert_int_equal(ts.sets, 0);
 }
@@ -325,7 +325,7 @@ static int import_stdin(const char *text, struct test_sink *ts, struct probs *p,
   assert_int_equal(dup2(fds[0], 0), 0);
   close(fds[0]);
   clearerr(stdin);
-  int rc = import(ZB_KIND_MEMBER, "-", ts, p, res);
+  int rc = import(&zb_kind_member, "-", ts, p, res);
   assert_int_equal(dup2(saved, 0), 0);
   close(saved);
   clearerr(stdin);
@@ -374,7 +374,7 @@ static void test_big_import_tiny_map(void **state) {
   struct test_sink ts;
   struct probs p;
   zb_import_result res;
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), 0);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
   assert_int_equal(p.n, 0);
   assert_int_equal(res.created, 50000);
   assert_int_equal(ts.begins, 1);
@@ -400,7 +400,7 @@ static void test_big_import_bad_last_row(void **state) {
   struct test_sink ts;
   struct probs p;
   zb_import_result res;
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
   assert_true(p.n >= 1);
   assert_int_equal(p.line[0], 5002);
   assert_int_equal(members(), 0);
@@ -416,12 +416,12 @@ static void test_header_problems(void **state) {
   assert_non_null(f);
   fputs("id,name,colour\nM1,x,red\n", f);
   fclose(f);
-  assert_int_equal(import(ZB_KIND_MEMBER, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
   assert_true(p.n >= 1);
   assert_int_equal(ts.begins, 0);
   char missing[160];
   snprintf(missing, sizeof missing, "%s/nope.csv", dir);
-  assert_int_equal(import(ZB_KIND_MEMBER, missing, &ts, &p, &res), ZB_EIO);
+  assert_int_equal(import(&zb_kind_member, missing, &ts, &p, &res), ZB_EIO);
   assert_int_equal(ts.begins, 0);
   assert_int_equal(members(), 0);
 }

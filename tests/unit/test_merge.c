@@ -35,7 +35,7 @@ static int teardown(void **state) {
 
 /* An op setting fields of one record, built by hand as a peer would. */
 struct op_spec {
-  enum zb_kind kind;
+  const zb_kind_desc *kind;
   const char *key;
   const char *origin;
   uint64_t hlc;       /* in ms; the counter part stays 0 */
@@ -63,7 +63,7 @@ static int apply_write(zb_txn *t, void *ctx) {
     fsp[i] = &fs[i];
   }
   Zb__RecordSet set = ZB__RECORD_SET__INIT;
-  set.kind = (Zb__RecordKind)sp->kind;
+  set.kind = (Zb__RecordKind)sp->kind->id;
   set.key = (char *)sp->key;
   set.n_fields = (size_t)sp->nf;
   set.fields = fsp;
@@ -90,7 +90,7 @@ static enum zb_apply_status apply(const struct op_spec *sp, const char *scope, z
 #define T0 1795651200000ull
 
 static void put_org(const char *code, const char *parent, const char *type) {
-  struct op_spec o = {ZB_KIND_ORG, code, "hq", T0, 3, {1, 2, 3}, {"某党组织", type, parent}};
+  struct op_spec o = {&zb_kind_org, code, "hq", T0, 3, {1, 2, 3}, {"某党组织", type, parent}};
   zb_apply_result r;
   if (apply(&o, NULL, &r) != ZB_APPLY_OK)
     fail_msg("org %s rejected: %s", code, r.reason);
@@ -121,7 +121,7 @@ static char idn_a[19], idn_b[19];
 
 static struct op_spec member(const char *id, const char *idn, const char *org, const char *origin,
                              uint64_t hlc) {
-  struct op_spec m = {ZB_KIND_MEMBER, id, origin, hlc, 8,
+  struct op_spec m = {&zb_kind_member, id, origin, hlc, 8,
                       {ZB_MF_NAME, ZB_MF_GENDER, ZB_MF_BIRTH_DATE, ZB_MF_ID_NUMBER,
                        ZB_MF_CATEGORY, ZB_MF_JOIN_DATE, ZB_MF_FULL_DATE, ZB_MF_ORG_CODE},
                       {"王伟", "男", "1980-01-01", idn, "正式党员", "2005-07-01", "2006-07-01",
@@ -130,7 +130,7 @@ static struct op_spec member(const char *id, const char *idn, const char *org, c
 }
 
 static struct op_spec phone(const char *id, const char *origin, uint64_t hlc, const char *v) {
-  struct op_spec p = {ZB_KIND_MEMBER, id, origin, hlc, 1, {ZB_MF_PHONE}, {v}};
+  struct op_spec p = {&zb_kind_member, id, origin, hlc, 1, {ZB_MF_PHONE}, {v}};
   return p;
 }
 
@@ -183,7 +183,7 @@ static void test_order_independent(void **state) {
   ops[0] = phone("M1", "a", T0 + 10, "13800000010");
   ops[1] = phone("M1", "b", T0 + 30, "13800000030");
   ops[2] = phone("M1", "c", T0 + 20, "13800000020");
-  ops[3] = (struct op_spec){ZB_KIND_MEMBER, "M1", "d", T0 + 25, 1, {ZB_MF_EDUCATION}, {"高中"}};
+  ops[3] = (struct op_spec){&zb_kind_member, "M1", "d", T0 + 25, 1, {ZB_MF_EDUCATION}, {"高中"}};
   static const int perms[][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2}, {2, 0, 3, 1}};
   char first[65] = "";
   for (size_t p = 0; p < sizeof perms / sizeof *perms; p++) {
@@ -236,14 +236,14 @@ static void test_rejections_leave_state(void **state) {
   struct op_spec wrong_gender = member("M4", idn_b, "430121-01-02", "n1", T0 + 4);
   assert_int_equal(apply(&wrong_gender, NULL, &r), ZB_APPLY_REJECTED);
 
-  struct op_spec key_change = {ZB_KIND_MEMBER, "M1", "n1", T0 + 5, 1, {ZB_MF_ID}, {"M9"}};
+  struct op_spec key_change = {&zb_kind_member, "M1", "n1", T0 + 5, 1, {ZB_MF_ID}, {"M9"}};
   assert_int_equal(apply(&key_change, NULL, &r), ZB_APPLY_REJECTED);
 
-  struct op_spec no_field = {ZB_KIND_MEMBER, "M1", "n1", T0 + 6, 1, {40}, {"x"}};
+  struct op_spec no_field = {&zb_kind_member, "M1", "n1", T0 + 6, 1, {40}, {"x"}};
   assert_int_equal(apply(&no_field, NULL, &r), ZB_APPLY_REJECTED);
 
   /* A join date after the op's own day is in the future for that op. */
-  struct op_spec future = {ZB_KIND_MEMBER, "M1", "n1", T0 + 7, 1, {ZB_MF_JOIN_DATE}, {"2027-01-01"}};
+  struct op_spec future = {&zb_kind_member, "M1", "n1", T0 + 7, 1, {ZB_MF_JOIN_DATE}, {"2027-01-01"}};
   assert_int_equal(apply(&future, NULL, &r), ZB_APPLY_REJECTED);
 
   digest("430121", after);
@@ -269,10 +269,10 @@ static void test_scope(void **state) {
   assert_int_equal(apply(&out, NULL, NULL), ZB_APPLY_OK);
   struct op_spec touch = phone("M2", "n1", T0 + 1, "13800000009");
   assert_int_equal(apply(&touch, "430121-01", &r), ZB_APPLY_REJECTED);
-  struct op_spec move_out = {ZB_KIND_MEMBER, "M1", "n1", T0 + 2, 1, {ZB_MF_ORG_CODE}, {"430121-02-01"}};
+  struct op_spec move_out = {&zb_kind_member, "M1", "n1", T0 + 2, 1, {ZB_MF_ORG_CODE}, {"430121-02-01"}};
   assert_int_equal(apply(&move_out, "430121-01", &r), ZB_APPLY_REJECTED);
   /* "430121-1" is not below "430121-01": prefixes are by segment. */
-  struct op_spec org_out = {ZB_KIND_ORG, "430121-02-02", "n1", T0, 3, {1, 2, 3},
+  struct op_spec org_out = {&zb_kind_org, "430121-02-02", "n1", T0, 3, {1, 2, 3},
                             {"第二支部", "branch", "430121-02"}};
   assert_int_equal(apply(&org_out, "430121-01", &r), ZB_APPLY_REJECTED);
 }
@@ -304,7 +304,7 @@ static void test_index_follows_move(void **state) {
   assert_int_equal(subtree_count("430121-01"), 2);
   assert_int_equal(subtree_count("430121-01-01"), 1);
   assert_int_equal(subtree_count("430121-02"), 0);
-  struct op_spec move = {ZB_KIND_MEMBER, "M1", "n1", T0 + 1, 1, {ZB_MF_ORG_CODE}, {"430121-02-01"}};
+  struct op_spec move = {&zb_kind_member, "M1", "n1", T0 + 1, 1, {ZB_MF_ORG_CODE}, {"430121-02-01"}};
   assert_int_equal(apply(&move, NULL, NULL), ZB_APPLY_OK);
   assert_int_equal(subtree_count("430121-01-01"), 0);
   assert_int_equal(subtree_count("430121-02"), 1);
@@ -314,7 +314,7 @@ static void test_index_follows_move(void **state) {
    * another one. */
   char idn_c[19];
   idnum("43012119800101005", idn_c);
-  struct op_spec renumber = {ZB_KIND_MEMBER, "M1", "n1", T0 + 2, 1, {ZB_MF_ID_NUMBER}, {idn_c}};
+  struct op_spec renumber = {&zb_kind_member, "M1", "n1", T0 + 2, 1, {ZB_MF_ID_NUMBER}, {idn_c}};
   assert_int_equal(apply(&renumber, NULL, NULL), ZB_APPLY_OK);
   struct op_spec reuse = member("M3", idn_a, "430121-01-01", "n1", T0 + 3);
   assert_int_equal(apply(&reuse, NULL, NULL), ZB_APPLY_OK);

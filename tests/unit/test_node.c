@@ -60,7 +60,7 @@ static int setup(void **state) {
         f);
   fclose(f);
   zb_import_result res;
-  assert_int_equal(zb_node_org_import(node, orgs, no_problem, NULL, &res), 0);
+  assert_int_equal(zb_node_import(node, &zb_kind_org, orgs, no_problem, NULL, &res), 0);
   assert_int_equal(res.skipped, 3);   /* outside the branch: county, township, branch 02 */
   return 0;
 }
@@ -83,20 +83,31 @@ static void a_member(zb_member *m, const char *org) {
   snprintf(m->v[ZB_MF_ORG_CODE], sizeof m->v[0], "%s", org);
 }
 
+/* The member with id, as this node shows it. */
+static int member_get(const char *id, zb_member *out) {
+  zb_rec *r = malloc(sizeof *r);
+  assert_non_null(r);
+  int rc = zb_node_get(node, &zb_kind_member, id, r);
+  if (rc == 0)
+    memcpy(out->v, r->v, sizeof out->v);
+  free(r);
+  return rc;
+}
+
 static void test_writes_ids_scope_problems(void **state) {
   (void)state;
   zb_member m, got;
   a_member(&m, "430121-01-01");
-  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, no_problem, NULL), 0);
   assert_string_equal(m.v[ZB_MF_ID], "b0101-000001");        /* assigned */
   assert_string_equal(m.v[ZB_MF_CATEGORY], "预备党员");      /* no full_date */
-  assert_int_equal(zb_node_member_get(node, "b0101-000001", &got), 0);
+  assert_int_equal(member_get("b0101-000001", &got), 0);
   assert_string_equal(got.v[ZB_MF_NAME], "王伟");
 
   /* The same person again: one person, one record. */
   struct seen s = {0};
   a_member(&m, "430121-01-01");
-  assert_int_equal(zb_node_member_add(node, &m, keep_problem, &s), ZB_EINVAL);
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, keep_problem, &s), ZB_EINVAL);
   assert_int_equal(s.n, 1);
   assert_string_equal(s.column, "id_number");
 
@@ -106,7 +117,7 @@ static void test_writes_ids_scope_problems(void **state) {
   a_member(&m, "430121-01-02");
   snprintf(m.v[ZB_MF_ID_NUMBER], sizeof m.v[0], "430121198001020016");
   snprintf(m.v[ZB_MF_BIRTH_DATE], sizeof m.v[0], "1980-01-02");
-  assert_int_equal(zb_node_member_add(node, &m, keep_problem, &s), ZB_EINVAL);
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, keep_problem, &s), ZB_EINVAL);
   assert_string_equal(s.column, "org_code");
   zb_node_info before;
   assert_int_equal(zb_node_info_get(node, &before), 0);
@@ -118,18 +129,18 @@ static void test_writes_ids_scope_problems(void **state) {
   uint64_t head = info.head_seq;
   bool set[ZB_MF__COUNT] = {false}, changed = true;
   set[ZB_MF_PHONE] = true;
-  assert_int_equal(zb_node_member_update(node, "b0101-000001", set, &got, no_problem, NULL,
+  assert_int_equal(zb_node_update(node, &zb_kind_member, "b0101-000001", set, got.v, no_problem, NULL,
                                          &changed),
                    0);
   assert_false(changed);
   snprintf(got.v[ZB_MF_PHONE], sizeof got.v[0], "13800000000");
-  assert_int_equal(zb_node_member_update(node, "b0101-000001", set, &got, no_problem, NULL,
+  assert_int_equal(zb_node_update(node, &zb_kind_member, "b0101-000001", set, got.v, no_problem, NULL,
                                          &changed),
                    0);
   assert_true(changed);
   assert_int_equal(zb_node_info_get(node, &info), 0);
   assert_int_equal(info.head_seq, head + 1);
-  assert_int_equal(zb_node_member_update(node, "nobody", set, &got, no_problem, NULL, &changed),
+  assert_int_equal(zb_node_update(node, &zb_kind_member, "nobody", set, got.v, no_problem, NULL, &changed),
                    ZB_ENOTFOUND);
 
   char why[256];
@@ -159,7 +170,7 @@ static void test_actor_cut_on_a_character(void **state) {
   zb_node_set_actor(node, longer);
   zb_member m;
   a_member(&m, "430121-01-01");
-  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, no_problem, NULL), 0);
   struct op_seen o = {0};
   assert_int_equal(zb_node_log(node, 0, last_actor, &o), 0);
   assert_int_equal(strlen(o.actor), 63);   /* 21 characters, not 64 bytes */
@@ -167,7 +178,7 @@ static void test_actor_cut_on_a_character(void **state) {
   snprintf(m.v[ZB_MF_PHONE], sizeof m.v[0], "13800000000");
   bool set[ZB_MF__COUNT] = {false}, changed;
   set[ZB_MF_PHONE] = true;
-  assert_int_equal(zb_node_member_update(node, m.v[ZB_MF_ID], set, &m, no_problem, NULL,
+  assert_int_equal(zb_node_update(node, &zb_kind_member, m.v[ZB_MF_ID], set, m.v, no_problem, NULL,
                                          &changed),
                    0);
   assert_int_equal(zb_node_log(node, 0, last_actor, &o), 0);
@@ -189,7 +200,7 @@ static void test_sync_state(void **state) {
   (void)state;
   zb_member m;
   a_member(&m, "430121-01-01");
-  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, no_problem, NULL), 0);
   zb_batch b;
   zb_batch_init(&b);
   uint64_t last;
@@ -226,7 +237,7 @@ static void test_sync_state(void **state) {
   snprintf(m.v[ZB_MF_PHONE], sizeof m.v[0], "13800000000");
   bool set[ZB_MF__COUNT] = {false}, changed;
   set[ZB_MF_PHONE] = true;
-  assert_int_equal(zb_node_member_update(node, m.v[ZB_MF_ID], set, &m, no_problem, NULL,
+  assert_int_equal(zb_node_update(node, &zb_kind_member, m.v[ZB_MF_ID], set, m.v, no_problem, NULL,
                                          &changed),
                    0);
   assert_int_equal(zb_node_info_get(node, &info), 0);
@@ -259,7 +270,7 @@ static void test_ops_indexed_by_record(void **state) {
   (void)state;
   zb_member m;
   a_member(&m, "430121-01-01");
-  assert_int_equal(zb_node_member_add(node, &m, no_problem, NULL), 0);
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, no_problem, NULL), 0);
   char path[128];
   snprintf(path, sizeof path, "%s/n", dir);
   zb_node_close(node);

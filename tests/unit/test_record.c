@@ -663,20 +663,23 @@ static void test_field_names(void **state) {
       "id_number", "education", "category", "join_date", "full_date",
       "org_code",  "phone",     "occupation"};
   for (int f = 0; f < ZB_MF__COUNT; f++) {
-    assert_string_equal(zb_member_field_names[f], want[f]);
-    assert_int_equal(zb_member_field_by_name(want[f], strlen(want[f])), f);
+    assert_string_equal(zb_kind_field_name(&zb_kind_member, f), want[f]);
+    assert_int_equal(zb_kind_field(&zb_kind_member, want[f], strlen(want[f])), f);
   }
-  assert_int_equal(zb_member_field_by_name("namex", 4), ZB_MF_NAME);
-  assert_int_equal(zb_member_field_by_name("name", 3), -1);
-  assert_int_equal(zb_member_field_by_name("nope", 4), -1);
-  assert_int_equal(zb_member_field_by_name("", 0), -1);
+  assert_int_equal(zb_kind_member.nfields, ZB_MF__COUNT);
+  assert_int_equal(zb_kind_field(&zb_kind_member, "namex", 4), ZB_MF_NAME);
+  assert_int_equal(zb_kind_field(&zb_kind_member, "name", 3), -1);
+  assert_int_equal(zb_kind_field(&zb_kind_member, "nope", 4), -1);
+  assert_int_equal(zb_kind_field(&zb_kind_member, "", 0), -1);
   static const char *const owant[ZB_OF__COUNT] = {"code", "name", "type",
                                                    "parent_code"};
   for (int f = 0; f < ZB_OF__COUNT; f++) {
-    assert_string_equal(zb_org_field_names[f], owant[f]);
-    assert_int_equal(zb_org_field_by_name(owant[f], strlen(owant[f])), f);
+    assert_string_equal(zb_kind_field_name(&zb_kind_org, f), owant[f]);
+    assert_int_equal(zb_kind_field(&zb_kind_org, owant[f], strlen(owant[f])), f);
   }
-  assert_int_equal(zb_org_field_by_name("parent", 6), -1);
+  assert_int_equal(zb_kind_org.nfields, ZB_OF__COUNT);
+  assert_int_equal(zb_kind_field(&zb_kind_org, "parent", 6), -1);
+  assert_null(zb_kind_field_name(&zb_kind_org, ZB_OF__COUNT));
 }
 
 /* ---- orgs --------------------------------------------------------------- */

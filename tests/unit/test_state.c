@@ -62,14 +62,14 @@ static int teardown(void **state) {
 static void member(zb_rec *r, const char *id, const char *org, const char *idnum,
                    const char *phone, const char *origin, uint64_t hlc) {
   memset(r, 0, sizeof *r);
-  r->kind = ZB_KIND_MEMBER;
+  r->kd = &zb_kind_member;
   for (int i = 0; i < ZB_MF__COUNT; i++)
-    snprintf(r->m.v[i], sizeof r->m.v[i], "v%d-%s", i, id);
-  snprintf(r->m.v[ZB_MF_ID], sizeof r->m.v[ZB_MF_ID], "%s", id);
-  snprintf(r->m.v[ZB_MF_ORG_CODE], sizeof r->m.v[ZB_MF_ORG_CODE], "%s", org);
-  snprintf(r->m.v[ZB_MF_ID_NUMBER], sizeof r->m.v[ZB_MF_ID_NUMBER], "%s", idnum);
-  snprintf(r->m.v[ZB_MF_PHONE], sizeof r->m.v[ZB_MF_PHONE], "%s", phone);
-  snprintf(r->m.v[ZB_MF_NAME], sizeof r->m.v[ZB_MF_NAME], "张三");
+    snprintf(r->v[i], sizeof r->v[i], "v%d-%s", i, id);
+  snprintf(r->v[ZB_MF_ID], sizeof r->v[ZB_MF_ID], "%s", id);
+  snprintf(r->v[ZB_MF_ORG_CODE], sizeof r->v[ZB_MF_ORG_CODE], "%s", org);
+  snprintf(r->v[ZB_MF_ID_NUMBER], sizeof r->v[ZB_MF_ID_NUMBER], "%s", idnum);
+  snprintf(r->v[ZB_MF_PHONE], sizeof r->v[ZB_MF_PHONE], "%s", phone);
+  snprintf(r->v[ZB_MF_NAME], sizeof r->v[ZB_MF_NAME], "张三");
   for (int i = 0; i < ZB_MF__COUNT; i++) {
     r->st[i].hlc = (hlc + (uint64_t)i) << 16;
     r->st[i].server_seq = 100 + (uint64_t)i;
@@ -80,29 +80,19 @@ static void member(zb_rec *r, const char *id, const char *org, const char *idnum
 
 static void org(zb_rec *r, const char *code, const char *parent) {
   memset(r, 0, sizeof *r);
-  r->kind = ZB_KIND_ORG;
-  snprintf(r->o.v[ZB_OF_CODE], sizeof r->o.v[ZB_OF_CODE], "%s", code);
-  snprintf(r->o.v[ZB_OF_NAME], sizeof r->o.v[ZB_OF_NAME], "支部 %s", code);
-  snprintf(r->o.v[ZB_OF_TYPE], sizeof r->o.v[ZB_OF_TYPE], "党支部");
-  snprintf(r->o.v[ZB_OF_PARENT_CODE], sizeof r->o.v[ZB_OF_PARENT_CODE], "%s", parent);
+  r->kd = &zb_kind_org;
+  snprintf(r->v[ZB_OF_CODE], sizeof r->v[ZB_OF_CODE], "%s", code);
+  snprintf(r->v[ZB_OF_NAME], sizeof r->v[ZB_OF_NAME], "支部 %s", code);
+  snprintf(r->v[ZB_OF_TYPE], sizeof r->v[ZB_OF_TYPE], "党支部");
+  snprintf(r->v[ZB_OF_PARENT_CODE], sizeof r->v[ZB_OF_PARENT_CODE], "%s", parent);
   for (int i = 0; i < ZB_OF__COUNT; i++) {
     r->st[i].hlc = 7u << 16;
     snprintf(r->st[i].origin, sizeof r->st[i].origin, "county");
   }
 }
 
-/* Stores r and, for a member, its two index entries. */
-static int put(zb_txn *t, const zb_rec *r) {
-  int rc = zb_rec_store(t, r);
-  if (rc || r->kind != ZB_KIND_MEMBER)
-    return rc;
-  char k[2 * (ZB_FIELD_MAX + 1)];
-  size_t n = zb_pair_key(k, r->m.v[ZB_MF_ORG_CODE], r->m.v[ZB_MF_ID]);
-  if ((rc = zb_txn_put(t, ZB_DB_MEMBER_ORG, k, n, "", 0, 0)))
-    return rc;
-  n = zb_pair_key(k, r->m.v[ZB_MF_ID_NUMBER], r->m.v[ZB_MF_ID]);
-  return zb_txn_put(t, ZB_DB_MEMBER_IDNUM, k, n, "", 0, 0);
-}
+/* Stores r, new, with its index entries. */
+static int put(zb_txn *t, const zb_rec *r) { return zb_rec_store(t, NULL, r); }
 
 struct put_list {
   const zb_rec *recs;
@@ -127,11 +117,11 @@ static void store_recs(zb_store *s, const zb_rec *recs, size_t n) {
 /* ---- round trip ---- */
 
 static void assert_same_rec(const zb_rec *a, const zb_rec *b) {
-  assert_int_equal(a->kind, b->kind);
-  int nf = zb_rec_nfields(a->kind);
+  assert_int_equal(a->kd, b->kd);
+  int nf = a->kd->nfields;
   for (int i = 0; i < nf; i++) {
-    const char *va = a->kind == ZB_KIND_MEMBER ? a->m.v[i] : a->o.v[i];
-    const char *vb = b->kind == ZB_KIND_MEMBER ? b->m.v[i] : b->o.v[i];
+    const char *va = a->kd == &zb_kind_member ? a->v[i] : a->v[i];
+    const char *vb = b->kd == &zb_kind_member ? b->v[i] : b->v[i];
     assert_string_equal(va, vb);
     assert_int_equal(a->st[i].hlc, b->st[i].hlc);
     assert_int_equal(a->st[i].server_seq, b->st[i].server_seq);
@@ -147,7 +137,7 @@ static void test_rec_round_trip(void **state) {
   member(&in[0], "M0001", "430121-01", "ID-A", "13800000000", "b0101", 1000);
   /* A field written by another origin, and one never written (stamp 0). */
   snprintf(in[0].st[ZB_MF_PHONE].origin, sizeof in[0].st[0].origin, "county");
-  in[0].m.v[ZB_MF_OCCUPATION][0] = '\0';
+  in[0].v[ZB_MF_OCCUPATION][0] = '\0';
   memset(&in[0].st[ZB_MF_OCCUPATION], 0, sizeof in[0].st[0]);
   member(&in[1], "M0002", "430121-01", "ID-B", "", "b0101", 2000);
   org(&in[2], "430121-01", "430121");
@@ -157,12 +147,12 @@ static void test_rec_round_trip(void **state) {
   zb_txn *t;
   assert_int_equal(zb_store_read(f->s[0], &t), 0);
   for (int i = 0; i < 3; i++) {
-    const char *key = in[i].kind == ZB_KIND_MEMBER ? in[i].m.v[0] : in[i].o.v[0];
-    assert_int_equal(zb_rec_load(t, in[i].kind, key, out), 0);
+    const char *key = in[i].kd == &zb_kind_member ? in[i].v[0] : in[i].v[0];
+    assert_int_equal(zb_rec_load(t, in[i].kd, key, out), 0);
     assert_same_rec(&in[i], out);
   }
   /* The stamps really are per field. */
-  assert_int_equal(zb_rec_load(t, ZB_KIND_MEMBER, "M0001", out), 0);
+  assert_int_equal(zb_rec_load(t, &zb_kind_member, "M0001", out), 0);
   assert_string_equal(out->st[ZB_MF_PHONE].origin, "county");
   assert_string_equal(out->st[ZB_MF_ID].origin, "b0101");
   assert_int_equal(out->st[ZB_MF_OCCUPATION].hlc, 0);
@@ -177,8 +167,8 @@ static void test_rec_round_trip(void **state) {
   assert_int_equal(zb_org_load(t, "430121-01", &o), 0);
   assert_string_equal(o.v[ZB_OF_PARENT_CODE], "430121");
   /* Absent keys, and a kind that does not hold the key. */
-  assert_int_equal(zb_rec_load(t, ZB_KIND_MEMBER, "M9999", out), ZB_ENOTFOUND);
-  assert_int_equal(zb_rec_load(t, ZB_KIND_ORG, "M0001", out), ZB_ENOTFOUND);
+  assert_int_equal(zb_rec_load(t, &zb_kind_member, "M9999", out), ZB_ENOTFOUND);
+  assert_int_equal(zb_rec_load(t, &zb_kind_org, "M0001", out), ZB_ENOTFOUND);
   zb_txn_end(t);
   free(in);
   free(out);
@@ -350,7 +340,7 @@ static void test_digest(void **state) {
   assert_string_equal(d0, d1);
   /* An org's field counts too. */
   org(&r[2], "430121-01", "430121");
-  snprintf(r[2].o.v[ZB_OF_NAME], sizeof r[2].o.v[0], "改名的支部");
+  snprintf(r[2].v[ZB_OF_NAME], sizeof r[2].v[0], "改名的支部");
   store_recs(f->s[1], &r[2], 1);
   digest(f->s[1], "430121", d1);
   assert_string_not_equal(d0, d1);
@@ -398,7 +388,7 @@ static void test_state_hash(void **state) {
 /* ---- delete ---- */
 
 struct del {
-  enum zb_kind kind;
+  const zb_kind_desc *kind;
   const char *key;
 };
 
@@ -430,14 +420,14 @@ static void test_rec_delete(void **state) {
   store_recs(f->s[0], r, 3);
   uint8_t before[ZB_SHA256_LEN], after[ZB_SHA256_LEN];
 
-  struct del d = {ZB_KIND_MEMBER, "M1"};
+  struct del d = {&zb_kind_member, "M1"};
   assert_int_equal(zb_store_write(f->s[0], del_write, &d), 0);
   zb_txn *t;
   zb_rec *out = malloc(sizeof *out);
   assert_non_null(out);
   assert_int_equal(zb_store_read(f->s[0], &t), 0);
-  assert_int_equal(zb_rec_load(t, ZB_KIND_MEMBER, "M1", out), ZB_ENOTFOUND);
-  assert_int_equal(zb_rec_load(t, ZB_KIND_MEMBER, "M2", out), 0);
+  assert_int_equal(zb_rec_load(t, &zb_kind_member, "M1", out), ZB_ENOTFOUND);
+  assert_int_equal(zb_rec_load(t, &zb_kind_member, "M2", out), 0);
   assert_int_equal(zb_txn_count(t, ZB_DB_MEMBER_ORG), 1);
   assert_int_equal(zb_txn_count(t, ZB_DB_MEMBER_IDNUM), 1);
   zb_txn_end(t);
@@ -466,10 +456,10 @@ static void test_rec_delete(void **state) {
   assert_memory_equal(before, after, sizeof before);
 
   /* An org is deleted from the org table only. */
-  d = (struct del){ZB_KIND_ORG, "430121-01"};
+  d = (struct del){&zb_kind_org, "430121-01"};
   assert_int_equal(zb_store_write(f->s[0], del_write, &d), 0);
   assert_int_equal(zb_store_read(f->s[0], &t), 0);
-  assert_int_equal(zb_rec_load(t, ZB_KIND_ORG, "430121-01", out), ZB_ENOTFOUND);
+  assert_int_equal(zb_rec_load(t, &zb_kind_org, "430121-01", out), ZB_ENOTFOUND);
   assert_int_equal(zb_txn_count(t, ZB_DB_MEMBERS), 2);
   assert_int_equal(zb_txn_count(t, ZB_DB_MEMBER_ORG), 2);
   zb_txn_end(t);

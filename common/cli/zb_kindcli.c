@@ -1,0 +1,382 @@
+/*
+ * zb_kindcli.c — record commands from the kind descriptors (zb_kindcli.h).
+ */
+#define _GNU_SOURCE   /* vasprintf */
+#include "zb_kindcli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_err.h"
+#include "zb_log.h"
+#include "zb_render.h"
+#include "zb_table.h"
+
+static zb_kindcli_open_fn open_node;
+static const char *prog = "zhibu-node";
+
+/* Which commands a kind has.  The org tree comes from the committee's file
+ * (org import) and is listed; every other kind has all five. */
+enum { C_IMPORT = 1, C_ADD = 2, C_UPDATE = 4, C_SHOW = 8, C_LIST = 16 };
+static unsigned kind_cmds(const zb_kind_desc *kd) {
+  return kd->reach == ZB_REACH_ALL ? C_IMPORT | C_LIST : C_IMPORT | C_ADD | C_UPDATE | C_SHOW | C_LIST;
+}
+
+/* The kind a command belongs to: its first word. */
+static const zb_kind_desc *cmd_kind(const struct zb_cmd *c) {
+  return zb_kind_by_name(c->words, strcspn(c->words, " "));
+}
+
+/* "birth_date" → "birth-date", into buf. */
+static const char *opt_name(const char *field, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s", field);
+  for (char *p = buf; *p; p++)
+    if (*p == '_')
+      *p = '-';
+  return buf;
+}
+
+/* Fills v from the options; set[f] says which were given.  --org is an
+ * alias of the option of the kind's org field. */
+static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *v, bool *set) {
+  memset(v, 0, (size_t)kd->nfields * sizeof *v);
+  for (int f = 0; f < kd->nfields; f++) {
+    char on[64];
+    opt_name(kd->fields[f].name, on, sizeof on);
+    const char *val = zb_args_get(a, on);
+    if (f == kd->org_field && f != 0 && !val)
+      val = zb_args_get(a, "org");
+    set[f] = val != NULL;
+    if (!val)
+      continue;
+    if (strlen(val) > ZB_FIELD_MAX) {
+      zb_log_error("--%s: value is %zu bytes, more than %d", on, strlen(val), ZB_FIELD_MAX);
+      return zb_exit_code(ZB_EINVAL);
+    }
+    snprintf(v[f], sizeof v[f], "%s", val);
+  }
+  return 0;
+}
+
+static int fail(int rc, const char *what) {
+  zb_log_error("%s: %s", what, zb_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+/* ---- import ---- */
+
+static int cmd_import(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  const char *path = a->pos[2];
+  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
+  zb_import_result res;
+  rc = zb_node_import(n, kd, path, zb_cli_problem, NULL, &res);
+  zb_node_close(n);
+  if (rc == ZB_EINVAL) {
+    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
+    return zb_exit_code(rc);
+  }
+  if (rc == ZB_EIO) {
+    /* A file that cannot be read is bad input, not a fault of the node. */
+    zb_log_error("%s: cannot read the file", name);
+    return zb_exit_code(ZB_EINVAL);
+  }
+  if (rc)
+    return fail(rc, name);
+  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
+          res.rows, res.created, res.updated, res.unchanged);
+  if (kd->reach == ZB_REACH_ALL)
+    fprintf(stderr, ", %ld outside this node's scope skipped", res.skipped);
+  fputc('\n', stderr);
+  return 0;
+}
+
+/* ---- add / update ---- */
+
+static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
+  bool set[ZB_REC_FIELDS_MAX];
+  if (!v)
+    return fail(ZB_ENOMEM, c->words);
+  zb_node *n = NULL;
+  int rc = values_from_args(kd, a, v, set);
+  if (!rc && !(rc = open_node(a, &n))) {
+    int w = zb_node_add(n, kd, v, zb_cli_problem, NULL);
+    zb_node_close(n);
+    if (w == ZB_EEXIST)
+      zb_log_error("--%s: %s %s already exists (use %s update)", kd->fields[0].name, kd->name,
+                   v[0], kd->name);
+    if (w == ZB_EEXIST || w == ZB_EINVAL || w == ZB_ESCOPE)
+      rc = zb_exit_code(w);
+    else if (w)
+      rc = fail(w, c->words);
+    else
+      printf("%s\n", v[0]);
+  }
+  free(v);
+  return rc ? rc : zb_cli_flush();
+}
+
+static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  const char *key = a->pos[2];
+  char on[64];
+  if (zb_args_has(a, opt_name(kd->fields[0].name, on, sizeof on))) {
+    zb_log_error("--%s: a %s's %s cannot be changed", on, kd->name, kd->fields[0].name);
+    return zb_exit_code(ZB_EINVAL);
+  }
+  zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
+  bool set[ZB_REC_FIELDS_MAX];
+  if (!v)
+    return fail(ZB_ENOMEM, c->words);
+  int rc = values_from_args(kd, a, v, set);
+  bool any = false;
+  for (int f = 0; f < kd->nfields; f++)
+    any |= set[f];
+  if (!rc && !any) {
+    zb_log_error("%s: name at least one field to change, e.g. --%s VALUE", c->words,
+                 opt_name(kd->fields[kd->nfields - 1].name, on, sizeof on));
+    rc = zb_exit_code(ZB_EUSAGE);
+  }
+  zb_node *n;
+  if (!rc && !(rc = open_node(a, &n))) {
+    bool changed = false;
+    int w = zb_node_update(n, kd, key, set, v, zb_cli_problem, NULL, &changed);
+    zb_node_close(n);
+    if (w == ZB_ENOTFOUND)
+      zb_log_error("%s %s not found", kd->name, key);
+    if (w == ZB_ENOTFOUND || w == ZB_EINVAL || w == ZB_ESCOPE)
+      rc = zb_exit_code(w);
+    else if (w)
+      rc = fail(w, c->words);
+    else
+      fprintf(stderr, "%s: %s %s %s\n", prog, kd->name, key,
+              changed ? "updated" : "unchanged (same values)");
+  }
+  free(v);
+  return rc;
+}
+
+/* ---- show / list ---- */
+
+static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  const char *key = a->pos[2];
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  zb_rec *r = malloc(sizeof *r);
+  rc = r ? zb_node_get(n, kd, key, r) : ZB_ENOMEM;
+  zb_node_close(n);
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("%s %s not found", kd->name, key);
+  if (rc) {
+    free(r);
+    return rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, c->words);
+  }
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_rec_to_json(kd, r->v);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+  } else {
+    zb_table *t = zb_table_new(2, (const char *const[]){"field", "value"});
+    for (int f = 0; t && f < kd->nfields; f++)
+      zb_table_add(t, (const char *const[]){kd->fields[f].name, r->v[f]});
+    rc = t ? 0 : ZB_ENOMEM;
+    if (t)
+      zb_table_print(t, stdout);
+    zb_table_free(t);
+  }
+  free(r);
+  return rc ? fail(rc, c->words) : zb_cli_flush();
+}
+
+struct list_out {
+  const zb_kind_desc *kd;
+  int mode;   /* 0 table, 1 json, 2 csv */
+  zb_json_stream js;
+  zb_table *t;
+  int cols[ZB_REC_FIELDS_MAX], ncols;
+  long n;
+};
+
+static int list_row(void *ctx, const zb_rec *r) {
+  struct list_out *lo = ctx;
+  lo->n++;
+  if (lo->mode == 1)
+    return zb_json_stream_add(&lo->js, zb_rec_to_json(lo->kd, r->v));
+  if (lo->mode == 2)
+    return zb_rec_csv_row(stdout, lo->kd, r->v);
+  const char *cells[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < lo->ncols; i++)
+    cells[i] = r->v[lo->cols[i]];
+  return zb_table_add(lo->t, cells);
+}
+
+static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  struct list_out *lo = calloc(1, sizeof *lo);
+  if (!lo) {
+    zb_node_close(n);
+    return fail(ZB_ENOMEM, c->words);
+  }
+  lo->kd = kd;
+  lo->mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0;
+  if (lo->mode == 1) {
+    zb_json_stream_begin(&lo->js, stdout);
+  } else if (lo->mode == 2) {
+    rc = zb_rec_csv_header(stdout, kd);
+  } else {
+    /* The fields the descriptor marks for the table, in field order. */
+    const char *hdr[ZB_REC_FIELDS_MAX];
+    for (int f = 0; f < kd->nfields; f++)
+      if (kd->fields[f].flags & ZB_FF_TABLE) {
+        hdr[lo->ncols] = kd->fields[f].name;
+        lo->cols[lo->ncols++] = f;
+      }
+    if (!(lo->t = zb_table_new((size_t)lo->ncols, hdr)))
+      rc = ZB_ENOMEM;
+  }
+  const char *org = zb_args_get(a, "org");
+  if (!rc)
+    rc = zb_node_list(n, kd, org, list_row, lo);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  zb_node_close(n);
+  if (!rc && lo->mode == 1) {
+    rc = zb_json_stream_end(&lo->js);
+  } else if (!rc && lo->mode == 0) {
+    zb_table_print(lo->t, stdout);
+    printf("%ld %s\n", lo->n, kd->plural);
+  }
+  zb_table_free(lo->t);
+  free(lo);
+  if (rc)
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, c->words);
+  return zb_cli_flush();
+}
+
+/* ---- the commands and their help, made once ---- */
+
+static const char *const o_none[] = {NULL};
+static const char *const o_show[] = {"json", NULL};
+static const char *const o_list[] = {"json", "csv", "org", NULL};
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...) {
+  va_list ap;
+  va_start(ap, f);
+  char *s = NULL;
+  if (vasprintf(&s, f, ap) < 0)
+    s = NULL;
+  va_end(ap);
+  return s ? s : (char *)"";
+}
+
+/* "  --birth-date  出生日期: YYYY-MM-DD (required)\n" for every field. */
+static char *field_help(const zb_kind_desc *kd) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (!f)
+    return (char *)"";
+  fprintf(f, "Fields (the CSV columns and --json keys are the names with '_'):\n");
+  for (int i = 0; i < kd->nfields; i++) {
+    const zb_field_desc *fd = &kd->fields[i];
+    char on[64];
+    fprintf(f, "  --%-12s %s: %s%s\n", opt_name(fd->name, on, sizeof on), fd->zh, fd->help,
+            (fd->flags & ZB_FF_REQUIRED) ? " (required)" : "");
+  }
+  if (kd->org_field != 0)
+    fprintf(f, "--org is short for --%s.", opt_name(kd->fields[kd->org_field].name,
+                                                   (char[64]){0}, 64));
+  fclose(f);
+  return out ? out : (char *)"";
+}
+
+/* The options of a kind's fields, NULL-terminated (and --org); kept for
+ * the life of the process, like the option names. */
+static const char *opt_lists[ZB_KINDCLI_MAX_CMDS][ZB_REC_FIELDS_MAX + 2];
+static char opt_names[ZB_KINDCLI_MAX_OPTS][64];
+
+static const char *const *field_opts(int k, const zb_kind_desc *kd, struct zb_opt *opts) {
+  const char **o = opt_lists[k];
+  int n = 0;
+  for (int i = 0; i < kd->nfields; i++) {
+    char on[64];
+    opt_name(kd->fields[i].name, on, sizeof on);
+    /* The option table keeps the one string every command points at. */
+    size_t j = 0;
+    while (opts[j].name && strcmp(opts[j].name, on) != 0)
+      j++;
+    if (!opts[j].name && j + 1 < ZB_KINDCLI_MAX_OPTS) {
+      opts[j].name = memcpy(opt_names[j], on, sizeof on);
+      opts[j].has_arg = true;
+      opts[j + 1].name = NULL;
+    }
+    o[n++] = opts[j].name ? opts[j].name : "";
+  }
+  if (kd->org_field != 0)
+    o[n++] = "org";
+  o[n] = NULL;
+  return o;
+}
+
+size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open) {
+  open_node = open;
+  size_t nc = 0;
+  for (int k = 0; zb_kinds[k] && nc + 5 <= ZB_KINDCLI_MAX_CMDS; k++) {
+    const zb_kind_desc *kd = zb_kinds[k];
+    unsigned which = kind_cmds(kd);
+    const char *const *fo = field_opts(k, kd, opts);
+    char *fields = field_help(kd);
+    const char *n = kd->name;
+    if (which & C_IMPORT)
+      cmds[nc++] = (struct zb_cmd){
+          fmt("%s import", n), 2, 1, "FILE.csv", cmd_import, o_none,
+          fmt("load %s (%s) from CSV", kd->plural, kd->zh),
+          fmt("Columns: the field names below, in any order (RFC 4180, UTF-8, BOM and\n"
+              "CRLF accepted).  All or nothing: a file with any bad row stores nothing,\n"
+              "and every bad row is reported as FILE:LINE: column: reason.  A row whose\n"
+              "%s exists updates that %s; an identical row changes nothing.\n"
+              "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
+              "\"stdin\"), e.g. iconv -f GB18030 -t UTF-8 file.csv | %s %s import -\n"
+              "The file is read and checked first; the database is locked for writing\n"
+              "only for the short write that follows, so a running daemon's sync waits\n"
+              "only that long.%s\n\n%s",
+              kd->fields[0].name, n, prog, n,
+              kd->reach == ZB_REACH_ALL ? "  Rows outside the node's scope are skipped and counted." : "",
+              fields)};
+    if (which & C_ADD)
+      cmds[nc++] = (struct zb_cmd){fmt("%s add", n), 2, 0, "", cmd_add, fo,
+                                   fmt("add one %s (%s)", n, kd->zh),
+                                   fmt("Prints the %s's %s.\n\n%s", n, kd->fields[0].name, fields)};
+    if (which & C_UPDATE)
+      cmds[nc++] = (struct zb_cmd){fmt("%s update", n), 2, 1, "KEY", cmd_update, fo,
+                                   fmt("change fields of a %s", n), fmt("%s", fields)};
+    if (which & C_SHOW)
+      cmds[nc++] = (struct zb_cmd){fmt("%s show", n), 2, 1, "KEY", cmd_show, o_show,
+                                   fmt("show one %s", n), ""};
+    if (which & C_LIST)
+      cmds[nc++] = (struct zb_cmd){
+          fmt("%s list", n), 2, 0, "", cmd_list, o_list,
+          fmt("list %s (of --org's subtree)", kd->plural),
+          fmt("--csv writes a file that %s import reads back unchanged.%s", n,
+              kd->reach == ZB_REACH_DOWN ? "\nWithout --org: this node's own and those of the orgs above it." : "")};
+    if (*fields)
+      free(fields);
+  }
+  return nc;
+}

@@ -1,0 +1,28 @@
+/*
+ * zb_kindcli.h — the node's record commands, made from the kind
+ * descriptors (zb_kind.h): for each kind, `KIND add|update|show|list|import`
+ * with one option per field (--birth-date for birth_date), their --help
+ * field lists, tables, --json and --csv.  A new kind gets its commands by
+ * being in zb_kinds[] (docs/RECORDS.md, "Kinds").
+ */
+#ifndef ZB_KINDCLI_H
+#define ZB_KINDCLI_H
+
+#include "zb_cli.h"
+#include "zb_node.h"
+
+/* How a command opens the node (--data, --actor): the program's own.
+ * Returns 0 or an exit status after saying why. */
+typedef int (*zb_kindcli_open_fn)(const zb_args *a, zb_node **n);
+
+/* The most commands and options zb_kindcli_build makes. */
+#define ZB_KINDCLI_MAX_CMDS 32
+#define ZB_KINDCLI_MAX_OPTS 160
+
+/* Appends the record commands of every kind to cmds (room for
+ * ZB_KINDCLI_MAX_CMDS) and each field's option to opts (a NULL-terminated
+ * table with room for ZB_KINDCLI_MAX_OPTS; an option already there is not
+ * added twice).  Returns how many commands it added.  Call once. */
+size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * zb_kind.c — the registry of record kinds (zb_kind.h).
+ */
+#include "zb_kind.h"
+
+#include <string.h>
+
+const zb_kind_desc *const zb_kinds[] = {&zb_kind_org, &zb_kind_member, &zb_kind_notice, NULL};
+
+const zb_kind_desc *zb_kind_by_id(int id) {
+  for (int i = 0; zb_kinds[i]; i++)
+    if (zb_kinds[i]->id == id)
+      return zb_kinds[i];
+  return NULL;
+}
+
+const zb_kind_desc *zb_kind_by_name(const char *name, size_t len) {
+  if (!name)
+    return NULL;
+  for (int i = 0; zb_kinds[i]; i++)
+    if (strlen(zb_kinds[i]->name) == len && memcmp(zb_kinds[i]->name, name, len) == 0)
+      return zb_kinds[i];
+  return NULL;
+}
+
+int zb_kind_field(const zb_kind_desc *kd, const char *name, size_t len) {
+  if (!kd || !name)
+    return -1;
+  for (int i = 0; i < kd->nfields; i++)
+    if (strlen(kd->fields[i].name) == len && memcmp(kd->fields[i].name, name, len) == 0)
+      return i;
+  return -1;
+}
+
+const char *zb_kind_field_name(const zb_kind_desc *kd, int field) {
+  if (!kd || field < 0 || field >= kd->nfields)
+    return NULL;
+  return kd->fields[field].name;
+}

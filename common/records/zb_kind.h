@@ -1,0 +1,164 @@
+/*
+ * zb_kind.h — record kinds as data (docs/RECORDS.md, "Kinds").
+ *
+ * Every kind of record (org, member, notice, …) is one descriptor: its
+ * name, its fields with their type, vocabulary, limits and labels, the rule
+ * that places it in the org tree, who receives it, its indexes and the rules
+ * across its fields.  Validation (zb_record.c), storage and digest
+ * (zb_state.c), merge and the wire checks (zb_merge.c), import, rendering,
+ * the CSV columns and the command line's options and --help all walk the
+ * descriptor: adding a kind is one file in kinds/ plus its entry in
+ * zb_kinds[] (zb_kind.c) and its tests.
+ *
+ * A kind's number and its field numbers appear in ops on the wire and in
+ * stored records: never renumber, only append.  Field 0 is the record's key.
+ */
+#ifndef ZB_KIND_H
+#define ZB_KIND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "zb_date.h"
+#include "zb_store.h"
+
+/* No field may be longer than this many bytes. */
+#define ZB_FIELD_MAX 256
+/* Longest node id. */
+#define ZB_NODE_ID_MAX 64
+/* The most fields a kind may have: the size of the in-memory record
+ * (zb_rec).  Stored records and ops have no such limit (a stamp names its
+ * fields beyond the 32 of its mask in a list); raising this is a one-line
+ * change, checked by test_kind against every descriptor. */
+#define ZB_REC_FIELDS_MAX 48
+
+/* What a field's value must look like (docs/RECORDS.md, "Field types"). */
+enum zb_ftype {
+  ZB_FT_TEXT = 0,   /* any text, at most max_chars code points (0: only
+                       the ZB_FIELD_MAX bytes every field has) */
+  ZB_FT_ID,         /* 1-32 ASCII letters, digits, '-', '_', '.' */
+  ZB_FT_DATE,       /* YYYY-MM-DD, a real day, not after today */
+  ZB_FT_VOCAB,      /* one of vocab */
+  ZB_FT_ORG_CODE,   /* an org code (zb_org_code_valid) */
+  ZB_FT_ID_NUMBER,  /* a resident ID number with its check character */
+  ZB_FT_PHONE,      /* a mainland mobile number: 11 digits, first 1 */
+};
+
+/* Field flags. */
+#define ZB_FF_REQUIRED 1u  /* must not be empty */
+#define ZB_FF_TABLE 2u     /* a column of the human `list` table */
+#define ZB_FF_FIXED 4u     /* set when the record is created, never changed */
+
+typedef struct zb_field_desc {
+  const char *name;            /* stable English key: CSV column, JSON key,
+                                  option (--name, '_' as '-') */
+  const char *zh;              /* 中文 label, for people */
+  const char *help;            /* one line for --help */
+  enum zb_ftype type;
+  unsigned flags;
+  unsigned max_chars;          /* ZB_FT_TEXT: code points, 0 = no limit */
+  const char *const *vocab;    /* ZB_FT_VOCAB: NULL-terminated values */
+  const char *vocab_desc;      /* how messages name vocab; NULL: list it */
+} zb_field_desc;
+
+/* "field must be empty / is required when when_field is vocab value
+ * when_index", checked just before field's own check, with its message. */
+typedef struct zb_presence_rule {
+  int field, when_field, when_index;
+  bool required;               /* true: required then; false: must be empty */
+  const char *message;
+} zb_presence_rule;
+
+/* A checker reports problems for one record (zb_record.c). */
+typedef struct zb_checker zb_checker;
+void zb_check_problem(zb_checker *c, int field, const char *reason);
+void zb_check_problemf(zb_checker *c, int field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* What the field-by-field pass learnt, for the rules across fields: which
+ * fields are sound, and the parsed value of date and vocabulary fields. */
+typedef struct zb_checked {
+  bool ok[ZB_REC_FIELDS_MAX];
+  size_t len[ZB_REC_FIELDS_MAX];
+  zb_date date[ZB_REC_FIELDS_MAX];
+  int vocab[ZB_REC_FIELDS_MAX];      /* -1 when empty or unknown */
+} zb_checked;
+
+typedef char zb_value[ZB_FIELD_MAX + 1];
+
+/* How a record is placed in the org tree, and who may write it. */
+enum zb_scope_rule {
+  ZB_SCOPE_SUBTREE = 0,  /* org_field lies in the writer's subtree */
+  ZB_SCOPE_OWN_ORG,      /* org_field is the writer's own org (a node
+                            writes for its org, never for the one above
+                            nor for one below) */
+};
+
+/* Which nodes receive a record's ops (zb_hub.c, pull). */
+enum zb_reach {
+  ZB_REACH_SUBTREE = 0,  /* nodes whose scope holds the record's org */
+  ZB_REACH_ALL,          /* every node (the org tree itself) */
+  ZB_REACH_DOWN,         /* those, and every node below the record's org:
+                            a township's notice reaches its branches */
+};
+
+/* An index of records by a field: "value NUL key" in its own table.  A
+ * unique index refuses a second record with the same value. */
+typedef struct zb_index_desc {
+  int field;
+  bool unique;
+  const char *what;             /* for messages: "ID number" */
+  enum zb_dbi table;            /* its own table, or 0: the shared index
+                                   table (zb_state.c, "Key layouts") */
+} zb_index_desc;
+
+struct zb_txn;
+struct zb_apply_result;
+
+typedef struct zb_kind_desc {
+  int id;                       /* wire number (zb.RecordKind), never reused */
+  const char *name;             /* "member": command noun, JSON "kind" */
+  const char *plural;           /* "members": JSON/status counts */
+  const char *zh;               /* 党员 */
+  int nfields;
+  const zb_field_desc *fields;  /* field 0 is the key */
+  int org_field;                /* the field that places the record in the
+                                   org tree (the org kind: 0, its code) */
+  enum zb_scope_rule scope;
+  enum zb_reach reach;
+  bool org_must_exist;          /* org_field names an org the replica holds */
+  bool auto_key;                /* an empty key on add is assigned
+                                   NODE-N (zb_node.c) */
+  const zb_presence_rule *presence;
+  int npresence;
+  /* Rules across fields, after every field was checked alone; each reads
+   * only fields marked sound in ck.  NULL: none. */
+  void (*cross)(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_date today);
+  /* Values filled in on add when left empty (the member's category from
+   * full_date).  NULL: none. */
+  void (*defaults)(zb_value *v);
+  /* Rules against the stored state beyond scope, org and unique indexes
+   * (the org kind: the parent exists).  Returns 0 or a storage error; a
+   * rejection goes into r.  NULL: none. */
+  int (*state_check)(struct zb_txn *t, const zb_value *v, const char *scope,
+                     struct zb_apply_result *r);
+  const zb_index_desc *indexes;
+  int nindexes;
+  enum zb_dbi table;            /* its own table (orgs, members: they came
+                                   first), or 0: the shared record table */
+} zb_kind_desc;
+
+/* Every kind, NULL-terminated, in the order reports and digests walk them
+ * (orgs first: a member needs its org). */
+extern const zb_kind_desc *const zb_kinds[];
+extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice;
+
+/* The kind with wire number id / with name (len bytes), or NULL: an
+ * unknown kind is an error for every caller, never a default. */
+const zb_kind_desc *zb_kind_by_id(int id);
+const zb_kind_desc *zb_kind_by_name(const char *name, size_t len);
+/* Field index of name (len bytes) in kd, or -1. */
+int zb_kind_field(const zb_kind_desc *kd, const char *name, size_t len);
+/* The name of a field, or NULL when out of range. */
+const char *zb_kind_field_name(const zb_kind_desc *kd, int field);
+
+#endif

@@ -296,12 +296,14 @@ static char *field_help(const zb_kind_desc *kd) {
   for (int i = 0; i < kd->nfields; i++) {
     const zb_field_desc *fd = &kd->fields[i];
     char on[64];
+    bool required = (fd->flags & ZB_FF_REQUIRED) && !(i == 0 && kd->auto_key) &&
+                    i != kd->org_field;   /* those two have defaults on add */
     fprintf(f, "  --%-12s %s: %s%s\n", opt_name(fd->name, on, sizeof on), fd->zh, fd->help,
-            (fd->flags & ZB_FF_REQUIRED) ? " (required)" : "");
+            required ? " (required)" : "");
   }
   if (kd->org_field != 0)
-    fprintf(f, "--org is short for --%s.", opt_name(kd->fields[kd->org_field].name,
-                                                   (char[64]){0}, 64));
+    fprintf(f, "  --org          short for --%s", opt_name(kd->fields[kd->org_field].name,
+                                                           (char[64]){0}, 64));
   fclose(f);
   return out ? out : (char *)"";
 }

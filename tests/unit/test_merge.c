@@ -371,6 +371,93 @@ static void test_conflicts(void **state) {
   assert_int_equal(r.nconflicts, 0);
 }
 
+/* ---- the notice kind: one descriptor, the same merge ---- */
+
+enum { N_ID, N_TITLE, N_BODY, N_DATE, N_ORG };
+
+static enum zb_apply_status notice(const char *key, const char *org, const char *scope,
+                                   zb_apply_result *r) {
+  struct op_spec n = {&zb_kind_notice, key, "t01", T0 + 1, 4, {N_TITLE, N_BODY, N_DATE, N_ORG},
+                      {"学习通知", "正文", "2026-11-20", org}};
+  return apply(&n, scope, r);
+}
+
+struct keys {
+  char v[8][ZB_FIELD_MAX + 1];
+  int n;
+};
+
+static int note_key(void *ctx, const zb_rec *r) {
+  struct keys *k = ctx;
+  assert_ptr_equal(r->kd, &zb_kind_notice);
+  if (k->n < 8)
+    snprintf(k->v[k->n++], sizeof k->v[0], "%s", r->v[0]);
+  return 0;
+}
+
+static int notices_of(const char *root, bool visible, struct keys *k) {
+  zb_txn *t;
+  memset(k, 0, sizeof *k);
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_recs_in_subtree(t, &zb_kind_notice, root, visible, note_key, k), 0);
+  zb_txn_end(t);
+  return k->n;
+}
+
+static void test_notice(void **state) {
+  (void)state;
+  orgs();
+  zb_apply_result r;
+  /* A township writes for its own org; the operator (no scope) anywhere. */
+  assert_int_equal(notice("N1", "430121-01", "430121-01", &r), ZB_APPLY_OK);
+  assert_string_equal(r.org_after, "430121-01");
+  assert_int_equal(notice("N2", "430121-01-01", NULL, &r), ZB_APPLY_OK);
+  /* Not for the org above it, nor for one below it. */
+  assert_int_equal(notice("N3", "430121-01", "430121-01-01", &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(r.field, N_ORG);
+  assert_int_equal(notice("N4", "430121-01-01", "430121-01", &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  /* An org that does not exist, a missing title, a changed issuing org. */
+  assert_int_equal(notice("N5", "430121-09", NULL, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "does not exist"));
+  struct op_spec untitled = {&zb_kind_notice, "N6", "t01", T0, 3, {N_BODY, N_DATE, N_ORG},
+                             {"正文", "2026-11-20", "430121-01"}};
+  assert_int_equal(apply(&untitled, NULL, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, N_TITLE);
+  struct op_spec move = {&zb_kind_notice, "N1", "t01", T0 + 9, 1, {N_ORG}, {"430121-01-02"}};
+  assert_int_equal(apply(&move, NULL, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "cannot be changed"));
+
+  /* Who holds what: a branch holds its township's notice and its own; the
+   * subtree alone (a report of the branch) has only its own. */
+  struct keys k;
+  assert_int_equal(notices_of("430121-01-01", true, &k), 2);
+  assert_string_equal(k.v[0], "N1");
+  assert_string_equal(k.v[1], "N2");
+  assert_int_equal(notices_of("430121-01-01", false, &k), 1);
+  assert_string_equal(k.v[0], "N2");
+  assert_int_equal(notices_of("430121-01-02", true, &k), 1);
+  assert_string_equal(k.v[0], "N1");
+  assert_int_equal(notices_of("430121-02-01", true, &k), 0);
+  assert_int_equal(notices_of("430121", false, &k), 2);
+  assert_int_equal(notices_of(NULL, false, &k), 2);
+}
+
+static void test_unknown_kind(void **state) {
+  (void)state;
+  orgs();
+  /* A kind number no descriptor has is an error, never a default. */
+  zb_kind_desc unknown = zb_kind_org;
+  unknown.id = 99;
+  struct op_spec o = {&unknown, "430121-03", "hq", T0, 3, {1, 2, 3}, {"x", "branch", "430121"}};
+  zb_apply_result r;
+  assert_int_equal(apply(&o, NULL, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "unknown record kind 99"));
+  assert_null(zb_kind_by_id(99));
+  assert_null(zb_kind_by_id(0));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_lww, setup, teardown),
@@ -379,6 +466,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
       cmocka_unit_test_setup_teardown(test_index_follows_move, setup, teardown),
       cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_notice, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,152 @@
+/* The kind descriptors (common/records/zb_kind.h): every descriptor is
+ * well formed, lookups by number and name find exactly the registered
+ * kinds, and validation walks the descriptor (a made-up kind of 40 fields,
+ * beyond the 32 a stamp mask holds, validates, stores and loads). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "zb_err.h"
+#include "zb_kind.h"
+#include "zb_record.h"
+#include "zb_state.h"
+#include "zb_store.h"
+
+static void test_descriptors_well_formed(void **state) {
+  (void)state;
+  int n = 0;
+  for (int k = 0; zb_kinds[k]; k++, n++) {
+    const zb_kind_desc *kd = zb_kinds[k];
+    assert_true(kd->id > 0 && kd->id < 256);   /* one byte in shared keys */
+    assert_true(kd->nfields >= 2 && kd->nfields <= ZB_REC_FIELDS_MAX);
+    assert_true(kd->org_field >= 0 && kd->org_field < kd->nfields);
+    assert_int_equal(kd->fields[kd->org_field].type, ZB_FT_ORG_CODE);
+    assert_true(kd->fields[0].flags & ZB_FF_REQUIRED);   /* the key */
+    assert_ptr_equal(zb_kind_by_id(kd->id), kd);
+    assert_ptr_equal(zb_kind_by_name(kd->name, strlen(kd->name)), kd);
+    for (int j = 0; j < k; j++) {
+      assert_int_not_equal(zb_kinds[j]->id, kd->id);
+      assert_string_not_equal(zb_kinds[j]->name, kd->name);
+    }
+    for (int f = 0; f < kd->nfields; f++) {
+      const zb_field_desc *fd = &kd->fields[f];
+      assert_non_null(fd->name);
+      assert_non_null(fd->zh);
+      assert_true(fd->type != ZB_FT_VOCAB || fd->vocab != NULL);
+      assert_int_equal(zb_kind_field(kd, fd->name, strlen(fd->name)), f);
+    }
+    for (int i = 0; i < kd->nindexes; i++)
+      assert_true(kd->indexes[i].field > 0 && kd->indexes[i].field < kd->nfields);
+    /* A kind placed by a field needs the index that finds its subtree. */
+    bool has_org_index = kd->org_field == 0;
+    for (int i = 0; i < kd->nindexes; i++)
+      has_org_index |= kd->indexes[i].field == kd->org_field;
+    assert_true(has_org_index);
+  }
+  assert_int_equal(n, 3);
+  assert_null(zb_kind_by_name("members", 7));
+  assert_null(zb_kind_by_name("", 0));
+}
+
+/* ---- a kind of 40 fields ---- */
+
+#define WIDE_N 40
+static zb_field_desc wide_fields[WIDE_N];
+static char wide_names[WIDE_N][8];
+static const zb_index_desc wide_index[] = {{1, false, "org", 0}};
+static zb_kind_desc wide = {.id = 200, .name = "wide", .plural = "wides", .zh = "宽",
+                            .nfields = WIDE_N, .fields = wide_fields, .org_field = 1,
+                            .indexes = wide_index, .nindexes = 1};
+
+static void make_wide(void) {
+  for (int f = 0; f < WIDE_N; f++) {
+    snprintf(wide_names[f], sizeof wide_names[f], "f%d", f);
+    wide_fields[f] = (zb_field_desc){wide_names[f], "字段", "", ZB_FT_TEXT, 0, 4, NULL, NULL};
+  }
+  wide_fields[0].type = ZB_FT_ID;
+  wide_fields[0].flags = ZB_FF_REQUIRED;
+  wide_fields[1].type = ZB_FT_ORG_CODE;
+  wide_fields[1].flags = ZB_FF_REQUIRED;
+  wide_fields[39].type = ZB_FT_DATE;
+  wide_fields[39].flags = ZB_FF_REQUIRED;
+}
+
+struct probs {
+  int n, field[8];
+};
+
+static void note(void *ctx, int field, const char *reason) {
+  struct probs *p = ctx;
+  (void)reason;
+  if (p->n < 8)
+    p->field[p->n] = field;
+  p->n++;
+}
+
+static int put_rec(zb_txn *t, void *r) { return zb_rec_store(t, NULL, r); }
+
+static void test_wide_kind(void **state) {
+  (void)state;
+  make_wide();
+  zb_rec *r = calloc(2, sizeof *r);
+  assert_non_null(r);
+  zb_rec_init(&r[0], &wide);
+  strcpy(r[0].v[0], "W1");
+  strcpy(r[0].v[1], "430121-01");
+  strcpy(r[0].v[39], "2026-01-02");
+  strcpy(r[0].v[35], "五个字太长");   /* 5 characters, the limit is 4 */
+  zb_date today = {2026, 11, 28};
+  struct probs p = {0};
+  assert_int_equal(zb_rec_validate(&wide, r[0].v, today, note, &p), 1);
+  assert_int_equal(p.field[0], 35);
+  strcpy(r[0].v[35], "四个字的");
+  strcpy(r[0].v[39], "2026-13-01");
+  memset(&p, 0, sizeof p);
+  assert_int_equal(zb_rec_validate(&wide, r[0].v, today, note, &p), 1);
+  assert_int_equal(p.field[0], 39);
+  strcpy(r[0].v[39], "2026-01-02");
+  assert_int_equal(zb_rec_validate(&wide, r[0].v, today, NULL, NULL), 0);
+
+  /* Fields past 32 keep their own stamps through a store and a load. */
+  for (int f = 0; f < WIDE_N; f++) {
+    r[0].st[f].hlc = (uint64_t)(f < 33 ? 1 : f) << 16;
+    snprintf(r[0].st[f].origin, sizeof r[0].st[f].origin, "n%d", f < 33 ? 0 : f);
+  }
+  char dir[] = "/tmp/zb-kind-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  zb_txn *t;
+  assert_int_equal(zb_store_write(s, put_rec, &r[0]), 0);
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_rec_load(t, &wide, "W1", &r[1]), 0);
+  for (int f = 0; f < WIDE_N; f++) {
+    assert_string_equal(r[1].v[f], r[0].v[f]);
+    assert_int_equal(r[1].st[f].hlc, r[0].st[f].hlc);
+    assert_string_equal(r[1].st[f].origin, r[0].st[f].origin);
+  }
+  size_t count;
+  assert_int_equal(zb_recs_count(t, &wide, "430121", &count), 0);
+  assert_int_equal(count, 1);
+  /* The shared table keys records by kind: no other kind sees it. */
+  assert_int_equal(zb_rec_load(t, &zb_kind_notice, "W1", &r[1]), ZB_ENOTFOUND);
+  zb_txn_end(t);
+  zb_store_close(s);
+  char cmd[64];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+  free(r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_descriptors_well_formed),
+      cmocka_unit_test(test_wide_kind),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -158,9 +158,34 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 
 
 static const char *op_kind(const Zb__Op *op) {
-  if (op->body_case != ZB__OP__BODY_SET || !op->set)
-    return "?";
-  return zb_cli_kind_name(op->set->kind);
+  int kind;
+  const char *key;
+  return zb_op_target(op, &kind, &key, NULL) ? zb_cli_kind_name(kind) : "?";
+}
+
+/* The fields an op writes: a set's fields, an act's parameters (after
+ * "act:NAME"), a fact's fields (after "fact:NAME"). */
+static Zb__FieldSet *const *op_fields(const Zb__Op *op, size_t *n, const char **tag,
+                                      const char **name) {
+  *tag = *name = NULL;
+  *n = 0;
+  switch (op->body_case) {
+  case ZB__OP__BODY_SET:
+    *n = op->set->n_fields;
+    return op->set->fields;
+  case ZB__OP__BODY_ACT:
+    *tag = "act";
+    *name = op->act->name;
+    *n = op->act->n_params;
+    return op->act->params;
+  case ZB__OP__BODY_FACT:
+    *tag = "fact";
+    *name = op->fact->name;
+    *n = op->fact->n_values;
+    return op->fact->values;
+  default:
+    return NULL;
+  }
 }
 
 static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
@@ -170,20 +195,33 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
   zb_hlc_format(op->hlc, when);
   zb_sha256(packed.data, packed.len, h);
   zb_hex(h, sizeof h, hash);
-  const char *key = op->body_case == ZB__OP__BODY_SET && op->set ? op->set->key : "";
+  int kind = 0;
+  const char *key = "";
+  zb_op_target(op, &kind, &key, NULL);
+  const zb_kind_desc *kd = zb_kind_by_id(kind);
   /* Field names only, never values: the log may be shown to anyone at the
    * office PC, and values are personal data. */
   char fields[512] = "";
-  size_t used = 0;
+  size_t used = 0, nf;
+  const char *tag, *step;
+  Zb__FieldSet *const *fs = op_fields(op, &nf, &tag, &step);
+  const zb_kind_desc *fk = tag && *tag == 'f' ? zb_kind_fact(kd, step, NULL) : kd;
   json_t *jf = lo->json ? json_array() : NULL;
-  for (size_t i = 0; op->set && i < op->set->n_fields; i++) {
-    uint32_t f = op->set->fields[i]->field;
-    const char *name = zb_field_name(op->set->kind, (int)f);
+  if (tag) {
+    used = (size_t)snprintf(fields, sizeof fields, "%s:%.64s", tag, step);
+    if (jf)
+      json_array_append_new(jf, json_string(fields));
+    if (nf)
+      fields[used++] = ' ';
+  }
+  size_t start = used;
+  for (size_t i = 0; i < nf; i++) {
+    const char *name = zb_kind_field_name(fk, (int)fs[i]->field);
     if (!name)
       name = "?";
     if (jf)
       json_array_append_new(jf, json_string(name));
-    int w = snprintf(fields + used, sizeof fields - used, "%s%s", used ? "," : "", name);
+    int w = snprintf(fields + used, sizeof fields - used, "%s%s", used > start ? "," : "", name);
     if (w > 0 && (size_t)w < sizeof fields - used)
       used += (size_t)w;
   }
@@ -200,8 +238,7 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
     char *cut = fields + 40;
     while (cut > fields && *cut != ',')
       cut--;
-    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)",
-             op->set ? op->set->n_fields : 0);
+    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)", nf);
   }
   char seq[24];
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
@@ -424,8 +461,9 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
 
 static int rejected_out(void *ctx, const Zb__ServerOp *so, const Zb__Op *op) {
   zb_rows *ro = ctx;
-  const char *key = op->set ? op->set->key : "";
-  int kind = op->set ? op->set->kind : 0;
+  const char *key = "";
+  int kind = 0;
+  zb_op_target(op, &kind, &key, NULL);
   const char *field = so->field >= 0 ? zb_cli_field_name(kind, so->field) : "";
   char when[32], seq[24];
   zb_hlc_format(op->hlc, when);

@@ -166,6 +166,12 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- show / list ---- */
 
+static int fact_json(void *ctx, int fi, const zb_rec *f) {
+  json_t *list = json_object_get(ctx, f->kd->name);
+  (void)fi;
+  return json_array_append_new(list, zb_rec_to_json(f->kd, f->v)) ? ZB_ENOMEM : 0;
+}
+
 static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
   const zb_kind_desc *kd = cmd_kind(c);
   const char *key = a->pos[2];
@@ -182,8 +188,23 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     free(r);
     return rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, c->words);
   }
-  if (zb_args_has(a, "json")) {
+  /* The record's facts, kind by kind: {"read": [{…}, …]} in JSON, one
+   * line each after the table. */
+  json_t *facts = NULL;
+  if (!rc && kd->nfacts) {
+    facts = json_object();
+    for (int i = 0; facts && i < kd->nfacts; i++)
+      json_object_set_new(facts, kd->facts[i]->name, json_array());
+    if (!(rc = open_node(a, &n))) {
+      rc = zb_node_facts(n, kd, key, fact_json, facts);
+      zb_node_close(n);
+    }
+  }
+  if (rc) {
+  } else if (zb_args_has(a, "json")) {
     json_t *j = zb_rec_to_json(kd, r->v);
+    if (j && facts)
+      json_object_set(j, "facts", facts);
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else {
@@ -194,7 +215,21 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     if (t)
       zb_table_print(t, stdout);
     zb_table_free(t);
+    const char *name;
+    json_t *list;
+    json_object_foreach(facts, name, list) {
+      size_t i;
+      json_t *e;
+      json_array_foreach(list, i, e) {
+        printf("%s:", name);
+        const char *fname;
+        json_t *fv;
+        json_object_foreach(e, fname, fv) printf(" %s", json_string_value(fv));
+        putchar('\n');
+      }
+    }
   }
+  json_decref(facts);
   free(r);
   return rc ? fail(rc, c->words) : zb_cli_flush();
 }
@@ -268,6 +303,71 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_flush();
 }
 
+/* ---- acts and facts ---- */
+
+/* "notice withdraw": the act is the second word. */
+static const zb_act_desc *cmd_act(const struct zb_cmd *c, const zb_kind_desc *kd) {
+  const char *w2 = strchr(c->words, ' ');
+  return w2 ? zb_kind_act(kd, w2 + 1) : NULL;
+}
+
+static const zb_kind_desc *cmd_fact(const struct zb_cmd *c, const zb_kind_desc *kd) {
+  const char *w2 = strchr(c->words, ' ');
+  return w2 ? zb_kind_fact(kd, w2 + 1, NULL) : NULL;
+}
+
+static int step_outcome(int rc, const zb_kind_desc *kd, const char *key, const char *what) {
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("%s %s not found", kd->name, key);
+  if (rc == ZB_ENOTFOUND || rc == ZB_EINVAL || rc == ZB_ESCOPE)
+    return zb_exit_code(rc);
+  return rc ? fail(rc, what) : 0;
+}
+
+static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  const zb_act_desc *ad = cmd_act(c, kd);
+  const char *key = a->pos[2];
+  zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
+  bool set[ZB_REC_FIELDS_MAX];
+  if (!v)
+    return fail(ZB_ENOMEM, c->words);
+  zb_node *n;
+  int rc = values_from_args(kd, a, v, set);
+  if (!rc && !(rc = open_node(a, &n))) {
+    int w = zb_node_act(n, kd, key, ad, set, v, zb_cli_problem, NULL);
+    zb_node_close(n);
+    rc = step_outcome(w, kd, key, c->words);
+    if (!w)
+      fprintf(stderr, "%s: %s %s: %s (%s)\n", prog, kd->name, key, ad->name, ad->zh);
+  }
+  free(v);
+  return rc;
+}
+
+static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
+  const zb_kind_desc *kd = cmd_kind(c);
+  const zb_kind_desc *fk = cmd_fact(c, kd);
+  const char *key = a->pos[2];
+  zb_value *v = calloc((size_t)fk->nfields, sizeof *v);
+  bool set[ZB_REC_FIELDS_MAX];
+  if (!v)
+    return fail(ZB_ENOMEM, c->words);
+  zb_node *n;
+  int rc = values_from_args(fk, a, v, set);
+  if (!rc && !(rc = open_node(a, &n))) {
+    bool changed = false;
+    int w = zb_node_fact(n, kd, key, fk, v, zb_cli_problem, NULL, &changed);
+    zb_node_close(n);
+    rc = step_outcome(w, kd, key, c->words);
+    if (!w)
+      fprintf(stderr, "%s: %s %s: %s %s%s\n", prog, kd->name, key, fk->name, v[0],
+              changed ? "" : " (already recorded)");
+  }
+  free(v);
+  return rc;
+}
+
 /* ---- the commands and their help, made once ---- */
 
 static const char *const o_none[] = {NULL};
@@ -286,7 +386,7 @@ static char *fmt(const char *f, ...) {
 }
 
 /* "  --birth-date  出生日期: YYYY-MM-DD (required)\n" for every field. */
-static char *field_help(const zb_kind_desc *kd) {
+static char *field_help(const zb_kind_desc *kd, bool fact) {
   char *out = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&out, &len);
@@ -296,8 +396,10 @@ static char *field_help(const zb_kind_desc *kd) {
   for (int i = 0; i < kd->nfields; i++) {
     const zb_field_desc *fd = &kd->fields[i];
     char on[64];
+    /* Fields with a default on add are not the user's to give. */
     bool required = (fd->flags & ZB_FF_REQUIRED) && !(i == 0 && kd->auto_key) &&
-                    i != kd->org_field;   /* those two have defaults on add */
+                    i != kd->org_field && !(fd->flags & (ZB_FF_STATE | ZB_FF_ACTOR)) &&
+                    !(fact && fd->type == ZB_FT_DATE);
     fprintf(f, "  --%-12s %s: %s%s\n", opt_name(fd->name, on, sizeof on), fd->zh, fd->help,
             required ? " (required)" : "");
   }
@@ -343,7 +445,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
     const zb_kind_desc *kd = zb_kinds[k];
     unsigned which = kind_cmds(kd);
     const char *const *fo = field_opts(k, kd, opts);
-    char *fields = field_help(kd);
+    char *fields = field_help(kd, false);
     const char *n = kd->name;
     if (which & C_IMPORT)
       cmds[nc++] = (struct zb_cmd){
@@ -379,6 +481,51 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
               kd->reach == ZB_REACH_DOWN ? "\nWithout --org: this node's own and those of the orgs above it." : "")};
     if (*fields)
       free(fields);
+    /* The kind's state machine: one command per act, and one per fact. */
+    for (int i = 0; i < kd->nacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
+      const zb_act_desc *ad = &kd->acts[i];
+      struct zb_opt *o = opts;
+      const char **po = opt_lists[ZB_KINDCLI_MAX_CMDS - 1 - nc];
+      int np = 0;
+      for (int j = 0; j < ad->nparams; j++) {
+        char on[64];
+        opt_name(kd->fields[ad->params[j]].name, on, sizeof on);
+        for (o = opts; o->name && strcmp(o->name, on) != 0; o++)
+          ;
+        if (o->name)
+          po[np++] = o->name;
+      }
+      po[np] = NULL;
+      char *from = NULL;
+      size_t fl = 0;
+      FILE *f = open_memstream(&from, &fl);
+      const zb_field_desc *sfd = &kd->fields[kd->state_field];
+      for (int st = 0; f && kd->state_field && sfd->vocab[st]; st++)
+        if (ad->from & (1u << st))
+          fprintf(f, "%s%s", fl ? ", " : "", sfd->vocab[st]);
+      if (f)
+        fclose(f);
+      cmds[nc++] = (struct zb_cmd){
+          fmt("%s %s", n, ad->name), 2, 1, "KEY", cmd_act_run, po,
+          fmt("%s (%s) a %s", ad->name, ad->zh, n),
+          fmt("%s.  Applies when the %s's %s is %s; afterwards it is %s.\n"
+              "The server checks it again in its order: a rejected act is undone here.",
+              ad->help, n, kd->state_field ? sfd->name : "state", from ? from : "",
+              kd->state_field ? sfd->vocab[ad->to] : "")};
+      free(from);
+    }
+    for (int i = 0; i < kd->nfacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
+      const zb_kind_desc *fk = kd->facts[i];
+      char *ff = field_help(fk, true);
+      const char *const *fo2 = field_opts(ZB_KINDCLI_MAX_CMDS - 1 - (int)nc, fk, opts);
+      cmds[nc++] = (struct zb_cmd){
+          fmt("%s %s", n, fk->name), 2, 1, "KEY", cmd_fact_run, fo2,
+          fmt("record %s (%s) on a %s", fk->name, fk->zh, n),
+          fmt("One %s per %s: recording it again changes nothing.\n\n%s", fk->name,
+              fk->fields[0].name, ff)};
+      if (*ff)
+        free(ff);
+    }
   }
   return nc;
 }

@@ -37,3 +37,20 @@ const char *zb_kind_field_name(const zb_kind_desc *kd, int field) {
     return NULL;
   return kd->fields[field].name;
 }
+
+const zb_act_desc *zb_kind_act(const zb_kind_desc *kd, const char *name) {
+  for (int i = 0; kd && name && i < kd->nacts; i++)
+    if (strcmp(kd->acts[i].name, name) == 0)
+      return &kd->acts[i];
+  return NULL;
+}
+
+const zb_kind_desc *zb_kind_fact(const zb_kind_desc *kd, const char *name, int *index) {
+  for (int i = 0; kd && name && i < kd->nfacts; i++)
+    if (strcmp(kd->facts[i]->name, name) == 0) {
+      if (index)
+        *index = i;
+      return kd->facts[i];
+    }
+  return NULL;
+}

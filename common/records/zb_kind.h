@@ -47,6 +47,10 @@ enum zb_ftype {
 #define ZB_FF_REQUIRED 1u  /* must not be empty */
 #define ZB_FF_TABLE 2u     /* a column of the human `list` table */
 #define ZB_FF_FIXED 4u     /* set when the record is created, never changed */
+#define ZB_FF_STATE 8u     /* the record's state (a vocab field): a new
+                              record starts in the first value; only acts
+                              change it */
+#define ZB_FF_ACTOR 16u    /* left empty, the writer's name (--actor) */
 
 typedef struct zb_field_desc {
   const char *name;            /* stable English key: CSV column, JSON key,
@@ -113,6 +117,21 @@ typedef struct zb_index_desc {
 
 struct zb_txn;
 struct zb_apply_result;
+struct zb_kind_desc;
+
+/* A workflow step (docs/RECORDS.md, "Ops: sets, acts and facts"): in which
+ * states of the record it applies, the state it leaves, and which fields
+ * it may set from its parameters.  The table of a kind's acts is its state
+ * machine. */
+typedef struct zb_act_desc {
+  const char *name;            /* "withdraw": the op's name and the command */
+  const char *zh;              /* 撤回 */
+  const char *help;
+  unsigned from;               /* bit i: applies when the state is vocab[i] */
+  int to;                      /* the state after, as a vocab index */
+  const int *params;           /* fields it may set */
+  int nparams;
+} zb_act_desc;
 
 typedef struct zb_kind_desc {
   int id;                       /* wire number (zb.RecordKind), never reused */
@@ -143,6 +162,16 @@ typedef struct zb_kind_desc {
                      struct zb_apply_result *r);
   const zb_index_desc *indexes;
   int nindexes;
+  int state_field;              /* the ZB_FF_STATE field, or 0: none (the
+                                   key is never the state) */
+  const zb_act_desc *acts;
+  int nacts;
+  /* The kinds of fact a record holds; each is described like a kind (its
+   * fields, field 0 the fact's id; its org_field and scope rule, when
+   * org_field is an ORG_CODE field, say who may write it).  Facts live in
+   * their own table, keyed by the record. */
+  const struct zb_kind_desc *const *facts;
+  int nfacts;
   enum zb_dbi table;            /* its own table (orgs, members: they came
                                    first), or 0: the shared record table */
 } zb_kind_desc;
@@ -156,6 +185,9 @@ extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice;
  * unknown kind is an error for every caller, never a default. */
 const zb_kind_desc *zb_kind_by_id(int id);
 const zb_kind_desc *zb_kind_by_name(const char *name, size_t len);
+/* The act / fact of kd with this name, or NULL. */
+const zb_act_desc *zb_kind_act(const zb_kind_desc *kd, const char *name);
+const zb_kind_desc *zb_kind_fact(const zb_kind_desc *kd, const char *name, int *index);
 /* Field index of name (len bytes) in kd, or -1. */
 int zb_kind_field(const zb_kind_desc *kd, const char *name, size_t len);
 /* The name of a field, or NULL when out of range. */

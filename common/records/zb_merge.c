@@ -73,15 +73,52 @@ static bool org_in_scope(const zb_kind_desc *kd, const char *org, const char *sc
   return kd->scope == ZB_SCOPE_OWN_ORG ? strcmp(org, scope) == 0 : zb_org_in_subtree(org, scope);
 }
 
+/* Whether a writer with this scope holds a record of kd placed at org
+ * (zb_kind.h, reach): it may add facts to what it holds. */
+static bool holds(const zb_kind_desc *kd, const char *org, const char *scope) {
+  return !scope || zb_org_in_subtree(org, scope) ||
+         (kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(scope, org));
+}
+
+/* The act that writes field f (the state field: the first act), or NULL
+ * when sets write it. */
+static const zb_act_desc *act_owner(const zb_kind_desc *kd, int f) {
+  for (int i = 0; i < kd->nacts; i++) {
+    if (f == kd->state_field)
+      return &kd->acts[i];
+    for (int j = 0; j < kd->acts[i].nparams; j++)
+      if (kd->acts[i].params[j] == f)
+        return &kd->acts[i];
+  }
+  return NULL;
+}
+
 /* Every rule the record next must satisfy, in the order the messages are
  * most useful: its fields, fields that never change, its org, the writer's
  * scope, the kind's own rules against the state, its unique indexes. */
 static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec *next,
-                       zb_date today, const char *scope, zb_apply_result *r) {
+                       zb_date today, const char *scope, bool via_act, zb_apply_result *r) {
   const zb_kind_desc *kd = next->kd;
   struct first_problem fp = {.field = -1};
   if (zb_rec_validate(kd, next->v, today, note_problem, &fp) > 0)
     return zb_reject(r, fp.field, "%s", fp.reason);
+  /* The state, and the fields acts set, move only through the kind's acts
+   * (its state machine), in the server's order: a set may not write them,
+   * since last-writer-wins and server order could then disagree.  A new
+   * record starts in the first state, its act fields empty. */
+  int sf = kd->state_field;
+  for (int f = 1; !via_act && f < kd->nfields; f++) {
+    const zb_act_desc *owner = act_owner(kd, f);
+    if (!owner)
+      continue;
+    const char *want = !existed ? (f == sf ? kd->fields[sf].vocab[0] : "") : cur->v[f];
+    if (strcmp(next->v[f], want) == 0)
+      continue;
+    if (!existed && f == sf)
+      return zb_reject(r, f, "a new %s is %s", kd->name, want);
+    return zb_reject(r, f, "%s changes only through an act of the %s (%s)",
+                     kd->fields[f].name, kd->name, owner->name);
+  }
   for (int f = 0; existed && f < kd->nfields; f++)
     if ((kd->fields[f].flags & ZB_FF_FIXED) && strcmp(cur->v[f], next->v[f]) != 0)
       return zb_reject(r, f, "%s cannot be changed once the %s exists", kd->fields[f].name,
@@ -165,6 +202,65 @@ static bool value_ok(const char *v, size_t *len) {
   return *len <= ZB_FIELD_MAX && zb_utf8_valid(v, *len);
 }
 
+bool zb_op_target(const Zb__Op *op, int *kind, const char **key, const char **name) {
+  const char *nm = NULL;
+  switch (op->body_case) {
+  case ZB__OP__BODY_SET:
+    if (!op->set)
+      return false;
+    *kind = (int)op->set->kind;
+    *key = op->set->key;
+    break;
+  case ZB__OP__BODY_ACT:
+    if (!op->act)
+      return false;
+    *kind = (int)op->act->kind;
+    *key = op->act->key;
+    nm = op->act->name;
+    break;
+  case ZB__OP__BODY_FACT:
+    if (!op->fact)
+      return false;
+    *kind = (int)op->fact->kind;
+    *key = op->fact->key;
+    nm = op->fact->name;
+    break;
+  default:
+    return false;
+  }
+  if (name)
+    *name = nm;
+  return *key != NULL;
+}
+
+/* Field numbers below nf, each once, each allowed (NULL: all), with values
+ * that are text: the fields of a set, an act's parameters, a fact's
+ * values. */
+static int check_fields(zb_apply_result *r, const zb_kind_desc *kd, Zb__FieldSet *const *fs,
+                        size_t n, const int *allowed, int nallowed) {
+  bool seen[ZB_REC_FIELDS_MAX] = {false};
+  size_t len;
+  for (size_t i = 0; i < n; i++) {
+    const Zb__FieldSet *f = fs[i];
+    if (f->field >= (uint32_t)kd->nfields)
+      return zb_reject(r, -1, "field number %u does not exist", f->field);
+    const char *name = kd->fields[f->field].name;
+    bool ok = allowed == NULL;
+    for (int j = 0; j < nallowed && !ok; j++)
+      ok = allowed[j] == (int)f->field;
+    if (!ok)
+      return zb_reject(r, (int)f->field, "%s is not a parameter of this act", name);
+    if (seen[f->field])
+      return zb_reject(r, (int)f->field, "field %s is set more than once in one op", name);
+    seen[f->field] = true;
+    if (!f->value || !value_ok(f->value, &len))
+      return zb_reject(r, (int)f->field,
+                       "%s must be at most %d bytes of text (valid UTF-8, no control character)",
+                       name, ZB_FIELD_MAX);
+  }
+  return 0;
+}
+
 /* The op's shape, before any of it is used (zb_merge.h): the same checks
  * for a node's own write, a pushed op at the server and a pulled one. */
 static int check_shape(const Zb__Op *op, const zb_kind_desc **kind, zb_apply_result *r) {
@@ -175,31 +271,30 @@ static int check_shape(const Zb__Op *op, const zb_kind_desc **kind, zb_apply_res
     return zb_reject(r, -1, "the op's actor is longer than %d bytes", ZB_NODE_ID_MAX);
   if (alen && !zb_utf8_valid(op->actor, alen))
     return zb_reject(r, -1, "the op's actor is not text (invalid UTF-8 or a control character)");
-  if (op->body_case != ZB__OP__BODY_SET || !op->set)
+  int kid;
+  const char *key, *name;
+  if (!zb_op_target(op, &kid, &key, &name))
     return zb_reject(r, -1, "op %s/%llu has no body this version understands", op->origin,
-                  (unsigned long long)op->seq);
-  const Zb__RecordSet *set = op->set;
-  if (!(*kind = zb_kind_by_id((int)set->kind)))
-    return zb_reject(r, -1, "unknown record kind %d", (int)set->kind);
+                     (unsigned long long)op->seq);
+  const zb_kind_desc *kd = *kind = zb_kind_by_id(kid);
+  if (!kd)
+    return zb_reject(r, -1, "unknown record kind %d", kid);
   size_t len;
-  if (!set->key || !value_ok(set->key, &len) || len == 0)
+  if (!value_ok(key, &len) || len == 0)
     return zb_reject(r, 0, "the record key must be 1-%d bytes of text", ZB_FIELD_MAX);
-  int nf = (*kind)->nfields;
-  bool seen[ZB_REC_FIELDS_MAX] = {false};
-  for (size_t i = 0; i < set->n_fields; i++) {
-    const Zb__FieldSet *f = set->fields[i];
-    if (f->field >= (uint32_t)nf)
-      return zb_reject(r, -1, "field number %u does not exist", f->field);
-    const char *name = (*kind)->fields[f->field].name;
-    if (seen[f->field])
-      return zb_reject(r, (int)f->field, "field %s is set more than once in one op", name);
-    seen[f->field] = true;
-    if (!f->value || !value_ok(f->value, &len))
-      return zb_reject(r, (int)f->field,
-                    "%s must be at most %d bytes of text (valid UTF-8, no control character)",
-                    name, ZB_FIELD_MAX);
+  if (op->body_case == ZB__OP__BODY_SET)
+    return check_fields(r, kd, op->set->fields, op->set->n_fields, NULL, 0);
+  if (op->body_case == ZB__OP__BODY_ACT) {
+    const zb_act_desc *ad = zb_kind_act(kd, name);
+    if (!ad)
+      return zb_reject(r, -1, "a %s has no act \"%.64s\"", kd->name, name ? name : "");
+    return check_fields(r, kd, op->act->params, op->act->n_params, ad->params ? ad->params : (int[]){0},
+                        ad->nparams);
   }
-  return 0;
+  const zb_kind_desc *fk = zb_kind_fact(kd, name, NULL);
+  if (!fk)
+    return zb_reject(r, -1, "a %s has no fact \"%.64s\"", kd->name, name ? name : "");
+  return check_fields(r, fk, op->fact->values, op->fact->n_values, NULL, 0);
 }
 
 void zb_op_set_body(Zb__Op *op, zb_set_body *b, const zb_kind_desc *kind, const char *key,
@@ -220,6 +315,111 @@ void zb_op_set_body(Zb__Op *op, zb_set_body *b, const zb_kind_desc *kind, const 
   op->set = &b->set;
 }
 
+static void stamp_set(zb_stamp *st, uint64_t hlc, uint64_t server_seq, const char *origin) {
+  st->hlc = hlc;
+  st->server_seq = server_seq;
+  snprintf(st->origin, sizeof st->origin, "%s", origin);   /* a node id: check_shape */
+}
+
+/* An act (docs/RECORDS.md, "Ops: sets, acts and facts"): checked against
+ * the record's state where it is applied in the server's order, and then
+ * written over whatever the fields held: acts are ordered by the server,
+ * not by their clocks.  Trusted, it only writes. */
+static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *next,
+                     uint64_t hlc, zb_date today, uint64_t server_seq, const char *scope,
+                     bool trusted, zb_apply_result *r) {
+  const zb_kind_desc *kd = cur->kd;
+  const zb_act_desc *ad = zb_kind_act(kd, op->act->name);   /* check_shape found it */
+  int sf = kd->state_field;
+  if (!trusted && sf) {
+    int st = zb_vocab_index(kd->fields[sf].vocab, cur->v[sf]);
+    if (st < 0 || !(ad->from & (1u << st)))
+      return zb_reject(r, sf, "the %s's %s is %s: %s (%s) does not apply", kd->name,
+                       kd->fields[sf].name, cur->v[sf], ad->name, ad->zh);
+  }
+  *next = *cur;
+  bool changed = false;
+  if (sf) {
+    const char *to = kd->fields[sf].vocab[ad->to];
+    changed |= strcmp(next->v[sf], to) != 0;
+    snprintf(next->v[sf], sizeof next->v[sf], "%s", to);
+    stamp_set(&next->st[sf], hlc, server_seq, op->origin);
+  }
+  for (size_t i = 0; i < op->act->n_params; i++) {
+    const Zb__FieldSet *f = op->act->params[i];
+    changed |= strcmp(next->v[f->field], f->value) != 0;
+    snprintf(next->v[f->field], sizeof next->v[0], "%s", f->value);   /* ≤ ZB_FIELD_MAX */
+    stamp_set(&next->st[f->field], hlc, server_seq, op->origin);
+  }
+  if (!trusted) {
+    int rc = check_rules(t, cur, true, next, today, scope, true, r);
+    if (rc || r->status == ZB_APPLY_REJECTED)
+      return rc;
+  }
+  int rc = zb_rec_store(t, cur, next);
+  if (!rc) {
+    r->status = ZB_APPLY_OK;
+    r->changed = changed;
+  }
+  return rc;
+}
+
+/* A fact: an entry keyed by its id on a record the writer holds, checked
+ * on its own; the same id again keeps the entry written first in (HLC,
+ * origin) order, so replicas agree whatever order the ops come in. */
+static int apply_fact(zb_txn *t, const Zb__Op *op, const zb_rec *rec, zb_rec *f, uint64_t hlc,
+                      zb_date today, uint64_t server_seq, const char *scope, bool trusted,
+                      zb_apply_result *r) {
+  const zb_kind_desc *kd = rec->kd;
+  int fi;
+  const zb_kind_desc *fk = zb_kind_fact(kd, op->fact->name, &fi);   /* check_shape found it */
+  zb_rec_init(f, fk);
+  for (size_t i = 0; i < op->fact->n_values; i++)
+    snprintf(f->v[op->fact->values[i]->field], sizeof f->v[0], "%s", op->fact->values[i]->value);
+  if (!trusted) {
+    const char *org = rec->v[kd->org_field];
+    if (!holds(kd, org, scope)) {
+      r->scope = true;
+      return zb_reject(r, -1, "%s %s is outside the writer's scope %s", kd->name, rec->v[0],
+                       scope);
+    }
+    struct first_problem fp = {.field = -1};
+    if (zb_rec_validate(fk, f->v, today, note_problem, &fp) > 0)
+      return zb_reject(r, fp.field, "%s: %s", fk->name, fp.reason);
+    int of = fk->org_field;
+    if (fk->fields[of].type == ZB_FT_ORG_CODE && !org_in_scope(fk, f->v[of], scope)) {
+      r->scope = true;
+      return zb_reject(r, of, "a %s is written by its own org: %s is not the writer's org %s",
+                       fk->name, f->v[of], scope);
+    }
+  }
+  zb_rec *old = malloc(sizeof *old);
+  if (!old)
+    return ZB_ENOMEM;
+  int rc = zb_fact_load(t, kd, rec->v[0], fi, f->v[0], old);
+  bool existed = rc == 0, write = true, changed = true;
+  if (rc && rc != ZB_ENOTFOUND)
+    goto out;
+  rc = 0;
+  for (int i = 0; i < fk->nfields; i++)
+    stamp_set(&f->st[i], hlc, server_seq, op->origin);
+  if (existed) {
+    int cmp = stamp_cmp(hlc, op->origin, &old->st[0]);
+    changed = cmp < 0 && memcmp(old->v, f->v, sizeof f->v[0] * (size_t)fk->nfields) != 0;
+    if (cmp == 0)
+      write = server_seq > old->st[0].server_seq;   /* seen again: learn its seq */
+    else if (cmp > 0)
+      write = false;   /* an earlier entry holds this id */
+  }
+  if (write)
+    rc = zb_fact_store(t, kd, rec->v[0], fi, f);
+  r->status = ZB_APPLY_OK;
+  r->changed = changed;
+out:
+  free(old);
+  return rc;
+}
+
 int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
                    const char *scope, unsigned flags, zb_apply_result *r) {
   return zb_merge_apply_at(t, op, op->hlc, zb_hlc_today(op->hlc), server_seq, scope, flags, r);
@@ -234,16 +434,20 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   check_shape(op, &kind, r);
   if (r->status == ZB_APPLY_REJECTED)
     return 0;
+  int kid;
+  const char *key;
+  zb_op_target(op, &kid, &key, NULL);
   const Zb__RecordSet *set = op->set;
-  size_t keylen = strlen(set->key);
+  size_t keylen = strlen(key);
   size_t olen = strlen(op->origin);
+  bool trusted = flags & ZB_APPLY_TRUSTED;
   int ret = 0;
   zb_rec *cur = malloc(sizeof *cur), *next = malloc(sizeof *next);
   if (!cur || !next) {
     ret = ZB_ENOMEM;
     goto out;
   }
-  int rc = zb_rec_load(t, kind, set->key, cur);
+  int rc = zb_rec_load(t, kind, key, cur);
   bool existed = rc == 0;
   r->existed = existed;
   if (rc && rc != ZB_ENOTFOUND) {
@@ -256,21 +460,37 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   /* A record placed by a field (not the org tree itself) that lies outside
    * the writer's scope is not the writer's to change, wherever the op
    * would move it. */
-  if (existed && of != 0 && !(flags & ZB_APPLY_TRUSTED) && !org_in_scope(kind, cur->v[of], scope)) {
+  if (existed && of != 0 && !trusted && op->body_case != ZB__OP__BODY_FACT &&
+      !org_in_scope(kind, cur->v[of], scope)) {
     r->scope = true;
-    zb_reject(r, of, "%s %s is outside the writer's scope %s", kind->name, set->key, scope);
-    snprintf(r->detail, sizeof r->detail, "%s %.40s belongs to org %.64s", kind->name, set->key,
+    zb_reject(r, of, "%s %s is outside the writer's scope %s", kind->name, key, scope);
+    snprintf(r->detail, sizeof r->detail, "%s %.40s belongs to org %.64s", kind->name, key,
              cur->v[of]);
     goto out;
   }
+  if (op->body_case != ZB__OP__BODY_SET) {
+    /* Acts and facts concern a record that exists.  A trusted one whose
+     * record this replica does not hold has nothing to change here. */
+    if (!existed) {
+      if (!trusted)
+        zb_reject(r, 0, "%s %s does not exist", kind->name, key);
+      goto out;
+    }
+    snprintf(r->org_before, sizeof r->org_before, "%s", cur->v[of]);
+    snprintf(r->org_after, sizeof r->org_after, "%s", cur->v[of]);
+    ret = op->body_case == ZB__OP__BODY_ACT
+              ? apply_act(t, op, cur, next, hlc, today, server_seq, scope, trusted, r)
+              : apply_fact(t, op, cur, next, hlc, today, server_seq, scope, trusted, r);
+    goto out;
+  }
   *next = *cur;
-  memcpy(next->v[0], set->key, keylen + 1);
+  memcpy(next->v[0], key, keylen + 1);
   bool changed = !existed;
   for (size_t i = 0; i < set->n_fields; i++) {
     const Zb__FieldSet *f = set->fields[i];
     size_t vlen = strlen(f->value);   /* check_shape: at most ZB_FIELD_MAX */
     if (f->field == 0) {
-      if (strcmp(f->value, set->key) != 0) {
+      if (strcmp(f->value, key) != 0) {
         zb_reject(r, 0, "a record's key cannot be changed");
         goto out;
       }
@@ -312,11 +532,11 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   }
   /* The org tree's own records are their place, before and after. */
   snprintf(r->org_before, sizeof r->org_before, "%s",
-           of == 0 ? set->key : existed ? cur->v[of] : "");
+           of == 0 ? key : existed ? cur->v[of] : "");
   snprintf(r->org_after, sizeof r->org_after, "%s", next->v[of]);
   if (flags & ZB_APPLY_TRUSTED)
     goto store;
-  rc = check_rules(t, cur, existed, next, today, scope, r);
+  rc = check_rules(t, cur, existed, next, today, scope, false, r);
   if (rc || r->status == ZB_APPLY_REJECTED) {
     ret = rc;
     goto out;

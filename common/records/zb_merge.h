@@ -63,6 +63,11 @@ typedef struct zb_set_body {
 void zb_op_set_body(Zb__Op *op, zb_set_body *b, const zb_kind_desc *kind, const char *key,
                     const int *fields, char *const *vals, size_t nf);
 
+/* The record an op of any body concerns: its kind number, key, and the
+ * act's or fact's name (NULL for a set; name may be NULL).  False for an
+ * op without a body this version knows. */
+bool zb_op_target(const Zb__Op *op, int *kind, const char **key, const char **name);
+
 /* Fills r as a rejection of the op (field: the field it concerns, or -1)
  * with a reason; returns 0.  For the kinds' state checks (zb_kind.h). */
 int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)

@@ -160,7 +160,8 @@ static int index_update(zb_txn *t, const zb_rec *cur, const zb_rec *next) {
   return 0;
 }
 
-int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *r) {
+/* Packs r into *buf (malloc'd, caller frees) with its stamps. */
+static int rec_pack(const zb_rec *r, uint8_t **buf, size_t *len) {
   const zb_kind_desc *kd = r->kd;
   int nf = kd->nfields;
   char *values[ZB_REC_FIELDS_MAX];
@@ -202,18 +203,134 @@ int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *r) {
   pr.values = values;
   pr.n_stamps = nstamps;
   pr.stamps = stamp_ptrs;
-  uint8_t *buf = malloc(ZB_REC_PACKED_MAX);
-  if (!buf)
+  *len = zb__record__get_packed_size(&pr);
+  if (*len > ZB_REC_PACKED_MAX)
+    return ZB_ETOOBIG;
+  if (!(*buf = malloc(*len)))
     return ZB_ENOMEM;
-  size_t len = zb__record__get_packed_size(&pr);
-  int rc = ZB_ETOOBIG;
-  if (len <= ZB_REC_PACKED_MAX) {
-    zb__record__pack(&pr, buf);
-    char k[ZB_KEY_MAX];
-    rc = zb_txn_put(t, rec_table(kd), k, rec_key(kd, r->v[0], k), buf, len, 0);
-  }
+  zb__record__pack(&pr, *buf);
+  return 0;
+}
+
+int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *r) {
+  uint8_t *buf;
+  size_t len;
+  int rc = rec_pack(r, &buf, &len);
+  if (rc)
+    return rc;
+  char k[ZB_KEY_MAX];
+  rc = zb_txn_put(t, rec_table(r->kd), k, rec_key(r->kd, r->v[0], k), buf, len, 0);
   free(buf);
   return rc ? rc : index_update(t, cur, r);
+}
+
+/* ---- facts ---- */
+
+/* Fact keys: kind byte, record key, NUL, fact index byte, fact id. */
+static size_t fact_key(const zb_kind_desc *kd, const char *key, int fi, const char *id,
+                       char *buf) {
+  size_t kl = strnlen(key, ZB_FIELD_MAX), il = id ? strnlen(id, ZB_FIELD_MAX) : 0;
+  buf[0] = (char)kd->id;
+  memcpy(buf + 1, key, kl);
+  buf[1 + kl] = '\0';
+  if (fi < 0)
+    return kl + 2;   /* the prefix of every fact of the record */
+  buf[2 + kl] = (char)fi;
+  memcpy(buf + 3 + kl, id, il);
+  return kl + 3 + il;
+}
+
+int zb_fact_load(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi, const char *id,
+                 zb_rec *out) {
+  char k[ZB_KEY_MAX + 2];
+  zb_val v;
+  int rc = zb_txn_get(t, ZB_DB_FACTS, k, fact_key(kd, key, fi, id, k), &v);
+  return rc ? rc : rec_decode(kd->facts[fi], v, out);
+}
+
+int zb_fact_store(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi,
+                  const zb_rec *fact) {
+  uint8_t *buf;
+  size_t len;
+  int rc = rec_pack(fact, &buf, &len);
+  if (rc)
+    return rc;
+  char k[ZB_KEY_MAX + 2];
+  rc = zb_txn_put(t, ZB_DB_FACTS, k, fact_key(kd, key, fi, fact->v[0], k), buf, len, 0);
+  free(buf);
+  return rc;
+}
+
+struct fact_scan {
+  const zb_kind_desc *kd;
+  char prefix[ZB_KEY_MAX];
+  size_t plen;
+  zb_fact_fn fn;
+  void *ctx;
+  zb_rec rec;
+};
+
+static int fact_row(void *ctx, zb_val key, zb_val val) {
+  struct fact_scan *fs = ctx;
+  if (key.len <= fs->plen || memcmp(key.data, fs->prefix, fs->plen) != 0)
+    return 1;
+  int fi = ((const uint8_t *)key.data)[fs->plen];
+  if (fi >= fs->kd->nfacts)
+    return ZB_ECORRUPT;
+  int rc = rec_decode(fs->kd->facts[fi], val, &fs->rec);
+  return rc ? rc : fs->fn(fs->ctx, fi, &fs->rec);
+}
+
+int zb_facts_scan(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_fact_fn fn, void *ctx) {
+  if (kd->nfacts == 0)
+    return 0;
+  struct fact_scan *fs = malloc(sizeof *fs);
+  if (!fs)
+    return ZB_ENOMEM;
+  fs->kd = kd;
+  fs->plen = fact_key(kd, key, -1, NULL, fs->prefix);
+  fs->fn = fn;
+  fs->ctx = ctx;
+  int rc = zb_txn_scan(t, ZB_DB_FACTS, fs->prefix, fs->plen, fact_row, fs);
+  free(fs);
+  return rc;
+}
+
+/* The first key under a prefix, copied (a record has few facts: delete
+ * them one by one, each found afresh, since a delete moves the cursor). */
+struct first_key {
+  const char *prefix;
+  size_t plen, len;
+  char buf[ZB_KEY_MAX + 2];
+  bool found;
+};
+
+static int first_key_row(void *ctx, zb_val key, zb_val val) {
+  struct first_key *f = ctx;
+  (void)val;
+  if (key.len < f->plen || key.len > sizeof f->buf || memcmp(key.data, f->prefix, f->plen) != 0)
+    return 1;
+  memcpy(f->buf, key.data, key.len);
+  f->len = key.len;
+  f->found = true;
+  return 1;
+}
+
+/* Deletes every fact of a record (its rollback rebuilds them). */
+static int facts_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
+  if (kd->nfacts == 0)
+    return 0;
+  char prefix[ZB_KEY_MAX];
+  size_t plen = fact_key(kd, key, -1, NULL, prefix);
+  struct first_key f = {.prefix = prefix, .plen = plen};
+  for (;;) {
+    f.found = false;
+    int rc = zb_txn_scan(t, ZB_DB_FACTS, prefix, plen, first_key_row, &f);
+    if (rc || !f.found)
+      return rc;
+    if ((rc = zb_txn_del(t, ZB_DB_FACTS, f.buf, f.len)))
+      return rc;
+  }
 }
 
 int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
@@ -234,6 +351,8 @@ int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   }
   if (!rc)
     rc = zb_txn_del(t, rec_table(kd), k, rec_key(kd, key, k));
+  if (!rc)
+    rc = facts_delete(t, kd, key);
 out:
   free(r);
   return rc;
@@ -512,10 +631,8 @@ int zb_state_stats(zb_txn *t, const char *root, zb_date as_of, zb_stats *out) {
 
 /* ---- digest ---- */
 
-static int digest_rec(void *ctx, const zb_rec *r) {
-  zb_sha *sha = ctx;
-  uint8_t kind = (uint8_t)r->kd->id;
-  zb_sha_update(sha, &kind, 1);
+static void digest_values(zb_sha *sha, uint8_t tag, const zb_rec *r) {
+  zb_sha_update(sha, &tag, 1);
   for (int i = 0; i < r->kd->nfields; i++) {
     uint32_t len = (uint32_t)strlen(r->v[i]);
     uint8_t be[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
@@ -523,7 +640,26 @@ static int digest_rec(void *ctx, const zb_rec *r) {
     zb_sha_update(sha, be, 4);
     zb_sha_update(sha, r->v[i], len);
   }
+}
+
+struct digest_ctx {
+  zb_sha *sha;
+  zb_txn *t;
+};
+
+/* A fact follows its record: 0xFF, the fact's index, then its fields. */
+static int digest_fact(void *ctx, int fi, const zb_rec *f) {
+  zb_sha *sha = ctx;
+  digest_values(sha, 0xFF, f);
+  uint8_t i = (uint8_t)fi;
+  zb_sha_update(sha, &i, 1);
   return 0;
+}
+
+static int digest_rec(void *ctx, const zb_rec *r) {
+  struct digest_ctx *dc = ctx;
+  digest_values(dc->sha, (uint8_t)r->kd->id, r);
+  return zb_facts_scan(dc->t, r->kd, r->v[0], digest_fact, dc->sha);
 }
 
 int zb_state_digest(zb_txn *t, const char *root, char out[65]) {
@@ -531,8 +667,9 @@ int zb_state_digest(zb_txn *t, const char *root, char out[65]) {
   if (!sha)
     return ZB_ENOMEM;
   int rc = 0;
+  struct digest_ctx dc = {sha, t};
   for (int k = 0; zb_kinds[k] && !rc; k++)
-    rc = zb_recs_in_subtree(t, zb_kinds[k], root, true, digest_rec, sha);
+    rc = zb_recs_in_subtree(t, zb_kinds[k], root, true, digest_rec, &dc);
   if (rc == 0) {
     uint8_t d[ZB_SHA256_LEN];
     zb_sha_final(sha, d);
@@ -560,9 +697,9 @@ size_t zb_rec_diff(const zb_rec *cur, const zb_rec *next, int *fields, char **va
   return nf;
 }
 
-const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS] = {ZB_DB_ORGS,         ZB_DB_MEMBERS,
-                                                 ZB_DB_MEMBER_ORG,   ZB_DB_MEMBER_IDNUM,
-                                                 ZB_DB_RECORDS,      ZB_DB_REC_INDEX};
+const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS] = {
+    ZB_DB_ORGS,    ZB_DB_MEMBERS,   ZB_DB_MEMBER_ORG, ZB_DB_MEMBER_IDNUM,
+    ZB_DB_RECORDS, ZB_DB_REC_INDEX, ZB_DB_FACTS};
 
 static int hash_row(void *ctx, zb_val key, zb_val val) {
   uint8_t len[8];

@@ -38,10 +38,21 @@ int zb_rec_load(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_rec *out)
 /* Stores next under its key (field 0) and brings its index entries from
  * those of cur (NULL: the record is new) to those of next. */
 int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *next);
-/* Removes a record and its index entries (a node rolling back an op the
+/* Removes a record, its index entries and its facts (a node rolling back an op the
  * server rejected rebuilds the record from the remaining ops).  0 also
  * when there was no such record. */
 int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key);
+/* Facts (docs/RECORDS.md, "Ops: sets, acts and facts"): fact kind fi of
+ * kd (kd->facts[fi]) with id, on the record key.  A fact is a zb_rec of
+ * its fact kind; one stamp covers all its fields. */
+int zb_fact_load(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi, const char *id,
+                 zb_rec *out);
+int zb_fact_store(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi,
+                  const zb_rec *fact);
+/* Every fact of a record, by fact kind then id. */
+typedef int (*zb_fact_fn)(void *ctx, int fi, const zb_rec *fact);
+int zb_facts_scan(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_fact_fn fn, void *ctx);
+
 /* For a unique index: the key of a record other than self whose field
  * holds value, into out.  0, or ZB_ENOTFOUND when there is none. */
 int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
@@ -101,7 +112,7 @@ typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);
 int zb_conflicts_scan(zb_txn *t, const char *root, zb_conflict_fn fn, void *ctx);
 
 /* The tables that make up the materialized state (records and indexes). */
-#define ZB_STATE_NDBS 6
+#define ZB_STATE_NDBS 7
 extern const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS];
 /* SHA-256 over every entry of every state table, stamps and indexes
  * included: equal hashes mean byte-identical state. */

@@ -217,9 +217,13 @@ static int slog_end(struct slog_writer *w) {
  * remembered as the failed creation. */
 static int lost_key(zb_txn *t, const Zb__Op *op, zb_apply_result *r, uint64_t *caused_by) {
   uint8_t key[1 + ZB_FIELD_MAX + 1 + ZB_NODE_ID_MAX];
-  size_t klen = strlen(op->set->key), olen = strlen(op->origin);
-  key[0] = (uint8_t)op->set->kind;
-  memcpy(key + 1, op->set->key, klen);
+  int kind;
+  const char *rkey;
+  if (!zb_op_target(op, &kind, &rkey, NULL))
+    return 0;
+  size_t klen = strnlen(rkey, ZB_FIELD_MAX), olen = strlen(op->origin);
+  key[0] = (uint8_t)kind;
+  memcpy(key + 1, rkey, klen);
   key[1 + klen] = 0;
   memcpy(key + 2 + klen, op->origin, olen);
   zb_val v;
@@ -237,7 +241,7 @@ static int lost_key(zb_txn *t, const Zb__Op *op, zb_apply_result *r, uint64_t *c
   snprintf(r->reason, sizeof r->reason,
            "%s %s does not exist at the server: its creation (op %llu of this node) was "
            "rejected",
-           op->set->kind == ZB__RECORD_KIND__RECORD_KIND_ORG ? "org" : "member", op->set->key,
+           zb_kind_by_id(kind) ? zb_kind_by_id(kind)->name : "record", rkey,
            (unsigned long long)*caused_by);
   r->field = -1;
   return 0;
@@ -323,7 +327,11 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   so.org_before = r->org_before;
   so.org_after = r->org_after;
   so.origin = op->origin;
-  so.kind = op->set ? op->set->kind : ZB__RECORD_KIND__RECORD_KIND_NONE;
+  int kind = 0;
+  const char *rkey;
+  if (zb_op_target(op, &kind, &rkey, NULL))
+    so.kind = (Zb__RecordKind)kind;
+  so.act = op->body_case == ZB__OP__BODY_ACT && r->status != ZB_APPLY_REJECTED;
   so.origin_seq = op->seq;
   so.detail = r->detail;
   if (r->status == ZB_APPLY_CONFLICT) {
@@ -336,7 +344,7 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   if (r->status == ZB_APPLY_REJECTED) {
     w->rejected++;
     w->rejected_total++;
-    if (op->set && !r->existed && (rc = lost_key(w->t, op, r, &so.caused_by)))
+    if (!r->existed && (rc = lost_key(w->t, op, r, &so.caused_by)))
       return rc;
     /* Past the day's allowance a rejected op is kept as a summary: its
      * outcome and hash, not its body, so that a node cannot grow the log
@@ -666,8 +674,10 @@ static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *or
   bool mine = strcmp(so->origin, node_id) == 0;
   if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED)
     return mine;
+  /* Its origin receives an op back when the server changed how it counts:
+   * a conflict, a lowered time, or an act (ordered among the others). */
   if (mine)
-    return so->outcome == ZB__OUTCOME__OUTCOME_CONFLICT || so->restamped;
+    return so->outcome == ZB__OUTCOME__OUTCOME_CONFLICT || so->restamped || so->act;
   /* Who receives a record is its kind's rule (zb_kind.h, reach). */
   const zb_kind_desc *kd = zb_kind_by_id((int)so->kind);
   if (!kd)

@@ -163,14 +163,11 @@ static int writer_begin(struct writer *w, zb_node *n, zb_txn *t) {
 
 static int writer_end(struct writer *w) { return zb_oplog_head_save(w->t, &w->head); }
 
-/* Makes an op that sets fields[0..nf) of record (kind, key) to vals, applies
- * it to the state and, if it applied, appends it to the log.  A rejected op
- * changes nothing and is not logged: r says why. */
-static int writer_set(struct writer *w, const zb_kind_desc *kind, const char *key, const int *fields,
-                      char *const *vals, size_t nf, zb_apply_result *r) {
-  zb_set_body body;
-  Zb__Op op = ZB__OP__INIT;
-  zb_op_set_body(&op, &body, kind, key, fields, vals, nf);
+/* Stamps op (its body filled in) as this node's next write, applies it to
+ * the state and, if it applied, appends it to the log and indexes it under
+ * its record.  A rejected op changes nothing and is not logged: r says
+ * why. */
+static int writer_apply(struct writer *w, Zb__Op *op, zb_apply_result *r) {
   bool back = false;
   uint64_t wall = zb_hlc_wall_ms();
   w->head.hlc = zb_hlc_next(w->head.hlc, wall, &back);
@@ -180,16 +177,28 @@ static int writer_set(struct writer *w, const zb_kind_desc *kind, const char *ke
                 "timestamps continue from the recorded time (check the PC's clock)",
                 (unsigned long long)((ZB_HLC_MS(w->head.hlc) - wall) / 1000));
   }
-  op.origin = w->n->id;
-  op.hlc = w->head.hlc;
-  op.actor = w->n->actor;
-  op.base_cursor = w->cursor;
-  int rc = zb_merge_apply(w->t, &op, 0, w->n->org, 0, r);
+  op->origin = w->n->id;
+  op->hlc = w->head.hlc;
+  op->actor = w->n->actor;
+  op->base_cursor = w->cursor;
+  int rc = zb_merge_apply(w->t, op, 0, w->n->org, 0, r);
   if (rc || r->status == ZB_APPLY_REJECTED)
     return rc;
-  if ((rc = zb_oplog_append(w->t, &w->head, &op)))
+  if ((rc = zb_oplog_append(w->t, &w->head, op)))
     return rc;
-  return zb_node_index_op(w->t, kind->id, key, ZB_NODE_OP_OWN, w->head.seq);
+  int kind;
+  const char *key;
+  zb_op_target(op, &kind, &key, NULL);
+  return zb_node_index_op(w->t, kind, key, ZB_NODE_OP_OWN, w->head.seq);
+}
+
+/* An op that sets fields[0..nf) of record (kind, key) to vals. */
+static int writer_set(struct writer *w, const zb_kind_desc *kind, const char *key, const int *fields,
+                      char *const *vals, size_t nf, zb_apply_result *r) {
+  zb_set_body body;
+  Zb__Op op = ZB__OP__INIT;
+  zb_op_set_body(&op, &body, kind, key, fields, vals, nf);
+  return writer_apply(w, &op, r);
 }
 
 /* ---- imports ---- */
@@ -289,6 +298,9 @@ static int add_write(zb_txn *t, void *ctx) {
     snprintf(v[kd->org_field], sizeof v[0], "%s", rw->n->org);
   if (!v[0][0] && kd->auto_key && (rc = assign_key(t, kd, rw->n->id, v[0], &rw->cur)))
     return rc;
+  /* A new record starts in the first state of its state machine. */
+  if (kd->state_field && !v[kd->state_field][0])
+    snprintf(v[kd->state_field], sizeof v[0], "%s", kd->fields[kd->state_field].vocab[0]);
   if (kd->defaults)
     kd->defaults(v);
   if (zb_rec_validate(kd, v, rw->today, write_field_problem, rw) > 0)
@@ -357,6 +369,130 @@ int zb_node_update(zb_node *n, const zb_kind_desc *kd, const char *key, const bo
   if (changed)
     *changed = rw->changed;
   free(rw);
+  return rc;
+}
+
+/* ---- acts and facts ---- */
+
+struct step_write {
+  zb_node *n;
+  Zb__Op op;
+  zb_problems probs;
+  const zb_kind_desc *kd;       /* for field names in problems */
+  bool changed;
+};
+
+static int step_write(zb_txn *t, void *ctx) {
+  struct step_write *sw = ctx;
+  struct writer w;
+  zb_problems_reset(&sw->probs);
+  int rc = writer_begin(&w, sw->n, t);
+  if (rc)
+    return rc;
+  zb_apply_result r;
+  if ((rc = writer_apply(&w, &sw->op, &r)))
+    return rc;
+  if (r.status == ZB_APPLY_REJECTED) {
+    const char *name = zb_kind_field_name(sw->kd, r.field);
+    zb_problems_add(&sw->probs, 0, name, r.reason);
+    if (!r.existed)   /* an act or fact finds no record */
+      return ZB_ENOTFOUND;
+    return r.scope ? ZB_ESCOPE : ZB_EINVAL;
+  }
+  sw->changed = r.changed;
+  return writer_end(&w);
+}
+
+static int step_run(zb_node *n, struct step_write *sw, zb_input_problem_fn problem, void *ctx) {
+  sw->n = n;
+  int rc = zb_store_write(n->store, step_write, sw);
+  /* "does not exist" is the caller's to say, as for update. */
+  if (rc != ZB_ENOTFOUND)
+    zb_problems_emit(&sw->probs, NULL, problem, ctx);
+  zb_problems_free(&sw->probs);
+  return rc;
+}
+
+/* FieldSets for the given fields of v (set[f]), into fs/fsp. */
+static size_t fields_of(int nfields, const bool *set, const zb_value *v, Zb__FieldSet *fs,
+                        Zb__FieldSet **fsp) {
+  size_t n = 0;
+  for (int f = 0; f < nfields; f++) {
+    if (!set[f])
+      continue;
+    zb__field_set__init(&fs[n]);
+    fs[n].field = (uint32_t)f;
+    fs[n].value = (char *)v[f];
+    fsp[n] = &fs[n];
+    n++;
+  }
+  return n;
+}
+
+int zb_node_act(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_act_desc *ad,
+                const bool *set, const zb_value *v, zb_input_problem_fn problem, void *ctx) {
+  struct step_write *sw = calloc(1, sizeof *sw);
+  Zb__FieldSet fs[ZB_REC_FIELDS_MAX], *fsp[ZB_REC_FIELDS_MAX];
+  if (!sw)
+    return ZB_ENOMEM;
+  Zb__Act act = ZB__ACT__INIT;
+  act.kind = (Zb__RecordKind)kd->id;
+  act.key = (char *)key;
+  act.name = (char *)ad->name;
+  act.n_params = fields_of(kd->nfields, set, v, fs, fsp);
+  act.params = fsp;
+  zb__op__init(&sw->op);
+  sw->op.body_case = ZB__OP__BODY_ACT;
+  sw->op.act = &act;
+  sw->kd = kd;
+  int rc = step_run(n, sw, problem, ctx);
+  free(sw);
+  return rc;
+}
+
+int zb_node_fact(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_kind_desc *fk,
+                 zb_value *v, zb_input_problem_fn problem, void *ctx, bool *changed) {
+  struct step_write *sw = calloc(1, sizeof *sw);
+  Zb__FieldSet fs[ZB_REC_FIELDS_MAX], *fsp[ZB_REC_FIELDS_MAX];
+  bool set[ZB_REC_FIELDS_MAX];
+  if (!sw)
+    return ZB_ENOMEM;
+  /* The fact's own org defaults to this node's, its dates to today. */
+  zb_date today = zb_date_today();
+  for (int f = 0; f < fk->nfields; f++) {
+    if (!v[f][0] && f == fk->org_field && fk->fields[f].type == ZB_FT_ORG_CODE)
+      snprintf(v[f], sizeof v[f], "%s", n->org);
+    if (!v[f][0] && fk->fields[f].type == ZB_FT_DATE)
+      zb_date_format(today, v[f]);
+    if (!v[f][0] && (fk->fields[f].flags & ZB_FF_ACTOR))
+      snprintf(v[f], sizeof v[f], "%.*s", 96, n->actor);
+    set[f] = v[f][0] != '\0';
+  }
+  Zb__Fact fact = ZB__FACT__INIT;
+  fact.kind = (Zb__RecordKind)kd->id;
+  fact.key = (char *)key;
+  fact.name = (char *)fk->name;
+  fact.n_values = fields_of(fk->nfields, set, v, fs, fsp);
+  fact.values = fsp;
+  zb__op__init(&sw->op);
+  sw->op.body_case = ZB__OP__BODY_FACT;
+  sw->op.fact = &fact;
+  sw->kd = fk;
+  int rc = step_run(n, sw, problem, ctx);
+  if (changed)
+    *changed = sw->changed;
+  free(sw);
+  return rc;
+}
+
+int zb_node_facts(zb_node *n, const zb_kind_desc *kd, const char *key, zb_fact_fn fn,
+                  void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_facts_scan(t, kd, key, fn, ctx);
+  zb_txn_end(t);
   return rc;
 }
 

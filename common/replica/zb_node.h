@@ -75,6 +75,21 @@ int zb_node_add(zb_node *n, const zb_kind_desc *kd, zb_value *v, zb_input_proble
  * whether anything differed.  ZB_ENOTFOUND if there is no such record. */
 int zb_node_update(zb_node *n, const zb_kind_desc *kd, const char *key, const bool *set,
                    const zb_value *v, zb_input_problem_fn problem, void *ctx, bool *changed);
+/* Act ad on the record (kd, key), with the parameters marked in set[] from
+ * v (docs/RECORDS.md, "Ops: sets, acts and facts").  Checked against the
+ * record's state here, and again by the server in its order.  ZB_ENOTFOUND
+ * (no such record), ZB_EINVAL or ZB_ESCOPE (problems reported). */
+int zb_node_act(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_act_desc *ad,
+                const bool *set, const zb_value *v, zb_input_problem_fn problem, void *ctx);
+/* Adds a fact of kind fk (one of kd->facts) to the record (kd, key): v has
+ * fk->nfields values; an empty org field is this node's org, an empty date
+ * today (written back into v).  *changed is false when the same fact was
+ * there already. */
+int zb_node_fact(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_kind_desc *fk,
+                 zb_value *v, zb_input_problem_fn problem, void *ctx, bool *changed);
+/* The facts of a record (zb_facts_scan). */
+int zb_node_facts(zb_node *n, const zb_kind_desc *kd, const char *key, zb_fact_fn fn, void *ctx);
+
 /* The record of kd with key, if this node holds it for its scope (else
  * ZB_ENOTFOUND: a record outside the scope is not this node's to show). */
 int zb_node_get(zb_node *n, const zb_kind_desc *kd, const char *key, zb_rec *out);

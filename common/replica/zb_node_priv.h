@@ -42,6 +42,7 @@ struct zb_node_rebuild {
   size_t cap;
   const char *key;          /* replay only this record (rollback), or NULL */
   const zb_kind_desc *kind; /* its kind (with key) */
+  int pass;                 /* zb_node_replay: 0 sets, 1 facts, 2 acts */
 };
 
 /* zb_node_replay.c: */
@@ -54,6 +55,13 @@ struct zb_node_rebuild {
 /* Notes that the op at (source, seq) wrote record (kind, key), so that a
  * rollback of that record replays its ops, not the whole log. */
 int zb_node_index_op(zb_txn *t, int kind, const char *key, char source, uint64_t seq);
+/* Removes that entry (an own act the server has ordered: it is then found
+ * among the pulled ops); and whether an entry is there. */
+int zb_node_unindex_op(zb_txn *t, int kind, const char *key, char source, uint64_t seq);
+int zb_node_op_indexed(zb_txn *t, int kind, const char *key, char source, uint64_t seq,
+                       bool *out);
+/* Rebuilds the record op concerns from its ops (zb_node_replay). */
+int zb_node_rebuild_record(zb_node *n, zb_txn *t, const Zb__Op *op);
 /* Brings a node's tables to ZB_NODE_FORMAT (the index of ops by record,
  * built from the logs).  0 when there was nothing to do. */
 int zb_node_upgrade(zb_store *s);

@@ -17,19 +17,30 @@
 #include "zb_state.h"
 
 static bool rebuild_wants(const struct zb_node_rebuild *rb, const Zb__Op *op) {
+  /* Sets in the first pass, facts in the second, acts in the third: a
+   * fact or act needs its record, which this node's own set may create
+   * (and own ops sort after pulled ones). */
+  int pass = op->body_case == ZB__OP__BODY_ACT ? 2 : op->body_case == ZB__OP__BODY_FACT ? 1 : 0;
+  if (pass != rb->pass)
+    return false;
   if (!rb->key)
     return true;
-  return op->set && (int)op->set->kind == rb->kind->id && strcmp(op->set->key, rb->key) == 0;
+  int kind;
+  const char *key;
+  return zb_op_target(op, &kind, &key, NULL) && kind == rb->kind->id &&
+         strcmp(key, rb->key) == 0;
 }
 
 /* The backfill an entry carries (a member moving into this node's scope),
  * applied before the entry's own op. */
 int zb_node_apply_backfill(zb_txn *t, const Zb__ServerOp *so, const struct zb_node_rebuild *rb) {
+  if (rb && rb->pass != 0)
+    return 0;
   for (size_t i = 0; i < so->n_backfill; i++) {
     const Zb__Backfill *bf = so->backfill[i];
     if (!bf->op || !bf->op->set)
       return ZB_EPROTO;
-    if (rb && !rebuild_wants(rb, bf->op))
+    if (rb && rb->key && !rebuild_wants(rb, bf->op))
       continue;
     zb_apply_result r;
     int rc = zb_merge_apply(t, bf->op, bf->server_seq, NULL, ZB_APPLY_TRUSTED, &r);
@@ -88,6 +99,17 @@ static int replay_own(void *ctx, const Zb__Op *op, zb_val packed) {
     return 0;
   if (rc != ZB_ENOTFOUND)
     return rc;
+  /* An act the server has ordered counts where the pulled log has it. */
+  if (op->body_case == ZB__OP__BODY_ACT) {
+    int kind;
+    const char *rkey;
+    zb_op_target(op, &kind, &rkey, NULL);
+    bool own;
+    if ((rc = zb_node_op_indexed(rb->t, kind, rkey, ZB_NODE_OP_OWN, op->seq, &own)))
+      return rc;
+    if (!own)
+      return 0;
+  }
   /* An op the server restamped counts at the server's time. */
   uint64_t hlc = op->hlc;
   rc = zb_txn_get(rb->t, ZB_DB_RESTAMPED, key, 8, &v);
@@ -117,6 +139,33 @@ int zb_node_index_op(zb_txn *t, int kind, const char *key, char source, uint64_t
   uint8_t k[ZB_FIELD_MAX + 11];
   return zb_txn_put(t, ZB_DB_RECORD_OPS, k, record_ops_key(k, kind, key, source, seq), "", 0,
                     0);
+}
+
+int zb_node_unindex_op(zb_txn *t, int kind, const char *key, char source, uint64_t seq) {
+  uint8_t k[ZB_FIELD_MAX + 11];
+  return zb_txn_del(t, ZB_DB_RECORD_OPS, k, record_ops_key(k, kind, key, source, seq));
+}
+
+int zb_node_op_indexed(zb_txn *t, int kind, const char *key, char source, uint64_t seq,
+                       bool *out) {
+  uint8_t k[ZB_FIELD_MAX + 11];
+  zb_val v;
+  int rc = zb_txn_get(t, ZB_DB_RECORD_OPS, k, record_ops_key(k, kind, key, source, seq), &v);
+  *out = rc == 0;
+  return rc == ZB_ENOTFOUND ? 0 : rc;
+}
+
+int zb_node_rebuild_record(zb_node *n, zb_txn *t, const Zb__Op *op) {
+  int kid;
+  const char *key;
+  const zb_kind_desc *kd = zb_op_target(op, &kid, &key, NULL) ? zb_kind_by_id(kid) : NULL;
+  if (!kd)
+    return ZB_ECORRUPT;
+  int rc = zb_rec_delete(t, kd, key);
+  if (rc)
+    return rc;
+  struct zb_node_rebuild rb = {.n = n, .t = t, .key = key, .kind = kd};
+  return zb_node_replay(&rb);
 }
 
 struct record_scan {
@@ -153,14 +202,28 @@ static int replay_indexed(void *ctx, zb_val key, zb_val val) {
   return rc;
 }
 
-/* Applies, again, every op that makes up the state: what was pulled (in
- * server order) and the node's own ops, less the rejected ones.  Fields
- * are last-writer-wins and the indexes are keyed by pairs, so the order
- * between the two logs does not change the result.  For one record, only
- * the ops ZB_DB_RECORD_OPS names for it, in the same order (pulled ones
- * sort before own ones), so that a rollback costs what the record's
- * history costs, not the whole log's. */
+/* Applies, again, every op that makes up the state, in three passes.
+ * First the sets, then the facts: what was pulled (in server order) and
+ * the node's own ops, less the rejected ones; fields are last-writer-wins,
+ * facts keep the first writer, and the indexes are keyed by pairs, so the
+ * order between the two logs does not change the result.  Then the acts, which count in
+ * the server's order: the pulled ones (with this node's acts the server
+ * has ordered) in server order, then this node's acts not yet ordered.
+ * Sets never write the fields acts write (zb_merge.c), so acts coming
+ * after every set gives the server's result.  For one record, only the
+ * ops ZB_DB_RECORD_OPS names for it, in the same order (pulled ones sort
+ * before own ones), so that a rollback costs what the record's history
+ * costs, not the whole log's. */
+static int replay_pass(struct zb_node_rebuild *rb);
+
 int zb_node_replay(struct zb_node_rebuild *rb) {
+  int rc = 0;
+  for (rb->pass = 0; rb->pass < 3 && !rc; rb->pass++)
+    rc = replay_pass(rb);
+  return rc;
+}
+
+static int replay_pass(struct zb_node_rebuild *rb) {
   if (rb->key) {
     struct record_scan *rs = malloc(sizeof *rs);
     if (!rs)
@@ -191,9 +254,11 @@ static int index_pulled(void *ctx, zb_val key, zb_val val) {
   int rc = 0;
   if (so->outcome != ZB__OUTCOME__OUTCOME_REJECTED) {
     Zb__Op *op = zb__op__unpack(NULL, so->op.len, so->op.data);
-    rc = op && op->set ? zb_node_index_op(t, op->set->kind, op->set->key, ZB_NODE_OP_PULLED,
-                                          zb_be_u64(key.data))
-                       : ZB_ECORRUPT;
+    int kind;
+    const char *rkey;
+    rc = op && zb_op_target(op, &kind, &rkey, NULL)
+             ? zb_node_index_op(t, kind, rkey, ZB_NODE_OP_PULLED, zb_be_u64(key.data))
+             : ZB_ECORRUPT;
     if (op)
       zb__op__free_unpacked(op, NULL);
   }
@@ -203,8 +268,11 @@ static int index_pulled(void *ctx, zb_val key, zb_val val) {
 
 static int index_own(void *ctx, const Zb__Op *op, zb_val packed) {
   (void)packed;
-  return op->set ? zb_node_index_op(ctx, op->set->kind, op->set->key, ZB_NODE_OP_OWN, op->seq)
-                 : ZB_ECORRUPT;
+  int kind;
+  const char *key;
+  return zb_op_target(op, &kind, &key, NULL)
+             ? zb_node_index_op(ctx, kind, key, ZB_NODE_OP_OWN, op->seq)
+             : ZB_ECORRUPT;
 }
 
 static int upgrade_write(zb_txn *t, void *ctx) {

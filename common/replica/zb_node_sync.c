@@ -167,8 +167,11 @@ static int restamp_own(struct pull_apply *pa, const Zb__Op *op, uint64_t hlc, ui
   zb_rec *r = malloc(sizeof *r);
   if (!r)
     return ZB_ENOMEM;
-  const zb_kind_desc *kd = zb_kind_by_id((int)op->set->kind);
-  rc = kd ? zb_rec_load(pa->t, kd, op->set->key, r) : ZB_ENOTFOUND;
+  int kid;
+  const char *rkey;
+  const zb_kind_desc *kd =
+      zb_op_target(op, &kid, &rkey, NULL) ? zb_kind_by_id(kid) : NULL;
+  rc = kd ? zb_rec_load(pa->t, kd, rkey, r) : ZB_ENOTFOUND;
   if (rc == 0) {
     int nf = kd->nfields;
     for (int i = 0; i < nf; i++)
@@ -213,27 +216,20 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     if ((rc = zb_txn_put(pa->t, ZB_DB_REJECTED, key, 8, item, len, 0)))
       goto out;
     /* Our own op: its kind was known when it was written. */
-    const zb_kind_desc *kind = op->set ? zb_kind_by_id((int)op->set->kind) : NULL;
-    if (!kind) {
-      rc = ZB_ECORRUPT;
-      goto out;
-    }
-    if ((rc = zb_rec_delete(pa->t, kind, op->set->key)))
-      goto out;
-    struct zb_node_rebuild rb = {.n = pa->n, .t = pa->t, .key = op->set->key, .kind = kind};
-    rc = zb_node_replay(&rb);
+    rc = zb_node_rebuild_record(pa->n, pa->t, op);
     pa->counts.rejected++;
     goto out;
   }
   op = zb__op__unpack(NULL, so->op.len, so->op.data);
-  if (!op || !op->set) {
+  int kid;
+  const char *rkey;
+  if (!op || !zb_op_target(op, &kid, &rkey, NULL)) {
     rc = ZB_EPROTO;
     goto out;
   }
   zb_u64_be(so->server_seq, key);
   if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)) ||
-      (rc = zb_node_index_op(pa->t, op->set->kind, op->set->key, ZB_NODE_OP_PULLED,
-                             so->server_seq)))
+      (rc = zb_node_index_op(pa->t, kid, rkey, ZB_NODE_OP_PULLED, so->server_seq)))
     goto out;
   /* Later local writes must order after everything this node has seen, as
    * the server timed it (a forged HLC never reaches this node's clock). */
@@ -243,6 +239,16 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     goto out;
   if ((rc = zb_node_apply_backfill(pa->t, so, NULL)))
     goto out;
+  if (op->body_case == ZB__OP__BODY_ACT) {
+    /* Acts count in the server's order.  Our own act, now ordered, leaves
+     * the own ops of its record for the pulled ones; then the record is
+     * rebuilt: its ops in server order, then our acts not yet ordered. */
+    if (mine && (rc = zb_node_unindex_op(pa->t, kid, rkey, ZB_NODE_OP_OWN, so->origin_seq)))
+      goto out;
+    if (!(rc = zb_node_rebuild_record(pa->n, pa->t, op)) && !mine)
+      pa->counts.applied++;
+    goto out;
+  }
   if ((rc = zb_node_apply_pulled(pa->t, so, op, &r)))
     goto out;
   if ((rc = store_conflicts(pa->t, so)))

@@ -25,6 +25,7 @@ static const char *const db_names[ZB_DB__COUNT] = {
     [ZB_DB_ORIGIN_OPS] = "origin_ops", [ZB_DB_FORKS] = "forks",
     [ZB_DB_LOST_KEYS] = "lost_keys", [ZB_DB_RECORD_OPS] = "record_ops",
     [ZB_DB_RECORDS] = "records",     [ZB_DB_REC_INDEX] = "rec_index",
+    [ZB_DB_FACTS] = "facts",
 };
 
 struct zb_store {

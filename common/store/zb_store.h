@@ -49,6 +49,8 @@ enum zb_dbi {
                            without a table of their own (zb_state.c)       */
   ZB_DB_REC_INDEX,      /* kind byte, index byte, value NUL key → "": their
                            indexes                                          */
+  ZB_DB_FACTS,          /* kind byte, record key NUL, fact byte, fact id →
+                           packed zb.Record of the fact (zb_state.c)       */
   ZB_DB__COUNT
 };
 

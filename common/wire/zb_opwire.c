@@ -6,17 +6,35 @@
 
 #include "zb_err.h"
 
+static bool fields_unknown(const ProtobufCMessage *body, Zb__FieldSet *const *fs, size_t n) {
+  if (body->n_unknown_fields)
+    return true;
+  for (size_t i = 0; i < n; i++)
+    if (fs[i]->base.n_unknown_fields)
+      return true;
+  return false;
+}
+
 static bool has_unknown(const Zb__Op *op) {
   if (op->base.n_unknown_fields)
     return true;
-  if (op->set) {
-    if (op->set->base.n_unknown_fields)
-      return true;
-    for (size_t i = 0; i < op->set->n_fields; i++)
-      if (op->set->fields[i]->base.n_unknown_fields)
-        return true;
+  switch (op->body_case) {
+  case ZB__OP__BODY_SET:
+    return fields_unknown(&op->set->base, op->set->fields, op->set->n_fields);
+  case ZB__OP__BODY_ACT:
+    return fields_unknown(&op->act->base, op->act->params, op->act->n_params);
+  case ZB__OP__BODY_FACT:
+    return fields_unknown(&op->fact->base, op->fact->values, op->fact->n_values);
+  default:
+    return false;
   }
-  return false;
+}
+
+/* A body of a kind this version knows (a set, an act or a fact). */
+static bool has_body(const Zb__Op *op) {
+  return (op->body_case == ZB__OP__BODY_SET && op->set) ||
+         (op->body_case == ZB__OP__BODY_ACT && op->act) ||
+         (op->body_case == ZB__OP__BODY_FACT && op->fact);
 }
 
 int zb_opwire_decode(const uint8_t *bytes, size_t len, Zb__Op **out, char *why, size_t cap) {
@@ -31,7 +49,7 @@ int zb_opwire_decode(const uint8_t *bytes, size_t len, Zb__Op **out, char *why, 
     snprintf(why, cap, "an op does not decode");
     return ZB_EPROTO;
   }
-  if (op->body_case != ZB__OP__BODY_SET || !op->set) {
+  if (!has_body(op)) {
     snprintf(why, cap, "op %llu has no body", (unsigned long long)op->seq);
     goto bad;
   }

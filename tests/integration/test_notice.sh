@@ -9,7 +9,11 @@
 #     another township does not, and a branch's own notice reaches its
 #     township but not its sibling branch;
 #   - digest equals the server's for every node's scope, verify passes;
-#   - notice list (--json, --csv), show, import of the CSV list, --help.
+#   - notice list (--json, --csv), show, import of the CSV list, --help;
+#   - read receipts (facts) from branches reach the township, once each;
+#   - withdraw (an act) by two nodes of the township at once: the server
+#     orders them, the second is rejected and comes back, and every node
+#     shows the first one's reason.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 conv_setup
@@ -29,11 +33,11 @@ TODAY="$(date -u +%Y-%m-%d)"
 say "a server, two townships and three branches, enrolled and synced"
 ok "$SERVER" init --data "$SRV"
 ok "$SERVER" org import "$R/orgs.csv" --data "$SRV"
-for n in t01:$T1 b0101:$B1 b0102:$B2 t02:$T2 b0201:$B3; do
+for n in t01:$T1 t01b:$T1 b0101:$B1 b0102:$B2 t02:$T2 b0201:$B3; do
   conv_enroll "$SRV" "$WORK/${n%%:*}" "${n%%:*}" "${n#*:}"
 done
 conv_start_server "$SRV" "$LOG"
-for n in t01 b0101 b0102 t02 b0201; do conv_sync "$WORK/$n"; done
+for n in t01 t01b b0101 b0102 t02 b0201; do conv_sync "$WORK/$n"; done
 
 # notice_ids DIR: the ids of `notice list --json`, sorted, one line.
 notice_ids() {
@@ -51,7 +55,8 @@ ok "$NODE" notice show T01-N1 --json --data "$WORK/t01"
 python3 - "$LAST_OUT" "$T1" <<'EOF' || fail "notice show --json"
 import json, sys
 n = json.load(open(sys.argv[1], encoding="utf-8"))
-assert list(n) == ["id", "title", "body", "date", "org_code"], list(n)
+assert list(n) == ["id", "title", "body", "date", "org_code", "status", "reason", "facts"], list(n)
+assert n["status"] == "已发布" and n["facts"] == {"read": []}, n
 assert n["title"] == "学习通知" and n["org_code"] == sys.argv[2], n
 EOF
 
@@ -101,11 +106,11 @@ assert_eq "$d1" "$d2" "branch 2 digest"
 say "CSV out, CSV in, and bad rows store nothing"
 ok "$NODE" notice list --csv --data "$WORK/t01"
 cp "$LAST_OUT" "$WORK/notices.csv"
-assert_eq "$(head -n 1 "$WORK/notices.csv")" "id,title,body,date,org_code" "the CSV header"
+assert_eq "$(head -n 1 "$WORK/notices.csv")" "id,title,body,date,org_code,status,reason" "the CSV header"
 assert_eq "$(wc -l <"$WORK/notices.csv")" "3" "header and two notices"
 ok "$NODE" notice import "$WORK/notices.csv" --data "$WORK/t01"
 assert_grep "$LAST_ERR" "2 rows: 0 added, 0 updated, 2 unchanged" "re-importing the list changes nothing"
-{ head -n 1 "$WORK/notices.csv"; echo "T01-N2,第二个通知,正文,$TODAY,$T1"; echo "T01-N3,坏日期,正文,2026-02-30,$T1"; } \
+{ head -n 1 "$WORK/notices.csv"; echo "T01-N2,第二个通知,正文,$TODAY,$T1,已发布,"; echo "T01-N3,坏日期,正文,2026-02-30,$T1,已发布,"; } \
   >"$WORK/bad.csv"
 expect_exit 3 "$NODE" notice import "$WORK/bad.csv" --data "$WORK/t01"
 assert_grep "$LAST_ERR" "bad.csv:3: date: not a real date" "the bad row is named"
@@ -120,6 +125,53 @@ ok "$NODE" notice add --help
 for f in --title --body --date --org-code 标题 发布组织; do
   assert_grep "$LAST_OUT" "$f" "notice add --help names $f"
 done
+
+say "read receipts: one per org, from the branches up to the township"
+ok "$NODE" notice read T01-N1 --data "$WORK/b0101" --actor 王书记
+ok "$NODE" notice read T01-N1 --data "$WORK/b0101"
+assert_grep "$LAST_ERR" "already recorded" "the same receipt twice is one"
+expect_exit 6 "$NODE" notice read T01-N1 --org-code "$B2" --data "$WORK/b0101"
+ok "$NODE" notice read T01-N1 --data "$WORK/b0102" --actor 陈书记
+expect_exit 4 "$NODE" notice read B0101-N1 --data "$WORK/b0102"
+for n in b0101 b0102 t01 t01b; do conv_sync "$WORK/$n"; done
+ok "$NODE" notice show T01-N1 --json --data "$WORK/t01"
+python3 - "$LAST_OUT" "$B1" "$B2" <<'EOF' || fail "the township sees both receipts"
+import json, sys
+n = json.load(open(sys.argv[1], encoding="utf-8"))
+reads = sorted((r["org_code"], r["reader"]) for r in n["facts"]["read"])
+assert reads == [(sys.argv[2], "王书记"), (sys.argv[3], "陈书记")], reads
+EOF
+
+say "withdraw from two township nodes at once: the server's order decides"
+expect_exit 6 "$NODE" notice withdraw T01-N1 --data "$WORK/b0101"
+ok "$NODE" notice withdraw T01-N1 --reason 内容有误 --data "$WORK/t01"
+ok "$NODE" notice withdraw T01-N1 --reason 重复发布 --data "$WORK/t01b"
+expect_exit 3 "$NODE" notice withdraw T01-N1 --data "$WORK/t01"
+assert_grep "$LAST_ERR" "已撤回" "a withdrawn notice cannot be withdrawn again"
+ok "$NODE" notice show T01-N1 --json --data "$WORK/t01b"
+assert_eq "$(conv_json_field "$LAST_OUT" reason)" "重复发布" "t01b shows its own act before sync"
+conv_sync "$WORK/t01"
+conv_sync "$WORK/t01b"
+conv_sync "$WORK/t01"
+ok "$NODE" rejected --json --data "$WORK/t01b"
+python3 - "$LAST_OUT" <<'EOF' || fail "t01b's withdraw is rejected with the state as reason"
+import json, sys
+rows = json.load(open(sys.argv[1], encoding="utf-8"))
+assert len(rows) == 1 and rows[0]["key"] == "T01-N1" and "已撤回" in rows[0]["reason"], rows
+EOF
+ok "$NODE" rejected --json --data "$WORK/t01"
+assert_eq "$(tr -d '[:space:]' <"$LAST_OUT")" "[]" "t01's withdraw was applied"
+for n in b0101 b0102 t02 b0201; do conv_sync "$WORK/$n"; done
+for n in t01 t01b b0101 b0102; do
+  ok "$NODE" notice show T01-N1 --json --data "$WORK/$n"
+  assert_eq "$(conv_json_field "$LAST_OUT" status)" "已撤回" "$n: status"
+  assert_eq "$(conv_json_field "$LAST_OUT" reason)" "内容有误" "$n: the first withdraw's reason"
+done
+for n in t01:$T1 t01b:$T1 b0101:$B1 b0102:$B2 t02:$T2 b0201:$B3; do
+  conv_assert_converged "$SRV" "$WORK/${n%%:*}" "${n#*:}" "${n%%:*} after acts and facts"
+  ok "$NODE" verify --data "$WORK/${n%%:*}"
+done
+ok "$SERVER" verify --data "$SRV"
 
 conv_stop_server
 say "ok"

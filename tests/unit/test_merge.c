@@ -373,12 +373,13 @@ static void test_conflicts(void **state) {
 
 /* ---- the notice kind: one descriptor, the same merge ---- */
 
-enum { N_ID, N_TITLE, N_BODY, N_DATE, N_ORG };
+enum { N_ID, N_TITLE, N_BODY, N_DATE, N_ORG, N_STATUS, N_REASON };
 
 static enum zb_apply_status notice(const char *key, const char *org, const char *scope,
                                    zb_apply_result *r) {
-  struct op_spec n = {&zb_kind_notice, key, "t01", T0 + 1, 4, {N_TITLE, N_BODY, N_DATE, N_ORG},
-                      {"学习通知", "正文", "2026-11-20", org}};
+  struct op_spec n = {&zb_kind_notice, key, "t01", T0 + 1, 5,
+                      {N_TITLE, N_BODY, N_DATE, N_ORG, N_STATUS},
+                      {"学习通知", "正文", "2026-11-20", org, "已发布"}};
   return apply(&n, scope, r);
 }
 
@@ -421,8 +422,9 @@ static void test_notice(void **state) {
   /* An org that does not exist, a missing title, a changed issuing org. */
   assert_int_equal(notice("N5", "430121-09", NULL, &r), ZB_APPLY_REJECTED);
   assert_non_null(strstr(r.reason, "does not exist"));
-  struct op_spec untitled = {&zb_kind_notice, "N6", "t01", T0, 3, {N_BODY, N_DATE, N_ORG},
-                             {"正文", "2026-11-20", "430121-01"}};
+  struct op_spec untitled = {&zb_kind_notice, "N6", "t01", T0, 4,
+                             {N_BODY, N_DATE, N_ORG, N_STATUS},
+                             {"正文", "2026-11-20", "430121-01", "已发布"}};
   assert_int_equal(apply(&untitled, NULL, &r), ZB_APPLY_REJECTED);
   assert_int_equal(r.field, N_TITLE);
   struct op_spec move = {&zb_kind_notice, "N1", "t01", T0 + 9, 1, {N_ORG}, {"430121-01-02"}};

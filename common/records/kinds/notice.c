@@ -6,12 +6,17 @@
  * sync, digest, import, rendering and `zhibu-node notice …` all come from
  * the descriptor.  A node writes notices for its own org only (a branch
  * cannot issue one for its township), and every node in that org's subtree
- * receives them.
+ * receives them.  A notice has a state machine of one act (withdraw) and
+ * one kind of fact (read receipts, one per org that read it).
  */
 #include "zb_kind.h"
 #include "zb_record.h"
 
-enum { N_ID, N_TITLE, N_BODY, N_DATE, N_ORG_CODE, N__COUNT };
+enum { N_ID, N_TITLE, N_BODY, N_DATE, N_ORG_CODE, N_STATUS, N_REASON, N__COUNT };
+
+/* The states, in the order of the state machine: a notice starts issued. */
+static const char *const statuses[] = {"已发布", "已撤回", NULL};
+enum { ST_ISSUED, ST_WITHDRAWN };
 
 static const zb_field_desc fields[N__COUNT] = {
     [N_ID] = {"id", "编号", "notice id (assigned when absent)", ZB_FT_ID,
@@ -24,9 +29,43 @@ static const zb_field_desc fields[N__COUNT] = {
                 ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
     [N_ORG_CODE] = {"org_code", "发布组织", "the issuing org (default: this node's org)",
                     ZB_FT_ORG_CODE, ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_FIXED, 0, NULL, NULL},
+    [N_STATUS] = {"status", "状态", "已发布, or 已撤回 after withdraw", ZB_FT_VOCAB,
+                  ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_STATE, 0, statuses, NULL},
+    [N_REASON] = {"reason", "撤回原因", "why it was withdrawn (set by withdraw)", ZB_FT_TEXT, 0, 64,
+                  NULL, NULL},
 };
 
-static const zb_index_desc indexes[] = {{N_ORG_CODE, false, "org"}};
+static const zb_index_desc indexes[] = {{N_ORG_CODE, false, "org", 0}};
+
+/* The state machine: 已发布 —withdraw→ 已撤回, with the reason as the act's
+ * parameter (a field only acts write). */
+static const int withdraw_params[] = {N_REASON};
+static const zb_act_desc acts[] = {
+    {"withdraw", "撤回", "withdraw an issued notice, optionally with --reason", 1u << ST_ISSUED,
+     ST_WITHDRAWN, withdraw_params, 1},
+};
+
+/* A read receipt: the org that read the notice (one receipt per org: the
+ * org code is the fact's id), when, and who. */
+enum { R_ORG, R_DATE, R_READER, R__COUNT };
+static const zb_field_desc read_fields[R__COUNT] = {
+    [R_ORG] = {"org_code", "阅读组织", "the org that read it (default: this node's org)",
+               ZB_FT_ORG_CODE, ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
+    [R_DATE] = {"date", "阅读日期", "YYYY-MM-DD (default: today)", ZB_FT_DATE,
+                ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
+    [R_READER] = {"reader", "阅读人", "who read it (default: --actor)", ZB_FT_TEXT,
+                  ZB_FF_TABLE | ZB_FF_ACTOR, 32, NULL, NULL},
+};
+static const zb_kind_desc read_fact = {
+    .name = "read",
+    .plural = "reads",
+    .zh = "已阅",
+    .nfields = R__COUNT,
+    .fields = read_fields,
+    .org_field = R_ORG,
+    .scope = ZB_SCOPE_OWN_ORG,   /* an org confirms its own reading */
+};
+static const zb_kind_desc *const facts[] = {&read_fact};
 
 const zb_kind_desc zb_kind_notice = {
     .id = 3,
@@ -42,4 +81,9 @@ const zb_kind_desc zb_kind_notice = {
     .auto_key = true,
     .indexes = indexes,
     .nindexes = sizeof indexes / sizeof *indexes,
+    .state_field = N_STATUS,
+    .acts = acts,
+    .nacts = sizeof acts / sizeof *acts,
+    .facts = facts,
+    .nfacts = sizeof facts / sizeof *facts,
 };

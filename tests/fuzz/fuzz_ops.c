@@ -46,6 +46,25 @@ uint8_t *fz_pack_op(const struct fz_op *o, size_t *len) {
   op.base_cursor = o->base_cursor;
   op.body_case = ZB__OP__BODY_SET;
   op.set = &set;
+  Zb__Act act = ZB__ACT__INIT;
+  Zb__Fact fact = ZB__FACT__INIT;
+  if (o->body == 1) {
+    act.kind = set.kind;
+    act.key = set.key;
+    act.name = (char *)o->name;
+    act.n_params = set.n_fields;
+    act.params = fsp;
+    op.body_case = ZB__OP__BODY_ACT;
+    op.act = &act;
+  } else if (o->body == 2) {
+    fact.kind = set.kind;
+    fact.key = set.key;
+    fact.name = (char *)o->name;
+    fact.n_values = set.n_fields;
+    fact.values = fsp;
+    op.body_case = ZB__OP__BODY_FACT;
+    op.fact = &fact;
+  }
   *len = zb__op__get_packed_size(&op);
   uint8_t *buf = malloc(*len ? *len : 1);
   if (!buf)

@@ -34,6 +34,8 @@ struct fz_op {
   size_t nf;
   const int *fields;
   const char *const *vals;
+  int body;           /* 0 a set, 1 an act, 2 a fact */
+  const char *name;   /* the act's or fact's name */
 };
 
 /* Packs op (without prev_hash, as a node pushes) into a malloc'ed buffer;

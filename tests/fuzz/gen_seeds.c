@@ -124,6 +124,33 @@ static void push_seeds(void) {
        member_edit("t01", 0, FZ_HLC(900), 0, "M0000000005", 2, edu_phone, ep));
   put_buf(T, "many-create-and-concurrent-edit", &b);
 
+  /* The township issues a notice, withdraws it; a branch (request B:
+   * b0102) records that it read it twice (one entry), and tries to
+   * withdraw it (rejected). */
+  flags = 2 | FZ_PUSH_MANY | FZ_PUSH_FRESH;   /* t01, and b0102 */
+  fz_buf_add(&b, &flags, 1);
+  {
+    static const int nf[5] = {1, 2, 3, 4, 5};
+    static const char *const nv[5] = {"学习通知", "正文", "2026-11-20", "430121-01", "已发布"};
+    static const int rf[1] = {6};
+    static const char *const rv[1] = {"发错了"};
+    static const int df[3] = {0, 1, 2};
+    static const char *const dv[3] = {"430121-01-02", "2026-11-21", "甲"};
+    struct fz_op n = {.origin = "t01", .seq = 0, .hlc = FZ_HLC(3000), .kind = 3, .key = "N1",
+                      .nf = 5, .fields = nf, .vals = nv};
+    item(&b, 0, pk(&n));
+    struct fz_op rd = {.origin = "b0102", .hlc = FZ_HLC(3001), .kind = 3, .key = "N1", .nf = 3,
+                       .fields = df, .vals = dv, .body = 2, .name = "read"};
+    item(&b, FZ_ITEM_B, pk(&rd));
+    item(&b, FZ_ITEM_B, pk(&rd));
+    struct fz_op wd = {.origin = "t01", .hlc = FZ_HLC(3002), .kind = 3, .key = "N1", .nf = 1,
+                       .fields = rf, .vals = rv, .body = 1, .name = "withdraw"};
+    item(&b, 0, pk(&wd));
+    wd.origin = "b0102";
+    item(&b, FZ_ITEM_B, pk(&wd));
+  }
+  put_buf(T, "notice-act-fact", &b);
+
   /* The township edits the fixture's F0101A without having pulled: its
    * education and phone were written by b0101 and t01 — conflicts. */
   flags = 2 | FZ_PUSH_FRESH;   /* t01, on the fixture as it is */

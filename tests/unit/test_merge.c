@@ -49,6 +49,9 @@ struct apply_ctx {
   const char *scope;
   uint64_t server_seq;
   uint64_t base;
+  unsigned flags;
+  int body;           /* 0 set, 1 act, 2 fact */
+  const char *name;   /* the act's or fact's */
   zb_apply_result r;
 };
 
@@ -67,6 +70,18 @@ static int apply_write(zb_txn *t, void *ctx) {
   set.key = (char *)sp->key;
   set.n_fields = (size_t)sp->nf;
   set.fields = fsp;
+  Zb__Act act = ZB__ACT__INIT;
+  act.kind = set.kind;
+  act.key = set.key;
+  act.name = (char *)ac->name;
+  act.n_params = set.n_fields;
+  act.params = fsp;
+  Zb__Fact fact = ZB__FACT__INIT;
+  fact.kind = set.kind;
+  fact.key = set.key;
+  fact.name = (char *)ac->name;
+  fact.n_values = set.n_fields;
+  fact.values = fsp;
   Zb__Op op = ZB__OP__INIT;
   op.origin = (char *)sp->origin;
   op.seq = 1;
@@ -75,7 +90,14 @@ static int apply_write(zb_txn *t, void *ctx) {
   op.base_cursor = ac->base;
   op.body_case = ZB__OP__BODY_SET;
   op.set = &set;
-  return zb_merge_apply(t, &op, ac->server_seq, ac->scope, 0, &ac->r);
+  if (ac->body == 1) {
+    op.body_case = ZB__OP__BODY_ACT;
+    op.act = &act;
+  } else if (ac->body == 2) {
+    op.body_case = ZB__OP__BODY_FACT;
+    op.fact = &fact;
+  }
+  return zb_merge_apply(t, &op, ac->server_seq, ac->scope, ac->flags, &ac->r);
 }
 
 static enum zb_apply_status apply(const struct op_spec *sp, const char *scope, zb_apply_result *out) {
@@ -446,6 +468,123 @@ static void test_notice(void **state) {
   assert_int_equal(notices_of(NULL, false, &k), 2);
 }
 
+/* Applies an act (body 1) or fact (body 2) named name, as spec says. */
+static enum zb_apply_status step(const struct op_spec *sp, int body, const char *name,
+                                 const char *scope, unsigned flags, zb_apply_result *out) {
+  struct apply_ctx ac = {.spec = sp, .scope = scope, .flags = flags, .body = body, .name = name};
+  assert_int_equal(zb_store_write(store, apply_write, &ac), 0);
+  *out = ac.r;
+  return ac.r.status;
+}
+
+/* Acts: checked against the state, written in application order; the
+ * fields they own are not the sets' to write. */
+static void test_acts(void **state) {
+  (void)state;
+  orgs();
+  zb_apply_result r;
+  assert_int_equal(notice("N1", "430121-01", "430121-01", &r), ZB_APPLY_OK);
+  struct op_spec wd = {&zb_kind_notice, "N1", "t01", T0 + 2, 1, {N_REASON}, {"发错了"}};
+  /* Not by a branch below (the issuing org acts), not an unknown act, not
+   * a parameter the act does not have. */
+  assert_int_equal(step(&wd, 1, "withdraw", "430121-01-01", 0, &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(step(&wd, 1, "publish", NULL, 0, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "no act"));
+  struct op_spec param = wd;
+  param.fields[0] = N_TITLE;
+  assert_int_equal(step(&param, 1, "withdraw", NULL, 0, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "not a parameter"));
+  /* Sets may not write the state or the act's field. */
+  struct op_spec set_status = {&zb_kind_notice, "N1", "t01", T0 + 3, 1, {N_STATUS}, {"已撤回"}};
+  assert_int_equal(apply(&set_status, NULL, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, N_STATUS);
+  struct op_spec set_reason = {&zb_kind_notice, "N1", "t01", T0 + 3, 1, {N_REASON}, {"x"}};
+  assert_int_equal(apply(&set_reason, NULL, &r), ZB_APPLY_REJECTED);
+  /* The act applies once; again, the state refuses it, even with a later
+   * clock; trusted (the server ordered it), it is written regardless. */
+  assert_int_equal(step(&wd, 1, "withdraw", "430121-01", 0, &r), ZB_APPLY_OK);
+  assert_true(r.changed);
+  struct op_spec again = wd;
+  again.hlc = T0 + 9;
+  again.vals[0] = "重复";
+  assert_int_equal(step(&again, 1, "withdraw", "430121-01", 0, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, N_STATUS);
+  assert_non_null(strstr(r.reason, "已撤回"));
+  struct op_spec early = wd;
+  early.hlc = T0 + 1;   /* an earlier clock does not make it lose */
+  early.vals[0] = "先到";
+  assert_int_equal(step(&early, 1, "withdraw", NULL, ZB_APPLY_TRUSTED, &r), ZB_APPLY_OK);
+  zb_txn *t;
+  zb_rec *rec = malloc(sizeof *rec);
+  assert_non_null(rec);
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_rec_load(t, &zb_kind_notice, "N1", rec), 0);
+  zb_txn_end(t);
+  assert_string_equal(rec->v[N_STATUS], "已撤回");
+  assert_string_equal(rec->v[N_REASON], "先到");
+  /* An act on a record that does not exist. */
+  struct op_spec none = wd;
+  none.key = "N9";
+  assert_int_equal(step(&none, 1, "withdraw", NULL, 0, &r), ZB_APPLY_REJECTED);
+  assert_false(r.existed);
+  free(rec);
+}
+
+/* Facts: idempotent by id, the first writer's entry kept whatever the
+ * order, written only by the org they name, on a record the writer holds. */
+static void fact_ops(const struct op_spec *ops, const int *order, int n, uint8_t hash[32]) {
+  orgs();
+  zb_apply_result r;
+  assert_int_equal(notice("N1", "430121-01", NULL, &r), ZB_APPLY_OK);
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(step(&ops[order[i]], 2, "read", "430121-01-01", 0, &r), ZB_APPLY_OK);
+  }
+  zb_txn *t;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_state_hash(t, hash), 0);
+  zb_txn_end(t);
+}
+
+static void test_facts(void **state) {
+  (void)state;
+  struct op_spec ops[3] = {
+      {&zb_kind_notice, "N1", "b0101", T0 + 5, 3, {0, 1, 2}, {"430121-01-01", "2026-11-21", "甲"}},
+      {&zb_kind_notice, "N1", "b0101x", T0 + 3, 3, {0, 1, 2}, {"430121-01-01", "2026-11-22", "乙"}},
+      {&zb_kind_notice, "N1", "b0101", T0 + 5, 3, {0, 1, 2}, {"430121-01-01", "2026-11-21", "甲"}},
+  };
+  uint8_t h1[32], h2[32];
+  fact_ops(ops, (int[]){0, 1, 2}, 3, h1);
+  zb_rec *f = malloc(sizeof *f);
+  assert_non_null(f);
+  zb_txn *t;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_fact_load(t, &zb_kind_notice, "N1", 0, "430121-01-01", f), 0);
+  zb_txn_end(t);
+  assert_string_equal(f->v[2], "乙");   /* the earlier entry */
+  /* A fresh store, the other order: the same bytes. */
+  teardown(NULL);
+  setup(NULL);
+  fact_ops(ops, (int[]){1, 2, 0}, 3, h2);
+  assert_memory_equal(h1, h2, 32);
+
+  zb_apply_result r;
+  struct op_spec other = ops[0];
+  other.vals[0] = "430121-01-02";   /* a sibling's receipt */
+  assert_int_equal(step(&other, 2, "read", "430121-01-01", 0, &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(notice("N2", "430121-02", NULL, &r), ZB_APPLY_OK);
+  struct op_spec elsewhere = ops[0];
+  elsewhere.key = "N2";   /* a notice of another township */
+  assert_int_equal(step(&elsewhere, 2, "read", "430121-01-01", 0, &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  struct op_spec bad_date = ops[0];
+  bad_date.vals[1] = "2026-02-30";
+  assert_int_equal(step(&bad_date, 2, "read", "430121-01-01", 0, &r), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, 1);
+  free(f);
+}
+
 static void test_unknown_kind(void **state) {
   (void)state;
   orgs();
@@ -470,6 +609,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_notice, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_acts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

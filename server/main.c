@@ -127,21 +127,10 @@ static int cmd_org_import(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_hub(a, &h);
   if (rc)
     return rc;
-  const char *path = a->pos[2];
-  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
   zb_import_result res;
-  rc = zb_hub_org_import(h, path, zb_cli_problem, NULL, &res);
+  rc = zb_hub_org_import(h, a->pos[2], zb_cli_problem, NULL, &res);
   zb_hub_close(h);
-  if (rc == ZB_EINVAL || rc == ZB_EIO) {
-    zb_log_error("%s: nothing was imported%s", name,
-                 rc == ZB_EIO ? " (cannot read the file)" : "; correct the rows above");
-    return zb_exit_code(ZB_EINVAL);
-  }
-  if (rc)
-    return fail(rc, name);
-  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged\n", prog, name,
-          res.rows, res.created, res.updated, res.unchanged);
-  return 0;
+  return zb_cli_import_out(prog, a->pos[2], rc, &res, false);
 }
 
 static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {

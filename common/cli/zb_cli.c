@@ -9,6 +9,7 @@
 #include "zb_err.h"
 #include "zb_log.h"
 #include "zb_hlc.h"
+#include "zb_import.h"
 #include "zb_render.h"
 
 static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
@@ -209,6 +210,30 @@ int zb_rows_end(zb_rows *r, int rc, const char *what) {
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
+}
+
+int zb_cli_import_out(const char *prog, const char *path, int rc,
+                      const zb_import_result *res, bool skipped) {
+  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
+  if (rc == ZB_EINVAL) {
+    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
+    return zb_exit_code(rc);
+  }
+  if (rc == ZB_EIO) {
+    /* A file that cannot be read is bad input, not a fault of the program. */
+    zb_log_error("%s: nothing was imported: cannot read the file", name);
+    return zb_exit_code(ZB_EINVAL);
+  }
+  if (rc) {
+    zb_log_error("%s: %s", name, zb_strerror(rc));
+    return zb_exit_code(rc);
+  }
+  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
+          res->rows, res->created, res->updated, res->unchanged);
+  if (skipped)
+    fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
+  fputc('\n', stderr);
+  return 0;
 }
 
 const char *zb_cli_kind_name(int kind) {

@@ -69,6 +69,13 @@ int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex);
 int zb_cli_verify_out(const zb_args *a, int rc, const char *why, const char *count_name,
                       uint64_t count, const char *ok_text);
 
+/* The outcome of an import of path (zb_import.h) on stderr — "nothing was
+ * imported" after the problems, or the counts (with the rows skipped as
+ * outside the scope when skipped) — and the exit status. */
+struct zb_import_result;
+int zb_cli_import_out(const char *prog, const char *path, int rc,
+                      const struct zb_import_result *res, bool skipped);
+
 /* Rows printed as an aligned table, or as a JSON array with --json. */
 typedef struct zb_rows {
   bool json;

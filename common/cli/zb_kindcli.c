@@ -73,28 +73,10 @@ static int cmd_import(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_node(a, &n);
   if (rc)
     return rc;
-  const char *path = a->pos[2];
-  const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
   zb_import_result res;
-  rc = zb_node_import(n, kd, path, zb_cli_problem, NULL, &res);
+  rc = zb_node_import(n, kd, a->pos[2], zb_cli_problem, NULL, &res);
   zb_node_close(n);
-  if (rc == ZB_EINVAL) {
-    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
-    return zb_exit_code(rc);
-  }
-  if (rc == ZB_EIO) {
-    /* A file that cannot be read is bad input, not a fault of the node. */
-    zb_log_error("%s: cannot read the file", name);
-    return zb_exit_code(ZB_EINVAL);
-  }
-  if (rc)
-    return fail(rc, name);
-  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
-          res.rows, res.created, res.updated, res.unchanged);
-  if (kd->reach == ZB_REACH_ALL)
-    fprintf(stderr, ", %ld outside this node's scope skipped", res.skipped);
-  fputc('\n', stderr);
-  return 0;
+  return zb_cli_import_out(prog, a->pos[2], rc, &res, kd->reach == ZB_REACH_ALL);
 }
 
 /* ---- add / update ---- */

@@ -16,6 +16,7 @@
  */
 #include "zb_state.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -723,6 +724,23 @@ int zb_state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
   if (!rc)
     zb_sha_final(sha, out);
   zb_sha_free(sha);
+  return rc;
+}
+
+int zb_state_rebuild_check(zb_txn *t, int (*rebuild)(zb_txn *t, void *ctx), void *ctx,
+                           char *why, size_t cap) {
+  uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
+  int rc = zb_state_hash(t, stored);
+  for (size_t i = 0; i < ZB_STATE_NDBS && !rc; i++)
+    rc = zb_txn_drop(t, zb_state_dbs[i]);
+  if (!rc)
+    rc = rebuild(t, ctx);
+  if (!rc)
+    rc = zb_state_hash(t, rebuilt);
+  if (!rc && memcmp(stored, rebuilt, sizeof stored) != 0) {
+    snprintf(why, cap, "state: the stored records differ from a rebuild from the log");
+    rc = ZB_ECORRUPT;
+  }
   return rc;
 }
 

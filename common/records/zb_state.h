@@ -118,4 +118,12 @@ extern const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS];
  * included: equal hashes mean byte-identical state. */
 int zb_state_hash(zb_txn *t, uint8_t out[32]);
 
+/* The one check that stored state equals a rebuild from the log: hashes
+ * the stored state (zb_state_hash), empties the state tables, runs
+ * rebuild(t, ctx), hashes again.  0 when equal; ZB_ECORRUPT with a
+ * sentence in why when not; rebuild's own error otherwise.  Call it in a
+ * transaction that is thrown away (zb_store_write_discard). */
+int zb_state_rebuild_check(zb_txn *t, int (*rebuild)(zb_txn *t, void *ctx), void *ctx,
+                           char *why, size_t cap);
+
 #endif

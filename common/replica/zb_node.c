@@ -403,13 +403,29 @@ static int step_write(zb_txn *t, void *ctx) {
   return writer_end(&w);
 }
 
-static int step_run(zb_node *n, struct step_write *sw, zb_input_problem_fn problem, void *ctx) {
+/* Writes the op whose body is set (an act or a fact); pk names the fields
+ * of problems. */
+static int step_run(zb_node *n, const zb_kind_desc *pk, int body_case, void *body,
+                    zb_input_problem_fn problem, void *ctx, bool *changed) {
+  struct step_write *sw = calloc(1, sizeof *sw);
+  if (!sw)
+    return ZB_ENOMEM;
   sw->n = n;
+  sw->kd = pk;
+  zb__op__init(&sw->op);
+  sw->op.body_case = body_case;
+  if (body_case == ZB__OP__BODY_ACT)
+    sw->op.act = body;
+  else
+    sw->op.fact = body;
   int rc = zb_store_write(n->store, step_write, sw);
   /* "does not exist" is the caller's to say, as for update. */
   if (rc != ZB_ENOTFOUND)
     zb_problems_emit(&sw->probs, NULL, problem, ctx);
   zb_problems_free(&sw->probs);
+  if (changed)
+    *changed = sw->changed;
+  free(sw);
   return rc;
 }
 
@@ -431,32 +447,20 @@ static size_t fields_of(int nfields, const bool *set, const zb_value *v, Zb__Fie
 
 int zb_node_act(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_act_desc *ad,
                 const bool *set, const zb_value *v, zb_input_problem_fn problem, void *ctx) {
-  struct step_write *sw = calloc(1, sizeof *sw);
   Zb__FieldSet fs[ZB_REC_FIELDS_MAX], *fsp[ZB_REC_FIELDS_MAX];
-  if (!sw)
-    return ZB_ENOMEM;
   Zb__Act act = ZB__ACT__INIT;
   act.kind = (Zb__RecordKind)kd->id;
   act.key = (char *)key;
   act.name = (char *)ad->name;
   act.n_params = fields_of(kd->nfields, set, v, fs, fsp);
   act.params = fsp;
-  zb__op__init(&sw->op);
-  sw->op.body_case = ZB__OP__BODY_ACT;
-  sw->op.act = &act;
-  sw->kd = kd;
-  int rc = step_run(n, sw, problem, ctx);
-  free(sw);
-  return rc;
+  return step_run(n, kd, ZB__OP__BODY_ACT, &act, problem, ctx, NULL);
 }
 
 int zb_node_fact(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_kind_desc *fk,
                  zb_value *v, zb_input_problem_fn problem, void *ctx, bool *changed) {
-  struct step_write *sw = calloc(1, sizeof *sw);
   Zb__FieldSet fs[ZB_REC_FIELDS_MAX], *fsp[ZB_REC_FIELDS_MAX];
   bool set[ZB_REC_FIELDS_MAX];
-  if (!sw)
-    return ZB_ENOMEM;
   /* The fact's own org defaults to this node's, its dates to today. */
   zb_date today = zb_date_today();
   for (int f = 0; f < fk->nfields; f++) {
@@ -474,15 +478,7 @@ int zb_node_fact(zb_node *n, const zb_kind_desc *kd, const char *key, const zb_k
   fact.name = (char *)fk->name;
   fact.n_values = fields_of(fk->nfields, set, v, fs, fsp);
   fact.values = fsp;
-  zb__op__init(&sw->op);
-  sw->op.body_case = ZB__OP__BODY_FACT;
-  sw->op.fact = &fact;
-  sw->kd = fk;
-  int rc = step_run(n, sw, problem, ctx);
-  if (changed)
-    *changed = sw->changed;
-  free(sw);
-  return rc;
+  return step_run(n, fk, ZB__OP__BODY_FACT, &fact, problem, ctx, changed);
 }
 
 int zb_node_facts(zb_node *n, const zb_kind_desc *kd, const char *key, zb_fact_fn fn,

@@ -300,26 +300,17 @@ int zb_node_upgrade(zb_store *s) {
   return zb_store_write(s, upgrade_write, NULL);
 }
 
+static int replay_all(zb_txn *t, void *ctx) {
+  struct zb_node_rebuild *rb = ctx;
+  rb->t = t;
+  return zb_node_replay(rb);
+}
+
 /* Rebuilds the state from the logs inside a transaction that is thrown away
  * afterwards, and compares it with what was stored. */
 static int rebuild_write(zb_txn *t, void *ctx) {
   struct zb_node_rebuild *rb = ctx;
-  uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
-  int rc = zb_state_hash(t, stored);
-  for (size_t i = 0; i < ZB_STATE_NDBS && !rc; i++)
-    rc = zb_txn_drop(t, zb_state_dbs[i]);
-  if (rc)
-    return rc;
-  rb->t = t;
-  if ((rc = zb_node_replay(rb)))
-    return rc;
-  if ((rc = zb_state_hash(t, rebuilt)))
-    return rc;
-  if (memcmp(stored, rebuilt, sizeof stored) != 0) {
-    snprintf(rb->why, rb->cap, "state: the stored records differ from a rebuild from the log");
-    return ZB_ECORRUPT;
-  }
-  return 0;
+  return zb_state_rebuild_check(t, replay_all, rb, rb->why, rb->cap);
 }
 
 int zb_node_verify(zb_node *n, char *why, size_t cap) {

@@ -33,21 +33,36 @@ int zb_oplog_head_save(zb_txn *t, const zb_oplog_head *h) {
   return rc;
 }
 
+int zb_op_pack_hash(Zb__Op *op, const uint8_t prev[ZB_SHA256_LEN], uint8_t *buf, size_t cap,
+                    size_t *len, uint8_t hash[ZB_SHA256_LEN]) {
+  ProtobufCBinaryData keep = op->prev_hash;
+  op->prev_hash.data = (uint8_t *)prev;
+  op->prev_hash.len = ZB_SHA256_LEN;
+  *len = zb__op__get_packed_size(op);
+  int rc = ZB_ETOOBIG;
+  if (*len <= cap) {
+    zb__op__pack(op, buf);
+    zb_sha256(buf, *len, hash);
+    rc = 0;
+  }
+  op->prev_hash = keep;
+  return rc;
+}
+
 int zb_oplog_append(zb_txn *t, zb_oplog_head *h, Zb__Op *op) {
   uint8_t buf[ZB_OP_PACKED_MAX], key[8];
+  size_t len;
   op->seq = h->seq + 1;
   memcpy(h->prev, h->hash, ZB_SHA256_LEN);
-  op->prev_hash.data = h->prev;
-  op->prev_hash.len = ZB_SHA256_LEN;
-  size_t len = zb__op__get_packed_size(op);
-  if (len > sizeof buf)
-    return ZB_ETOOBIG;
-  zb__op__pack(op, buf);
-  zb_u64_be(op->seq, key);
-  int rc = zb_txn_put(t, ZB_DB_LOG, key, 8, buf, len, ZB_PUT_APPEND);
+  int rc = zb_op_pack_hash(op, h->prev, buf, sizeof buf, &len, h->hash);
   if (rc)
     return rc;
-  zb_sha256(buf, len, h->hash);
+  /* The stored op carries its prev_hash: the log alone proves the chain. */
+  op->prev_hash.data = h->prev;
+  op->prev_hash.len = ZB_SHA256_LEN;
+  zb_u64_be(op->seq, key);
+  if ((rc = zb_txn_put(t, ZB_DB_LOG, key, 8, buf, len, ZB_PUT_APPEND)))
+    return rc;
   h->seq = op->seq;
   return 0;
 }

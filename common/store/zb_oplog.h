@@ -35,6 +35,14 @@ int zb_oplog_head_save(zb_txn *t, const zb_oplog_head *h);
  * op->prev_hash points into h (h->prev): keep h alive while op is used. */
 int zb_oplog_append(zb_txn *t, zb_oplog_head *h, Zb__Op *op);
 
+/* The one way an op is packed and hashed (docs/DESIGN-NOTES.md, "Ops and
+ * the hash chain"): op chained onto prev (the hash of its origin's
+ * previous op) is packed into buf (cap bytes, *len receives its size) and
+ * hash receives SHA-256 of those bytes.  op->prev_hash is left as it was.
+ * ZB_ETOOBIG when it does not fit. */
+int zb_op_pack_hash(Zb__Op *op, const uint8_t prev[ZB_SHA256_LEN], uint8_t *buf, size_t cap,
+                    size_t *len, uint8_t hash[ZB_SHA256_LEN]);
+
 /* Calls fn for each op with seq > since, in order; op is valid during the
  * call only.  fn returns non-zero to stop (negative: returned as error). */
 typedef int (*zb_op_fn)(void *ctx, const Zb__Op *op, zb_val packed);

@@ -138,6 +138,12 @@ static void fixture(void) {
   fixture_apply(&ed, ++sseq);
   ed.origin = "b0101", ed.seq = 3, ed.hlc = FZ_HLC(109), ed.vals = bv, ed.base_cursor = 5;
   fixture_apply(&ed, ++sseq);
+  /* The township's notice N1, for acts and facts to meet. */
+  static const int nf[5] = {1, 2, 3, 4, 5};
+  static const char *const nv[5] = {"学习通知", "正文", "2026-11-20", "430121-01", "已发布"};
+  struct fz_op nt = {.origin = "t01", .seq = 2, .hlc = FZ_HLC(120), .kind = 3, .key = "N1",
+                     .nf = 5, .fields = nf, .vals = nv};
+  fixture_apply(&nt, ++sseq);
 }
 
 static void store_close(void) {
@@ -213,8 +219,16 @@ static int input_write(zb_txn *t, void *ctx) {
     fail("op decoded once, not twice");
   if (zb_rec_validate(kd, rec->v, zb_hlc_today(op->hlc), NULL, NULL) != 0)
     fail("accepted record fails zb_rec_validate");
-  if (in->scope && !zb_org_in_subtree(rec->v[kd->org_field], in->scope))
-    fail("accepted record lies outside the writer's scope");
+  /* A set or act: the record's org in the writer's scope (its own org for
+   * a kind written by its own org); a fact: a record the writer holds. */
+  const char *org = rec->v[kd->org_field];
+  bool fact = op->body_case == ZB__OP__BODY_FACT;
+  bool ok = !in->scope || zb_org_in_subtree(org, in->scope) ||
+            (fact && kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(in->scope, org));
+  if (!fact && in->scope && kd->scope == ZB_SCOPE_OWN_ORG && strcmp(org, in->scope) != 0)
+    ok = false;
+  if (!ok)
+    fail("accepted op lies outside the writer's scope");
   zb__op__free_unpacked(op, NULL);
   free(rec);
   return 0;

@@ -412,6 +412,23 @@ static void opcheck_seeds(void) {
     memcpy(nb.p, buf, nb.len);
     opcheck_one("no-body", 0, nb);
   }
+  {
+    /* On the fixture's notice N1: the township withdraws it; a branch
+     * records its reading; a branch tries to withdraw it. */
+    static const int rf[1] = {6};
+    static const char *const rv[1] = {"发错了"};
+    struct fz_op wd = {.origin = "t01", .seq = 3, .hlc = FZ_HLC(130), .kind = 3, .key = "N1",
+                       .nf = 1, .fields = rf, .vals = rv, .body = 1, .name = "withdraw"};
+    opcheck_one("act-withdraw", 2, pk(&wd));
+    wd.origin = "b0101";
+    opcheck_one("act-out-of-scope", 0, pk(&wd));
+    static const int df[3] = {0, 1, 2};
+    static const char *const dv[3] = {"430121-01-01", "2026-11-21", "甲"};
+    struct fz_op rd = {.origin = "b0101", .seq = 4, .hlc = FZ_HLC(131), .kind = 3, .key = "N1",
+                       .nf = 3, .fields = df, .vals = dv, .body = 2, .name = "read"};
+    opcheck_one("fact-read", 0, pk(&rd));
+    opcheck_one("fact-read-sibling", 1, pk(&rd));
+  }
 }
 
 /* ---- fuzz_batch ---- */

@@ -34,9 +34,19 @@ struct zb_store {
   char dir[4096];
 };
 
+/* Each transaction keeps one cursor per table, opened on first use.  A
+ * cursor that stays on its leaf page finds the next key on that page
+ * without descending the B-tree again from the root; in a large write
+ * transaction every page fetched on the way down is also looked up in
+ * LMDB's list of dirty pages, so an import's puts and gets that land near
+ * the previous one (its record keys in order, an index entry put right
+ * after the lookup that checked it) skip most of that work
+ * (docs/DESIGN-NOTES.md, "Imports"). */
 struct zb_txn {
   zb_store *s;
   MDB_txn *txn;
+  MDB_cursor *cur[ZB_DB__COUNT];
+  bool busy[ZB_DB__COUNT];   /* cur[db] is iterating a scan: not to be moved */
 };
 
 /* Translates an LMDB error once, here, logging LMDB's own message. */
@@ -136,6 +146,26 @@ static int txn_begin(zb_store *s, unsigned flags, MDB_txn **txn) {
   return rc ? db_err("mdb_txn_begin", rc) : 0;
 }
 
+/* The table's cursor, or NULL when a scan is walking it (the caller then
+ * goes without one) or it cannot be opened (the plain call reports why). */
+static MDB_cursor *txn_cursor(zb_txn *t, enum zb_dbi db) {
+  if (t->busy[db])
+    return NULL;
+  if (!t->cur[db] && mdb_cursor_open(t->txn, t->s->dbi[db], &t->cur[db]))
+    t->cur[db] = NULL;
+  return t->cur[db];
+}
+
+/* Before the transaction ends: a write transaction's cursors must not
+ * outlive it. */
+static void txn_close_cursors(zb_txn *t) {
+  for (int i = 0; i < ZB_DB__COUNT; i++) {
+    if (t->cur[i])
+      mdb_cursor_close(t->cur[i]);
+    t->cur[i] = NULL;
+  }
+}
+
 int zb_store_read(zb_store *s, zb_txn **out) {
   zb_txn *t = calloc(1, sizeof *t);
   if (!t)
@@ -153,6 +183,7 @@ int zb_store_read(zb_store *s, zb_txn **out) {
 void zb_txn_end(zb_txn *t) {
   if (!t)
     return;
+  txn_close_cursors(t);
   mdb_txn_abort(t->txn);
   free(t);
 }
@@ -212,6 +243,7 @@ static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
     if (rc)
       return rc;
     rc = fn(&t, ctx);
+    txn_close_cursors(&t);
     if (rc == 0 && !discard) {
       int mrc = mdb_txn_commit(t.txn);
       if (mrc == 0)
@@ -238,7 +270,8 @@ int zb_store_write_discard(zb_store *s, zb_write_fn fn, void *ctx) {
 
 int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *out) {
   MDB_val k = {klen, (void *)key}, v;
-  int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+  MDB_cursor *c = txn_cursor(t, db);
+  int rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->s->dbi[db], &k, &v);
   if (rc)
     return db_err("mdb_get", rc);
   out->data = v.mv_data;
@@ -249,14 +282,20 @@ int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *
 int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags) {
   MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v,
-                   (flags & ZB_PUT_APPEND) ? MDB_APPEND : 0);
+  unsigned f = (flags & ZB_PUT_APPEND) ? MDB_APPEND : 0;
+  MDB_cursor *c = txn_cursor(t, db);
+  int rc = c ? mdb_cursor_put(c, &k, &v, f) : mdb_put(t->txn, t->s->dbi[db], &k, &v, f);
   return rc ? db_err("mdb_put", rc) : 0;
 }
 
 int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen) {
-  MDB_val k = {klen, (void *)key};
-  int rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+  MDB_val k = {klen, (void *)key}, v;
+  MDB_cursor *c = txn_cursor(t, db);
+  int rc;
+  if (!c)
+    rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+  else if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) == 0)
+    rc = mdb_cursor_del(c, 0);
   if (rc == MDB_NOTFOUND)
     return 0;
   return rc ? db_err("mdb_del", rc) : 0;
@@ -276,11 +315,16 @@ size_t zb_txn_count(zb_txn *t, enum zb_dbi db) {
 
 int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
                 zb_scan_fn fn, void *ctx) {
-  MDB_cursor *c;
+  MDB_cursor *c = txn_cursor(t, db);
   MDB_val k = {slen, (void *)start}, v;
-  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
-  if (rc)
+  int rc = 0;
+  bool own = !c;   /* a scan inside a scan of the same table */
+  if (own && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)))
     return db_err("mdb_cursor_open", rc);
+  /* The callback may read or write this table: it then does so without
+   * the table's cursor, which must stay where the scan is. */
+  if (!own)
+    t->busy[db] = true;
   rc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
   int ret = 0;
   while (rc == 0) {
@@ -289,7 +333,10 @@ int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
       break;
     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
   }
-  mdb_cursor_close(c);
+  if (own)
+    mdb_cursor_close(c);
+  else
+    t->busy[db] = false;
   if (ret > 0)
     return 0;
   if (ret < 0)

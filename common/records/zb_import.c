@@ -322,6 +322,11 @@ static int import_write(zb_txn *t, void *ctx) {
   int rc = im->sink->begin(im->sink->ctx, t);
   if (rc)
     return rc;
+  /* The rows come in file order, not in the order of their org index;
+   * sorted at the end, its entries fill pages in order instead of 200
+   * places at once (docs/DESIGN-NOTES.md, "Imports"). */
+  if ((rc = zb_rec_defer_indexes(t, im->kind)))
+    return rc;
   int nf = im->kind->nfields;
   for (size_t i = 0; i < im->rows.n; i++) {
     long line = rows_get(&im->rows, i, &im->next, nf);

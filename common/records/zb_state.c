@@ -334,6 +334,17 @@ static int facts_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   }
 }
 
+int zb_rec_defer_indexes(zb_txn *t, const zb_kind_desc *kd) {
+  /* A unique index is read for every row (zb_index_holder), which would
+   * write what was held at once: nothing to gain.  The shared table holds
+   * other kinds' unique indexes too. */
+  int rc = 0;
+  for (int i = 0; i < kd->nindexes && !rc; i++)
+    if (!kd->indexes[i].unique && kd->indexes[i].table)
+      rc = zb_txn_defer(t, kd->indexes[i].table);
+  return rc;
+}
+
 int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   zb_rec *r = malloc(sizeof *r);
   char k[ZB_KEY_MAX];

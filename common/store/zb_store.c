@@ -35,9 +35,23 @@ struct zb_store {
   char dir[4096];
 };
 
+/* Each transaction keeps one cursor per table, opened on first use.  A
+ * cursor that stays on its leaf page finds the next key on that page
+ * without descending the B-tree again from the root; in a large write
+ * transaction every page fetched on the way down is also looked up in
+ * LMDB's list of dirty pages, so an import's puts and gets that land near
+ * the previous one (its record keys in order, an index entry put right
+ * after the lookup that checked it) skip most of that work
+ * (docs/DESIGN-NOTES.md, "Imports"). */
+struct deferred;
+static void txn_free_deferred(zb_txn *t);
+
 struct zb_txn {
   zb_store *s;
   MDB_txn *txn;
+  MDB_cursor *cur[ZB_DB__COUNT];
+  bool busy[ZB_DB__COUNT];   /* cur[db] is iterating a scan: not to be moved */
+  struct deferred *dfr[ZB_DB__COUNT];   /* zb_txn_defer() */
 };
 
 /* Translates an LMDB error once, here, logging LMDB's own message. */
@@ -137,6 +151,196 @@ static int txn_begin(zb_store *s, unsigned flags, MDB_txn **txn) {
   return rc ? db_err("mdb_txn_begin", rc) : 0;
 }
 
+/* The table's cursor, or NULL when a scan is walking it (the caller then
+ * goes without one) or it cannot be opened (the plain call reports why). */
+static MDB_cursor *txn_cursor(zb_txn *t, enum zb_dbi db) {
+  if (t->busy[db])
+    return NULL;
+  if (!t->cur[db] && mdb_cursor_open(t->txn, t->s->dbi[db], &t->cur[db]))
+    t->cur[db] = NULL;
+  return t->cur[db];
+}
+
+/* Before the transaction ends: a write transaction's cursors must not
+ * outlive it, and puts still held are dropped with it. */
+static void txn_release(zb_txn *t) {
+  for (int i = 0; i < ZB_DB__COUNT; i++) {
+    if (t->cur[i])
+      mdb_cursor_close(t->cur[i]);
+    t->cur[i] = NULL;
+  }
+  txn_free_deferred(t);
+}
+
+/* ---- deferred puts (zb_txn_defer) ----
+ *
+ * The entries wait in 1 MiB blocks as (key length, value length, number in
+ * put order, key, value). */
+
+#define DEFER_BLOCK ((size_t)1 << 20)
+#define ENT_HEAD (2 * sizeof(uint32_t) + sizeof(uint64_t))
+
+struct dblock {
+  struct dblock *next;
+  size_t used;
+  unsigned char data[];
+};
+
+struct deferred {
+  struct dblock *head, *tail;
+  const unsigned char **ent;   /* each entry, in put order */
+  size_t n, cap;
+};
+
+static void deferred_clear(struct deferred *d) {
+  while (d->head) {
+    struct dblock *b = d->head;
+    d->head = b->next;
+    free(b);
+  }
+  d->tail = NULL;
+  d->n = 0;
+}
+
+static int deferred_add(struct deferred *d, const void *key, uint32_t klen, const void *val,
+                        uint32_t vlen) {
+  size_t need = ENT_HEAD + klen + vlen;
+  if (need > DEFER_BLOCK)
+    return ZB_ETOOBIG;
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 4096;
+    const unsigned char **v = realloc(d->ent, cap * sizeof *v);
+    if (!v)
+      return ZB_ENOMEM;
+    d->ent = v;
+    d->cap = cap;
+  }
+  if (!d->tail || DEFER_BLOCK - d->tail->used < need) {
+    struct dblock *b = malloc(sizeof *b + DEFER_BLOCK);
+    if (!b)
+      return ZB_ENOMEM;
+    b->next = NULL;
+    b->used = 0;
+    if (d->tail)
+      d->tail->next = b;
+    else
+      d->head = b;
+    d->tail = b;
+  }
+  unsigned char *p = d->tail->data + d->tail->used;
+  uint64_t seq = d->n;
+  d->tail->used += need;
+  d->ent[d->n++] = p;
+  memcpy(p, &klen, sizeof klen);
+  memcpy(p + sizeof klen, &vlen, sizeof vlen);
+  memcpy(p + 2 * sizeof klen, &seq, sizeof seq);
+  memcpy(p + ENT_HEAD, key, klen);
+  if (vlen)
+    memcpy(p + ENT_HEAD + klen, val, vlen);
+  return 0;
+}
+
+static MDB_val ent_key(const unsigned char *e) {
+  uint32_t klen;
+  memcpy(&klen, e, sizeof klen);
+  return (MDB_val){klen, (void *)(e + ENT_HEAD)};
+}
+
+static MDB_val ent_val(const unsigned char *e) {
+  uint32_t klen, vlen;
+  memcpy(&klen, e, sizeof klen);
+  memcpy(&vlen, e + sizeof klen, sizeof vlen);
+  return (MDB_val){vlen, (void *)(e + ENT_HEAD + klen)};
+}
+
+/* LMDB's default key order (bytes, then the shorter first); equal keys
+ * keep their put order, so that the last put of a key wins as it would
+ * have. */
+static int ent_cmp(const void *a, const void *b) {
+  const unsigned char *ea = *(const unsigned char *const *)a, *eb = *(const unsigned char *const *)b;
+  MDB_val ka = ent_key(ea), kb = ent_key(eb);
+  size_t n = ka.mv_size < kb.mv_size ? ka.mv_size : kb.mv_size;
+  int c = memcmp(ka.mv_data, kb.mv_data, n);
+  if (c == 0 && ka.mv_size != kb.mv_size)
+    c = ka.mv_size < kb.mv_size ? -1 : 1;
+  if (c == 0) {
+    uint64_t sa, sb;
+    memcpy(&sa, ea + 2 * sizeof(uint32_t), sizeof sa);
+    memcpy(&sb, eb + 2 * sizeof(uint32_t), sizeof sb);
+    c = sa < sb ? -1 : sa > sb;
+  }
+  return c;
+}
+
+/* Writes db's held puts in key order through the table's cursor: each
+ * lands on the leaf the previous one left the cursor on, and those after
+ * the table's last key are appended (MDB_APPEND), which fills pages
+ * instead of splitting them in half. */
+static int deferred_flush(zb_txn *t, enum zb_dbi db) {
+  struct deferred *d = t->dfr[db];
+  if (!d || d->n == 0)
+    return 0;
+  qsort(d->ent, d->n, sizeof *d->ent, ent_cmp);
+  MDB_cursor *c = t->cur[db];
+  int rc = 0;
+  if (!c && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &t->cur[db])))
+    return db_err("mdb_cursor_open", rc);
+  c = t->cur[db];
+  /* Keys sorting after the table's last key can be appended. */
+  MDB_val lk, lv;
+  unsigned char *last = NULL;
+  bool append = false;
+  rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
+  if (rc == MDB_NOTFOUND) {
+    append = true;
+    rc = 0;
+  } else if (rc == 0 && !(last = malloc(lk.mv_size ? lk.mv_size : 1))) {
+    deferred_clear(d);
+    return ZB_ENOMEM;
+  } else if (rc == 0) {
+    memcpy(last, lk.mv_data, lk.mv_size);
+    lk.mv_data = last;
+  }
+  for (size_t i = 0; i < d->n && rc == 0; i++) {
+    MDB_val k = ent_key(d->ent[i]), v = ent_val(d->ent[i]);
+    if (!append) {
+      size_t n = k.mv_size < lk.mv_size ? k.mv_size : lk.mv_size;
+      int cmp = memcmp(k.mv_data, lk.mv_data, n);
+      append = cmp > 0 || (cmp == 0 && k.mv_size > lk.mv_size);
+    }
+    /* MDB_KEYEXIST: the same key put twice; the later put replaces it. */
+    if (!append || (rc = mdb_cursor_put(c, &k, &v, MDB_APPEND)) == MDB_KEYEXIST)
+      rc = mdb_cursor_put(c, &k, &v, 0);
+  }
+  free(last);
+  deferred_clear(d);
+  return rc ? db_err("mdb_cursor_put", rc) : 0;
+}
+
+static int flush_all(zb_txn *t) {
+  int rc = 0;
+  for (int i = 0; i < ZB_DB__COUNT && rc == 0; i++)
+    rc = deferred_flush(t, (enum zb_dbi)i);
+  return rc;
+}
+
+static void txn_free_deferred(zb_txn *t) {
+  for (int i = 0; i < ZB_DB__COUNT; i++) {
+    if (!t->dfr[i])
+      continue;
+    deferred_clear(t->dfr[i]);
+    free(t->dfr[i]->ent);
+    free(t->dfr[i]);
+    t->dfr[i] = NULL;
+  }
+}
+
+int zb_txn_defer(zb_txn *t, enum zb_dbi db) {
+  if (!t->dfr[db] && !(t->dfr[db] = calloc(1, sizeof *t->dfr[db])))
+    return ZB_ENOMEM;
+  return 0;
+}
+
 int zb_store_read(zb_store *s, zb_txn **out) {
   zb_txn *t = calloc(1, sizeof *t);
   if (!t)
@@ -154,6 +358,7 @@ int zb_store_read(zb_store *s, zb_txn **out) {
 void zb_txn_end(zb_txn *t) {
   if (!t)
     return;
+  txn_release(t);
   mdb_txn_abort(t->txn);
   free(t);
 }
@@ -213,6 +418,9 @@ static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
     if (rc)
       return rc;
     rc = fn(&t, ctx);
+    if (rc == 0 && !discard)
+      rc = flush_all(&t);
+    txn_release(&t);
     if (rc == 0 && !discard) {
       int mrc = mdb_txn_commit(t.txn);
       if (mrc == 0)
@@ -239,7 +447,11 @@ int zb_store_write_discard(zb_store *s, zb_write_fn fn, void *ctx) {
 
 int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *out) {
   MDB_val k = {klen, (void *)key}, v;
-  int rc = mdb_get(t->txn, t->s->dbi[db], &k, &v);
+  int rc = deferred_flush(t, db);
+  if (rc)
+    return rc;
+  MDB_cursor *c = txn_cursor(t, db);
+  rc = c ? mdb_cursor_get(c, &k, &v, MDB_SET) : mdb_get(t->txn, t->s->dbi[db], &k, &v);
   if (rc)
     return db_err("mdb_get", rc);
   out->data = v.mv_data;
@@ -250,38 +462,60 @@ int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *
 int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags) {
   MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-  int rc = mdb_put(t->txn, t->s->dbi[db], &k, &v,
-                   (flags & ZB_PUT_APPEND) ? MDB_APPEND : 0);
+  unsigned f = (flags & ZB_PUT_APPEND) ? MDB_APPEND : 0;
+  if (t->dfr[db] && !f && !t->busy[db])
+    return deferred_add(t->dfr[db], key, (uint32_t)klen, val, (uint32_t)vlen);
+  int rc = deferred_flush(t, db);
+  if (rc)
+    return rc;
+  MDB_cursor *c = txn_cursor(t, db);
+  rc = c ? mdb_cursor_put(c, &k, &v, f) : mdb_put(t->txn, t->s->dbi[db], &k, &v, f);
   return rc ? db_err("mdb_put", rc) : 0;
 }
 
 int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen) {
-  MDB_val k = {klen, (void *)key};
-  int rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+  MDB_val k = {klen, (void *)key}, v;
+  int rc = deferred_flush(t, db);
+  if (rc)
+    return rc;
+  MDB_cursor *c = txn_cursor(t, db);
+  if (!c)
+    rc = mdb_del(t->txn, t->s->dbi[db], &k, NULL);
+  else if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) == 0)
+    rc = mdb_cursor_del(c, 0);
   if (rc == MDB_NOTFOUND)
     return 0;
   return rc ? db_err("mdb_del", rc) : 0;
 }
 
 int zb_txn_drop(zb_txn *t, enum zb_dbi db) {
+  if (t->dfr[db])
+    deferred_clear(t->dfr[db]);   /* what they would have written goes too */
   int rc = mdb_drop(t->txn, t->s->dbi[db], 0);
   return rc ? db_err("mdb_drop", rc) : 0;
 }
 
 size_t zb_txn_count(zb_txn *t, enum zb_dbi db) {
   MDB_stat st;
-  if (mdb_stat(t->txn, t->s->dbi[db], &st))
+  if (deferred_flush(t, db) || mdb_stat(t->txn, t->s->dbi[db], &st))
     return 0;
   return st.ms_entries;
 }
 
 int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
                 zb_scan_fn fn, void *ctx) {
-  MDB_cursor *c;
-  MDB_val k = {slen, (void *)start}, v;
-  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+  int rc = deferred_flush(t, db);
   if (rc)
+    return rc;
+  MDB_cursor *c = txn_cursor(t, db);
+  MDB_val k = {slen, (void *)start}, v;
+  bool own = !c;   /* a scan inside a scan of the same table */
+  if (own && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)))
     return db_err("mdb_cursor_open", rc);
+  /* The callback may read or write this table: it then does so without
+   * the table's cursor, which must stay where the scan is. */
+  if (!own)
+    t->busy[db] = true;
   rc = mdb_cursor_get(c, &k, &v, start ? MDB_SET_RANGE : MDB_FIRST);
   int ret = 0;
   while (rc == 0) {
@@ -290,7 +524,10 @@ int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
       break;
     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
   }
-  mdb_cursor_close(c);
+  if (own)
+    mdb_cursor_close(c);
+  else
+    t->busy[db] = false;
   if (ret > 0)
     return 0;
   if (ret < 0)
@@ -301,8 +538,10 @@ int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
 int zb_txn_last(zb_txn *t, enum zb_dbi db, zb_val *key, zb_val *val) {
   MDB_cursor *c;
   MDB_val k, v;
-  int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c);
+  int rc = deferred_flush(t, db);
   if (rc)
+    return rc;
+  if ((rc = mdb_cursor_open(t->txn, t->s->dbi[db], &c)))
     return db_err("mdb_cursor_open", rc);
   rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
   mdb_cursor_close(c);

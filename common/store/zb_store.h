@@ -102,6 +102,14 @@ int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags);
 /* 0 (also when the key was absent) or ZB_EDB. */
 int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen);
+/* From now until the transaction ends, plain puts to db (not
+ * ZB_PUT_APPEND) are held in memory and written in key order when db is
+ * next read, deleted from or counted, or before the commit: for a table
+ * that a long write fills at scattered places without reading it (an
+ * import's non-unique indexes).  What every call returns is unchanged; a
+ * put's own error (map full) shows at that later call or at the commit.
+ * 0 or ZB_ENOMEM. */
+int zb_txn_defer(zb_txn *t, enum zb_dbi db);
 /* Empties db (the database stays). */
 int zb_txn_drop(zb_txn *t, enum zb_dbi db);
 /* Number of entries in db. */

@@ -337,7 +337,7 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
       return zb_reject(r, sf, "the %s's %s is %s: %s (%s) does not apply", kd->name,
                        kd->fields[sf].name, cur->v[sf], ad->name, ad->zh);
   }
-  *next = *cur;
+  zb_rec_copy(next, cur);
   bool changed = false;
   if (sf) {
     const char *to = kd->fields[sf].vocab[ad->to];
@@ -428,14 +428,19 @@ int zb_merge_apply(zb_txn *t, const Zb__Op *op, uint64_t server_seq,
 int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
                       uint64_t server_seq, const char *scope, unsigned flags,
                       zb_apply_result *r) {
-  memset(r, 0, sizeof *r);
+  /* Not a memset: the conflicts array has room for every field of the
+   * widest kind, and is filled only up to nconflicts. */
+  r->status = ZB_APPLY_OK;
+  r->changed = r->existed = r->scope = false;
   r->field = -1;
+  r->reason[0] = r->detail[0] = r->org_before[0] = r->org_after[0] = '\0';
+  r->nconflicts = 0;
   const zb_kind_desc *kind = NULL;   /* set by check_shape when it passes */
   check_shape(op, &kind, r);
   if (r->status == ZB_APPLY_REJECTED)
     return 0;
   int kid;
-  const char *key;
+  const char *key = "";   /* check_shape found the target */
   zb_op_target(op, &kid, &key, NULL);
   const Zb__RecordSet *set = op->set;
   size_t keylen = strlen(key);
@@ -483,7 +488,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
               : apply_fact(t, op, cur, next, hlc, today, server_seq, scope, trusted, r);
     goto out;
   }
-  *next = *cur;
+  zb_rec_copy(next, cur);
   memcpy(next->v[0], key, keylen + 1);
   bool changed = !existed;
   for (size_t i = 0; i < set->n_fields; i++) {

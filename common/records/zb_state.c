@@ -86,9 +86,18 @@ static const zb_index_desc *org_index(const zb_kind_desc *kd) {
 
 /* ---- records ---- */
 
+/* Only the kind's own fields are touched: a zb_rec has room for the
+ * widest kind, and an import or a sync copies records once per op. */
 void zb_rec_init(zb_rec *r, const zb_kind_desc *kd) {
-  memset(r, 0, sizeof *r);
   r->kd = kd;
+  memset(r->v, 0, (size_t)kd->nfields * sizeof r->v[0]);
+  memset(r->st, 0, (size_t)kd->nfields * sizeof r->st[0]);
+}
+
+void zb_rec_copy(zb_rec *dst, const zb_rec *src) {
+  dst->kd = src->kd;
+  memcpy(dst->v, src->v, (size_t)src->kd->nfields * sizeof src->v[0]);
+  memcpy(dst->st, src->st, (size_t)src->kd->nfields * sizeof src->st[0]);
 }
 
 static int rec_decode(const zb_kind_desc *kd, zb_val v, zb_rec *out) {

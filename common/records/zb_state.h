@@ -30,8 +30,10 @@ typedef struct zb_rec {
   zb_stamp st[ZB_REC_FIELDS_MAX];
 } zb_rec;
 
-/* An empty record of kind kd. */
+/* An empty record of kind kd (only its kd->nfields fields are set). */
 void zb_rec_init(zb_rec *r, const zb_kind_desc *kd);
+/* dst = src, for src's fields (cheaper than assigning the struct). */
+void zb_rec_copy(zb_rec *dst, const zb_rec *src);
 
 /* Loads the record of kind kd with key.  0, ZB_ENOTFOUND, ZB_ECORRUPT. */
 int zb_rec_load(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_rec *out);

@@ -61,8 +61,10 @@ static int check_op(zb_txn *t, const uint8_t *data, size_t len, const char *scop
     fprintf(stderr, "fuzz_opcheck: zb_opwire_decode: %s\n", zb_err_name(wrc));
     abort();
   }
-  *kind = op->set ? (int)op->set->kind : 0;
-  snprintf(key, ZB_FIELD_MAX + 1, "%s", op->set ? op->set->key : "");
+  const char *k = "";
+  *kind = 0;
+  zb_op_target(op, kind, &k, NULL);
+  snprintf(key, ZB_FIELD_MAX + 1, "%s", k ? k : "");
   int rc = zb_merge_apply(t, op, server_seq, scope, 0, r);
   zb__op__free_unpacked(op, NULL);
   return rc;

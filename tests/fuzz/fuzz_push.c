@@ -248,7 +248,7 @@ static void add_item(struct req_build *rb, unsigned flags, unsigned iflags, cons
    * writes of one field and ops of any size. */
   size_t times = 1 + FZ_ITEM_REPEAT(iflags), nf = 0;
   Zb__FieldSet **fields = NULL, **many = NULL;
-  if (op->set && op->set->n_fields && times > 1) {
+  if (op->body_case == ZB__OP__BODY_SET && op->set->n_fields && times > 1) {
     nf = op->set->n_fields;
     fields = op->set->fields;
     many = malloc(nf * times * sizeof *many);

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <time.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "zb_args.h"
 #include "zb_cli.h"
+#include "zb_daemon.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
@@ -400,14 +400,9 @@ static void on_stop_signal(int sig) {
   stop_requested = 1;
 }
 
-/* Sleeps up to ms, waking early when a stop was requested. */
-static void nap(uint64_t ms) {
-  while (ms > 0 && !stop_requested) {
-    uint64_t step = ms < 200 ? ms : 200;
-    struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-    ms -= step;
-  }
+static void daemon_session(void *ctx, const zb_sync_report *r, int rc) {
+  (void)ctx;
+  sync_line(r, rc);
 }
 
 static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
@@ -424,37 +419,13 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
-  srand((unsigned)(getpid() ^ time(NULL)));
   fprintf(stderr, "%s: daemon: node %s, every %llu s\n", prog, zb_node_id(n),
           (unsigned long long)interval);
-  unsigned failures = 0;
-  int last = 0;
-  while (!stop_requested) {
-    zb_sync_report rep;
-    /* A session is not interrupted by SIGTERM: it ends, bounded by its
-     * timeout, and everything it committed stays committed. */
-    last = zb_sync_once(n, zb_args_get(a, "server"), timeout * 1000, &rep);
-    sync_line(&rep, last);
-    if (last == ZB_ENOTINIT || last == ZB_EINVAL)
-      break;
-    uint64_t wait = interval * 1000;
-    if (last) {
-      /* Exponential backoff from 5 s, capped at the interval. */
-      failures++;
-      uint64_t back = 5000ull << (failures < 10 ? failures - 1 : 9);
-      wait = back < wait ? back : wait;
-    } else {
-      failures = 0;
-    }
-    /* ±20 % jitter, so that a county's branches do not all call at once. */
-    uint64_t jitter = wait / 5;
-    if (jitter)
-      wait = wait - jitter + (uint64_t)rand() % (2 * jitter + 1);
-    nap(wait);
-  }
+  rc = zb_daemon_run(n, zb_args_get(a, "server"), interval * 1000, timeout * 1000,
+                     daemon_session, NULL, &stop_requested);
   zb_node_close(n);
   fprintf(stderr, "%s: daemon stopped\n", prog);
-  return last == ZB_ENOTINIT || last == ZB_EINVAL ? zb_sync_exit_code(last) : 0;
+  return rc ? zb_sync_exit_code(rc) : 0;
 }
 
 /* ---- conflicts, rejected ---- */

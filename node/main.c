@@ -157,68 +157,25 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 }
 
 
-static const char *op_kind(const Zb__Op *op) {
-  int kind;
-  const char *key;
-  return zb_op_target(op, &kind, &key, NULL) ? zb_cli_kind_name(kind) : "?";
-}
-
-/* The fields an op writes: a set's fields, an act's parameters (after
- * "act:NAME"), a fact's fields (after "fact:NAME"). */
-static Zb__FieldSet *const *op_fields(const Zb__Op *op, size_t *n, const char **tag,
-                                      const char **name) {
-  *tag = *name = NULL;
-  *n = 0;
-  switch (op->body_case) {
-  case ZB__OP__BODY_SET:
-    *n = op->set->n_fields;
-    return op->set->fields;
-  case ZB__OP__BODY_ACT:
-    *tag = "act";
-    *name = op->act->name;
-    *n = op->act->n_params;
-    return op->act->params;
-  case ZB__OP__BODY_FACT:
-    *tag = "fact";
-    *name = op->fact->name;
-    *n = op->fact->n_values;
-    return op->fact->values;
-  default:
-    return NULL;
-  }
-}
-
-static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
+static int log_op(void *ctx, const zb_op_view *op) {
   zb_rows *lo = ctx;
   char when[32], hash[65];
-  uint8_t h[ZB_SHA256_LEN];
   zb_hlc_format(op->hlc, when);
-  zb_sha256(packed.data, packed.len, h);
-  zb_hex(h, sizeof h, hash);
-  int kind = 0;
-  const char *key = "";
-  zb_op_target(op, &kind, &key, NULL);
-  const zb_kind_desc *kd = zb_kind_by_id(kind);
-  /* Field names only, never values: the log may be shown to anyone at the
-   * office PC, and values are personal data. */
+  snprintf(hash, sizeof hash, "%s", op->hash);
+  /* Field names only, never values (zb_view.h). */
   char fields[512] = "";
-  size_t used = 0, nf;
-  const char *tag, *step;
-  Zb__FieldSet *const *fs = op_fields(op, &nf, &tag, &step);
-  const zb_kind_desc *fk = tag && *tag == 'f' ? zb_kind_fact(kd, step, NULL) : kd;
+  size_t used = 0;
   json_t *jf = lo->json ? json_array() : NULL;
-  if (tag) {
-    used = (size_t)snprintf(fields, sizeof fields, "%s:%.64s", tag, step);
+  if (op->tag) {
+    used = (size_t)snprintf(fields, sizeof fields, "%s:%.64s", op->tag, op->step);
     if (jf)
       json_array_append_new(jf, json_string(fields));
-    if (nf)
+    if (op->nfields)
       fields[used++] = ' ';
   }
   size_t start = used;
-  for (size_t i = 0; i < nf; i++) {
-    const char *name = zb_kind_field_name(fk, (int)fs[i]->field);
-    if (!name)
-      name = "?";
+  for (size_t i = 0; i < op->nfields; i++) {
+    const char *name = op->fields[i];
     if (jf)
       json_array_append_new(jf, json_string(name));
     int w = snprintf(fields + used, sizeof fields - used, "%s%s", used > start ? "," : "", name);
@@ -229,7 +186,7 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
     json_t *j = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:I, s:s}",
                           "seq", (json_int_t)op->seq, "origin", op->origin,
                           "hlc", (json_int_t)op->hlc, "time", when, "actor", op->actor,
-                          "kind", op_kind(op), "key", key, "fields", jf,
+                          "kind", op->kind, "key", op->key, "fields", jf,
                           "base_cursor", (json_int_t)op->base_cursor, "hash", hash);
     return zb_json_stream_add(&lo->js, j);
   }
@@ -238,12 +195,12 @@ static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
     char *cut = fields + 40;
     while (cut > fields && *cut != ',')
       cut--;
-    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)", nf);
+    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)", op->nfields);
   }
   char seq[24];
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
   hash[12] = '\0';
-  const char *cells[] = {seq, when, op->actor, op_kind(op), key, fields, hash};
+  const char *cells[] = {seq, when, op->actor, op->kind, op->key, fields, hash};
   return zb_table_add(lo->t, cells);
 }
 
@@ -430,24 +387,20 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- conflicts, rejected ---- */
 
-static int rejected_out(void *ctx, const Zb__ServerOp *so, const Zb__Op *op) {
+static int rejected_out(void *ctx, const zb_rejected_view *r) {
   zb_rows *ro = ctx;
-  const char *key = "";
-  int kind = 0;
-  zb_op_target(op, &kind, &key, NULL);
-  const char *field = so->field >= 0 ? zb_cli_field_name(kind, so->field) : "";
   char when[32], seq[24];
-  zb_hlc_format(op->hlc, when);
+  zb_hlc_format(r->hlc, when);
   if (ro->json) {
-    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)op->seq,
-                            "time", when, "actor", op->actor, "kind", zb_cli_kind_name(kind),
-                            "key", key, "field", field, "reason", so->reason);
-    if (row && so->caused_by)
-      json_object_set_new(row, "caused_by", json_integer((json_int_t)so->caused_by));
+    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
+                            "time", when, "actor", r->actor, "kind", r->kind, "key", r->key,
+                            "field", r->field, "reason", r->reason);
+    if (row && r->caused_by)
+      json_object_set_new(row, "caused_by", json_integer((json_int_t)r->caused_by));
     return zb_json_stream_add(&ro->js, row);
   }
-  snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
-  const char *cells[] = {seq, when, zb_cli_kind_name(kind), key, field, so->reason};
+  snprintf(seq, sizeof seq, "%llu", (unsigned long long)r->seq);
+  const char *cells[] = {seq, when, r->kind, r->key, r->field, r->reason};
   return zb_table_add(ro->t, cells);
 }
 

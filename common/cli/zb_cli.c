@@ -236,32 +236,20 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
   return 0;
 }
 
-const char *zb_cli_kind_name(int kind) {
-  const zb_kind_desc *kd = zb_kind_by_id(kind);
-  return kd ? kd->name : "?";
-}
-
-const char *zb_cli_field_name(int kind, int field) {
-  const char *f = zb_field_name(kind, field);
-  return f ? f : "";
-}
-
-int zb_cli_conflict_row(void *rows, const Zb__Conflict *k) {
+int zb_cli_conflict_row(void *rows, const zb_conflict_view *k) {
   zb_rows *ro = rows;
-  const char *field = zb_cli_field_name(k->kind, (int)k->field);
   char wt[32], lt[32], seq[24];
   zb_hlc_format(k->winner_hlc, wt);
   zb_hlc_format(k->loser_hlc, lt);
   if (ro->json)
     return zb_json_stream_add(
         &ro->js, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}",
-                           "server_seq", (json_int_t)k->server_seq, "kind",
-                           zb_cli_kind_name(k->kind), "key", k->key, "field", field, "winner",
-                           "value", k->winner_value, "origin", k->winner_origin, "time", wt,
-                           "loser", "value", k->loser_value, "origin", k->loser_origin, "time",
-                           lt));
+                           "server_seq", (json_int_t)k->server_seq, "kind", k->kind, "key",
+                           k->key, "field", k->field, "winner", "value", k->winner_value,
+                           "origin", k->winner_origin, "time", wt, "loser", "value",
+                           k->loser_value, "origin", k->loser_origin, "time", lt));
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)k->server_seq);
-  const char *cells[] = {seq, k->key, field, k->winner_value, k->winner_origin,
+  const char *cells[] = {seq, k->key, k->field, k->winner_value, k->winner_origin,
                          k->loser_value, k->loser_origin};
   return zb_table_add(ro->t, cells);
 }

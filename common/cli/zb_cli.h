@@ -14,6 +14,7 @@
 #include "zb_state.h"
 #include "zb_stats.h"
 #include "zb_table.h"
+#include "zb_view.h"
 
 struct zb_cmd;
 typedef int (*zb_cmd_fn)(const struct zb_cmd *c, const zb_args *a);
@@ -88,11 +89,7 @@ int zb_rows_begin_conflicts(zb_rows *r, const zb_args *a);
 /* Prints (when rc is 0) and frees; returns the exit status, naming what
  * failed otherwise. */
 int zb_rows_end(zb_rows *r, int rc, const char *what);
-/* A zb_conflict_fn adding one conflict record to a zb_rows. */
-int zb_cli_conflict_row(void *rows, const Zb__Conflict *k);
-/* A kind's name ("?" if unknown), and a field's name ("" if unknown), for
- * wire kind numbers. */
-const char *zb_cli_kind_name(int kind);
-const char *zb_cli_field_name(int kind, int field);
+/* A zb_conflict_fn (zb_view.h) adding one conflict record to a zb_rows. */
+int zb_cli_conflict_row(void *rows, const zb_conflict_view *k);
 
 #endif

@@ -787,8 +787,16 @@ static int conflict_row(void *ctx, zb_val key, zb_val val) {
     in = kd && zb_rec_load(cs->t, kd, c->key, &cs->rec) == 0 &&
          zb_org_in_subtree(cs->rec.v[kd->org_field], cs->root);
   }
-  if (in)
-    rc = cs->fn(cs->ctx, c);
+  if (in) {
+    zb_conflict_view v = {
+        .kind = zb_view_kind_name(c->kind), .key = c->key,
+        .field = zb_view_field_name(c->kind, (int)c->field, ""),
+        .winner_value = c->winner_value, .winner_origin = c->winner_origin,
+        .winner_hlc = c->winner_hlc, .loser_value = c->loser_value,
+        .loser_origin = c->loser_origin, .loser_hlc = c->loser_hlc,
+        .server_seq = c->server_seq};
+    rc = cs->fn(cs->ctx, &v);
+  }
   zb__conflict__free_unpacked(c, NULL);
   return rc;
 }

@@ -14,6 +14,7 @@
 #include "zb_kind.h"
 #include "zb_record.h"
 #include "zb_store.h"
+#include "zb_view.h"
 #include "zhibu.pb-c.h"
 
 typedef struct zb_stamp {
@@ -112,10 +113,9 @@ const char *zb_field_name(int kind, int field);
  * next).  Returns how many. */
 size_t zb_rec_diff(const zb_rec *cur, const zb_rec *next, int *fields, char **vals);
 
-/* Conflict records (docs/DESIGN-NOTES.md, "Merge"), oldest first; with
- * root, only those whose record lies in root's subtree now.  c is valid
- * during the call only. */
-typedef int (*zb_conflict_fn)(void *ctx, const Zb__Conflict *c);
+/* Conflict records (docs/DESIGN-NOTES.md, "Merge"), oldest first, as views
+ * (zb_view.h); with root, only those whose record lies in root's subtree
+ * now.  c is valid during the call only. */
 int zb_conflicts_scan(zb_txn *t, const char *root, zb_conflict_fn fn, void *ctx);
 
 /* The tables that make up the materialized state (records and indexes). */

@@ -20,6 +20,7 @@
 #include "zb_import.h"
 #include "zb_stats.h"
 #include "zb_store.h"
+#include "zb_view.h"
 
 /* The origin id of ops the server writes itself (the org tree). */
 #define ZB_HUB_ORIGIN "zhibu-server"
@@ -115,7 +116,8 @@ typedef struct zb_fork {
 typedef int (*zb_fork_fn)(void *ctx, const zb_fork *f);
 int zb_hub_forks(zb_hub *h, zb_fork_fn fn, void *ctx);
 
-/* Conflict records of the subtree of org (NULL: all), oldest first. */
+/* Conflict records of the subtree of org (NULL: all), oldest first, as
+ * views (zb_view.h). */
 int zb_hub_conflicts(zb_hub *h, const char *org, zb_conflict_fn fn, void *ctx);
 /* Checks the server log's chain, every origin's chain, and that the state
  * equals a rebuild from the log.  0 or ZB_ECORRUPT with why. */

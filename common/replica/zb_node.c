@@ -22,6 +22,7 @@
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
+#include "zb_sha.h"
 #include "zb_utf8.h"
 
 /* ---- open / init ---- */
@@ -588,12 +589,74 @@ out:
   return rc;
 }
 
-int zb_node_log(zb_node *n, uint64_t since, zb_op_fn fn, void *ctx) {
+struct log_ctx {
+  zb_op_view_fn fn;
+  void *ctx;
+};
+
+/* The field sets of an op of any body, with "act" / "fact" and its name
+ * for the bodies that are not a set. */
+static Zb__FieldSet *const *op_fields(const Zb__Op *op, size_t *n, const char **tag,
+                                      const char **name) {
+  *tag = *name = NULL;
+  *n = 0;
+  switch (op->body_case) {
+  case ZB__OP__BODY_SET:
+    *n = op->set->n_fields;
+    return op->set->fields;
+  case ZB__OP__BODY_ACT:
+    *tag = "act";
+    *name = op->act->name;
+    *n = op->act->n_params;
+    return op->act->params;
+  case ZB__OP__BODY_FACT:
+    *tag = "fact";
+    *name = op->fact->name;
+    *n = op->fact->n_values;
+    return op->fact->values;
+  default:
+    return NULL;
+  }
+}
+
+static int log_op(void *ctx, const Zb__Op *op, zb_val packed) {
+  struct log_ctx *lc = ctx;
+  int kind = 0;
+  const char *key = "";
+  bool known = zb_op_target(op, &kind, &key, NULL);
+  zb_op_view v = {.seq = op->seq, .origin = op->origin, .hlc = op->hlc, .actor = op->actor,
+                  .kind = known ? zb_view_kind_name(kind) : "?", .key = key,
+                  .base_cursor = op->base_cursor};
+  uint8_t h[ZB_SHA256_LEN];
+  zb_sha256(packed.data, packed.len, h);
+  zb_hex(h, sizeof h, v.hash);
+  Zb__FieldSet *const *fs = op_fields(op, &v.nfields, &v.tag, &v.step);
+  /* A fact's values are fields of the fact's own descriptor. */
+  const zb_kind_desc *kd = zb_kind_by_id(kind);
+  const zb_kind_desc *fk = v.tag && *v.tag == 'f' ? zb_kind_fact(kd, v.step, NULL) : kd;
+  /* An op sets at most every field of its kind; a longer list (a log
+   * written by something else) gets a buffer of its own. */
+  const char *small[ZB_REC_FIELDS_MAX], **names = small;
+  if (v.nfields > ZB_REC_FIELDS_MAX && !(names = malloc(v.nfields * sizeof *names)))
+    return ZB_ENOMEM;
+  for (size_t i = 0; i < v.nfields; i++) {
+    const char *name = zb_kind_field_name(fk, (int)fs[i]->field);
+    names[i] = name ? name : "?";
+  }
+  v.fields = names;
+  int rc = lc->fn(lc->ctx, &v);
+  if (names != small)
+    free(names);
+  return rc;
+}
+
+int zb_node_log(zb_node *n, uint64_t since, zb_op_view_fn fn, void *ctx) {
   zb_txn *t;
+  struct log_ctx lc = {fn, ctx};
   int rc = zb_store_read(n->store, &t);
   if (rc)
     return rc;
-  rc = zb_oplog_scan(t, since, fn, ctx);
+  rc = zb_oplog_scan(t, since, log_op, &lc);
   zb_txn_end(t);
   return rc;
 }

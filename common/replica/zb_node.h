@@ -23,6 +23,7 @@
 #include "zb_record.h"
 #include "zb_state.h"
 #include "zb_stats.h"
+#include "zb_view.h"
 
 typedef struct zb_node zb_node;
 
@@ -108,8 +109,8 @@ int zb_node_digest(zb_node *n, char out[65]);
  * the log.  0, or ZB_ECORRUPT with a sentence in why. */
 int zb_node_verify(zb_node *n, char *why, size_t cap);
 int zb_node_info_get(zb_node *n, zb_node_info *out);
-/* Ops with seq > since, in order. */
-int zb_node_log(zb_node *n, uint64_t since, zb_op_fn fn, void *ctx);
+/* Ops with seq > since, in order, as views (zb_view.h). */
+int zb_node_log(zb_node *n, uint64_t since, zb_op_view_fn fn, void *ctx);
 
 /* ---- sync state (the network lives in zb_sync.h) ---- */
 
@@ -147,10 +148,9 @@ int zb_node_observe_time(zb_node *n, uint64_t server_ms);
 /* Records the end of a successful sync session. */
 int zb_node_sync_done(zb_node *n, uint64_t wall_ms);
 
-/* Conflict records and rejected own ops, oldest first; valid during the
- * call only. */
+/* Conflict records and rejected own ops, oldest first, as views
+ * (zb_view.h), valid during the call only. */
 int zb_node_conflicts(zb_node *n, zb_conflict_fn fn, void *ctx);
-typedef int (*zb_rejected_fn)(void *ctx, const Zb__ServerOp *so, const Zb__Op *op);
 int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx);
 
 #endif

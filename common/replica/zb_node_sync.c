@@ -310,8 +310,17 @@ static int rejected_row(void *ctx, zb_val key, zb_val val) {
   Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len, val.data);
   Zb__Op *op = NULL;
   int rc = so && key.len == 8 ? own_op_load(lc->t, zb_be_u64(key.data), &op) : ZB_ECORRUPT;
-  if (!rc)
-    rc = lc->rfn(lc->ctx, so, op);
+  if (!rc) {
+    int kind = 0;
+    const char *rkey = "";
+    zb_op_target(op, &kind, &rkey, NULL);
+    zb_rejected_view v = {
+        .seq = op->seq, .hlc = op->hlc, .actor = op->actor,
+        .kind = zb_view_kind_name(kind), .key = rkey,
+        .field = zb_view_field_name(kind, so->field, ""), .reason = so->reason,
+        .caused_by = so->caused_by};
+    rc = lc->rfn(lc->ctx, &v);
+  }
   if (op)
     zb__op__free_unpacked(op, NULL);
   if (so)

@@ -693,13 +693,15 @@ static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *or
  * pulls win or lose exactly as they did at the server. */
 static int add_with_backfill(struct pull_ctx *pc, Zb__ServerOp *so) {
   Zb__Op *op = zb__op__unpack(NULL, so->op.len, so->op.data);
-  if (!op || !op->set) {
+  int kid;
+  const char *rkey;
+  if (!op || !zb_op_target(op, &kid, &rkey, NULL)) {
     if (op)
       zb__op__free_unpacked(op, NULL);
     return ZB_ECORRUPT;
   }
-  const zb_kind_desc *kd = zb_kind_by_id((int)op->set->kind);
-  int rc = kd ? zb_rec_load(pc->t, kd, op->set->key, &pc->rec) : ZB_ECORRUPT;
+  const zb_kind_desc *kd = zb_kind_by_id(kid);
+  int rc = kd ? zb_rec_load(pc->t, kd, rkey, &pc->rec) : ZB_ECORRUPT;
   zb__op__free_unpacked(op, NULL);
   if (rc)
     return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;

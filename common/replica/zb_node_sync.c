@@ -150,7 +150,9 @@ static int own_op_load(zb_txn *t, uint64_t seq, Zb__Op **out) {
   if (rc)
     return rc == ZB_ENOTFOUND ? ZB_EPROTO : rc;
   *out = zb__op__unpack(NULL, v.len, v.data);
-  return *out && (*out)->set ? 0 : ZB_ECORRUPT;
+  int kind;
+  const char *rkey;
+  return *out && zb_op_target(*out, &kind, &rkey, NULL) ? 0 : ZB_ECORRUPT;
 }
 
 /* The server ordered own op seq at hlc, earlier than the op's own HLC (this

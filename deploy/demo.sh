@@ -68,10 +68,24 @@ node v0102 member add --name 李春华 --gender 女 --birth-date 1990-03-07 \
   --id-number 430121199003071241 --join-date 2015-06-30 --full-date 2016-06-30 \
   --ethnicity 苗族 --education 大学本科 --occupation 工人
 
+TODAY=$(date -u +%Y-%m-%d)
+say "the township issues a notice (通知); it cannot issue one in a branch's name"
+node town01 notice add --id T01-2026-01 --title 主题党日通知 \
+  --body "请各支部本周五下午开展主题党日活动。" --date "$TODAY"
+"$BIN/zhibu-node" --data "$WORK/town01" notice add --title 越级 --body x --date "$TODAY" \
+  --org 430121-01-01 || echo "  (refused, exit $?)" >&2
+
 say "they sync, in any order, until quiet"
 for n in v0101 town01 v0102 v0101 town01; do node $n sync --server "$ADDR"; done
 node town01 conflicts
 node v0101 member show "$M"
+
+say "each branch received the notice and records that it read it (a fact)"
+node v0102 notice list
+node v0101 notice read T01-2026-01
+node v0102 notice read T01-2026-01
+for n in v0101 v0102 town01 v0101; do node $n sync --server "$ADDR"; done
+node town01 notice show T01-2026-01
 
 say "every node's digest equals the server's digest for its scope"
 ok=1

@@ -97,10 +97,11 @@ static const zb_act_desc *act_owner(const zb_kind_desc *kd, int f) {
  * most useful: its fields, fields that never change, its org, the writer's
  * scope, the kind's own rules against the state, its unique indexes. */
 static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec *next,
-                       zb_date today, const char *scope, bool via_act, zb_apply_result *r) {
+                       zb_date today, const char *scope, bool via_act, bool checked,
+                       zb_apply_result *r) {
   const zb_kind_desc *kd = next->kd;
   struct first_problem fp = {.field = -1};
-  if (zb_rec_validate(kd, next->v, today, note_problem, &fp) > 0)
+  if (!checked && zb_rec_validate(kd, next->v, today, note_problem, &fp) > 0)
     return zb_reject(r, fp.field, "%s", fp.reason);
   /* The state, and the fields acts set, move only through the kind's acts
    * (its state machine), in the server's order: a set may not write them,
@@ -352,7 +353,7 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
     stamp_set(&next->st[f->field], hlc, server_seq, op->origin);
   }
   if (!trusted) {
-    int rc = check_rules(t, cur, true, next, today, scope, true, r);
+    int rc = check_rules(t, cur, true, next, today, scope, true, false, r);
     if (rc || r->status == ZB_APPLY_REJECTED)
       return rc;
   }
@@ -541,7 +542,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   snprintf(r->org_after, sizeof r->org_after, "%s", next->v[of]);
   if (flags & ZB_APPLY_TRUSTED)
     goto store;
-  rc = check_rules(t, cur, existed, next, today, scope, false, r);
+  rc = check_rules(t, cur, existed, next, today, scope, false, flags & ZB_APPLY_CHECKED, r);
   if (rc || r->status == ZB_APPLY_REJECTED) {
     ret = rc;
     goto out;

@@ -78,6 +78,11 @@ int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)
                                 last-writer-wins only, no rule checks (the
                                 node may hold only part of what the server
                                 checked against) */
+#define ZB_APPLY_CHECKED 2u  /* the writer checked the whole resulting record
+                                with zb_rec_validate just before (a node's
+                                own import row or add/update): the fields
+                                are not checked again; every rule against
+                                the state still is */
 
 /* Applies op in t.  server_seq is the server's sequence number of the op
  * (0 for a node's own op not yet sequenced).  scope is the subtree the

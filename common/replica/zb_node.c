@@ -151,11 +151,14 @@ struct writer {
   zb_txn *t;
   zb_oplog_head head;
   uint64_t cursor;
+  unsigned flags;   /* of zb_merge_apply: ZB_APPLY_CHECKED when the writer
+                       validated each record it sets */
 };
 
 static int writer_begin(struct writer *w, zb_node *n, zb_txn *t) {
   w->n = n;
   w->t = t;
+  w->flags = 0;
   int rc = zb_oplog_head_load(t, &w->head);
   if (!rc)
     rc = zb_meta_get_u64(t, "cursor", &w->cursor);
@@ -182,7 +185,7 @@ static int writer_apply(struct writer *w, Zb__Op *op, zb_apply_result *r) {
   op->hlc = w->head.hlc;
   op->actor = w->n->actor;
   op->base_cursor = w->cursor;
-  int rc = zb_merge_apply(w->t, op, 0, w->n->org, 0, r);
+  int rc = zb_merge_apply(w->t, op, 0, w->n->org, w->flags, r);
   if (rc || r->status == ZB_APPLY_REJECTED)
     return rc;
   if ((rc = zb_oplog_append(w->t, &w->head, op)))
@@ -206,7 +209,10 @@ static int writer_set(struct writer *w, const zb_kind_desc *kind, const char *ke
 
 static int sink_begin(void *ctx, zb_txn *t) {
   struct writer *w = ctx;
-  return writer_begin(w, w->n, t);
+  int rc = writer_begin(w, w->n, t);
+  /* zb_import_csv checked every row, which is the whole record it sets. */
+  w->flags = ZB_APPLY_CHECKED;
+  return rc;
 }
 
 static int sink_set(void *ctx, const zb_kind_desc *kind, const char *key, const int *fields,

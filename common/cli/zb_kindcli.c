@@ -395,10 +395,16 @@ static char *field_help(const zb_kind_desc *kd, bool fact) {
 /* The options of a kind's fields, NULL-terminated (and --org); kept for
  * the life of the process, like the option names. */
 static const char *opt_lists[ZB_KINDCLI_MAX_CMDS][ZB_REC_FIELDS_MAX + 2];
+static size_t opt_lists_used;
+
+/* A fresh list of options for one command (at most one per command). */
+static const char **opt_list(void) {
+  return opt_lists[opt_lists_used < ZB_KINDCLI_MAX_CMDS ? opt_lists_used++ : ZB_KINDCLI_MAX_CMDS - 1];
+}
 static char opt_names[ZB_KINDCLI_MAX_OPTS][64];
 
-static const char *const *field_opts(int k, const zb_kind_desc *kd, struct zb_opt *opts) {
-  const char **o = opt_lists[k];
+static const char *const *field_opts(const zb_kind_desc *kd, struct zb_opt *opts) {
+  const char **o = opt_list();
   int n = 0;
   for (int i = 0; i < kd->nfields; i++) {
     char on[64];
@@ -426,7 +432,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
   for (int k = 0; zb_kinds[k] && nc + 5 <= ZB_KINDCLI_MAX_CMDS; k++) {
     const zb_kind_desc *kd = zb_kinds[k];
     unsigned which = kind_cmds(kd);
-    const char *const *fo = field_opts(k, kd, opts);
+    const char *const *fo = field_opts(kd, opts);
     char *fields = field_help(kd, false);
     const char *n = kd->name;
     if (which & C_IMPORT)
@@ -467,7 +473,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
     for (int i = 0; i < kd->nacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
       const zb_act_desc *ad = &kd->acts[i];
       struct zb_opt *o = opts;
-      const char **po = opt_lists[ZB_KINDCLI_MAX_CMDS - 1 - nc];
+      const char **po = opt_list();
       int np = 0;
       for (int j = 0; j < ad->nparams; j++) {
         char on[64];
@@ -499,7 +505,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
     for (int i = 0; i < kd->nfacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
       const zb_kind_desc *fk = kd->facts[i];
       char *ff = field_help(fk, true);
-      const char *const *fo2 = field_opts(ZB_KINDCLI_MAX_CMDS - 1 - (int)nc, fk, opts);
+      const char *const *fo2 = field_opts(fk, opts);
       cmds[nc++] = (struct zb_cmd){
           fmt("%s %s", n, fk->name), 2, 1, "KEY", cmd_fact_run, fo2,
           fmt("record %s (%s) on a %s", fk->name, fk->zh, n),

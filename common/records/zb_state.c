@@ -426,17 +426,6 @@ int zb_member_load(zb_txn *t, const char *id, zb_member *out) {
   return rc;
 }
 
-int zb_org_load(zb_txn *t, const char *code, zb_org *out) {
-  zb_rec *r = malloc(sizeof *r);
-  if (!r)
-    return ZB_ENOMEM;
-  int rc = zb_rec_load(t, &zb_kind_org, code, r);
-  if (rc == 0)
-    memcpy(out->v, r->v, sizeof out->v);
-  free(r);
-  return rc;
-}
-
 /* ---- subtree scans ---- */
 
 static bool key_in_subtree(const char *k, size_t len, const char *root, size_t rlen) {
@@ -614,30 +603,23 @@ int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *o
 }
 
 struct typed_scan {
-  zb_member_fn mfn;
-  zb_org_fn ofn;
+  zb_member_fn fn;
   void *ctx;
 };
 
 static int typed_row(void *ctx, const zb_rec *r) {
   struct typed_scan *ts = ctx;
-  /* zb_member and zb_org are arrays of the same zb_value cells. */
-  return ts->mfn ? ts->mfn(ts->ctx, (const zb_member *)r->v)
-                 : ts->ofn(ts->ctx, (const zb_org *)r->v);
+  /* zb_member is an array of the same zb_value cells. */
+  return ts->fn(ts->ctx, (const zb_member *)r->v);
 }
 
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
-  struct typed_scan ts = {fn, NULL, ctx};
+  struct typed_scan ts = {fn, ctx};
   return zb_recs_in_subtree(t, &zb_kind_member, root, false, typed_row, &ts);
 }
 
 int zb_members_count(zb_txn *t, const char *root, size_t *out) {
   return zb_recs_count(t, &zb_kind_member, root, out);
-}
-
-int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx) {
-  struct typed_scan ts = {NULL, fn, ctx};
-  return zb_recs_in_subtree(t, &zb_kind_org, root, false, typed_row, &ts);
 }
 
 static int stats_member(void *ctx, const zb_member *m) {

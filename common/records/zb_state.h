@@ -82,15 +82,12 @@ int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 
-/* Loads one member / org without stamps. */
+/* Loads one member without stamps. */
 int zb_member_load(zb_txn *t, const char *id, zb_member *out);
-int zb_org_load(zb_txn *t, const char *code, zb_org *out);
-/* The members / orgs in the subtree of root, as their typed views. */
+/* The members in the subtree of root, as their typed view (statistics). */
 typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 int zb_members_count(zb_txn *t, const char *root, size_t *out);
-typedef int (*zb_org_fn)(void *ctx, const zb_org *o);
-int zb_orgs_in_subtree(zb_txn *t, const char *root, zb_org_fn fn, void *ctx);
 
 /* Statistics (zb_stats.h) of the members of root's subtree as of a date:
  * the one computation behind both nodes' and the server's reports. */

@@ -1111,13 +1111,8 @@ static int migrate_write(zb_txn *t, void *ctx) {
 }
 
 static int hub_migrate(zb_store *s) {
-  zb_txn *t;
   uint64_t format;
-  int rc = zb_store_read(s, &t);
-  if (rc)
-    return rc;
-  rc = zb_meta_get_u64(t, "format", &format);
-  zb_txn_end(t);
+  int rc = zb_store_meta_u64(s, "format", &format);
   if (rc || format >= HUB_FORMAT)
     return rc;
   char why[256] = "";

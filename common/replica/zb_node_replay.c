@@ -288,13 +288,8 @@ static int upgrade_write(zb_txn *t, void *ctx) {
 }
 
 int zb_node_upgrade(zb_store *s) {
-  zb_txn *t;
   uint64_t format;
-  int rc = zb_store_read(s, &t);
-  if (rc)
-    return rc;
-  rc = zb_meta_get_u64(t, "format", &format);
-  zb_txn_end(t);
+  int rc = zb_store_meta_u64(s, "format", &format);
   if (rc || format >= ZB_NODE_FORMAT)
     return rc;
   return zb_store_write(s, upgrade_write, NULL);

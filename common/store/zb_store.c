@@ -583,6 +583,16 @@ int zb_meta_get_u64(zb_txn *t, const char *key, uint64_t *out) {
   return 0;
 }
 
+int zb_store_meta_u64(zb_store *s, const char *key, uint64_t *out) {
+  zb_txn *t;
+  int rc = zb_store_read(s, &t);
+  if (rc)
+    return rc;
+  rc = zb_meta_get_u64(t, key, out);
+  zb_txn_end(t);
+  return rc;
+}
+
 int zb_meta_put_u64(zb_txn *t, const char *key, uint64_t v) {
   uint8_t b[8];
   zb_u64_be(v, b);

@@ -127,6 +127,8 @@ int zb_txn_last(zb_txn *t, enum zb_dbi db, zb_val *key, zb_val *val);
 /* Meta values. */
 int zb_meta_get_u64(zb_txn *t, const char *key, uint64_t *out);  /* 0 if absent */
 int zb_meta_put_u64(zb_txn *t, const char *key, uint64_t v);
+/* The same, read in a transaction of its own (the data format on open). */
+int zb_store_meta_u64(zb_store *s, const char *key, uint64_t *out);
 /* Copies a NUL-terminated text value into out (cap bytes); ZB_ENOTFOUND. */
 int zb_meta_get_str(zb_txn *t, const char *key, char *out, size_t cap);
 int zb_meta_put_str(zb_txn *t, const char *key, const char *v);

@@ -160,12 +160,11 @@ static void test_rec_round_trip(void **state) {
   assert_int_not_equal(out->st[ZB_MF_NAME].hlc, out->st[ZB_MF_ETHNICITY].hlc);
   /* Without stamps. */
   zb_member m;
-  zb_org o;
   assert_int_equal(zb_member_load(t, "M0002", &m), 0);
   assert_string_equal(m.v[ZB_MF_ID_NUMBER], "ID-B");
   assert_string_equal(m.v[ZB_MF_NAME], "张三");
-  assert_int_equal(zb_org_load(t, "430121-01", &o), 0);
-  assert_string_equal(o.v[ZB_OF_PARENT_CODE], "430121");
+  assert_int_equal(zb_rec_load(t, &zb_kind_org, "430121-01", out), 0);
+  assert_string_equal(out->v[ZB_OF_PARENT_CODE], "430121");
   /* Absent keys, and a kind that does not hold the key. */
   assert_int_equal(zb_rec_load(t, &zb_kind_member, "M9999", out), ZB_ENOTFOUND);
   assert_int_equal(zb_rec_load(t, &zb_kind_org, "M0001", out), ZB_ENOTFOUND);

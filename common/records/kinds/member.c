@@ -2,6 +2,7 @@
  * kinds/member.c — the member kind (党员): the roster row of the reference
  * roster, and the rules of docs/RECORDS.md, "Members".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "zb_idnum.h"
@@ -121,7 +122,8 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
 /* A member added without a category is 正式党员 when it has a full_date. */
 static void defaults(zb_value *v) {
   if (!v[ZB_MF_CATEGORY][0])
-    strcpy(v[ZB_MF_CATEGORY], zb_categories[v[ZB_MF_FULL_DATE][0] ? CAT_FULL : CAT_PROBATIONARY]);
+    snprintf(v[ZB_MF_CATEGORY], sizeof v[ZB_MF_CATEGORY], "%s",
+             zb_categories[v[ZB_MF_FULL_DATE][0] ? CAT_FULL : CAT_PROBATIONARY]);
 }
 
 /* One person, one record: an ID number belongs to one member only. */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "zb_err.h"
+#include "zb_held.h"
 #include "zb_sha.h"
 #include "zb_stats.h"
 #include "zhibu.pb-c.h"
@@ -151,20 +152,72 @@ static bool same_stamp(const zb_stamp *a, const zb_stamp *b) {
          strcmp(a->origin, b->origin) == 0;
 }
 
+/* ---- unique index entries held back (zb_rec_defer_indexes) ----
+ *
+ * The transaction's note: for each unique index of one kind, the entries
+ * put and deleted since its puts were held back, so that zb_index_holder
+ * reads them from memory and only the entries stored before from the
+ * table. */
+
+struct held_note {
+  const zb_kind_desc *kd;
+  zb_held *ix[];   /* per index of kd; NULL for a non-unique one */
+};
+
+static void held_note_free(void *p) {
+  struct held_note *hn = p;
+  for (int i = 0; hn && i < hn->kd->nindexes; i++)
+    zb_held_free(hn->ix[i]);
+  free(hn);
+}
+
+static zb_held *held_of(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix) {
+  struct held_note *hn = zb_txn_note(t);
+  return hn && hn->kd == kd ? hn->ix[ix - kd->indexes] : NULL;
+}
+
+static int index_put(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                     const char *value, const char *key) {
+  char k[ZB_KEY_MAX];
+  zb_held *h = held_of(t, kd, ix);
+  int rc = h ? zb_held_mark(h, value, key, true) : 0;
+  return rc ? rc : zb_txn_put(t, index_table(ix), k, index_key(kd, ix, value, key, k), "", 0, 0);
+}
+
+static int index_del(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                     const char *value, const char *key) {
+  char k[ZB_KEY_MAX];
+  zb_held *h = held_of(t, kd, ix);
+  int rc = h ? zb_held_mark(h, value, key, false) : 0;
+  return rc ? rc : zb_txn_del(t, index_table(ix), k, index_key(kd, ix, value, key, k));
+}
+
+int zb_rec_defer_indexes(zb_txn *t, const zb_kind_desc *kd) {
+  struct held_note *hn = calloc(1, sizeof *hn + (size_t)kd->nindexes * sizeof hn->ix[0]);
+  if (!hn)
+    return ZB_ENOMEM;
+  hn->kd = kd;
+  zb_txn_set_note(t, hn, held_note_free);
+  int rc = 0;
+  for (int i = 0; i < kd->nindexes && !rc; i++) {
+    if (kd->indexes[i].unique && !(hn->ix[i] = zb_held_new()))
+      return ZB_ENOMEM;
+    rc = zb_txn_defer(t, index_table(&kd->indexes[i]));
+  }
+  return rc;
+}
+
 static int index_update(zb_txn *t, const zb_rec *cur, const zb_rec *next) {
   const zb_kind_desc *kd = next->kd;
-  char key[ZB_KEY_MAX];
   int rc;
   for (int i = 0; i < kd->nindexes; i++) {
     const zb_index_desc *ix = &kd->indexes[i];
     const char *nv = next->v[ix->field];
     if (cur && strcmp(cur->v[ix->field], nv) == 0)
       continue;
-    if (cur && (rc = zb_txn_del(t, index_table(ix), key,
-                                index_key(kd, ix, cur->v[ix->field], cur->v[0], key))))
+    if (cur && (rc = index_del(t, kd, ix, cur->v[ix->field], cur->v[0])))
       return rc;
-    if ((rc = zb_txn_put(t, index_table(ix), key, index_key(kd, ix, nv, next->v[0], key), "",
-                         0, 0)))
+    if ((rc = index_put(t, kd, ix, nv, next->v[0])))
       return rc;
   }
   return 0;
@@ -343,17 +396,6 @@ static int facts_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   }
 }
 
-int zb_rec_defer_indexes(zb_txn *t, const zb_kind_desc *kd) {
-  /* A unique index is read for every row (zb_index_holder), which would
-   * write what was held at once: nothing to gain.  The shared table holds
-   * other kinds' unique indexes too. */
-  int rc = 0;
-  for (int i = 0; i < kd->nindexes && !rc; i++)
-    if (!kd->indexes[i].unique && kd->indexes[i].table)
-      rc = zb_txn_defer(t, kd->indexes[i].table);
-  return rc;
-}
-
 int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   zb_rec *r = malloc(sizeof *r);
   char k[ZB_KEY_MAX];
@@ -366,10 +408,8 @@ int zb_rec_delete(zb_txn *t, const zb_kind_desc *kd, const char *key) {
   }
   if (rc)
     goto out;
-  for (int i = 0; i < kd->nindexes && !rc; i++) {
-    const zb_index_desc *ix = &kd->indexes[i];
-    rc = zb_txn_del(t, index_table(ix), k, index_key(kd, ix, r->v[ix->field], key, k));
-  }
+  for (int i = 0; i < kd->nindexes && !rc; i++)
+    rc = index_del(t, kd, &kd->indexes[i], r->v[kd->indexes[i].field], key);
   if (!rc)
     rc = zb_txn_del(t, rec_table(kd), k, rec_key(kd, key, k));
   if (!rc)
@@ -381,7 +421,8 @@ out:
 
 struct holder_scan {
   size_t plen;      /* prefix + value + NUL */
-  const char *start, *self;
+  const char *start, *value, *self;
+  const zb_held *held;   /* entries held back, or NULL */
   char *out;
   bool found;
 };
@@ -393,10 +434,15 @@ static int holder_row(void *ctx, zb_val key, zb_val val) {
     return 1;
   const char *k = (const char *)key.data + hs->plen;
   size_t idlen = key.len - hs->plen;
+  if (idlen > ZB_FIELD_MAX)
+    return ZB_ECORRUPT;
   if (idlen == strlen(hs->self) && memcmp(k, hs->self, idlen) == 0)
     return 0;
-  snprintf(hs->out, ZB_FIELD_MAX + 1, "%.*s", (int)(idlen > ZB_FIELD_MAX ? ZB_FIELD_MAX : idlen),
-           k);
+  memcpy(hs->out, k, idlen);
+  hs->out[idlen] = '\0';
+  /* Stored before, deleted since. */
+  if (hs->held && zb_held_removed(hs->held, hs->value, hs->out))
+    return 0;
   hs->found = true;
   return 1;
 }
@@ -408,8 +454,17 @@ int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
   size_t vlen = strnlen(value, ZB_FIELD_MAX);
   memcpy(start + p, value, vlen);
   start[p + vlen] = '\0';
-  struct holder_scan hs = {p + vlen + 1, start, self, out, false};
-  int rc = zb_txn_scan(t, index_table(ix), start, hs.plen, holder_row, &hs);
+  const zb_held *h = held_of(t, kd, ix);
+  if (h) {
+    const char *other = zb_held_other(h, start + p, self);
+    if (other) {
+      snprintf(out, ZB_FIELD_MAX + 1, "%s", other);
+      return 0;
+    }
+  }
+  struct holder_scan hs = {p + vlen + 1, start, start + p, self, h, out, false};
+  int rc = h ? zb_txn_scan_stored(t, index_table(ix), start, hs.plen, holder_row, &hs)
+             : zb_txn_scan(t, index_table(ix), start, hs.plen, holder_row, &hs);
   if (rc)
     return rc;
   return hs.found ? 0 : ZB_ENOTFOUND;

@@ -42,9 +42,12 @@ int zb_rec_load(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_rec *out)
  * those of cur (NULL: the record is new) to those of next. */
 int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *next);
 /* For the rest of the write transaction, holds the entries of kd's
- * non-unique indexes that have a table of their own and writes them in
- * key order later (zb_txn_defer): an import puts them at scattered places
- * and never reads them.  0 or ZB_ENOMEM. */
+ * indexes back and writes them in key order later (zb_txn_defer): an
+ * import puts them at scattered places.  A unique index is still asked
+ * who holds a value (zb_index_holder): the entries held back are kept
+ * account of in memory, the ones stored before are read from the table
+ * (docs/DESIGN-NOTES.md, "Imports").  For one kind per transaction.
+ * 0 or ZB_ENOMEM. */
 int zb_rec_defer_indexes(zb_txn *t, const zb_kind_desc *kd);
 /* Removes a record, its index entries and its facts (a node rolling back an op the
  * server rejected rebuilds the record from the remaining ops).  0 also

@@ -52,6 +52,8 @@ struct zb_txn {
   MDB_cursor *cur[ZB_DB__COUNT];
   bool busy[ZB_DB__COUNT];   /* cur[db] is iterating a scan: not to be moved */
   struct deferred *dfr[ZB_DB__COUNT];   /* zb_txn_defer() */
+  void *note;                           /* zb_txn_set_note() */
+  void (*note_free)(void *);
 };
 
 /* Translates an LMDB error once, here, logging LMDB's own message. */
@@ -170,6 +172,10 @@ static void txn_release(zb_txn *t) {
     t->cur[i] = NULL;
   }
   txn_free_deferred(t);
+  if (t->note_free)
+    t->note_free(t->note);
+  t->note = NULL;
+  t->note_free = NULL;
 }
 
 /* ---- deferred puts (zb_txn_defer) ----
@@ -502,11 +508,18 @@ size_t zb_txn_count(zb_txn *t, enum zb_dbi db) {
   return st.ms_entries;
 }
 
-int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
-                zb_scan_fn fn, void *ctx) {
-  int rc = deferred_flush(t, db);
-  if (rc)
-    return rc;
+void *zb_txn_note(zb_txn *t) { return t->note; }
+
+void zb_txn_set_note(zb_txn *t, void *note, void (*free_fn)(void *)) {
+  if (t->note_free)
+    t->note_free(t->note);
+  t->note = note;
+  t->note_free = free_fn;
+}
+
+static int scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen, zb_scan_fn fn,
+                void *ctx) {
+  int rc;
   MDB_cursor *c = txn_cursor(t, db);
   MDB_val k = {slen, (void *)start}, v;
   bool own = !c;   /* a scan inside a scan of the same table */
@@ -533,6 +546,17 @@ int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
   if (ret < 0)
     return ret;
   return rc == MDB_NOTFOUND ? 0 : db_err("mdb_cursor_get", rc);
+}
+
+int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
+                zb_scan_fn fn, void *ctx) {
+  int rc = deferred_flush(t, db);
+  return rc ? rc : scan(t, db, start, slen, fn, ctx);
+}
+
+int zb_txn_scan_stored(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
+                       zb_scan_fn fn, void *ctx) {
+  return scan(t, db, start, slen, fn, ctx);
 }
 
 int zb_txn_last(zb_txn *t, enum zb_dbi db, zb_val *key, zb_val *val) {

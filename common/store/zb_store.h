@@ -121,6 +121,16 @@ size_t zb_txn_count(zb_txn *t, enum zb_dbi db);
 typedef int (*zb_scan_fn)(void *ctx, zb_val key, zb_val val);
 int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
                 zb_scan_fn fn, void *ctx);
+/* zb_txn_scan of what db held before the puts zb_txn_defer holds back
+ * (they are not written first): for a caller that keeps account of those
+ * puts itself (zb_txn_set_note). */
+int zb_txn_scan_stored(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
+                       zb_scan_fn fn, void *ctx);
+/* One note per write transaction for the layer above (the records
+ * layer's account of index puts held back): free_fn(note) runs when the
+ * transaction ends, or when another note replaces it. */
+void *zb_txn_note(zb_txn *t);
+void zb_txn_set_note(zb_txn *t, void *note, void (*free_fn)(void *));
 /* The entry with the greatest key; ZB_ENOTFOUND when db is empty. */
 int zb_txn_last(zb_txn *t, enum zb_dbi db, zb_val *key, zb_val *val);
 

@@ -311,6 +311,99 @@ static void test_counts(void **state) {
   assert_int_equal(ts.sets, 0);
 }
 
+/* Member i (born 1950-01-01 for i < 500) with the id_number of sequence
+ * number seq instead of its own (2i + 1). */
+static void member_row_seq(FILE *f, int i, int seq) {
+  char id[32];
+  idnum(id, 1950, 1, seq);
+  fprintf(f, "M%07d,张三,男,1950-01-01,%s,正式党员,2010-07-01,2011-07-01,%s\n", i, id, BRANCH);
+}
+
+static void write_seq_rows(const int *ids, const int *seqs, int n) {
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fputs(MEMBER_HEADER, f);
+  for (int k = 0; k < n; k++)
+    member_row_seq(f, ids[k], seqs[k]);
+  fclose(f);
+}
+
+static void assert_seq(const char *id, int seq) {
+  char want[32];
+  zb_member m;
+  zb_txn *t;
+  idnum(want, 1950, 1, seq);
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_member_load(t, id, &m), 0);
+  zb_txn_end(t);
+  assert_string_equal(m.v[ZB_MF_ID_NUMBER], want);
+}
+
+/* The import holds the ID-number index's entries back and writes them in
+ * order at the end, yet each row is checked against the index as the rows
+ * before it left it, exactly as the server will check the ops in the same
+ * order: a number freed by an earlier row may be taken, one freed only by
+ * a later row may not, and one taken by an earlier row of the file is
+ * held. */
+static void test_unique_in_file_order(void **state) {
+  (void)state;
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  write_members(0, 3);   /* M0-M2 hold sequence numbers 1, 3, 5 */
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
+
+  /* M1 moves to 7, then M0 takes M1's old 3: both fine. */
+  write_seq_rows((int[]){1, 0}, (int[]){7, 3}, 2);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
+  assert_int_equal(res.updated, 2);
+  assert_seq("M0000000", 3);
+  assert_seq("M0000001", 7);
+
+  /* M2 takes M1's 7 before M1 moves on to 9: the second line is refused,
+   * nothing is stored. */
+  write_seq_rows((int[]){2, 1}, (int[]){7, 9}, 2);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.line[0], 2);
+  assert_string_equal(p.column[0], "id_number");
+  assert_non_null(strstr(p.reason[0], "M0000001"));
+  assert_seq("M0000002", 5);
+  assert_seq("M0000001", 7);
+
+  /* The same order the other way round is fine. */
+  write_seq_rows((int[]){1, 2}, (int[]){9, 7}, 2);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
+  assert_seq("M0000001", 9);
+  assert_seq("M0000002", 7);
+
+  /* Two new members with one number: the later line is refused, naming
+   * the earlier member; a number freed and taken back in one file is
+   * free. */
+  write_seq_rows((int[]){5, 6, 0, 1}, (int[]){11, 11, 13, 3}, 4);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.line[0], 3);
+  assert_non_null(strstr(p.reason[0], "M0000005"));
+  assert_int_equal(members(), 3);
+  write_seq_rows((int[]){5, 0, 1}, (int[]){11, 13, 3}, 3);
+  assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
+  assert_seq("M0000000", 13);
+  assert_seq("M0000001", 3);
+  assert_seq("M0000005", 11);
+
+  /* After the import the index answers from the table alone. */
+  zb_txn *t;
+  char holder[ZB_FIELD_MAX + 1], want[32];
+  idnum(want, 1950, 1, 3);
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_index_holder(t, &zb_kind_member, &zb_kind_member.indexes[1], want, "M0000009",
+                                   holder),
+                   0);
+  zb_txn_end(t);
+  assert_string_equal(holder, "M0000001");
+}
+
 /* Makes stdin read what text holds (through a pipe), runs an import of
  * "-", and puts stdin back. */
 static int import_stdin(const char *text, struct test_sink *ts, struct probs *p,
@@ -431,6 +524,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stored_state_problem_alone, setup, teardown),
       cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unique_in_file_order, setup, teardown),
       cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
       cmocka_unit_test_setup_teardown(test_big_import_tiny_map, setup_tiny, teardown),
       cmocka_unit_test_setup_teardown(test_big_import_bad_last_row, setup_tiny, teardown),

@@ -106,6 +106,28 @@ static void test_table_3_7_exhaustive_second_byte(void **state) {
   }
 }
 
+/* The eight-bytes-at-a-time ASCII path: every byte value at every
+ * position of a long ASCII run is judged as the byte-wise rules judge it. */
+static void test_ascii_words(void **state) {
+  (void)state;
+  char buf[40];
+  for (size_t pos = 0; pos < sizeof buf; pos++) {
+    for (int b = 0; b < 256; b++) {
+      memset(buf, 'a', sizeof buf);
+      buf[pos] = (char)b;
+      bool want = (b >= 0x20 && b < 0x80) || b == '\t';
+      assert_int_equal(zb_utf8_valid(buf, sizeof buf), want);
+    }
+  }
+  /* A multi-byte character after a long ASCII run, and one before it. */
+  assert_true(valid("2015-06-30 430121194508292637 夏涵萍"));
+  assert_true(valid("夏涵萍 430121194508292637"));
+  assert_false(valid("430121194508292637\xe5\xa4"));   /* cut short at the end */
+  assert_false(valid("\xe5\xa4\xe6"));                  /* a lead byte where a continuation belongs */
+  assert_false(valid("\xe5\xa4\xc0"));
+  assert_true(valid("\xe1\x80\x80\xec\xbf\xbf"));   /* U+1000 and U+CFFF */
+}
+
 static void test_chars(void **state) {
   (void)state;
   assert_int_equal(zb_utf8_chars("", 0), 0);
@@ -175,6 +197,7 @@ int main(void) {
       cmocka_unit_test(test_valid),
       cmocka_unit_test(test_invalid),
       cmocka_unit_test(test_table_3_7_exhaustive_second_byte),
+      cmocka_unit_test(test_ascii_words),
       cmocka_unit_test(test_chars),
       cmocka_unit_test(test_width),
       cmocka_unit_test(test_width_cjk_block),

@@ -31,7 +31,7 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"data", true},    {"json", false},   {"csv", false},    {"help", false},
     {"actor", true},   {"node-id", true}, {"org", true},     {"since", true},
     {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
-    {"interval", true}, {NULL, false},
+    {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {NULL, false},
 };
 
 
@@ -272,17 +272,17 @@ static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
 
 static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  zb_date as_of;
-  if (zb_cli_as_of(a, &as_of))
-    return zb_exit_code(ZB_EINVAL);
+  zb_stats st;
+  int rc = zb_cli_stats_init(a, &st);
+  if (rc)
+    return rc;
   zb_node *n;
-  int rc = open_node(a, &n);
+  rc = open_node(a, &n);
   if (rc)
     return rc;
   char org[ZB_FIELD_MAX + 1];
   snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
-  zb_stats st;
-  rc = zb_node_stats(n, org, as_of, &st);
+  rc = zb_node_stats(n, org, &st);
   if (rc == ZB_ESCOPE)
     zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
   zb_node_close(n);
@@ -436,7 +436,7 @@ static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
-static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
+static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
@@ -466,7 +466,10 @@ static const struct zb_cmd cmds[] = {
     {"rejected", 1, 0, "", cmd_rejected, o_json, "this node's ops the server refused",
      "With the reason.  Their effect has been rolled back here; the log keeps them."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
-     "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today)."},
+     "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
+     "Members who left on or before the as-of date are not counted; \"left\"\n"
+     "counts those who left from --from (default: 1 January of the as-of year)\n"
+     "to --to (default: the as-of date), by reason."},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 

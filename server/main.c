@@ -29,7 +29,7 @@ static const struct zb_opt options[] = {
     {"data", true},   {"json", false},   {"csv", false},      {"help", false},
     {"name", true},   {"node-id", true}, {"org", true},       {"server", true},
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
-    {"as-of", true},  {"idle-timeout", true}, {"max-rejected-per-day", true},
+    {"as-of", true},  {"from", true}, {"to", true},  {"idle-timeout", true}, {"max-rejected-per-day", true},
     {NULL, false},
 };
 
@@ -346,15 +346,14 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   const char *org = need_org(a);
   if (!org)
     return zb_exit_code(ZB_EUSAGE);
-  zb_date as_of;
-  if (zb_cli_as_of(a, &as_of))
-    return zb_exit_code(ZB_EINVAL);
-  zb_hub *h;
-  int rc = open_hub(a, &h);
+  zb_stats st;
+  int rc = zb_cli_stats_init(a, &st);
   if (rc)
     return rc;
-  zb_stats st;
-  rc = zb_hub_stats(h, org, as_of, &st);
+  zb_hub *h;
+  if ((rc = open_hub(a, &h)))
+    return rc;
+  rc = zb_hub_stats(h, org, &st);
   zb_hub_close(h);
   if (rc)
     return fail(rc, "report stats");
@@ -390,7 +389,7 @@ static const char *const o_revoke[] = {"node-id", NULL};
 static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-rejected-per-day",
                                     NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
-static const char *const o_stats[] = {"json", "csv", "org", "as-of", NULL};
+static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create the data directory, the CA and the server certificate",
@@ -423,7 +422,10 @@ static const struct zb_cmd cmds[] = {
      "Every conflict record (both values, both writers, the value kept), or\n"
      "those of --org's subtree."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
-     "--as-of YYYY-MM-DD (default today); --json or --csv for machines."},
+     "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
+     "Members who left on or before the as-of date are not counted; \"left\"\n"
+     "counts those who left from --from (default: 1 January of the as-of year)\n"
+     "to --to (default: the as-of date), by reason."},
 };
 
 int main(int argc, char **argv) {

@@ -148,11 +148,25 @@ int zb_cli_flush(void) {
   return 0;
 }
 
-int zb_cli_as_of(const zb_args *a, zb_date *out) {
-  *out = zb_date_today();
-  const char *d = zb_args_get(a, "as-of");
+static int date_opt(const zb_args *a, const char *name, zb_date *out) {
+  const char *d = zb_args_get(a, name);
   if (d && zb_date_parse(d, strlen(d), out) != 0) {
-    zb_log_error("--as-of: \"%s\" is not a date YYYY-MM-DD", d);
+    zb_log_error("--%s: \"%s\" is not a date YYYY-MM-DD", name, d);
+    return zb_exit_code(ZB_EINVAL);
+  }
+  return 0;
+}
+
+int zb_cli_stats_init(const zb_args *a, zb_stats *st) {
+  zb_date as_of = zb_date_today();
+  int rc = date_opt(a, "as-of", &as_of);
+  if (rc)
+    return rc;
+  zb_stats_init(st, as_of);
+  if ((rc = date_opt(a, "from", &st->from)) || (rc = date_opt(a, "to", &st->to)))
+    return rc;
+  if (zb_date_cmp(st->from, st->to) > 0) {
+    zb_log_error("--from is after --to: the period is empty");
     return zb_exit_code(ZB_EINVAL);
   }
   return 0;

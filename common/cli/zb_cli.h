@@ -57,7 +57,10 @@ void zb_cli_problem(void *ctx, const char *file, long line, const char *column,
 /* Flushes stdout; 0, or 1 after saying why it failed. */
 int zb_cli_flush(void);
 /* --as-of or today; non-zero after an error line for a bad date. */
-int zb_cli_as_of(const zb_args *a, zb_date *out);
+/* An empty report from --as-of (default today) and the period --from
+ * (default 1 January of that year) --to (default the as-of date); 0 or an
+ * exit status (the problem reported). */
+int zb_cli_stats_init(const zb_args *a, zb_stats *st);
 /* Prints statistics as --json, --csv or a report; returns the exit status. */
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
 

@@ -223,10 +223,15 @@ struct list_out {
   zb_table *t;
   int cols[ZB_REC_FIELDS_MAX], ncols;
   long n;
+  bool all;   /* --all: records whose state ended too */
 };
 
 static int list_row(void *ctx, const zb_rec *r) {
   struct list_out *lo = ctx;
+  /* A record whose state has ended (a member who left) is history, not
+   * the current list, unless --all. */
+  if (!lo->all && zb_kind_ended(lo->kd, r->v))
+    return 0;
   lo->n++;
   if (lo->mode == 1)
     return zb_json_stream_add(&lo->js, zb_rec_to_json(lo->kd, r->v));
@@ -250,6 +255,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     return fail(ZB_ENOMEM, c->words);
   }
   lo->kd = kd;
+  lo->all = zb_args_has(a, "all");
   lo->mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0;
   if (lo->mode == 1) {
     zb_json_stream_begin(&lo->js, stdout);
@@ -306,6 +312,52 @@ static int step_outcome(int rc, const zb_kind_desc *kd, const char *key, const c
   return rc ? fail(rc, what) : 0;
 }
 
+/* The option of an act's parameter j: its own name, or its field's. */
+static const char *act_opt(const zb_kind_desc *kd, const zb_act_desc *ad, int j, char *buf,
+                           size_t cap) {
+  if (ad->opts)
+    return ad->opts[j];
+  return opt_name(kd->fields[ad->params[j]].name, buf, cap);
+}
+
+/* Fills v from an act's options; set[f] says which were given. */
+static int act_values(const zb_kind_desc *kd, const zb_act_desc *ad, const zb_args *a,
+                      zb_value *v, bool *set) {
+  memset(v, 0, (size_t)kd->nfields * sizeof *v);
+  memset(set, 0, (size_t)kd->nfields * sizeof *set);
+  for (int j = 0; j < ad->nparams; j++) {
+    char on[64];
+    const char *o = act_opt(kd, ad, j, on, sizeof on), *val = zb_args_get(a, o);
+    int f = ad->params[j];
+    if (!val)
+      continue;
+    if (strlen(val) > ZB_FIELD_MAX) {
+      zb_log_error("--%s: value is %zu bytes, more than %d", o, strlen(val), ZB_FIELD_MAX);
+      return zb_exit_code(ZB_EINVAL);
+    }
+    set[f] = true;
+    snprintf(v[f], sizeof v[f], "%s", val);
+  }
+  return 0;
+}
+
+/* A problem with an act's parameter names the option the user typed
+ * (--reason), not its field (leave_reason). */
+struct act_ctx {
+  const zb_kind_desc *kd;
+  const zb_act_desc *ad;
+};
+
+static void act_problem(void *ctx, const char *file, long line, const char *column,
+                        const char *reason) {
+  const struct act_ctx *ac = ctx;
+  char on[64];
+  for (int j = 0; column && !file && j < ac->ad->nparams; j++)
+    if (strcmp(ac->kd->fields[ac->ad->params[j]].name, column) == 0)
+      column = act_opt(ac->kd, ac->ad, j, on, sizeof on);
+  zb_cli_problem(NULL, file, line, column, reason);
+}
+
 static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
   const zb_kind_desc *kd = cmd_kind(c);
   const zb_act_desc *ad = cmd_act(c, kd);
@@ -315,9 +367,10 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
   if (!v)
     return fail(ZB_ENOMEM, c->words);
   zb_node *n;
-  int rc = values_from_args(kd, a, v, set);
+  int rc = act_values(kd, ad, a, v, set);
   if (!rc && !(rc = open_node(a, &n))) {
-    int w = zb_node_act(n, kd, key, ad, set, v, zb_cli_problem, NULL);
+    struct act_ctx ac = {kd, ad};
+    int w = zb_node_act(n, kd, key, ad, set, v, act_problem, &ac);
     zb_node_close(n);
     rc = step_outcome(w, kd, key, c->words);
     if (!w)
@@ -354,7 +407,7 @@ static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
 
 static const char *const o_none[] = {NULL};
 static const char *const o_show[] = {"json", NULL};
-static const char *const o_list[] = {"json", "csv", "org", NULL};
+static const char *const o_list[] = {"json", "csv", "org", "all", NULL};
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...) {
@@ -465,8 +518,9 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       cmds[nc++] = (struct zb_cmd){
           fmt("%s list", n), 2, 0, "", cmd_list, o_list,
           fmt("list %s (of --org's subtree)", kd->plural),
-          fmt("--csv writes a file that %s import reads back unchanged.%s", n,
-              kd->reach == ZB_REACH_DOWN ? "\nWithout --org: this node's own and those of the orgs above it." : "")};
+          fmt("--csv writes a file that %s import reads back unchanged.%s%s", n,
+              kd->reach == ZB_REACH_DOWN ? "\nWithout --org: this node's own and those of the orgs above it." : "",
+              kd->ended ? "\n--all also lists those that have left the current list (their state ended)." : "")};
     if (*fields)
       free(fields);
     /* The kind's state machine: one command per act, and one per fact. */
@@ -477,9 +531,15 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       int np = 0;
       for (int j = 0; j < ad->nparams; j++) {
         char on[64];
-        opt_name(kd->fields[ad->params[j]].name, on, sizeof on);
-        for (o = opts; o->name && strcmp(o->name, on) != 0; o++)
+        const char *name = act_opt(kd, ad, j, on, sizeof on);
+        size_t k = 0;
+        for (o = opts; o->name && strcmp(o->name, name) != 0; o++, k++)
           ;
+        if (!o->name && k + 1 < ZB_KINDCLI_MAX_OPTS) {
+          o->name = memcpy(opt_names[k], name, strlen(name) + 1);
+          o->has_arg = true;
+          o[1].name = NULL;
+        }
         if (o->name)
           po[np++] = o->name;
       }

@@ -54,3 +54,31 @@ const zb_kind_desc *zb_kind_fact(const zb_kind_desc *kd, const char *name, int *
     }
   return NULL;
 }
+
+int zb_kind_state(const zb_kind_desc *kd, const zb_value *v) {
+  if (!kd->state_field)
+    return -1;
+  const zb_field_desc *fd = &kd->fields[kd->state_field];
+  const char *s = v[kd->state_field];
+  if (!s[0])
+    return fd->flags & ZB_FF_REQUIRED ? -1 : 0;
+  for (int i = 0; fd->vocab[i]; i++)
+    if (strcmp(fd->vocab[i], s) == 0)
+      return i;
+  return -1;
+}
+
+bool zb_kind_ended(const zb_kind_desc *kd, const zb_value *v) {
+  int st = zb_kind_state(kd, v);
+  return st >= 0 && st < 32 && (kd->ended & (1u << st));
+}
+
+bool zb_kind_act_owned(const zb_kind_desc *kd, int f) {
+  if (kd->nacts > 0 && f == kd->state_field)
+    return true;
+  for (int i = 0; i < kd->nacts; i++)
+    for (int j = 0; j < kd->acts[i].nparams; j++)
+      if (kd->acts[i].params[j] == f)
+        return true;
+  return false;
+}

@@ -131,6 +131,9 @@ typedef struct zb_act_desc {
   int to;                      /* the state after, as a vocab index */
   const int *params;           /* fields it may set */
   int nparams;
+  const char *const *opts;     /* the command's option for each param
+                                  ("reason" for leave_reason); NULL: the
+                                  fields' names */
 } zb_act_desc;
 
 typedef struct zb_kind_desc {
@@ -163,7 +166,14 @@ typedef struct zb_kind_desc {
   const zb_index_desc *indexes;
   int nindexes;
   int state_field;              /* the ZB_FF_STATE field, or 0: none (the
-                                   key is never the state) */
+                                   key is never the state).  When that field
+                                   is not required, empty is the first
+                                   state: records stored before the kind
+                                   had a state are in it, and new records
+                                   start in it empty */
+  unsigned ended;               /* bit i: a record in state vocab[i] has
+                                   left the current lists (a member who
+                                   left); `list --all` shows it */
   const zb_act_desc *acts;
   int nacts;
   /* The kinds of fact a record holds; each is described like a kind (its
@@ -188,6 +198,15 @@ const zb_kind_desc *zb_kind_by_name(const char *name, size_t len);
 /* The act / fact of kd with this name, or NULL. */
 const zb_act_desc *zb_kind_act(const zb_kind_desc *kd, const char *name);
 const zb_kind_desc *zb_kind_fact(const zb_kind_desc *kd, const char *name, int *index);
+/* The state of a record with values v, as an index into the state field's
+ * vocabulary (empty: 0 when the field is optional), or -1: unknown, or the
+ * kind has no state. */
+int zb_kind_state(const zb_kind_desc *kd, const zb_value *v);
+/* Whether field f is written only by acts: the state field, or a
+ * parameter of one of kd's acts. */
+bool zb_kind_act_owned(const zb_kind_desc *kd, int f);
+/* Whether v's state is one of kd->ended. */
+bool zb_kind_ended(const zb_kind_desc *kd, const zb_value *v);
 /* Field index of name (len bytes) in kd, or -1. */
 int zb_kind_field(const zb_kind_desc *kd, const char *name, size_t len);
 /* The name of a field, or NULL when out of range. */

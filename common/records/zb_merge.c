@@ -112,7 +112,11 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
     const zb_act_desc *owner = act_owner(kd, f);
     if (!owner)
       continue;
-    const char *want = !existed ? (f == sf ? kd->fields[sf].vocab[0] : "") : cur->v[f];
+    /* An optional state field starts empty (zb_kind.h, state_field). */
+    const char *want = !existed ? (f == sf && (kd->fields[sf].flags & ZB_FF_REQUIRED)
+                                       ? kd->fields[sf].vocab[0]
+                                       : "")
+                                : cur->v[f];
     if (strcmp(next->v[f], want) == 0)
       continue;
     if (!existed && f == sf)
@@ -333,10 +337,11 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
   const zb_act_desc *ad = zb_kind_act(kd, op->act->name);   /* check_shape found it */
   int sf = kd->state_field;
   if (!trusted && sf) {
-    int st = zb_vocab_index(kd->fields[sf].vocab, cur->v[sf]);
+    int st = zb_kind_state(kd, cur->v);
     if (st < 0 || !(ad->from & (1u << st)))
       return zb_reject(r, sf, "the %s's %s is %s: %s (%s) does not apply", kd->name,
-                       kd->fields[sf].name, cur->v[sf], ad->name, ad->zh);
+                       kd->fields[sf].name, st >= 0 ? kd->fields[sf].vocab[st] : cur->v[sf],
+                       ad->name, ad->zh);
   }
   zb_rec_copy(next, cur);
   bool changed = false;

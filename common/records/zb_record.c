@@ -25,6 +25,10 @@ const char *const zb_genders[] = {"男", "女", NULL};
 
 /* Index 0 and 1 are relied on by kinds/member.c and by zb_stats. */
 const char *const zb_categories[] = {"正式党员", "预备党员", NULL};
+/* Why a member's membership ended (党章 第九条; docs/RECORDS.md,
+ * "Leaving"). */
+const char *const zb_member_statuses[] = {"在册", "已离开", NULL};
+const char *const zb_leave_reasons[] = {"去世", "出党", "停止党籍", "退党", "转出系统外", NULL};
 
 /* The 56 ethnic groups in the order and wording of GB/T 3304-1991 (codes
  * 01-56).  The standard's extra codes 97 (其他未识别民族) and 98 (外国血统
@@ -351,6 +355,9 @@ int zb_rec_validate(const zb_kind_desc *kd, const zb_value *v, zb_date today,
     }
     if (ck.ok[f])
       ck.ok[f] = check_field(&c, &kd->fields[f], f, v[f], &ck, today);
+    /* An optional state field left empty is the first state (zb_kind.h). */
+    if (ck.ok[f] && f == kd->state_field && ck.len[f] == 0)
+      ck.vocab[f] = 0;
   }
   if (kd->cross)
     kd->cross(&c, v, &ck, today);

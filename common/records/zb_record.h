@@ -32,6 +32,12 @@ enum zb_member_field {
   ZB_MF_ORG_CODE,
   ZB_MF_PHONE,
   ZB_MF_OCCUPATION,
+  /* Set only by the act leave (docs/RECORDS.md, "Leaving"); records stored
+   * before these fields existed read them as empty. */
+  ZB_MF_STATUS,
+  ZB_MF_LEAVE_REASON,
+  ZB_MF_LEAVE_DATE,
+  ZB_MF_LEAVE_NOTE,
   ZB_MF__COUNT
 };
 
@@ -58,6 +64,8 @@ extern const char *const zb_ethnicities[];  /* the 56 ethnic groups, 汉族 firs
 extern const char *const zb_educations[];
 extern const char *const zb_occupations[];
 extern const char *const zb_org_types[];    /* committee general_branch branch */
+extern const char *const zb_member_statuses[];   /* 在册 已离开 */
+extern const char *const zb_leave_reasons[];     /* 去世 出党 停止党籍 退党 转出系统外 */
 /* Index of value in a NULL-terminated vocabulary, or -1. */
 int zb_vocab_index(const char *const *vocab, const char *value);
 

@@ -95,7 +95,7 @@ int zb_members_count(zb_txn *t, const char *root, size_t *out);
 /* Statistics (zb_stats.h) of the members of root's subtree as of a date:
  * the one computation behind both nodes' and the server's reports. */
 struct zb_stats;
-int zb_state_stats(zb_txn *t, const char *root, zb_date as_of, struct zb_stats *out);
+int zb_state_stats(zb_txn *t, const char *root, struct zb_stats *out);
 
 /* Digest (docs/DESIGN-NOTES.md, "Digest"): lowercase hex SHA-256 of the
  * canonical encoding of every current record a node for root holds — kind

@@ -56,6 +56,8 @@ void zb_stats_init(zb_stats *s, zb_date as_of) {
   assert(vocab_len(zb_genders) == 2 && vocab_len(zb_categories) == 2);
   memset(s, 0, sizeof(*s));
   s->as_of = as_of;
+  s->from = (zb_date){as_of.y, 1, 1};
+  s->to = as_of;
 }
 
 static int field_date(const zb_member *m, int field, zb_date *out) {
@@ -99,6 +101,17 @@ void zb_stats_add(zb_stats *s, const zb_member *m) {
    * member as 预备党员 (发展党员工作细则 2014, docs/RECORDS.md, probation). */
   if (zb_date_cmp(join, s->as_of) > 0)
     return;
+  /* A member who left is counted up to the day before leave_date, and as
+   * a reduction if that day lies in the period. */
+  zb_date left;
+  if (zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
+      field_date(m, ZB_MF_LEAVE_DATE, &left) == 0) {
+    int why = zb_vocab_index(zb_leave_reasons, m->v[ZB_MF_LEAVE_REASON]);
+    if (why >= 0 && why < 5 && zb_date_cmp(left, s->from) >= 0 && zb_date_cmp(left, s->to) <= 0)
+      s->left[why]++;
+    if (zb_date_cmp(left, s->as_of) <= 0)
+      return;
+  }
   int gender = zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
   if (gender < 0 || field_date(m, ZB_MF_BIRTH_DATE, &birth) != 0) {
     s->skipped++;
@@ -178,7 +191,7 @@ static void dim_fixed(struct dim *d, const char *name,
     dim_add(d, values[i], counts[i]);
 }
 
-enum { DIM_COUNT = 7 };
+enum { DIM_COUNT = 8, DIM_LEFT = 7 };
 
 /* Fills dims[0..DIM_COUNT) in output order. */
 static void build_dims(const zb_stats *s, struct dim *dims) {
@@ -194,11 +207,12 @@ static void build_dims(const zb_stats *s, struct dim *dims) {
   dim_vocab(&dims[5], "occupation", zb_occupations, s->occupation,
             s->occupation_unknown);
   dim_fixed(&dims[6], "join_period", zb_stats_join_periods, s->join_period, 4);
+  dim_fixed(&dims[DIM_LEFT], "left", zb_leave_reasons, s->left, 5);
 }
 
 json_t *zb_stats_to_json(const zb_stats *s, const char *org) {
   struct dim dims[DIM_COUNT];
-  char as_of[11];
+  char as_of[11], from[11], to[11];
   json_t *root = json_object();
   json_t *ok = root;
 
@@ -206,8 +220,12 @@ json_t *zb_stats_to_json(const zb_stats *s, const char *org) {
     goto out;
   build_dims(s, dims);
   zb_date_format(s->as_of, as_of);
+  zb_date_format(s->from, from);
+  zb_date_format(s->to, to);
   if (json_object_set_new(root, "org", json_string(org ? org : "")) != 0 ||
       json_object_set_new(root, "as_of", json_string(as_of)) != 0 ||
+      json_object_set_new(root, "left_from", json_string(from)) != 0 ||
+      json_object_set_new(root, "left_to", json_string(to)) != 0 ||
       json_object_set_new(root, "total", json_integer(s->total)) != 0) {
     ok = NULL;
     goto out;
@@ -280,7 +298,16 @@ void zb_stats_print(const zb_stats *s, const char *org, FILE *out) {
             "join_date were not counted\n",
             s->skipped);
   for (size_t i = 0; i < DIM_COUNT; i++) {
-    const char *header[2] = {dims[i].name, "count"};
+    char name[64];
+    if (i == DIM_LEFT) {   /* the reductions: say their period */
+      char from[11], to[11];
+      zb_date_format(s->from, from);
+      zb_date_format(s->to, to);
+      snprintf(name, sizeof name, "left %s..%s", from, to);
+    } else {
+      snprintf(name, sizeof name, "%s", dims[i].name);
+    }
+    const char *header[2] = {name, "count"};
     zb_table *t = zb_table_new(2, header);
     if (t == NULL)
       return;

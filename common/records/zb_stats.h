@@ -6,10 +6,12 @@
  * docs/RECORDS.md, "Members"): total, category, gender, ethnicity (汉族 /
  * 少数民族), age band as of the date (≤30, 31–35, …, 56–60, ≥61), education,
  * occupation, join period (before 1949-10-01; to 1978-12-18; to 2012-11-08;
- * after).  A member counts only if joined on or before the as-of date; the
+ * after); and, apart from the total, "left": members who left within a
+ * period, by reason.  A member counts only if joined on or before the
+ * as-of date and not left by then; the
  * category is 正式党员 if full_date is on or before it, else 预备党员.
  *
- * Every breakdown adds up to total.  Ethnicity, education and occupation
+ * Every breakdown but "left" adds up to total.  Ethnicity, education and occupation
  * are optional fields, so each has a bucket "未填" (not filled in) for a
  * member whose field is empty — or, for education and occupation, holds a
  * value outside the vocabulary, which validation never lets into a store.
@@ -18,10 +20,12 @@
  * in every breakdown; it is left out of all counts and tallied in `skipped`
  * instead, so the breakdowns still add up.
  *
- * JSON keys, in this order: "org", "as_of", "total", "category", "gender",
+ * JSON keys, in this order: "org", "as_of", "left_from", "left_to", "total",
+ * "category", "gender",
  * "ethnicity" (汉族, 少数民族, 未填), "age" (zb_stats_age_bands), "education"
  * and "occupation" (every vocabulary value, zeros included, in vocabulary
- * order, then 未填), "join_period" (zb_stats_join_periods).  Objects are
+ * order, then 未填), "join_period" (zb_stats_join_periods), "left" (every
+ * leave reason, zeros included).  Objects are
  * built in that order; dump with JSON_PRESERVE_ORDER to keep it.
  * CSV rows use the same dimension names and values: "total,,N" then
  * "category,正式党员,N" and so on.  `skipped` appears in neither; the human
@@ -52,6 +56,11 @@ typedef struct zb_stats {
   long education_unknown;
   long occupation_unknown;
   long skipped;      /* unusable gender/birth_date/join_date: not counted */
+  /* Reductions (docs/RECORDS.md, "Leaving"): members whose leave_date lies
+   * in [from, to], by leave_reason (zb_leave_reasons order).  Not part of
+   * total: they may have left before the as-of date. */
+  zb_date from, to;
+  long left[5];
 } zb_stats;
 
 /* The key of the 未填 (not filled in) buckets in JSON, CSV and the report. */
@@ -61,8 +70,11 @@ typedef struct zb_stats {
 extern const char *const zb_stats_age_bands[8];
 extern const char *const zb_stats_join_periods[4];
 
+/* An empty report as of as_of, its period from 1 January of that year to
+ * as_of (set from and to to change it). */
 void zb_stats_init(zb_stats *s, zb_date as_of);
-/* Counts m if it had joined by s->as_of.  m is a valid stored member. */
+/* Counts m if it had joined by s->as_of and had not left by then, and in
+ * left[] if it left within the period.  m is a valid stored member. */
 void zb_stats_add(zb_stats *s, const zb_member *m);
 /* A new JSON object (caller json_decref()s) for scope org (NULL = "");
  * NULL if out of memory or org is not valid UTF-8. */

@@ -845,12 +845,12 @@ int zb_hub_digest(zb_hub *h, const char *org, char out[65]) {
   return rc;
 }
 
-int zb_hub_stats(zb_hub *h, const char *org, zb_date as_of, zb_stats *out) {
+int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out) {
   zb_txn *t;
   int rc = zb_store_read(h->store, &t);
   if (rc)
     return rc;
-  rc = zb_state_stats(t, org, as_of, out);
+  rc = zb_state_stats(t, org, out);
   zb_txn_end(t);
   return rc;
 }

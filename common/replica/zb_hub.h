@@ -104,7 +104,9 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
                 size_t max_raw, zb_batch *out, uint64_t *next, bool *done);
 
 int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
-int zb_hub_stats(zb_hub *h, const char *org, zb_date as_of, zb_stats *out);
+/* Adds the members of org's subtree to out (zb_stats_init'ed: its as-of
+ * date and period). */
+int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */

@@ -305,8 +305,10 @@ static int add_write(zb_txn *t, void *ctx) {
     snprintf(v[kd->org_field], sizeof v[0], "%s", rw->n->org);
   if (!v[0][0] && kd->auto_key && (rc = assign_key(t, kd, rw->n->id, v[0], &rw->cur)))
     return rc;
-  /* A new record starts in the first state of its state machine. */
-  if (kd->state_field && !v[kd->state_field][0])
+  /* A new record starts in the first state of its state machine (an
+   * optional state field: empty, zb_kind.h). */
+  if (kd->state_field && !v[kd->state_field][0] &&
+      (kd->fields[kd->state_field].flags & ZB_FF_REQUIRED))
     snprintf(v[kd->state_field], sizeof v[0], "%s", kd->fields[kd->state_field].vocab[0]);
   if (kd->defaults)
     kd->defaults(v);
@@ -541,14 +543,14 @@ int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn 
   return rc;
 }
 
-int zb_node_stats(zb_node *n, const char *org, zb_date as_of, zb_stats *out) {
+int zb_node_stats(zb_node *n, const char *org, zb_stats *out) {
   if (zb_node_check_scope(n, org))
     return ZB_ESCOPE;
   zb_txn *t;
   int rc = zb_store_read(n->store, &t);
   if (rc)
     return rc;
-  rc = zb_state_stats(t, org ? org : n->org, as_of, out);
+  rc = zb_state_stats(t, org ? org : n->org, out);
   zb_txn_end(t);
   return rc;
 }

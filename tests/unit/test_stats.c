@@ -329,6 +329,53 @@ static void check_object(json_t *obj, const char *const *names,
   free(dump);
 }
 
+static zb_member left(const char *reason, const char *date) {
+  zb_member m = mk("男", "汉族", "1980-01-01", "", "2005-07-01", "2006-07-01", "");
+  setf(&m, ZB_MF_STATUS, "已离开");
+  setf(&m, ZB_MF_LEAVE_REASON, reason);
+  setf(&m, ZB_MF_LEAVE_DATE, date);
+  return m;
+}
+
+/* Leaving (docs/RECORDS.md, "Leaving"): a member who left is counted up to
+ * the day before leave_date, and as a reduction by reason when leave_date
+ * lies in the period — on its first and last day too. */
+static void test_left(void **state) {
+  (void)state;
+  const zb_member ms[] = {
+      left("去世", "2024-01-01"),   /* first day of the default period */
+      left("出党", "2024-06-15"),   /* the as-of date: its last day */
+      left("退党", "2024-06-16"),   /* after the as-of date: still counted */
+      left("停止党籍", "2023-12-31"),   /* before the period */
+      mk("女", "汉族", "1990-03-03", "", "2015-05-04", "2016-05-04", ""),
+  };
+  zb_stats s;
+  zb_stats_init(&s, AS_OF);
+  for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+    zb_stats_add(&s, &ms[i]);
+  assert_int_equal(s.total, 2);   /* the one who leaves on 06-16, and the woman */
+  assert_int_equal(s.gender[0] + s.gender[1], 2);
+  long want[5] = {1, 1, 0, 0, 0};   /* 去世 出党 停止党籍 退党 转出系统外 */
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(s.left[i], want[i]);
+
+  /* As of the day before: nobody had left yet, and a period of 2023. */
+  zb_stats_init(&s, (zb_date){2023, 12, 30});
+  s.from = (zb_date){2023, 1, 1};
+  s.to = (zb_date){2023, 12, 31};
+  for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+    zb_stats_add(&s, &ms[i]);
+  assert_int_equal(s.total, 5);
+  long want23[5] = {0, 0, 1, 0, 0};
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(s.left[i], want23[i]);
+  json_t *j = zb_stats_to_json(&s, "430121");
+  assert_non_null(j);
+  assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "left"), "停止党籍")), 1);
+  assert_string_equal(json_string_value(json_object_get(j, "left_to")), "2023-12-31");
+  json_decref(j);
+}
+
 static void test_json(void **state) {
   (void)state;
   zb_stats s;
@@ -343,15 +390,17 @@ static void test_json(void **state) {
                       "2024-06-15");
   assert_int_equal(jget(j, "total"), R_TOTAL);
 
-  static const char *const top[] = {"org",       "as_of",      "total",
-                                    "category",  "gender",     "ethnicity",
+  static const char *const top[] = {"org",       "as_of",      "left_from", "left_to",
+                                    "total",     "category",   "gender",    "ethnicity",
                                     "age",       "education",  "occupation",
-                                    "join_period"};
-  assert_int_equal(json_object_size(j), 10);
+                                    "join_period", "left"};
+  assert_int_equal(json_object_size(j), 13);
+  assert_string_equal(json_string_value(json_object_get(j, "left_from")), "2024-01-01");
+  assert_string_equal(json_string_value(json_object_get(j, "left_to")), "2024-06-15");
   char *dump = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
   assert_non_null(dump);
   const char *p = dump;
-  for (size_t i = 0; i < 10; i++) {
+  for (size_t i = 0; i < 13; i++) {
     char key[32];
     snprintf(key, sizeof(key), "\"%s\":", top[i]);
     const char *at = strstr(p, key);
@@ -569,6 +618,8 @@ static void test_csv(void **state) {
       "1978-12-19_to_2012-11-08", "after_2012-11-08"};
   for (int i = 0; i < 4; i++)
     fprintf(w, "join_period,%s,%ld\n", per[i], R_JOIN[i]);
+  for (int i = 0; zb_leave_reasons[i]; i++)
+    fprintf(w, "left,%s,0\n", zb_leave_reasons[i]);
   assert_int_equal(fclose(w), 0);
 
   assert_string_equal(out, want);
@@ -632,11 +683,11 @@ static void test_print(void **state) {
    * The count column is numeric, so right-aligned and last: every line of
    * a block has the same display width, and the rule is two dash runs. */
   const size_t ne = vlen(zb_educations), no = vlen(zb_occupations);
-  const char *names[] = {"category",  "gender",     "ethnicity", "age",
-                         "education", "occupation", "join_period"};
-  const size_t rows[] = {2, 2, 3, 8, ne + 1, no + 1, 4};
+  const char *names[] = {"category",  "gender",     "ethnicity",   "age",
+                         "education", "occupation", "join_period", "left 2024-01-01..2024-06-15"};
+  const size_t rows[] = {2, 2, 3, 8, ne + 1, no + 1, 4, 5};
   char *p = nl + 1;
-  for (size_t b = 0; b < 7; b++) {
+  for (size_t b = 0; b < 8; b++) {
     assert_true(*p == '\n');
     p++;
     size_t width = 0;
@@ -711,6 +762,7 @@ int main(void) {
       cmocka_unit_test(test_dimensions_and_unknown),
       cmocka_unit_test(test_unusable_records_skipped),
       cmocka_unit_test(test_json),
+      cmocka_unit_test(test_left),
       cmocka_unit_test(test_random_roster_adds_up),
       cmocka_unit_test(test_csv),
       cmocka_unit_test(test_csv_write_error),

@@ -48,13 +48,27 @@ static const zb_field_desc fields[ZB_MF__COUNT] = {
                      NULL},
     [ZB_MF_OCCUPATION] = {"occupation", "工作岗位", "a row of the 党内统计 occupations",
                           ZB_FT_VOCAB, 0, 0, zb_occupations, NULL},
+    [ZB_MF_STATUS] = {"status", "状态", "empty (在册) or 已离开, set by leave", ZB_FT_VOCAB,
+                      ZB_FF_STATE, 0, zb_member_statuses, NULL},
+    [ZB_MF_LEAVE_REASON] = {"leave_reason", "减少原因", "去世, 出党, 停止党籍, 退党 or 转出系统外",
+                            ZB_FT_VOCAB, 0, 0, zb_leave_reasons, NULL},
+    [ZB_MF_LEAVE_DATE] = {"leave_date", "减少日期", "YYYY-MM-DD, not before join_date",
+                          ZB_FT_DATE, 0, 0, NULL, NULL},
+    [ZB_MF_LEAVE_NOTE] = {"leave_note", "减少说明", "a note, at most 64 characters (a letter "
+                          "number for 转出系统外)", ZB_FT_TEXT, 0, 64, NULL, NULL},
 };
+
+enum { ST_ACTIVE = 0, ST_LEFT = 1 };   /* index in zb_member_statuses */
 
 /* full_date depends on the category: required for 正式党员, absent for
  * 预备党员 (whose conversion has not happened). */
 static const zb_presence_rule presence[] = {
     {ZB_MF_FULL_DATE, ZB_MF_CATEGORY, CAT_PROBATIONARY, false, "must be empty for 预备党员"},
     {ZB_MF_FULL_DATE, ZB_MF_CATEGORY, CAT_FULL, true, "is required for 正式党员"},
+    {ZB_MF_LEAVE_REASON, ZB_MF_STATUS, ST_LEFT, true, "is required when a member leaves"},
+    {ZB_MF_LEAVE_DATE, ZB_MF_STATUS, ST_LEFT, true, "is required when a member leaves"},
+    {ZB_MF_LEAVE_REASON, ZB_MF_STATUS, ST_ACTIVE, false, "is set only when a member leaves"},
+    {ZB_MF_LEAVE_DATE, ZB_MF_STATUS, ST_ACTIVE, false, "is set only when a member leaves"},
 };
 
 static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_date today) {
@@ -94,6 +108,11 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     }
   }
 
+  if (ok[ZB_MF_JOIN_DATE] && ok[ZB_MF_LEAVE_DATE] && ck->len[ZB_MF_LEAVE_DATE] > 0 &&
+      zb_date_cmp(ck->date[ZB_MF_LEAVE_DATE], join) < 0)
+    zb_check_problemf(c, ZB_MF_LEAVE_DATE, "must not be before join_date %s",
+                      v[ZB_MF_JOIN_DATE]);
+
   /* 党章 第七条, 发展党员工作细则 (2014): conversion comes at the end of a
    * one-year probation, or of a probation extended once by up to 12
    * months — so between join + 1 year and join + 2 years. */
@@ -118,6 +137,16 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     }
   }
 }
+
+/* Leaving (docs/RECORDS.md, "Leaving"): a member is never deleted; the act
+ * leave ends the membership with its reason and date, and lists and
+ * statistics as of a later date leave the member out. */
+static const int leave_params[] = {ZB_MF_LEAVE_REASON, ZB_MF_LEAVE_DATE, ZB_MF_LEAVE_NOTE};
+static const char *const leave_opts[] = {"reason", "date", "note"};
+static const zb_act_desc acts[] = {
+    {"leave", "减少", "end a membership: --reason R --date D [--note TEXT]", 1u << ST_ACTIVE,
+     ST_LEFT, leave_params, 3, leave_opts},
+};
 
 /* A member added without a category is 正式党员 when it has a full_date. */
 static void defaults(zb_value *v) {
@@ -150,5 +179,9 @@ const zb_kind_desc zb_kind_member = {
     .defaults = defaults,
     .indexes = indexes,
     .nindexes = sizeof indexes / sizeof *indexes,
+    .state_field = ZB_MF_STATUS,
+    .acts = acts,
+    .nacts = sizeof acts / sizeof *acts,
+    .ended = 1u << ST_LEFT,
     .table = ZB_DB_MEMBERS,
 };

@@ -173,6 +173,59 @@ static void test_rec_round_trip(void **state) {
   free(out);
 }
 
+/* A member stored before the kind gained its leave fields: a Record of
+ * 13 values.  It loads, those fields empty; one of more values than the
+ * kind has is corrupt. */
+struct raw_put {
+  const char *key;
+  const uint8_t *buf;
+  size_t len;
+};
+
+static int raw_write(zb_txn *t, void *ctx) {
+  struct raw_put *rp = ctx;
+  return zb_txn_put(t, ZB_DB_MEMBERS, rp->key, strlen(rp->key), rp->buf, rp->len, 0);
+}
+
+static void test_rec_fewer_fields(void **state) {
+  struct fixture *f = *state;
+  char *vals[ZB_MF__COUNT + 1];
+  for (int i = 0; i <= ZB_MF__COUNT; i++)
+    vals[i] = (char *)"x";
+  vals[0] = (char *)"M0001";
+  Zb__Record r = ZB__RECORD__INIT;
+  r.kind = ZB__RECORD_KIND__RECORD_KIND_MEMBER;
+  r.values = vals;
+  uint8_t buf[1024];
+  for (size_t n = ZB_MF_STATUS; n <= ZB_MF__COUNT + 1; n++) {
+    r.n_values = n;
+    assert_true(zb__record__get_packed_size(&r) <= sizeof buf);
+    struct raw_put rp = {"M0001", buf, zb__record__pack(&r, buf)};
+    assert_int_equal(zb_store_write(f->s[0], raw_write, &rp), 0);
+    zb_txn *t;
+    zb_rec *out = calloc(1, sizeof *out);
+    assert_non_null(out);
+    assert_int_equal(zb_store_read(f->s[0], &t), 0);
+    int rc = zb_rec_load(t, &zb_kind_member, "M0001", out);
+    zb_txn_end(t);
+    if (n > ZB_MF__COUNT) {
+      assert_int_equal(rc, ZB_ECORRUPT);
+    } else {
+      assert_int_equal(rc, 0);
+      assert_string_equal(out->v[ZB_MF_OCCUPATION], "x");
+      for (int i = (int)n; i < ZB_MF__COUNT; i++)
+        assert_string_equal(out->v[i], "");
+      if (n == ZB_MF_STATUS) {   /* status empty: the first state, 在册 */
+        assert_int_equal(zb_kind_state(&zb_kind_member, out->v), 0);
+        assert_false(zb_kind_ended(&zb_kind_member, out->v));
+      } else {                   /* status "x": no state of the kind */
+        assert_int_equal(zb_kind_state(&zb_kind_member, out->v), -1);
+      }
+    }
+    free(out);
+  }
+}
+
 /* ---- pair keys ---- */
 
 static void test_pair_key(void **state) {
@@ -469,6 +522,7 @@ static void test_rec_delete(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rec_round_trip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rec_fewer_fields, setup, teardown),
       cmocka_unit_test(test_pair_key),
       cmocka_unit_test_setup_teardown(test_members_in_subtree, setup, teardown),
       cmocka_unit_test_setup_teardown(test_digest, setup, teardown),

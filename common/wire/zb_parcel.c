@@ -62,6 +62,7 @@ int zb_parcel_writer_add(zb_parcel_writer *w, const Zb__Frame *f) {
 
 struct reader {
   const uint8_t *buf;
+  size_t len;
   zb_parcel *p;
   char *why;
   size_t cap;
@@ -108,6 +109,10 @@ static int on_frame(void *user, const uint8_t *payload, size_t len) {
   bool to_server = p->direction == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER;
   if (p->seal_frame)
     return bad(r, "bytes follow its signature");
+  /* Fed whole, the decoder hands out payloads inside buf: where a frame
+   * lies is what the seal's signature covers. */
+  if (payload < r->buf + ZB_PARCEL_PREAMBLE + ZB_FRAME_HDR || payload + len > r->buf + r->len)
+    return bad(r, "frame %d lies outside the file", r->nframes + 1);
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
   if (!f)
     return bad(r, "frame %d does not decode", r->nframes + 1);
@@ -186,7 +191,7 @@ int zb_parcel_decode(const uint8_t *buf, size_t len, zb_parcel *out, char *why, 
     return ZB_EINVAL;
   }
   out->direction = (Zb__ParcelDirection)buf[9];
-  struct reader r = {.buf = buf, .p = out, .why = why, .cap = cap};
+  struct reader r = {.buf = buf, .len = len, .p = out, .why = why, .cap = cap};
   /* The network's decoder, with the bound of what that side may send: a
    * length of 0 or over it is refused from its 4 bytes alone. */
   zb_frame_decoder d;

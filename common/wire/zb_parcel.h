@@ -42,7 +42,7 @@
 /* The largest parcel file read or written. */
 #define ZB_PARCEL_FILE_MAX ((size_t)512 << 20)
 /* Bounds of the header's fields. */
-#define ZB_PARCEL_CERT_MAX 8192u
+#define ZB_PARCEL_CERT_MAX 4096u   /* = ZB_HUB_CERT_MAX: the server keeps it */
 #define ZB_PARCEL_SIG_MAX 512u
 
 /* ---- writing ---- */

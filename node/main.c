@@ -21,6 +21,7 @@
 #include "zb_kindcli.h"
 #include "zb_log.h"
 #include "zb_node.h"
+#include "zb_offline.h"
 #include "zb_render.h"
 #include "zb_sync.h"
 #include "zb_table.h"
@@ -385,6 +386,31 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   return rc ? zb_sync_exit_code(rc) : 0;
 }
 
+/* ---- bundle: a sync carried on a USB stick ---- */
+
+static int cmd_bundle(const zb_args *a, bool export) {
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  zb_offline_report r;
+  const char *path = a->pos[2];
+  rc = export ? zb_offline_node_export(n, path, &r) : zb_offline_node_import(n, path, &r);
+  zb_node_close(n);
+  return zb_cli_parcel_out(a, prog, export ? ZB_PARCEL_NODE_EXPORT : ZB_PARCEL_NODE_IMPORT, path,
+                           rc, &r);
+}
+
+static int cmd_bundle_export(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  return cmd_bundle(a, true);
+}
+
+static int cmd_bundle_import(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  return cmd_bundle(a, false);
+}
+
 /* ---- conflicts, rejected ---- */
 
 static int rejected_out(void *ctx, const zb_rejected_view *r) {
@@ -460,6 +486,26 @@ static const struct zb_cmd cmds[] = {
      "it retries after 5 s, 10 s, 20 s … up to the interval.  One log line per\n"
      "session.  SIGTERM stops it after the current session.  The other commands\n"
      "keep working on the same data directory while it runs."},
+    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_json,
+     "write a data parcel (数据包) for the server: no network needed",
+     "For an office with no link: writes FILE with this node's ops the server\n"
+     "does not hold yet and where its next pull starts, signed with the node's\n"
+     "key.  Carry it to a place with the server (or its operator), who runs\n"
+     "zhibu-server bundle import FILE, then zhibu-server bundle export --node ID\n"
+     "FILE2; bring FILE2 back and run zhibu-node bundle import FILE2.  Writing it\n"
+     "changes nothing here; exporting again is harmless.  --json: ok command file\n"
+     "node_id org from to cursor ops batches bytes error."},
+    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_json,
+     "apply a data parcel (数据包) from the server",
+     "Applies the server's parcel for this node as a sync would: what the\n"
+     "server holds of this node's ops, the records of its scope changed\n"
+     "elsewhere, its ops the server rejected.  Refused, with nothing stored\n"
+     "(exit 6): a parcel not signed by this deployment's server, altered, for\n"
+     "another node, older than one already imported, or starting after this\n"
+     "node's cursor; exit 3 for a damaged or truncated file.  Importing the\n"
+     "same parcel twice changes nothing.  --json: ok command file node_id org\n"
+     "parcel from to cursor held_seq ops applied conflicts rejected skipped\n"
+     "already bytes error."},
     {"conflicts", 1, 0, "", cmd_conflicts, o_json, "concurrent edits kept for review",
      "Each concurrent write the server found: the record, the field, the value\n"
      "kept (last writer wins), the other value, and who wrote each."},

@@ -16,6 +16,7 @@
 #include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
+#include "zb_offline.h"
 #include "zb_pki.h"
 #include "zb_record.h"
 #include "zb_render.h"
@@ -29,7 +30,8 @@ static const struct zb_opt options[] = {
     {"data", true},   {"json", false},   {"csv", false},      {"help", false},
     {"name", true},   {"node-id", true}, {"org", true},       {"server", true},
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
-    {"as-of", true},  {"from", true}, {"to", true},  {"idle-timeout", true}, {"max-rejected-per-day", true},
+    {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
+    {"max-rejected-per-day", true},      {"node", true},      {"since", true},
     {NULL, false},
 };
 
@@ -232,6 +234,65 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   return rc ? fail(rc, "run") : 0;
 }
 
+/* ---- bundle: sync sessions carried on a USB stick ---- */
+
+static int cmd_bundle_import(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a), *node = zb_args_get(a, "node");
+  if (!dir)
+    return zb_exit_code(ZB_EUSAGE);
+  long keep = ZB_HUB_REJECTED_PER_DAY;
+  if (!int_opt(a, "max-rejected-per-day", 0, 1000000000, &keep))
+    return zb_exit_code(ZB_EUSAGE);
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  zb_hub_set_rejected_per_day(h, (uint32_t)keep);
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  zb_offline_report r;
+  rc = zb_offline_server_import(h, pki, a->pos[2], node, &r);
+  zb_hub_close(h);
+  return zb_cli_parcel_out(a, prog, ZB_PARCEL_SERVER_IMPORT, a->pos[2], rc, &r);
+}
+
+static int cmd_bundle_export(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a), *node = zb_args_get(a, "node"), *s = zb_args_get(a, "since");
+  if (!dir)
+    return zb_exit_code(ZB_EUSAGE);
+  if (!node) {
+    zb_log_error("bundle export needs --node ID");
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  if (!zb_pki_node_id_valid(node)) {
+    zb_log_error("--node: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  uint64_t since = 0;
+  if (s) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-') {
+      zb_log_error("--since: \"%s\" is not a server seq", s);
+      return zb_exit_code(ZB_EUSAGE);
+    }
+    since = v;
+  }
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  zb_offline_report r;
+  rc = zb_offline_server_export(h, pki, node, s ? &since : NULL, a->pos[2], &r);
+  zb_hub_close(h);
+  return zb_cli_parcel_out(a, prog, ZB_PARCEL_SERVER_EXPORT, a->pos[2], rc, &r);
+}
+
 /* ---- reads ---- */
 
 struct forks_out {
@@ -391,6 +452,9 @@ static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 
+static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-day", NULL};
+static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
+
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create the data directory, the CA and the server certificate",
      "--name HOST (repeatable) names the server certificate's hosts and\n"
@@ -411,6 +475,27 @@ static const struct zb_cmd cmds[] = {
      "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
      "and day; the rest are kept as summaries (outcome, reason, hash).\n"
      "At most 2 sessions per node at once; a third is told to retry later."},
+    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_bundle_import,
+     "take a node's data parcel (数据包) as its sync's push",
+     "FILE comes from zhibu-node bundle export at an office with no link.  Its\n"
+     "signature must be by a node certificate of this deployment that is not\n"
+     "revoked; the node and its scope are the certificate's.  Its ops pass every\n"
+     "check a sync's push passes (order, forks, scope, record rules, the daily\n"
+     "allowance --max-rejected-per-day N); all of them are stored or none.\n"
+     "--node ID: refuse it unless it is that node's.  Importing it twice changes\n"
+     "nothing.  Exit 6 refused (signature, another deployment or node, revoked,\n"
+     "a gap or a fork), 3 damaged or truncated.  --json: ok command file node_id\n"
+     "org from to cursor held_seq ops applied duplicates rejected conflicts\n"
+     "already bytes error."},
+    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_bundle_export,
+     "write a node's data parcel (数据包): what it would pull",
+     "--node ID (required): FILE gets what that node's sync would pull, after\n"
+     "the cursor it last acknowledged or its last parcel carried (--since\n"
+     "CURSOR: after that server seq instead), and how far the server holds its\n"
+     "ops; its rejected ops travel with it.  Signed with the server's key.\n"
+     "Exit 4 for a node that has neither synced nor sent a parcel, 6 for a\n"
+     "revoked one.  --json: ok command file node_id org parcel from to ops\n"
+     "held_seq batches bytes error."},
     {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records, forks",
      "Counts, and the evidence of every fork: a node that pushed an op other\n"
      "than the one the server holds at that seq (both hashes).  --json keys:\n"

@@ -10,6 +10,7 @@
 #include "zb_log.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
+#include "zb_offline.h"
 #include "zb_render.h"
 
 static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
@@ -248,6 +249,69 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
     fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
   fputc('\n', stderr);
   return 0;
+}
+
+int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd,
+                      const char *path, int rc, const zb_offline_report *r) {
+  static const char *const names[] = {"node export", "node import", "server export",
+                                      "server import"};
+  unsigned long long from = r->from, to = r->to, ops = r->ops;
+  if (rc) {
+    zb_log_error("bundle %s: %s", cmd == ZB_PARCEL_NODE_EXPORT || cmd == ZB_PARCEL_SERVER_EXPORT
+                                      ? "export"
+                                      : "import",
+                 r->error[0] ? r->error : zb_strerror(rc));
+  } else if (cmd == ZB_PARCEL_NODE_EXPORT) {
+    fprintf(stderr,
+            "%s: %s: parcel for the server: node %s, ops %llu to %llu (%llu ops, the server "
+            "holds up to %llu), pull cursor %llu, %llu bytes\n",
+            prog, path, r->node_id, ops ? from + 1 : from, to, ops, from,
+            (unsigned long long)r->cursor, (unsigned long long)r->bytes);
+  } else if (cmd == ZB_PARCEL_SERVER_EXPORT) {
+    fprintf(stderr,
+            "%s: %s: parcel %llu for node %s (org %s): %llu entries after server seq %llu, "
+            "up to %llu; the server holds its ops up to %llu; %llu bytes\n",
+            prog, path, (unsigned long long)r->seq, r->node_id, r->org, ops, from, to,
+            (unsigned long long)r->held_seq, (unsigned long long)r->bytes);
+  } else if (r->already) {
+    fprintf(stderr, "%s: %s: imported before (or synced since): nothing changed\n", prog, path);
+  } else if (cmd == ZB_PARCEL_SERVER_IMPORT) {
+    fprintf(stderr,
+            "%s: %s: node %s (org %s): %llu ops: %llu applied, %llu rejected, %llu conflicts, "
+            "%llu held already; the server holds its ops up to %llu; its next pull starts "
+            "after %llu\n",
+            prog, path, r->node_id, r->org, ops, (unsigned long long)r->applied,
+            (unsigned long long)r->rejected, (unsigned long long)r->conflicts,
+            (unsigned long long)r->duplicates, (unsigned long long)r->held_seq,
+            (unsigned long long)r->cursor);
+  } else {
+    fprintf(stderr,
+            "%s: %s: server parcel %llu: pulled %llu, conflicts %llu, rejected %llu, %llu had "
+            "arrived already; cursor %llu; the server holds this node's ops up to %llu\n",
+            prog, path, (unsigned long long)r->seq, (unsigned long long)r->applied,
+            (unsigned long long)r->conflicts, (unsigned long long)r->rejected,
+            (unsigned long long)r->skipped, (unsigned long long)r->cursor,
+            (unsigned long long)r->held_seq);
+  }
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack(
+        "{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        "s:b, s:I, s:s}",
+        "ok", rc == 0, "command", names[cmd], "file", path, "node_id", r->node_id, "org", r->org,
+        "parcel", (json_int_t)r->seq, "from", (json_int_t)r->from, "to", (json_int_t)r->to,
+        "cursor", (json_int_t)r->cursor, "held_seq", (json_int_t)r->held_seq, "batches",
+        (json_int_t)r->batches, "ops", (json_int_t)r->ops, "applied", (json_int_t)r->applied,
+        "duplicates", (json_int_t)r->duplicates, "rejected", (json_int_t)r->rejected,
+        "conflicts", (json_int_t)r->conflicts, "skipped", (json_int_t)r->skipped, "already",
+        r->already, "bytes", (json_int_t)r->bytes, "error", rc ? r->error : "");
+    if (j)
+      zb_json_print(j, stdout, 0);
+    json_decref(j);
+    int frc = zb_cli_flush();
+    if (!rc && frc)
+      return frc;
+  }
+  return zb_exit_code(rc);
 }
 
 int zb_cli_conflict_row(void *rows, const zb_conflict_view *k) {

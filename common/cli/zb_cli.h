@@ -80,6 +80,22 @@ struct zb_import_result;
 int zb_cli_import_out(const char *prog, const char *path, int rc,
                       const struct zb_import_result *res, bool skipped);
 
+/* The outcome of a parcel command (zb_offline.h, docs/PROTOCOL.md
+ * "Offline parcels"): one line on stderr — what went into or came out of
+ * path, or why it was refused — and with --json one object on stdout
+ * (keys: ok, command, file, node_id, org, parcel, from, to, cursor,
+ * held_seq, batches, ops, applied, duplicates, rejected, conflicts,
+ * skipped, already, bytes, error).  Returns the exit status. */
+enum zb_parcel_cmd {
+  ZB_PARCEL_NODE_EXPORT,
+  ZB_PARCEL_NODE_IMPORT,
+  ZB_PARCEL_SERVER_EXPORT,
+  ZB_PARCEL_SERVER_IMPORT,
+};
+struct zb_offline_report;
+int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd,
+                      const char *path, int rc, const struct zb_offline_report *r);
+
 /* Rows printed as an aligned table, or as a JSON array with --json. */
 typedef struct zb_rows {
   bool json;

@@ -90,6 +90,18 @@ bool zb_sync_clock_advice(const zb_sync_report *r, char *out, size_t cap) {
   return true;
 }
 
+time_t zb_sync_check_time(const zb_node_info *info, X509 *own_cert) {
+  time_t when = (time_t)(zb_hlc_wall_ms() / 1000);
+  time_t heard = (time_t)(info->server_time_ms / 1000);
+  const ASN1_TIME *nb = X509_get0_notBefore(own_cert);
+  struct tm tm;
+  if (heard > when)
+    when = heard;
+  if (nb && ASN1_TIME_to_tm(nb, &tm) == 1 && timegm(&tm) > when)
+    when = timegm(&tm);
+  return when;
+}
+
 int zb__sync_send(zb_conn *c, const Zb__Frame *f) {
   size_t len = zb__frame__get_packed_size(f);
   uint8_t *buf = malloc(len ? len : 1);
@@ -211,29 +223,11 @@ static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
          ZB_PROTOCOL_VERSION);
     return;
   }
-  if (a->held_seq > s->head) {
-    /* The server has ops of ours that we do not: this data directory was
-     * restored from an old copy, or the node's key wrote elsewhere.
-     * Pushing would fork the log. */
-    fail(s, ZB_EREFUSED,
-         "the server holds %llu ops of this node but the node has only %llu (was the data "
-         "directory restored from an old copy, or its key used elsewhere? ask the operator)",
-         (unsigned long long)a->held_seq, (unsigned long long)s->head);
+  char why[320];
+  if (zb_node_check_held(s->n, s->head, a->held_seq, a->held_hash.data, a->held_hash.len, why,
+                         sizeof why)) {
+    fail(s, ZB_EREFUSED, "%s", why);
     return;
-  }
-  if (a->held_seq > 0) {
-    /* The op the server holds last must be the one this node wrote: an op
-     * pushed with this node's key from elsewhere would otherwise pass as
-     * ours, and our own op of the same seq would never reach the server. */
-    uint8_t mine[32];
-    int hrc = zb_node_op_hash(s->n, a->held_seq, mine);
-    if (hrc || a->held_hash.len != sizeof mine || memcmp(a->held_hash.data, mine, sizeof mine)) {
-      fail(s, ZB_EREFUSED,
-           "the server holds an op %llu of this node that this node did not write "
-           "(its key may have been used elsewhere: ask the operator to revoke and re-enroll it)",
-           (unsigned long long)a->held_seq);
-      return;
-    }
   }
   if (a->server_time_ms) {
     s->rep->clock_known = true;
@@ -313,6 +307,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   case ZB__FRAME__MSG_PUSH:
   case ZB__FRAME__MSG_PULL:
   case ZB__FRAME__MSG_PULL_ACK:
+  case ZB__FRAME__MSG_PARCEL_HEADER:
+  case ZB__FRAME__MSG_PARCEL_SEAL:
   case ZB__FRAME__MSG__NOT_SET:
   case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
     fail(s, ZB_EPROTO, "the server sent an unexpected frame (%d)", (int)f->msg_case);
@@ -377,15 +373,7 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
      * its own certificate was issued (not its HLC, which an op with a
      * forged time may have pushed anywhere).  The server checks the node's
      * certificate against its own clock. */
-    time_t when = (time_t)(zb_hlc_wall_ms() / 1000);
-    time_t heard = (time_t)(info.server_time_ms / 1000);
-    const ASN1_TIME *nb = X509_get0_notBefore(b.cert);
-    struct tm tm;
-    if (heard > when)
-      when = heard;
-    if (nb && ASN1_TIME_to_tm(nb, &tm) == 1 && timegm(&tm) > when)
-      when = timegm(&tm);
-    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), when);
+    X509_VERIFY_PARAM_set_time(SSL_CTX_get0_param(ctx), zb_sync_check_time(&info, b.cert));
   }
   zb_bundle_clear(&b);
   if (rc) {

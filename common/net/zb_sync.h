@@ -14,6 +14,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
 #include "zb_hub.h"
 #include "zb_node.h"
 
@@ -39,6 +43,12 @@ typedef struct zb_sync_report {
  * ZB_SYNC_CLOCK_WARN_MS off the server's: true, with a paragraph for the
  * secretary in out saying what that means for what was written. */
 bool zb_sync_clock_advice(const zb_sync_report *r, char *out, size_t cap);
+
+/* The time a node checks the server's certificate at (a session's, or a
+ * parcel's signer): the latest it knows has passed — its own clock, the
+ * server's clock when last heard, the day its own certificate was issued
+ * (docs/DESIGN-NOTES.md, "Time"). */
+time_t zb_sync_check_time(const zb_node_info *info, X509 *own_cert);
 
 /* Splits "host:port" or "[v6]:port".  0 or ZB_EINVAL. */
 int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap);

@@ -30,6 +30,8 @@ struct peer {
   uint32_t rejected, conflicts;
   int close_reason;         /* why we closed, when we did */
   bool closing;             /* refused: no longer counts against its node */
+  uint8_t cert[ZB_HUB_CERT_MAX];  /* its verified certificate (DER), for parcels */
+  size_t cert_len;
 };
 
 /* A push waiting for the group commit at the end of the loop iteration. */
@@ -228,6 +230,7 @@ static void send_pull_batch(struct peer *p) {
 
 static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   struct peer *p = zb_conn_user(c);
+  int rc;
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
   if (!f) {
     peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
@@ -258,11 +261,19 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
                  (unsigned long long)f->pull_ack->cursor, (unsigned long long)p->pull_cursor);
     else if (!p->pull_done)
       send_pull_batch(p);
+    else if (p->cert_len &&
+             (rc = zb_hub_peer_note(p->srv->hub, p->node_id, p->org, p->cert, p->cert_len,
+                                    p->pull_cursor)))
+      /* Where its next parcel starts (docs/PROTOCOL.md, "Offline parcels"):
+       * the session itself has succeeded. */
+      zb_log_warn("node %s: cannot record its cursor: %s", p->node_id, zb_strerror(rc));
     break;
   case ZB__FRAME__MSG_HELLO_ACK:
   case ZB__FRAME__MSG_PUSH_ACK:
   case ZB__FRAME__MSG_PULL_BATCH:
   case ZB__FRAME__MSG_ERROR:
+  case ZB__FRAME__MSG_PARCEL_HEADER:
+  case ZB__FRAME__MSG_PARCEL_SEAL:
   case ZB__FRAME__MSG__NOT_SET:
   case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
     peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
@@ -282,6 +293,13 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
     zb_conn_close(c, ZB_EREFUSED);
     return;
   }
+  unsigned char *der = NULL;
+  int dlen = i2d_X509(peer_cert, &der);
+  if (dlen > 0 && (size_t)dlen <= sizeof p->cert) {
+    memcpy(p->cert, der, (size_t)dlen);
+    p->cert_len = (size_t)dlen;
+  }
+  OPENSSL_free(der);
   /* One certificate holds a few sessions at most: the node's daemon and a
    * sync by hand overlap, nothing honest needs more. */
   unsigned same = 0;

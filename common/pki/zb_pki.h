@@ -2,7 +2,7 @@
  * zb_pki.h — who a certificate names: the identity rules of the
  * deployment's PKI (docs/DESIGN-NOTES.md, "Sync", Enrollment).
  *
- * The PKI is four modules:
+ * The PKI is five modules:
  *   zb_pki     (this one) node ids, server addresses, DNS names and IP
  *              literals as the certificates carry them, and the identity of
  *              a verified peer (zb_pki_peer_identity): the server takes the
@@ -13,7 +13,9 @@
  *   zb_bundle  the enrollment bundle file a node is given: write, read,
  *              clear, the node's trust store;
  *   zb_pem     PEM files and keys, atomic 0600 writes (used by the two
- *              above).
+ *              above);
+ *   zb_sign    signatures by the deployment's keys on offline parcels,
+ *              checked against the same stores as a TLS peer.
  *
  * Nothing here allocates; certificates passed in stay the caller's.
  */

@@ -600,7 +600,7 @@ static int group_write(zb_txn *t, void *ctx) {
   return slog_end(&pc->w);
 }
 
-int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
+static int push_group(zb_hub *h, zb_push_req *reqs, size_t n, bool all) {
   struct group_ctx g = {.reqs = reqs, .n = n, .rejected_per_day = h->rejected_per_day};
   g.pc = calloc(1, sizeof *g.pc);
   uint8_t *buf = malloc(SLOG_BUF);
@@ -625,6 +625,16 @@ int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
     memcpy(reqs[g.failed].res.fork_held, keep.fork_held, ZB_SHA256_LEN);
     memcpy(reqs[g.failed].res.fork_offered, keep.fork_offered, ZB_SHA256_LEN);
     reqs[g.failed].rc = ZB_EPROTO;
+    if (all) {
+      /* One parcel: none of its batches is stored when one is refused;
+       * the run that follows only records a fork's evidence. */
+      for (size_t i = 0; i < n; i++)
+        if (!reqs[i].rc) {
+          reqs[i].rc = ZB_EPROTO;
+          snprintf(reqs[i].res.why, sizeof reqs[i].res.why,
+                   "not stored: another batch of the same parcel was refused");
+        }
+    }
   }
   if (rc) {
     for (size_t i = 0; i < n; i++)
@@ -633,6 +643,17 @@ int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
   }
   free(buf);
   free(g.pc);
+  return rc;
+}
+
+int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n) {
+  return push_group(h, reqs, n, false);
+}
+
+int zb_hub_push_all(zb_hub *h, zb_push_req *reqs, size_t n) {
+  int rc = push_group(h, reqs, n, true);
+  for (size_t i = 0; i < n && !rc; i++)
+    rc = reqs[i].rc;
   return rc;
 }
 
@@ -831,6 +852,111 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
   *done = !pc->full;
   free(pc);
   return rc;
+}
+
+/* ---- what the server knows of each node between sessions ---- */
+
+/* meta "peer/ID": u64 cursor, u64 parcel seq, u8 org length, org, u16
+ * certificate length, certificate (DER). */
+static void peer_key(char *key, size_t cap, const char *node_id) {
+  snprintf(key, cap, "peer/%s", node_id);
+}
+
+static int peer_load(zb_txn *t, const char *node_id, zb_hub_peer *out) {
+  char key[ZB_NODE_ID_MAX + 8];
+  zb_val v;
+  memset(out, 0, sizeof *out);
+  peer_key(key, sizeof key, node_id);
+  int rc = zb_txn_get(t, ZB_DB_META, key, strlen(key), &v);
+  if (rc)
+    return rc;
+  const uint8_t *b = v.data;
+  if (v.len < 17 || v.len < 17u + b[16] + 2)
+    return ZB_ECORRUPT;
+  out->cursor = zb_be_u64(b);
+  out->parcel_seq = zb_be_u64(b + 8);
+  memcpy(out->org, b + 17, b[16]);
+  out->org[b[16]] = '\0';
+  const uint8_t *c = b + 17 + b[16];
+  size_t clen = (size_t)c[0] << 8 | c[1];
+  if (clen > sizeof out->cert || v.len != 17u + b[16] + 2 + clen)
+    return ZB_ECORRUPT;
+  memcpy(out->cert, c + 2, clen);
+  out->cert_len = clen;
+  return 0;
+}
+
+static int peer_save(zb_txn *t, const char *node_id, const zb_hub_peer *p) {
+  char key[ZB_NODE_ID_MAX + 8];
+  uint8_t v[17 + ZB_FIELD_MAX + 2 + ZB_HUB_CERT_MAX];
+  size_t olen = strlen(p->org);
+  if (olen > 255 || p->cert_len > ZB_HUB_CERT_MAX)
+    return ZB_ETOOBIG;
+  zb_u64_be(p->cursor, v);
+  zb_u64_be(p->parcel_seq, v + 8);
+  v[16] = (uint8_t)olen;
+  memcpy(v + 17, p->org, olen);
+  v[17 + olen] = (uint8_t)(p->cert_len >> 8);
+  v[18 + olen] = (uint8_t)p->cert_len;
+  memcpy(v + 19 + olen, p->cert, p->cert_len);
+  peer_key(key, sizeof key, node_id);
+  return zb_txn_put(t, ZB_DB_META, key, strlen(key), v, 19 + olen + p->cert_len, 0);
+}
+
+struct peer_note {
+  const char *node_id, *org;
+  const uint8_t *cert;
+  size_t cert_len;
+  uint64_t cursor;
+  bool next_parcel;
+  uint64_t *seq;
+};
+
+static int peer_write(zb_txn *t, void *ctx) {
+  struct peer_note *pn = ctx;
+  zb_hub_peer p;
+  int rc = peer_load(t, pn->node_id, &p);
+  if (rc && rc != ZB_ENOTFOUND)
+    return rc;
+  if (pn->next_parcel) {
+    if (rc)
+      return rc;
+    *pn->seq = ++p.parcel_seq;
+    return peer_save(t, pn->node_id, &p);
+  }
+  bool same = !rc && p.cursor >= pn->cursor && strcmp(p.org, pn->org) == 0 &&
+              p.cert_len == pn->cert_len && memcmp(p.cert, pn->cert, pn->cert_len) == 0;
+  if (same)
+    return 0;   /* nothing new: nothing written */
+  if (pn->cursor > p.cursor)
+    p.cursor = pn->cursor;
+  if (strlen(pn->org) > 255 || pn->cert_len > sizeof p.cert)
+    return ZB_ETOOBIG;
+  snprintf(p.org, sizeof p.org, "%s", pn->org);
+  memcpy(p.cert, pn->cert, pn->cert_len);
+  p.cert_len = pn->cert_len;
+  return peer_save(t, pn->node_id, &p);
+}
+
+int zb_hub_peer_note(zb_hub *h, const char *node_id, const char *org, const uint8_t *cert,
+                     size_t cert_len, uint64_t cursor) {
+  struct peer_note pn = {node_id, org, cert, cert_len, cursor, false, NULL};
+  return zb_store_write(h->store, peer_write, &pn);
+}
+
+int zb_hub_peer_get(zb_hub *h, const char *node_id, zb_hub_peer *out) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = peer_load(t, node_id, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_hub_parcel_next(zb_hub *h, const char *node_id, uint64_t *seq) {
+  struct peer_note pn = {.node_id = node_id, .next_parcel = true, .seq = seq};
+  return zb_store_write(h->store, peer_write, &pn);
 }
 
 /* ---- reads ---- */

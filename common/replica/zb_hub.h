@@ -92,6 +92,33 @@ typedef struct zb_push_req {
 } zb_push_req;
 int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n);
 
+/* The same for the batches of one parcel (docs/PROTOCOL.md, "Offline
+ * parcels"): all of them are stored, or — when one breaks the protocol —
+ * none (every request's rc is then ZB_EPROTO; a fork's evidence is still
+ * recorded).  Returns the first request's failure, or 0. */
+int zb_hub_push_all(zb_hub *h, zb_push_req *reqs, size_t n);
+
+/* What the server remembers of a node between sessions, for the parcels it
+ * makes for it: the last cursor the node acknowledged (or its parcel
+ * carried), the number of the last parcel made for it, and the org and
+ * certificate (DER) of its last verified session or parcel. */
+#define ZB_HUB_CERT_MAX 4096u
+typedef struct zb_hub_peer {
+  uint64_t cursor, parcel_seq;
+  char org[ZB_FIELD_MAX + 1];
+  uint8_t cert[ZB_HUB_CERT_MAX];
+  size_t cert_len;
+} zb_hub_peer;
+/* Records that node_id, whose verified certificate is cert (naming org),
+ * has pulled up to cursor (kept when lower than the one known).  Writes
+ * nothing when nothing changed. */
+int zb_hub_peer_note(zb_hub *h, const char *node_id, const char *org, const uint8_t *cert,
+                     size_t cert_len, uint64_t cursor);
+/* ZB_ENOTFOUND for a node never heard of. */
+int zb_hub_peer_get(zb_hub *h, const char *node_id, zb_hub_peer *out);
+/* The next parcel number for node_id (1, 2, …), recorded. */
+int zb_hub_parcel_next(zb_hub *h, const char *node_id, uint64_t *seq);
+
 /* The entries after cursor that concern node_id with scope org, packed
  * zb.ServerOp each, into out (reset first) until about max_raw bytes;
  * *next is the last server seq looked at, *done whether that was the head.

@@ -135,12 +135,39 @@ int zb_node_set_acked(zb_node *n, uint64_t held);
 
 typedef struct zb_pull_counts {
   uint32_t applied, conflicts, rejected;
+  uint32_t skipped;      /* entries at or below the cursor: pulled before */
 } zb_pull_counts;
 /* Applies a pulled batch (zb_batch of packed zb.ServerOp) and stores cursor,
  * in one transaction: others' ops are merged, conflict records kept, and
  * own ops the server rejected are recorded and rolled back. */
 int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t raw_size,
                        uint32_t count, uint64_t cursor, zb_pull_counts *pc);
+/* A server parcel (docs/PROTOCOL.md, "Offline parcels"), applied as a
+ * session's HelloAck and pulled batches are, in one transaction: the seq
+ * the server holds (zb_node_set_acked), its clock (zb_node_observe_time),
+ * each batch (zb_node_pull_apply: entries at or below the node's cursor are
+ * skipped, the cursor never goes back), and the parcel's number and hash
+ * (zb_node_parcel_last).  Nothing is stored when anything fails. */
+typedef struct zb_pull_part {
+  const uint8_t *zdata;
+  size_t zlen;
+  uint64_t raw_size;
+  uint32_t count;
+  uint64_t cursor;
+} zb_pull_part;
+typedef struct zb_parcel_in {
+  uint64_t held, server_ms, seq;
+  uint8_t hash[32];
+} zb_parcel_in;
+int zb_node_parcel_apply(zb_node *n, const zb_parcel_in *pin, const zb_pull_part *parts,
+                         size_t nparts, zb_pull_counts *pc);
+/* The number and hash of the last server parcel applied (0 and zeros: none). */
+int zb_node_parcel_last(zb_node *n, uint64_t *seq, uint8_t hash[32]);
+/* What a session checks of HelloAck before it trusts it: the server holds
+ * no more of this node's ops than its log head, and the last one it holds
+ * is the one this node wrote.  0, or ZB_EREFUSED with a sentence in why. */
+int zb_node_check_held(zb_node *n, uint64_t head, uint64_t held, const uint8_t *hash,
+                       size_t hash_len, char *why, size_t cap);
 /* The server's clock at HelloAck: later local writes are stamped no
  * earlier than it, so a PC whose clock is behind still orders its new
  * writes after what the server had (docs/DESIGN-NOTES.md, "Time"). */

@@ -7,6 +7,7 @@
  * docs/DESIGN-NOTES.md, "Time" and "Sync"; docs/PROTOCOL.md.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,11 +116,11 @@ int zb_node_sync_done(zb_node *n, uint64_t wall_ms) {
 
 struct pull_apply {
   zb_node *n;
-  const uint8_t *zdata;
-  size_t zlen;
-  uint64_t raw_size, cursor;
-  uint32_t count;
+  const zb_pull_part *parts;
+  size_t nparts;
+  const zb_parcel_in *parcel;   /* a server parcel's own state, or NULL */
   zb_txn *t;
+  uint64_t had;                 /* the cursor before: entries up to it are held */
   zb_oplog_head head;
   zb_pull_counts counts;
 };
@@ -203,6 +204,12 @@ static int pull_item(void *ctx, const uint8_t *item, size_t len) {
     rc = ZB_EPROTO;
     goto out;
   }
+  /* Pulled already (two sessions of this node overlapping, or a parcel
+   * made before this node's last sync): applied once only. */
+  if (so->server_seq <= pa->had) {
+    pa->counts.skipped++;
+    goto out;
+  }
   if (so->outcome == ZB__OUTCOME__OUTCOME_REJECTED) {
     zb_u64_be(so->server_seq, key);
     if ((rc = zb_txn_put(pa->t, ZB_DB_PLOG, key, 8, item, len, 0)))
@@ -267,27 +274,101 @@ out:
 
 static int pull_write(zb_txn *t, void *ctx) {
   struct pull_apply *pa = ctx;
+  const zb_parcel_in *pin = pa->parcel;
   memset(&pa->counts, 0, sizeof pa->counts);
   pa->t = t;
-  int rc = zb_oplog_head_load(t, &pa->head);
-  if (rc)
-    return rc;
-  rc = zb_batch_each(pa->zdata, pa->zlen, pa->raw_size, pa->count, pull_item, pa);
+  int rc = zb_meta_get_u64(t, "cursor", &pa->had);
   if (!rc)
-    rc = zb_meta_put_u64(t, "cursor", pa->cursor);
+    rc = zb_oplog_head_load(t, &pa->head);
+  if (!rc && pin)
+    rc = acked_write(t, (void *)&pin->held);
+  if (!rc && pin && pin->server_ms)
+    rc = observe_write(t, (void *)&pin->server_ms);
+  if (!rc && pin)   /* observe_write moved the clock: go on from there */
+    rc = zb_meta_get_u64(t, "hlc", &pa->head.hlc);
+  uint64_t cursor = pa->had;
+  for (size_t i = 0; i < pa->nparts && !rc; i++) {
+    const zb_pull_part *pp = &pa->parts[i];
+    rc = zb_batch_each(pp->zdata, pp->zlen, pp->raw_size, pp->count, pull_item, pa);
+    if (pp->cursor > cursor)
+      cursor = pp->cursor;   /* never back: a parcel may be older than a sync */
+  }
+  if (!rc)
+    rc = zb_meta_put_u64(t, "cursor", cursor);
   if (!rc)
     rc = zb_meta_put_u64(t, "hlc", pa->head.hlc);
+  if (!rc && pin)
+    rc = zb_meta_put_u64(t, "parcel_seq", pin->seq);
+  if (!rc && pin)
+    rc = zb_txn_put(t, ZB_DB_META, "parcel_hash", 11, pin->hash, 32, 0);
   return rc;
 }
 
 int zb_node_pull_apply(zb_node *n, const uint8_t *zdata, size_t zlen, uint64_t raw_size,
                        uint32_t count, uint64_t cursor, zb_pull_counts *pc) {
-  struct pull_apply pa = {.n = n, .zdata = zdata, .zlen = zlen, .raw_size = raw_size,
-                          .cursor = cursor, .count = count};
+  zb_pull_part part = {zdata, zlen, raw_size, count, cursor};
+  struct pull_apply pa = {.n = n, .parts = &part, .nparts = 1};
   int rc = zb_store_write(n->store, pull_write, &pa);
   if (pc)
     *pc = pa.counts;
   return rc;
+}
+
+int zb_node_parcel_apply(zb_node *n, const zb_parcel_in *pin, const zb_pull_part *parts,
+                         size_t nparts, zb_pull_counts *pc) {
+  struct pull_apply pa = {.n = n, .parts = parts, .nparts = nparts, .parcel = pin};
+  int rc = zb_store_write(n->store, pull_write, &pa);
+  if (pc)
+    *pc = pa.counts;
+  return rc;
+}
+
+int zb_node_parcel_last(zb_node *n, uint64_t *seq, uint8_t hash[32]) {
+  zb_txn *t;
+  zb_val v;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_meta_get_u64(t, "parcel_seq", seq);
+  memset(hash, 0, 32);
+  if (!rc) {
+    int g = zb_txn_get(t, ZB_DB_META, "parcel_hash", 11, &v);
+    if (g == 0 && v.len == 32)
+      memcpy(hash, v.data, 32);
+    else if (g != ZB_ENOTFOUND)
+      rc = g ? g : ZB_ECORRUPT;
+  }
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_check_held(zb_node *n, uint64_t head, uint64_t held, const uint8_t *hash,
+                       size_t hash_len, char *why, size_t cap) {
+  if (held > head) {
+    /* The server has ops of ours that we do not: this data directory was
+     * restored from an old copy, or the node's key wrote elsewhere.
+     * Pushing would fork the log. */
+    snprintf(why, cap,
+             "the server holds %llu ops of this node but the node has only %llu (was the data "
+             "directory restored from an old copy, or its key used elsewhere? ask the operator)",
+             (unsigned long long)held, (unsigned long long)head);
+    return ZB_EREFUSED;
+  }
+  if (held > 0) {
+    /* The op the server holds last must be the one this node wrote: an op
+     * pushed with this node's key from elsewhere would otherwise pass as
+     * ours, and our own op of the same seq would never reach the server. */
+    uint8_t mine[32];
+    int hrc = zb_node_op_hash(n, held, mine);
+    if (hrc || hash_len != sizeof mine || memcmp(hash, mine, sizeof mine)) {
+      snprintf(why, cap,
+               "the server holds an op %llu of this node that this node did not write "
+               "(its key may have been used elsewhere: ask the operator to revoke and re-enroll it)",
+               (unsigned long long)held);
+      return ZB_EREFUSED;
+    }
+  }
+  return 0;
 }
 
 struct list_ctx {

@@ -20,6 +20,7 @@
 #include "fuzz_ops.h"
 #include "zb_batch.h"
 #include "zb_frame.h"
+#include "zb_parcel.h"
 #include "zb_record.h"
 #include "zhibu.pb-c.h"
 
@@ -604,6 +605,95 @@ static void sync_seeds(void) {
   put_buf(T, "hello-pull", &b);
 }
 
+/* ---- fuzz_parcel ---- */
+
+/* A parcel of direction d: header, hello, one batch of zdata, a seal with
+ * 70 bytes standing for the signature (the decoder does not check it). */
+static void parcel_seed(const char *name, Zb__ParcelDirection d, const uint8_t *z, size_t zlen,
+                        uint32_t count, uint64_t raw) {
+  zb_parcel_writer w;
+  if (zb_parcel_writer_init(&w, d))
+    die("parcel");
+  uint8_t fp[32], cert[300], sig[70];
+  memset(fp, 0xab, sizeof fp);
+  memset(cert, 0x30, sizeof cert);
+  memset(sig, 0x55, sizeof sig);
+  Zb__ParcelHeader h = ZB__PARCEL_HEADER__INIT;
+  h.format = ZB_PARCEL_FORMAT, h.direction = d, h.node_id = "b0101";
+  h.ca_sha256.data = fp, h.ca_sha256.len = sizeof fp;
+  h.signer_cert.data = cert, h.signer_cert.len = sizeof cert;
+  h.created_ms = 1764300000000u, h.seq = d == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_NODE;
+  h.from = 0, h.to = d == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_NODE ? 9 : 1, h.batches = 1;
+  Zb__Frame f = ZB__FRAME__INIT;
+  f.msg_case = ZB__FRAME__MSG_PARCEL_HEADER;
+  f.parcel_header = &h;
+  int rc = zb_parcel_writer_add(&w, &f);
+  Zb__Hello hello = ZB__HELLO__INIT;
+  Zb__HelloAck ack = ZB__HELLO_ACK__INIT;
+  Zb__PushBatch pb = ZB__PUSH_BATCH__INIT;
+  Zb__PullBatch pl = ZB__PULL_BATCH__INIT;
+  if (d == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER) {
+    hello.protocol = 1, hello.node_id = "b0101", hello.log_head = 1;
+    f.msg_case = ZB__FRAME__MSG_HELLO, f.hello = &hello;
+  } else {
+    ack.protocol = 1, ack.held_seq = 0, ack.server_head = 9, ack.org = "430121-01-01";
+    f.msg_case = ZB__FRAME__MSG_HELLO_ACK, f.hello_ack = &ack;
+  }
+  if (!rc)
+    rc = zb_parcel_writer_add(&w, &f);
+  if (d == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER) {
+    pb.batch = 1, pb.count = count, pb.raw_size = raw;
+    pb.zdata.data = (uint8_t *)z, pb.zdata.len = zlen;
+    f.msg_case = ZB__FRAME__MSG_PUSH, f.push = &pb;
+  } else {
+    pl.count = count, pl.raw_size = raw, pl.zdata.data = (uint8_t *)z, pl.zdata.len = zlen;
+    pl.cursor = 9, pl.done = 1;
+    f.msg_case = ZB__FRAME__MSG_PULL_BATCH, f.pull_batch = &pl;
+  }
+  if (!rc)
+    rc = zb_parcel_writer_add(&w, &f);
+  Zb__ParcelSeal seal = ZB__PARCEL_SEAL__INIT;
+  seal.signature.data = sig, seal.signature.len = sizeof sig;
+  f.msg_case = ZB__FRAME__MSG_PARCEL_SEAL, f.parcel_seal = &seal;
+  if (!rc)
+    rc = zb_parcel_writer_add(&w, &f);
+  if (rc)
+    die("parcel");
+  put("parcel", name, w.buf, w.len);
+  zb_parcel_writer_free(&w);
+}
+
+static void parcel_seeds(void) {
+  zb_batch bt;
+  zb_batch_init(&bt);
+  struct packed op = member_create("b0101", 1, "M0000000001", "430121-01-01", 1);
+  zb_batch_add(&bt, op.p, op.len);
+  uint8_t *z;
+  size_t zlen;
+  if (zb_batch_compress(&bt, &z, &zlen))
+    die("compress");
+  parcel_seed("to-server", ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER, z, zlen, bt.count,
+              bt.len);
+  free(z);
+  Zb__ServerOp so = ZB__SERVER_OP__INIT;
+  so.server_seq = 9, so.op.data = op.p, so.op.len = op.len, so.origin = "b0101";
+  size_t slen = zb__server_op__get_packed_size(&so);
+  uint8_t *sb = malloc(slen);
+  if (!sb)
+    die("malloc");
+  zb__server_op__pack(&so, sb);
+  zb_batch_reset(&bt);
+  zb_batch_add(&bt, sb, slen);
+  free(sb);
+  if (zb_batch_compress(&bt, &z, &zlen))
+    die("compress");
+  parcel_seed("to-node", ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_NODE, z, zlen, bt.count,
+              bt.len);
+  free(z);
+  free(op.p);
+  zb_batch_free(&bt);
+}
+
 /* ---- fuzz_csv ---- */
 
 static void csv_seeds(void) {
@@ -628,6 +718,7 @@ int main(int argc, char **argv) {
   batch_seeds();
   frame_seeds();
   sync_seeds();
+  parcel_seeds();
   csv_seeds();
   printf("zhibu-fuzz-seeds: %d seeds written under %s\n", nwritten, outdir);
   return 0;

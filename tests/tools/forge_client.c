@@ -767,6 +767,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   case ZB__FRAME__MSG_PUSH:
   case ZB__FRAME__MSG_PULL:
   case ZB__FRAME__MSG_PULL_ACK:
+  case ZB__FRAME__MSG_PARCEL_HEADER:
+  case ZB__FRAME__MSG_PARCEL_SEAL:
   case ZB__FRAME__MSG__NOT_SET:
   case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
     fprintf(stderr, "zhibu-forge: unexpected frame %d from the server\n", (int)f->msg_case);

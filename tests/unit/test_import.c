@@ -88,7 +88,7 @@ static void collect(void *ctx, const char *file, long line, const char *column,
 
 static int import(const zb_kind_desc *kind, const char *path, struct test_sink *ts, struct probs *p,
                   zb_import_result *res) {
-  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == &zb_kind_org ? SCOPE : NULL};
+  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == &zb_kind_org ? SCOPE : NULL, NULL};
   memset(ts, 0, sizeof *ts);
   memset(p, 0, sizeof *p);
   return zb_import_csv(store, kind, path, &sink, collect, p, res);

@@ -147,6 +147,14 @@ size_t zb_utf8_prefix(const char *s, size_t len, size_t *multi,
       i++;
       continue;
     }
+    /* Most Chinese text: three bytes, lead E1-EC or EE-EF, whose second
+     * byte may be any continuation byte (Table 3-7). */
+    if (len - i >= 3 && ((p[i] >= 0xE1 && p[i] <= 0xEC) || p[i] >= 0xEE) && p[i] <= 0xEF &&
+        (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+      high++;
+      i += 3;
+      continue;
+    }
     uint32_t cp;
     size_t n = zb__utf8_decode(p + i, len - i, &cp);
     if (n == 0) {
@@ -214,10 +222,13 @@ static int zb__fullwidth_ascii(const unsigned char *p, size_t n) {
 
 bool zb_utf8_has_fullwidth(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
-  for (size_t i = 0; i < len; i++)
+  for (size_t i = 0; i < len; i++) {
+    if (p[i] < 0xE3)   /* neither lead byte: the usual case */
+      continue;
     if ((p[i] == 0xEF && zb__fullwidth_ascii(p + i, len - i) >= 0) ||
         zb__is_ideo_space(p + i, len - i))
       return true;
+  }
   return false;
 }
 

@@ -175,7 +175,7 @@ static const char *vocab_value(const zb_field_desc *fd, const char *s, size_t n)
   if (!vocab)
     return NULL;
   for (int i = 0; vocab[i]; i++)
-    if (strlen(vocab[i]) == n && memcmp(vocab[i], s, n) == 0)
+    if (vocab[i][0] == s[0] && strncmp(vocab[i], s, n) == 0 && vocab[i][n] == '\0')
       return vocab[i];
   for (const zb_vocab_alias *a = fd->vocab_aliases; a && a->alias; a++)
     if (strlen(a->alias) == n && memcmp(a->alias, s, n) == 0)

@@ -21,7 +21,7 @@ int zb_date_days_in_month(int year, int month);
  * e.g. 2023-02-29).  Years 1900..2999 only. */
 int zb_date_parse(const char *s, size_t len, zb_date *out);
 /* The written forms of a date that people type and spreadsheets export,
- * reshaped to "YYYY-MM-DD" (docs/RECORDS.md, "What an import accepts"):
+ * reshaped to "YYYY-MM-DD" (docs/RECORDS.md, "Importing"):
  * 2015-06-30, 2015-6-30, 2015/6/30, 2015.6.30 (one separator throughout),
  * 2015年6月30日 (or 号, or nothing after the day), 20150630, each
  * optionally followed by a time of day (" 00:00:00", " 0:00", "T08:30")

@@ -490,7 +490,9 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
   if (!ps->known_data && (!ps->other_data || ps->nfields == ps->nhdr))
     return;
   if (ps->nfields != ps->nhdr) {
-    zb__csv_report(rd, ps->rec_line, NULL, "has %zu fields, header has %zu",
+    zb__csv_report(rd, ps->rec_line, NULL,
+                   "has %zu fields, header has %zu: a comma too many or too "
+                   "few (a value holding a comma goes in double quotes)",
                    ps->nfields, ps->nhdr);
     return;
   }
@@ -504,7 +506,8 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
       break;
     case ZB__F_LONG:
       zb__csv_report(rd, ps->rec_line, col,
-                     "field is %zu bytes, longer than the limit of %zu",
+                     "field is %zu bytes, longer than the limit of %zu: "
+                     "shorten it",
                      ps->flen[i], spec->max_field);
       bad = true;
       break;

@@ -943,12 +943,17 @@ static int zb__csv_chunk(struct zb__csv_reader *rd, const char *s, size_t len,
       break; /* a character cut by the end of the chunk */
     if (errno == E2BIG)
       return ZB_ENOMEM; /* cannot happen: at most 1.5 times as long */
+    const unsigned char *u = (const unsigned char *)s;
+    bool utf16 = rd->ps.fed == 0 && len >= 2 &&
+                 ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
     zb__csv_encoding_problem(
         rd, s, (size_t)(in - s), len,
-        errno == EINVAL
-            ? "the file ends in the middle of a character"
-            : "the file is neither UTF-8 nor GB18030 (GBK) text: this line "
-              "holds bytes that are neither", NULL);
+        errno == EINVAL ? "the file ends in the middle of a character"
+        : utf16 ? "the file is UTF-16 text (what Excel saves as \"Unicode 文本\"), "
+                  "not CSV"
+                : "the file is neither UTF-8 nor GB18030 (GBK) text: this line "
+                  "holds bytes that are neither",
+        NULL);
     return 0;
   }
   *used = (size_t)(in - s);

@@ -863,6 +863,12 @@ static void test_neither_encoding(void **state) {
   assert_problem(&c, 0, 1, NULL, "neither UTF-8 nor GB18030");
   collector_free(&c);
 
+  /* UTF-16, as Excel saves "Unicode 文本": named as such. */
+  rc = run_len("\xFF\xFEi\0d\0,\0n\0a\0m\0e\0\n\0", 18, &s, &c, &np);
+  assert_int_equal(np, 1);
+  assert_problem(&c, 0, 1, NULL, "UTF-16");
+  collector_free(&c);
+
   /* A GBK file cut in the middle of a character. */
   rc = run("id,name\n1,\xD5\xC5\xC8", &s, &c, &np);
   assert_int_equal(np, 1);

@@ -226,6 +226,10 @@ static bool zb__csv_utf8_ok(const char *s, size_t n) {
 }
 
 static bool zb__csv_blank(const char *s, size_t n) {
+  /* Most fields start with something else than a blank (space, TAB, the
+   * E3 of U+3000). */
+  if (n > 0 && s[0] != ' ' && s[0] != '\t' && (unsigned char)s[0] != 0xE3)
+    return false;
   size_t start;
   return zb_utf8_trim(s, n, &start) == 0;
 }

@@ -68,16 +68,38 @@ bool zb_utf8_valid(const char *s, size_t len) {
   if (s == NULL)
     return len == 0;
   while (i < len) {
+    /* Eight bytes at a time while they are ASCII and none is below 0x20
+     * (the test for a byte below n of "Bit Twiddling Hacks", hasless). */
+    while (len - i >= 8) {
+      uint64_t w;
+      memcpy(&w, p + i, sizeof w);
+      if ((w | ((w - UINT64_C(0x2020202020202020)) & ~w)) & UINT64_C(0x8080808080808080))
+        break;
+      i += 8;
+    }
+    if (i >= len)
+      break;
+    /* C0 controls (NUL, CR, LF, ESC …) have no place in a record field:
+     * they break CSV rows, terminals and C strings.  TAB is tolerated
+     * because spreadsheets put it in pasted text. */
+    if (p[i] < 0x80) {
+      if (p[i] < 0x20 && p[i] != '\t')
+        return false;
+      i++;
+      continue;
+    }
+    /* Most Chinese text: three bytes, lead E1-EC or EE-EF, whose second
+     * byte may be any continuation byte (Table 3-7); never a control. */
+    if (len - i >= 3 && ((p[i] >= 0xE1 && p[i] <= 0xEC) || p[i] >= 0xEE) && p[i] <= 0xEF &&
+        (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+      i += 3;
+      continue;
+    }
     uint32_t cp;
     size_t n = zb__utf8_decode(p + i, len - i, &cp);
     if (n == 0)
       return false;
-    /* C0 controls (NUL, CR, LF, ESC …) have no place in a record field:
-     * they break CSV rows, terminals and C strings.  TAB is tolerated
-     * because spreadsheets put it in pasted text. */
-    if (cp < 0x20 && cp != '\t')
-      return false;
-    i += n;
+    i += n;   /* a multi-byte sequence is never a C0 control */
   }
   return true;
 }
@@ -222,7 +244,15 @@ static int zb__fullwidth_ascii(const unsigned char *p, size_t n) {
 
 bool zb_utf8_has_fullwidth(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
-  for (size_t i = 0; i < len; i++) {
+  size_t i = 0;
+  /* ASCII, eight bytes at a time: dates, phones and ID numbers. */
+  for (; len - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, sizeof w);
+    if (w & UINT64_C(0x8080808080808080))
+      break;
+  }
+  for (; i < len; i++) {
     if (p[i] < 0xE3)   /* neither lead byte: the usual case */
       continue;
     if ((p[i] == 0xEF && zb__fullwidth_ascii(p + i, len - i) >= 0) ||

@@ -201,8 +201,13 @@ size_t zb_norm_field(const zb_field_desc *fd, const char *in, size_t len,
                      char out[ZB_FIELD_MAX + 1]) {
   if (len > ZB_FIELD_MAX)
     len = ZB_FIELD_MAX;
-  size_t start;
-  size_t n = zb_utf8_trim(in, len, &start);
+  /* Blanks can only be there if the value starts or ends with a byte of
+   * one (space, TAB, U+3000 = E3 80 80). */
+  size_t start = 0, n = len;
+  if (len > 0 && (in[0] == ' ' || in[0] == '\t' || (unsigned char)in[0] == 0xE3 ||
+                  in[len - 1] == ' ' || in[len - 1] == '\t' ||
+                  (unsigned char)in[len - 1] == 0x80))
+    n = zb_utf8_trim(in, len, &start);
   const char *t = in + start;
   char folded[ZB_FIELD_MAX + 1], made[ZB_FIELD_MAX + 1];
   bool fix_x = false;

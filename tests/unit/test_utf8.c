@@ -170,6 +170,26 @@ static void test_width_cjk_block(void **state) {
     assert_int_equal(zb_utf8_width(&c, 1), 1);
 }
 
+/* The eight-bytes-at-a-time path: a control character (TAB aside) or a
+ * bad byte at any place of a long ASCII text is found, and the three-byte
+ * path takes CJK after it. */
+static void test_valid_long(void **state) {
+  (void)state;
+  char buf[40];
+  for (size_t at = 0; at < 24; at++)
+    for (int b = 0; b < 0x100; b++) {
+      memset(buf, 'a', sizeof buf);
+      buf[at] = (char)b;
+      bool want = b == '\t' || (b >= 0x20 && b < 0x80);
+      if (zb_utf8_valid(buf, 30) != want)
+        fail_msg("byte 0x%02x at %zu: want %d", b, at, want);
+    }
+  /* 汉字 after and before ASCII runs; ED A0 80 (a surrogate) is refused. */
+  assert_true(valid("abcdefghij\xe6\xb1\x89\xe5\xad\x97klmnopqrstu"));
+  assert_false(valid("abcdefghij\xed\xa0\x80klmnopqrstu"));
+  assert_false(valid("abcdefghij\xe6\xb1klmnopqrstu"));
+}
+
 /* zb_utf8_prefix: well-formed sequences only (controls allowed), the
  * count of non-ASCII characters, and a sequence cut by the buffer's end
  * told from an invalid one. */
@@ -252,6 +272,7 @@ static void test_fold_fullwidth(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid),
+      cmocka_unit_test(test_valid_long),
       cmocka_unit_test(test_prefix),
       cmocka_unit_test(test_trim),
       cmocka_unit_test(test_fold_fullwidth),

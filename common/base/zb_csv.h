@@ -6,19 +6,53 @@
  * and newlines.  Each data row is handed over mapped to the spec's column
  * order.  Problems are reported with the 1-based physical line on which the
  * row starts, so a caller can print "FILE:LINE: column: reason".
+ *
+ * Encoding: the file is UTF-8 if the whole of it is; otherwise it is read
+ * as GB18030 (which contains GBK and GB2312: what Chinese Excel and WPS
+ * save as "CSV (逗号分隔)") and converted to UTF-8 with iconv before it is
+ * parsed.  A file that is neither is refused with one problem naming the
+ * line of the first bytes that are neither.  Limits (max_field) apply to
+ * the converted, UTF-8 text.
  */
 #ifndef ZB_CSV_H
 #define ZB_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* The header as read, once it is usable: names[j] is the header text (its
+ * blanks trimmed) that gave spec column j, or NULL when no header field
+ * did; ignored[0..nignored) are the header fields that name no column (only
+ * with ignore_unknown), each as written or "(column N)" when empty or not
+ * text.  Valid during the call only.  Return 0 to go on, non-zero to stop
+ * reading (that value is returned). */
+typedef int (*zb_csv_header_fn)(void *ctx, long line, const char *const *names,
+                                const char *const *ignored, size_t nignored);
+/* The reader found that the file is not UTF-8 and reads it as GB18030 from
+ * now on.  restart: every row and problem reported so far is void, and the
+ * file is read again from its start (only when a few non-ASCII characters
+ * that happen to be valid UTF-8 came before the first bytes that are not:
+ * otherwise everything handed over was ASCII, the same in both). */
+typedef void (*zb_csv_encoding_fn)(void *ctx, bool restart);
 
 struct zb_csv_spec {
   const char *const *columns; /* known column names, in output order */
   size_t ncolumns;            /* at most 64 */
   uint64_t required;          /* bit i set: columns[i] must be in the header */
   size_t max_field;           /* longest field in bytes; longer is a problem */
+  /* Other names a column may have in the header: NULL, or per column a
+   * NULL-terminated list (or NULL).  Header fields are compared with every
+   * name after trimming blanks (space, TAB, U+3000) and ignoring the case
+   * of ASCII letters. */
+  const char *const *const *aliases;
+  /* true: a header field that names no column is ignored (and told to
+   * header) instead of being a problem. */
+  bool ignore_unknown;
+  zb_csv_header_fn header;     /* may be NULL */
+  zb_csv_encoding_fn encoding; /* may be NULL: then a file that would have
+                                  to be read again is refused instead */
 };
 
 /* A problem: column is NULL when it concerns the whole row or file.
@@ -32,13 +66,16 @@ typedef int (*zb_csv_row_fn)(void *ctx, long line, const char *const *values,
                              const size_t *lens);
 
 /* Reads path ("-" = stdin).  Every structural problem (unknown, duplicate
- * or missing column; a row with the wrong number of fields; invalid UTF-8;
- * a field over max_field bytes; an unterminated quote) is reported through
- * problem, and that row is not passed to row.  Blank lines are skipped.
- * Returns 0 when the file was read to the end (problems may have been
- * reported: *nproblems says how many; may be NULL), ZB_EIO if it cannot be
- * read, ZB_EINVAL if the header is unusable (reported too), or the non-zero
- * value a row callback returned. */
+ * or missing column; a row with the wrong number of fields; a control
+ * character; a field over max_field bytes; an unterminated quote; text
+ * that is neither UTF-8 nor GB18030) is reported through problem, and that
+ * row is not passed to row.  Blank lines are skipped, and so are rows
+ * whose fields are all empty or blank (",,,," that spreadsheets leave
+ * below a table), or whose known columns are (a numbered row of a
+ * template).  Returns 0 when the file was read to the end (problems may
+ * have been reported: *nproblems says how many; may be NULL), ZB_EIO if it
+ * cannot be read, ZB_EINVAL if the header is unusable (reported too), or
+ * the non-zero value a callback returned. */
 int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
                 zb_csv_row_fn row, zb_csv_problem_fn problem, void *ctx,
                 long *nproblems);

@@ -7,6 +7,7 @@
  */
 #include "zb_date.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "zb_err.h"
@@ -126,4 +127,104 @@ zb_date zb_date_today(void) {
   if (now == (time_t)-1 || localtime_r(&now, &tm) == NULL)
     return (zb_date){1970, 1, 1};
   return (zb_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+/* ---- written forms (zb_date_reshape) ---- */
+
+/* Reads 1 to max digits at s[*i..len) into *v; false if there is none. */
+static bool take_digits(const char *s, size_t len, size_t *i, int max, int *v, int *n) {
+  *v = 0;
+  *n = 0;
+  while (*i < len && *n < max && s[*i] >= '0' && s[*i] <= '9') {
+    *v = *v * 10 + (s[*i] - '0');
+    (*i)++;
+    (*n)++;
+  }
+  return *n > 0;
+}
+
+static bool take_str(const char *s, size_t len, size_t *i, const char *w) {
+  size_t n = strlen(w);
+  if (len - *i < n || memcmp(s + *i, w, n) != 0)
+    return false;
+  *i += n;
+  return true;
+}
+
+/* A time of day after the date: [ T]H[H]:MM[:SS[.fff]]; true if s[i..len)
+ * is exactly that. */
+static bool time_suffix(const char *s, size_t len, size_t i) {
+  int v, n;
+  if (i < len && s[i] != ' ' && s[i] != 'T')
+    return false;
+  while (i < len && s[i] == ' ')
+    i++;
+  if (i < len && s[i] == 'T')
+    i++;
+  if (!take_digits(s, len, &i, 2, &v, &n) || v > 23 || i >= len || s[i++] != ':' ||
+      !take_digits(s, len, &i, 2, &v, &n) || n != 2 || v > 59)
+    return false;
+  if (i < len && s[i] == ':') {
+    i++;
+    if (!take_digits(s, len, &i, 2, &v, &n) || n != 2 || v > 60)
+      return false;
+    if (i < len && s[i] == '.') {
+      i++;
+      if (!take_digits(s, len, &i, 9, &v, &n))
+        return false;
+    }
+  }
+  return i == len;
+}
+
+enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]) {
+  size_t i = 0;
+  int y, m, d, n;
+  if (s == NULL || !take_digits(s, len, &i, 8, &y, &n))
+    return ZB_DATE_FORM_NONE;
+  if (n == 8 || n == 6) {
+    /* 20150630 / 201506: no separators at all. */
+    if (i < len && !time_suffix(s, len, i))
+      return ZB_DATE_FORM_NONE;
+    if (n == 6) {
+      m = y % 100;
+      return m >= 1 && m <= 12 && i == len ? ZB_DATE_FORM_MONTH : ZB_DATE_FORM_NONE;
+    }
+    d = y % 100;
+    m = y / 100 % 100;
+    y /= 10000;
+  } else if (n == 4) {
+    static const char *const seps[] = {"-", "/", ".", "\xE5\xB9\xB4" /* 年 */};
+    size_t k;
+    for (k = 0; k < 4; k++)
+      if (take_str(s, len, &i, seps[k]))
+        break;
+    if (k == 4 || !take_digits(s, len, &i, 2, &m, &n))
+      return ZB_DATE_FORM_NONE;
+    bool cjk = k == 3;
+    const char *sep2 = cjk ? "\xE6\x9C\x88" /* 月 */ : seps[k];
+    if (!take_str(s, len, &i, sep2)) {
+      /* "2015-06" or "2015年6" (without 月): a month at most. */
+      return i == len && m >= 1 && m <= 12 ? ZB_DATE_FORM_MONTH : ZB_DATE_FORM_NONE;
+    }
+    if (i == len)   /* "2015年6月", "2015-06-" */
+      return cjk && m >= 1 && m <= 12 ? ZB_DATE_FORM_MONTH : ZB_DATE_FORM_NONE;
+    if (!take_digits(s, len, &i, 2, &d, &n))
+      return ZB_DATE_FORM_NONE;
+    if (cjk && !take_str(s, len, &i, "\xE6\x97\xA5") /* 日 */)
+      take_str(s, len, &i, "\xE5\x8F\xB7");         /* 号 */
+    if (i < len && !time_suffix(s, len, i))
+      return ZB_DATE_FORM_NONE;
+  } else {
+    return ZB_DATE_FORM_NONE;
+  }
+  if (m < 1 || m > 12 || d < 1 || d > 31)
+    return ZB_DATE_FORM_NONE;
+  put_digits(out, (unsigned)y, 4);
+  out[4] = '-';
+  put_digits(out + 5, (unsigned)m, 2);
+  out[7] = '-';
+  put_digits(out + 8, (unsigned)d, 2);
+  out[10] = '\0';
+  return ZB_DATE_FORM_DAY;
 }

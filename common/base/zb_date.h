@@ -20,6 +20,19 @@ int zb_date_days_in_month(int year, int month);
 /* Strict "YYYY-MM-DD" of exactly len bytes; 0 or ZB_EINVAL (not a date,
  * e.g. 2023-02-29).  Years 1900..2999 only. */
 int zb_date_parse(const char *s, size_t len, zb_date *out);
+/* The written forms of a date that people type and spreadsheets export,
+ * reshaped to "YYYY-MM-DD" (docs/RECORDS.md, "Importing"):
+ * 2015-06-30, 2015-6-30, 2015/6/30, 2015.6.30 (one separator throughout),
+ * 2015年6月30日 (or 号, or nothing after the day), 20150630, each
+ * optionally followed by a time of day (" 00:00:00", " 0:00", "T08:30")
+ * that is dropped.  s must hold ASCII digits (full-width ones folded
+ * before).  Only the shape is read: out may name no real day (2015-02-30),
+ * which zb_date_parse then refuses.  Returns ZB_DATE_FORM_DAY with out
+ * (11 bytes) filled; ZB_DATE_FORM_MONTH for a year and month without a day
+ * (2015-06, 2015/6, 2015年6月, 201506), out untouched; or
+ * ZB_DATE_FORM_NONE. */
+enum zb_date_form { ZB_DATE_FORM_NONE = 0, ZB_DATE_FORM_DAY, ZB_DATE_FORM_MONTH };
+enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]);
 /* Writes "YYYY-MM-DD" and a NUL: out must hold 11 bytes. */
 void zb_date_format(zb_date d, char out[11]);
 /* <0, 0, >0 like strcmp. */

@@ -68,22 +68,30 @@ bool zb_utf8_valid(const char *s, size_t len) {
   if (s == NULL)
     return len == 0;
   while (i < len) {
-    /* Eight printable ASCII bytes at a time (dates, ID numbers, phones):
-     * no byte with its high bit set, none below 0x20 (Hacker's Delight,
-     * "find a byte less than n"); a word that fails goes byte by byte. */
+    /* Eight bytes at a time while they are ASCII and none is below 0x20
+     * (the test for a byte below n of "Bit Twiddling Hacks", hasless). */
     while (len - i >= 8) {
       uint64_t w;
-      memcpy(&w, p + i, 8);
-      if ((w | ((w - 0x2020202020202020ull) & ~w)) & 0x8080808080808080ull)
+      memcpy(&w, p + i, sizeof w);
+      if ((w | ((w - UINT64_C(0x2020202020202020)) & ~w)) & UINT64_C(0x8080808080808080))
         break;
       i += 8;
     }
     if (i >= len)
       break;
-    /* Three bytes E1-EC (U+1000-CFFF, the CJK ideographs among them), two
-     * continuation bytes: well-formed with no further range to check. */
-    if (p[i] >= 0xE1 && p[i] <= 0xEC && len - i >= 3 && (p[i + 1] & 0xC0) == 0x80 &&
-        (p[i + 2] & 0xC0) == 0x80) {
+    /* C0 controls (NUL, CR, LF, ESC …) have no place in a record field:
+     * they break CSV rows, terminals and C strings.  TAB is tolerated
+     * because spreadsheets put it in pasted text. */
+    if (p[i] < 0x80) {
+      if (p[i] < 0x20 && p[i] != '\t')
+        return false;
+      i++;
+      continue;
+    }
+    /* Most Chinese text: three bytes, lead E1-EC or EE-EF, whose second
+     * byte may be any continuation byte (Table 3-7); never a control. */
+    if (len - i >= 3 && ((p[i] >= 0xE1 && p[i] <= 0xEC) || p[i] >= 0xEE) && p[i] <= 0xEF &&
+        (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
       i += 3;
       continue;
     }
@@ -91,12 +99,7 @@ bool zb_utf8_valid(const char *s, size_t len) {
     size_t n = zb__utf8_decode(p + i, len - i, &cp);
     if (n == 0)
       return false;
-    /* C0 controls (NUL, CR, LF, ESC …) have no place in a record field:
-     * they break CSV rows, terminals and C strings.  TAB is tolerated
-     * because spreadsheets put it in pasted text. */
-    if (cp < 0x20 && cp != '\t')
-      return false;
-    i += n;
+    i += n;   /* a multi-byte sequence is never a C0 control */
   }
   return true;
 }
@@ -143,4 +146,137 @@ size_t zb_utf8_width(const char *s, size_t len) {
     i += n;
   }
   return width;
+}
+
+size_t zb_utf8_prefix(const char *s, size_t len, size_t *multi,
+                      bool *partial) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, high = 0;
+  *partial = false;
+  while (i < len) {
+    /* ASCII, eight bytes at a time: the common case of a roster's digits,
+     * dates and punctuation. */
+    while (len - i >= 8) {
+      uint64_t w;
+      memcpy(&w, p + i, sizeof w);
+      if (w & UINT64_C(0x8080808080808080))
+        break;
+      i += 8;
+    }
+    if (i >= len)
+      break;
+    if (p[i] < 0x80) {
+      i++;
+      continue;
+    }
+    /* Most Chinese text: three bytes, lead E1-EC or EE-EF, whose second
+     * byte may be any continuation byte (Table 3-7). */
+    if (len - i >= 3 && ((p[i] >= 0xE1 && p[i] <= 0xEC) || p[i] >= 0xEE) && p[i] <= 0xEF &&
+        (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+      high++;
+      i += 3;
+      continue;
+    }
+    uint32_t cp;
+    size_t n = zb__utf8_decode(p + i, len - i, &cp);
+    if (n == 0) {
+      /* Invalid, or cut short: decode again with the missing bytes
+       * assumed good.  A sequence is "partial" when every byte present is
+       * in range for its position. */
+      size_t rest = len - i;
+      unsigned char pad[4];
+      if (rest < 4) {
+        memcpy(pad, p + i, rest);
+        /* The continuation byte 0x80 is not in range after E0 and F0
+         * (overlongs) whose second byte must be at least A0 / 90: pad
+         * with a byte valid for any position instead. */
+        for (size_t k = rest; k < 4; k++)
+          pad[k] = k == 1 && p[i] == 0xE0 ? 0xA0 : k == 1 && p[i] == 0xF0 ? 0x90 : 0x80;
+        *partial = zb__utf8_decode(pad, 4, &cp) > rest;
+      }
+      break;
+    }
+    high++;
+    i += n;
+  }
+  *multi += high;
+  return i;
+}
+
+/* U+3000 IDEOGRAPHIC SPACE is E3 80 80. */
+static bool zb__is_ideo_space(const unsigned char *p, size_t n) {
+  return n >= 3 && p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80;
+}
+
+size_t zb_utf8_trim(const char *s, size_t len, size_t *start) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t a = 0, b = len;
+  for (;;) {
+    if (a < b && (p[a] == ' ' || p[a] == '\t'))
+      a++;
+    else if (zb__is_ideo_space(p + a, b - a))
+      a += 3;
+    else
+      break;
+  }
+  for (;;) {
+    if (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+      b--;
+    else if (b - a >= 3 && zb__is_ideo_space(p + b - 3, 3))
+      b -= 3;
+    else
+      break;
+  }
+  *start = a;
+  return b - a;
+}
+
+/* U+FF01-U+FF5E is EF BC 81 - EF BC BF, then EF BD 80 - EF BD 9E. */
+static int zb__fullwidth_ascii(const unsigned char *p, size_t n) {
+  if (n < 3 || p[0] != 0xEF)
+    return -1;
+  if (p[1] == 0xBC && p[2] >= 0x81 && p[2] <= 0xBF)
+    return 0x21 + (p[2] - 0x81);
+  if (p[1] == 0xBD && p[2] >= 0x80 && p[2] <= 0x9E)
+    return 0x21 + 0x3F + (p[2] - 0x80);
+  return -1;
+}
+
+bool zb_utf8_has_fullwidth(const char *s, size_t len) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  /* ASCII, eight bytes at a time: dates, phones and ID numbers. */
+  for (; len - i >= 8; i += 8) {
+    uint64_t w;
+    memcpy(&w, p + i, sizeof w);
+    if (w & UINT64_C(0x8080808080808080))
+      break;
+  }
+  for (; i < len; i++) {
+    if (p[i] < 0xE3)   /* neither lead byte: the usual case */
+      continue;
+    if ((p[i] == 0xEF && zb__fullwidth_ascii(p + i, len - i) >= 0) ||
+        zb__is_ideo_space(p + i, len - i))
+      return true;
+  }
+  return false;
+}
+
+size_t zb_utf8_fold_fullwidth(const char *s, size_t len, char *out) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0, o = 0;
+  while (i < len) {
+    int c = zb__fullwidth_ascii(p + i, len - i);
+    if (c >= 0) {
+      out[o++] = (char)c;
+      i += 3;
+    } else if (zb__is_ideo_space(p + i, len - i)) {
+      out[o++] = ' ';
+      i += 3;
+    } else {
+      out[o++] = s[i++];
+    }
+  }
+  out[o] = '\0';
+  return o;
 }

@@ -247,6 +247,8 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
           res->rows, res->created, res->updated, res->unchanged);
   if (skipped)
     fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
+  if (res->gb18030)
+    fputs(" (read as GB18030/GBK)", stderr);
   fputc('\n', stderr);
   return 0;
 }

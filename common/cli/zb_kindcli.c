@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
 
@@ -55,7 +56,9 @@ static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *
       zb_log_error("--%s: value is %zu bytes, more than %d", on, strlen(val), ZB_FIELD_MAX);
       return zb_exit_code(ZB_EINVAL);
     }
-    snprintf(v[f], sizeof v[f], "%s", val);
+    /* Read as an import reads a cell: 1990/7/1, 汉, full-width digits
+     * (zb_norm.h). */
+    zb_norm_field(&kd->fields[f], val, strlen(val), v[f]);
   }
   return 0;
 }
@@ -445,6 +448,39 @@ static char *field_help(const zb_kind_desc *kd, bool fact) {
   return out ? out : (char *)"";
 }
 
+/* The field by which a kind's import matches a row without a key, or -1
+ * when rows must give it (zb_import.h). */
+static int match_field(const zb_kind_desc *kd) {
+  for (int i = 0; kd->auto_key && i < kd->nindexes; i++)
+    if (kd->indexes[i].unique)
+      return kd->indexes[i].field;
+  return -1;
+}
+
+/* The header names import accepts for each field, from the descriptor:
+ * "  id_number   公民身份号码, 身份证号, 身份证号码, 身份证 (required)". */
+static char *columns_help(const zb_kind_desc *kd) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (!f)
+    return (char *)"";
+  fprintf(f, "Columns, by the English name or any of the Chinese names after it:\n");
+  for (int i = 0; i < kd->nfields; i++) {
+    const zb_field_desc *fd = &kd->fields[i];
+    fprintf(f, "  %-12s %s", fd->name, fd->zh);
+    for (int h = 0; fd->headers && fd->headers[h]; h++)
+      fprintf(f, ", %s", fd->headers[h]);
+    if (i == 0 && match_field(kd) >= 0)
+      fprintf(f, " (may be left out)");
+    else if (fd->flags & ZB_FF_REQUIRED)
+      fprintf(f, " (required)");
+    fputc('\n', f);
+  }
+  fclose(f);
+  return out ? out : (char *)"";
+}
+
 /* The options of a kind's fields, NULL-terminated (and --org); kept for
  * the life of the process, like the option names. */
 static const char *opt_lists[ZB_KINDCLI_MAX_CMDS][ZB_REC_FIELDS_MAX + 2];
@@ -488,22 +524,41 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
     const char *const *fo = field_opts(kd, opts);
     char *fields = field_help(kd, false);
     const char *n = kd->name;
-    if (which & C_IMPORT)
+    if (which & C_IMPORT) {
+      char *cols = columns_help(kd);
+      int mf = match_field(kd);
+      char *keyless = mf >= 0
+          ? fmt("A row without %s (or a file without that column) updates the %s with\n"
+                "the same %s, or adds one with a new %s (as %s add does).\n",
+                kd->fields[0].name, n, kd->fields[mf].name, kd->fields[0].name, n)
+          : (char *)"";
       cmds[nc++] = (struct zb_cmd){
           fmt("%s import", n), 2, 1, "FILE.csv", cmd_import, o_none,
           fmt("load %s (%s) from CSV", kd->plural, kd->zh),
-          fmt("Columns: the field names below, in any order (RFC 4180, UTF-8, BOM and\n"
-              "CRLF accepted).  All or nothing: a file with any bad row stores nothing,\n"
-              "and every bad row is reported as FILE:LINE: column: reason.  A row whose\n"
-              "%s exists updates that %s; an identical row changes nothing.\n"
+          fmt("A header row names the columns, in any order (blanks around a name and the\n"
+              "case of its letters do not matter); other columns (序号, 备注, ...) are\n"
+              "ignored, with one warning naming them.  The file may be UTF-8 (with or\n"
+              "without BOM) or GB18030/GBK, as Excel and WPS save \"CSV (逗号分隔)\";\n"
+              "CRLF line ends are fine, rows of empty cells are skipped.  Values are read\n"
+              "as people write them: blanks around them and full-width digits are dropped,\n"
+              "dates may be 2015-06-30, 2015/6/30, 2015.6.30, 2015年6月30日 or 20150630,\n"
+              "phones 138 0013 8000 or (0731)84012345, short forms such as 汉 or 本科 stand\n"
+              "for 汉族 and 大学本科 (docs/RECORDS.md, \"Importing\").\n"
+              "All or nothing: a file with any bad row stores nothing, and every bad row\n"
+              "is reported as FILE:LINE: column: reason (value: \"...\").  A row whose %s\n"
+              "exists updates that %s; an identical row changes nothing.\n%s"
               "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
-              "\"stdin\"), e.g. iconv -f GB18030 -t UTF-8 file.csv | %s %s import -\n"
-              "The file is read and checked first; the database is locked for writing\n"
-              "only for the short write that follows, so a running daemon's sync waits\n"
-              "only that long.%s\n\n%s",
-              kd->fields[0].name, n, prog, n,
+              "\"stdin\").  The file is read and checked first; the database is locked for\n"
+              "writing only for the short write that follows, so a running daemon's sync\n"
+              "waits only that long.%s\n\n%s",
+              kd->fields[0].name, n, keyless,
               kd->reach == ZB_REACH_ALL ? "  Rows outside the node's scope are skipped and counted." : "",
-              fields)};
+              cols)};
+      if (*cols)
+        free(cols);
+      if (*keyless)
+        free(keyless);
+    }
     if (which & C_ADD)
       cmds[nc++] = (struct zb_cmd){fmt("%s add", n), 2, 0, "", cmd_add, fo,
                                    fmt("add one %s (%s)", n, kd->zh),

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE   /* memmem */
 #include "zb_import.h"
 
 #include <stdint.h>
@@ -7,11 +8,18 @@
 
 #include "zb_csv.h"
 #include "zb_err.h"
+#include "zb_log.h"
+#include "zb_norm.h"
+#include "zb_utf8.h"
 
 /* An import file may hold at most this many rows (and report at most this
  * many problems): far above any branch, county or province roster. */
 #define ZB_IMPORT_MAX_ROWS 10000000
 #define ZB_MAX_PROBLEMS 1000000
+/* Unique indexes of a kind checked within the file. */
+#define ZB_IMPORT_UNIQUE_MAX 4
+/* A value quoted back in a message: at most this many characters. */
+#define ZB_IMPORT_ECHO_CHARS 40
 
 
 void zb_problems_reset(zb_problems *p) {
@@ -165,12 +173,21 @@ static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
   return line;
 }
 
-/* The keys seen in the file, as a set of row numbers: open addressing on
- * a 32-bit FNV-1a hash kept beside each row number, the key itself read
- * from the row (no copy, no allocation per row). */
+/* Line of row i. */
+static long rows_line(const struct rows *r, size_t i) {
+  long line;
+  memcpy(&line, r->row[i], sizeof line);
+  return line;
+}
+
+/* The values seen in the file for one field (the key, a unique index's
+ * field), as a set of row numbers: open addressing on a 32-bit FNV-1a hash
+ * kept beside each row number, the value itself read from the row (no
+ * copy, no allocation per row). */
 struct keyset {
   uint64_t *slot;   /* hash << 32 | (row + 1); 0 = empty */
   size_t cap, n;
+  int field;
 };
 
 static uint32_t key_hash(const char *s, size_t len) {
@@ -180,13 +197,18 @@ static uint32_t key_hash(const char *s, size_t len) {
   return h;
 }
 
-/* Row i's key (field 0) and its length. */
-static const char *row_key(const struct rows *r, size_t i, int nf, size_t *len) {
-  const unsigned char *p = r->row[i] + sizeof(long);
+/* Row i's field f and its length. */
+static const char *row_field(const struct rows *r, size_t i, int nf, int f, size_t *len) {
+  const unsigned char *p = r->row[i] + sizeof(long), *body;
+  body = p + (size_t)nf * sizeof(uint16_t);
   uint16_t l;
-  memcpy(&l, p, sizeof l);
+  for (int k = 0; k < f; k++) {
+    memcpy(&l, p + (size_t)k * sizeof l, sizeof l);
+    body += (size_t)l + 1;
+  }
+  memcpy(&l, p + (size_t)f * sizeof l, sizeof l);
   *len = l;
-  return (const char *)p + (size_t)nf * sizeof(uint16_t);
+  return (const char *)body;
 }
 
 static int keyset_grow(struct keyset *ks) {
@@ -208,25 +230,46 @@ static int keyset_grow(struct keyset *ks) {
   return 0;
 }
 
-/* Adds the key of the last row of r: 1 if new, 0 if an earlier row has it
- * (the caller then drops the row), or ZB_ENOMEM. */
-static int keyset_add_last(struct keyset *ks, const struct rows *r, int nf) {
-  if ((ks->n + 1) * 2 > ks->cap && keyset_grow(ks))
-    return ZB_ENOMEM;
+static void keyset_free(struct keyset *ks) {
+  free(ks->slot);
+  ks->slot = NULL;
+  ks->cap = ks->n = 0;
+}
+
+/* Whether an earlier row holds the value of ks's field that the last row
+ * of r has: 1 and *earlier (that row), or 0 with *hash set for
+ * keyset_put. */
+static int keyset_find_last(const struct keyset *ks, const struct rows *r, int nf, size_t *earlier,
+                            uint32_t *hash) {
   size_t last = r->n - 1, len, olen;
-  const char *key = row_key(r, last, nf, &len);
-  uint32_t h = key_hash(key, len);
-  size_t j = (size_t)h & (ks->cap - 1);
-  for (; ks->slot[j]; j = (j + 1) & (ks->cap - 1)) {
+  const char *v = row_field(r, last, nf, ks->field, &len);
+  uint32_t h = key_hash(v, len);
+  *hash = h;
+  if (!ks->cap)
+    return 0;
+  for (size_t j = (size_t)h & (ks->cap - 1); ks->slot[j]; j = (j + 1) & (ks->cap - 1)) {
     if ((uint32_t)(ks->slot[j] >> 32) != h)
       continue;
-    const char *other = row_key(r, (size_t)(uint32_t)ks->slot[j] - 1, nf, &olen);
-    if (olen == len && memcmp(other, key, len) == 0)
-      return 0;
+    size_t row = (size_t)(uint32_t)ks->slot[j] - 1;
+    const char *other = row_field(r, row, nf, ks->field, &olen);
+    if (olen == len && memcmp(other, v, len) == 0) {
+      *earlier = row;
+      return 1;
+    }
   }
-  ks->slot[j] = (uint64_t)h << 32 | (uint64_t)(last + 1);
+  return 0;
+}
+
+/* Adds the last row of r under hash (from keyset_find_last). */
+static int keyset_put_last(struct keyset *ks, const struct rows *r, uint32_t h) {
+  if ((ks->n + 1) * 2 > ks->cap && keyset_grow(ks))
+    return ZB_ENOMEM;
+  size_t j = (size_t)h & (ks->cap - 1);
+  while (ks->slot[j])
+    j = (j + 1) & (ks->cap - 1);
+  ks->slot[j] = (uint64_t)h << 32 | (uint64_t)r->n;
   ks->n++;
-  return 1;
+  return 0;
 }
 
 /* ---- the import ---- */
@@ -236,19 +279,74 @@ struct import {
   const zb_kind_desc *kind;
   const char *path;
   const char *columns[ZB_REC_FIELDS_MAX];
+  /* The other header names of each field: its zh, then its headers. */
+  const char *names[ZB_REC_FIELDS_MAX][ZB_HEADERS_MAX + 2];
+  const char *const *aliases[ZB_REC_FIELDS_MAX];
+  /* How messages name each column: the field's name, and the file's own
+   * header when it differs: "出生日期 (birth_date)". */
+  const char *col[ZB_REC_FIELDS_MAX];
+  char colbuf[ZB_REC_FIELDS_MAX][160];
+  char ignored[512];      /* the columns ignored, for the warning */
+  long header_line;
   zb_date today;
   zb_problems probs;      /* found reading the file: kept across reruns */
   zb_problems wprobs;     /* found against the stored state: per attempt */
   struct rows rows;       /* the rows that passed every check of their own */
   struct keyset keys;     /* their keys */
+  struct keyset uniq[ZB_IMPORT_UNIQUE_MAX];   /* their unique fields */
+  int nuniq;
+  /* Rows may leave the key empty; they are matched by this index. */
+  const zb_index_desc *match;
+  size_t nkeyless;
   zb_import_result res;
   long line;              /* row being checked, for validator callbacks */
+  const char *const *raw; /* its values as read */
+  const size_t *rawlen;
   zb_rec cur, next;
 };
 
+/* "REASON (value: "…")": the value as the file has it, blanks trimmed, at
+ * most ZB_IMPORT_ECHO_CHARS characters, line ends and other controls as
+ * spaces (one problem, one line). */
+static void with_value(char *buf, size_t cap, const char *reason, const char *v, size_t len) {
+  size_t start;
+  len = zb_utf8_trim(v, len, &start);
+  v += start;
+  /* Nothing to show, or the reason shows it already. */
+  if (len == 0 || (len <= ZB_IMPORT_ECHO_CHARS && memmem(reason, strlen(reason), v, len))) {
+    snprintf(buf, cap, "%s", reason);
+    return;
+  }
+  char echo[ZB_IMPORT_ECHO_CHARS * 4 + 8];
+  size_t o = 0, chars = 0, i = 0;
+  for (; i < len && chars < ZB_IMPORT_ECHO_CHARS; chars++) {
+    size_t k = 1;
+    while (i + k < len && ((unsigned char)v[i + k] & 0xC0) == 0x80 && k < 4)
+      k++;
+    if ((unsigned char)v[i] < 0x20) {
+      echo[o++] = ' ';
+    } else {
+      memcpy(echo + o, v + i, k);
+      o += k;
+    }
+    i += k;
+  }
+  if (i < len) {
+    memcpy(echo + o, "\xE2\x80\xA6", 3);   /* … */
+    o += 3;
+  }
+  echo[o] = '\0';
+  snprintf(buf, cap, "%s (value: \"%s\")", reason, echo);
+}
+
 static void import_field_problem(void *ctx, int field, const char *reason) {
   struct import *im = ctx;
-  zb_problems_add(&im->probs, im->line, zb_kind_field_name(im->kind, field), reason);
+  char buf[1400];
+  if (im->raw && field >= 0 && field < im->kind->nfields)
+    with_value(buf, sizeof buf, reason, im->raw[field], im->rawlen[field]);
+  else
+    snprintf(buf, sizeof buf, "%s", reason);
+  zb_problems_add(&im->probs, im->line, im->col[field], buf);
 }
 
 static void import_csv_problem(void *ctx, long line, const char *column, const char *reason) {
@@ -256,11 +354,11 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
   /* The reader's column text lives only during the call; map it back to our
    * static field names (an unknown column keeps no name but says it). */
   const char *col = NULL;
-  char buf[ZB_FIELD_MAX + 64];
+  char buf[ZB_FIELD_MAX + 600];
   if (column) {
     int f = zb_kind_field(im->kind, column, strlen(column));
     if (f >= 0) {
-      col = zb_kind_field_name(im->kind, f);
+      col = im->col[f];
     } else {
       snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
       reason = buf;
@@ -269,20 +367,83 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
   zb_problems_add(&im->probs, line, col, reason);
 }
 
+/* The header as read: how messages will name the columns, and the
+ * columns that are no field of the kind, for one warning. */
+static int import_header(void *ctx, long line, const char *const *names,
+                         const char *const *ignored, size_t nignored) {
+  struct import *im = ctx;
+  const zb_kind_desc *kd = im->kind;
+  im->header_line = line;
+  for (int f = 0; f < kd->nfields; f++) {
+    const char *name = kd->fields[f].name;
+    if (names[f] && strcmp(names[f], name) != 0) {
+      snprintf(im->colbuf[f], sizeof im->colbuf[f], "%.100s (%s)", names[f], name);
+      im->col[f] = im->colbuf[f];
+    } else {
+      im->col[f] = name;
+    }
+  }
+  size_t used = 0;
+  im->ignored[0] = '\0';
+  for (size_t i = 0; i < nignored && used < sizeof im->ignored; i++) {
+    int n = snprintf(im->ignored + used, sizeof im->ignored - used, "%s%.60s", i ? ", " : "",
+                     ignored[i]);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+  return 0;
+}
+
+/* The rows so far were read as UTF-8 and are void: the file is read again
+ * as GB18030 (zb_csv.h). */
+static void import_encoding(void *ctx, bool restart) {
+  struct import *im = ctx;
+  im->res.gb18030 = true;
+  if (!restart)
+    return;
+  zb_problems_reset(&im->probs);
+  rows_free(&im->rows);
+  keyset_free(&im->keys);
+  for (int u = 0; u < im->nuniq; u++)
+    keyset_free(&im->uniq[u]);
+  im->nkeyless = 0;
+  im->res.rows = im->res.skipped = 0;
+  im->ignored[0] = '\0';
+}
+
+/* The last row kept has the value of ks's field that an earlier row has:
+ * report it on that field, with the earlier line.  1 if so, else 0 with
+ * *hash for keyset_put_last. */
+static int import_repeat(struct import *im, const struct keyset *ks, const char *what, int nf,
+                         uint32_t *hash) {
+  size_t earlier;
+  if (!keyset_find_last(ks, &im->rows, nf, &earlier, hash))
+    return 0;
+  char reason[200];
+  snprintf(reason, sizeof reason, "%s line %ld of this file", what,
+           rows_line(&im->rows, earlier));
+  import_field_problem(im, ks->field, reason);
+  return 1;
+}
+
 /* Phase 1, outside any transaction: every check a row can pass or fail on
- * its own (record rules, a key repeated in the file, org scope), then the
- * row is kept for the write. */
+ * its own (record rules, a key or unique value repeated in the file, org
+ * scope), then the row is kept for the write. */
 static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
   struct import *im = ctx;
   zb_rec *next = &im->next;
   int nf = im->kind->nfields;
   long before = zb_problems_count(&im->probs);
   im->line = line;
+  im->raw = values;
+  im->rawlen = lens;
   im->res.rows++;
   /* next was zeroed once; every field is overwritten with its terminator,
-   * and validation reads nothing else. */
+   * and validation reads nothing else.  Each value in its normal form
+   * (lens ≤ ZB_FIELD_MAX: the reader's limit). */
   for (int i = 0; i < nf; i++)
-    memcpy(next->v[i], values[i], lens[i] + 1);   /* lens ≤ ZB_FIELD_MAX */
+    zb_norm_field(&im->kind->fields[i], values[i], lens[i], next->v[i]);
   const char *key = next->v[0];
 
   /* Rows of the org tree outside the node's scope belong to other nodes:
@@ -292,7 +453,14 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
     im->res.skipped++;
     return 0;
   }
+  /* A row without a key gets one in the write: checked with a stand-in
+   * (no rule across fields reads a key of such a kind). */
+  bool keyless = im->match && !key[0];
+  if (keyless)
+    memcpy(next->v[0], "_", 2);
   zb_rec_validate(im->kind, next->v, im->today, import_field_problem, im);
+  if (keyless)
+    next->v[0][0] = '\0';
   if (zb_problems_count(&im->probs) > before)
     return 0;
   if (im->rows.n >= ZB_IMPORT_MAX_ROWS)
@@ -302,13 +470,66 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   int rc = rows_add(&im->rows, line, next, nf);
   if (rc)
     return rc;
-  rc = keyset_add_last(&im->keys, &im->rows, nf);
-  if (rc == 0) {
+  /* A key, or a unique value (one person, one record), on two rows: the
+   * later row is refused, naming the earlier. */
+  uint32_t hk = 0, hu[ZB_IMPORT_UNIQUE_MAX] = {0};
+  bool repeated = !keyless && import_repeat(im, &im->keys, "is also the key on", nf, &hk);
+  for (int u = 0; u < im->nuniq && !repeated; u++)
+    repeated = next->v[im->uniq[u].field][0] &&
+               import_repeat(im, &im->uniq[u], "is also on", nf, &hu[u]);
+  if (repeated) {
     rows_drop_last(&im->rows, nf);
-    zb_problems_add(&im->probs, line, zb_kind_field_name(im->kind, 0),
-                 "appears on an earlier row of this file too");
+    return 0;
   }
-  return rc < 0 ? rc : 0;
+  if (!keyless && (rc = keyset_put_last(&im->keys, &im->rows, hk)))
+    return rc;
+  for (int u = 0; u < im->nuniq; u++)
+    if (next->v[im->uniq[u].field][0] && (rc = keyset_put_last(&im->uniq[u], &im->rows, hu[u])))
+      return rc;
+  if (keyless)
+    im->nkeyless++;
+  return 0;
+}
+
+/* A problem found against the stored state, with the row's value. */
+static void write_problem(struct import *im, long line, int field, const char *reason) {
+  char buf[1400];
+  if (field >= 0 && field < im->kind->nfields) {
+    with_value(buf, sizeof buf, reason, im->next.v[field], strlen(im->next.v[field]));
+    zb_problems_add(&im->wprobs, line, im->col[field], buf);
+  } else {
+    zb_problems_add(&im->wprobs, line, NULL, reason);
+  }
+}
+
+/* The key of a row that has none: the record the kind's unique index
+ * gives for the row's value (the member with this ID number: the row
+ * updates it), or a new key from the sink. */
+static int import_keyless(struct import *im, zb_txn *t) {
+  const zb_index_desc *ix = im->match;
+  char key[ZB_FIELD_MAX + 1];
+  int rc = zb_index_holder(t, im->kind, ix, im->next.v[ix->field], "", key);
+  if (rc == ZB_ENOTFOUND)
+    rc = im->sink->assign_key(im->sink->ctx, im->kind, key);
+  if (rc)
+    return rc;
+  memcpy(im->next.v[0], key, strnlen(key, ZB_FIELD_MAX) + 1);
+  return 0;
+}
+
+/* p->v[0..mid) and p->v[mid..n) are each in line order: merge them (the
+ * two passes of import_write), keeping the order of equal lines. */
+static void problems_merge(zb_problems *p, size_t mid) {
+  if (mid == 0 || mid >= p->n)
+    return;
+  zb_problem *tmp = malloc(p->n * sizeof *tmp);
+  if (!tmp)
+    return;   /* left as they are: out of order, all there */
+  size_t i = 0, j = mid, o = 0;
+  while (i < mid || j < p->n)
+    tmp[o++] = (j >= p->n || (i < mid && p->v[i].line <= p->v[j].line)) ? p->v[i++] : p->v[j++];
+  memcpy(p->v, tmp, p->n * sizeof *tmp);
+  free(tmp);
 }
 
 /* Phase 2, in one write transaction: the checks that need the stored state
@@ -328,8 +549,18 @@ static int import_write(zb_txn *t, void *ctx) {
   if ((rc = zb_rec_defer_indexes(t, im->kind)))
     return rc;
   int nf = im->kind->nfields;
+  size_t keyed_probs = 0;
+  /* Rows with a key first; then, if any, those without (import_keyless):
+   * matched against the state the first pass leaves. */
+  for (int pass = 0; pass < (im->nkeyless ? 2 : 1); pass++)
   for (size_t i = 0; i < im->rows.n; i++) {
+    if (pass == 1 && i == 0)
+      keyed_probs = im->wprobs.n;
     long line = rows_get(&im->rows, i, &im->next, nf);
+    if (im->nkeyless && (im->next.v[0][0] == '\0') != (pass == 1))
+      continue;
+    if (pass == 1 && (rc = import_keyless(im, t)))
+      return rc;
     const char *key = im->next.v[0];
     rc = zb_rec_load(t, im->kind, key, &im->cur);
     if (rc && rc != ZB_ENOTFOUND)
@@ -352,7 +583,7 @@ static int import_write(zb_txn *t, void *ctx) {
     if ((rc = im->sink->set(im->sink->ctx, im->kind, key, fields, vals, n, &r)))
       return rc;
     if (r.status == ZB_APPLY_REJECTED) {
-      zb_problems_add(&im->wprobs, line, zb_kind_field_name(im->kind, r.field), r.reason);
+      write_problem(im, line, r.field, r.reason);
       continue;
     }
     if (existed)
@@ -360,6 +591,8 @@ static int import_write(zb_txn *t, void *ctx) {
     else
       im->res.created++;
   }
+  if (im->nkeyless)
+    problems_merge(&im->wprobs, keyed_probs);
   if (zb_problems_count(&im->probs) > 0 || zb_problems_count(&im->wprobs) > 0)
     return ZB_EINVAL;
   return im->sink->end(im->sink->ctx);
@@ -394,20 +627,46 @@ static void emit_merged(const zb_problems *a, const zb_problems *b, const char *
   }
 }
 
-/* The CSV columns are the kind's fields by name; a required field's column
- * must be in the header. */
+/* The CSV columns are the kind's fields, by name, Chinese label or one of
+ * the descriptor's other names (docs/RECORDS.md, "Importing"); a required
+ * field's column must be in the header, but for the key of a kind whose
+ * rows may leave it out; other columns are ignored. */
 static struct zb_csv_spec import_spec(struct import *im) {
   const zb_kind_desc *kd = im->kind;
   struct zb_csv_spec spec = {
       .columns = im->columns,
       .ncolumns = (size_t)kd->nfields,
       .max_field = ZB_FIELD_MAX,
+      .aliases = im->aliases,
+      .ignore_unknown = true,
+      .header = import_header,
+      .encoding = import_encoding,
   };
   for (int i = 0; i < kd->nfields; i++) {
-    im->columns[i] = kd->fields[i].name;
-    if (kd->fields[i].flags & ZB_FF_REQUIRED)
+    const zb_field_desc *fd = &kd->fields[i];
+    im->columns[i] = fd->name;
+    im->col[i] = fd->name;
+    int n = 0;
+    im->names[i][n++] = fd->zh;
+    for (int h = 0; fd->headers && fd->headers[h] && h < ZB_HEADERS_MAX; h++)
+      im->names[i][n++] = fd->headers[h];
+    im->names[i][n] = NULL;
+    im->aliases[i] = im->names[i];
+    if (fd->flags & ZB_FF_REQUIRED)
       spec.required |= UINT64_C(1) << i;
   }
+  /* Rows without a key: matched by the first unique index. */
+  for (int x = 0; x < kd->nindexes; x++) {
+    if (!kd->indexes[x].unique)
+      continue;
+    if (!im->match && kd->auto_key && im->sink->assign_key)
+      im->match = &kd->indexes[x];
+    if (im->nuniq < ZB_IMPORT_UNIQUE_MAX)
+      im->uniq[im->nuniq++].field = kd->indexes[x].field;
+  }
+  im->keys.field = 0;
+  if (im->match)
+    spec.required &= ~UINT64_C(1);
   return spec;
 }
 
@@ -427,8 +686,9 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
    * ones. */
   struct zb_csv_spec spec = import_spec(im);
   int rc = zb_csv_read(path, &spec, import_row, import_csv_problem, im, NULL);
-  free(im->keys.slot);
-  im->keys.slot = NULL;
+  keyset_free(&im->keys);
+  for (int u = 0; u < im->nuniq; u++)
+    keyset_free(&im->uniq[u]);
   if (rc == 0 && zb_problems_count(&im->probs) == 0)
     rc = zb_store_reserve(s, import_estimate(&im->rows));
   if (rc == 0) {
@@ -441,6 +701,9 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
       rc = zb_store_write(s, import_write, im);
   }
   const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+  if (im->ignored[0])
+    zb_log_warn("%s:%ld: columns ignored (no field of a %s has these names): %s", name,
+                im->header_line, kind->name, im->ignored);
   emit_merged(&im->probs, &im->wprobs, name, problem, pctx);
   if (rc == ZB_EINVAL && zb_problems_count(&im->probs) + zb_problems_count(&im->wprobs) == 0)
     problem(pctx, name, 0, NULL, "the file holds no usable header");

@@ -29,6 +29,7 @@ typedef struct zb_import_result {
   long rows;             /* data rows read */
   long created, updated, unchanged;
   long skipped;          /* org rows outside the scope */
+  bool gb18030;          /* the file was GB18030 (GBK), not UTF-8 */
 } zb_import_result;
 
 /* ---- problems, buffered until the transaction has ended ---- */
@@ -63,10 +64,20 @@ typedef struct zb_import_sink {
   int (*end)(void *ctx);
   void *ctx;
   const char *scope;    /* org rows outside it are skipped; NULL: none are */
+  /* A new key for a row that has none, in the transaction begin opened (a
+   * node's NODE-N, zb_node.c).  NULL: every row must give its key. */
+  int (*assign_key)(void *ctx, const zb_kind_desc *kind, char key[ZB_FIELD_MAX + 1]);
 } zb_import_sink;
 
 /* Imports path ("-": stdin, read once; problems then name it "stdin") into
- * s through sink.  0, ZB_EINVAL (problems reported, nothing stored), ZB_EIO
+ * s through sink.  The file is UTF-8 or GB18030 (zb_csv.h); its header
+ * names the kind's fields by name, Chinese label or another name of the
+ * descriptor, in any order; other columns are ignored with one warning;
+ * each value is normalised (zb_norm.h) before the record rules run.  For a
+ * kind with auto_key and a unique index, when the sink can assign keys,
+ * the key column may be absent or a row's key empty: such a row is matched
+ * to a stored record by the first unique index (the member's ID number) or
+ * gets a new key.  0, ZB_EINVAL (problems reported, nothing stored), ZB_EIO
  * (unreadable), or another error.  res may be NULL. */
 int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const zb_import_sink *sink,
                   zb_input_problem_fn problem, void *pctx, zb_import_result *res);

@@ -40,7 +40,8 @@ enum zb_ftype {
   ZB_FT_VOCAB,      /* one of vocab */
   ZB_FT_ORG_CODE,   /* an org code (zb_org_code_valid) */
   ZB_FT_ID_NUMBER,  /* a resident ID number with its check character */
-  ZB_FT_PHONE,      /* a mainland mobile number: 11 digits, first 1 */
+  ZB_FT_PHONE,      /* a mainland mobile (11 digits, first 1) or a
+                       landline: [AREA-]LOCAL[-EXT] (zb_record.c) */
 };
 
 /* Field flags. */
@@ -52,16 +53,39 @@ enum zb_ftype {
                               change it */
 #define ZB_FF_ACTOR 16u    /* left empty, the writer's name (--actor) */
 
+/* A short form people write for a vocabulary value: 本科 for 大学本科. */
+typedef struct zb_vocab_alias {
+  const char *alias, *value;
+} zb_vocab_alias;
+
+/* A NULL-terminated list of names, for the descriptors below:
+ * ZB_NAMES("身份证号", "身份证号码"). */
+#define ZB_NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* The most header names a field may have besides its name and zh
+ * (test_kind checks every descriptor). */
+#define ZB_HEADERS_MAX 8
+
 typedef struct zb_field_desc {
   const char *name;            /* stable English key: CSV column, JSON key,
                                   option (--name, '_' as '-') */
-  const char *zh;              /* 中文 label, for people */
+  const char *zh;              /* 中文 label, for people; also a CSV header
+                                  name */
   const char *help;            /* one line for --help */
   enum zb_ftype type;
   unsigned flags;
   unsigned max_chars;          /* ZB_FT_TEXT: code points, 0 = no limit */
   const char *const *vocab;    /* ZB_FT_VOCAB: NULL-terminated values */
   const char *vocab_desc;      /* how messages name vocab; NULL: list it */
+  /* Other CSV header names people give the column (党员编号, 身份证号):
+   * NULL-terminated, or NULL.  A header matches name, zh or one of these,
+   * blanks trimmed and ASCII case ignored (docs/RECORDS.md, "Importing"). */
+  const char *const *headers;
+  /* ZB_FT_VOCAB, what an import reads as a value (zb_norm.c): short forms,
+   * terminated by {NULL, NULL} (本科 → 大学本科); and a suffix that a
+   * value may leave out (族: 汉 → 汉族). */
+  const zb_vocab_alias *vocab_aliases;
+  const char *vocab_suffix;
 } zb_field_desc;
 
 /* "field must be empty / is required when when_field is vocab value
@@ -149,7 +173,11 @@ typedef struct zb_kind_desc {
   enum zb_reach reach;
   bool org_must_exist;          /* org_field names an org the replica holds */
   bool auto_key;                /* an empty key on add is assigned
-                                   NODE-N (zb_node.c) */
+                                   NODE-N (zb_node.c); on import too, for
+                                   a kind with a unique index: a row
+                                   without a key is matched to a stored
+                                   record by the first one (the member's
+                                   ID number), or gets a new key */
   const zb_presence_rule *presence;
   int npresence;
   /* Rules across fields, after every field was checked alone; each reads

@@ -140,6 +140,41 @@ void zb_org_parent(const char *code, char out[ZB_FIELD_MAX + 1]) {
 #define ZB__ID_MAX 32
 #define ZB__PHONE_LEN 11
 
+/* Phone numbers in normal form (zb_norm_phone writes them): a mainland
+ * mobile, 11 digits from 1; or a landline, AREA-LOCAL or LOCAL, then
+ * optionally -EXT: area codes 010 and 020-029 (three digits) or four
+ * digits from 03 (GB/T 2260's 长途区号 plan), a local number of 7 or 8
+ * digits from 2, an extension of 1-6 digits. */
+bool zb_phone_valid(const char *v, size_t len) {
+  size_t i = 0, n;
+  if (len == ZB__PHONE_LEN && v[0] == '1') {
+    for (i = 0; i < len && is_digit(v[i]); i++)
+      ;
+    return i == len;
+  }
+  if (len > 0 && v[0] == '0') {
+    for (n = 0; n < len && is_digit(v[n]); n++)
+      ;
+    if (n == 3 ? !(v[1] == '1' && v[2] == '0') && v[1] != '2' : n != 4 || v[1] < '3')
+      return false;
+    if (n >= len || v[n] != '-')
+      return false;
+    i = n + 1;
+  }
+  for (n = i; n < len && is_digit(v[n]); n++)
+    ;
+  if (n - i < 7 || n - i > 8 || v[i] < '2')
+    return false;
+  if (n == len)
+    return true;
+  if (v[n] != '-')
+    return false;
+  i = n + 1;
+  for (n = i; n < len && is_digit(v[n]); n++)
+    ;
+  return n == len && n - i >= 1 && n - i <= 6;
+}
+
 struct zb_checker {
   zb_problem_fn report;
   void *ctx;
@@ -225,7 +260,17 @@ static bool check_date(zb_checker *c, int field, const char *v, size_t len, zb_d
     if (i != 4 && i != 7 && !is_digit(v[i]))
       shape = false;
   if (!shape) {
-    zb_check_problem(c, field, "must be a date in the form YYYY-MM-DD");
+    /* An import reshapes the usual written forms before (zb_norm.c); what
+     * reaches here is none of them. */
+    char d[11];
+    if (zb_date_reshape(v, len, d) == ZB_DATE_FORM_MONTH)
+      zb_check_problem(c, field,
+                       "is a year and month without the day: give the whole date, "
+                       "YYYY-MM-DD (e.g. 1990-07-01)");
+    else
+      zb_check_problem(c, field,
+                       "must be a date: YYYY-MM-DD (2015/6/30, 2015.6.30, "
+                       "2015年6月30日 and 20150630 are read too)");
     return false;
   }
   if (zb_date_parse(v, len, out) != 0) {
@@ -259,6 +304,14 @@ static bool check_id_number(zb_checker *c, int field, const char *v, size_t len)
   const char *why;
   if (zb_idnum_parse(v, len, NULL, NULL, &why) == 0)
     return true;
+  /* A spreadsheet that took the number for a number shows 4.30121E+17 and
+   * has lost its last digits. */
+  if (strchr(v, '+') && (strchr(v, 'E') || strchr(v, 'e'))) {
+    zb_check_problem(c, field,
+                     "was turned into a number by the spreadsheet (its last digits are "
+                     "lost): format the column as text (文本) and type the numbers again");
+    return false;
+  }
   /* If putting the right check character in makes the number valid, the
    * check character is the one thing wrong: say what it should be. */
   char want = len == 18 ? zb_idnum_check_char(v) : '\0';
@@ -305,18 +358,22 @@ static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const cha
   case ZB_FT_ORG_CODE:
     if (zb_org_code_valid(v))
       return true;
-    zb_check_problem(c, f, zb_org_code_rule);
+    if ((unsigned char)v[0] >= 0x80)   /* 某某村党支部: a name */
+      zb_check_problem(c, f, "is a name, not an org code: give the org's code, e.g. "
+                             "430121-03-07 (zhibu-node org list shows them)");
+    else
+      zb_check_problem(c, f, zb_org_code_rule);
     return false;
   case ZB_FT_ID_NUMBER:
     return check_id_number(c, f, v, len);
-  case ZB_FT_PHONE: {
-    bool good = len == ZB__PHONE_LEN && v[0] == '1';
-    for (size_t i = 0; good && i < len; i++)
-      good = is_digit(v[i]);
-    if (!good)
-      zb_check_problem(c, f, "must be 11 digits starting with 1");
-    return good;
-  }
+  case ZB_FT_PHONE:
+    if (zb_phone_valid(v, len))
+      return true;
+    zb_check_problem(c, f,
+                     "must be a mobile number (11 digits from 1, e.g. 13800138000) or a "
+                     "landline (0731-84012345, or 84012345 without the area code; "
+                     "-EXT for an extension)");
+    return false;
   }
   return false;
 }

@@ -85,6 +85,10 @@ int zb_member_validate(const zb_member *m, zb_date today, zb_problem_fn report,
                        void *ctx);
 int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx);
 
+/* A phone number in normal form: a mobile (13800138000) or a landline
+ * (0731-84012345, 84012345, either with -EXT); see zb_norm.h. */
+bool zb_phone_valid(const char *v, size_t len);
+
 /* The message for a malformed org code. */
 extern const char zb_org_code_rule[];
 

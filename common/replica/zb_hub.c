@@ -430,7 +430,7 @@ int zb_hub_org_import(zb_hub *h, const char *path, zb_input_problem_fn problem, 
   if (hs && buf) {
     hs->w.buf = buf;
     hs->w.rejected_per_day = UINT32_MAX;
-    zb_import_sink sink = {hub_sink_begin, hub_sink_set, hub_sink_end, hs, NULL};
+    zb_import_sink sink = {hub_sink_begin, hub_sink_set, hub_sink_end, hs, NULL, NULL};
     rc = zb_import_csv(h->store, &zb_kind_org, path, &sink, problem, ctx, res);
   }
   free(buf);

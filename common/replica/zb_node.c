@@ -222,11 +222,31 @@ static int sink_set(void *ctx, const zb_kind_desc *kind, const char *key, const 
 
 static int sink_end(void *ctx) { return writer_end(ctx); }
 
+static int assign_key(zb_txn *t, const zb_kind_desc *kd, const char *node_id,
+                      char out[ZB_FIELD_MAX + 1], zb_rec *scratch);
+
+/* The sink of an import: the writer, and room to try keys in. */
+struct import_writer {
+  struct writer w;   /* first: the sink's ctx is also a struct writer */
+  zb_rec scratch;
+};
+
+/* A row without a key gets one the way member add does (assign_key). */
+static int sink_assign_key(void *ctx, const zb_kind_desc *kind, char key[ZB_FIELD_MAX + 1]) {
+  struct import_writer *iw = ctx;
+  return assign_key(iw->w.t, kind, iw->w.n->id, key, &iw->scratch);
+}
+
 int zb_node_import(zb_node *n, const zb_kind_desc *kd, const char *path,
                    zb_input_problem_fn problem, void *ctx, zb_import_result *res) {
-  struct writer w = {.n = n};
-  zb_import_sink sink = {sink_begin, sink_set, sink_end, &w, n->org};
-  return zb_import_csv(n->store, kd, path, &sink, problem, ctx, res);
+  struct import_writer *iw = calloc(1, sizeof *iw);
+  if (!iw)
+    return ZB_ENOMEM;
+  iw->w.n = n;
+  zb_import_sink sink = {sink_begin, sink_set, sink_end, &iw->w, n->org, sink_assign_key};
+  int rc = zb_import_csv(n->store, kd, path, &sink, problem, ctx, res);
+  free(iw);
+  return rc;
 }
 
 /* ---- single-record writes ---- */

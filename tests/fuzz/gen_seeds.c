@@ -703,6 +703,22 @@ static void csv_seeds(void) {
   put("csv", "quoted", s1, sizeof s1 - 1);
   put("csv", "crlf-utf8", s2, sizeof s2 - 1);
   put("csv", "bad-rows", s3, sizeof s3 - 1);
+  /* Chinese headers (编号,姓名,备注) in GBK with a column to ignore
+   * (序号) and a row of commas; the same in UTF-8 with blanks around the
+   * names; a GBK file whose first character (一, D2 BB) is valid UTF-8;
+   * bytes that are neither. */
+  static const char s4[] = "\x1c\xD0\xF2\xBA\xC5,\xB1\xE0\xBA\xC5,\xD0\xD5\xC3\xFB,"
+                           "\xB1\xB8\xD7\xA2\r\n1,7,\xD5\xC5\xC8\xFD,\xA3\xB1\r\n"
+                           ",,,\r\n";
+  static const char s5[] = "\x0c\xE3\x80\x80\xE7\xBC\x96\xE5\x8F\xB7 ,"
+                           "\xE5\xA7\x93\xE5\x90\x8D,\xE5\xBA\x8F\xE5\x8F\xB7\n"
+                           "7,\xE5\xBC\xA0\xE4\xB8\x89,1\n,,\n";
+  static const char s6[] = "\x11id,name\n1,\xD2\xBB\n2,\xD5\xC5\xC8\xFD\n";
+  static const char s7[] = "\x10id,name\n1,\xFF\x80\xD5\n";
+  put("csv", "gbk-chinese-header", s4, sizeof s4 - 1);
+  put("csv", "utf8-chinese-header", s5, sizeof s5 - 1);
+  put("csv", "gbk-utf8-lookalike", s6, sizeof s6 - 1);
+  put("csv", "neither", s7, sizeof s7 - 1);
 }
 
 int main(int argc, char **argv) {

@@ -96,7 +96,7 @@ c = r["id_number"][17]
 r["id_number"] = r["id_number"][:17] + ("0" if c != "0" else "1")
 emit(r, "id_number")
 
-r = base()                                                # lowercase x
+r = base()                                                # lowercase x: read as X
 male = r["gender"] == "男"
 for seq in range(1, 999):
     n = idnum_for(r["birth_date"], seq, male)
@@ -104,6 +104,10 @@ for seq in range(1, 999):
         break
 assert n[17] == "X"
 r["id_number"] = n[:17] + "x"
+emit(r)
+
+r = base()                                                # 17 characters
+r["id_number"] = r["id_number"][:17]
 emit(r, "id_number")
 
 emit(base())                                              # good
@@ -268,11 +272,26 @@ assert_grep "$LAST_ERR" "id_number" "missing column named"
 assert_grep "$LAST_ERR" "$WORK/nocol.csv" "missing column: file named"
 unchanged "a missing column"
 
-say "an unknown column exits 3 and names it"
-mkfile extracol.csv 'header.append("nickname"); [r.append("小李") for r in rows]'
-expect_exit 3 "$NODE" member import "$WORK/extracol.csv" --data "$D"
-assert_grep "$LAST_ERR" "nickname" "unknown column named"
-unchanged "an unknown column"
+say "unknown columns are ignored, named in one warning"
+python3 - "$WORK/pool.csv" "$WORK/extracol.csv" <<'EOF'
+import csv, sys
+with open(sys.argv[1], encoding="utf-8", newline="") as f:
+    rd = csv.reader(f)
+    header = next(rd)
+    rows = list(rd)[-45:-40]
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["序号"] + header + ["nickname", "备注"])
+    for i, r in enumerate(rows, 1):
+        w.writerow([i] + r + ["小李", "x"])
+EOF
+ok "$NODE" member import "$WORK/extracol.csv" --data "$D"
+assert_grep "$LAST_ERR" "extracol.csv:1: columns ignored (no field of a member has these names): 序号, nickname, 备注" "ignored columns named once"
+[[ "$(grep -c "columns ignored" "$LAST_ERR")" -eq 1 ]] || fail "one warning for the ignored columns"
+assert_grep "$LAST_ERR" "5 rows: 5 added" "rows with ignored columns imported"
+members1="$(members_count "$D")"
+ops1="$(ops_count "$D")"
+dig1="$(digest_of "$D")"
 
 say "a duplicated column exits 3"
 mkfile dupcol.csv 'header.append("phone"); [r.append(r[header.index("phone")]) for r in rows]'
@@ -327,6 +346,7 @@ new_node "$D2" "$SCOPE" town2
 ok "$NODE" org import "$R/orgs.csv" --data "$D2"
 ok "$NODE" member import "$WORK/stored.csv" --data "$D2"
 ok "$NODE" member import "$WORK/good.csv" --data "$D2"
+ok "$NODE" member import "$WORK/extracol.csv" --data "$D2"
 ok "$NODE" member import "$WORK/reordered.csv" --data "$D2"
 ok "$NODE" member import "$WORK/plain.csv" --data "$D2"
 assert_eq "$(digest_of "$D")" "$(digest_of "$D2")" "digest of CRLF+BOM import vs plain import"

@@ -218,6 +218,53 @@ static void test_today_is_local(void **state) {
   assert_int_equal(zb_date_parse(got, 10, NULL), 0);
 }
 
+/* zb_date_reshape: the written forms of a date, to YYYY-MM-DD (only the
+ * shape: a day that does not exist is left for zb_date_parse). */
+static void reshaped(const char *in, const char *want) {
+  char out[11] = "";
+  enum zb_date_form f = zb_date_reshape(in, strlen(in), out);
+  if (f != ZB_DATE_FORM_DAY || strcmp(out, want) != 0)
+    fail_msg("\"%s\": form %d \"%s\", expected \"%s\"", in, (int)f, out, want);
+}
+
+static void test_reshape(void **state) {
+  (void)state;
+  reshaped("2015-06-30", "2015-06-30");
+  reshaped("2015/6/30", "2015-06-30");
+  reshaped("2015/06/30", "2015-06-30");
+  reshaped("2015-6-3", "2015-06-03");
+  reshaped("2015.6.30", "2015-06-30");
+  reshaped("2015\xe5\xb9\xb4" "6\xe6\x9c\x88" "30\xe6\x97\xa5", "2015-06-30"); /* 年月日 */
+  reshaped("2015\xe5\xb9\xb4" "06\xe6\x9c\x88" "3\xe5\x8f\xb7", "2015-06-03");  /* 号 */
+  reshaped("2015\xe5\xb9\xb4" "6\xe6\x9c\x88" "30", "2015-06-30");
+  reshaped("20150630", "2015-06-30");
+  reshaped("1990-07-01 00:00:00", "1990-07-01");
+  reshaped("1990/7/1 0:00", "1990-07-01");
+  reshaped("1990-07-01T08:30:00.000", "1990-07-01");
+  reshaped("2015-02-30", "2015-02-30"); /* the shape; not a real day */
+
+  static const char *const months[] = {"2015-06", "2015/6", "2015.06", "201506",
+                                       "2015\xe5\xb9\xb4" "6\xe6\x9c\x88",
+                                       "2015\xe5\xb9\xb4" "6"};
+  for (size_t i = 0; i < sizeof months / sizeof *months; i++) {
+    char out[11] = "untouched";
+    if (zb_date_reshape(months[i], strlen(months[i]), out) != ZB_DATE_FORM_MONTH)
+      fail_msg("\"%s\" is a month", months[i]);
+    assert_string_equal(out, "untouched");
+  }
+
+  static const char *const bad[] = {
+      "", "2015", "15-6-30", "2015-6/30", "2015--6-30", "2015-6-30-", "2015-13-01",
+      "2015-00-10", "2015-06-32", "2015-6-30x", "2015-06-30 25:00", "2015-06-30 8",
+      "2015063", "201506301", "30/6/2015", "2015-06-30 00:00:00 extra", "x2015-06-30",
+      "201513", "2015-006-30"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char out[11];
+    if (zb_date_reshape(bad[i], strlen(bad[i]), out) != ZB_DATE_FORM_NONE)
+      fail_msg("\"%s\" is not a date", bad[i]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_leap_years),   cmocka_unit_test(test_days_in_month),
@@ -225,6 +272,7 @@ int main(void) {
       cmocka_unit_test(test_format),       cmocka_unit_test(test_cmp),
       cmocka_unit_test(test_add_years),    cmocka_unit_test(test_add_months),
       cmocka_unit_test(test_age),          cmocka_unit_test(test_today_is_local),
+      cmocka_unit_test(test_reshape),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,6 +33,7 @@ struct test_sink {
   zb_txn *t;
   uint64_t hlc;
   int begins, sets, ends;
+  int assigned;   /* keys handed out by ts_assign_key */
 };
 
 static int ts_begin(void *ctx, zb_txn *t) {
@@ -55,6 +56,14 @@ static int ts_set(void *ctx, const zb_kind_desc *kind, const char *key, const in
   op.hlc = ts->hlc;
   op.actor = "t";
   return zb_merge_apply(ts->t, &op, 0, SCOPE, 0, r);
+}
+
+/* Keys of rows without one: t1-1, t1-2, … */
+static int ts_assign_key(void *ctx, const zb_kind_desc *kind, char key[ZB_FIELD_MAX + 1]) {
+  struct test_sink *ts = ctx;
+  (void)kind;
+  snprintf(key, ZB_FIELD_MAX + 1, "t1-%d", ++ts->assigned);
+  return 0;
 }
 
 static int ts_end(void *ctx) {
@@ -88,7 +97,7 @@ static void collect(void *ctx, const char *file, long line, const char *column,
 
 static int import(const zb_kind_desc *kind, const char *path, struct test_sink *ts, struct probs *p,
                   zb_import_result *res) {
-  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == &zb_kind_org ? SCOPE : NULL};
+  zb_import_sink sink = {ts_begin, ts_set, ts_end, ts, kind == &zb_kind_org ? SCOPE : NULL, NULL};
   memset(ts, 0, sizeof *ts);
   memset(p, 0, sizeof *p);
   return zb_import_csv(store, kind, path, &sink, collect, p, res);
@@ -499,6 +508,82 @@ static void test_big_import_bad_last_row(void **state) {
   assert_int_equal(members(), 0);
 }
 
+/* Chinese headers in another order, an ignored column, written forms and
+ * no id column: rows matched by ID number or given keys by the sink; a
+ * repeated ID number names the earlier line. */
+static void test_headers_and_rows_without_id(void **state) {
+  (void)state;
+  struct test_sink ts;
+  struct probs p;
+  zb_import_result res;
+  zb_import_sink sink = {ts_begin, ts_set, ts_end, &ts, NULL, ts_assign_key};
+  char a[32], b[32], c[32];
+  idnum(a, 1970, 3, 11);
+  idnum(b, 1980, 4, 21);
+  idnum(c, 1970, 3, 13);
+  a[17] = a[17] == 'X' ? 'x' : a[17];
+  FILE *f = fopen(csv, "w");
+  assert_non_null(f);
+  fprintf(f, "序号, 身份证号 ,姓名,性别,出生年月,党员类别,入党时间,转正日期,所在支部\n"
+             "1,%s,张三,男,1970/3/1,正式党员,2010年7月1日,20110701,%s\n"
+             "2,%s,李四,男,1980.4.1,预备,2026-01-02 00:00:00,,%s\n"
+             ",,,,,,,,\n",
+          a, BRANCH, b, BRANCH);
+  fclose(f);
+  memset(&ts, 0, sizeof ts);
+  memset(&p, 0, sizeof p);
+  assert_int_equal(zb_import_csv(store, &zb_kind_member, csv, &sink, collect, &p, &res), 0);
+  assert_int_equal(p.n, 0);
+  assert_int_equal(res.rows, 2);
+  assert_int_equal(res.created, 2);
+  assert_int_equal(ts.assigned, 2);
+  zb_txn *t;
+  zb_member m;
+  assert_int_equal(zb_store_read(store, &t), 0);
+  assert_int_equal(zb_member_load(t, "t1-2", &m), 0);
+  zb_txn_end(t);
+  assert_string_equal(m.v[ZB_MF_NAME], "李四");
+  assert_string_equal(m.v[ZB_MF_JOIN_DATE], "2026-01-02");
+  assert_string_equal(m.v[ZB_MF_CATEGORY], "预备党员");
+
+  /* Again: each row finds its member by ID number; no key is made. */
+  memset(&ts, 0, sizeof ts);
+  assert_int_equal(zb_import_csv(store, &zb_kind_member, csv, &sink, collect, &p, &res), 0);
+  assert_int_equal(res.unchanged, 2);
+  assert_int_equal(ts.assigned, 0);
+
+  /* A row with an id and one without, with one ID number: refused on the
+   * later line, naming the earlier. */
+  f = fopen(csv, "w");
+  assert_non_null(f);
+  fprintf(f, "编号,身份证号,姓名,性别,出生年月,党员类别,入党时间,转正日期,所在支部\n"
+             "M9,%s,张三,男,1970/3/1,正式党员,2010年7月1日,20110701,%s\n"
+             ",%s,张三,男,1970/3/1,正式党员,2010年7月1日,20110701,%s\n",
+          c, BRANCH, c, BRANCH);
+  fclose(f);
+  memset(&p, 0, sizeof p);
+  assert_int_equal(zb_import_csv(store, &zb_kind_member, csv, &sink, collect, &p, &res), ZB_EINVAL);
+  assert_int_equal(p.n, 1);
+  assert_int_equal(p.line[0], 3);
+  assert_string_equal(p.column[0], "身份证号 (id_number)");
+  assert_non_null(strstr(p.reason[0], "is also on line 2 of this file"));
+  assert_int_equal(members(), 2);
+
+  /* Without assign_key (the server's sink) the id column is required. */
+  zb_import_sink plain = {ts_begin, ts_set, ts_end, &ts, NULL, NULL};
+  f = fopen(csv, "w");
+  assert_non_null(f);
+  fprintf(f, "身份证号,姓名,性别,出生年月,党员类别,入党时间,转正日期,所在支部\n"
+             "%s,张三,男,1970/3/1,正式党员,2010年7月1日,20110701,%s\n",
+          a, BRANCH);
+  fclose(f);
+  memset(&p, 0, sizeof p);
+  assert_int_equal(zb_import_csv(store, &zb_kind_member, csv, &plain, collect, &p, &res), ZB_EINVAL);
+  assert_int_equal(p.n, 1);
+  assert_string_equal(p.column[0], "id");
+  assert_non_null(strstr(p.reason[0], "编号, 党员编号"));
+}
+
 /* Header and file problems: nothing is written, the sink never begins. */
 static void test_header_problems(void **state) {
   (void)state;
@@ -529,6 +614,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_big_import_tiny_map, setup_tiny, teardown),
       cmocka_unit_test_setup_teardown(test_big_import_bad_last_row, setup_tiny, teardown),
       cmocka_unit_test_setup_teardown(test_header_problems, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_headers_and_rows_without_id, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

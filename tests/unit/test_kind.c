@@ -53,6 +53,51 @@ static void test_descriptors_well_formed(void **state) {
   assert_null(zb_kind_by_name("", 0));
 }
 
+/* The names a CSV header may give each field (name, zh, headers): no two
+ * fields of a kind share one (ASCII case ignored, as the import compares
+ * them), none has blanks around it, and none has more than
+ * ZB_HEADERS_MAX extra names (the import's table). */
+static bool same_name(const char *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+    char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+    if (x != y)
+      return false;
+  }
+  return *a == *b;
+}
+
+static void test_header_names(void **state) {
+  (void)state;
+  for (int k = 0; zb_kinds[k]; k++) {
+    const zb_kind_desc *kd = zb_kinds[k];
+    const char *all[ZB_REC_FIELDS_MAX * (ZB_HEADERS_MAX + 2)];
+    int owner[ZB_REC_FIELDS_MAX * (ZB_HEADERS_MAX + 2)], n = 0;
+    for (int f = 0; f < kd->nfields; f++) {
+      const zb_field_desc *fd = &kd->fields[f];
+      all[n] = fd->name;
+      owner[n++] = f;
+      all[n] = fd->zh;
+      owner[n++] = f;
+      int h = 0;
+      for (; fd->headers && fd->headers[h]; h++) {
+        all[n] = fd->headers[h];
+        owner[n++] = f;
+      }
+      assert_true(h <= ZB_HEADERS_MAX);
+    }
+    for (int i = 0; i < n; i++) {
+      size_t len = strlen(all[i]);
+      assert_true(len > 0);
+      assert_true(all[i][0] != ' ' && all[i][len - 1] != ' ');
+      for (int j = 0; j < i; j++)
+        if (owner[i] != owner[j] && same_name(all[i], all[j]))
+          fail_msg("%s: fields %s and %s both take the header \"%s\"", kd->name,
+                   kd->fields[owner[j]].name, kd->fields[owner[i]].name, all[i]);
+    }
+  }
+}
+
 /* ---- a kind of 40 fields ---- */
 
 #define WIDE_N 40
@@ -66,7 +111,8 @@ static zb_kind_desc wide = {.id = 200, .name = "wide", .plural = "wides", .zh = 
 static void make_wide(void) {
   for (int f = 0; f < WIDE_N; f++) {
     snprintf(wide_names[f], sizeof wide_names[f], "f%d", f);
-    wide_fields[f] = (zb_field_desc){wide_names[f], "字段", "", ZB_FT_TEXT, 0, 4, NULL, NULL};
+    wide_fields[f] = (zb_field_desc){
+        .name = wide_names[f], .zh = "字段", .help = "", .type = ZB_FT_TEXT, .max_chars = 4};
   }
   wide_fields[0].type = ZB_FT_ID;
   wide_fields[0].flags = ZB_FF_REQUIRED;
@@ -146,6 +192,7 @@ static void test_wide_kind(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_descriptors_well_formed),
+      cmocka_unit_test(test_header_names),
       cmocka_unit_test(test_wide_kind),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

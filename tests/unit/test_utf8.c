@@ -192,9 +192,112 @@ static void test_width_cjk_block(void **state) {
     assert_int_equal(zb_utf8_width(&c, 1), 1);
 }
 
+/* The eight-bytes-at-a-time path: a control character (TAB aside) or a
+ * bad byte at any place of a long ASCII text is found, and the three-byte
+ * path takes CJK after it. */
+static void test_valid_long(void **state) {
+  (void)state;
+  char buf[40];
+  for (size_t at = 0; at < 24; at++)
+    for (int b = 0; b < 0x100; b++) {
+      memset(buf, 'a', sizeof buf);
+      buf[at] = (char)b;
+      bool want = b == '\t' || (b >= 0x20 && b < 0x80);
+      if (zb_utf8_valid(buf, 30) != want)
+        fail_msg("byte 0x%02x at %zu: want %d", b, at, want);
+    }
+  /* 汉字 after and before ASCII runs; ED A0 80 (a surrogate) is refused. */
+  assert_true(valid("abcdefghij\xe6\xb1\x89\xe5\xad\x97klmnopqrstu"));
+  assert_false(valid("abcdefghij\xed\xa0\x80klmnopqrstu"));
+  assert_false(valid("abcdefghij\xe6\xb1klmnopqrstu"));
+}
+
+/* zb_utf8_prefix: well-formed sequences only (controls allowed), the
+ * count of non-ASCII characters, and a sequence cut by the buffer's end
+ * told from an invalid one. */
+static void test_prefix(void **state) {
+  (void)state;
+  size_t multi = 0;
+  bool partial = true;
+  const char *s = "ab\x01\xe6\xb1\x89\xe5\xad\x97";
+  assert_int_equal(zb_utf8_prefix(s, strlen(s), &multi, &partial), strlen(s));
+  assert_int_equal(multi, 2);
+  assert_false(partial);
+  /* 汉 cut after one or two bytes: partial. */
+  multi = 0;
+  assert_int_equal(zb_utf8_prefix("a\xe6", 2, &multi, &partial), 1);
+  assert_true(partial);
+  assert_int_equal(zb_utf8_prefix("a\xe6\xb1", 3, &multi, &partial), 1);
+  assert_true(partial);
+  assert_int_equal(multi, 0);
+  /* Cut sequences whose second byte has a narrower range. */
+  assert_int_equal(zb_utf8_prefix("\xe0", 1, &multi, &partial), 0);
+  assert_true(partial);
+  assert_int_equal(zb_utf8_prefix("\xf0", 1, &multi, &partial), 0);
+  assert_true(partial);
+  assert_int_equal(zb_utf8_prefix("\xe0\x80", 2, &multi, &partial), 0);
+  assert_false(partial); /* overlong whatever follows */
+  assert_int_equal(zb_utf8_prefix("\xed\xa0", 2, &multi, &partial), 0);
+  assert_false(partial); /* a surrogate */
+  /* Invalid: GBK 张三 (D5 C5 C8 FD) after ASCII, long enough not to be a
+   * cut sequence. */
+  assert_int_equal(zb_utf8_prefix("id,\xd5\xc5\xc8\xfd", 7, &multi, &partial), 3);
+  assert_false(partial);
+  assert_int_equal(zb_utf8_prefix("\xff", 1, &multi, &partial), 0);
+  assert_false(partial);
+  /* The eight-bytes-at-a-time path stops at a high byte wherever it is. */
+  char buf[40];
+  for (size_t at = 0; at < 32; at++) {
+    memset(buf, 'x', sizeof buf);
+    buf[at] = '\x80';
+    multi = 0;
+    assert_int_equal(zb_utf8_prefix(buf, sizeof buf, &multi, &partial), at);
+  }
+}
+
+static void test_trim(void **state) {
+  (void)state;
+  size_t start;
+  const char *s = "\xe3\x80\x80 \t\xe5\xbc\xa0 \xe4\xb8\x89\t\xe3\x80\x80 ";
+  size_t n = zb_utf8_trim(s, strlen(s), &start);
+  assert_int_equal(start, 5);
+  assert_int_equal(n, 7); /* 张 三, the inner space kept */
+  assert_int_equal(zb_utf8_trim("  ", 2, &start), 0);
+  assert_int_equal(zb_utf8_trim("", 0, &start), 0);
+  assert_int_equal(zb_utf8_trim("\xe3\x80\x80\xe3\x80\x80", 6, &start), 0);
+  /* E3 80 81 (、) is not a blank. */
+  assert_int_equal(zb_utf8_trim("\xe3\x80\x81", 3, &start), 3);
+  assert_int_equal(start, 0);
+}
+
+static void test_fold_fullwidth(void **state) {
+  (void)state;
+  char out[64];
+  /* １９９０－０７－０１ */
+  const char *d = "\xef\xbc\x91\xef\xbc\x99\xef\xbc\x99\xef\xbc\x90\xef\xbc\x8d\xef\xbc\x90"
+                  "\xef\xbc\x97\xef\xbc\x8d\xef\xbc\x90\xef\xbc\x91";
+  assert_true(zb_utf8_has_fullwidth(d, strlen(d)));
+  assert_int_equal(zb_utf8_fold_fullwidth(d, strlen(d), out), 10);
+  assert_string_equal(out, "1990-07-01");
+  /* ！ (FF01) and ～ (FF5E), the ends of the range; ｘ; （０７３１）; U+3000 */
+  const char *e = "\xef\xbc\x81\xef\xbd\x9e\xef\xbd\x98\xef\xbc\x88\xef\xbc\x90\xef\xbc\x89"
+                  "\xe3\x80\x80z";
+  assert_int_equal(zb_utf8_fold_fullwidth(e, strlen(e), out), 8);
+  assert_string_equal(out, "!~x(0) z");
+  /* Outside the range: U+FF00, U+FF5F (EF BD 9F), CJK: kept. */
+  const char *k = "\xef\xbc\x80\xef\xbd\x9f\xe5\xbc\xa0";
+  assert_false(zb_utf8_has_fullwidth(k, strlen(k)));
+  assert_int_equal(zb_utf8_fold_fullwidth(k, strlen(k), out), strlen(k));
+  assert_string_equal(out, k);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid),
+      cmocka_unit_test(test_valid_long),
+      cmocka_unit_test(test_prefix),
+      cmocka_unit_test(test_trim),
+      cmocka_unit_test(test_fold_fullwidth),
       cmocka_unit_test(test_invalid),
       cmocka_unit_test(test_table_3_7_exhaustive_second_byte),
       cmocka_unit_test(test_ascii_words),

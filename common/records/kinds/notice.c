@@ -19,20 +19,27 @@ static const char *const statuses[] = {"已发布", "已撤回", NULL};
 enum { ST_ISSUED, ST_WITHDRAWN };
 
 static const zb_field_desc fields[N__COUNT] = {
-    [N_ID] = {"id", "编号", "notice id (assigned when absent)", ZB_FT_ID,
-              ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
-    [N_TITLE] = {"title", "标题", "title, at most 64 characters", ZB_FT_TEXT,
-                 ZB_FF_REQUIRED | ZB_FF_TABLE, 64, NULL, NULL},
-    [N_BODY] = {"body", "正文", "the text (at most 256 bytes)", ZB_FT_TEXT, ZB_FF_REQUIRED, 0,
-                NULL, NULL},
-    [N_DATE] = {"date", "发布日期", "YYYY-MM-DD, not after today", ZB_FT_DATE,
-                ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
-    [N_ORG_CODE] = {"org_code", "发布组织", "the issuing org (default: this node's org)",
-                    ZB_FT_ORG_CODE, ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_FIXED, 0, NULL, NULL},
-    [N_STATUS] = {"status", "状态", "已发布, or 已撤回 after withdraw", ZB_FT_VOCAB,
-                  ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_STATE, 0, statuses, NULL},
-    [N_REASON] = {"reason", "撤回原因", "why it was withdrawn (set by withdraw)", ZB_FT_TEXT, 0, 64,
-                  NULL, NULL},
+    [N_ID] = {.name = "id", .zh = "编号", .help = "notice id (assigned when absent)",
+              .type = ZB_FT_ID, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE,
+              .headers = ZB_NAMES("通知编号")},
+    [N_TITLE] = {.name = "title", .zh = "标题", .help = "title, at most 64 characters",
+                 .type = ZB_FT_TEXT, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE, .max_chars = 64,
+                 .headers = ZB_NAMES("通知标题")},
+    [N_BODY] = {.name = "body", .zh = "正文", .help = "the text (at most 256 bytes)",
+                .type = ZB_FT_TEXT, .flags = ZB_FF_REQUIRED, .headers = ZB_NAMES("内容")},
+    [N_DATE] = {.name = "date", .zh = "发布日期", .help = "YYYY-MM-DD, not after today",
+                .type = ZB_FT_DATE, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE,
+                .headers = ZB_NAMES("日期")},
+    [N_ORG_CODE] = {.name = "org_code", .zh = "发布组织",
+                    .help = "the issuing org (default: this node's org)", .type = ZB_FT_ORG_CODE,
+                    .flags = ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_FIXED,
+                    .headers = ZB_NAMES("发布单位", "组织代码")},
+    [N_STATUS] = {.name = "status", .zh = "状态", .help = "已发布, or 已撤回 after withdraw",
+                  .type = ZB_FT_VOCAB, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_STATE,
+                  .vocab = statuses},
+    [N_REASON] = {.name = "reason", .zh = "撤回原因",
+                  .help = "why it was withdrawn (set by withdraw)", .type = ZB_FT_TEXT,
+                  .max_chars = 64},
 };
 
 static const zb_index_desc indexes[] = {{N_ORG_CODE, false, "org", 0}};
@@ -49,12 +56,13 @@ static const zb_act_desc acts[] = {
  * org code is the fact's id), when, and who. */
 enum { R_ORG, R_DATE, R_READER, R__COUNT };
 static const zb_field_desc read_fields[R__COUNT] = {
-    [R_ORG] = {"org_code", "阅读组织", "the org that read it (default: this node's org)",
-               ZB_FT_ORG_CODE, ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
-    [R_DATE] = {"date", "阅读日期", "YYYY-MM-DD (default: today)", ZB_FT_DATE,
-                ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
-    [R_READER] = {"reader", "阅读人", "who read it (default: --actor)", ZB_FT_TEXT,
-                  ZB_FF_TABLE | ZB_FF_ACTOR, 32, NULL, NULL},
+    [R_ORG] = {.name = "org_code", .zh = "阅读组织",
+               .help = "the org that read it (default: this node's org)", .type = ZB_FT_ORG_CODE,
+               .flags = ZB_FF_REQUIRED | ZB_FF_TABLE},
+    [R_DATE] = {.name = "date", .zh = "阅读日期", .help = "YYYY-MM-DD (default: today)",
+                .type = ZB_FT_DATE, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE},
+    [R_READER] = {.name = "reader", .zh = "阅读人", .help = "who read it (default: --actor)",
+                  .type = ZB_FT_TEXT, .flags = ZB_FF_TABLE | ZB_FF_ACTOR, .max_chars = 32},
 };
 static const zb_kind_desc read_fact = {
     .name = "read",

@@ -11,16 +11,29 @@
 #include "zb_record.h"
 #include "zb_store.h"
 
+/* 党委/党工委, 党总支, 党支部 as a county's file writes them. */
+static const zb_vocab_alias type_aliases[] = {
+    {"党委", "committee"},       {"党工委", "committee"},   {"基层党委", "committee"},
+    {"党总支", "general_branch"}, {"总支", "general_branch"}, {"党总支部", "general_branch"},
+    {"党支部", "branch"},         {"支部", "branch"},        {NULL, NULL}};
+
 static const zb_field_desc fields[ZB_OF__COUNT] = {
-    [ZB_OF_CODE] = {"code", "组织代码", "org code, e.g. 430121-03-07", ZB_FT_ORG_CODE,
-                    ZB_FF_REQUIRED | ZB_FF_TABLE, 0, NULL, NULL},
-    [ZB_OF_NAME] = {"name", "组织名称", "the org's name", ZB_FT_TEXT,
-                    ZB_FF_REQUIRED | ZB_FF_TABLE, 64, NULL, NULL},
-    [ZB_OF_TYPE] = {"type", "组织类别", "committee, general_branch or branch", ZB_FT_VOCAB,
-                    ZB_FF_REQUIRED | ZB_FF_TABLE, 0, zb_org_types, NULL},
+    [ZB_OF_CODE] = {.name = "code", .zh = "组织代码", .help = "org code, e.g. 430121-03-07",
+                    .type = ZB_FT_ORG_CODE, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE,
+                    .headers = ZB_NAMES("党组织代码", "代码")},
+    [ZB_OF_NAME] = {.name = "name", .zh = "组织名称", .help = "the org's name",
+                    .type = ZB_FT_TEXT, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE, .max_chars = 64,
+                    .headers = ZB_NAMES("党组织名称", "名称")},
+    [ZB_OF_TYPE] = {.name = "type", .zh = "组织类别",
+                    .help = "committee (党委), general_branch (党总支) or branch (党支部)",
+                    .type = ZB_FT_VOCAB, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE,
+                    .vocab = zb_org_types, .headers = ZB_NAMES("组织类型", "类别"),
+                    .vocab_aliases = type_aliases},
     /* Checked by cross(): it can only repeat what the code implies. */
-    [ZB_OF_PARENT_CODE] = {"parent_code", "上级组织代码", "the parent's code", ZB_FT_TEXT,
-                           ZB_FF_TABLE, 0, NULL, NULL},
+    [ZB_OF_PARENT_CODE] = {.name = "parent_code", .zh = "上级组织代码",
+                           .help = "the parent's code", .type = ZB_FT_TEXT,
+                           .flags = ZB_FF_TABLE,
+                           .headers = ZB_NAMES("上级党组织代码", "上级代码")},
 };
 
 static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_date today) {

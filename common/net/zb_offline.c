@@ -179,22 +179,32 @@ static void zlist_free(struct zlist *l) {
 
 /* ---- node → server ---- */
 
-int zb_offline_node_export(zb_node *n, const char *path, zb_offline_report *r) {
+/* What both of the node's commands start with: the node's state and its
+ * enrollment bundle (the key and the CA), the report's node and org. */
+static int node_begin(zb_node *n, zb_offline_report *r, zb_node_info *info, zb_bundle *b) {
   memset(r, 0, sizeof *r);
-  zb_node_info info;
-  int rc = zb_node_info_get(n, &info);
+  memset(b, 0, sizeof *b);
+  int rc = zb_node_info_get(n, info);
   if (rc)
     return say(r, rc, "cannot read the node's state: %s", zb_strerror(rc));
   if (!*zb_node_bundle_path(n))
     return say(r, ZB_ENOTINIT, "this node is not enrolled (zhibu-node init --enroll FILE)");
-  zb_bundle b;
-  memset(&b, 0, sizeof b);
   char why[320] = "";
-  if ((rc = zb_bundle_read(zb_node_bundle_path(n), &b, why, sizeof why)))
+  if ((rc = zb_bundle_read(zb_node_bundle_path(n), b, why, sizeof why)))
     return say(r, rc == ZB_EINVAL ? ZB_EREFUSED : rc, "the node's enrollment bundle: %s",
                why[0] ? why : zb_strerror(rc));
-  snprintf(r->node_id, sizeof r->node_id, "%s", info.node_id);
-  snprintf(r->org, sizeof r->org, "%s", info.org);
+  snprintf(r->node_id, sizeof r->node_id, "%s", info->node_id);
+  snprintf(r->org, sizeof r->org, "%s", info->org);
+  return 0;
+}
+
+
+int zb_offline_node_export(zb_node *n, const char *path, zb_offline_report *r) {
+  zb_node_info info;
+  zb_bundle b;
+  int rc = node_begin(n, r, &info, &b);
+  if (rc)
+    return rc;
   r->from = info.acked_seq;
   r->cursor = info.cursor;
   struct zlist zl = {0};
@@ -602,21 +612,11 @@ static int walk_nothing(void *ctx, const uint8_t *item, size_t len) {
 }
 
 int zb_offline_node_import(zb_node *n, const char *path, zb_offline_report *r) {
-  memset(r, 0, sizeof *r);
   zb_node_info info;
-  int rc = zb_node_info_get(n, &info);
-  if (rc)
-    return say(r, rc, "cannot read the node's state: %s", zb_strerror(rc));
-  if (!*zb_node_bundle_path(n))
-    return say(r, ZB_ENOTINIT, "this node is not enrolled (zhibu-node init --enroll FILE)");
   zb_bundle b;
-  memset(&b, 0, sizeof b);
-  char why[320] = "";
-  if ((rc = zb_bundle_read(zb_node_bundle_path(n), &b, why, sizeof why)))
-    return say(r, rc == ZB_EINVAL ? ZB_EREFUSED : rc, "the node's enrollment bundle: %s",
-               why[0] ? why : zb_strerror(rc));
-  snprintf(r->node_id, sizeof r->node_id, "%s", info.node_id);
-  snprintf(r->org, sizeof r->org, "%s", info.org);
+  int rc = node_begin(n, r, &info, &b);
+  if (rc)
+    return rc;
   uint8_t *buf = NULL;
   zb_parcel p;
   X509 *cert = NULL;

@@ -387,13 +387,13 @@ static void test_unique_in_file_order(void **state) {
   assert_seq("M0000002", 7);
 
   /* Two new members with one number: the later line is refused, naming
-   * the earlier member; a number freed and taken back in one file is
-   * free. */
+   * the earlier line (found while reading the file); a number freed and
+   * taken back in one file is free. */
   write_seq_rows((int[]){5, 6, 0, 1}, (int[]){11, 11, 13, 3}, 4);
   assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
   assert_int_equal(p.n, 1);
   assert_int_equal(p.line[0], 3);
-  assert_non_null(strstr(p.reason[0], "M0000005"));
+  assert_non_null(strstr(p.reason[0], "line 2"));
   assert_int_equal(members(), 3);
   write_seq_rows((int[]){5, 0, 1}, (int[]){11, 13, 3}, 3);
   assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);

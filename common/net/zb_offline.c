@@ -674,6 +674,7 @@ int zb_offline_node_import(zb_node *n, const char *path, zb_offline_report *r) {
              path, (unsigned long long)hd->seq, (unsigned long long)last_seq);
     goto out;
   }
+  char why[320] = "";
   if ((rc = zb_node_check_held(n, info.head_seq, a->held_seq, a->held_hash.data,
                                a->held_hash.len, why, sizeof why))) {
     say(r, rc, "%s: refused: %s", path, why);

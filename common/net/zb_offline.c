@@ -289,7 +289,7 @@ out:
 static int open_parcel(const char *path, Zb__ParcelDirection want, X509_STORE *store,
                        X509 *ca, const char *purpose, time_t when, uint8_t **buf, zb_parcel *p,
                        X509 **cert, zb_offline_report *r) {
-  size_t len;
+  size_t len = 0;
   char why[320];
   memset(p, 0, sizeof *p);
   *cert = NULL;

@@ -32,7 +32,8 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"data", true},    {"json", false},   {"csv", false},    {"help", false},
     {"actor", true},   {"node-id", true}, {"org", true},     {"since", true},
     {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
-    {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {NULL, false},
+    {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {"version", false},
+    {NULL, false},
 };
 
 
@@ -286,9 +287,11 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_node_stats(n, org, &st);
   if (rc == ZB_ESCOPE)
     zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("report stats: no org %s here (import the org tree, or sync first)", org);
   zb_node_close(n);
   if (rc)
-    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "report stats");
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report stats");
   return zb_cli_stats_out(a, &st, org);
 }
 

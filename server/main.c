@@ -32,6 +32,7 @@ static const struct zb_opt options[] = {
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
+    {"version", false},
     {NULL, false},
 };
 
@@ -416,6 +417,10 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
     return rc;
   rc = zb_hub_stats(h, org, &st);
   zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("report stats: no org %s (see zhibu-server org import)", org);
+    return zb_exit_code(rc);
+  }
   if (rc)
     return fail(rc, "report stats");
   return zb_cli_stats_out(a, &st, org);

@@ -35,6 +35,7 @@ static void usage(const struct zb_cli *cli, FILE *out) {
   fprintf(out,
           "\n%s"
           "  --help         help for a command: %s %s --help\n"
+          "  --version      the program's version\n"
           "\nexit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
           "4 not found, 5 sync failed (retry later), 6 refused by scope or server,\n"
           "1 other errors.\n",
@@ -59,6 +60,10 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
     zb_log_error("%s (see %s --help)", err, cli->prog);
     return zb_exit_code(ZB_EUSAGE);
   }
+  if (zb_args_has(&a, "version")) {
+    printf("%s %s\n", cli->prog, ZB_VERSION);
+    return zb_cli_flush();
+  }
   if (a.npos == 0) {
     usage(cli, zb_args_has(&a, "help") ? stdout : stderr);
     return zb_args_has(&a, "help") ? 0 : zb_exit_code(ZB_EUSAGE);
@@ -81,6 +86,26 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
       c = &cli->cmds[i];
   }
   if (!c) {
+    /* A first word that starts commands ("member"): list them. */
+    size_t w0 = strlen(a.pos[0]), nfirst = 0;
+    bool help = zb_args_has(&a, "help") && a.npos == 1;
+    FILE *out = help ? stdout : stderr;
+    for (size_t i = 0; i < cli->ncmds; i++) {
+      const char *words = cli->cmds[i].words;
+      if (cli->cmds[i].nwords < 2 || strncmp(words, a.pos[0], w0) != 0 || words[w0] != ' ')
+        continue;
+      if (nfirst++ == 0) {
+        if (help || a.npos == 1)
+          fprintf(out, "%s %s: one of these commands (%s %s COMMAND --help for one):\n",
+                  cli->prog, a.pos[0], cli->prog, a.pos[0]);
+        else
+          zb_log_error("unknown command \"%s %s\"; the %s commands are:", a.pos[0], a.pos[1],
+                       a.pos[0]);
+      }
+      fprintf(out, "  %-22s %s\n", words, cli->cmds[i].summary);
+    }
+    if (nfirst > 0)
+      return help ? 0 : zb_exit_code(ZB_EUSAGE);
     zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
                  a.npos > 1 ? a.pos[1] : "", cli->prog);
     return zb_exit_code(ZB_EUSAGE);

@@ -685,6 +685,13 @@ static int stats_member(void *ctx, const zb_member *m) {
 }
 
 int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
+  zb_rec *org = malloc(sizeof *org);
+  if (!org)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, &zb_kind_org, root, org);   /* no such org: not found */
+  free(org);
+  if (rc)
+    return rc;
   return zb_members_in_subtree(t, root, stats_member, out);
 }
 

@@ -92,8 +92,9 @@ typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 int zb_members_count(zb_txn *t, const char *root, size_t *out);
 
-/* Statistics (zb_stats.h) of the members of root's subtree as of a date:
- * the one computation behind both nodes' and the server's reports. */
+/* Adds the members of root's subtree to out (zb_stats_init'ed with its
+ * as-of date and period): the one computation behind both nodes' and the
+ * server's reports.  ZB_ENOTFOUND when root is no org of this replica. */
 struct zb_stats;
 int zb_state_stats(zb_txn *t, const char *root, struct zb_stats *out);
 

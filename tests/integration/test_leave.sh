@@ -54,6 +54,8 @@ server_total() {
   conv_json_field "$LAST_OUT" total
 }
 assert_eq "$(node_total --data "$WORK/b0101")" "6" "six members before anyone leaves"
+expect_exit 4 "$SERVER" report stats --org 430121-01-77 --data "$SRV"
+assert_grep "$LAST_ERR" "no org 430121-01-77" "the server's report of an org that does not exist"
 
 say "bad leaves store nothing (exit 3)"
 ops_before="$(ops_count "$WORK/b0101")"

@@ -68,6 +68,22 @@ assert_grep "$LAST_ERR" "usage: zhibu-node" "no arguments prints usage on stderr
 expect_exit 2 "$NODE" frobnicate --data "$C"
 assert_grep "$LAST_ERR" "frobnicate" "unknown command is named"
 expect_exit 2 "$NODE" member frobnicate --data "$C"
+assert_grep "$LAST_ERR" "member import" "an unknown member command lists the member commands"
+expect_exit 2 "$NODE" member --data "$C"
+for c in "member import" "member add" "member leave" "member list"; do
+  assert_grep "$LAST_ERR" "$c" "zhibu-node member alone lists $c"
+done
+assert_not_grep_err() { ! grep -q "$1" "$LAST_ERR" || fail "$2"; }
+assert_not_grep_err "notice add" "zhibu-node member lists only member commands"
+ok "$NODE" member --help
+assert_grep "$LAST_OUT" "member show" "member --help lists the member commands on stdout"
+ok "$NODE" --version
+assert_eq "$(cat "$LAST_OUT")" "zhibu-node $(sed -n 's/^project(zhibu VERSION \([0-9.]*\).*/\1/p' "$ZB_SRC/CMakeLists.txt")" \
+  "--version prints the project's version"
+ok "$ZB_BIN/zhibu-server" --version
+assert_grep "$LAST_OUT" "zhibu-server " "zhibu-server --version"
+expect_exit 4 "$NODE" report stats --org 430121-77-77 --data "$C"
+assert_grep "$LAST_ERR" "no org 430121-77-77" "report stats of an org that does not exist"
 expect_exit 2 "$NODE" status --bogus --data "$C"
 assert_grep "$LAST_ERR" "--bogus" "unknown option is named"
 expect_exit 2 "$NODE" status --since 3 --data "$C"                  # another command's option

@@ -198,15 +198,17 @@ for scope in "${scopes[@]}"; do
   done
 done
 
-say "the default scope is the node's org; a code with no members counts 0"
+say "the default scope is the node's org; a date before any member counts 0; no such org: 4"
 ok "$NODE" report stats --as-of 2026-11-01 --json --data "$D"
 cp "$LAST_OUT" "$WORK/default.json"
 py_expect json "$WORK/default.json" 430121 2026-11-01 || fail "report stats without --org"
-ok "$NODE" report stats --org 430121-03-99 --as-of 2026-11-01 --json --data "$D"
+ok "$NODE" report stats --org 430121-03 --as-of 1900-01-01 --json --data "$D"
 cp "$LAST_OUT" "$WORK/empty.json"
-py_expect json "$WORK/empty.json" 430121-03-99 2026-11-01 || fail "report stats of an empty org"
+py_expect json "$WORK/empty.json" 430121-03 1900-01-01 || fail "report stats before any member joined"
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["total"] == 0' "$WORK/empty.json" \
-  || fail "an org with no members should count 0"
+  || fail "an org with no members yet should count 0"
+expect_exit 4 "$NODE" report stats --org 430121-03-99 --as-of 2026-11-01 --json --data "$D"
+[[ ! -s "$LAST_OUT" ]] || fail "report stats of an org that does not exist wrote to stdout"
 
 say "report stats --csv agrees with --json; the human report shows the same total"
 for scope in 430121 430121-02 430121-03-04; do

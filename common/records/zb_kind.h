@@ -158,7 +158,15 @@ typedef struct zb_act_desc {
   const char *const *opts;     /* the command's option for each param
                                   ("reason" for leave_reason); NULL: the
                                   fields' names */
+  /* The act's own rule, on the record as the act leaves it (next), for a
+   * writer with this scope; 0 or a storage error, a rejection in r.  NULL:
+   * none.  An act reserved to the committee above the record's branch
+   * (备案, 审批; docs/RECORDS.md, "The committee above") calls
+   * zb_committee_above (zb_merge.h) here. */
+  int (*check)(struct zb_txn *t, const zb_value *next, const char *scope,
+               struct zb_apply_result *r);
 } zb_act_desc;
+
 
 typedef struct zb_kind_desc {
   int id;                       /* wire number (zb.RecordKind), never reused */

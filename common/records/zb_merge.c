@@ -73,6 +73,31 @@ static bool org_in_scope(const zb_kind_desc *kd, const char *org, const char *sc
   return kd->scope == ZB_SCOPE_OWN_ORG ? strcmp(org, scope) == 0 : zb_org_in_subtree(org, scope);
 }
 
+int zb_committee_above(zb_txn *t, const char *scope, const char *org, const char *what,
+                       zb_apply_result *r) {
+  if (!scope)
+    return 0;
+  if (strcmp(scope, org) == 0 || !zb_org_in_subtree(org, scope)) {
+    r->scope = true;
+    return zb_reject(r, -1, "only a committee above %s may %s; this node's org %s is not above it",
+                     org, what, scope);
+  }
+  zb_rec *o = malloc(sizeof *o);
+  if (!o)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, &zb_kind_org, scope, o);
+  int type = rc == 0 ? zb_vocab_index(zb_org_types, o->v[ZB_OF_TYPE]) : -1;
+  free(o);
+  if (rc && rc != ZB_ENOTFOUND)
+    return rc;
+  if (type != 0 && type != 1) {   /* committee, general_branch */
+    r->scope = true;
+    return zb_reject(r, -1, "only a committee above %s may %s; this node's org %s is %s",
+                     org, what, scope, type < 0 ? "not in the org tree" : "not a committee");
+  }
+  return 0;
+}
+
 /* Whether a writer with this scope holds a record of kd placed at org
  * (zb_kind.h, reach): it may add facts to what it holds. */
 static bool holds(const zb_kind_desc *kd, const char *org, const char *scope) {
@@ -359,6 +384,8 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
   }
   if (!trusted) {
     int rc = check_rules(t, cur, true, next, today, scope, true, false, r);
+    if (!rc && r->status != ZB_APPLY_REJECTED && ad->check)
+      rc = ad->check(t, next->v, scope, r);
     if (rc || r->status == ZB_APPLY_REJECTED)
       return rc;
   }

@@ -84,6 +84,15 @@ int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)
                                 are not checked again; every rule against
                                 the state still is */
 
+/* Whether a writer with this scope is a committee above org: its org a
+ * committee or general branch (in the org tree t holds) and a proper
+ * ancestor of org.  0 if so (or scope is NULL: the server itself);
+ * otherwise a rejection in r, marked as the writer's scope, saying that
+ * only such a committee may do what (e.g. "record 出党"), or a storage
+ * error. */
+int zb_committee_above(struct zb_txn *t, const char *scope, const char *org, const char *what,
+                       zb_apply_result *r);
+
 /* Applies op in t.  server_seq is the server's sequence number of the op
  * (0 for a node's own op not yet sequenced).  scope is the subtree the
  * writer may write in (NULL: anywhere).  Returns 0 with *r filled, or a

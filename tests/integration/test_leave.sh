@@ -12,7 +12,9 @@
 #     cannot be written by `member update` or an import;
 #   - two nodes whose scope holds the member both record a leave: the
 #     server's order decides, the second comes back rejected, and every
-#     node shows the first one's reason; digests converge, verify passes.
+#     node shows the first one's reason;
+#   - 出党 is recorded by the committee above the branch (the township),
+#     never by the branch itself (exit 6); digests converge, verify passes.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 conv_setup
@@ -39,10 +41,10 @@ ok "$NODE" member import "$R/members.csv" --data "$WORK/b0101"
 conv_sync "$WORK/b0101"
 conv_sync "$WORK/t01"
 ok "$NODE" member list --json --data "$WORK/b0101"
-read -r M1 M2 M3 <<<"$(python3 -c '
+read -r M1 M2 M3 M4 <<<"$(python3 -c '
 import json, sys
 ms = sorted(json.load(open(sys.argv[1], encoding="utf-8")), key=lambda m: m["id"])
-print(ms[0]["id"], ms[1]["id"], ms[2]["id"])' "$LAST_OUT")"
+print(ms[0]["id"], ms[1]["id"], ms[2]["id"], ms[3]["id"])' "$LAST_OUT")"
 
 # node_total ARGS… / server_total ARGS…: "total" of report stats --json.
 node_total() {
@@ -136,6 +138,21 @@ for n in t01 b0101; do
   assert_eq "$(conv_json_field "$LAST_OUT" leave_reason)" "退党" "$n: the first leave's reason"
 done
 
+say "出党 (expulsion) is recorded by the committee above the branch, not by the branch"
+ops_before="$(ops_count "$WORK/b0101")"
+expect_exit 6 "$NODE" member leave "$M3" --reason 出党 --date "$TODAY" --data "$WORK/b0101"
+assert_grep "$LAST_ERR" "only a committee above $B1" "the branch is told who may record it"
+assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "the refused expulsion adds no op"
+ok "$NODE" member leave "$M3" --reason 出党 --date "$TODAY" --note 经支部大会讨论、镇党委批准 \
+  --data "$WORK/t01"
+conv_sync "$WORK/t01"
+conv_sync "$WORK/b0101"
+ok "$NODE" rejected --json --data "$WORK/t01"
+python3 -c 'import json,sys; assert not any(r["key"] == sys.argv[2] for r in json.load(open(sys.argv[1])))' \
+  "$LAST_OUT" "$M3" || fail "the server refused the township's expulsion"
+ok "$NODE" member show "$M3" --json --data "$WORK/b0101"
+assert_eq "$(conv_json_field "$LAST_OUT" leave_reason)" "出党" "the branch sees the expulsion"
+
 say "a re-import of the roster does not bring them back; digests converge"
 ok "$NODE" member import "$R/members.csv" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "0 added, 0 updated, 6 unchanged" "the roster file changes nothing"
@@ -143,8 +160,8 @@ ok "$NODE" member list --csv --all --data "$WORK/b0101"
 cp "$LAST_OUT" "$WORK/all.csv"
 ok "$NODE" member import "$WORK/all.csv" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "6 unchanged" "the exported list with its leave columns imports back unchanged"
-sed "s/^$M3,\\(.*\\),,,,\$/$M3,\\1,已离开,去世,$TODAY,/" "$WORK/all.csv" >"$WORK/sneak.csv"
-grep -q "^$M3,.*,已离开,去世," "$WORK/sneak.csv" || fail "the test's edit of the CSV did not apply"
+sed "s/^$M4,\\(.*\\),,,,\$/$M4,\\1,已离开,去世,$TODAY,/" "$WORK/all.csv" >"$WORK/sneak.csv"
+grep -q "^$M4,.*,已离开,去世," "$WORK/sneak.csv" || fail "the test's edit of the CSV did not apply"
 expect_exit 3 "$NODE" member import "$WORK/sneak.csv" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "only through an act" "an import cannot make a member leave"
 for n in t01:$T1 b0101:$B1; do

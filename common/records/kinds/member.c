@@ -7,6 +7,7 @@
 
 #include "zb_idnum.h"
 #include "zb_kind.h"
+#include "zb_merge.h"
 #include "zb_record.h"
 
 /* Domain numbers, versioned (docs/RECORDS.md, "Rule versions"): the 2014
@@ -204,9 +205,20 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
  * statistics as of a later date leave the member out. */
 static const int leave_params[] = {ZB_MF_LEAVE_REASON, ZB_MF_LEAVE_DATE, ZB_MF_LEAVE_NOTE};
 static const char *const leave_opts[] = {"reason", "date", "note"};
+
+/* Expulsion (出党) is decided by the branch and approved above it (党章,
+ * the chapter on discipline): it is recorded by a committee above the
+ * member's branch, not by the branch (docs/RECORDS.md, "Leaving"). */
+static int leave_check(struct zb_txn *t, const zb_value *next, const char *scope,
+                       struct zb_apply_result *r) {
+  if (strcmp(next[ZB_MF_LEAVE_REASON], "出党") != 0)
+    return 0;
+  return zb_committee_above(t, scope, next[ZB_MF_ORG_CODE], "record 出党 (expulsion)", r);
+}
+
 static const zb_act_desc acts[] = {
     {"leave", "减少", "end a membership: --reason R --date D [--note TEXT]", 1u << ST_ACTIVE,
-     ST_LEFT, leave_params, 3, leave_opts},
+     ST_LEFT, leave_params, 3, leave_opts, leave_check},
 };
 
 /* A member added without a category is 正式党员 when it has a full_date. */

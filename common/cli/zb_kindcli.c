@@ -611,7 +611,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       cmds[nc++] = (struct zb_cmd){
           fmt("%s %s", n, ad->name), 2, 1, "KEY", cmd_act_run, po,
           fmt("%s (%s) a %s", ad->name, ad->zh, n),
-          fmt("%s.  Applies when the %s's %s is %s; afterwards it is %s.\n"
+          fmt("%s.\nApplies when the %s's %s is %s; afterwards it is %s.\n"
               "The server checks it again in its order: a rejected act is undone here.",
               ad->help, n, kd->state_field ? sfd->name : "state", from ? from : "",
               kd->state_field ? sfd->vocab[ad->to] : "")};

@@ -217,7 +217,12 @@ static int leave_check(struct zb_txn *t, const zb_value *next, const char *scope
 }
 
 static const zb_act_desc acts[] = {
-    {"leave", "减少", "end a membership: --reason R --date D [--note TEXT]", 1u << ST_ACTIVE,
+    {"leave", "减少",
+     "end a membership: --reason 去世|出党|停止党籍|退党|转出系统外 --date YYYY-MM-DD\n"
+     "[--note TEXT] (for 转出系统外: the letter number).  The member stays, with\n"
+     "this history; member list leaves them out (--all shows them).  出党 is\n"
+     "recorded by a committee above the member's branch, not by the branch",
+     1u << ST_ACTIVE,
      ST_LEFT, leave_params, 3, leave_opts, leave_check},
 };
 

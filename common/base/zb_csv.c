@@ -587,22 +587,12 @@ static void zb__csv_on_piece(void *data, size_t len, void *vrd) {
   rd->ps.piece = len;
 }
 
-static size_t zb__csv_count_quotes(const char *s, size_t n) {
+/* How many times byte c occurs in s[0..n). */
+static size_t zb__csv_count(const char *s, size_t n, char c) {
   size_t count = 0;
   const char *end = s + n;
   const char *q;
-  while (s < end && (q = memchr(s, '"', (size_t)(end - s))) != NULL) {
-    count++;
-    s = q + 1;
-  }
-  return count;
-}
-
-static size_t zb__csv_count_lines(const char *s, size_t n) {
-  size_t count = 0;
-  const char *end = s + n;
-  const char *q;
-  while (s < end && (q = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+  while (s < end && (q = memchr(s, c, (size_t)(end - s))) != NULL) {
     count++;
     s = q + 1;
   }
@@ -678,7 +668,7 @@ static int zb__csv_feed_piece(struct zb__csv_reader *rd, const char *s,
       zb__csv_parse_error(rd);
       return 0;
     case CSV_ENOMEM: {
-      bool inq = q0 ^ (zb__csv_count_quotes(s, off) & 1);
+      bool inq = q0 ^ (zb__csv_count(s, off, '"') & 1);
       int rc = zb__csv_cut(rd, inq);
       if (rc != 0)
         return rc;
@@ -688,7 +678,7 @@ static int zb__csv_feed_piece(struct zb__csv_reader *rd, const char *s,
       return ZB_ENOMEM;
     }
   }
-  ps->in_quotes = q0 ^ (zb__csv_count_quotes(s, n) & 1);
+  ps->in_quotes = q0 ^ (zb__csv_count(s, n, '"') & 1);
   return 0;
 }
 
@@ -807,7 +797,7 @@ static void zb__csv_encoding_problem(struct zb__csv_reader *rd, const char *s,
                                      size_t bad, size_t len, const char *why,
                                      const char *fix) {
   struct zb__csv_parse *ps = &rd->ps;
-  long line = ps->line + (long)zb__csv_count_lines(s, bad);
+  long line = ps->line + (long)zb__csv_count(s, bad, '\n');
   char hex[40];
   zb__csv_hex(s + bad, len - bad, hex, sizeof hex);
   zb__csv_report(rd, line, NULL, "%s (bytes %s); %s", why, hex,

@@ -39,6 +39,18 @@ static const char *opt_name(const char *field, char *buf, size_t cap) {
   return buf;
 }
 
+/* The value of option opt for field fd into out, read as an import reads
+ * a cell: 1990/7/1, 汉, full-width digits (zb_norm.h).  0, or exit 3 when
+ * too long. */
+static int take_value(const zb_field_desc *fd, const char *opt, const char *val, zb_value out) {
+  if (strlen(val) > ZB_FIELD_MAX) {
+    zb_log_error("--%s: value is %zu bytes, more than %d", opt, strlen(val), ZB_FIELD_MAX);
+    return zb_exit_code(ZB_EINVAL);
+  }
+  zb_norm_field(fd, val, strlen(val), out);
+  return 0;
+}
+
 /* Fills v from the options; set[f] says which were given.  --org is an
  * alias of the option of the kind's org field. */
 static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *v, bool *set) {
@@ -50,15 +62,9 @@ static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *
     if (f == kd->org_field && f != 0 && !val)
       val = zb_args_get(a, "org");
     set[f] = val != NULL;
-    if (!val)
-      continue;
-    if (strlen(val) > ZB_FIELD_MAX) {
-      zb_log_error("--%s: value is %zu bytes, more than %d", on, strlen(val), ZB_FIELD_MAX);
-      return zb_exit_code(ZB_EINVAL);
-    }
-    /* Read as an import reads a cell: 1990/7/1, 汉, full-width digits
-     * (zb_norm.h). */
-    zb_norm_field(&kd->fields[f], val, strlen(val), v[f]);
+    int rc = val ? take_value(&kd->fields[f], on, val, v[f]) : 0;
+    if (rc)
+      return rc;
   }
   return 0;
 }
@@ -334,12 +340,10 @@ static int act_values(const zb_kind_desc *kd, const zb_act_desc *ad, const zb_ar
     int f = ad->params[j];
     if (!val)
       continue;
-    if (strlen(val) > ZB_FIELD_MAX) {
-      zb_log_error("--%s: value is %zu bytes, more than %d", o, strlen(val), ZB_FIELD_MAX);
-      return zb_exit_code(ZB_EINVAL);
-    }
+    int rc = take_value(&kd->fields[f], o, val, v[f]);
+    if (rc)
+      return rc;
     set[f] = true;
-    snprintf(v[f], sizeof v[f], "%s", val);
   }
   return 0;
 }

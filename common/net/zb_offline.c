@@ -198,7 +198,6 @@ static int node_begin(zb_node *n, zb_offline_report *r, zb_node_info *info, zb_b
   return 0;
 }
 
-
 int zb_offline_node_export(zb_node *n, const char *path, zb_offline_report *r) {
   zb_node_info info;
   zb_bundle b;

@@ -570,7 +570,7 @@ static int import_write(zb_txn *t, void *ctx) {
      * left empty, such a field keeps its stored value; any other value
      * that differs is refused by the merge (docs/RECORDS.md, "Leaving"). */
     for (int f = 1; existed && f < nf; f++)
-      if (!im->next.v[f][0] && zb_kind_act_owned(im->kind, f))
+      if (!im->next.v[f][0] && zb_kind_act_of(im->kind, f))
         memcpy(im->next.v[f], im->cur.v[f], sizeof im->next.v[f]);
     int fields[ZB_REC_FIELDS_MAX];
     char *vals[ZB_REC_FIELDS_MAX];

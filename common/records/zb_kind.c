@@ -73,12 +73,12 @@ bool zb_kind_ended(const zb_kind_desc *kd, const zb_value *v) {
   return st >= 0 && st < 32 && (kd->ended & (1u << st));
 }
 
-bool zb_kind_act_owned(const zb_kind_desc *kd, int f) {
+const zb_act_desc *zb_kind_act_of(const zb_kind_desc *kd, int f) {
   if (kd->nacts > 0 && f == kd->state_field)
-    return true;
+    return &kd->acts[0];
   for (int i = 0; i < kd->nacts; i++)
     for (int j = 0; j < kd->acts[i].nparams; j++)
       if (kd->acts[i].params[j] == f)
-        return true;
-  return false;
+        return &kd->acts[i];
+  return NULL;
 }

@@ -238,9 +238,9 @@ const zb_kind_desc *zb_kind_fact(const zb_kind_desc *kd, const char *name, int *
  * vocabulary (empty: 0 when the field is optional), or -1: unknown, or the
  * kind has no state. */
 int zb_kind_state(const zb_kind_desc *kd, const zb_value *v);
-/* Whether field f is written only by acts: the state field, or a
- * parameter of one of kd's acts. */
-bool zb_kind_act_owned(const zb_kind_desc *kd, int f);
+/* The act that writes field f — the state field: the first act; a
+ * parameter: its act — or NULL when sets write it. */
+const zb_act_desc *zb_kind_act_of(const zb_kind_desc *kd, int f);
 /* Whether v's state is one of kd->ended. */
 bool zb_kind_ended(const zb_kind_desc *kd, const zb_value *v);
 /* Field index of name (len bytes) in kd, or -1. */

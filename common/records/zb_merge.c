@@ -105,19 +105,6 @@ static bool holds(const zb_kind_desc *kd, const char *org, const char *scope) {
          (kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(scope, org));
 }
 
-/* The act that writes field f (the state field: the first act), or NULL
- * when sets write it. */
-static const zb_act_desc *act_owner(const zb_kind_desc *kd, int f) {
-  for (int i = 0; i < kd->nacts; i++) {
-    if (f == kd->state_field)
-      return &kd->acts[i];
-    for (int j = 0; j < kd->acts[i].nparams; j++)
-      if (kd->acts[i].params[j] == f)
-        return &kd->acts[i];
-  }
-  return NULL;
-}
-
 /* Every rule the record next must satisfy, in the order the messages are
  * most useful: its fields, fields that never change, its org, the writer's
  * scope, the kind's own rules against the state, its unique indexes. */
@@ -134,7 +121,7 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
    * record starts in the first state, its act fields empty. */
   int sf = kd->state_field;
   for (int f = 1; !via_act && f < kd->nfields; f++) {
-    const zb_act_desc *owner = act_owner(kd, f);
+    const zb_act_desc *owner = zb_kind_act_of(kd, f);
     if (!owner)
       continue;
     /* An optional state field starts empty (zb_kind.h, state_field). */

@@ -477,6 +477,23 @@ static void batch_seeds(void) {
 
 /* ---- fuzz_frame ---- */
 
+/* bt := one ServerOp (server seq 9, from b0101) holding op, compressed
+ * into *z (malloc'd) — what a pull batch or a parcel to a node carries. */
+static void server_op_batch(zb_batch *bt, struct packed op, uint8_t **z, size_t *zlen) {
+  Zb__ServerOp so = ZB__SERVER_OP__INIT;
+  so.server_seq = 9, so.op.data = op.p, so.op.len = op.len, so.origin = "b0101";
+  size_t slen = zb__server_op__get_packed_size(&so);
+  uint8_t *sb = malloc(slen);
+  if (!sb)
+    die("malloc");
+  zb__server_op__pack(&so, sb);
+  zb_batch_reset(bt);
+  zb_batch_add(bt, sb, slen);
+  free(sb);
+  if (zb_batch_compress(bt, z, zlen))
+    die("compress");
+}
+
 static void frame(struct fz_buf *b, const void *payload, size_t len) {
   uint8_t hdr[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
                     (uint8_t)len};
@@ -563,18 +580,7 @@ static void sync_seeds(void) {
   put_buf(T, "push", &b);
 
   /* A pull batch of one ServerOp holding the same op. */
-  Zb__ServerOp so = ZB__SERVER_OP__INIT;
-  so.server_seq = 9, so.op.data = op.p, so.op.len = op.len, so.origin = "b0101";
-  size_t slen = zb__server_op__get_packed_size(&so);
-  uint8_t *sb = malloc(slen);
-  if (!sb)
-    die("malloc");
-  zb__server_op__pack(&so, sb);
-  zb_batch_reset(&bt);
-  zb_batch_add(&bt, sb, slen);
-  free(sb);
-  if (zb_batch_compress(&bt, &z, &zlen))
-    die("compress");
+  server_op_batch(&bt, op, &z, &zlen);
   Zb__PullBatch pl = ZB__PULL_BATCH__INIT;
   pl.count = bt.count, pl.raw_size = bt.len, pl.zdata.data = z, pl.zdata.len = zlen;
   pl.cursor = 9, pl.done = 1;
@@ -675,18 +681,7 @@ static void parcel_seeds(void) {
   parcel_seed("to-server", ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER, z, zlen, bt.count,
               bt.len);
   free(z);
-  Zb__ServerOp so = ZB__SERVER_OP__INIT;
-  so.server_seq = 9, so.op.data = op.p, so.op.len = op.len, so.origin = "b0101";
-  size_t slen = zb__server_op__get_packed_size(&so);
-  uint8_t *sb = malloc(slen);
-  if (!sb)
-    die("malloc");
-  zb__server_op__pack(&so, sb);
-  zb_batch_reset(&bt);
-  zb_batch_add(&bt, sb, slen);
-  free(sb);
-  if (zb_batch_compress(&bt, &z, &zlen))
-    die("compress");
+  server_op_batch(&bt, op, &z, &zlen);
   parcel_seed("to-node", ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_NODE, z, zlen, bt.count,
               bt.len);
   free(z);

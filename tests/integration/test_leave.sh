@@ -122,7 +122,7 @@ ok "$NODE" member show "$M1" --json --data "$WORK/t01"
 assert_eq "$(conv_json_field "$LAST_OUT" leave_reason)" "去世" "the township sees the reason"
 
 say "two nodes record a leave of one member: the server's order decides"
-ok "$NODE" member leave "$M2" --reason 退党 --date "$TODAY" --data "$WORK/b0101"
+ok "$NODE" member leave "$M2" --reason 退党 --date "${TODAY//-//}" --data "$WORK/b0101"   # 2026/11/28
 ok "$NODE" member leave "$M2" --reason 停止党籍 --date "$TODAY" --data "$WORK/t01"
 conv_sync "$WORK/b0101"
 conv_sync "$WORK/t01"

@@ -33,7 +33,8 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"actor", true},   {"node-id", true}, {"org", true},     {"since", true},
     {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
     {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {"version", false},
-    {NULL, false},
+    {"state", true},   {"in", false},     {"out", false},    {"outside", true},
+    {"letter", true},  {NULL, false},
 };
 
 

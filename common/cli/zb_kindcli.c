@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_merge.h"
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
@@ -22,7 +23,13 @@ static const char *prog = "zhibu-node";
  * (org import) and is listed; every other kind has all five. */
 enum { C_IMPORT = 1, C_ADD = 2, C_UPDATE = 4, C_SHOW = 8, C_LIST = 16 };
 static unsigned kind_cmds(const zb_kind_desc *kd) {
-  return kd->reach == ZB_REACH_ALL ? C_IMPORT | C_LIST : C_IMPORT | C_ADD | C_UPDATE | C_SHOW | C_LIST;
+  if (kd->reach == ZB_REACH_ALL)
+    return C_IMPORT | C_LIST;
+  /* A kind created by its own word from another record (transfer out
+   * MEMBER) is written only through that word and its acts. */
+  if (kd->add_word)
+    return C_ADD | C_SHOW | C_LIST;
+  return C_IMPORT | C_ADD | C_UPDATE | C_SHOW | C_LIST;
 }
 
 /* The kind a command belongs to: its first word. */
@@ -58,9 +65,11 @@ static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *
   for (int f = 0; f < kd->nfields; f++) {
     char on[64];
     opt_name(kd->fields[f].name, on, sizeof on);
-    const char *val = zb_args_get(a, on);
-    if (f == kd->org_field && f != 0 && !val)
+    const char *val = (kd->fields[f].flags & ZB_FF_DERIVED) ? NULL : zb_args_get(a, on);
+    if (f == kd->org_field && f != 0 && !val && !(kd->fields[f].flags & ZB_FF_DERIVED))
       val = zb_args_get(a, "org");
+    if (f == kd->reach_field && f != 0 && !val)
+      val = zb_args_get(a, "to");
     set[f] = val != NULL;
     int rc = val ? take_value(&kd->fields[f], on, val, v[f]) : 0;
     if (rc)
@@ -90,14 +99,26 @@ static int cmd_import(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- add / update ---- */
 
+static int transfer_outside(const zb_args *a, const char *member);
+
 static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
   const zb_kind_desc *kd = cmd_kind(c);
+  if (kd->add_word && zb_args_has(a, "outside")) {
+    if (zb_args_has(a, "to")) {
+      zb_log_error("--to and --outside: give one destination");
+      return zb_exit_code(ZB_EUSAGE);
+    }
+    return transfer_outside(a, a->pos[2]);
+  }
   zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX];
   if (!v)
     return fail(ZB_ENOMEM, c->words);
   zb_node *n = NULL;
   int rc = values_from_args(kd, a, v, set);
+  if (!rc && kd->add_word)
+    rc = take_value(&kd->fields[kd->add_arg], kd->fields[kd->add_arg].name, a->pos[2],
+                    v[kd->add_arg]);
   if (!rc && !(rc = open_node(a, &n))) {
     int w = zb_node_add(n, kd, v, zb_cli_problem, NULL);
     zb_node_close(n);
@@ -157,6 +178,20 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- show / list ---- */
 
+/* The values of r as of today: the state a record is in on the day
+ * (zb_kind_desc.state_at: an open transfer past its limit shows 已过期).
+ * Points at r's values, or at out when the state differs. */
+static const zb_value *values_today(const zb_rec *r, zb_date today, zb_value *out) {
+  const zb_kind_desc *kd = r->kd;
+  int sf = kd->state_field;
+  int st = zb_kind_state(kd, r->v), now = zb_kind_state_at(kd, r->v, today);
+  if (!sf || st == now || now < 0)
+    return r->v;
+  memcpy(out, r->v, (size_t)kd->nfields * sizeof *out);
+  snprintf(out[sf], sizeof out[sf], "%s", kd->fields[sf].vocab[now]);
+  return out;
+}
+
 static int fact_json(void *ctx, int fi, const zb_rec *f) {
   json_t *list = json_object_get(ctx, f->kd->name);
   (void)fi;
@@ -191,9 +226,11 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
       zb_node_close(n);
     }
   }
+  zb_value *now = malloc(sizeof(zb_value) * ZB_REC_FIELDS_MAX);
+  const zb_value *v = now ? values_today(r, zb_merge_today(), now) : r->v;
   if (rc) {
   } else if (zb_args_has(a, "json")) {
-    json_t *j = zb_rec_to_json(kd, r->v);
+    json_t *j = zb_rec_to_json(kd, v);
     if (j && facts)
       json_object_set(j, "facts", facts);
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
@@ -201,7 +238,7 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
   } else {
     zb_table *t = zb_table_new(2, (const char *const[]){"field", "value"});
     for (int f = 0; t && f < kd->nfields; f++)
-      zb_table_add(t, (const char *const[]){kd->fields[f].name, r->v[f]});
+      zb_table_add(t, (const char *const[]){kd->fields[f].name, v[f]});
     rc = t ? 0 : ZB_ENOMEM;
     if (t)
       zb_table_print(t, stdout);
@@ -221,6 +258,7 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     }
   }
   json_decref(facts);
+  free(now);
   free(r);
   return rc ? fail(rc, c->words) : zb_cli_flush();
 }
@@ -233,22 +271,35 @@ struct list_out {
   int cols[ZB_REC_FIELDS_MAX], ncols;
   long n;
   bool all;   /* --all: records whose state ended too */
+  const char *state;         /* --state: only records in it */
+  const char *in, *out;      /* --in / --out: the node's org (reach_field /
+                                org_field in its subtree) */
+  zb_date today;
+  zb_value v[ZB_REC_FIELDS_MAX];
 };
 
 static int list_row(void *ctx, const zb_rec *r) {
   struct list_out *lo = ctx;
+  const zb_kind_desc *kd = lo->kd;
   /* A record whose state has ended (a member who left) is history, not
    * the current list, unless --all. */
-  if (!lo->all && zb_kind_ended(lo->kd, r->v))
+  if (!lo->all && !lo->state && zb_kind_ended(kd, r->v))
+    return 0;
+  const zb_value *v = values_today(r, lo->today, lo->v);
+  if (lo->state && strcmp(v[kd->state_field], lo->state) != 0)
+    return 0;
+  if (lo->in && !zb_org_in_subtree(v[kd->reach_field], lo->in))
+    return 0;
+  if (lo->out && !zb_org_in_subtree(v[kd->org_field], lo->out))
     return 0;
   lo->n++;
   if (lo->mode == 1)
-    return zb_json_stream_add(&lo->js, zb_rec_to_json(lo->kd, r->v));
+    return zb_json_stream_add(&lo->js, zb_rec_to_json(kd, v));
   if (lo->mode == 2)
-    return zb_rec_csv_row(stdout, lo->kd, r->v);
+    return zb_rec_csv_row(stdout, kd, v);
   const char *cells[ZB_REC_FIELDS_MAX];
   for (int i = 0; i < lo->ncols; i++)
-    cells[i] = r->v[lo->cols[i]];
+    cells[i] = v[lo->cols[i]];
   return zb_table_add(lo->t, cells);
 }
 
@@ -265,6 +316,22 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   }
   lo->kd = kd;
   lo->all = zb_args_has(a, "all");
+  lo->today = zb_merge_today();
+  lo->state = kd->state_field ? zb_args_get(a, "state") : NULL;
+  if (lo->state && zb_vocab_index(kd->fields[kd->state_field].vocab, lo->state) < 0) {
+    zb_log_error("--state: \"%s\" is not a state of a %s; the states are %s", lo->state,
+                 kd->name, kd->fields[kd->state_field].help);
+    rc = zb_exit_code(ZB_EUSAGE);
+  }
+  if (kd->reach_field && zb_args_has(a, "in"))
+    lo->in = zb_node_org(n);
+  if (kd->reach_field && zb_args_has(a, "out"))
+    lo->out = zb_node_org(n);
+  if (rc) {
+    zb_node_close(n);
+    free(lo);
+    return rc;
+  }
   lo->mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0;
   if (lo->mode == 1) {
     zb_json_stream_begin(&lo->js, stdout);
@@ -387,6 +454,47 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
   return rc;
 }
 
+/* A member who moves to an org outside this deployment (another
+ * province's system) leaves it: `transfer out MEMBER --outside NAME
+ * --letter NO` is the member's leave with reason 转出系统外, the
+ * destination and the letter's number as its note (docs/RECORDS.md,
+ * "Transfers"). */
+static int transfer_outside(const zb_args *a, const char *member) {
+  const zb_kind_desc *mk = &zb_kind_member;
+  const zb_act_desc *leave = zb_kind_act(mk, "leave");
+  const char *dest = zb_args_get(a, "outside"), *letter = zb_args_get(a, "letter");
+  if (!letter || !*letter || !*dest) {
+    zb_log_error("--outside needs the destination's name and --letter, the number of the "
+                 "introduction letter (介绍信编号)");
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  zb_value *v = calloc((size_t)mk->nfields, sizeof *v);
+  bool set[ZB_REC_FIELDS_MAX] = {false};
+  if (!v)
+    return fail(ZB_ENOMEM, "transfer out");
+  char note[ZB_FIELD_MAX + 1];
+  snprintf(note, sizeof note, "转往%s，介绍信%s", dest, letter);
+  int rc = take_value(&mk->fields[ZB_MF_LEAVE_NOTE], "outside", note, v[ZB_MF_LEAVE_NOTE]);
+  snprintf(v[ZB_MF_LEAVE_REASON], sizeof v[0], "%s", "转出系统外");
+  const char *date = zb_args_get(a, "date");
+  if (!rc && date)
+    rc = take_value(&mk->fields[ZB_MF_LEAVE_DATE], "date", date, v[ZB_MF_LEAVE_DATE]);
+  else if (!rc)
+    zb_date_format(zb_date_today(), v[ZB_MF_LEAVE_DATE]);
+  set[ZB_MF_LEAVE_NOTE] = set[ZB_MF_LEAVE_REASON] = set[ZB_MF_LEAVE_DATE] = true;
+  zb_node *n;
+  if (!rc && !(rc = open_node(a, &n))) {
+    struct act_ctx ac = {mk, leave};
+    int w = zb_node_act(n, mk, member, leave, set, v, act_problem, &ac);
+    zb_node_close(n);
+    rc = step_outcome(w, mk, member, "transfer out");
+    if (!w)
+      fprintf(stderr, "%s: member %s: 转出系统外 (%s)\n", prog, member, note);
+  }
+  free(v);
+  return rc;
+}
+
 static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
   const zb_kind_desc *kd = cmd_kind(c);
   const zb_kind_desc *fk = cmd_fact(c, kd);
@@ -414,7 +522,8 @@ static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
 
 static const char *const o_none[] = {NULL};
 static const char *const o_show[] = {"json", NULL};
-static const char *const o_list[] = {"json", "csv", "org", "all", NULL};
+static const char *const o_list[] = {"json", "csv", "org", "all", "state", NULL};
+static const char *const o_list_reach[] = {"json", "csv", "org", "all", "state", "in", "out", NULL};
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...) {
@@ -438,6 +547,8 @@ static char *field_help(const zb_kind_desc *kd, bool fact) {
   for (int i = 0; i < kd->nfields; i++) {
     const zb_field_desc *fd = &kd->fields[i];
     char on[64];
+    if (fd->flags & ZB_FF_DERIVED)
+      continue;
     /* Fields with a default on add are not the user's to give. */
     bool required = (fd->flags & ZB_FF_REQUIRED) && !(i == 0 && kd->auto_key) &&
                     i != kd->org_field && !(fd->flags & (ZB_FF_STATE | ZB_FF_ACTOR)) &&
@@ -445,9 +556,12 @@ static char *field_help(const zb_kind_desc *kd, bool fact) {
     fprintf(f, "  --%-12s %s: %s%s\n", opt_name(fd->name, on, sizeof on), fd->zh, fd->help,
             required ? " (required)" : "");
   }
-  if (kd->org_field != 0)
+  if (kd->org_field != 0 && !(kd->fields[kd->org_field].flags & ZB_FF_DERIVED))
     fprintf(f, "  --org          short for --%s", opt_name(kd->fields[kd->org_field].name,
                                                            (char[64]){0}, 64));
+  if (kd->reach_field)
+    fprintf(f, "  --to           short for --%s", opt_name(kd->fields[kd->reach_field].name,
+                                                          (char[64]){0}, 64));
   fclose(f);
   return out ? out : (char *)"";
 }
@@ -501,6 +615,8 @@ static const char *const *field_opts(const zb_kind_desc *kd, struct zb_opt *opts
   int n = 0;
   for (int i = 0; i < kd->nfields; i++) {
     char on[64];
+    if (kd->fields[i].flags & ZB_FF_DERIVED)
+      continue;
     opt_name(kd->fields[i].name, on, sizeof on);
     /* The option table keeps the one string every command points at. */
     size_t j = 0;
@@ -513,8 +629,14 @@ static const char *const *field_opts(const zb_kind_desc *kd, struct zb_opt *opts
     }
     o[n++] = opts[j].name ? opts[j].name : "";
   }
-  if (kd->org_field != 0)
+  if (kd->org_field != 0 && !(kd->fields[kd->org_field].flags & ZB_FF_DERIVED))
     o[n++] = "org";
+  if (kd->reach_field)
+    o[n++] = "to";
+  if (kd->add_word) {
+    o[n++] = "outside";
+    o[n++] = "letter";
+  }
   o[n] = NULL;
   return o;
 }
@@ -563,7 +685,13 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       if (*keyless)
         free(keyless);
     }
-    if (which & C_ADD)
+    if ((which & C_ADD) && kd->add_word)
+      cmds[nc++] = (struct zb_cmd){
+          fmt("%s %s", n, kd->add_word), 2, 1, fmt("%s", kd->fields[kd->add_arg].name), cmd_add,
+          fo, fmt("issue a %s (%s) of a %s", n, kd->zh, kd->fields[kd->add_arg].name),
+          fmt("%s.\nPrints the %s's %s.\n\n%s", kd->add_help ? kd->add_help : "", n,
+              kd->fields[0].name, fields)};
+    else if (which & C_ADD)
       cmds[nc++] = (struct zb_cmd){fmt("%s add", n), 2, 0, "", cmd_add, fo,
                                    fmt("add one %s (%s)", n, kd->zh),
                                    fmt("Prints the %s's %s.\n\n%s", n, kd->fields[0].name, fields)};
@@ -573,13 +701,34 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
     if (which & C_SHOW)
       cmds[nc++] = (struct zb_cmd){fmt("%s show", n), 2, 1, "KEY", cmd_show, o_show,
                                    fmt("show one %s", n), ""};
-    if (which & C_LIST)
-      cmds[nc++] = (struct zb_cmd){
-          fmt("%s list", n), 2, 0, "", cmd_list, o_list,
-          fmt("list %s (of --org's subtree)", kd->plural),
-          fmt("--csv writes a file that %s import reads back unchanged.%s%s", n,
-              kd->reach == ZB_REACH_DOWN ? "\nWithout --org: this node's own and those of the orgs above it." : "",
-              kd->ended ? "\n--all also lists those that have left the current list (their state ended)." : "")};
+    if (which & C_LIST) {
+      char *lh = NULL;
+      size_t ll = 0;
+      FILE *f = open_memstream(&lh, &ll);
+      if (f) {
+        if (which & C_IMPORT)
+          fprintf(f, "--csv writes a file that %s import reads back unchanged.", n);
+        else
+          fprintf(f, "--csv writes CSV with the --json keys as its header.");
+        if (kd->reach == ZB_REACH_DOWN)
+          fprintf(f, "\nWithout --org: this node's own and those of the orgs above it.");
+        if (kd->ended)
+          fprintf(f, "\n--all also lists those that have left the current list (their state "
+                     "ended).");
+        if (kd->state_field)
+          fprintf(f, "\n--state S lists only those in state S (%s).",
+                  kd->fields[kd->state_field].help);
+        if (kd->reach_field)
+          fprintf(f, "\n--in lists those coming into this node's scope (%s in it), --out those\n"
+                     "going out (%s in it).",
+                  kd->fields[kd->reach_field].name, kd->fields[kd->org_field].name);
+        fclose(f);
+      }
+      cmds[nc++] = (struct zb_cmd){fmt("%s list", n), 2, 0, "", cmd_list,
+                                   kd->reach_field ? o_list_reach : o_list,
+                                   fmt("list %s (of --org's subtree)", kd->plural),
+                                   lh ? lh : ""};
+    }
     if (*fields)
       free(fields);
     /* The kind's state machine: one command per act, and one per fact. */

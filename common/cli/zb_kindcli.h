@@ -16,7 +16,7 @@
 typedef int (*zb_kindcli_open_fn)(const zb_args *a, zb_node **n);
 
 /* The most commands and options zb_kindcli_build makes. */
-#define ZB_KINDCLI_MAX_CMDS 32
+#define ZB_KINDCLI_MAX_CMDS 64
 #define ZB_KINDCLI_MAX_OPTS 160
 
 /* Appends the record commands of every kind to cmds (room for

@@ -5,7 +5,8 @@
 
 #include <string.h>
 
-const zb_kind_desc *const zb_kinds[] = {&zb_kind_org, &zb_kind_member, &zb_kind_notice, NULL};
+const zb_kind_desc *const zb_kinds[] = {&zb_kind_org, &zb_kind_member, &zb_kind_notice,
+                                      &zb_kind_transfer, NULL};
 
 const zb_kind_desc *zb_kind_by_id(int id) {
   for (int i = 0; zb_kinds[i]; i++)
@@ -66,6 +67,11 @@ int zb_kind_state(const zb_kind_desc *kd, const zb_value *v) {
     if (strcmp(fd->vocab[i], s) == 0)
       return i;
   return -1;
+}
+
+int zb_kind_state_at(const zb_kind_desc *kd, const zb_value *v, zb_date today) {
+  int st = zb_kind_state(kd, v);
+  return st >= 0 && kd->state_at ? kd->state_at(v, st, today) : st;
 }
 
 bool zb_kind_ended(const zb_kind_desc *kd, const zb_value *v) {

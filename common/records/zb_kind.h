@@ -52,6 +52,9 @@ enum zb_ftype {
                               record starts in the first value; only acts
                               change it */
 #define ZB_FF_ACTOR 16u    /* left empty, the writer's name (--actor) */
+#define ZB_FF_DERIVED 32u  /* filled on add by the kind's fill from the
+                              stored state, never given by the writer (a
+                              transfer's copy of its member): no option */
 
 /* A short form people write for a vocabulary value: 本科 for 大学本科. */
 typedef struct zb_vocab_alias {
@@ -163,9 +166,28 @@ typedef struct zb_act_desc {
    * none.  An act reserved to the committee above the record's branch
    * (备案, 审批; docs/RECORDS.md, "The committee above") calls
    * zb_committee_above (zb_merge.h) here. */
-  int (*check)(struct zb_txn *t, const zb_value *next, const char *scope,
+  int (*check)(struct zb_txn *t, const zb_value *next, const char *scope, zb_date today,
                struct zb_apply_result *r);
+  /* The org field the writer's scope must hold for this act, or 0: the
+   * kind's org_field.  A transfer is accepted by its destination (to_org),
+   * cancelled by its origin (from_org). */
+  int scope_field;
+  /* What the server writes in the same step when it applies the act, or
+   * NULL: nothing.  A transfer's accept moves the member. */
+  const struct zb_act_move *move;
 } zb_act_desc;
+
+/* "Set field of the record of kind whose key is the act's record's
+ * key_field to the act's record's value_field": an act's consequence for
+ * another record, written by the server as an op of its own right after
+ * the act (docs/RECORDS.md, "Transfers").  Every replica learns it as it
+ * learns any op: those that receive the record through its org get it, and
+ * a record moved into a node's scope arrives whole (docs/PROTOCOL.md,
+ * "Backfill"). */
+typedef struct zb_act_move {
+  const struct zb_kind_desc *kind;
+  int key_field, field, value_field;
+} zb_act_move;
 
 
 typedef struct zb_kind_desc {
@@ -197,8 +219,26 @@ typedef struct zb_kind_desc {
   /* Rules against the stored state beyond scope, org and unique indexes
    * (the org kind: the parent exists).  Returns 0 or a storage error; a
    * rejection goes into r.  NULL: none. */
-  int (*state_check)(struct zb_txn *t, const zb_value *v, const char *scope,
+  int (*state_check)(struct zb_txn *t, const zb_value *v, const char *scope, zb_date today,
                      struct zb_apply_result *r);
+  /* On add at a node, before the record is checked: fills fields from the
+   * stored state (a transfer copies its member's record).  0, or
+   * ZB_EINVAL with one sentence in why about field *field.  NULL: none. */
+  int (*fill)(struct zb_txn *t, zb_value *v, int *field, char *why, size_t cap);
+  /* A second ORG_CODE field, or 0: nodes whose scope holds it receive the
+   * record too and hold it (a transfer reaches its destination).  It must
+   * be FIXED and have an index. */
+  int reach_field;
+  /* The state a record is in on a given day, when it is not simply its
+   * state field (an open transfer past its limit has expired), as an index
+   * into the state vocabulary; st is the stored state.  NULL: st. */
+  int (*state_at)(const zb_value *v, int st, zb_date today);
+  /* The command that creates a record, when it is not "add" (a transfer
+   * is created by "transfer out MEMBER"): its word and the field its one
+   * argument gives.  NULL: add. */
+  const char *add_word;
+  int add_arg;
+  const char *add_help;         /* that command's first help lines */
   const zb_index_desc *indexes;
   int nindexes;
   int state_field;              /* the ZB_FF_STATE field, or 0: none (the
@@ -225,7 +265,7 @@ typedef struct zb_kind_desc {
 /* Every kind, NULL-terminated, in the order reports and digests walk them
  * (orgs first: a member needs its org). */
 extern const zb_kind_desc *const zb_kinds[];
-extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice;
+extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_transfer;
 
 /* The kind with wire number id / with name (len bytes), or NULL: an
  * unknown kind is an error for every caller, never a default. */
@@ -238,6 +278,8 @@ const zb_kind_desc *zb_kind_fact(const zb_kind_desc *kd, const char *name, int *
  * vocabulary (empty: 0 when the field is optional), or -1: unknown, or the
  * kind has no state. */
 int zb_kind_state(const zb_kind_desc *kd, const zb_value *v);
+/* The state on day today (zb_kind_desc.state_at). */
+int zb_kind_state_at(const zb_kind_desc *kd, const zb_value *v, zb_date today);
 /* The act that writes field f — the state field: the first act; a
  * parameter: its act — or NULL when sets write it. */
 const zb_act_desc *zb_kind_act_of(const zb_kind_desc *kd, int f);

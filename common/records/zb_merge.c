@@ -46,6 +46,10 @@ zb_date zb_hlc_today(uint64_t hlc) {
   return (zb_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
+zb_date zb_merge_today(void) {
+  return zb_hlc_today(zb_hlc_wall_ms() << 16);
+}
+
 struct first_problem {
   int field;
   char reason[256];
@@ -98,19 +102,19 @@ int zb_committee_above(zb_txn *t, const char *scope, const char *org, const char
   return 0;
 }
 
-/* Whether a writer with this scope holds a record of kd placed at org
- * (zb_kind.h, reach): it may add facts to what it holds. */
-static bool holds(const zb_kind_desc *kd, const char *org, const char *scope) {
+bool zb_holds(const zb_kind_desc *kd, const zb_value *v, const char *scope) {
+  const char *org = v[kd->org_field];
   return !scope || zb_org_in_subtree(org, scope) ||
-         (kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(scope, org));
+         (kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(scope, org)) ||
+         (kd->reach_field && zb_org_in_subtree(v[kd->reach_field], scope));
 }
 
 /* Every rule the record next must satisfy, in the order the messages are
  * most useful: its fields, fields that never change, its org, the writer's
  * scope, the kind's own rules against the state, its unique indexes. */
 static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec *next,
-                       zb_date today, const char *scope, bool via_act, bool checked,
-                       zb_apply_result *r) {
+                       zb_date today, const char *scope, const zb_act_desc *via_act,
+                       bool checked, zb_apply_result *r) {
   const zb_kind_desc *kd = next->kd;
   struct first_problem fp = {.field = -1};
   if (!checked && zb_rec_validate(kd, next->v, today, note_problem, &fp) > 0)
@@ -144,20 +148,36 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
   const char *org = next->v[of];
   int rc;
   if (kd->org_must_exist) {
-    rc = org_exists(t, org);
-    if (rc == ZB_ENOTFOUND)
-      return zb_reject(r, of, "org %s does not exist (import the org tree first)", org);
-    if (rc)
-      return rc;
+    for (int pass = 0; pass < 2; pass++) {
+      int f = pass ? kd->reach_field : of;
+      if (pass && !f)
+        break;
+      rc = org_exists(t, next->v[f]);
+      if (rc == ZB_ENOTFOUND)
+        return zb_reject(r, f, "org %s does not exist (import the org tree first)", next->v[f]);
+      if (rc)
+        return rc;
+    }
   }
-  if (!org_in_scope(kd, org, scope)) {
+  /* An act names the field whose org the writer must hold (a transfer's
+   * destination accepts it); a set, the kind's org field. */
+  if (via_act && via_act->scope_field && !org_in_scope(kd, next->v[via_act->scope_field], scope)) {
+    r->scope = true;
+    return zb_reject(r, via_act->scope_field, "%s (%s) is for %s %s: outside the writer's scope %s",
+                     via_act->name, via_act->zh, kd->fields[via_act->scope_field].name,
+                     next->v[via_act->scope_field], scope);
+  }
+  if (!(via_act && via_act->scope_field) && !org_in_scope(kd, org, scope)) {
     r->scope = true;
     if (kd->scope == ZB_SCOPE_OWN_ORG)
       return zb_reject(r, of, "a %s is written by its own org: %s is not the writer's org %s",
                        kd->name, org, scope);
     return zb_reject(r, of, "org %s is outside the writer's scope %s", org, scope);
   }
-  if (kd->state_check && ((rc = kd->state_check(t, next->v, scope, r)) || r->status))
+  /* The kind's own rules concern the record's fields, which sets write;
+   * an act brings its own (zb_act_desc.check). */
+  if (!via_act && kd->state_check &&
+      ((rc = kd->state_check(t, next->v, scope, today, r)) || r->status))
     return rc;
   for (int i = 0; i < kd->nindexes; i++) {
     const zb_index_desc *ix = &kd->indexes[i];
@@ -349,7 +369,7 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
   const zb_act_desc *ad = zb_kind_act(kd, op->act->name);   /* check_shape found it */
   int sf = kd->state_field;
   if (!trusted && sf) {
-    int st = zb_kind_state(kd, cur->v);
+    int st = zb_kind_state_at(kd, cur->v, today);
     if (st < 0 || !(ad->from & (1u << st)))
       return zb_reject(r, sf, "the %s's %s is %s: %s (%s) does not apply", kd->name,
                        kd->fields[sf].name, st >= 0 ? kd->fields[sf].vocab[st] : cur->v[sf],
@@ -370,9 +390,9 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
     stamp_set(&next->st[f->field], hlc, server_seq, op->origin);
   }
   if (!trusted) {
-    int rc = check_rules(t, cur, true, next, today, scope, true, false, r);
+    int rc = check_rules(t, cur, true, next, today, scope, ad, false, r);
     if (!rc && r->status != ZB_APPLY_REJECTED && ad->check)
-      rc = ad->check(t, next->v, scope, r);
+      rc = ad->check(t, next->v, scope, today, r);
     if (rc || r->status == ZB_APPLY_REJECTED)
       return rc;
   }
@@ -397,8 +417,7 @@ static int apply_fact(zb_txn *t, const Zb__Op *op, const zb_rec *rec, zb_rec *f,
   for (size_t i = 0; i < op->fact->n_values; i++)
     snprintf(f->v[op->fact->values[i]->field], sizeof f->v[0], "%s", op->fact->values[i]->value);
   if (!trusted) {
-    const char *org = rec->v[kd->org_field];
-    if (!holds(kd, org, scope)) {
+    if (!zb_holds(kd, rec->v, scope)) {
       r->scope = true;
       return zb_reject(r, -1, "%s %s is outside the writer's scope %s", kd->name, rec->v[0],
                        scope);
@@ -453,7 +472,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   r->status = ZB_APPLY_OK;
   r->changed = r->existed = r->scope = false;
   r->field = -1;
-  r->reason[0] = r->detail[0] = r->org_before[0] = r->org_after[0] = '\0';
+  r->reason[0] = r->detail[0] = r->org_before[0] = r->org_after[0] = r->org_also[0] = '\0';
   r->nconflicts = 0;
   const zb_kind_desc *kind = NULL;   /* set by check_shape when it passes */
   check_shape(op, &kind, r);
@@ -485,10 +504,13 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   /* A record placed by a field (not the org tree itself) that lies outside
    * the writer's scope is not the writer's to change, wherever the op
    * would move it. */
+  const zb_act_desc *ad =
+      op->body_case == ZB__OP__BODY_ACT ? zb_kind_act(kind, op->act->name) : NULL;
+  int sf = ad && ad->scope_field ? ad->scope_field : of;
   if (existed && of != 0 && !trusted && op->body_case != ZB__OP__BODY_FACT &&
-      !org_in_scope(kind, cur->v[of], scope)) {
+      !org_in_scope(kind, cur->v[sf], scope)) {
     r->scope = true;
-    zb_reject(r, of, "%s %s is outside the writer's scope %s", kind->name, key, scope);
+    zb_reject(r, sf, "%s %s is outside the writer's scope %s", kind->name, key, scope);
     snprintf(r->detail, sizeof r->detail, "%s %.40s belongs to org %.64s", kind->name, key,
              cur->v[of]);
     goto out;
@@ -503,6 +525,8 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
     }
     snprintf(r->org_before, sizeof r->org_before, "%s", cur->v[of]);
     snprintf(r->org_after, sizeof r->org_after, "%s", cur->v[of]);
+    if (kind->reach_field)
+      snprintf(r->org_also, sizeof r->org_also, "%s", cur->v[kind->reach_field]);
     ret = op->body_case == ZB__OP__BODY_ACT
               ? apply_act(t, op, cur, next, hlc, today, server_seq, scope, trusted, r)
               : apply_fact(t, op, cur, next, hlc, today, server_seq, scope, trusted, r);
@@ -559,9 +583,11 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   snprintf(r->org_before, sizeof r->org_before, "%s",
            of == 0 ? key : existed ? cur->v[of] : "");
   snprintf(r->org_after, sizeof r->org_after, "%s", next->v[of]);
+  if (kind->reach_field)
+    snprintf(r->org_also, sizeof r->org_also, "%s", next->v[kind->reach_field]);
   if (flags & ZB_APPLY_TRUSTED)
     goto store;
-  rc = check_rules(t, cur, existed, next, today, scope, false, flags & ZB_APPLY_CHECKED, r);
+  rc = check_rules(t, cur, existed, next, today, scope, NULL, flags & ZB_APPLY_CHECKED, r);
   if (rc || r->status == ZB_APPLY_REJECTED) {
     ret = rc;
     goto out;

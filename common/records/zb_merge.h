@@ -47,6 +47,7 @@ typedef struct zb_apply_result {
                                ID number), "" when there is nothing to add */
   char org_before[ZB_FIELD_MAX + 1];  /* member's org before / after ("" if */
   char org_after[ZB_FIELD_MAX + 1];   /* none); an org record's own code   */
+  char org_also[ZB_FIELD_MAX + 1];    /* the kind's reach_field, or "" */
   int nconflicts;
   zb_conflict conflicts[ZB_REC_FIELDS_MAX];
 } zb_apply_result;
@@ -93,6 +94,11 @@ int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)
 int zb_committee_above(struct zb_txn *t, const char *scope, const char *org, const char *what,
                        zb_apply_result *r);
 
+/* Whether a node with this scope (NULL: the server) holds the record of
+ * kd with values v (zb_kind.h, reach and reach_field): it receives the
+ * record's ops, shows it, and may add facts to it. */
+bool zb_holds(const zb_kind_desc *kd, const zb_value *v, const char *scope);
+
 /* Applies op in t.  server_seq is the server's sequence number of the op
  * (0 for a node's own op not yet sequenced).  scope is the subtree the
  * writer may write in (NULL: anywhere).  Returns 0 with *r filled, or a
@@ -120,5 +126,9 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
 /* The day after the UTC date of an HLC: "today" for an op stamped at it
  * (a record entered just after midnight east of UTC is not in the future). */
 zb_date zb_hlc_today(uint64_t hlc);
+/* The same for now by this machine's clock: the "today" a write made now
+ * is judged by, and the day commands show states as of (an open transfer
+ * past its limit, zb_kind_desc.state_at). */
+zb_date zb_merge_today(void);
 
 #endif

@@ -78,11 +78,15 @@ static size_t index_key(const zb_kind_desc *kd, const zb_index_desc *ix, const c
 }
 
 /* The index on the field that places records in the org tree. */
-static const zb_index_desc *org_index(const zb_kind_desc *kd) {
+static const zb_index_desc *field_index(const zb_kind_desc *kd, int field) {
   for (int i = 0; i < kd->nindexes; i++)
-    if (kd->indexes[i].field == kd->org_field)
+    if (kd->indexes[i].field == field)
       return &kd->indexes[i];
   return NULL;
+}
+
+static const zb_index_desc *org_index(const zb_kind_desc *kd) {
+  return field_index(kd, kd->org_field);
 }
 
 /* ---- records ---- */
@@ -569,6 +573,23 @@ static int table_row(void *ctx, zb_val key, zb_val val) {
   return rc ? rc : ts->fn(ts->ctx, &ts->rec);
 }
 
+/* Calls fn for the records whose keys l holds, in key order, each once. */
+static int walk_keys(zb_txn *t, const zb_kind_desc *kd, struct key_list *l,
+                     struct table_scan *ts, zb_rec_fn fn, void *ctx) {
+  if (l->n > 1)
+    qsort(l->keys, l->n, sizeof *l->keys, cmp_str);
+  for (size_t i = 0; i < l->n; i++) {
+    if (i > 0 && strcmp(l->keys[i], l->keys[i - 1]) == 0)
+      continue;
+    int rc = zb_rec_load(t, kd, l->keys[i], &ts->rec);
+    if (rc)
+      return rc;
+    if ((rc = fn(ctx, &ts->rec)) != 0)
+      return rc > 0 ? 0 : rc;
+  }
+  return 0;
+}
+
 int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool visible,
                        zb_rec_fn fn, void *ctx) {
   if (root && !*root)
@@ -609,20 +630,34 @@ int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool
       memcpy(up, next, sizeof up);
     }
   }
+  /* A kind that also reaches a second org (a transfer's destination):
+   * what a node holds includes the records that name its subtree there. */
+  const zb_index_desc *rix = visible && kd->reach_field ? field_index(kd, kd->reach_field) : NULL;
+  if (!rc && rix)
+    rc = collect_org(t, kd, rix, root, false, &l);
   if (rc)
     goto out;
-  if (l.n > 1)
-    qsort(l.keys, l.n, sizeof *l.keys, cmp_str);
-  for (size_t i = 0; i < l.n; i++) {
-    if ((rc = zb_rec_load(t, kd, l.keys[i], &ts->rec)))
-      goto out;
-    if ((rc = fn(ctx, &ts->rec)) != 0) {
-      if (rc > 0)
-        rc = 0;
-      goto out;
-    }
-  }
+  rc = walk_keys(t, kd, &l, ts, fn, ctx);
 out:
+  for (size_t i = 0; i < l.n; i++)
+    free(l.keys[i]);
+  free(l.keys);
+  free(ts);
+  return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+}
+
+int zb_recs_with(zb_txn *t, const zb_kind_desc *kd, int field, const char *value, zb_rec_fn fn,
+                 void *ctx) {
+  const zb_index_desc *ix = field_index(kd, field);
+  if (!ix)
+    return ZB_EINVAL;
+  struct table_scan *ts = malloc(sizeof *ts);
+  if (!ts)
+    return ZB_ENOMEM;
+  struct key_list l = {0};
+  int rc = collect_org(t, kd, ix, value, true, &l);
+  if (!rc)
+    rc = walk_keys(t, kd, &l, ts, fn, ctx);
   for (size_t i = 0; i < l.n; i++)
     free(l.keys[i]);
   free(l.keys);

@@ -77,11 +77,16 @@ size_t zb_pair_key(char *buf, const char *a, const char *b);
  * (every one when root is NULL or ""), in key order; fn returns non-zero
  * to stop (negative: returned as the error).  With `visible`, a kind that
  * reaches down (ZB_REACH_DOWN) also yields the records of root's
- * ancestors: what a node for root holds.  Uses the org index, so the cost
+ * ancestors, and a kind with a reach_field those whose reach_field lies in
+ * root's subtree: what a node for root holds.  Uses the org index, so the cost
  * follows the size of the subtree, not of the database. */
 typedef int (*zb_rec_fn)(void *ctx, const zb_rec *r);
 int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool visible,
                        zb_rec_fn fn, void *ctx);
+/* Calls fn for every record of kd whose field (which has an index) holds
+ * exactly value, in key order: a member's transfers. */
+int zb_recs_with(zb_txn *t, const zb_kind_desc *kd, int field, const char *value, zb_rec_fn fn,
+                 void *ctx);
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 

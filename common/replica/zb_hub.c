@@ -323,6 +323,7 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   so.field = r->status == ZB_APPLY_REJECTED ? r->field : -1;
   so.org_before = r->org_before;
   so.org_after = r->org_after;
+  so.org_also = r->org_also;
   so.origin = op->origin;
   int kind = 0;
   const char *rkey;
@@ -357,7 +358,7 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
       so.op.len = 0;
       so.op_hash.data = ophash;
       so.op_hash.len = ZB_SHA256_LEN;
-      so.org_before = so.org_after = "";
+      so.org_before = so.org_after = so.org_also = "";
       w->summarized_total++;
     }
   }
@@ -461,7 +462,51 @@ struct push_ctx {
   struct slog_writer w;
   struct origin_state os;
   zb_apply_result r;
+  struct origin_state hub;  /* the server's own ops (an act's move) */
+  bool hub_wrote;
+  zb_rec rec;               /* the record of an act that moves another */
 };
+
+/* An applied act whose kind says it moves another record (zb_kind.h,
+ * zb_act_move: a transfer's accept moves its member): the server writes
+ * that set as its own op, right after the act in the same transaction, so
+ * that no server state has the act without the move (docs/RECORDS.md,
+ * "Transfers").  Every node that holds the record receives the set like
+ * any op; a node the record moves into receives it whole (backfill). */
+static int apply_move(struct push_ctx *pc, const Zb__Op *op) {
+  int kid;
+  const char *key;
+  const zb_kind_desc *kd;
+  if (op->body_case != ZB__OP__BODY_ACT || !zb_op_target(op, &kid, &key, NULL) ||
+      !(kd = zb_kind_by_id(kid)))
+    return 0;
+  const zb_act_desc *ad = zb_kind_act(kd, op->act->name);
+  if (!ad || !ad->move)
+    return 0;
+  const zb_act_move *mv = ad->move;
+  int rc = zb_rec_load(pc->w.t, kd, key, &pc->rec);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  int field = mv->field;
+  char *val = pc->rec.v[mv->value_field];
+  zb_set_body body;
+  Zb__Op mop = ZB__OP__INIT;
+  zb_op_set_body(&mop, &body, mv->kind, pc->rec.v[mv->key_field], &field, &val, 1);
+  mop.origin = ZB_HUB_ORIGIN;
+  mop.seq = pc->hub.held + 1;
+  mop.hlc = zb_hlc_next(pc->w.hlc, pc->w.wall, NULL);
+  mop.actor = "zhibu-server";
+  mop.base_cursor = pc->w.head;
+  uint32_t rejected = pc->w.rejected;
+  if ((rc = slog_apply(&pc->w, &pc->hub, &mop, NULL, &pc->r)))
+    return rc;
+  pc->w.rejected = rejected;   /* the pushing node's count is its own */
+  pc->hub_wrote = true;
+  if (pc->r.status == ZB_APPLY_REJECTED)
+    zb_log_error("%s %s: %s (%s) applied but its move of %s %s was refused: %s", kd->name, key,
+                 ad->name, ad->zh, mv->kind->name, pc->rec.v[mv->key_field], pc->r.reason);
+  return 0;
+}
 
 /* op's seq is one the server holds already: a resumed session sends again
  * what was in flight, which is fine when it is the same op, and a fork of
@@ -528,6 +573,8 @@ static int push_item(void *ctx, const uint8_t *item, size_t len) {
                   (unsigned long long)op->seq, pc->r.reason, pc->r.detail);
     res->rejected += pc->w.rejected - rejected;
     res->conflicts += pc->w.conflicts - conflicts;
+    if (!rc && pc->r.status != ZB_APPLY_REJECTED)
+      rc = apply_move(pc, op);
   }
   zb__op__free_unpacked(op, NULL);
   return rc;
@@ -564,8 +611,11 @@ static int group_write(zb_txn *t, void *ctx) {
   pc->w.buf = buf;
   pc->w.rejected_per_day = g->rejected_per_day;
   int rc = slog_begin(&pc->w, t);
+  if (!rc)
+    rc = origin_load(t, ZB_HUB_ORIGIN, &pc->hub);
   if (rc)
     return rc;
+  pc->hub_wrote = false;
   for (size_t i = 0; i < g->n; i++) {
     zb_push_req *rq = &g->reqs[i];
     if (rq->rc) {
@@ -597,6 +647,8 @@ static int group_write(zb_txn *t, void *ctx) {
     if ((rc = origin_save(t, &pc->os)))
       return rc;
   }
+  if (pc->hub_wrote && (rc = origin_save(t, &pc->hub)))
+    return rc;
   return slog_end(&pc->w);
 }
 
@@ -699,7 +751,8 @@ static bool concerns(const Zb__ServerOp *so, const char *node_id, const char *or
     return false;
   if (kd->reach == ZB_REACH_ALL)
     return true;
-  if (zb_org_in_subtree(so->org_before, org) || zb_org_in_subtree(so->org_after, org))
+  if (zb_org_in_subtree(so->org_before, org) || zb_org_in_subtree(so->org_after, org) ||
+      (so->org_also[0] && zb_org_in_subtree(so->org_also, org)))
     return true;
   /* A notice of a township reaches every node below it. */
   return kd->reach == ZB_REACH_DOWN &&

@@ -320,6 +320,17 @@ static int add_write(zb_txn *t, void *ctx) {
   zb_rec_init(&rw->next, kd);
   memcpy(rw->next.v, rw->v, (size_t)kd->nfields * sizeof *rw->v);
   zb_value *v = rw->next.v;
+  /* Fields the kind takes from the stored state (a transfer's copy of its
+   * member). */
+  if (kd->fill) {
+    int field = 0;
+    char why[200];
+    rc = kd->fill(t, v, &field, why, sizeof why);
+    if (rc == ZB_EINVAL)
+      zb_problems_add(&rw->probs, 0, kd->fields[field].name, why);
+    if (rc)
+      return rc;
+  }
   /* The org field defaults to the node's own org. */
   if (!v[kd->org_field][0])
     snprintf(v[kd->org_field], sizeof v[0], "%s", rw->n->org);
@@ -537,11 +548,7 @@ int zb_node_get(zb_node *n, const zb_kind_desc *kd, const char *key, zb_rec *out
 }
 
 bool zb_node_holds(const zb_node *n, const zb_rec *r) {
-  const zb_kind_desc *kd = r->kd;
-  const char *org = r->v[kd->org_field];
-  if (kd->reach == ZB_REACH_ALL || zb_org_in_subtree(org, n->org))
-    return true;
-  return kd->reach == ZB_REACH_DOWN && zb_org_in_subtree(n->org, org);
+  return r->kd->reach == ZB_REACH_ALL || zb_holds(r->kd, r->v, n->org);
 }
 
 int zb_node_check_scope(const zb_node *n, const char *org) {

@@ -210,7 +210,8 @@ static const char *const leave_opts[] = {"reason", "date", "note"};
  * the chapter on discipline): it is recorded by a committee above the
  * member's branch, not by the branch (docs/RECORDS.md, "Leaving"). */
 static int leave_check(struct zb_txn *t, const zb_value *next, const char *scope,
-                       struct zb_apply_result *r) {
+                       zb_date today, struct zb_apply_result *r) {
+  (void)today;
   if (strcmp(next[ZB_MF_LEAVE_REASON], "出党") != 0)
     return 0;
   return zb_committee_above(t, scope, next[ZB_MF_ORG_CODE], "record 出党 (expulsion)", r);
@@ -223,7 +224,7 @@ static const zb_act_desc acts[] = {
      "this history; member list leaves them out (--all shows them).  出党 is\n"
      "recorded by a committee above the member's branch, not by the branch",
      1u << ST_ACTIVE,
-     ST_LEFT, leave_params, 3, leave_opts, leave_check},
+     ST_LEFT, leave_params, 3, leave_opts, leave_check, 0, NULL},
 };
 
 /* A member added without a category is 正式党员 when it has a full_date. */

@@ -49,7 +49,7 @@ static const zb_index_desc indexes[] = {{N_ORG_CODE, false, "org", 0}};
 static const int withdraw_params[] = {N_REASON};
 static const zb_act_desc acts[] = {
     {"withdraw", "撤回", "withdraw an issued notice, optionally with --reason", 1u << ST_ISSUED,
-     ST_WITHDRAWN, withdraw_params, 1, NULL, NULL},
+     ST_WITHDRAWN, withdraw_params, 1, NULL, NULL, 0, NULL},
 };
 
 /* A read receipt: the org that read the notice (one receipt per org: the

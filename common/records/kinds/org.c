@@ -62,7 +62,9 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
 
 /* The root of a scope hangs under an org the writer may not hold; every
  * other org needs its parent first, so the tree never has holes. */
-static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_apply_result *r) {
+static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date today,
+                       zb_apply_result *r) {
+  (void)today;
   const char *code = v[ZB_OF_CODE], *parent = v[ZB_OF_PARENT_CODE];
   bool is_scope_root = scope && strcmp(code, scope) == 0;
   if (!*parent || is_scope_root)

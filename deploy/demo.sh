@@ -4,7 +4,8 @@
 # committee, each with its own LMDB data directory, syncing over mutual TLS
 # on 127.0.0.1.  One branch loads the roster Chinese Excel saved (GB18030,
 # Chinese headers, no ids); the branches work offline, edit the same member
-# at the same time, record a member's leaving, and converge; a third branch
+# at the same time, record a member's leaving, move a member from one branch
+# to another (组织关系转接), and converge; a third branch
 # has no link and syncs by signed parcels (数据包); every digest is checked
 # against the server's.
 set -euo pipefail
@@ -115,6 +116,20 @@ for n in v0101 v0102 town01 v0101; do node $n sync --server "$ADDR"; done
 node town01 notice show T01-2026-01
 node town01 member show "$L"
 node town01 report stats --as-of "$TODAY" | head -1
+
+X=$("$BIN/zhibu-node" --data "$WORK/v0102" member list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[2]["id"])')
+say "member $X moves from branch 02 to branch 01 (组织关系转接): 02 issues, 01 accepts"
+node v0102 transfer out "$X" --to 430121-01-01 --reason 工作调动
+for n in v0102 v0101; do node $n sync --server "$ADDR"; done
+node v0101 transfer list --in
+TID=$("$BIN/zhibu-node" --data "$WORK/v0101" transfer list --in --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+node v0101 transfer accept "$TID"
+for n in v0101 v0102 town01; do node $n sync --server "$ADDR"; done
+node v0102 transfer list --out --state 已接收
+node v0101 member show "$X" | grep -E "^(name|org_code) "
+"$BIN/zhibu-node" --data "$WORK/v0102" member show "$X" >/dev/null 2>&1 &&
+  { echo "demo: branch 02 still shows the member who moved" >&2; exit 1; }
+echo "  branch 02 no longer lists $X; branch 01 does" >&2
 
 say "the parcel back to branch 03: the township's notice, the others' changes"
 server bundle export --node v0103 "$WORK/usb-v0103-down.zbp"

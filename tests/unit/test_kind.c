@@ -47,8 +47,35 @@ static void test_descriptors_well_formed(void **state) {
     for (int i = 0; i < kd->nindexes; i++)
       has_org_index |= kd->indexes[i].field == kd->org_field;
     assert_true(has_org_index);
+    /* A second org that receives the record: a fixed org code, indexed
+     * (what a node holds is found through it). */
+    if (kd->reach_field) {
+      assert_true(kd->reach_field > 0 && kd->reach_field < kd->nfields);
+      assert_int_equal(kd->fields[kd->reach_field].type, ZB_FT_ORG_CODE);
+      assert_true(kd->fields[kd->reach_field].flags & ZB_FF_FIXED);
+      bool indexed = false;
+      for (int i = 0; i < kd->nindexes; i++)
+        indexed |= kd->indexes[i].field == kd->reach_field;
+      assert_true(indexed);
+    }
+    /* Derived fields need the fill that derives them; a state on a day
+     * needs a state; a creating word names the field of its argument. */
+    for (int f = 0; f < kd->nfields; f++)
+      assert_true(!(kd->fields[f].flags & ZB_FF_DERIVED) || kd->fill);
+    assert_true(!kd->state_at || kd->state_field);
+    assert_true(!kd->add_word || (kd->add_arg > 0 && kd->add_arg < kd->nfields));
+    for (int i = 0; i < kd->nacts; i++) {
+      const zb_act_desc *ad = &kd->acts[i];
+      assert_true(ad->scope_field >= 0 && ad->scope_field < kd->nfields);
+      if (ad->scope_field)
+        assert_int_equal(kd->fields[ad->scope_field].type, ZB_FT_ORG_CODE);
+      if (ad->move) {
+        assert_true(ad->move->key_field < kd->nfields && ad->move->value_field < kd->nfields);
+        assert_true(ad->move->field > 0 && ad->move->field < ad->move->kind->nfields);
+      }
+    }
   }
-  assert_int_equal(n, 3);
+  assert_int_equal(n, 4);
   assert_null(zb_kind_by_name("members", 7));
   assert_null(zb_kind_by_name("", 0));
 }

@@ -585,6 +585,100 @@ static void test_facts(void **state) {
   free(f);
 }
 
+
+/* A transfer issued by the member's branch, dated date, to branch to,
+ * with the copy of member(id, idn, from) — name changed when name. */
+static enum zb_apply_status transfer(const char *tid, const char *id, const char *idn,
+                                     const char *from, const char *to, const char *date,
+                                     const char *name, const char *scope, zb_apply_result *r) {
+  const zb_kind_desc *k = &zb_kind_transfer;
+  struct op_spec t = {k, tid, "b0101", T0 + 5, 12,
+                      {zb_kind_field(k, "member_id", 9), zb_kind_field(k, "name", 4),
+                       zb_kind_field(k, "from_org", 8), zb_kind_field(k, "to_org", 6),
+                       zb_kind_field(k, "date", 4), zb_kind_field(k, "status", 6),
+                       zb_kind_field(k, "gender", 6), zb_kind_field(k, "id_number", 9),
+                       zb_kind_field(k, "birth_date", 10), zb_kind_field(k, "category", 8),
+                       zb_kind_field(k, "join_date", 9), zb_kind_field(k, "full_date", 9)},
+                      {id, name ? name : "王伟", from, to, date, "待接收", "男", idn,
+                       "1980-01-01", "正式党员", "2005-07-01", "2006-07-01"}};
+  return apply(&t, scope, r);
+}
+
+/* Transfers (docs/RECORDS.md, "Transfers") at the merge, as the server
+ * applies them: who may issue and act, the copy checked against the
+ * member, one open transfer per member, and expiry by the day the op is
+ * applied on (the server's date). */
+static void test_transfer(void **state) {
+  (void)state;
+  orgs();
+  zb_apply_result r;
+  char idn_c[19];
+  idnum("43012119800101001", idn_a);
+  idnum("43012119800101005", idn_b);
+  idnum("43012119800101003", idn_c);
+  struct op_spec ma = member("M1", idn_a, "430121-01-01", "b0101", T0);
+  struct op_spec mb = member("M2", idn_b, "430121-01-01", "b0101", T0);
+  struct op_spec mc = member("M3", idn_c, "430121-01-01", "b0101", T0);
+  assert_int_equal(apply(&ma, NULL, &r), ZB_APPLY_OK);
+  assert_int_equal(apply(&mb, NULL, &r), ZB_APPLY_OK);
+  assert_int_equal(apply(&mc, NULL, &r), ZB_APPLY_OK);
+  const char *B1 = "430121-01-01", *B2 = "430121-02-01";
+  const zb_kind_desc *k = &zb_kind_transfer;
+  /* Refused: the copy differs from the member, a committee as
+   * destination, the member's own branch, a writer whose scope does not
+   * hold the member's branch, a member who is not in from_org. */
+  assert_int_equal(transfer("T1", "M1", idn_a, B1, B2, "2026-11-20", "王五", B1, &r),
+                   ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, zb_kind_field(k, "name", 4));
+  assert_non_null(strstr(r.reason, "changed"));
+  assert_int_equal(transfer("T1", "M1", idn_a, B1, "430121-02", "2026-11-20", NULL, B1, &r),
+                   ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "branches"));
+  assert_int_equal(transfer("T1", "M1", idn_a, B1, B1, "2026-11-20", NULL, B1, &r),
+                   ZB_APPLY_REJECTED);
+  assert_int_equal(transfer("T1", "M1", idn_a, B1, B2, "2026-11-20", NULL, B2, &r),
+                   ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(transfer("T1", "M1", idn_a, "430121-01-02", B2, "2026-11-20", NULL, NULL, &r),
+                   ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "is in 430121-01-01 now"));
+  /* Issued by the township above the branch; a second one is refused. */
+  assert_int_equal(transfer("T1", "M1", idn_a, B1, B2, "2026-11-20", NULL, "430121-01", &r),
+                   ZB_APPLY_OK);
+  assert_string_equal(r.org_also, B2);
+  assert_int_equal(transfer("T2", "M1", idn_a, B1, B2, "2026-11-21", NULL, B1, &r),
+                   ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "open transfer T1"));
+  /* The origin neither accepts nor rejects; the destination cannot
+   * cancel; the destination accepts once. */
+  struct op_spec acc = {k, "T1", "b0201", T0 + 6, 0, {0}, {NULL}};
+  assert_int_equal(step(&acc, 1, "accept", B1, 0, &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(step(&acc, 1, "cancel", B2, 0, &r), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  struct op_spec rej = {k, "T1", "b0201", T0 + 6, 1, {zb_kind_field(k, "note", 4)}, {""}};
+  assert_int_equal(step(&rej, 1, "reject", B2, 0, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "reason"));
+  assert_int_equal(step(&acc, 1, "accept", "430121-02", 0, &r), ZB_APPLY_OK);
+  assert_int_equal(step(&acc, 1, "accept", B2, 0, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "已接收"));
+  /* Once the first is no longer open, a new transfer may be issued. */
+  assert_int_equal(transfer("T2", "M1", idn_a, B1, B2, "2026-11-21", NULL, B1, &r), ZB_APPLY_OK);
+  /* Expiry: ops applied on T0 (2026-11-26 UTC; the merge's today is the
+   * day after).  Issued 2026-08-26, the limit day is today: expired.
+   * Issued a day later: still open, accepted. */
+  assert_int_equal(transfer("T3", "M2", idn_b, B1, B2, "2026-08-26", NULL, B1, &r), ZB_APPLY_OK);
+  assert_int_equal(transfer("T4", "M3", idn_c, B1, B2, "2026-08-27", NULL, B1, &r), ZB_APPLY_OK);
+  struct op_spec a3 = acc, a4 = acc;
+  a3.key = "T3";
+  a4.key = "T4";
+  assert_int_equal(step(&a3, 1, "accept", B2, 0, &r), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "已过期"));
+  assert_int_equal(step(&a4, 1, "accept", B2, 0, &r), ZB_APPLY_OK);
+  /* An expired transfer does not block a new one. */
+  assert_int_equal(transfer("T5", "M2", idn_b, B1, B2, "2026-11-26", NULL, B1, &r), ZB_APPLY_OK);
+}
+
 static void test_unknown_kind(void **state) {
   (void)state;
   orgs();
@@ -611,6 +705,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unknown_kind, setup, teardown),
       cmocka_unit_test_setup_teardown(test_acts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,7 @@
 enum {
   T_ID, T_MEMBER, T_NAME, T_FROM, T_TO, T_DATE, T_REASON, T_STATUS, T_NOTE,
   T_GENDER, T_ID_NUMBER, T_BIRTH_DATE, T_CATEGORY, T_JOIN_DATE, T_FULL_DATE, T_PHONE,
-  T_DUES_TO, T__COUNT
+  T_DUES_TO, T_ETHNICITY, T__COUNT
 };
 
 /* The states: a transfer starts open. */
@@ -39,12 +39,14 @@ enum { ST_OPEN, ST_ACCEPTED, ST_REJECTED, ST_CANCELLED, ST_EXPIRED };
 #define TRANSFER_OPEN_MONTHS 3
 
 /* The member's fields a transfer carries, as (transfer field, member
- * field): what the destination sees before it accepts. */
+ * field): what the destination sees before it accepts — what the
+ * introduction letter (介绍信) states (docs/RECORDS.md, "Transfers"). */
 static const int copies[][2] = {
     {T_NAME, ZB_MF_NAME},           {T_GENDER, ZB_MF_GENDER},
     {T_ID_NUMBER, ZB_MF_ID_NUMBER}, {T_BIRTH_DATE, ZB_MF_BIRTH_DATE},
     {T_CATEGORY, ZB_MF_CATEGORY},   {T_JOIN_DATE, ZB_MF_JOIN_DATE},
     {T_FULL_DATE, ZB_MF_FULL_DATE}, {T_PHONE, ZB_MF_PHONE},
+    {T_ETHNICITY, ZB_MF_ETHNICITY},
 };
 #define NCOPIES (sizeof copies / sizeof *copies)
 
@@ -89,6 +91,9 @@ static const zb_field_desc fields[T__COUNT] = {
     [T_DUES_TO] = {.name = "dues_paid_to", .zh = "党费交至",
                    .help = "the month dues are paid up to (empty until dues are kept)",
                    .type = ZB_FT_TEXT, .flags = CP, .max_chars = 7},
+    [T_ETHNICITY] = {.name = "ethnicity", .zh = "民族", .help = "copied", .type = ZB_FT_VOCAB,
+                     .flags = CP, .vocab = zb_ethnicities,
+                     .vocab_desc = "one of the 56 ethnic groups"},
 };
 
 static const zb_index_desc indexes[] = {

@@ -1108,7 +1108,52 @@ struct verify_ctx {
   size_t whycap;
   uint8_t *buf;
   bool migrate;       /* write the op index instead of checking it */
+  /* The move an applied act owes (zb_act_move): the next entry must be the
+   * server's set of it (docs/RECORDS.md, "Transfers"). */
+  bool move_due;
+  uint64_t move_after;
+  int move_kind, move_field;
+  char move_key[ZB_FIELD_MAX + 1], move_value[ZB_FIELD_MAX + 1];
 };
+
+/* After an applied act whose kind moves another record: what the next
+ * entry must set. */
+static int verify_move_owed(struct verify_ctx *vc, const Zb__Op *op, uint64_t seq) {
+  int kid;
+  const char *key;
+  const zb_kind_desc *kd;
+  if (op->body_case != ZB__OP__BODY_ACT || !zb_op_target(op, &kid, &key, NULL) ||
+      !(kd = zb_kind_by_id(kid)))
+    return 0;
+  const zb_act_desc *ad = zb_kind_act(kd, op->act->name);
+  if (!ad || !ad->move)
+    return 0;
+  zb_rec *r = malloc(sizeof *r);
+  if (!r)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(vc->t, kd, key, r);
+  if (!rc) {
+    vc->move_due = true;
+    vc->move_after = seq;
+    vc->move_kind = ad->move->kind->id;
+    vc->move_field = ad->move->field;
+    memcpy(vc->move_key, r->v[ad->move->key_field], sizeof vc->move_key);
+    memcpy(vc->move_value, r->v[ad->move->value_field], sizeof vc->move_value);
+  }
+  free(r);
+  return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+}
+
+/* Whether op is the server's set of the move owed. */
+static bool verify_move_paid(const struct verify_ctx *vc, const Zb__Op *op) {
+  if (!op || strcmp(op->origin, ZB_HUB_ORIGIN) != 0 || op->body_case != ZB__OP__BODY_SET ||
+      (int)op->set->kind != vc->move_kind || strcmp(op->set->key, vc->move_key) != 0)
+    return false;
+  for (size_t i = 0; i < op->set->n_fields; i++)
+    if ((int)op->set->fields[i]->field == vc->move_field)
+      return strcmp(op->set->fields[i]->value, vc->move_value) == 0;
+  return false;
+}
 
 static struct origin_state *verify_origin(struct verify_ctx *vc, const char *id) {
   for (size_t i = vc->norigins; i-- > 0;)
@@ -1159,6 +1204,19 @@ static int verify_row(void *ctx, zb_val key, zb_val val) {
     rc = ZB_ECORRUPT;
     goto out;
   }
+  /* One member, one branch at every server state: an applied act that
+   * moves a record is followed at once by the move. */
+  if (vc->t && vc->move_due) {
+    if (!verify_move_paid(vc, op)) {
+      snprintf(vc->why, vc->whycap,
+               "server log: entry %llu applies an act that moves record %s, but entry %llu "
+               "is not that move",
+               (unsigned long long)vc->move_after, vc->move_key, (unsigned long long)seq);
+      rc = ZB_ECORRUPT;
+      goto out;
+    }
+    vc->move_due = false;
+  }
   if (oseq != os->held + 1) {
     snprintf(vc->why, vc->whycap, "server log: entry %llu holds op %llu of %s after op %llu",
              (unsigned long long)seq, (unsigned long long)oseq, origin,
@@ -1202,6 +1260,12 @@ static int verify_row(void *ctx, zb_val key, zb_val val) {
     if ((rc = zb_merge_apply_at(vc->t, op, so->hlc ? so->hlc : op->hlc, zb_hlc_today(op->hlc),
                                 seq, NULL, ZB_APPLY_TRUSTED, &r)))
       goto out;
+    if ((rc = verify_move_owed(vc, op, seq))) {
+      if (rc == ZB_ECORRUPT)
+        snprintf(vc->why, vc->whycap, "server log: entry %llu acts on a record it does not hold",
+                 (unsigned long long)seq);
+      goto out;
+    }
   }
   vc->expect++;
 out:
@@ -1217,6 +1281,7 @@ static int walk_log(struct verify_ctx *vc, zb_txn *t) {
   vc->t = t;
   vc->expect = 1;
   vc->norigins = 0;
+  vc->move_due = false;
   memset(vc->chain, 0, sizeof vc->chain);
   return zb_txn_scan(t, ZB_DB_SLOG, NULL, 0, verify_row, vc);
 }
@@ -1251,6 +1316,13 @@ static int verify_rebuild(zb_txn *t, void *ctx) {
   int rc = zb_meta_get_u64(t, "slog_head", &head);
   if (rc || (rc = walk_log(vc, t)))
     return rc;
+  if (vc->move_due) {
+    snprintf(vc->why, vc->whycap,
+             "server log: the last entry %llu applies an act that moves record %s, without "
+             "the move",
+             (unsigned long long)vc->move_after, vc->move_key);
+    return ZB_ECORRUPT;
+  }
   if (vc->expect - 1 != head) {
     snprintf(vc->why, vc->whycap, "server log: holds %llu entries, the head says %llu",
              (unsigned long long)(vc->expect - 1), (unsigned long long)head);

@@ -158,6 +158,7 @@ ok "$NODE" transfer accept "$TID" --data "$WORK/b0201"
 ok "$NODE" transfer accept "$TID" --data "$WORK/b0201b"
 conv_sync "$WORK/b0201"
 conv_sync "$WORK/b0201b"
+ok "$SERVER" verify --data "$SRV"
 ok "$NODE" rejected --json --data "$WORK/b0201b"
 python3 - "$LAST_OUT" "$TID" <<'EOF' || fail "the second accept comes back rejected"
 import json, sys

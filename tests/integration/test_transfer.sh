@@ -20,6 +20,10 @@
 #     `rejected`; reject needs its reason;
 #   - expiry: open on the day before date + 3 months, expired on that day
 #     (no act applies any more, and a new transfer may be issued);
+#   - an accept synced through kill -9 of the server (three times) and of
+#     the branch, and connections cut at several bytes each way: the
+#     member moves exactly once, and verify (which replays the server log
+#     and checks every accept is followed by its move) passes;
 #   - a transfer outside the deployment ends the membership (转出系统外);
 #   - --json, --state, --in/--out, show; digests converge and verify
 #     passes on every node and the server.
@@ -244,6 +248,49 @@ for n in $NODES; do conv_sync "$WORK/${n%%:*}"; done
 ok "$NODE" member show "$M4" --json --data "$WORK/b0201"
 assert_eq "$(conv_json_field "$LAST_OUT" org_code)" "$B2" "accepted on the day before the limit"
 assert_eq "$(tstate "$WORK/c" "$TAGAIN")" "待接收" "a new transfer after the old one expired"
+
+say "the accept of $TAGAIN under kill -9 of the server and of the branch, and cut links"
+PROXY="$ZB_BIN/zhibu-faultproxy"
+[[ -x "$PROXY" ]] || fail "$PROXY is not an executable"
+# crash_server: kill -9, then a new server on the same data directory.
+crash_server() {
+  kill -9 "$CONV_SRV_PID" 2>/dev/null || true
+  wait "$CONV_SRV_PID" 2>/dev/null || true
+  CONV_SRV_PID=
+  conv_start_server "$SRV" "$LOG"
+}
+# cut_sync DIR ARGS…: one sync of DIR through a proxy with ARGS (where to
+# cut); it may fail (exit 5) or, when the cut falls after the session's
+# last byte, succeed.
+cut_sync() {
+  local dir=$1
+  shift
+  start_proxy "$CONV_PORT" "$WORK/px.stats" "$@"
+  "$NODE" sync --data "$dir" --server "127.0.0.1:$PX_PORT" --timeout 20 >/dev/null 2>&1 || true
+  stop_proxy
+}
+crash_server
+ok "$NODE" transfer accept "$TAGAIN" --data "$WORK/b0201"
+for cut in 150 600 1400 2600; do cut_sync "$WORK/b0201" --cut-up "$cut"; done
+# The branch killed in the middle of its sync, at a few moments.
+for d in 0.02 0.08 0.2; do
+  { timeout -s KILL "$d" "$NODE" sync --data "$WORK/b0201" --server "$CONV_ADDR"; } >/dev/null 2>&1 || true
+done
+crash_server
+for n in b0201 b0101 t01 t02; do
+  for cut in 300 1700; do cut_sync "$WORK/$n" --cut-down "$cut"; done
+done
+crash_server
+for n in $NODES; do conv_sync "$WORK/${n%%:*}"; done
+ok "$SERVER" verify --data "$SRV"
+for n in b0201 t02 c; do
+  ok "$NODE" member show "$M3" --json --data "$WORK/$n"
+  assert_eq "$(conv_json_field "$LAST_OUT" org_code)" "$B2" "$n: $M3 moved once, to $B2"
+done
+expect_exit 4 "$NODE" member show "$M3" --data "$WORK/b0101"
+assert_eq "$(tstate "$WORK/b0101" "$TAGAIN")" "已接收" "the origin sees the accept"
+one_branch
+for n in $NODES; do conv_assert_converged "$SRV" "$WORK/${n%%:*}" "${n#*:}" "${n%%:*} (crashes)"; done
 
 say "a transfer outside the deployment ends the membership here"
 expect_exit 2 "$NODE" transfer out "$M9" --outside 某省某县委组织部 --data "$WORK/b0201"

@@ -22,6 +22,7 @@
 #include "zb_log.h"
 #include "zb_node.h"
 #include "zb_offline.h"
+#include "zb_funnel.h"
 #include "zb_render.h"
 #include "zb_sync.h"
 #include "zb_table.h"
@@ -34,7 +35,7 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
     {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {"version", false},
     {"state", true},   {"in", false},     {"out", false},    {"outside", true},
-    {"letter", true},  {NULL, false},
+    {"letter", true},  {"overdue", false}, {"year", true}, {NULL, false},
 };
 
 
@@ -296,6 +297,33 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_stats_out(a, &st, org);
 }
 
+/* ---- report pipeline ---- */
+
+static int cmd_report_pipeline(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_funnel f;
+  int rc = zb_cli_funnel_init(a, &f);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  char org[ZB_FIELD_MAX + 1];
+  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
+  rc = zb_node_funnel(n, org, &f);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("report pipeline: no org %s here (import the org tree, or sync first)", org);
+  zb_node_close(n);
+  if (!rc)
+    rc = zb_cli_funnel_out(a, &f, org);
+  else
+    rc = rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report pipeline");
+  zb_funnel_free(&f);
+  return rc;
+}
+
 /* ---- sync ---- */
 
 static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, int *bad) {
@@ -467,6 +495,7 @@ static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
@@ -515,6 +544,13 @@ static const struct zb_cmd cmds[] = {
      "kept (last writer wins), the other value, and who wrote each."},
     {"rejected", 1, 0, "", cmd_rejected, o_json, "this node's ops the server refused",
      "With the reason.  Their effect has been rolled back here; the log keeps them."},
+    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline,
+     "the development pipeline (发展党员): applicants per stage, and who is overdue",
+     "Counts the applicants of --org's subtree (default: this node's org) at each stage\n"
+     "as of today, and lists the overdue: talks not held within a month of the\n"
+     "application, half-yearly assessments missing, approvals past 3 months of the\n"
+     "branch meeting (never allowed after 6).  --year Y counts only those who applied\n"
+     "in Y.  The server's `report pipeline --org` is the same computation."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
      "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"

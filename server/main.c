@@ -13,6 +13,7 @@
 #include "zb_ca.h"
 #include "zb_cli.h"
 #include "zb_err.h"
+#include "zb_funnel.h"
 #include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
@@ -31,6 +32,7 @@ static const struct zb_opt options[] = {
     {"name", true},   {"node-id", true}, {"org", true},       {"server", true},
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
+    {"year", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
     {"version", false},
     {NULL, false},
@@ -426,6 +428,30 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_stats_out(a, &st, org);
 }
 
+static int cmd_report_pipeline(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return zb_exit_code(ZB_EUSAGE);
+  zb_funnel f;
+  int rc = zb_cli_funnel_init(a, &f);
+  if (rc)
+    return rc;
+  zb_hub *h;
+  if ((rc = open_hub(a, &h)))
+    return rc;
+  rc = zb_hub_funnel(h, org, &f);
+  zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("report pipeline: no org %s (see zhibu-server org import)", org);
+  if (!rc)
+    rc = zb_cli_funnel_out(a, &f, org);
+  else
+    rc = rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report pipeline");
+  zb_funnel_free(&f);
+  return rc;
+}
+
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
@@ -456,6 +482,7 @@ static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-
                                     NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 
 static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-day", NULL};
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
@@ -511,6 +538,10 @@ static const struct zb_cmd cmds[] = {
     {"conflicts", 1, 0, "", cmd_conflicts, o_digest, "concurrent edits kept for review",
      "Every conflict record (both values, both writers, the value kept), or\n"
      "those of --org's subtree."},
+    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline,
+     "the development pipeline (发展党员) of --org's subtree",
+     "Applicants per stage as of today and the overdue list, as zhibu-node report\n"
+     "pipeline computes it for a node's scope; --year Y: those who applied in Y."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
      "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"

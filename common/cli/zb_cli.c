@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "zb_err.h"
+#include "zb_funnel.h"
+#include "zb_merge.h"
+#include "zb_table.h"
 #include "zb_log.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
@@ -211,6 +214,73 @@ int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org) {
   }
   if (rc) {
     zb_log_error("report stats: %s", zb_strerror(rc));
+    return zb_exit_code(rc);
+  }
+  return zb_cli_flush();
+}
+
+/* ---- report pipeline ---- */
+
+int zb_cli_funnel_init(const zb_args *a, zb_funnel *f) {
+  const char *y = zb_args_get(a, "year");
+  int year = 0;
+  if (y) {
+    char *end;
+    long v = strtol(y, &end, 10);
+    if (*end || v < 1900 || v > 9999) {
+      zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
+      return zb_exit_code(ZB_EUSAGE);
+    }
+    year = (int)v;
+  }
+  zb_funnel_init(f, &zb_kind_applicant, zb_merge_today(), year);
+  return 0;
+}
+
+int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
+  const zb_field_desc *sfd = &f->kd->fields[f->kd->state_field];
+  int rc = 0;
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_object(), *st = json_object(), *od = json_array();
+    char today[11];
+    zb_date_format(f->today, today);
+    for (int i = 0; sfd->vocab[i]; i++)
+      json_object_set_new(st, sfd->vocab[i], json_integer((json_int_t)f->counts[i]));
+    for (size_t i = 0; i < f->noverdue; i++)
+      json_array_append_new(od, json_pack("{s:s, s:s, s:s}", "id", f->overdue[i].key, "org_code",
+                                          f->overdue[i].org, "why", f->overdue[i].why));
+    json_object_set_new(j, "org", json_string(org));
+    json_object_set_new(j, "as_of", json_string(today));
+    json_object_set_new(j, "year", f->year ? json_integer(f->year) : json_null());
+    json_object_set_new(j, "total", json_integer((json_int_t)f->total));
+    json_object_set_new(j, "stages", st);
+    json_object_set_new(j, "overdue", od);
+    rc = zb_json_print(j, stdout, 0);
+    json_decref(j);
+  } else {
+    printf("发展党员 %s%s%s: %zu\n", org, f->year ? " " : "", f->year ? "(申请年份)" : "", f->total);
+    zb_table *t = zb_table_new(2, (const char *const[]){"阶段", "人数"});
+    for (int i = 0; t && sfd->vocab[i]; i++) {
+      char n[24];
+      snprintf(n, sizeof n, "%zu", f->counts[i]);
+      zb_table_add(t, (const char *const[]){sfd->vocab[i], n});
+    }
+    if (t)
+      zb_table_print(t, stdout);
+    zb_table_free(t);
+    if (f->noverdue) {
+      printf("\n逾期 (overdue): %zu\n", f->noverdue);
+      zb_table *o = zb_table_new(3, (const char *const[]){"编号", "所在党支部", "原因"});
+      for (size_t i = 0; o && i < f->noverdue; i++)
+        zb_table_add(o, (const char *const[]){f->overdue[i].key, f->overdue[i].org,
+                                              f->overdue[i].why});
+      if (o)
+        zb_table_print(o, stdout);
+      zb_table_free(o);
+    }
+  }
+  if (rc) {
+    zb_log_error("report pipeline: %s", zb_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();

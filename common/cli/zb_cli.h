@@ -64,6 +64,14 @@ int zb_cli_stats_init(const zb_args *a, zb_stats *st);
 /* Prints statistics as --json, --csv or a report; returns the exit status. */
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
 
+/* `report pipeline` (both binaries): --year Y into f (zb_funnel_init'ed
+ * for the applicant kind as of today); 0 or an exit status. */
+struct zb_funnel;
+int zb_cli_funnel_init(const zb_args *a, struct zb_funnel *f);
+/* Prints the funnel as --json or a table with the overdue list; returns
+ * the exit status. */
+int zb_cli_funnel_out(const zb_args *a, const struct zb_funnel *f, const char *org);
+
 /* Prints a digest: the hex line, or {"org","digest"} with --json. */
 int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex);
 /* Prints the outcome of a verify (rc 0 or ZB_ECORRUPT with why): --json

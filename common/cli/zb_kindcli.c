@@ -274,6 +274,8 @@ struct list_out {
   const char *state;         /* --state: only records in it */
   const char *in, *out;      /* --in / --out: the node's org (reach_field /
                                 org_field in its subtree) */
+  bool overdue;              /* --overdue: only those, with why */
+  char why[200];
   zb_date today;
   zb_value v[ZB_REC_FIELDS_MAX];
 };
@@ -292,14 +294,22 @@ static int list_row(void *ctx, const zb_rec *r) {
     return 0;
   if (lo->out && !zb_org_in_subtree(v[kd->org_field], lo->out))
     return 0;
+  if (lo->overdue && !kd->overdue(v, lo->today, lo->why, sizeof lo->why))
+    return 0;
   lo->n++;
-  if (lo->mode == 1)
-    return zb_json_stream_add(&lo->js, zb_rec_to_json(kd, v));
+  if (lo->mode == 1) {
+    json_t *j = zb_rec_to_json(kd, v);
+    if (j && lo->overdue)
+      json_object_set_new(j, "overdue", json_string(lo->why));
+    return zb_json_stream_add(&lo->js, j);
+  }
   if (lo->mode == 2)
     return zb_rec_csv_row(stdout, kd, v);
   const char *cells[ZB_REC_FIELDS_MAX];
   for (int i = 0; i < lo->ncols; i++)
     cells[i] = v[lo->cols[i]];
+  if (lo->overdue)
+    cells[lo->ncols] = lo->why;
   return zb_table_add(lo->t, cells);
 }
 
@@ -317,7 +327,14 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   lo->kd = kd;
   lo->all = zb_args_has(a, "all");
   lo->today = zb_merge_today();
-  lo->state = kd->state_field ? zb_args_get(a, "state") : NULL;
+  lo->state = NULL;
+  if (kd->state_field) {
+    char on[64];
+    lo->state = zb_args_get(a, "state");
+    if (!lo->state)
+      lo->state = zb_args_get(a, opt_name(kd->fields[kd->state_field].name, on, sizeof on));
+  }
+  lo->overdue = kd->overdue && zb_args_has(a, "overdue");
   if (lo->state && zb_vocab_index(kd->fields[kd->state_field].vocab, lo->state) < 0) {
     zb_log_error("--state: \"%s\" is not a state of a %s; the states are %s", lo->state,
                  kd->name, kd->fields[kd->state_field].help);
@@ -345,7 +362,8 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
         hdr[lo->ncols] = kd->fields[f].name;
         lo->cols[lo->ncols++] = f;
       }
-    if (!(lo->t = zb_table_new((size_t)lo->ncols, hdr)))
+    hdr[lo->ncols] = "overdue";
+    if (!(lo->t = zb_table_new((size_t)lo->ncols + lo->overdue, hdr)))
       rc = ZB_ENOMEM;
   }
   const char *org = zb_args_get(a, "org");
@@ -432,10 +450,43 @@ static void act_problem(void *ctx, const char *file, long line, const char *colu
   zb_cli_problem(NULL, file, line, column, reason);
 }
 
+/* A kind with more acts than this has one command for them all, `KIND act
+ * KEY ACT` (the applicant's pipeline); fewer, one command each. */
+#define ACTS_INLINE 3
+
 static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
   const zb_kind_desc *kd = cmd_kind(c);
   const zb_act_desc *ad = cmd_act(c, kd);
   const char *key = a->pos[2];
+  if (!ad) {
+    /* KIND act KEY ACT: the act by its name or its Chinese name. */
+    for (int i = 0; i < kd->nacts && !ad; i++)
+      if (strcmp(kd->acts[i].name, a->pos[3]) == 0 || strcmp(kd->acts[i].zh, a->pos[3]) == 0)
+        ad = &kd->acts[i];
+    if (!ad) {
+      zb_log_error("%s act: no act \"%s\"; see %s %s act --help", kd->name, a->pos[3], prog,
+                   kd->name);
+      return zb_exit_code(ZB_EUSAGE);
+    }
+    /* Only this act's options among the acts' (--votes-for is not the
+     * talk's). */
+    for (size_t i = 0; i < a->nopt; i++) {
+      const char *o = a->opt[i]->name;
+      bool mine = false, an_act_opt = false;
+      for (int k = 0; k < kd->nacts; k++)
+        for (int j = 0; j < kd->acts[k].nparams; j++) {
+          char on[64];
+          if (strcmp(o, act_opt(kd, &kd->acts[k], j, on, sizeof on)) == 0) {
+            an_act_opt = true;
+            mine |= &kd->acts[k] == ad;
+          }
+        }
+      if (an_act_opt && !mine) {
+        zb_log_error("--%s: not an option of %s (%s)", o, ad->name, ad->zh);
+        return zb_exit_code(ZB_EUSAGE);
+      }
+    }
+  }
   zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX];
   if (!v)
@@ -716,23 +767,89 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
           fprintf(f, "\n--all also lists those that have left the current list (their state "
                      "ended).");
         if (kd->state_field)
-          fprintf(f, "\n--state S lists only those in state S (%s).",
-                  kd->fields[kd->state_field].help);
+          fprintf(f, "\n--state S (or --%s S) lists only those in state S (%s).",
+                  kd->fields[kd->state_field].name, kd->fields[kd->state_field].help);
+        if (kd->overdue)
+          fprintf(f, "\n--overdue lists only those overdue, with why (flagged, never refused).");
         if (kd->reach_field)
           fprintf(f, "\n--in lists those coming into this node's scope (%s in it), --out those\n"
                      "going out (%s in it).",
                   kd->fields[kd->reach_field].name, kd->fields[kd->org_field].name);
         fclose(f);
       }
-      cmds[nc++] = (struct zb_cmd){fmt("%s list", n), 2, 0, "", cmd_list,
-                                   kd->reach_field ? o_list_reach : o_list,
+      const char **lopts = opt_list();
+      int nl = 0;
+      for (const char *const *o = kd->reach_field ? o_list_reach : o_list; *o; o++)
+        lopts[nl++] = *o;
+      if (kd->state_field) {
+        char on[64];
+        opt_name(kd->fields[kd->state_field].name, on, sizeof on);
+        for (struct zb_opt *o = opts; o->name; o++)
+          if (strcmp(o->name, on) == 0)
+            lopts[nl++] = o->name;
+      }
+      if (kd->overdue)
+        lopts[nl++] = "overdue";
+      lopts[nl] = NULL;
+      cmds[nc++] = (struct zb_cmd){fmt("%s list", n), 2, 0, "", cmd_list, lopts,
                                    fmt("list %s (of --org's subtree)", kd->plural),
                                    lh ? lh : ""};
     }
     if (*fields)
       free(fields);
-    /* The kind's state machine: one command per act, and one per fact. */
-    for (int i = 0; i < kd->nacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
+    /* The kind's state machine: one command per act (or one for them all,
+     * ACTS_INLINE), and one per fact. */
+    if (kd->nacts > ACTS_INLINE && nc < ZB_KINDCLI_MAX_CMDS) {
+      const char **po = opt_list();
+      int np = 0;
+      char *h = NULL;
+      size_t hl = 0;
+      FILE *f = open_memstream(&h, &hl);
+      const zb_field_desc *sfd = &kd->fields[kd->state_field];
+      if (f)
+        fprintf(f, "ACT is one of (English or Chinese name; in which %s; the %s after):\n",
+                sfd->name, sfd->name);
+      for (int i = 0; i < kd->nacts; i++) {
+        const zb_act_desc *ad = &kd->acts[i];
+        for (int j = 0; j < ad->nparams; j++) {
+          char on[64];
+          const char *name = act_opt(kd, ad, j, on, sizeof on);
+          struct zb_opt *o = opts;
+          size_t k = 0;
+          for (; o->name && strcmp(o->name, name) != 0; o++, k++)
+            ;
+          if (!o->name && k + 1 < ZB_KINDCLI_MAX_OPTS) {
+            o->name = memcpy(opt_names[k], name, strlen(name) + 1);
+            o->has_arg = true;
+            o[1].name = NULL;
+          }
+          bool listed = false;
+          for (int q = 0; q < np; q++)
+            listed |= strcmp(po[q], o->name) == 0;
+          if (o->name && !listed && np < ZB_REC_FIELDS_MAX)
+            po[np++] = o->name;
+        }
+        if (!f)
+          continue;
+        fprintf(f, "  %-20s %s: %s\n      (", ad->name, ad->zh, ad->help);
+        bool first = true;
+        for (int st = 0; sfd->vocab[st]; st++)
+          if (ad->from & (1u << st)) {
+            fprintf(f, "%s%s", first ? "" : ", ", sfd->vocab[st]);
+            first = false;
+          }
+        fprintf(f, " → %s)\n", ad->to == ZB_ACT_STAY ? "the same" : sfd->vocab[ad->to]);
+      }
+      po[np] = NULL;
+      if (f) {
+        fprintf(f, "The server checks each act again in its order: a rejected act is undone "
+                   "here.");
+        fclose(f);
+      }
+      cmds[nc++] = (struct zb_cmd){fmt("%s act", n), 2, 2, "KEY ACT", cmd_act_run, po,
+                                   fmt("record a step (act) of a %s", n), h ? h : ""};
+    }
+    for (int i = 0; i < kd->nacts && kd->nacts <= ACTS_INLINE && nc < ZB_KINDCLI_MAX_CMDS; i++) {
       const zb_act_desc *ad = &kd->acts[i];
       struct zb_opt *o = opts;
       const char **po = opt_list();
@@ -767,7 +884,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
           fmt("%s.\nApplies when the %s's %s is %s; afterwards it is %s.\n"
               "The server checks it again in its order: a rejected act is undone here.",
               ad->help, n, kd->state_field ? sfd->name : "state", from ? from : "",
-              kd->state_field ? sfd->vocab[ad->to] : "")};
+              !kd->state_field ? "" : ad->to == ZB_ACT_STAY ? "unchanged" : sfd->vocab[ad->to])};
       free(from);
     }
     for (int i = 0; i < kd->nfacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {

@@ -42,6 +42,7 @@ enum zb_ftype {
   ZB_FT_ID_NUMBER,  /* a resident ID number with its check character */
   ZB_FT_PHONE,      /* a mainland mobile (11 digits, first 1) or a
                        landline: [AREA-]LOCAL[-EXT] (zb_record.c) */
+  ZB_FT_COUNT,      /* a whole number 0-999999, no sign, no leading 0 */
 };
 
 /* Field flags. */
@@ -150,12 +151,15 @@ struct zb_kind_desc;
  * states of the record it applies, the state it leaves, and which fields
  * it may set from its parameters.  The table of a kind's acts is its state
  * machine. */
+#define ZB_ACT_STAY (-1)
+
 typedef struct zb_act_desc {
   const char *name;            /* "withdraw": the op's name and the command */
   const char *zh;              /* 撤回 */
   const char *help;
   unsigned from;               /* bit i: applies when the state is vocab[i] */
-  int to;                      /* the state after, as a vocab index */
+  int to;                      /* the state after, as a vocab index, or
+                                  ZB_ACT_STAY: the state it found */
   const int *params;           /* fields it may set */
   int nparams;
   const char *const *opts;     /* the command's option for each param
@@ -177,16 +181,26 @@ typedef struct zb_act_desc {
   const struct zb_act_move *move;
 } zb_act_desc;
 
-/* "Set field of the record of kind whose key is the act's record's
- * key_field to the act's record's value_field": an act's consequence for
- * another record, written by the server as an op of its own right after
- * the act (docs/RECORDS.md, "Transfers").  Every replica learns it as it
+/* "Set these fields of the record of kind whose key is the act's
+ * record's key_field (creating it if need be) to these of the act's
+ * record's fields or values": an act's consequence for another record,
+ * written by the server as an op of its own right after the act
+ * (docs/RECORDS.md, "Transfers"; an applicant's approval creates the
+ * member, "Applicants").  Every replica learns it as it
  * learns any op: those that receive the record through its org get it, and
  * a record moved into a node's scope arrives whole (docs/PROTOCOL.md,
  * "Backfill"). */
+typedef struct zb_move_set {
+  int field;              /* of the moved record */
+  int value_field;        /* of the act's record, or -1: value below */
+  const char *value;
+} zb_move_set;
 typedef struct zb_act_move {
   const struct zb_kind_desc *kind;
-  int key_field, field, value_field;
+  int key_field;          /* the moved record's key: this field of the
+                             act's record (0: the same key) */
+  int nsets;
+  const zb_move_set *sets;
 } zb_act_move;
 
 
@@ -239,6 +253,10 @@ typedef struct zb_kind_desc {
   const char *add_word;
   int add_arg;
   const char *add_help;         /* that command's first help lines */
+  /* Whether a record is overdue on day today (a talk not held within a
+   * month): flagged in lists and reports, never refused; why gets one
+   * line.  NULL: never. */
+  bool (*overdue)(const zb_value *v, zb_date today, char *why, size_t cap);
   const zb_index_desc *indexes;
   int nindexes;
   int state_field;              /* the ZB_FF_STATE field, or 0: none (the
@@ -265,7 +283,8 @@ typedef struct zb_kind_desc {
 /* Every kind, NULL-terminated, in the order reports and digests walk them
  * (orgs first: a member needs its org). */
 extern const zb_kind_desc *const zb_kinds[];
-extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_transfer;
+extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_transfer,
+    zb_kind_applicant;
 
 /* The kind with wire number id / with name (len bytes), or NULL: an
  * unknown kind is an error for every caller, never a default. */

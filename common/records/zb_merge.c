@@ -377,7 +377,7 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
   }
   zb_rec_copy(next, cur);
   bool changed = false;
-  if (sf) {
+  if (sf && ad->to != ZB_ACT_STAY) {
     const char *to = kd->fields[sf].vocab[ad->to];
     changed |= strcmp(next->v[sf], to) != 0;
     snprintf(next->v[sf], sizeof next->v[sf], "%s", to);
@@ -471,6 +471,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
    * widest kind, and is filled only up to nconflicts. */
   r->status = ZB_APPLY_OK;
   r->changed = r->existed = r->scope = false;
+  r->complete = flags & ZB_APPLY_COMPLETE;
   r->field = -1;
   r->reason[0] = r->detail[0] = r->org_before[0] = r->org_after[0] = r->org_also[0] = '\0';
   r->nconflicts = 0;

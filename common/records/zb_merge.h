@@ -41,6 +41,10 @@ typedef struct zb_apply_result {
   bool existed;             /* the record existed before the op */
   int field;                /* field a rejection concerns, or -1 */
   bool scope;               /* the rejection is the writer's scope */
+  bool complete;            /* set by the caller's flag ZB_APPLY_COMPLETE:
+                               this replica holds every record (the
+                               server), so a record an act names that is
+                               not here does not exist */
   char reason[320];         /* why it was rejected, one sentence; never names
                                a record outside the writer's scope */
   char detail[160];         /* for the server's operator only (who holds an
@@ -79,6 +83,7 @@ int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)
                                 last-writer-wins only, no rule checks (the
                                 node may hold only part of what the server
                                 checked against) */
+#define ZB_APPLY_COMPLETE 4u /* the server: it holds every record */
 #define ZB_APPLY_CHECKED 2u  /* the writer checked the whole resulting record
                                 with zb_rec_validate just before (a node's
                                 own import row or add/update): the fields

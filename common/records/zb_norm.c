@@ -217,6 +217,7 @@ size_t zb_norm_field(const zb_field_desc *fd, const char *in, size_t len,
   case ZB_FT_PHONE:
   case ZB_FT_ID_NUMBER:
   case ZB_FT_ORG_CODE:
+  case ZB_FT_COUNT:
     /* Digits and letters typed with a Chinese input method. */
     if (zb_utf8_has_fullwidth(t, n)) {
       n = zb_utf8_fold_fullwidth(t, n, folded);

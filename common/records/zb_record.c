@@ -366,6 +366,11 @@ static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const cha
     return false;
   case ZB_FT_ID_NUMBER:
     return check_id_number(c, f, v, len);
+  case ZB_FT_COUNT:
+    if (len <= 6 && strspn(v, "0123456789") == len && (len == 1 || v[0] != '0'))
+      return true;
+    zb_check_problem(c, f, "must be a whole number from 0 to 999999 (digits only)");
+    return false;
   case ZB_FT_PHONE:
     if (zb_phone_valid(v, len))
       return true;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "zb_err.h"
+#include "zb_funnel.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
@@ -305,7 +306,7 @@ static int slog_apply(struct slog_writer *w, struct origin_state *os, Zb__Op *op
   uint64_t sseq = w->head + 1;
   w->hlc = zb_hlc_next(w->hlc, w->wall, NULL);
   uint64_t eff = op->hlc < w->hlc ? op->hlc : w->hlc;
-  rc = zb_merge_apply_at(w->t, op, eff, zb_hlc_today(w->hlc), sseq, scope, 0, r);
+  rc = zb_merge_apply_at(w->t, op, eff, zb_hlc_today(w->hlc), sseq, scope, ZB_APPLY_COMPLETE, r);
   if (rc)
     return rc;
   Zb__ServerOp so = ZB__SERVER_OP__INIT;
@@ -487,11 +488,17 @@ static int apply_move(struct push_ctx *pc, const Zb__Op *op) {
   int rc = zb_rec_load(pc->w.t, kd, key, &pc->rec);
   if (rc)
     return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
-  int field = mv->field;
-  char *val = pc->rec.v[mv->value_field];
+  int fields[ZB_REC_FIELDS_MAX];
+  char *vals[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < mv->nsets && i < ZB_REC_FIELDS_MAX; i++) {
+    fields[i] = mv->sets[i].field;
+    vals[i] = mv->sets[i].value_field >= 0 ? pc->rec.v[mv->sets[i].value_field]
+                                           : (char *)mv->sets[i].value;
+  }
   zb_set_body body;
   Zb__Op mop = ZB__OP__INIT;
-  zb_op_set_body(&mop, &body, mv->kind, pc->rec.v[mv->key_field], &field, &val, 1);
+  zb_op_set_body(&mop, &body, mv->kind, pc->rec.v[mv->key_field], fields, vals,
+                 (size_t)mv->nsets);
   mop.origin = ZB_HUB_ORIGIN;
   mop.seq = pc->hub.held + 1;
   mop.hlc = zb_hlc_next(pc->w.hlc, pc->w.wall, NULL);
@@ -503,8 +510,8 @@ static int apply_move(struct push_ctx *pc, const Zb__Op *op) {
   pc->w.rejected = rejected;   /* the pushing node's count is its own */
   pc->hub_wrote = true;
   if (pc->r.status == ZB_APPLY_REJECTED)
-    zb_log_error("%s %s: %s (%s) applied but its move of %s %s was refused: %s", kd->name, key,
-                 ad->name, ad->zh, mv->kind->name, pc->rec.v[mv->key_field], pc->r.reason);
+    zb_log_error("%s %s: %s (%s) applied but its write of %s %s was refused: %s", kd->name,
+                 key, ad->name, ad->zh, mv->kind->name, pc->rec.v[mv->key_field], pc->r.reason);
   return 0;
 }
 
@@ -1034,6 +1041,16 @@ int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out) {
   return rc;
 }
 
+int zb_hub_funnel(zb_hub *h, const char *org, zb_funnel *f) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_funnel(t, org, f);
+  zb_txn_end(t);
+  return rc;
+}
+
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out) {
   zb_txn *t;
   memset(out, 0, sizeof *out);
@@ -1112,8 +1129,8 @@ struct verify_ctx {
    * server's set of it (docs/RECORDS.md, "Transfers"). */
   bool move_due;
   uint64_t move_after;
-  int move_kind, move_field;
-  char move_key[ZB_FIELD_MAX + 1], move_value[ZB_FIELD_MAX + 1];
+  const zb_act_move *move;
+  zb_rec *move_rec;   /* the act's record as the act left it */
 };
 
 /* After an applied act whose kind moves another record: what the next
@@ -1128,31 +1145,36 @@ static int verify_move_owed(struct verify_ctx *vc, const Zb__Op *op, uint64_t se
   const zb_act_desc *ad = zb_kind_act(kd, op->act->name);
   if (!ad || !ad->move)
     return 0;
-  zb_rec *r = malloc(sizeof *r);
-  if (!r)
+  if (!vc->move_rec && !(vc->move_rec = malloc(sizeof *vc->move_rec)))
     return ZB_ENOMEM;
-  int rc = zb_rec_load(vc->t, kd, key, r);
+  int rc = zb_rec_load(vc->t, kd, key, vc->move_rec);
   if (!rc) {
     vc->move_due = true;
     vc->move_after = seq;
-    vc->move_kind = ad->move->kind->id;
-    vc->move_field = ad->move->field;
-    memcpy(vc->move_key, r->v[ad->move->key_field], sizeof vc->move_key);
-    memcpy(vc->move_value, r->v[ad->move->value_field], sizeof vc->move_value);
+    vc->move = ad->move;
   }
-  free(r);
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
 }
 
-/* Whether op is the server's set of the move owed. */
+/* Whether op is the server's set of the move owed: its record, and every
+ * field the move sets, with its value. */
 static bool verify_move_paid(const struct verify_ctx *vc, const Zb__Op *op) {
+  const zb_act_move *mv = vc->move;
+  const zb_rec *ar = vc->move_rec;
   if (!op || strcmp(op->origin, ZB_HUB_ORIGIN) != 0 || op->body_case != ZB__OP__BODY_SET ||
-      (int)op->set->kind != vc->move_kind || strcmp(op->set->key, vc->move_key) != 0)
+      (int)op->set->kind != mv->kind->id || strcmp(op->set->key, ar->v[mv->key_field]) != 0)
     return false;
-  for (size_t i = 0; i < op->set->n_fields; i++)
-    if ((int)op->set->fields[i]->field == vc->move_field)
-      return strcmp(op->set->fields[i]->value, vc->move_value) == 0;
-  return false;
+  for (int j = 0; j < mv->nsets; j++) {
+    const zb_move_set *ms = &mv->sets[j];
+    const char *want = ms->value_field >= 0 ? ar->v[ms->value_field] : ms->value;
+    bool found = false;
+    for (size_t i = 0; i < op->set->n_fields && !found; i++)
+      found = (int)op->set->fields[i]->field == ms->field &&
+              strcmp(op->set->fields[i]->value, want) == 0;
+    if (!found)
+      return false;
+  }
+  return true;
 }
 
 static struct origin_state *verify_origin(struct verify_ctx *vc, const char *id) {
@@ -1209,9 +1231,10 @@ static int verify_row(void *ctx, zb_val key, zb_val val) {
   if (vc->t && vc->move_due) {
     if (!verify_move_paid(vc, op)) {
       snprintf(vc->why, vc->whycap,
-               "server log: entry %llu applies an act that moves record %s, but entry %llu "
-               "is not that move",
-               (unsigned long long)vc->move_after, vc->move_key, (unsigned long long)seq);
+               "server log: entry %llu applies an act that writes %s %s, but entry %llu "
+               "is not that write",
+               (unsigned long long)vc->move_after, vc->move->kind->name,
+               vc->move_rec->v[vc->move->key_field], (unsigned long long)seq);
       rc = ZB_ECORRUPT;
       goto out;
     }
@@ -1318,9 +1341,10 @@ static int verify_rebuild(zb_txn *t, void *ctx) {
     return rc;
   if (vc->move_due) {
     snprintf(vc->why, vc->whycap,
-             "server log: the last entry %llu applies an act that moves record %s, without "
-             "the move",
-             (unsigned long long)vc->move_after, vc->move_key);
+             "server log: the last entry %llu applies an act that writes %s %s, without "
+             "that write",
+             (unsigned long long)vc->move_after, vc->move->kind->name,
+             vc->move_rec->v[vc->move->key_field]);
     return ZB_ECORRUPT;
   }
   if (vc->expect - 1 != head) {
@@ -1388,6 +1412,7 @@ int zb_hub_verify(zb_hub *h, char *why, size_t cap) {
   if (!vc.buf)
     return ZB_ENOMEM;
   int rc = zb_store_write_discard(h->store, verify_write, &vc);
+  free(vc.move_rec);
   free(vc.origins);
   free(vc.buf);
   return rc;

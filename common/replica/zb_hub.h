@@ -134,6 +134,9 @@ int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
 /* Adds the members of org's subtree to out (zb_stats_init'ed: its as-of
  * date and period). */
 int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
+/* Stage counts and overdue records (zb_funnel.h) for org's subtree. */
+struct zb_funnel;
+int zb_hub_funnel(zb_hub *h, const char *org, struct zb_funnel *f);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */

@@ -21,6 +21,7 @@
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
+#include "zb_funnel.h"
 #include "zb_merge.h"
 #include "zb_sha.h"
 #include "zb_utf8.h"
@@ -578,6 +579,18 @@ int zb_node_stats(zb_node *n, const char *org, zb_stats *out) {
   if (rc)
     return rc;
   rc = zb_state_stats(t, org ? org : n->org, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_funnel(zb_node *n, const char *org, zb_funnel *f) {
+  if (zb_node_check_scope(n, org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_funnel(t, org ? org : n->org, f);
   zb_txn_end(t);
   return rc;
 }

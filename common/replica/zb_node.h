@@ -103,6 +103,10 @@ int zb_node_check_scope(const zb_node *n, const char *org);
 int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn fn, void *ctx);
 /* Statistics for the subtree of org (NULL: the node's scope). */
 int zb_node_stats(zb_node *n, const char *org, zb_stats *out);
+/* Stage counts and overdue records of f->kd in the subtree of org
+ * (zb_funnel.h); ZB_ESCOPE outside the node's scope. */
+struct zb_funnel;
+int zb_node_funnel(zb_node *n, const char *org, struct zb_funnel *f);
 /* The digest of the node's scope (zb_state_digest). */
 int zb_node_digest(zb_node *n, char out[65]);
 /* Checks the hash chain and that the stored state equals a rebuild from

@@ -70,8 +70,14 @@ static void test_descriptors_well_formed(void **state) {
       if (ad->scope_field)
         assert_int_equal(kd->fields[ad->scope_field].type, ZB_FT_ORG_CODE);
       if (ad->move) {
-        assert_true(ad->move->key_field < kd->nfields && ad->move->value_field < kd->nfields);
-        assert_true(ad->move->field > 0 && ad->move->field < ad->move->kind->nfields);
+        const zb_act_move *mv = ad->move;
+        assert_true(mv->key_field >= 0 && mv->key_field < kd->nfields);
+        assert_true(mv->nsets > 0 && mv->nsets <= ZB_REC_FIELDS_MAX);
+        for (int j = 0; j < mv->nsets; j++) {
+          assert_true(mv->sets[j].field > 0 && mv->sets[j].field < mv->kind->nfields);
+          assert_true(mv->sets[j].value_field < kd->nfields);
+          assert_true(mv->sets[j].value_field >= 0 || mv->sets[j].value);
+        }
       }
     }
   }

@@ -9,15 +9,8 @@
 #include "zb_kind.h"
 #include "zb_merge.h"
 #include "zb_record.h"
+#include "zb_rules.h"
 
-/* Domain numbers, versioned (docs/RECORDS.md, "Rule versions"): the 2014
- * text of 发展党员工作细则 and the Party Constitution. */
-static const struct {
-  int min_join_age;          /* 党章 第一条: eighteen or over */
-  int probation_years;       /* 党章 第七条: probation is one year … */
-  int probation_max_years;   /* … extended once by at most a further year
-                                (发展党员工作细则 2014, 第五章) */
-} rules2014 = {18, 1, 2};
 
 enum { CAT_FULL = 0, CAT_PROBATIONARY = 1 };   /* index in zb_categories */
 
@@ -159,14 +152,15 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   /* 党章 第一条: only a person aged eighteen or over may join.  The 18th
    * birthday of someone born on 29 February is 28 February in a common
    * year, as in the reference roster generator. */
+  const zb_rules *rules = ok[ZB_MF_JOIN_DATE] ? zb_rules_on(join) : NULL;
   if (ok[ZB_MF_BIRTH_DATE] && ok[ZB_MF_JOIN_DATE]) {
-    zb_date adult = zb_date_add_years(birth, rules2014.min_join_age);
+    zb_date adult = zb_date_add_years(birth, rules->min_join_age);
     if (zb_date_cmp(join, adult) < 0) {
       char a[11];
       zb_date_format(adult, a);
       zb_check_problemf(c, ZB_MF_JOIN_DATE,
                         "must be at least %d years after birth_date (on or after %s)",
-                        rules2014.min_join_age, a);
+                        rules->min_join_age, a);
     }
   }
 
@@ -181,8 +175,9 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   if (ck->vocab[ZB_MF_CATEGORY] == CAT_FULL && ok[ZB_MF_CATEGORY] && ok[ZB_MF_JOIN_DATE] &&
       ok[ZB_MF_FULL_DATE] && ck->len[ZB_MF_FULL_DATE] > 0) {
     zb_date full = ck->date[ZB_MF_FULL_DATE];
-    zb_date lo = zb_date_add_years(join, rules2014.probation_years);
-    zb_date hi = zb_date_add_years(join, rules2014.probation_max_years);
+    zb_date lo = zb_date_add_years(join, rules->probation_years);
+    zb_date hi = zb_date_add_months(zb_date_add_years(join, rules->probation_years),
+                                    rules->extend_max_months);
     char b[11];
     if (zb_date_cmp(full, lo) < 0) {
       zb_date_format(lo, b);

@@ -265,7 +265,8 @@ static int reject_check(struct zb_txn *t, const zb_value *next, const char *scop
 
 static const int note_params[] = {T_NOTE};
 static const char *const reason_opt[] = {"reason"};
-static const zb_act_move accept_move = {&zb_kind_member, T_MEMBER, ZB_MF_ORG_CODE, T_TO};
+static const zb_move_set accept_sets[] = {{ZB_MF_ORG_CODE, T_TO, NULL}};
+static const zb_act_move accept_move = {&zb_kind_member, T_MEMBER, 1, accept_sets};
 
 static const zb_act_desc acts[] = {
     {"accept", "接收",

@@ -679,6 +679,96 @@ static void test_transfer(void **state) {
   assert_int_equal(transfer("T5", "M2", idn_b, B1, B2, "2026-11-26", NULL, B1, &r), ZB_APPLY_OK);
 }
 
+
+static int af(const char *name) {
+  return zb_kind_field(&zb_kind_applicant, name, strlen(name));
+}
+
+/* act name on applicant A1 by a writer with scope, with up to three
+ * (field, value) parameters. */
+static enum zb_apply_status aact(const char *name, const char *scope, unsigned flags,
+                                 zb_apply_result *r, int n, const char *f1, const char *v1,
+                                 const char *f2, const char *v2, const char *f3,
+                                 const char *v3) {
+  struct op_spec a = {&zb_kind_applicant, "A1", "b0101", T0 + 7, n,
+                      {f1 ? af(f1) : 0, f2 ? af(f2) : 0, f3 ? af(f3) : 0}, {v1, v2, v3}};
+  return step(&a, 1, name, scope, flags, r);
+}
+#define ACT1(name, scope, f, v) aact(name, scope, 0, &r, 1, f, v, NULL, NULL, NULL, NULL)
+
+/* The pipeline's rules at the merge, as the server applies them: the acts
+ * of the committee above refused to a branch (a hand-built op, no node
+ * check in between), boundaries of the 2014 rule set, introducers known
+ * only to a replica that holds every member, one extension only. */
+static void test_applicant(void **state) {
+  (void)state;
+  orgs();
+  zb_apply_result r;
+  idnum("43012119800101001", idn_a);
+  struct op_spec ma = member("M1", idn_a, "430121-01-01", "b0101", T0);
+  assert_int_equal(apply(&ma, NULL, &r), ZB_APPLY_OK);
+  const char *B1 = "430121-01-01", *T1 = "430121-01";
+  struct op_spec add = {&zb_kind_applicant, "A1", "b0101", T0 + 5, 7,
+                        {af("name"), af("gender"), af("birth_date"), af("id_number"),
+                         af("org_code"), af("date"), af("stage")},
+                        {"张建国", "男", "1995-05-12", "430121199505120015", B1, "2023-01-05",
+                         "入党申请人"}};
+  assert_int_equal(apply(&add, B1, &r), ZB_APPLY_OK);
+  assert_int_equal(ACT1("activist", B1, "activist_date", "2023-03-01"), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "发展党员工作细则 (2014)"));
+  assert_int_equal(aact("talk", B1, 0, &r, 2, "talk_date", "2023-01-20", "talk_by", "李", NULL,
+                        NULL), ZB_APPLY_OK);
+  assert_int_equal(ACT1("activist", B1, "activist_date", "2023-03-01"), ZB_APPLY_OK);
+  /* 备案 from the branch itself: refused as the writer's scope. */
+  assert_int_equal(ACT1("filing", B1, "filed_date", "2023-03-10"), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(ACT1("filing", T1, "filed_date", "2023-03-10"), ZB_APPLY_OK);
+  /* A year as activist: the day before is refused, the day itself not. */
+  assert_int_equal(ACT1("candidate", B1, "candidate_date", "2024-02-29"), ZB_APPLY_REJECTED);
+  assert_int_equal(r.field, af("candidate_date"));
+  assert_int_equal(ACT1("candidate", B1, "candidate_date", "2024-03-01"), ZB_APPLY_OK);
+  /* An introducer this replica does not hold: a node lets it pass (the
+   * server will judge), the server refuses it. */
+  assert_int_equal(aact("introducers", B1, ZB_APPLY_COMPLETE, &r, 1, "introducers", "M1,M9",
+                        NULL, NULL, NULL, NULL), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "M9 is no member"));
+  assert_int_equal(ACT1("introducers", B1, "introducers", "M1,M1"), ZB_APPLY_REJECTED);
+  assert_int_equal(aact("introducers", B1, ZB_APPLY_COMPLETE, &r, 1, "introducers", "M1，M1",
+                        NULL, NULL, NULL, NULL), ZB_APPLY_REJECTED);
+  assert_int_equal(ACT1("introducers", B1, "introducers", "M1,M9"), ZB_APPLY_OK);
+  assert_int_equal(ACT1("review", B1, "review_date", "2024-03-10"), ZB_APPLY_OK);
+  assert_int_equal(aact("training", B1, 0, &r, 2, "training_days", "2", "training_hours", "23",
+                        NULL, NULL), ZB_APPLY_REJECTED);
+  assert_int_equal(ACT1("training", B1, "training_days", "3"), ZB_APPLY_OK);
+  assert_int_equal(ACT1("filing", T1, "filed_date", "2024-03-05"), ZB_APPLY_OK);
+  assert_int_equal(ACT1("prereview", B1, "prereview_date", "2024-04-01"), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(ACT1("prereview", T1, "prereview_date", "2024-04-01"), ZB_APPLY_OK);
+  assert_int_equal(ACT1("notice", B1, "notice_date", "2024-04-02"), ZB_APPLY_OK);
+  /* Exactly half is not a majority. */
+  assert_int_equal(aact("vote", B1, 0, &r, 3, "vote_date", "2024-04-20", "votes_for", "5",
+                        "votes_entitled", "10"), ZB_APPLY_REJECTED);
+  assert_int_equal(aact("vote", B1, 0, &r, 3, "vote_date", "2024-04-20", "votes_for", "6",
+                        "votes_entitled", "10"), ZB_APPLY_OK);
+  /* 审批: only above; on the day 6 months after, not the day after. */
+  assert_int_equal(ACT1("approval", B1, "approval_date", "2024-10-20"), ZB_APPLY_REJECTED);
+  assert_true(r.scope);
+  assert_int_equal(ACT1("approval", T1, "approval_date", "2024-10-21"), ZB_APPLY_REJECTED);
+  assert_int_equal(ACT1("approval", T1, "approval_date", "2024-10-20"), ZB_APPLY_OK);
+  /* One extension, of 6 to 12 months. */
+  assert_int_equal(ACT1("extend", B1, "extend_months", "13"), ZB_APPLY_REJECTED);
+  assert_int_equal(ACT1("extend", B1, "extend_months", "6"), ZB_APPLY_OK);
+  assert_int_equal(ACT1("extend", B1, "extend_months", "12"), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "once only"));
+  assert_int_equal(aact("conversion_vote", B1, 0, &r, 3, "conversion_vote_date", "2025-10-10",
+                        "conversion_votes_for", "7", "conversion_votes_entitled", "10"),
+                   ZB_APPLY_OK);
+  /* Probation is a year plus the 6 months' extension from the meeting. */
+  assert_int_equal(ACT1("conversion_approval", T1, "full_date", "2025-04-20"), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "2025-10-20"));
+  assert_int_equal(ACT1("conversion_approval", T1, "full_date", "2025-10-20"), ZB_APPLY_OK);
+}
+
 static void test_unknown_kind(void **state) {
   (void)state;
   orgs();
@@ -706,6 +796,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_acts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_applicant, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

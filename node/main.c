@@ -324,6 +324,31 @@ static int cmd_report_pipeline(const struct zb_cmd *c, const zb_args *a) {
   return rc;
 }
 
+/* ---- report meetings ---- */
+
+static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  int year;
+  int rc = zb_cli_life_year(a, &year);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  char org[ZB_FIELD_MAX + 1];
+  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
+  json_t *rep = NULL;
+  rc = zb_node_life(n, org, year, zb_date_today(), &rep);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("report meetings: no org %s here (import the org tree, or sync first)", org);
+  zb_node_close(n);
+  if (rc)
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report meetings");
+  return zb_cli_life_out(a, rep);
+}
+
 /* ---- sync ---- */
 
 static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, int *bad) {
@@ -551,6 +576,15 @@ static const struct zb_cmd cmds[] = {
      "application, half-yearly assessments missing, approvals past 3 months of the\n"
      "branch meeting (never allowed after 6).  --year Y counts only those who applied\n"
      "in Y.  The server's `report pipeline --org` is the same computation."},
+    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline,
+     "organizational life (三会一课): meetings held against those required, per branch",
+     "For every branch of --org's subtree (default: this node's org) in --year (default:\n"
+     "this year): each meeting type held against the number the rules require (支部党员\n"
+     "大会 and 党课 quarterly, 支委会, 党小组会 and 主题党日 monthly, 组织生活会 and 民主评议\n"
+     "yearly), the periods with none (months or quarters that have begun), the\n"
+     "attendance rate (present of the attendance recorded), and meetings without their\n"
+     "quorum (more than half of the full members entitled to vote, of the committee for\n"
+     "a 支委会).  The server's `report meetings --org` is the same computation."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
      "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"

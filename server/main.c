@@ -452,6 +452,30 @@ static int cmd_report_pipeline(const struct zb_cmd *c, const zb_args *a) {
   return rc;
 }
 
+static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return zb_exit_code(ZB_EUSAGE);
+  int year;
+  int rc = zb_cli_life_year(a, &year);
+  if (rc)
+    return rc;
+  zb_hub *h;
+  if ((rc = open_hub(a, &h)))
+    return rc;
+  json_t *rep = NULL;
+  rc = zb_hub_life(h, org, year, zb_date_today(), &rep);
+  zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("report meetings: no org %s (see zhibu-server org import)", org);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, "report meetings");
+  return zb_cli_life_out(a, rep);
+}
+
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
@@ -542,6 +566,10 @@ static const struct zb_cmd cmds[] = {
      "the development pipeline (发展党员) of --org's subtree",
      "Applicants per stage as of today and the overdue list, as zhibu-node report\n"
      "pipeline computes it for a node's scope; --year Y: those who applied in Y."},
+    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline,
+     "organizational life (三会一课) of --org's subtree, per branch",
+     "Meetings held against those required, the periods without, attendance and\n"
+     "quorum, as zhibu-node report meetings computes it for a node's scope."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
      "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"

@@ -8,6 +8,7 @@
 
 #include "zb_err.h"
 #include "zb_funnel.h"
+#include "zb_life.h"
 #include "zb_merge.h"
 #include "zb_table.h"
 #include "zb_log.h"
@@ -281,6 +282,37 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
   }
   if (rc) {
     zb_log_error("report pipeline: %s", zb_strerror(rc));
+    return zb_exit_code(rc);
+  }
+  return zb_cli_flush();
+}
+
+/* ---- report meetings ---- */
+
+int zb_cli_life_year(const zb_args *a, int *year) {
+  *year = zb_date_today().y;
+  const char *y = zb_args_get(a, "year");
+  if (!y)
+    return 0;
+  char *end;
+  long v = strtol(y, &end, 10);
+  if (*end || v < 1900 || v > 9999) {
+    zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  *year = (int)v;
+  return 0;
+}
+
+int zb_cli_life_out(const zb_args *a, json_t *report) {
+  int rc = 0;
+  if (zb_args_has(a, "json"))
+    rc = zb_json_print(report, stdout, 0);
+  else
+    zb_life_print(report, stdout);
+  json_decref(report);
+  if (rc) {
+    zb_log_error("report meetings: %s", zb_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();

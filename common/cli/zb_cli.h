@@ -72,6 +72,13 @@ int zb_cli_funnel_init(const zb_args *a, struct zb_funnel *f);
  * the exit status. */
 int zb_cli_funnel_out(const zb_args *a, const struct zb_funnel *f, const char *org);
 
+/* `report meetings` (both binaries): --year Y (default: this year) into
+ * *year; 0 or an exit status.  Then prints the report (--json or tables)
+ * and frees it; returns the exit status. */
+int zb_cli_life_year(const zb_args *a, int *year);
+struct json_t;
+int zb_cli_life_out(const zb_args *a, struct json_t *report);
+
 /* Prints a digest: the hex line, or {"org","digest"} with --json. */
 int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex);
 /* Prints the outcome of a verify (rc 0 or ZB_ECORRUPT with why): --json

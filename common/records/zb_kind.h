@@ -284,7 +284,7 @@ typedef struct zb_kind_desc {
  * (orgs first: a member needs its org). */
 extern const zb_kind_desc *const zb_kinds[];
 extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_transfer,
-    zb_kind_applicant;
+    zb_kind_applicant, zb_kind_meeting;
 
 /* The kind with wire number id / with name (len bytes), or NULL: an
  * unknown kind is an error for every caller, never a default. */

@@ -28,6 +28,7 @@ const char *const zb_categories[] = {"正式党员", "预备党员", NULL};
 /* Why a member's membership ended (党章 第九条; docs/RECORDS.md,
  * "Leaving"). */
 const char *const zb_member_statuses[] = {"在册", "已离开", NULL};
+const char *const zb_member_roles[] = {"书记", "副书记", "委员", NULL};
 const char *const zb_leave_reasons[] = {"去世", "出党", "停止党籍", "退党", "转出系统外", NULL};
 
 /* The 56 ethnic groups in the order and wording of GB/T 3304-1991 (codes

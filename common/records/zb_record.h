@@ -38,6 +38,9 @@ enum zb_member_field {
   ZB_MF_LEAVE_REASON,
   ZB_MF_LEAVE_DATE,
   ZB_MF_LEAVE_NOTE,
+  /* The member's place in the branch committee (书记, 副书记, 委员), or
+   * empty: who counts for a committee meeting's quorum. */
+  ZB_MF_ROLE,
   ZB_MF__COUNT
 };
 
@@ -65,6 +68,7 @@ extern const char *const zb_educations[];
 extern const char *const zb_occupations[];
 extern const char *const zb_org_types[];    /* committee general_branch branch */
 extern const char *const zb_member_statuses[];   /* 在册 已离开 */
+extern const char *const zb_member_roles[];      /* 书记 副书记 委员 */
 extern const char *const zb_leave_reasons[];     /* 去世 出党 停止党籍 退党 转出系统外 */
 /* Index of value in a NULL-terminated vocabulary, or -1. */
 int zb_vocab_index(const char *const *vocab, const char *value);

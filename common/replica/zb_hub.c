@@ -6,6 +6,8 @@
 
 #include "zb_err.h"
 #include "zb_funnel.h"
+#include "zb_life.h"
+#include <jansson.h>
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_merge.h"
@@ -1047,6 +1049,16 @@ int zb_hub_funnel(zb_hub *h, const char *org, zb_funnel *f) {
   if (rc)
     return rc;
   rc = zb_state_funnel(t, org, f);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, json_t **out) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_life_report(t, org, year, today, out);
   zb_txn_end(t);
   return rc;
 }

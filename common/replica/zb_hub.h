@@ -137,6 +137,9 @@ int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
 /* Stage counts and overdue records (zb_funnel.h) for org's subtree. */
 struct zb_funnel;
 int zb_hub_funnel(zb_hub *h, const char *org, struct zb_funnel *f);
+/* The meetings report (zb_life.h) for org's subtree. */
+struct json_t;
+int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, struct json_t **out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */

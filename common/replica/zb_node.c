@@ -22,6 +22,7 @@
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_funnel.h"
+#include "zb_life.h"
 #include "zb_merge.h"
 #include "zb_sha.h"
 #include "zb_utf8.h"
@@ -591,6 +592,18 @@ int zb_node_funnel(zb_node *n, const char *org, zb_funnel *f) {
   if (rc)
     return rc;
   rc = zb_state_funnel(t, org ? org : n->org, f);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_life(zb_node *n, const char *org, int year, zb_date today, json_t **out) {
+  if (zb_node_check_scope(n, org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_life_report(t, org ? org : n->org, year, today, out);
   zb_txn_end(t);
   return rc;
 }

@@ -107,6 +107,9 @@ int zb_node_stats(zb_node *n, const char *org, zb_stats *out);
  * (zb_funnel.h); ZB_ESCOPE outside the node's scope. */
 struct zb_funnel;
 int zb_node_funnel(zb_node *n, const char *org, struct zb_funnel *f);
+/* The meetings report of the subtree of org (zb_life.h). */
+struct json_t;
+int zb_node_life(zb_node *n, const char *org, int year, zb_date today, struct json_t **out);
 /* The digest of the node's scope (zb_state_digest). */
 int zb_node_digest(zb_node *n, char out[65]);
 /* Checks the hash chain and that the stored state equals a rebuild from

@@ -18,6 +18,10 @@ enum { CAT_FULL = 0, CAT_PROBATIONARY = 1 };   /* index in zb_categories */
  * (docs/RECORDS.md, "Importing"): the short forms secretaries write.  The
  * education rows follow the 党内统计 table: 高中、中技 are one row (so 技校
  * and 职高 count as 高中), 中专 the next. */
+static const zb_vocab_alias role_aliases[] = {
+    {"secretary", "书记"}, {"deputy", "副书记"}, {"committee_member", "委员"},
+    {"支部书记", "书记"}, {"支部副书记", "副书记"}, {"支委", "委员"}, {"支部委员", "委员"},
+    {NULL, NULL}};
 static const zb_vocab_alias gender_aliases[] = {
     {"男性", "男"}, {"女性", "女"}, {NULL, NULL}};
 static const zb_vocab_alias education_aliases[] = {
@@ -111,6 +115,10 @@ static const zb_field_desc fields[ZB_MF__COUNT] = {
     [ZB_MF_LEAVE_NOTE] = {.name = "leave_note", .zh = "减少说明",
                           .help = "a note, at most 64 characters (a letter number for 转出系统外)",
                           .type = ZB_FT_TEXT, .max_chars = 64},
+    [ZB_MF_ROLE] = {.name = "role", .zh = "支委职务",
+                    .help = "书记, 副书记 or 委员 of the branch committee, or empty",
+                    .type = ZB_FT_VOCAB, .vocab = zb_member_roles,
+                    .headers = ZB_NAMES("党内职务", "职务"), .vocab_aliases = role_aliases},
 };
 
 enum { ST_ACTIVE = 0, ST_LEFT = 1 };   /* index in zb_member_statuses */

@@ -14,6 +14,7 @@ PACKAGES=(
   libzstd-dev                        # compression of sync batches
   libjansson-dev                     # JSON output
   libutf8proc-dev                    # terminal widths of CJK text (tables line up); Unicode tables we need not keep
+  libmicrohttpd-dev                  # the dashboard's HTTPS server (zhibu-server run --http): no hand-written HTTP parser
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks
   time                               # /usr/bin/time for the benchmark's peak RSS

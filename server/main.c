@@ -14,6 +14,10 @@
 #include "zb_cli.h"
 #include "zb_err.h"
 #include "zb_funnel.h"
+#include "zb_http.h"
+#include "zb_token.h"
+#include "zb_table.h"
+#include <time.h>
 #include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
@@ -32,7 +36,7 @@ static const struct zb_opt options[] = {
     {"name", true},   {"node-id", true}, {"org", true},       {"server", true},
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
-    {"year", true},
+    {"year", true},   {"http", true},    {"http-port-file", true}, {"expires", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
     {"version", false},
     {NULL, false},
@@ -230,7 +234,15 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
       .port_file = zb_args_get(a, "port-file"),
       .idle_ms = (uint64_t)idle * 1000,
   };
+  /* The dashboard beside the sync service (zb_http.h). */
+  zb_http *web = NULL;
+  if (zb_args_get(a, "http") &&
+      (rc = zb_http_start(h, zb_args_get(a, "http"), pki, zb_args_get(a, "http-port-file"), &web))) {
+    zb_hub_close(h);
+    return zb_exit_code(rc == ZB_EUSAGE ? rc : ZB_EIO);
+  }
   rc = zb_syncd_run(h, &o);
+  zb_http_stop(web);
   zb_hub_close(h);
   if (rc == ZB_EUSAGE)
     return zb_exit_code(rc);
@@ -476,6 +488,89 @@ static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_life_out(a, rep);
 }
 
+/* ---- dashboard tokens ---- */
+
+static int cmd_token_issue(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return zb_exit_code(ZB_EUSAGE);
+  long days = 0;
+  if (!int_opt(a, "expires", 0, 3650, &days))
+    return zb_exit_code(ZB_EUSAGE);
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  char tok[ZB_TOKEN_LEN + 1];
+  zb_token info;
+  rc = zb_token_issue(h, org, (unsigned)days, tok, &info);
+  zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("token issue: no org %s (see zhibu-server org import)", org);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, "token issue");
+  printf("%s\n", tok);
+  zb_log_info("token %s for %s%s: give it to the committee; it is not shown again", info.id, org,
+              days ? "" : " (no expiry)");
+  return zb_cli_flush();
+}
+
+static int token_row(void *ctx, const zb_token *t) {
+  zb_rows *r = ctx;
+  char is[32], ex[32];
+  time_t ti = (time_t)t->issued, te = (time_t)t->expires;
+  struct tm tm;
+  strftime(is, sizeof is, "%Y-%m-%d", gmtime_r(&ti, &tm));
+  if (t->expires)
+    strftime(ex, sizeof ex, "%Y-%m-%d", gmtime_r(&te, &tm));
+  else
+    snprintf(ex, sizeof ex, "%s", "-");
+  if (r->json)
+    return zb_json_stream_add(&r->js, json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", t->id, "org",
+                                               t->org, "issued", is, "expires",
+                                               t->expires ? ex : "", "revoked", t->revoked));
+  return zb_table_add(r->t, (const char *const[]){t->id, t->org, is, ex,
+                                                  t->revoked ? "revoked" : ""});
+}
+
+static int cmd_token_list(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  zb_rows r;
+  static const char *const hdr[] = {"id", "org", "issued", "expires", "state"};
+  rc = zb_rows_begin(&r, a, 5, hdr);
+  if (!rc)
+    rc = zb_token_list(h, token_row, &r);
+  zb_hub_close(h);
+  return zb_rows_end(&r, rc, "token list");
+}
+
+static int cmd_token_revoke(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  rc = zb_token_revoke(h, a->pos[2]);
+  zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND || rc == ZB_EINVAL) {
+    zb_log_error("token revoke: %s %s", a->pos[2],
+                 rc == ZB_ENOTFOUND ? "names no token (see token list)"
+                                    : "is not one token's id (give more of it, from token list)");
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, "token revoke");
+  zb_log_info("token %s revoked", a->pos[2]);
+  return 0;
+}
+
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
@@ -503,10 +598,12 @@ static const char *const o_init[] = {"name", NULL};
 static const char *const o_enroll[] = {"node-id", "org", "server", "out", "days", NULL};
 static const char *const o_revoke[] = {"node-id", NULL};
 static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-rejected-per-day",
+                                    "http", "http-port-file",
                                     NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
+static const char *const o_token_issue[] = {"org", "expires", NULL};
 
 static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-day", NULL};
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
@@ -530,7 +627,10 @@ static const struct zb_cmd cmds[] = {
      "sends a frame slower than 512 bytes/s once that long has passed.\n"
      "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
      "and day; the rest are kept as summaries (outcome, reason, hash).\n"
-     "At most 2 sessions per node at once; a third is told to retry later."},
+     "At most 2 sessions per node at once; a third is told to retry later.\n"
+     "--http ADDR:PORT also serves the committees' dashboard over HTTPS with the\n"
+     "server's certificate (pages in Chinese, a JSON API, /metrics), to holders of\n"
+     "a token (zhibu-server token issue); --http-port-file F gets its port."},
     {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_bundle_import,
      "take a node's data parcel (数据包) as its sync's push",
      "FILE comes from zhibu-node bundle export at an office with no link.  Its\n"
@@ -570,6 +670,15 @@ static const struct zb_cmd cmds[] = {
      "organizational life (三会一课) of --org's subtree, per branch",
      "Meetings held against those required, the periods without, attendance and\n"
      "quorum, as zhibu-node report meetings computes it for a node's scope."},
+    {"token issue", 2, 0, "", cmd_token_issue, o_token_issue,
+     "a bearer token of the dashboard for --org's subtree",
+     "Prints the token once (the server keeps only its hash).  --expires DAYS\n"
+     "(default: none).  It opens https://HOST:PORT/ of zhibu-server run --http\n"
+     "(as \"Authorization: Bearer TOKEN\", or ?token=TOKEN in a browser) for that\n"
+     "org and the orgs below it; /metrics needs a token of a root org."},
+    {"token list", 2, 0, "", cmd_token_list, o_json, "the dashboard's tokens (ids, orgs, expiry)", ""},
+    {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "refuse a token from now on",
+     "ID is the token's id from token list (its first 6 or more digits)."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
      "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"

@@ -242,21 +242,8 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
   const zb_field_desc *sfd = &f->kd->fields[f->kd->state_field];
   int rc = 0;
   if (zb_args_has(a, "json")) {
-    json_t *j = json_object(), *st = json_object(), *od = json_array();
-    char today[11];
-    zb_date_format(f->today, today);
-    for (int i = 0; sfd->vocab[i]; i++)
-      json_object_set_new(st, sfd->vocab[i], json_integer((json_int_t)f->counts[i]));
-    for (size_t i = 0; i < f->noverdue; i++)
-      json_array_append_new(od, json_pack("{s:s, s:s, s:s}", "id", f->overdue[i].key, "org_code",
-                                          f->overdue[i].org, "why", f->overdue[i].why));
-    json_object_set_new(j, "org", json_string(org));
-    json_object_set_new(j, "as_of", json_string(today));
-    json_object_set_new(j, "year", f->year ? json_integer(f->year) : json_null());
-    json_object_set_new(j, "total", json_integer((json_int_t)f->total));
-    json_object_set_new(j, "stages", st);
-    json_object_set_new(j, "overdue", od);
-    rc = zb_json_print(j, stdout, 0);
+    json_t *j = zb_funnel_to_json(f, org);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else {
     printf("发展党员 %s%s%s: %zu\n", org, f->year ? " " : "", f->year ? "(申请年份)" : "", f->total);

@@ -3,6 +3,8 @@
  */
 #include "zb_funnel.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,25 @@ int zb_funnel_add(void *ctx, const zb_rec *r) {
   memcpy(o->org, r->v[kd->org_field], sizeof o->org);
   memcpy(o->why, why, sizeof o->why);
   return 0;
+}
+
+json_t *zb_funnel_to_json(const zb_funnel *f, const char *org) {
+  const zb_field_desc *sfd = &f->kd->fields[f->kd->state_field];
+  json_t *j = json_object(), *st = json_object(), *od = json_array();
+  char today[11];
+  zb_date_format(f->today, today);
+  for (int i = 0; sfd->vocab[i]; i++)
+    json_object_set_new(st, sfd->vocab[i], json_integer((json_int_t)f->counts[i]));
+  for (size_t i = 0; i < f->noverdue; i++)
+    json_array_append_new(od, json_pack("{s:s, s:s, s:s}", "id", f->overdue[i].key, "org_code",
+                                        f->overdue[i].org, "why", f->overdue[i].why));
+  json_object_set_new(j, "org", json_string(org));
+  json_object_set_new(j, "as_of", json_string(today));
+  json_object_set_new(j, "year", f->year ? json_integer(f->year) : json_null());
+  json_object_set_new(j, "total", json_integer((json_int_t)f->total));
+  json_object_set_new(j, "stages", st);
+  json_object_set_new(j, "overdue", od);
+  return j;
 }
 
 int zb_state_funnel(zb_txn *t, const char *root, zb_funnel *f) {

@@ -34,4 +34,9 @@ int zb_funnel_add(void *f, const zb_rec *r);
  * is no org of this replica. */
 int zb_state_funnel(zb_txn *t, const char *root, zb_funnel *f);
 
+/* {"org", "as_of", "year", "total", "stages": {stage: n}, "overdue":
+ * [{"id", "org_code", "why"}]}: a new object, or NULL out of memory. */
+struct json_t;
+struct json_t *zb_funnel_to_json(const zb_funnel *f, const char *org);
+
 #endif

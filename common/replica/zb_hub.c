@@ -21,6 +21,10 @@ struct zb_hub {
   uint32_t rejected_per_day;   /* rejected ops kept whole per origin per day */
 };
 
+zb_store *zb_hub_store(zb_hub *h) {
+  return h->store;
+}
+
 /* ---- open ---- */
 
 /* The layout of the server's tables: 2 added the per-origin op index

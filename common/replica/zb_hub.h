@@ -26,6 +26,9 @@
 #define ZB_HUB_ORIGIN "zhibu-server"
 
 typedef struct zb_hub zb_hub;
+/* The hub's store, for the modules that keep their own records in it
+ * (zb_token.h). */
+zb_store *zb_hub_store(zb_hub *h);
 
 typedef struct zb_hub_info {
   uint64_t head;           /* last server seq */

@@ -15,6 +15,7 @@ PACKAGES=(
   libjansson-dev                     # JSON output
   libutf8proc-dev                    # terminal widths of CJK text (tables line up); Unicode tables we need not keep
   libmicrohttpd-dev                  # the dashboard's HTTPS server (zhibu-server run --http): no hand-written HTTP parser
+  chromium fonts-wqy-microhei        # tests: a real browser opens the dashboard (and its CJK glyphs in the screenshot)
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks
   time                               # /usr/bin/time for the benchmark's peak RSS

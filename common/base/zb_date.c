@@ -98,6 +98,14 @@ zb_date zb_date_add_years(zb_date d, int n) {
   return r;
 }
 
+zb_date zb_date_prev_day(zb_date d) {
+  if (d.d > 1)
+    return (zb_date){d.y, d.m, d.d - 1};
+  if (d.m > 1)
+    return (zb_date){d.y, d.m - 1, zb_date_days_in_month(d.y, d.m - 1)};
+  return (zb_date){d.y - 1, 12, 31};
+}
+
 zb_date zb_date_add_months(zb_date d, int n) {
   /* Work on a zero-based month count so negative n needs no special case
    * beyond floor division. */

@@ -42,6 +42,8 @@ int zb_date_cmp(zb_date a, zb_date b);
 zb_date zb_date_add_years(zb_date d, int n);
 /* d plus n months (n may be negative); the day is clamped to the month. */
 zb_date zb_date_add_months(zb_date d, int n);
+/* The day before d. */
+zb_date zb_date_prev_day(zb_date d);
 /* Full years of age on `on` for someone born on `birth` (birthday rule as
  * zb_date_add_years). */
 int zb_date_age(zb_date birth, zb_date on);

@@ -234,7 +234,7 @@ int zb_cli_funnel_init(const zb_args *a, zb_funnel *f) {
     }
     year = (int)v;
   }
-  zb_funnel_init(f, &zb_kind_applicant, zb_merge_today(), year);
+  zb_funnel_init(f, &zb_kind_applicant, zb_date_today(), year);
   return 0;
 }
 

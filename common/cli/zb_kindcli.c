@@ -227,7 +227,7 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     }
   }
   zb_value *now = malloc(sizeof(zb_value) * ZB_REC_FIELDS_MAX);
-  const zb_value *v = now ? values_today(r, zb_merge_today(), now) : r->v;
+  const zb_value *v = now ? values_today(r, zb_date_today(), now) : r->v;
   if (rc) {
   } else if (zb_args_has(a, "json")) {
     json_t *j = zb_rec_to_json(kd, v);
@@ -326,7 +326,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   }
   lo->kd = kd;
   lo->all = zb_args_has(a, "all");
-  lo->today = zb_merge_today();
+  lo->today = zb_date_today();
   lo->state = NULL;
   if (kd->state_field) {
     char on[64];

@@ -243,9 +243,10 @@ typedef struct zb_kind_desc {
    * record too and hold it (a transfer reaches its destination).  It must
    * be FIXED and have an index. */
   int reach_field;
-  /* The state a record is in on a given day, when it is not simply its
-   * state field (an open transfer past its limit has expired), as an index
-   * into the state vocabulary; st is the stored state.  NULL: st. */
+  /* The state a record is in on a given (UTC calendar) day, when it is not
+   * simply its state field (an open transfer past its limit has expired),
+   * as an index into the state vocabulary; st is the stored state.  An act
+   * is judged on the UTC day of its time; lists show today's.  NULL: st. */
   int (*state_at)(const zb_value *v, int st, zb_date today);
   /* The command that creates a record, when it is not "add" (a transfer
    * is created by "transfer out MEMBER"): its word and the field its one

@@ -46,10 +46,6 @@ zb_date zb_hlc_today(uint64_t hlc) {
   return (zb_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
 }
 
-zb_date zb_merge_today(void) {
-  return zb_hlc_today(zb_hlc_wall_ms() << 16);
-}
-
 struct first_problem {
   int field;
   char reason[256];
@@ -369,7 +365,9 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
   const zb_act_desc *ad = zb_kind_act(kd, op->act->name);   /* check_shape found it */
   int sf = kd->state_field;
   if (!trusted && sf) {
-    int st = zb_kind_state_at(kd, cur->v, today);
+    /* The state on the UTC day the op counts at (today is the day after,
+     * zb_hlc_today), as lists show it on that day. */
+    int st = zb_kind_state_at(kd, cur->v, zb_date_prev_day(today));
     if (st < 0 || !(ad->from & (1u << st)))
       return zb_reject(r, sf, "the %s's %s is %s: %s (%s) does not apply", kd->name,
                        kd->fields[sf].name, st >= 0 ? kd->fields[sf].vocab[st] : cur->v[sf],

@@ -131,9 +131,5 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
 /* The day after the UTC date of an HLC: "today" for an op stamped at it
  * (a record entered just after midnight east of UTC is not in the future). */
 zb_date zb_hlc_today(uint64_t hlc);
-/* The same for now by this machine's clock: the "today" a write made now
- * is judged by, and the day commands show states as of (an open transfer
- * past its limit, zb_kind_desc.state_at). */
-zb_date zb_merge_today(void);
 
 #endif

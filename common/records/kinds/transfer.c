@@ -111,13 +111,12 @@ static bool expiry(const zb_value *v, zb_date *out) {
   return true;
 }
 
-/* An open transfer has expired once the limit day has begun in UTC:
- * today is the merge's (zb_merge.h, zb_hlc_today: the day after the UTC
- * date), so expired when today is after the limit.  East of UTC that is
- * during the limit day's local morning at the latest, never before. */
+/* An open transfer has expired once the limit day has begun (today: a
+ * UTC calendar day, zb_kind.h).  East of UTC that is during the limit
+ * day's local morning at the latest, never before. */
 static int state_at(const zb_value *v, int st, zb_date today) {
   zb_date end;
-  if (st == ST_OPEN && expiry(v, &end) && zb_date_cmp(today, end) > 0)
+  if (st == ST_OPEN && expiry(v, &end) && zb_date_cmp(today, end) >= 0)
     return ST_EXPIRED;
   return st;
 }
@@ -228,7 +227,8 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
                    m->v[ZB_OF_NAME], m->v[ZB_OF_TYPE]);
     goto out;
   }
-  struct open_ctx oc = {.self = v[T_ID], .today = today};
+  /* today is the merge's, the day after the op's UTC day (zb_merge.h). */
+  struct open_ctx oc = {.self = v[T_ID], .today = zb_date_prev_day(today)};
   rc = zb_recs_with(t, &zb_kind_transfer, T_MEMBER, v[T_MEMBER], find_open, &oc);
   if (!rc && oc.other[0])
     rc = zb_reject(r, T_MEMBER,

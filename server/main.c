@@ -12,6 +12,7 @@
 #include "zb_args.h"
 #include "zb_ca.h"
 #include "zb_cli.h"
+#include "zb_duescli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_hub.h"
@@ -32,7 +33,7 @@ static const struct zb_opt options[] = {
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
-    {"version", false},
+    {"version", false}, {"month", true},  {"year", true},
     {NULL, false},
 };
 
@@ -426,6 +427,32 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_stats_out(a, &st, org);
 }
 
+static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return zb_exit_code(ZB_EUSAGE);
+  zb_dues_query q;
+  int rc = zb_cli_dues_query(a, &q);
+  if (rc)
+    return rc;
+  zb_hub *h;
+  if ((rc = open_hub(a, &h)))
+    return rc;
+  zb_dues_report *r = NULL;
+  rc = zb_hub_dues_report(h, org, &q, &r);
+  zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("report dues: no org %s (see zhibu-server org import)", org);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, "report dues");
+  rc = zb_cli_dues_out(a, r);
+  zb_dues_report_free(r);
+  return rc;
+}
+
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
@@ -456,6 +483,7 @@ static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-
                                     NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
 static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-day", NULL};
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
@@ -516,10 +544,12 @@ static const struct zb_cmd cmds[] = {
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
      "to --to (default: the as-of date), by reason."},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
+     "dues (党费) of --org's subtree: due, paid, collection rate, arrears", NULL},
 };
 
 int main(int argc, char **argv) {
-  static const struct zb_cli cli = {
+  static struct zb_cli cli = {
       .prog = "zhibu-server",
       .about = "Zhibu central server: merges every branch's log and reports for\n"
                "every committee level.\n",
@@ -532,5 +562,15 @@ int main(int argc, char **argv) {
       .ncmds = sizeof cmds / sizeof *cmds,
   };
   zb_log_init(prog);
+  static struct zb_cmd all[sizeof cmds / sizeof *cmds];
+  static char help[2048];
+  for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+    all[i] = cmds[i];
+    if (cmds[i].fn == cmd_report_dues) {   /* its help names the rules */
+      snprintf(help, sizeof help, "--org CODE (required): its subtree.\n%s", zb_cli_dues_help);
+      all[i].help = help;
+    }
+  }
+  cli.cmds = all;
   return zb_cli_main(&cli, argc, argv);
 }

@@ -630,6 +630,32 @@ out:
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
 }
 
+int zb_recs_with_value(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                       const char *value, zb_rec_fn fn, void *ctx) {
+  zb_rec *r = malloc(sizeof *r);
+  if (!r)
+    return ZB_ENOMEM;
+  /* The index's entries for value are one run: value NUL key. */
+  struct key_list l = {0};
+  int rc = collect_org(t, kd, ix, value, true, &l);
+  if (!rc && l.n > 1)
+    qsort(l.keys, l.n, sizeof *l.keys, cmp_str);
+  for (size_t i = 0; !rc && i < l.n; i++) {
+    if ((rc = zb_rec_load(t, kd, l.keys[i], r)))
+      break;
+    if ((rc = fn(ctx, r)) != 0) {
+      if (rc > 0)
+        rc = 0;
+      break;
+    }
+  }
+  for (size_t i = 0; i < l.n; i++)
+    free(l.keys[i]);
+  free(l.keys);
+  free(r);
+  return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+}
+
 struct count_ctx {
   const char *root;
   size_t plen, rlen, n;

@@ -82,6 +82,11 @@ size_t zb_pair_key(char *buf, const char *a, const char *b);
 typedef int (*zb_rec_fn)(void *ctx, const zb_rec *r);
 int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool visible,
                        zb_rec_fn fn, void *ctx);
+/* Calls fn for every record of kd whose field of index ix (one of
+ * kd->indexes) is exactly value, in key order (a member's dues
+ * payments); fn as for zb_recs_in_subtree. */
+int zb_recs_with_value(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
+                       const char *value, zb_rec_fn fn, void *ctx);
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "zb_batch.h"
+#include "zb_dues.h"
 #include "zb_import.h"
 #include "zb_stats.h"
 #include "zb_store.h"
@@ -134,6 +135,9 @@ int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
 /* Adds the members of org's subtree to out (zb_stats_init'ed: its as-of
  * date and period). */
 int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
+/* Dues of org's subtree over q (zb_dues_report_run). */
+int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
+                       zb_dues_report **out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */

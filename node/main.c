@@ -17,6 +17,7 @@
 #include "zb_cli.h"
 #include "zb_daemon.h"
 #include "zb_duescli.h"
+#include "zb_evalcli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
@@ -573,8 +574,15 @@ int main(int argc, char **argv) {
   zb_log_init(prog);
   size_t n = 0;
   all_cmds[n++] = cmds[0];
-  const struct zb_cmd *own;
-  size_t nown = zb_duescli_node_cmds(&own, open_node);
+  /* The kinds' own commands: dues pay …, eval set … */
+  static struct zb_cmd own[16];
+  const struct zb_cmd *part;
+  size_t nown = 0, np = zb_duescli_node_cmds(&part, open_node);
+  for (size_t i = 0; i < np && nown < 16; i++)
+    own[nown++] = part[i];
+  np = zb_evalcli_node_cmds(&part, open_node);
+  for (size_t i = 0; i < np && nown < 16; i++)
+    own[nown++] = part[i];
   zb_duescli_options(options, ZB_KINDCLI_MAX_OPTS);
   n += zb_kindcli_build(all_cmds + n, options, open_node, own, nown);
   for (size_t i = 1; i < NCMDS; i++) {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 const zb_kind_desc *const zb_kinds[] = {&zb_kind_org, &zb_kind_member, &zb_kind_notice,
-                                        &zb_kind_dues, NULL};
+                                        &zb_kind_dues, &zb_kind_eval, NULL};
 
 const zb_kind_desc *zb_kind_by_id(int id) {
   for (int i = 0; zb_kinds[i]; i++)

@@ -234,7 +234,8 @@ typedef struct zb_kind_desc {
 /* Every kind, NULL-terminated, in the order reports and digests walk them
  * (orgs first: a member needs its org). */
 extern const zb_kind_desc *const zb_kinds[];
-extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_dues;
+extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_dues,
+    zb_kind_eval;
 
 /* The kind with wire number id / with name (len bytes), or NULL: an
  * unknown kind is an error for every caller, never a default. */

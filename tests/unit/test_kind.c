@@ -48,7 +48,7 @@ static void test_descriptors_well_formed(void **state) {
       has_org_index |= kd->indexes[i].field == kd->org_field;
     assert_true(has_org_index);
   }
-  assert_int_equal(n, 4);
+  assert_int_equal(n, 5);
   assert_null(zb_kind_by_name("members", 7));
   assert_null(zb_kind_by_name("", 0));
 }

@@ -16,6 +16,8 @@
 #include "zb_args.h"
 #include "zb_cli.h"
 #include "zb_daemon.h"
+#include "zb_duescli.h"
+#include "zb_evalcli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
@@ -349,6 +351,33 @@ static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_life_out(a, rep);
 }
 
+/* ---- report dues ---- */
+
+static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_dues_query q;
+  int rc = zb_cli_dues_query(a, &q);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  char org[ZB_FIELD_MAX + 1];
+  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
+  zb_dues_report *r = NULL;
+  rc = zb_node_dues_report(n, org, &q, &r);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("report dues: no org %s here (import the org tree, or sync first)", org);
+  zb_node_close(n);
+  if (rc)
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report dues");
+  rc = zb_cli_dues_out(a, r);
+  zb_dues_report_free(r);
+  return rc;
+}
+
 /* ---- sync ---- */
 
 static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, int *bad) {
@@ -521,6 +550,7 @@ static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
+static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
@@ -590,6 +620,9 @@ static const struct zb_cmd cmds[] = {
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
      "to --to (default: the as-of date), by reason."},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
+     "dues (党费) due and paid, collection rate, arrears",
+     "--org CODE (default: this node's org): its subtree.\n%s"},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
@@ -612,9 +645,26 @@ int main(int argc, char **argv) {
   zb_log_init(prog);
   size_t n = 0;
   all_cmds[n++] = cmds[0];
-  n += zb_kindcli_build(all_cmds + n, options, open_node);
-  for (size_t i = 1; i < NCMDS; i++)
-    all_cmds[n++] = cmds[i];
+  /* The kinds' own commands: dues pay …, eval set … */
+  static struct zb_cmd own[16];
+  const struct zb_cmd *part;
+  size_t nown = 0, np = zb_duescli_node_cmds(&part, open_node);
+  for (size_t i = 0; i < np && nown < 16; i++)
+    own[nown++] = part[i];
+  np = zb_evalcli_node_cmds(&part, open_node);
+  for (size_t i = 0; i < np && nown < 16; i++)
+    own[nown++] = part[i];
+  zb_duescli_options(options, ZB_KINDCLI_MAX_OPTS);
+  n += zb_kindcli_build(all_cmds + n, options, open_node, own, nown);
+  for (size_t i = 1; i < NCMDS; i++) {
+    all_cmds[n] = cmds[i];
+    if (all_cmds[n].fn == cmd_report_dues) {   /* its help names the rules */
+      static char help[2048];
+      snprintf(help, sizeof help, cmds[i].help, zb_cli_dues_help);
+      all_cmds[n].help = help;
+    }
+    n++;
+  }
   cli.ncmds = n;
   return zb_cli_main(&cli, argc, argv);
 }

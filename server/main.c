@@ -12,6 +12,7 @@
 #include "zb_args.h"
 #include "zb_ca.h"
 #include "zb_cli.h"
+#include "zb_duescli.h"
 #include "zb_err.h"
 #include "zb_funnel.h"
 #include "zb_http.h"
@@ -38,7 +39,7 @@ static const struct zb_opt options[] = {
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
     {"year", true},   {"http", true},    {"http-port-file", true}, {"expires", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
-    {"version", false},
+    {"version", false}, {"month", true},  {"year", true},
     {NULL, false},
 };
 
@@ -571,6 +572,32 @@ static int cmd_token_revoke(const struct zb_cmd *c, const zb_args *a) {
   return 0;
 }
 
+static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return zb_exit_code(ZB_EUSAGE);
+  zb_dues_query q;
+  int rc = zb_cli_dues_query(a, &q);
+  if (rc)
+    return rc;
+  zb_hub *h;
+  if ((rc = open_hub(a, &h)))
+    return rc;
+  zb_dues_report *r = NULL;
+  rc = zb_hub_dues_report(h, org, &q, &r);
+  zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("report dues: no org %s (see zhibu-server org import)", org);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, "report dues");
+  rc = zb_cli_dues_out(a, r);
+  zb_dues_report_free(r);
+  return rc;
+}
+
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
@@ -604,6 +631,7 @@ static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_token_issue[] = {"org", "expires", NULL};
+static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
 static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-day", NULL};
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
@@ -684,10 +712,12 @@ static const struct zb_cmd cmds[] = {
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
      "to --to (default: the as-of date), by reason."},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
+     "dues (党费) of --org's subtree: due, paid, collection rate, arrears", NULL},
 };
 
 int main(int argc, char **argv) {
-  static const struct zb_cli cli = {
+  static struct zb_cli cli = {
       .prog = "zhibu-server",
       .about = "Zhibu central server: merges every branch's log and reports for\n"
                "every committee level.\n",
@@ -700,5 +730,15 @@ int main(int argc, char **argv) {
       .ncmds = sizeof cmds / sizeof *cmds,
   };
   zb_log_init(prog);
+  static struct zb_cmd all[sizeof cmds / sizeof *cmds];
+  static char help[2048];
+  for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+    all[i] = cmds[i];
+    if (cmds[i].fn == cmd_report_dues) {   /* its help names the rules */
+      snprintf(help, sizeof help, "--org CODE (required): its subtree.\n%s", zb_cli_dues_help);
+      all[i].help = help;
+    }
+  }
+  cli.cmds = all;
   return zb_cli_main(&cli, argc, argv);
 }

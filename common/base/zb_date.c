@@ -185,6 +185,15 @@ static bool time_suffix(const char *s, size_t len, size_t i) {
   return i == len;
 }
 
+/* "YYYY-MM" into out, for a month written without its day. */
+static enum zb_date_form month_out(char *out, int y, int m) {
+  put_digits(out, (unsigned)y, 4);
+  out[4] = '-';
+  put_digits(out + 5, (unsigned)m, 2);
+  out[7] = '\0';
+  return ZB_DATE_FORM_MONTH;
+}
+
 enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]) {
   size_t i = 0;
   int y, m, d, n;
@@ -196,7 +205,7 @@ enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]) {
       return ZB_DATE_FORM_NONE;
     if (n == 6) {
       m = y % 100;
-      return m >= 1 && m <= 12 && i == len ? ZB_DATE_FORM_MONTH : ZB_DATE_FORM_NONE;
+      return m >= 1 && m <= 12 && i == len ? month_out(out, y / 100, m) : ZB_DATE_FORM_NONE;
     }
     d = y % 100;
     m = y / 100 % 100;
@@ -213,10 +222,10 @@ enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]) {
     const char *sep2 = cjk ? "\xE6\x9C\x88" /* 月 */ : seps[k];
     if (!take_str(s, len, &i, sep2)) {
       /* "2015-06" or "2015年6" (without 月): a month at most. */
-      return i == len && m >= 1 && m <= 12 ? ZB_DATE_FORM_MONTH : ZB_DATE_FORM_NONE;
+      return i == len && m >= 1 && m <= 12 ? month_out(out, y, m) : ZB_DATE_FORM_NONE;
     }
     if (i == len)   /* "2015年6月", "2015-06-" */
-      return cjk && m >= 1 && m <= 12 ? ZB_DATE_FORM_MONTH : ZB_DATE_FORM_NONE;
+      return cjk && m >= 1 && m <= 12 ? month_out(out, y, m) : ZB_DATE_FORM_NONE;
     if (!take_digits(s, len, &i, 2, &d, &n))
       return ZB_DATE_FORM_NONE;
     if (cjk && !take_str(s, len, &i, "\xE6\x97\xA5") /* 日 */)
@@ -235,4 +244,34 @@ enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]) {
   put_digits(out + 8, (unsigned)d, 2);
   out[10] = '\0';
   return ZB_DATE_FORM_DAY;
+}
+
+/* ---- months ---- */
+
+int zb_month_parse(const char *s, size_t len, int *out) {
+  if (s == NULL || len != 7 || s[4] != '-')
+    return ZB_EINVAL;
+  int y = read_digits(s, 4), m = read_digits(s + 5, 2);
+  if (y < ZB_DATE_YEAR_MIN || y > ZB_DATE_YEAR_MAX || m < 1 || m > 12)
+    return ZB_EINVAL;
+  if (out != NULL)
+    *out = y * 12 + m - 1;
+  return 0;
+}
+
+void zb_month_format(int month, char out[8]) {
+  if (month < 0)
+    month = 0;
+  put_digits(out, (unsigned)(month / 12), 4);
+  out[4] = '-';
+  put_digits(out + 5, (unsigned)(month % 12 + 1), 2);
+  out[7] = '\0';
+}
+
+zb_date zb_month_first(int month) { return (zb_date){month / 12, month % 12 + 1, 1}; }
+
+zb_date zb_month_last(int month) {
+  zb_date d = zb_month_first(month);
+  d.d = zb_date_days_in_month(d.y, d.m);
+  return d;
 }

@@ -29,7 +29,7 @@ int zb_date_parse(const char *s, size_t len, zb_date *out);
  * before).  Only the shape is read: out may name no real day (2015-02-30),
  * which zb_date_parse then refuses.  Returns ZB_DATE_FORM_DAY with out
  * (11 bytes) filled; ZB_DATE_FORM_MONTH for a year and month without a day
- * (2015-06, 2015/6, 2015年6月, 201506), out untouched; or
+ * (2015-06, 2015/6, 2015年6月, 201506), out holding "YYYY-MM"; or
  * ZB_DATE_FORM_NONE. */
 enum zb_date_form { ZB_DATE_FORM_NONE = 0, ZB_DATE_FORM_DAY, ZB_DATE_FORM_MONTH };
 enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]);
@@ -49,5 +49,17 @@ zb_date zb_date_prev_day(zb_date d);
 int zb_date_age(zb_date birth, zb_date on);
 /* Today's date in local time. */
 zb_date zb_date_today(void);
+
+/* Calendar months as one number, year * 12 + month - 1, so that the
+ * difference of two is a count of months (a dues payment's window). */
+static inline int zb_month_of(zb_date d) { return d.y * 12 + d.m - 1; }
+/* Strict "YYYY-MM" of exactly len bytes, years 1900..2999: 0 with *out
+ * its month number, or ZB_EINVAL. */
+int zb_month_parse(const char *s, size_t len, int *out);
+/* Writes "YYYY-MM" and a NUL: out must hold 8 bytes. */
+void zb_month_format(int month, char out[8]);
+/* The first and the last day of a month number. */
+zb_date zb_month_first(int month);
+zb_date zb_month_last(int month);
 
 #endif

@@ -29,7 +29,46 @@ static unsigned kind_cmds(const zb_kind_desc *kd) {
    * MEMBER) is written only through that word and its acts. */
   if (kd->add_word)
     return C_ADD | C_SHOW | C_LIST;
-  return C_IMPORT | C_ADD | C_UPDATE | C_SHOW | C_LIST;
+  /* update needs a field that sets may change. */
+  bool settable = false;
+  for (int f = 1; f < kd->nfields && !settable; f++)
+    settable = !(kd->fields[f].flags & ZB_FF_FIXED) && !zb_kind_act_of(kd, f);
+  return C_IMPORT | C_ADD | (settable ? C_UPDATE : 0) | C_SHOW | C_LIST;
+}
+
+/* The program's own commands for kinds (zb_kindcli_build). */
+static const struct zb_cmd *own_cmds;
+static size_t own_n;
+static bool *own_used;
+
+/* Adds c to cmds unless an own command has its words: then that one (or
+ * nothing, for an own command without fn). */
+static void put_cmd(struct zb_cmd *cmds, size_t *nc, struct zb_cmd c) {
+  for (size_t i = 0; i < own_n; i++)
+    if (strcmp(own_cmds[i].words, c.words) == 0) {
+      own_used[i] = true;
+      if (own_cmds[i].fn && *nc < ZB_KINDCLI_MAX_CMDS)
+        cmds[(*nc)++] = own_cmds[i];
+      /* The made command's texts (fmt's, or a literal "") go unused. */
+      const char *texts[] = {c.words, c.summary, c.help};
+      for (int k = 0; k < 3; k++)
+        if (*texts[k])
+          free((char *)texts[k]);
+      return;
+    }
+  if (*nc < ZB_KINDCLI_MAX_CMDS)
+    cmds[(*nc)++] = c;
+}
+
+/* The own commands of kind kd that replaced nothing. */
+static void put_own(struct zb_cmd *cmds, size_t *nc, const zb_kind_desc *kd) {
+  size_t kl = strlen(kd->name);
+  for (size_t i = 0; i < own_n; i++)
+    if (!own_used[i] && own_cmds[i].fn && strncmp(own_cmds[i].words, kd->name, kl) == 0 &&
+        own_cmds[i].words[kl] == ' ' && *nc < ZB_KINDCLI_MAX_CMDS) {
+      own_used[i] = true;
+      cmds[(*nc)++] = own_cmds[i];
+    }
 }
 
 /* The kind a command belongs to: its first word. */
@@ -692,8 +731,14 @@ static const char *const *field_opts(const zb_kind_desc *kd, struct zb_opt *opts
   return o;
 }
 
-size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open) {
+size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open,
+                        const struct zb_cmd *own, size_t nown) {
   open_node = open;
+  own_cmds = own;
+  own_n = nown;
+  own_used = calloc(nown ? nown : 1, sizeof *own_used);   /* for the process's life */
+  if (!own_used)
+    own_n = 0;
   size_t nc = 0;
   for (int k = 0; zb_kinds[k] && nc + 5 <= ZB_KINDCLI_MAX_CMDS; k++) {
     const zb_kind_desc *kd = zb_kinds[k];
@@ -709,7 +754,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
                 "the same %s, or adds one with a new %s (as %s add does).\n",
                 kd->fields[0].name, n, kd->fields[mf].name, kd->fields[0].name, n)
           : (char *)"";
-      cmds[nc++] = (struct zb_cmd){
+      put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s import", n), 2, 1, "FILE.csv", cmd_import, o_none,
           fmt("load %s (%s) from CSV", kd->plural, kd->zh),
           fmt("A header row names the columns, in any order (blanks around a name and the\n"
@@ -730,28 +775,28 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
               "waits only that long.%s\n\n%s",
               kd->fields[0].name, n, keyless,
               kd->reach == ZB_REACH_ALL ? "  Rows outside the node's scope are skipped and counted." : "",
-              cols)};
+              cols)});
       if (*cols)
         free(cols);
       if (*keyless)
         free(keyless);
     }
     if ((which & C_ADD) && kd->add_word)
-      cmds[nc++] = (struct zb_cmd){
+      put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s %s", n, kd->add_word), 2, 1, fmt("%s", kd->fields[kd->add_arg].name), cmd_add,
           fo, fmt("issue a %s (%s) of a %s", n, kd->zh, kd->fields[kd->add_arg].name),
           fmt("%s.\nPrints the %s's %s.\n\n%s", kd->add_help ? kd->add_help : "", n,
-              kd->fields[0].name, fields)};
+              kd->fields[0].name, fields)});
     else if (which & C_ADD)
-      cmds[nc++] = (struct zb_cmd){fmt("%s add", n), 2, 0, "", cmd_add, fo,
+      put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s add", n), 2, 0, "", cmd_add, fo,
                                    fmt("add one %s (%s)", n, kd->zh),
-                                   fmt("Prints the %s's %s.\n\n%s", n, kd->fields[0].name, fields)};
+                                   fmt("Prints the %s's %s.\n\n%s", n, kd->fields[0].name, fields)});
     if (which & C_UPDATE)
-      cmds[nc++] = (struct zb_cmd){fmt("%s update", n), 2, 1, "KEY", cmd_update, fo,
-                                   fmt("change fields of a %s", n), fmt("%s", fields)};
+      put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s update", n), 2, 1, "KEY", cmd_update, fo,
+                                   fmt("change fields of a %s", n), fmt("%s", fields)});
     if (which & C_SHOW)
-      cmds[nc++] = (struct zb_cmd){fmt("%s show", n), 2, 1, "KEY", cmd_show, o_show,
-                                   fmt("show one %s", n), ""};
+      put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s show", n), 2, 1, "KEY", cmd_show, o_show,
+                                         fmt("show one %s", n), ""});
     if (which & C_LIST) {
       char *lh = NULL;
       size_t ll = 0;
@@ -791,9 +836,9 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       if (kd->overdue)
         lopts[nl++] = "overdue";
       lopts[nl] = NULL;
-      cmds[nc++] = (struct zb_cmd){fmt("%s list", n), 2, 0, "", cmd_list, lopts,
-                                   fmt("list %s (of --org's subtree)", kd->plural),
-                                   lh ? lh : ""};
+      put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s list", n), 2, 0, "", cmd_list, lopts,
+                                         fmt("list %s (of --org's subtree)", kd->plural),
+                                         lh ? lh : ""});
     }
     if (*fields)
       free(fields);
@@ -846,8 +891,8 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
                    "here.");
         fclose(f);
       }
-      cmds[nc++] = (struct zb_cmd){fmt("%s act", n), 2, 2, "KEY ACT", cmd_act_run, po,
-                                   fmt("record a step (act) of a %s", n), h ? h : ""};
+      put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s act", n), 2, 2, "KEY ACT", cmd_act_run, po,
+                                         fmt("record a step (act) of a %s", n), h ? h : ""});
     }
     for (int i = 0; i < kd->nacts && kd->nacts <= ACTS_INLINE && nc < ZB_KINDCLI_MAX_CMDS; i++) {
       const zb_act_desc *ad = &kd->acts[i];
@@ -878,27 +923,28 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
           fprintf(f, "%s%s", fl ? ", " : "", sfd->vocab[st]);
       if (f)
         fclose(f);
-      cmds[nc++] = (struct zb_cmd){
+      put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s %s", n, ad->name), 2, 1, "KEY", cmd_act_run, po,
           fmt("%s (%s) a %s", ad->name, ad->zh, n),
           fmt("%s.\nApplies when the %s's %s is %s; afterwards it is %s.\n"
               "The server checks it again in its order: a rejected act is undone here.",
               ad->help, n, kd->state_field ? sfd->name : "state", from ? from : "",
-              !kd->state_field ? "" : ad->to == ZB_ACT_STAY ? "unchanged" : sfd->vocab[ad->to])};
+              !kd->state_field ? "" : ad->to == ZB_ACT_STAY ? "unchanged" : sfd->vocab[ad->to])});
       free(from);
     }
     for (int i = 0; i < kd->nfacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
       const zb_kind_desc *fk = kd->facts[i];
       char *ff = field_help(fk, true);
       const char *const *fo2 = field_opts(fk, opts);
-      cmds[nc++] = (struct zb_cmd){
+      put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s %s", n, fk->name), 2, 1, "KEY", cmd_fact_run, fo2,
           fmt("record %s (%s) on a %s", fk->name, fk->zh, n),
           fmt("One %s per %s: recording it again changes nothing.\n\n%s", fk->name,
-              fk->fields[0].name, ff)};
+              fk->fields[0].name, ff)});
       if (*ff)
         free(ff);
     }
+    put_own(cmds, &nc, kd);
   }
   return nc;
 }

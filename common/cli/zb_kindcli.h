@@ -17,12 +17,20 @@ typedef int (*zb_kindcli_open_fn)(const zb_args *a, zb_node **n);
 
 /* The most commands and options zb_kindcli_build makes. */
 #define ZB_KINDCLI_MAX_CMDS 64
-#define ZB_KINDCLI_MAX_OPTS 160
+#define ZB_KINDCLI_MAX_OPTS 200
 
 /* Appends the record commands of every kind to cmds (room for
  * ZB_KINDCLI_MAX_CMDS) and each field's option to opts (a NULL-terminated
  * table with room for ZB_KINDCLI_MAX_OPTS; an option already there is not
- * added twice).  Returns how many commands it added.  Call once. */
-size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open);
+ * added twice).  Returns how many commands it added.  Call once.
+ *
+ * own (nown of them) are the program's own commands for kinds, whose first
+ * word is a kind's name: one with the words of a command made from the
+ * descriptor takes its place ("dues list"), or, when its fn is NULL,
+ * removes it ("dues add": payments are made by dues pay); the others come
+ * after the kind's made commands ("dues pay").  A kind whose every field
+ * is fixed or written by acts has no `update`. */
+size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open,
+                        const struct zb_cmd *own, size_t nown);
 
 #endif

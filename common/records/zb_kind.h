@@ -43,7 +43,16 @@ enum zb_ftype {
   ZB_FT_PHONE,      /* a mainland mobile (11 digits, first 1) or a
                        landline: [AREA-]LOCAL[-EXT] (zb_record.c) */
   ZB_FT_COUNT,      /* a whole number 0-999999, no sign, no leading 0 */
+  ZB_FT_MONTH,      /* YYYY-MM, years 1900-2999 (may lie ahead: dues paid
+                       in advance) */
+  ZB_FT_FEN,        /* money as a whole number of fen (分): 0 to
+                       ZB_FEN_MAX, digits only, no leading zero */
 };
+
+/* The largest amount a ZB_FT_FEN field holds: 12 digits of fen, just under
+ * ten thousand million yuan, so that a rate in basis points times it stays
+ * far inside 64 bits. */
+#define ZB_FEN_MAX 999999999999LL
 
 /* Field flags. */
 #define ZB_FF_REQUIRED 1u  /* must not be empty */
@@ -285,7 +294,7 @@ typedef struct zb_kind_desc {
  * (orgs first: a member needs its org). */
 extern const zb_kind_desc *const zb_kinds[];
 extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_transfer,
-    zb_kind_applicant, zb_kind_meeting;
+    zb_kind_applicant, zb_kind_meeting, zb_kind_dues, zb_kind_eval;
 
 /* The kind with wire number id / with name (len bytes), or NULL: an
  * unknown kind is an error for every caller, never a default. */

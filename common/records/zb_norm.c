@@ -214,6 +214,8 @@ size_t zb_norm_field(const zb_field_desc *fd, const char *in, size_t len,
   switch (fd->type) {
   case ZB_FT_ID:
   case ZB_FT_DATE:
+  case ZB_FT_MONTH:
+  case ZB_FT_FEN:
   case ZB_FT_PHONE:
   case ZB_FT_ID_NUMBER:
   case ZB_FT_ORG_CODE:
@@ -239,6 +241,14 @@ size_t zb_norm_field(const zb_field_desc *fd, const char *in, size_t len,
         zb_date_reshape(t, n, made) == ZB_DATE_FORM_DAY) {
       t = made;
       n = 10;
+    }
+    break;
+  case ZB_FT_MONTH:
+    /* 2026/5, 2026年5月, 202605 → 2026-05 (a whole date stays as it is,
+     * for the rule to refuse). */
+    if (!(n == 7 && t[4] == '-') && zb_date_reshape(t, n, made) == ZB_DATE_FORM_MONTH) {
+      t = made;
+      n = 7;
     }
     break;
   case ZB_FT_PHONE: {

@@ -372,6 +372,18 @@ static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const cha
       return true;
     zb_check_problem(c, f, "must be a whole number from 0 to 999999 (digits only)");
     return false;
+  case ZB_FT_MONTH:
+    if (zb_month_parse(v, len, NULL) == 0)
+      return true;
+    zb_check_problem(c, f, "must be a month YYYY-MM (e.g. 2026-05)");
+    return false;
+  case ZB_FT_FEN:
+    if (zb_fen_parse(v, NULL))
+      return true;
+    zb_check_problem(c, f,
+                     "must be a whole number of fen (分), digits only, e.g. 3000 for 30.00 "
+                     "yuan, at most 999999999999");
+    return false;
   case ZB_FT_PHONE:
     if (zb_phone_valid(v, len))
       return true;
@@ -435,6 +447,21 @@ int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx) {
   /* No org field is a date: today does not matter. */
   return zb_rec_validate(&zb_kind_org, (const zb_value *)o->v, (zb_date){9999, 12, 31}, report,
                          ctx);
+}
+
+bool zb_fen_parse(const char *v, int64_t *out) {
+  size_t n = strlen(v);
+  if (n == 0 || n > 12 || (n > 1 && v[0] == '0'))
+    return false;
+  int64_t x = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (v[i] < '0' || v[i] > '9')
+      return false;
+    x = x * 10 + (v[i] - '0');
+  }
+  if (out)
+    *out = x;
+  return true;
 }
 
 bool zb_node_id_valid(const char *id) {

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "zb_date.h"
 #include "zb_kind.h"
 
@@ -92,6 +93,10 @@ int zb_org_validate(const zb_org *o, zb_problem_fn report, void *ctx);
 /* A phone number in normal form: a mobile (13800138000) or a landline
  * (0731-84012345, 84012345, either with -EXT); see zb_norm.h. */
 bool zb_phone_valid(const char *v, size_t len);
+
+/* A ZB_FT_FEN value ("3000": 30.00 yuan) as a number; false when it is
+ * not one (digits only, no leading zero, at most ZB_FEN_MAX). */
+bool zb_fen_parse(const char *v, int64_t *out);
 
 /* The message for a malformed org code. */
 extern const char zb_org_code_rule[];

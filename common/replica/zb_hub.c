@@ -1067,6 +1067,17 @@ int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, json_t **ou
   return rc;
 }
 
+int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
+                       zb_dues_report **out) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_dues_report_run(t, org, q, out);
+  zb_txn_end(t);
+  return rc;
+}
+
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out) {
   zb_txn *t;
   memset(out, 0, sizeof *out);

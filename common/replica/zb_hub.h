@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "zb_batch.h"
+#include "zb_dues.h"
 #include "zb_import.h"
 #include "zb_stats.h"
 #include "zb_store.h"
@@ -143,6 +144,9 @@ int zb_hub_funnel(zb_hub *h, const char *org, struct zb_funnel *f);
 /* The meetings report (zb_life.h) for org's subtree. */
 struct json_t;
 int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, struct json_t **out);
+/* Dues of org's subtree over q (zb_dues_report_run). */
+int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
+                       zb_dues_report **out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */

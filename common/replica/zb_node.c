@@ -608,6 +608,55 @@ int zb_node_life(zb_node *n, const char *org, int year, zb_date today, json_t **
   return rc;
 }
 
+int zb_node_dues_report(zb_node *n, const char *org, const zb_dues_query *q,
+                        zb_dues_report **out) {
+  if (zb_node_check_scope(n, org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_dues_report_run(t, org ? org : n->org, q, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+/* ---- settings ---- */
+
+static void setting_key(const char *name, char out[96]) { snprintf(out, 96, "setting/%s", name); }
+
+int zb_node_setting_get(zb_node *n, const char *name, uint64_t dflt, uint64_t *out) {
+  char key[96], v[32] = "";
+  setting_key(name, key);
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_meta_get_str(t, key, v, sizeof v);
+  zb_txn_end(t);
+  *out = dflt;
+  if (rc == 0 && v[0])
+    *out = strtoull(v, NULL, 10);
+  return rc == ZB_ENOTFOUND ? 0 : rc;
+}
+
+struct setting_write {
+  char key[96];
+  char val[32];
+};
+
+static int setting_write(zb_txn *t, void *ctx) {
+  struct setting_write *sw = ctx;
+  return zb_meta_put_str(t, sw->key, sw->val);
+}
+
+int zb_node_setting_put(zb_node *n, const char *name, uint64_t v) {
+  struct setting_write sw;
+  setting_key(name, sw.key);
+  snprintf(sw.val, sizeof sw.val, "%llu", (unsigned long long)v);
+  return zb_store_write(n->store, setting_write, &sw);
+}
+
 int zb_node_digest(zb_node *n, char out[65]) {
   zb_txn *t;
   int rc = zb_store_read(n->store, &t);

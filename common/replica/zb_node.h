@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "zb_batch.h"
+#include "zb_dues.h"
 #include "zb_import.h"
 #include "zb_oplog.h"
 #include "zb_record.h"
@@ -110,6 +111,15 @@ int zb_node_funnel(zb_node *n, const char *org, struct zb_funnel *f);
 /* The meetings report of the subtree of org (zb_life.h). */
 struct json_t;
 int zb_node_life(zb_node *n, const char *org, int year, zb_date today, struct json_t **out);
+/* Dues of the subtree of org (NULL: the node's) over q
+ * (zb_dues_report_run).  ZB_ESCOPE, ZB_ENOTFOUND (no such org). */
+int zb_node_dues_report(zb_node *n, const char *org, const zb_dues_query *q,
+                        zb_dues_report **out);
+/* A setting of this node (meta "setting/NAME"), dflt when never set; and
+ * setting one.  The dues farmer range lives here (docs/RECORDS.md,
+ * "Dues"). */
+int zb_node_setting_get(zb_node *n, const char *name, uint64_t dflt, uint64_t *out);
+int zb_node_setting_put(zb_node *n, const char *name, uint64_t v);
 /* The digest of the node's scope (zb_state_digest). */
 int zb_node_digest(zb_node *n, char out[65]);
 /* Checks the hash chain and that the stored state equals a rebuild from

@@ -71,6 +71,12 @@
  *                        negative: -1 offers again the op the server holds)
  *   --count N            push N ops with consecutive seqs in one session,
  *                        in batches of at most ~1 MiB raw like the node
+ *   --kind N             the record kind of the op (its wire number; default 2,
+ *                        member); with --field, the op is that kind's
+ *   --field N=VALUE      (repeatable) the op sets field N to VALUE, and only
+ *                        the fields given: e.g. a whole dues payment
+ *                        (--kind 5 --member M1-202605 --field 1=M1 …), built
+ *                        as a node without its checks would
  *   --create-member      the op creates member --id (default --member) with
  *                        every required field: --name (测试党员), --gender
  *                        (from the id number, else 男), --ethnicity (汉族),
@@ -229,6 +235,11 @@ struct forge {
   bool create;
   const char *c_id, *c_name, *c_gender, *c_eth, *c_birth, *c_idnum, *c_cat, *c_join, *c_full,
       *c_org;
+  /* --kind / --field: a set of exactly these fields */
+  uint32_t kind;
+  unsigned nfields;
+  uint32_t field_no[64];
+  const char *field_val[64];
   char idnum_buf[20];
   char *name_str, *actor_str;
   /* mode options */
@@ -259,6 +270,7 @@ static void usage(void) {
           "         [--repeat-field N] [--name-bytes N] [--actor-bytes N]\n"
           "         [--nul-in name|key|org] [--hlc N] [--base-cursor N]\n"
           "         [--seq N | --seq-offset K] [--count N]\n"
+          "         [--kind N] [--field N=VALUE ...]\n"
           "         [--create-member [--id ID] [--name S] [--gender S] [--ethnicity S]\n"
           "          [--birth-date D] [--id-number S] [--category S] [--join-date D]\n"
           "          [--full-date D] [--org-code CODE]]\n"
@@ -301,10 +313,14 @@ static void build_op(struct forge *fg, struct opbuf *ob, const char *origin, con
   memset(ob, 0, sizeof *ob);
   zb__op__init(&ob->op);
   zb__record_set__init(&ob->rs);
-  ob->rs.kind = ZB__RECORD_KIND__RECORD_KIND_MEMBER;
+  ob->rs.kind = fg->kind ? (Zb__RecordKind)fg->kind : ZB__RECORD_KIND__RECORD_KIND_MEMBER;
   ob->rs.fields = ob->fsp;
   const char *phone = variant == 1 ? fg->phone2 : fg->phone;
-  if (fg->create) {
+  if (fg->nfields) {
+    snprintf(ob->key, sizeof ob->key, "%s", fg->member);
+    for (unsigned i = 0; i < fg->nfields; i++)
+      add_field(ob, fg->field_no[i], fg->field_val[i]);
+  } else if (fg->create) {
     const char *id = fg->c_id ? fg->c_id : fg->member;
     snprintf(ob->key, sizeof ob->key, "%s", id);
     add_field(ob, ZB_MF_ID, ob->key);
@@ -1131,7 +1147,7 @@ enum {
   O_REPEAT = 256, O_NAME_BYTES, O_ACTOR_BYTES, O_NUL_IN, O_HLC, O_BASE, O_SEQ, O_SEQ_OFF,
   O_COUNT, O_CREATE, O_ID, O_NAME, O_GENDER, O_ETH, O_BIRTH, O_IDNUM, O_CAT, O_JOIN, O_FULL,
   O_ORG_CODE, O_PULL, O_SESSIONS, O_PARTIAL, O_HOLD, O_TRICKLE, O_RACE, O_GROUP,
-  O_GROUP_MEMBER, O_GROUP_PHONE, O_PHONE2
+  O_GROUP_MEMBER, O_GROUP_PHONE, O_PHONE2, O_KIND, O_FIELD
 };
 
 int main(int argc, char **argv) {
@@ -1173,6 +1189,8 @@ int main(int argc, char **argv) {
       {"group-member", required_argument, NULL, O_GROUP_MEMBER},
       {"group-phone", required_argument, NULL, O_GROUP_PHONE},
       {"phone2", required_argument, NULL, O_PHONE2},
+      {"kind", required_argument, NULL, O_KIND},
+      {"field", required_argument, NULL, O_FIELD},
       {NULL, 0, NULL, 0}};
   /* A server that closes a session we are still writing to must not kill
    * us: the write fails and the session's outcome is reported. */
@@ -1283,6 +1301,25 @@ int main(int argc, char **argv) {
         return 2;
       fg.count = (uint32_t)v;
       break;
+    case O_KIND:
+      if (!parse_range("kind", optarg, 1, 255, &v))
+        return 2;
+      fg.kind = (uint32_t)v;
+      break;
+    case O_FIELD: {
+      char *eq = strchr(optarg, '=');
+      uint64_t fno;
+      if (!eq || fg.nfields >= 64) {
+        fprintf(stderr, "zhibu-forge: --field: \"%s\" is not N=VALUE (at most 64)\n", optarg);
+        return 2;
+      }
+      *eq = '\0';
+      if (!parse_range("field", optarg, 0, 4095, &fno))
+        return 2;
+      fg.field_no[fg.nfields] = (uint32_t)fno;
+      fg.field_val[fg.nfields++] = eq + 1;
+      break;
+    }
     case O_CREATE: fg.create = true; break;
     case O_ID: fg.c_id = optarg; break;
     case O_NAME: fg.c_name = optarg; break;

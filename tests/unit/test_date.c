@@ -250,7 +250,7 @@ static void test_reshape(void **state) {
     char out[11] = "untouched";
     if (zb_date_reshape(months[i], strlen(months[i]), out) != ZB_DATE_FORM_MONTH)
       fail_msg("\"%s\" is a month", months[i]);
-    assert_string_equal(out, "untouched");
+    assert_string_equal(out, "2015-06");   /* the month, for a month field */
   }
 
   static const char *const bad[] = {
@@ -265,8 +265,30 @@ static void test_reshape(void **state) {
   }
 }
 
+/* Months as numbers (a dues payment's month and its window). */
+static void test_months(void **state) {
+  (void)state;
+  int m;
+  assert_int_equal(zb_month_parse("2026-05", 7, &m), 0);
+  assert_int_equal(m, 2026 * 12 + 4);
+  assert_int_equal(m, zb_month_of((zb_date){2026, 5, 31}));
+  char out[8];
+  zb_month_format(m, out);
+  assert_string_equal(out, "2026-05");
+  zb_month_format(m + 8, out);
+  assert_string_equal(out, "2027-01");
+  assert_int_equal(zb_date_cmp(zb_month_first(m), (zb_date){2026, 5, 1}), 0);
+  assert_int_equal(zb_date_cmp(zb_month_last(2024 * 12 + 1), (zb_date){2024, 2, 29}), 0);
+  static const char *const bad[] = {"2026-13", "2026-00", "2026-5", "1899-12", "3000-01",
+                                    "2026/05", "202605", "2026-05-01", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    if (zb_month_parse(bad[i], strlen(bad[i]), &m) == 0)
+      fail_msg("\"%s\" is not a month", bad[i]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_months),
       cmocka_unit_test(test_leap_years),   cmocka_unit_test(test_days_in_month),
       cmocka_unit_test(test_parse_valid),  cmocka_unit_test(test_parse_invalid),
       cmocka_unit_test(test_format),       cmocka_unit_test(test_cmp),

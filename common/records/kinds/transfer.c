@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_dues.h"
 #include "zb_err.h"
 #include "zb_kind.h"
 #include "zb_merge.h"
@@ -90,7 +91,7 @@ static const zb_field_desc fields[T__COUNT] = {
                  .flags = CP},
     [T_DUES_TO] = {.name = "dues_paid_to", .zh = "党费交至",
                    .help = "the month dues are paid up to (empty until dues are kept)",
-                   .type = ZB_FT_TEXT, .flags = CP, .max_chars = 7},
+                   .type = ZB_FT_MONTH, .flags = CP},
     [T_ETHNICITY] = {.name = "ethnicity", .zh = "民族", .help = "copied", .type = ZB_FT_VOCAB,
                      .flags = CP, .vocab = zb_ethnicities,
                      .vocab_desc = "one of the 56 ethnic groups"},
@@ -128,6 +129,29 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
                       v[T_FROM]);
 }
 
+/* The latest month of the member's dues that is paid (not voided), or
+ * "": what the letter says dues are paid up to. */
+struct paid_ctx {
+  char month[ZB_FIELD_MAX + 1];
+  const char *want;   /* or: whether this month is paid */
+  bool found;
+};
+
+static int dues_row(void *ctx, const zb_rec *r) {
+  struct paid_ctx *pc = ctx;
+  if (zb_kind_state(&zb_kind_dues, r->v) != ZB_DUES_PAID)
+    return 0;
+  if (pc->want && strcmp(r->v[ZB_DF_MONTH], pc->want) == 0)
+    pc->found = true;
+  if (strcmp(r->v[ZB_DF_MONTH], pc->month) > 0)
+    memcpy(pc->month, r->v[ZB_DF_MONTH], sizeof pc->month);
+  return 0;
+}
+
+static int dues_of(struct zb_txn *t, const char *member, struct paid_ctx *pc) {
+  return zb_recs_with(t, &zb_kind_dues, ZB_DF_MEMBER_ID, member, dues_row, pc);
+}
+
 /* At the node, on `transfer out`: the origin and the copy come from the
  * member as this node holds it. */
 static int fill(struct zb_txn *t, zb_value *v, int *field, char *why, size_t cap) {
@@ -144,6 +168,9 @@ static int fill(struct zb_txn *t, zb_value *v, int *field, char *why, size_t cap
     snprintf(v[T_FROM], sizeof v[T_FROM], "%s", m->v[ZB_MF_ORG_CODE]);
     for (size_t i = 0; i < NCOPIES; i++)
       memcpy(v[copies[i][0]], m->v[copies[i][1]], sizeof v[0]);
+    struct paid_ctx pc = {.month = ""};
+    rc = dues_of(t, v[T_MEMBER], &pc);
+    memcpy(v[T_DUES_TO], pc.month, sizeof v[0]);
   } else if (rc == ZB_ENOTFOUND) {
     *field = T_MEMBER;
     snprintf(why, cap, "member %s does not exist on this node", v[T_MEMBER]);
@@ -215,6 +242,18 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
                      "\"%s\" is not the member's %s \"%s\": the member's record changed; issue "
                      "the transfer again",
                      v[tf], zb_kind_member.fields[mf].name, m->v[mf]);
+      goto out;
+    }
+  }
+  /* The month dues are paid up to, as the origin's node knew it: a month
+   * the member has a payment of (a payment recorded elsewhere since may
+   * make it later at the server). */
+  if (v[T_DUES_TO][0]) {
+    struct paid_ctx pc = {.month = "", .want = v[T_DUES_TO]};
+    if ((rc = dues_of(t, v[T_MEMBER], &pc)))
+      goto out;
+    if (!pc.found) {
+      rc = zb_reject(r, T_DUES_TO, "the member has no payment of %s", v[T_DUES_TO]);
       goto out;
     }
   }

@@ -1,0 +1,672 @@
+/*
+ * zb_duescli.c — the dues commands (zb_duescli.h; docs/RECORDS.md, "Dues").
+ */
+#include "zb_duescli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_err.h"
+#include "zb_log.h"
+#include "zb_norm.h"
+#include "zb_render.h"
+#include "zb_table.h"
+
+static zb_kindcli_open_fn open_node;
+
+/* The node settings of the farmer's range (zb_node_setting_get). */
+#define SET_FARMER_MIN "dues_farmer_min_fen"
+#define SET_FARMER_MAX "dues_farmer_max_fen"
+
+static int fail(int rc, const char *what) {
+  zb_log_error("%s: %s", what, zb_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+/* "--opt: reason", exit 3. */
+static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(const char *opt, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  zb_cli_problem(NULL, NULL, 0, opt, msg);
+  return zb_exit_code(ZB_EINVAL);
+}
+
+/* An option's value in the normal form of field f of the dues kind (2026/5
+ * → 2026-05, 在职 → employee, full-width digits); "" when absent. */
+static void opt_norm(const zb_args *a, const char *opt, int f, zb_value out) {
+  const char *v = zb_args_get(a, opt);
+  out[0] = '\0';
+  if (v)
+    zb_norm_field(&zb_kind_dues.fields[f], v, strnlen(v, ZB_FIELD_MAX), out);
+}
+
+/* An amount in yuan (--base, --amount): fen, or -1 when absent; an exit
+ * status in *rc for a bad one. */
+static int64_t opt_yuan(const zb_args *a, const char *opt, int *rc) {
+  const char *v = zb_args_get(a, opt);
+  int64_t fen;
+  if (!v)
+    return -1;
+  if (zb_yuan_parse(v, &fen) != 0) {
+    *rc = bad(opt, "\"%s\" is not an amount in yuan with at most two decimals (e.g. 3000 or "
+              "3000.50)", v);
+    return -1;
+  }
+  return fen;
+}
+
+/* A payment as JSON: every field, the amounts as numbers of fen, and
+ * whether the amount differs from the standard. */
+static json_t *pay_json(const zb_value *v, const char *name) {
+  int64_t base = -1, standard = 0, amount = 0;
+  if (v[ZB_DF_BASE_FEN][0])
+    zb_fen_parse(v[ZB_DF_BASE_FEN], &base);
+  zb_fen_parse(v[ZB_DF_STANDARD_FEN], &standard);
+  zb_fen_parse(v[ZB_DF_AMOUNT_FEN], &amount);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:b, s:s, s:s, s:s}",
+                   "id", v[ZB_DF_ID], "member_id", v[ZB_DF_MEMBER_ID], "name", name ? name : "",
+                   "month", v[ZB_DF_MONTH], "org_code", v[ZB_DF_ORG_CODE], "paid_date",
+                   v[ZB_DF_PAID_DATE], "payer_kind", v[ZB_DF_PAYER], "base_fen",
+                   base >= 0 ? json_integer(base) : json_null(), "rule", v[ZB_DF_RULE],
+                   "standard_fen", (json_int_t)standard, "amount_fen", (json_int_t)amount,
+                   "flagged", amount != standard, "note", v[ZB_DF_NOTE], "status",
+                   v[ZB_DF_STATUS], "void_reason", v[ZB_DF_VOID_REASON]);
+}
+
+/* The farmer's range of this node: its setting, within the rule's row. */
+static int farmer_range(zb_node *n, const zb_dues_row *row, int64_t *lo, int64_t *hi) {
+  uint64_t a, b;
+  int rc = zb_node_setting_get(n, SET_FARMER_MIN, ZB_DUES_FARMER_MIN_FEN, &a);
+  if (!rc)
+    rc = zb_node_setting_get(n, SET_FARMER_MAX, ZB_DUES_FARMER_MAX_FEN, &b);
+  if (rc)
+    return rc;
+  *lo = (int64_t)a < row->min_fen || (int64_t)a > row->max_fen ? row->min_fen : (int64_t)a;
+  *hi = (int64_t)b > row->max_fen || (int64_t)b < *lo ? row->max_fen : (int64_t)b;
+  return 0;
+}
+
+/* ---- dues pay ---- */
+
+static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *member = a->pos[2];
+  zb_value month_s, payer_s, date_s;
+  opt_norm(a, "month", ZB_DF_MONTH, month_s);
+  opt_norm(a, "kind", ZB_DF_PAYER, payer_s);
+  opt_norm(a, "date", ZB_DF_PAID_DATE, date_s);
+  int month, rc = 0;
+  if (!month_s[0])
+    return bad("month", "is required: the month paid for, YYYY-MM");
+  if (zb_month_parse(month_s, strlen(month_s), &month) != 0)
+    return bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
+  if (!payer_s[0])
+    return bad("kind", "is required: employee, retiree, farmer, student, unemployed or "
+                       "low_income");
+  int payer = zb_vocab_index(zb_dues_payers, payer_s);
+  if (payer < 0)
+    return bad("kind", "unknown value \"%s\": employee, retiree, farmer, student, unemployed "
+                       "or low_income", zb_args_get(a, "kind"));
+  int64_t base = opt_yuan(a, "base", &rc), amount = opt_yuan(a, "amount", &rc);
+  if (rc)
+    return rc;
+  const zb_dues_rule *rule = zb_dues_rule_for(month);
+  if (!rule) {
+    char from[11];
+    zb_date_format(zb_dues_rules[0]->effective, from);
+    return bad("month", "no dues rule is in force for %s (the earliest, %s, applies from %s)",
+               month_s, zb_dues_rules[0]->name, from);
+  }
+  const zb_dues_row *row = zb_dues_row_for(rule, payer, base < 0 ? 0 : base);
+  if (!row)
+    return bad("kind", "%s has no row for %s", rule->name, payer_s);
+  if (row->rate_bp && base < 0)
+    return bad("base", "is required for %s: the monthly %s after tax, in yuan", payer_s,
+               payer == ZB_DP_RETIREE ? "pension" : "wage");
+  if (!row->rate_bp && base >= 0)
+    return bad("base", "is not used for %s, who pays a fixed amount (%s)", payer_s, row->source);
+  row = zb_dues_row_for(rule, payer, base);
+
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  zb_rec *r = malloc(sizeof *r);
+  zb_value *v = calloc(ZB_DF__COUNT, sizeof *v);
+  if (!r || !v) {
+    rc = fail(ZB_ENOMEM, "dues pay");
+    goto out;
+  }
+  int g = zb_node_get(n, &zb_kind_member, member, r);
+  if (g == ZB_ENOTFOUND) {
+    zb_log_error("member %s not found", member);
+    rc = zb_exit_code(g);
+    goto out;
+  }
+  if (g) {
+    rc = fail(g, "dues pay");
+    goto out;
+  }
+  char name[ZB_FIELD_MAX + 1];
+  snprintf(name, sizeof name, "%s", r->v[ZB_MF_NAME]);
+  snprintf(v[ZB_DF_ORG_CODE], sizeof v[0], "%s", r->v[ZB_MF_ORG_CODE]);
+
+  /* The standard: a share of the base, one fixed amount, or (farmers) the
+   * amount paid when it lies in this node's range, else its nearer end. */
+  int64_t standard;
+  if (row->rate_bp) {
+    standard = zb_dues_rate_of(base, row->rate_bp);
+  } else if (row->min_fen == row->max_fen) {
+    standard = row->min_fen;
+  } else {
+    int64_t lo, hi;
+    if ((g = farmer_range(n, row, &lo, &hi))) {
+      rc = fail(g, "dues pay");
+      goto out;
+    }
+    standard = amount < 0 || amount < lo ? lo : amount > hi ? hi : amount;
+  }
+  if (amount < 0)
+    amount = standard;
+
+  /* The key: the member and the month, or the first -N after payments of
+   * the month that were voided. */
+  int k;
+  for (k = 1; k <= ZB_DUES_REPAY_MAX; k++) {
+    if (!zb_dues_key(member, month, k, v[ZB_DF_ID])) {
+      rc = bad("member", "member id %s is too long for a payment key", member);
+      goto out;
+    }
+    g = zb_node_get(n, &zb_kind_dues, v[ZB_DF_ID], r);
+    if (g == ZB_ENOTFOUND)
+      break;
+    if (g) {
+      rc = fail(g, "dues pay");
+      goto out;
+    }
+    if (zb_kind_state(&zb_kind_dues, r->v) != ZB_DUES_VOID) {
+      char y[24];
+      int64_t paid = 0;
+      zb_fen_parse(r->v[ZB_DF_AMOUNT_FEN], &paid);
+      zb_fen_format(paid, y);
+      rc = bad("month", "member %s has paid for %s already (%s: %s yuan on %s); to correct "
+               "it: zhibu-node dues void %s --reason TEXT, then pay again",
+               member, month_s, r->v[ZB_DF_ID], y, r->v[ZB_DF_PAID_DATE], r->v[ZB_DF_ID]);
+      goto out;
+    }
+  }
+  if (k > ZB_DUES_REPAY_MAX) {
+    rc = bad("month", "%s has been voided %d times for %s", member, ZB_DUES_REPAY_MAX, month_s);
+    goto out;
+  }
+  snprintf(v[ZB_DF_MEMBER_ID], sizeof v[0], "%s", member);
+  snprintf(v[ZB_DF_MONTH], sizeof v[0], "%s", month_s);
+  if (date_s[0])
+    snprintf(v[ZB_DF_PAID_DATE], sizeof v[0], "%s", date_s);
+  else
+    zb_date_format(zb_date_today(), v[ZB_DF_PAID_DATE]);
+  snprintf(v[ZB_DF_PAYER], sizeof v[0], "%s", zb_dues_payers[payer]);
+  if (base >= 0)
+    snprintf(v[ZB_DF_BASE_FEN], sizeof v[0], "%lld", (long long)base);
+  snprintf(v[ZB_DF_RULE], sizeof v[0], "%s", rule->name);
+  snprintf(v[ZB_DF_STANDARD_FEN], sizeof v[0], "%lld", (long long)standard);
+  snprintf(v[ZB_DF_AMOUNT_FEN], sizeof v[0], "%lld", (long long)amount);
+  const char *note = zb_args_get(a, "note");
+  if (note)
+    zb_norm_field(&zb_kind_dues.fields[ZB_DF_NOTE], note, strnlen(note, ZB_FIELD_MAX),
+                  v[ZB_DF_NOTE]);
+  g = zb_node_add(n, &zb_kind_dues, v, zb_cli_problem, NULL);
+  if (g == ZB_EINVAL || g == ZB_ESCOPE || g == ZB_EEXIST) {
+    rc = zb_exit_code(g);
+    goto out;
+  }
+  if (g) {
+    rc = fail(g, "dues pay");
+    goto out;
+  }
+  char s[24], p[24];
+  zb_fen_format(standard, s);
+  zb_fen_format(amount, p);
+  fprintf(stderr, "%s: dues %s: %s %s paid %s yuan for %s (standard %s, %s)\n",
+          zb_log_progname(), v[ZB_DF_ID], member, name, p, month_s, s, rule->name);
+  if (amount != standard)
+    fprintf(stderr, "%s: warning: %s yuan is not the standard %s yuan: the payment is "
+            "flagged%s\n", zb_log_progname(), p, s,
+            v[ZB_DF_NOTE][0] ? "" : " (--note says why)");
+  if (zb_args_has(a, "json")) {
+    json_t *j = pay_json(v, name);
+    g = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+    if (g) {
+      rc = fail(g, "dues pay");
+      goto out;
+    }
+  } else {
+    printf("%s\n", v[ZB_DF_ID]);
+  }
+  rc = zb_cli_flush();
+out:
+  zb_node_close(n);
+  free(r);
+  free(v);
+  return rc;
+}
+
+/* ---- dues list ---- */
+
+struct name_ix {
+  char (*id)[ZB_FIELD_MAX + 1];
+  char (*name)[ZB_FIELD_MAX + 1];
+  size_t n, cap;
+};
+
+static int name_row(void *ctx, const zb_rec *r) {
+  struct name_ix *ni = ctx;
+  if (ni->n == ni->cap) {
+    size_t cap = ni->cap ? ni->cap * 2 : 256;
+    void *x = realloc(ni->id, cap * sizeof *ni->id), *y;
+    if (!x)
+      return ZB_ENOMEM;
+    ni->id = x;
+    if (!(y = realloc(ni->name, cap * sizeof *ni->name)))
+      return ZB_ENOMEM;
+    ni->name = y;
+    ni->cap = cap;
+  }
+  memcpy(ni->id[ni->n], r->v[ZB_MF_ID], sizeof ni->id[0]);
+  memcpy(ni->name[ni->n], r->v[ZB_MF_NAME], sizeof ni->name[0]);
+  ni->n++;
+  return 0;
+}
+
+/* Members come in key order: a binary search. */
+static const char *name_of(const struct name_ix *ni, const char *id) {
+  size_t lo = 0, hi = ni->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = strcmp(ni->id[mid], id);
+    if (c == 0)
+      return ni->name[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return "";
+}
+
+struct list_ctx {
+  int mode;   /* 0 table, 1 json, 2 csv */
+  bool all;
+  int from, to;
+  const struct name_ix *names;
+  zb_json_stream js;
+  zb_table *t;
+  long n;
+  int64_t paid;
+};
+
+static int list_pay(void *ctx, const zb_rec *r) {
+  struct list_ctx *lc = ctx;
+  int m;
+  if (!lc->all && zb_kind_ended(r->kd, r->v))
+    return 0;
+  if (zb_month_parse(r->v[ZB_DF_MONTH], strlen(r->v[ZB_DF_MONTH]), &m) != 0 || m < lc->from ||
+      m > lc->to)
+    return 0;
+  lc->n++;
+  const char *name = name_of(lc->names, r->v[ZB_DF_MEMBER_ID]);
+  int64_t base = -1, standard = 0, amount = 0;
+  if (r->v[ZB_DF_BASE_FEN][0])
+    zb_fen_parse(r->v[ZB_DF_BASE_FEN], &base);
+  zb_fen_parse(r->v[ZB_DF_STANDARD_FEN], &standard);
+  zb_fen_parse(r->v[ZB_DF_AMOUNT_FEN], &amount);
+  if (zb_kind_state(r->kd, r->v) == ZB_DUES_PAID)
+    lc->paid += amount;
+  if (lc->mode == 1)
+    return zb_json_stream_add(&lc->js, pay_json(r->v, name));
+  if (lc->mode == 2)
+    return zb_rec_csv_row(stdout, r->kd, r->v);
+  char b[24] = "", s[24], p[24];
+  if (base >= 0)
+    zb_fen_format(base, b);
+  zb_fen_format(standard, s);
+  zb_fen_format(amount, p);
+  int payer = zb_vocab_index(zb_dues_payers, r->v[ZB_DF_PAYER]);
+  const char *cells[] = {r->v[ZB_DF_ID],        r->v[ZB_DF_MEMBER_ID],
+                         name,                  r->v[ZB_DF_MONTH],
+                         r->v[ZB_DF_PAID_DATE], payer >= 0 ? zb_dues_payers_zh[payer] : "",
+                         b,                     s,
+                         p,                     amount != standard ? "非标准" : "",
+                         r->v[ZB_DF_STATUS]};
+  return zb_table_add(lc->t, cells);
+}
+
+/* --month or --year into a month range; all months when neither. */
+static int period(const zb_args *a, int *from, int *to, bool *given) {
+  zb_value m;
+  const char *y = zb_args_get(a, "year");
+  opt_norm(a, "month", ZB_DF_MONTH, m);
+  *from = 0;
+  *to = 2999 * 12 + 11;
+  *given = m[0] || y;
+  if (m[0] && y)
+    return bad("year", "give --month or --year, not both");
+  if (m[0]) {
+    if (zb_month_parse(m, strlen(m), from) != 0)
+      return bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
+    *to = *from;
+  } else if (y) {
+    char *end;
+    long v = strtol(y, &end, 10);
+    if (!*y || *end || v < 1900 || v > 2999)
+      return bad("year", "\"%s\" is not a year from 1900 to 2999", y);
+    *from = (int)v * 12;
+    *to = (int)v * 12 + 11;
+  }
+  return 0;
+}
+
+static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  struct list_ctx lc = {.all = zb_args_has(a, "all")};
+  bool given;
+  int rc = period(a, &lc.from, &lc.to, &given);
+  if (rc)
+    return rc;
+  lc.mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  const char *org = zb_args_get(a, "org");
+  struct name_ix names = {0};
+  lc.names = &names;
+  rc = zb_node_list(n, &zb_kind_member, org, name_row, &names);
+  if (!rc) {
+    if (lc.mode == 1) {
+      zb_json_stream_begin(&lc.js, stdout);
+    } else if (lc.mode == 2) {
+      rc = zb_rec_csv_header(stdout, &zb_kind_dues);
+    } else {
+      static const char *const hdr[] = {"编号",     "党员编号",   "姓名",       "所属月份",
+                                        "交纳日期", "类别",       "基数（元）", "应交（元）",
+                                        "实交（元）", "标记",     "状态"};
+      if (!(lc.t = zb_table_new(11, hdr)))
+        rc = ZB_ENOMEM;
+    }
+  }
+  if (!rc)
+    rc = zb_node_list(n, &zb_kind_dues, org, list_pay, &lc);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  zb_node_close(n);
+  if (!rc && lc.mode == 1) {
+    rc = zb_json_stream_end(&lc.js);
+  } else if (!rc && lc.mode == 0) {
+    char p[24];
+    zb_fen_format(lc.paid, p);
+    zb_table_print(lc.t, stdout);
+    printf("%ld payments, %s yuan paid%s\n", lc.n, p,
+           lc.all ? " (voided ones listed, not counted)" : "");
+  }
+  zb_table_free(lc.t);
+  free(names.id);
+  free(names.name);
+  if (rc)
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "dues list");
+  return zb_cli_flush();
+}
+
+/* ---- dues rules, dues setting ---- */
+
+static int cmd_rules(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  bool json = zb_args_has(a, "json");
+  json_t *all = json ? json_array() : NULL;
+  for (int i = 0; zb_dues_rules[i]; i++) {
+    const zb_dues_rule *r = zb_dues_rules[i];
+    char eff[11];
+    zb_date_format(r->effective, eff);
+    json_t *rows = json ? json_array() : NULL;
+    zb_table *t = NULL;
+    if (!json) {
+      printf("%s (version %d), from %s: %s\n", r->name, r->version, eff, r->title);
+      static const char *const hdr[] = {"类别", "kind", "基数上限（元）", "比例", "金额（元）",
+                                        "依据"};
+      t = zb_table_new(6, hdr);
+    }
+    for (int k = 0; k < r->nrows; k++) {
+      const zb_dues_row *row = &r->rows[k];
+      char upto[24] = "", rate[16] = "", lo[24], hi[24], amt[56] = "";
+      if (row->upto_fen >= 0)
+        zb_fen_format(row->upto_fen, upto);
+      if (row->rate_bp)
+        snprintf(rate, sizeof rate, "%d.%02d%%", row->rate_bp / 100, row->rate_bp % 100);
+      else {
+        zb_fen_format(row->min_fen, lo);
+        zb_fen_format(row->max_fen, hi);
+        snprintf(amt, sizeof amt, row->min_fen == row->max_fen ? "%s" : "%s-%s", lo, hi);
+      }
+      if (json)
+        json_array_append_new(
+            rows, json_pack("{s:s, s:o, s:i, s:o, s:o, s:s}", "payer_kind",
+                            zb_dues_payers[row->payer], "upto_fen",
+                            row->upto_fen >= 0 ? json_integer(row->upto_fen) : json_null(),
+                            "rate_bp", row->rate_bp, "min_fen",
+                            row->rate_bp ? json_null() : json_integer(row->min_fen), "max_fen",
+                            row->rate_bp ? json_null() : json_integer(row->max_fen), "source",
+                            row->source));
+      else if (t)
+        zb_table_add(t, (const char *const[]){zb_dues_payers_zh[row->payer],
+                                              zb_dues_payers[row->payer],
+                                              row->upto_fen >= 0 ? upto : (row->rate_bp ? "以上" : ""),
+                                              rate, amt, row->source});
+    }
+    if (json)
+      json_array_append_new(all, json_pack("{s:s, s:i, s:s, s:s, s:o}", "name", r->name,
+                                           "version", r->version, "effective", eff, "title",
+                                           r->title, "rows", rows));
+    if (t) {
+      zb_table_print(t, stdout);
+      zb_table_free(t);
+    }
+  }
+  if (json) {
+    int rc = all ? zb_json_print(all, stdout, 0) : ZB_ENOMEM;
+    json_decref(all);
+    if (rc)
+      return fail(rc, "dues rules");
+  } else {
+    printf("A share rounds half up to a whole fen; paying ahead or behind: at most %d months;\n"
+           "%d consecutive unpaid months are flagged (docs/RECORDS.md, \"Dues\").\n",
+           ZB_DUES_WINDOW, ZB_DUES_LAPSE);
+  }
+  return zb_cli_flush();
+}
+
+static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  int rc = 0;
+  int64_t lo = opt_yuan(a, "farmer-min", &rc), hi = opt_yuan(a, "farmer-max", &rc);
+  if (rc)
+    return rc;
+  const zb_dues_rule *rule = zb_dues_rule_for(zb_month_of(zb_date_today()));
+  const zb_dues_row *row = rule ? zb_dues_row_for(rule, ZB_DP_FARMER, 0) : NULL;
+  if (!row)
+    return fail(ZB_ENOTFOUND, "dues setting: no farmer row in the rule in force");
+  char a1[24], a2[24];
+  zb_fen_format(row->min_fen, a1);
+  zb_fen_format(row->max_fen, a2);
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  int64_t cur_lo, cur_hi;
+  if ((rc = farmer_range(n, row, &cur_lo, &cur_hi))) {
+    zb_node_close(n);
+    return fail(rc, "dues setting");
+  }
+  if (lo >= 0 || hi >= 0) {
+    int64_t nlo = lo >= 0 ? lo : cur_lo, nhi = hi >= 0 ? hi : cur_hi;
+    const char *opt = lo >= 0 && (lo < row->min_fen || lo > row->max_fen) ? "farmer-min"
+                      : hi >= 0 && (hi < row->min_fen || hi > row->max_fen) ? "farmer-max"
+                                                                          : NULL;
+    if (opt) {
+      zb_node_close(n);
+      return bad(opt, "must lie in the national range %s to %s yuan (%s)", a1, a2, rule->name);
+    }
+    if (nlo > nhi) {
+      zb_node_close(n);
+      return bad(lo >= 0 ? "farmer-min" : "farmer-max", "the range would be empty: minimum "
+                 "above maximum");
+    }
+    if ((rc = zb_node_setting_put(n, SET_FARMER_MIN, (uint64_t)nlo)) ||
+        (rc = zb_node_setting_put(n, SET_FARMER_MAX, (uint64_t)nhi))) {
+      zb_node_close(n);
+      return fail(rc, "dues setting");
+    }
+    cur_lo = nlo;
+    cur_hi = nhi;
+  }
+  zb_node_close(n);
+  char l[24], h[24];
+  zb_fen_format(cur_lo, l);
+  zb_fen_format(cur_hi, h);
+  if (zb_args_has(a, "json")) {
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I}", "farmer_min_fen", (json_int_t)cur_lo,
+                          "farmer_max_fen", (json_int_t)cur_hi, "national_min_fen",
+                          (json_int_t)row->min_fen, "national_max_fen", (json_int_t)row->max_fen);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+    if (rc)
+      return fail(rc, "dues setting");
+  } else {
+    printf("farmer (农民党员) range  %s to %s yuan a month (national: %s to %s)\n", l, h, a1,
+           a2);
+  }
+  return zb_cli_flush();
+}
+
+/* ---- the commands ---- */
+
+static const char *const o_pay[] = {"month", "kind", "base", "amount", "date", "note", "json",
+                                    NULL};
+static const char *const o_list[] = {"org", "month", "year", "all", "json", "csv", NULL};
+static const char *const o_rules[] = {"json", NULL};
+static const char *const o_setting[] = {"farmer-min", "farmer-max", "json", NULL};
+
+static const struct zb_cmd node_cmds[] = {
+    {"dues add", 2, 0, "", NULL, NULL, "", ""},   /* payments are made by dues pay */
+    {"dues list", 2, 0, "", cmd_list, o_list, "list dues payments (of --org's subtree)",
+     "--month YYYY-MM or --year YYYY: payments for those months.  Voided payments\n"
+     "are left out; --all lists them too.  The table gives amounts in yuan and\n"
+     "marks a payment whose amount is not the standard (非标准); --json gives\n"
+     "standard_fen and amount_fen as numbers and \"flagged\"; --csv writes what\n"
+     "dues import reads back."},
+    {"dues pay", 2, 1, "MEMBER", cmd_pay, o_pay, "record a member's dues (党费) for a month",
+     "--month YYYY-MM (required): the month paid for, at most 6 months ahead of\n"
+     "or behind --date (the day the money was received; default today).\n"
+     "--kind (required): employee (在职, a share of the monthly wage after tax),\n"
+     "retiree (离退休, a share of the pension), farmer (农民), student (学生),\n"
+     "unemployed (下岗失业) or low_income (低保): the standard amount comes from\n"
+     "the rule in force for the month (zhibu-node dues rules): employee 0.5 % of\n"
+     "a base up to 3000 yuan, 1 % to 5000, 1.5 % to 10000, 2 % above; retiree\n"
+     "0.5 % up to 5000, 1 % above; student, unemployed, low_income 0.20 yuan;\n"
+     "farmer within this node's range (dues setting; default 0.20 to 1.00).\n"
+     "--base YUAN: the monthly wage or pension (employee, retiree only).  A share\n"
+     "rounds half up to a whole fen.\n"
+     "--amount YUAN: what was paid, when it is not the standard (more is always\n"
+     "welcome; less or none with the committee's approval): the payment is then\n"
+     "flagged; --note TEXT says why.  A farmer's amount inside the range is his\n"
+     "standard.  One payment per member and month: a second is refused (void\n"
+     "the first).  Prints the payment's key, MEMBER-YYYYMM (-2, -3 … after a\n"
+     "void); --json prints the payment.  The server checks it again."},
+    {"dues rules", 2, 0, "", cmd_rules, o_rules, "the dues rule tables (brackets, as data)",
+     "Every rule with its version, the date it applies from, its source and its\n"
+     "rows.  --json for machines."},
+    {"dues setting", 2, 0, "", cmd_setting, o_setting, "this node's farmer range for dues",
+     "Without options: prints it.  --farmer-min YUAN --farmer-max YUAN: sets it,\n"
+     "inside the national 0.20 to 1.00 yuan (provinces set their own range; set\n"
+     "the same on every PC of the deployment).  Only dues pay uses it: a\n"
+     "farmer paying an amount in the range pays the standard; without --amount\n"
+     "the minimum is paid."},
+};
+
+size_t zb_duescli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {
+  open_node = open;
+  *out = node_cmds;
+  return sizeof node_cmds / sizeof *node_cmds;
+}
+
+void zb_duescli_options(struct zb_opt *opts, size_t cap) {
+  static const char *const names[] = {"month", "year",       "kind",       "base", "amount",
+                                      "date",  "note",       "farmer-min", "farmer-max",
+                                      "as-of", NULL};
+  for (int i = 0; names[i]; i++) {
+    size_t j = 0;
+    while (opts[j].name && strcmp(opts[j].name, names[i]) != 0)
+      j++;
+    if (!opts[j].name && j + 1 < cap) {
+      opts[j].name = names[i];
+      opts[j].has_arg = true;
+      opts[j + 1].name = NULL;
+    }
+  }
+}
+
+/* ---- report dues ---- */
+
+const char zb_cli_dues_help[] =
+    "--month YYYY-MM or --year YYYY (default: the month of --as-of);\n"
+    "--as-of YYYY-MM-DD (default today): months after it are not due yet.\n"
+    "A member owes dues for each month in which he was a member on one of its\n"
+    "days (from the month of joining; not from a month whose first day is the\n"
+    "leave date or after it).  Paid: a payment of that month, not voided.\n"
+    "Expected: the standard of each due month — of its payment, or, unpaid, of\n"
+    "the member's latest earlier payment (else the earliest later one).\n"
+    "Collection rate: months paid / months due.  Arrears: each member with an\n"
+    "unpaid month, the months, what they are estimated to owe, and how many\n"
+    "months in a row are unpaid up to the last due month; 6 or more is flagged\n"
+    "(党章 第九条).  --json (keys: org from to as_of due_to members months_due\n"
+    "months_paid collection_rate expected_fen paid_fen flagged_payments\n"
+    "months_without_standard orgs arrears), --csv the arrears.";
+
+int zb_cli_dues_query(const zb_args *a, zb_dues_query *q) {
+  q->as_of = zb_date_today();
+  const char *d = zb_args_get(a, "as-of");
+  if (d && zb_date_parse(d, strlen(d), &q->as_of) != 0)
+    return bad("as-of", "\"%s\" is not a date YYYY-MM-DD", d);
+  bool given;
+  int rc = period(a, &q->from, &q->to, &given);
+  if (rc)
+    return rc;
+  if (!given)
+    q->from = q->to = zb_month_of(q->as_of);
+  return 0;
+}
+
+int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r) {
+  int rc = 0;
+  if (zb_args_has(a, "json")) {
+    /* The rates have four decimals: print them so (0.0727, not
+     * 0.072700000000000001). */
+    json_t *j = zb_dues_report_json(r);
+    rc = !j ? ZB_ENOMEM
+            : json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) ||
+                      fputc('\n', stdout) == EOF
+                  ? ZB_EIO
+                  : 0;
+    json_decref(j);
+  } else if (zb_args_has(a, "csv")) {
+    rc = zb_dues_report_csv(r, stdout);
+  } else {
+    zb_dues_report_print(r, stdout);
+  }
+  if (rc)
+    return fail(rc, "report dues");
+  return zb_cli_flush();
+}

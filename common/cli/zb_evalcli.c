@@ -1,0 +1,310 @@
+/*
+ * zb_evalcli.c — eval set and eval list (zb_evalcli.h; docs/RECORDS.md,
+ * "Evaluations").
+ */
+#include "zb_evalcli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_err.h"
+#include "zb_log.h"
+#include "zb_norm.h"
+#include "zb_render.h"
+#include "zb_table.h"
+
+static zb_kindcli_open_fn open_node;
+
+static int fail(int rc, const char *what) {
+  zb_log_error("%s: %s", what, zb_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(const char *opt, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  zb_cli_problem(NULL, NULL, 0, opt, msg);
+  return zb_exit_code(ZB_EINVAL);
+}
+
+/* --year: 0 and the year, or an exit status. */
+static int year_opt(const zb_args *a, int dflt, int *out) {
+  const char *y = zb_args_get(a, "year");
+  *out = dflt;
+  if (!y) {
+    if (dflt)
+      return 0;
+    return bad("year", "is required: the year graded, YYYY");
+  }
+  char *end;
+  long v = strtol(y, &end, 10);
+  if (!*y || *end || v < 1900 || v > 2999)
+    return bad("year", "\"%s\" is not a year from 1900 to 2999", y);
+  *out = (int)v;
+  return 0;
+}
+
+/* ---- eval set ---- */
+
+static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *member = a->pos[2], *g = zb_args_get(a, "grade"), *note = zb_args_get(a, "note");
+  int year, rc = year_opt(a, 0, &year);
+  if (rc)
+    return rc;
+  if (!g)
+    return bad("grade", "is required: 优秀, 合格, 基本合格 or 不合格");
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  zb_rec *r = malloc(sizeof *r);
+  zb_value *v = calloc(ZB_EF__COUNT, sizeof *v);
+  bool set[ZB_EF__COUNT] = {false};
+  if (!r || !v) {
+    rc = fail(ZB_ENOMEM, "eval set");
+    goto out;
+  }
+  int w = zb_node_get(n, &zb_kind_member, member, r);
+  if (w == ZB_ENOTFOUND) {
+    zb_log_error("member %s not found", member);
+    rc = zb_exit_code(w);
+    goto out;
+  }
+  if (w) {
+    rc = fail(w, "eval set");
+    goto out;
+  }
+  char name[ZB_FIELD_MAX + 1];
+  snprintf(name, sizeof name, "%s", r->v[ZB_MF_NAME]);
+  if (!zb_eval_key(member, year, v[ZB_EF_ID])) {
+    rc = bad("member", "member id %s is too long for an evaluation key", member);
+    goto out;
+  }
+  zb_norm_field(&zb_kind_eval.fields[ZB_EF_GRADE], g, strnlen(g, ZB_FIELD_MAX), v[ZB_EF_GRADE]);
+  set[ZB_EF_GRADE] = true;
+  if (note) {
+    zb_norm_field(&zb_kind_eval.fields[ZB_EF_NOTE], note, strnlen(note, ZB_FIELD_MAX),
+                  v[ZB_EF_NOTE]);
+    set[ZB_EF_NOTE] = true;
+  }
+  bool changed = true;
+  w = zb_node_get(n, &zb_kind_eval, v[ZB_EF_ID], r);
+  if (w == 0) {
+    w = zb_node_update(n, &zb_kind_eval, v[ZB_EF_ID], set, v, zb_cli_problem, NULL, &changed);
+  } else if (w == ZB_ENOTFOUND) {
+    snprintf(v[ZB_EF_MEMBER_ID], sizeof v[0], "%s", member);
+    snprintf(v[ZB_EF_YEAR], sizeof v[0], "%04d", year);
+    snprintf(v[ZB_EF_ORG_CODE], sizeof v[0], "%s", r->v[ZB_MF_ORG_CODE]);
+    w = zb_node_add(n, &zb_kind_eval, v, zb_cli_problem, NULL);
+  }
+  if (w == ZB_EINVAL || w == ZB_ESCOPE) {
+    rc = zb_exit_code(w);
+    goto out;
+  }
+  if (w) {
+    rc = fail(w, "eval set");
+    goto out;
+  }
+  fprintf(stderr, "%s: eval %s: %s %s, %04d: %s%s\n", zb_log_progname(), v[ZB_EF_ID], member,
+          name, year, v[ZB_EF_GRADE], changed ? "" : " (unchanged)");
+  printf("%s\n", v[ZB_EF_ID]);
+  rc = zb_cli_flush();
+out:
+  zb_node_close(n);
+  free(r);
+  free(v);
+  return rc;
+}
+
+/* ---- eval list ---- */
+
+/* The members of the listed subtree: names, and each org's full members
+ * who have not left (those it grades). */
+struct roster {
+  char (*id)[ZB_FIELD_MAX + 1];
+  char (*name)[ZB_FIELD_MAX + 1];
+  size_t n, cap;
+  struct org_count {
+    char org[ZB_FIELD_MAX + 1];
+    long eligible, graded, excellent;
+  } *orgs;
+  size_t norgs;
+};
+
+static struct org_count *org_of(struct roster *ro, const char *org) {
+  for (size_t i = 0; i < ro->norgs; i++)
+    if (strcmp(ro->orgs[i].org, org) == 0)
+      return &ro->orgs[i];
+  struct org_count *x = realloc(ro->orgs, (ro->norgs + 1) * sizeof *x);
+  if (!x)
+    return NULL;
+  ro->orgs = x;
+  x = &ro->orgs[ro->norgs++];
+  memset(x, 0, sizeof *x);
+  snprintf(x->org, sizeof x->org, "%s", org);
+  return x;
+}
+
+static int roster_row(void *ctx, const zb_rec *r) {
+  struct roster *ro = ctx;
+  if (ro->n == ro->cap) {
+    size_t cap = ro->cap ? ro->cap * 2 : 256;
+    void *x = realloc(ro->id, cap * sizeof *ro->id), *y;
+    if (!x)
+      return ZB_ENOMEM;
+    ro->id = x;
+    if (!(y = realloc(ro->name, cap * sizeof *ro->name)))
+      return ZB_ENOMEM;
+    ro->name = y;
+    ro->cap = cap;
+  }
+  memcpy(ro->id[ro->n], r->v[ZB_MF_ID], sizeof ro->id[0]);
+  memcpy(ro->name[ro->n], r->v[ZB_MF_NAME], sizeof ro->name[0]);
+  ro->n++;
+  struct org_count *oc = org_of(ro, r->v[ZB_MF_ORG_CODE]);
+  if (!oc)
+    return ZB_ENOMEM;
+  if (zb_vocab_index(zb_categories, r->v[ZB_MF_CATEGORY]) == 0 &&
+      zb_vocab_index(zb_member_statuses, r->v[ZB_MF_STATUS]) != 1)
+    oc->eligible++;
+  return 0;
+}
+
+static const char *name_of(const struct roster *ro, const char *id) {
+  size_t lo = 0, hi = ro->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = strcmp(ro->id[mid], id);
+    if (c == 0)
+      return ro->name[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return "";
+}
+
+struct list_ctx {
+  int mode;   /* 0 table, 1 json, 2 csv */
+  char year[8];
+  struct roster *ro;
+  zb_json_stream js;
+  zb_table *t;
+  long n;
+};
+
+static int list_row(void *ctx, const zb_rec *r) {
+  struct list_ctx *lc = ctx;
+  if (strcmp(r->v[ZB_EF_YEAR], lc->year) != 0)
+    return 0;
+  lc->n++;
+  const char *name = name_of(lc->ro, r->v[ZB_EF_MEMBER_ID]);
+  struct org_count *oc = org_of(lc->ro, r->v[ZB_EF_ORG_CODE]);
+  if (!oc)
+    return ZB_ENOMEM;
+  oc->graded++;
+  oc->excellent += zb_vocab_index(zb_eval_grades, r->v[ZB_EF_GRADE]) == ZB_EVAL_EXCELLENT;
+  if (lc->mode == 1) {
+    json_t *j = zb_rec_to_json(r->kd, r->v);
+    if (j)
+      json_object_set_new(j, "name", json_string(name));
+    return zb_json_stream_add(&lc->js, j);
+  }
+  if (lc->mode == 2)
+    return zb_rec_csv_row(stdout, r->kd, r->v);
+  const char *cells[] = {r->v[ZB_EF_MEMBER_ID], name, r->v[ZB_EF_ORG_CODE], r->v[ZB_EF_YEAR],
+                         r->v[ZB_EF_GRADE], r->v[ZB_EF_NOTE]};
+  return zb_table_add(lc->t, cells);
+}
+
+static int org_cmp(const void *a, const void *b) {
+  return strcmp(((const struct org_count *)a)->org, ((const struct org_count *)b)->org);
+}
+
+static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  int year, rc = year_opt(a, zb_date_today().y, &year);
+  if (rc)
+    return rc;
+  struct list_ctx lc = {.mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0};
+  snprintf(lc.year, sizeof lc.year, "%04d", year);
+  struct roster ro = {0};
+  lc.ro = &ro;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  const char *org = zb_args_get(a, "org");
+  rc = zb_node_list(n, &zb_kind_member, org, roster_row, &ro);
+  if (!rc) {
+    if (lc.mode == 1) {
+      zb_json_stream_begin(&lc.js, stdout);
+    } else if (lc.mode == 2) {
+      rc = zb_rec_csv_header(stdout, &zb_kind_eval);
+    } else {
+      static const char *const hdr[] = {"党员编号", "姓名", "所在党支部", "评议年度", "评议等次",
+                                        "备注"};
+      if (!(lc.t = zb_table_new(6, hdr)))
+        rc = ZB_ENOMEM;
+    }
+  }
+  if (!rc)
+    rc = zb_node_list(n, &zb_kind_eval, org, list_row, &lc);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  zb_node_close(n);
+  if (!rc && lc.mode == 1) {
+    rc = zb_json_stream_end(&lc.js);
+  } else if (!rc && lc.mode == 0) {
+    zb_table_print(lc.t, stdout);
+    printf("%ld evaluations of %d\n", lc.n, year);
+    /* Per org: graded, 优秀 and the most it may have (one third of its
+     * full members). */
+    if (ro.norgs > 1)
+      qsort(ro.orgs, ro.norgs, sizeof *ro.orgs, org_cmp);
+    for (size_t i = 0; i < ro.norgs; i++)
+      if (ro.orgs[i].graded)
+        printf("%s: 评定 %ld 人，优秀 %ld 人（至多 %ld 人：正式党员 %ld 人的三分之一）\n",
+               ro.orgs[i].org, ro.orgs[i].graded, ro.orgs[i].excellent,
+               ro.orgs[i].eligible / 3, ro.orgs[i].eligible);
+  }
+  zb_table_free(lc.t);
+  free(ro.id);
+  free(ro.name);
+  free(ro.orgs);
+  if (rc)
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "eval list");
+  return zb_cli_flush();
+}
+
+static const char *const o_set[] = {"year", "grade", "note", NULL};
+static const char *const o_list[] = {"org", "year", "json", "csv", NULL};
+
+static const struct zb_cmd node_cmds[] = {
+    {"eval add", 2, 0, "", NULL, NULL, "", ""},      /* eval set makes them */
+    {"eval update", 2, 0, "", NULL, NULL, "", ""},   /* and changes them */
+    {"eval list", 2, 0, "", cmd_list, o_list, "list evaluations (民主评议) of a year",
+     "--year YYYY (default this year), --org CODE (default this node's).  The\n"
+     "table ends with each org's count: graded, 优秀, and the most 优秀 it may\n"
+     "give (one third of its full members).  --json adds the member's name;\n"
+     "--csv writes what eval import reads back."},
+    {"eval set", 2, 1, "MEMBER", cmd_set, o_set, "grade a member for a year (民主评议)",
+     "--year YYYY (required, not after this year) --grade 优秀|合格|基本合格|不合格\n"
+     "[--note TEXT].  One evaluation per member and year (key MEMBER-YYYY);\n"
+     "setting it again changes the grade.  Only full members (正式党员) are\n"
+     "graded; 优秀 goes to at most one third of the org's full members who\n"
+     "have not left.  Checked here and again by the server in its order: of two\n"
+     "PCs that together would exceed the third, the later comes back rejected."},
+};
+
+size_t zb_evalcli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {
+  open_node = open;
+  *out = node_cmds;
+  return sizeof node_cmds / sizeof *node_cmds;
+}

@@ -1,0 +1,645 @@
+/*
+ * zb_dues.c — dues (党费): the rule tables, the standard amount, money text,
+ * payment keys and the report (zb_dues.h; docs/RECORDS.md, "Dues").
+ */
+#include "zb_dues.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_csv.h"
+#include "zb_err.h"
+#include "zb_record.h"
+#include "zb_state.h"
+#include "zb_table.h"
+
+const char *const zb_dues_payers[] = {"employee", "retiree",    "farmer",
+                                      "student",  "unemployed", "low_income", NULL};
+const char *const zb_dues_payers_zh[] = {"在职", "离退休", "农民", "学生", "下岗失业", "低保",
+                                         NULL};
+const char *const zb_dues_statuses[] = {"已缴", "已作废", NULL};
+
+/* ---- the rules, as data ----
+ *
+ * 关于中国共产党党费收缴、使用和管理的规定 (中组发〔2008〕3号), in force from
+ * 1 April 2008 (docs/RECORDS.md, "Dues", quotes the rows).  A later text
+ * becomes a new rule with its own name and effective date, appended
+ * below: payments keep the name of the rule they were computed by. */
+static const zb_dues_row rows_2008[] = {
+    {ZB_DP_EMPLOYEE, 300000, 50, 0, 0, "第二条: 3000元以下（含3000元）, 0.5%"},
+    {ZB_DP_EMPLOYEE, 500000, 100, 0, 0, "第二条: 3000元以上至5000元（含5000元）, 1%"},
+    {ZB_DP_EMPLOYEE, 1000000, 150, 0, 0, "第二条: 5000元以上至10000元（含10000元）, 1.5%"},
+    {ZB_DP_EMPLOYEE, -1, 200, 0, 0, "第二条: 10000元以上, 2%"},
+    {ZB_DP_RETIREE, 500000, 50, 0, 0, "离退休: 5000元以下（含5000元）, 0.5%"},
+    {ZB_DP_RETIREE, -1, 100, 0, 0, "离退休: 5000元以上, 1%"},
+    {ZB_DP_FARMER, -1, 0, 20, 100, "农民党员: 每月0.2元至1元 (the range is local)"},
+    {ZB_DP_STUDENT, -1, 0, 20, 20, "学生党员: 每月0.2元"},
+    {ZB_DP_UNEMPLOYED, -1, 0, 20, 20, "下岗失业的党员: 每月0.2元"},
+    {ZB_DP_LOW_INCOME, -1, 0, 20, 20, "依靠抚恤、救济或领取最低生活保障金生活的党员: 每月0.2元"},
+};
+
+static const zb_dues_rule rule_2008 = {
+    "dues-2008", 1, {2008, 4, 1},
+    "关于中国共产党党费收缴、使用和管理的规定（中组发〔2008〕3号）",
+    rows_2008, sizeof rows_2008 / sizeof *rows_2008,
+};
+
+const zb_dues_rule *const zb_dues_rules[] = {&rule_2008, NULL};
+
+const zb_dues_rule *zb_dues_rule_for(int month) {
+  const zb_dues_rule *in_force = NULL;
+  for (int i = 0; zb_dues_rules[i]; i++)
+    if (zb_month_of(zb_dues_rules[i]->effective) <= month)
+      in_force = zb_dues_rules[i];
+  return in_force;
+}
+
+const zb_dues_rule *zb_dues_rule_named(const char *name) {
+  for (int i = 0; name && zb_dues_rules[i]; i++)
+    if (strcmp(zb_dues_rules[i]->name, name) == 0)
+      return zb_dues_rules[i];
+  return NULL;
+}
+
+const zb_dues_row *zb_dues_row_for(const zb_dues_rule *r, int payer, int64_t base_fen) {
+  for (int i = 0; r && i < r->nrows; i++) {
+    const zb_dues_row *row = &r->rows[i];
+    if (row->payer != payer)
+      continue;
+    /* Rows of one payer come in ascending bounds: the first that holds
+     * the base is its bracket ("3000元以下（含3000元）": the bound is in). */
+    if (row->rate_bp == 0 || row->upto_fen < 0 || base_fen <= row->upto_fen)
+      return row;
+  }
+  return NULL;
+}
+
+int64_t zb_dues_rate_of(int64_t base_fen, int rate_bp) {
+  /* Half a fen and more rounds up: (b × r + 5000) / 10000. */
+  return (base_fen * rate_bp + 5000) / 10000;
+}
+
+/* ---- money and keys ---- */
+
+int zb_yuan_parse(const char *s, int64_t *fen) {
+  if (!s)
+    return ZB_EINVAL;
+  size_t n = strlen(s), i = 0;
+  int64_t yuan = 0, cents = 0;
+  int digits = 0, decimals = 0;
+  while (i < n && s[i] >= '0' && s[i] <= '9') {
+    if (++digits > 10)
+      return ZB_EINVAL;
+    yuan = yuan * 10 + (s[i++] - '0');
+  }
+  if (i < n && s[i] == '.') {
+    i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+      if (++decimals > 2)
+        return ZB_EINVAL;
+      cents = cents * 10 + (s[i++] - '0');
+    }
+    if (decimals == 1)
+      cents *= 10;
+  }
+  if (i != n || (digits == 0 && decimals == 0))
+    return ZB_EINVAL;
+  int64_t v = yuan * 100 + cents;
+  if (v > ZB_FEN_MAX)
+    return ZB_EINVAL;
+  *fen = v;
+  return 0;
+}
+
+void zb_fen_format(int64_t fen, char out[24]) {
+  if (fen < 0)
+    snprintf(out, 24, "-%lld.%02lld", (long long)(-fen / 100), (long long)(-fen % 100));
+  else
+    snprintf(out, 24, "%lld.%02lld", (long long)(fen / 100), (long long)(fen % 100));
+}
+
+size_t zb_dues_key(const char *member, int month, int n, char out[ZB_FIELD_MAX + 1]) {
+  int w = n > 1 ? snprintf(out, ZB_FIELD_MAX + 1, "%s-%04d%02d-%d", member, month / 12,
+                           month % 12 + 1, n)
+                : snprintf(out, ZB_FIELD_MAX + 1, "%s-%04d%02d", member, month / 12,
+                           month % 12 + 1);
+  return w > 0 && w <= ZB_FIELD_MAX ? (size_t)w : 0;
+}
+
+static bool all_digits(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return n > 0;
+}
+
+bool zb_dues_key_parse(const char *key, size_t *member_len, int *month, int *n) {
+  size_t len = strlen(key);
+  *n = 1;
+  /* "-N" (1 or 2 digits, 2..99) after the month, or nothing. */
+  const char *dash = strrchr(key, '-');
+  if (!dash)
+    return false;
+  size_t tail = len - (size_t)(dash - key) - 1;
+  if (tail >= 1 && tail <= 2 && all_digits(dash + 1, tail)) {
+    int v = atoi(dash + 1);
+    if (v < 2 || v > ZB_DUES_REPAY_MAX || dash[1] == '0')
+      return false;
+    *n = v;
+    len = (size_t)(dash - key);
+  }
+  /* "-YYYYMM" before it, after a member id of at least one character. */
+  if (len < 8 || key[len - 7] != '-' || !all_digits(key + len - 6, 6))
+    return false;
+  char m[8] = {key[len - 6], key[len - 5], key[len - 4], key[len - 3], '-',
+               key[len - 2], key[len - 1], '\0'};
+  if (zb_month_parse(m, 7, month) != 0)
+    return false;
+  *member_len = len - 7;
+  return true;
+}
+
+/* ---- the report ---- */
+
+/* One payment that counts: not voided. */
+struct pay {
+  int month;
+  int64_t standard, amount;
+};
+
+struct member_pays {
+  struct pay *p;
+  size_t n, cap;
+};
+
+static int collect_pay(void *ctx, const zb_rec *r) {
+  struct member_pays *mp = ctx;
+  int month;
+  int64_t s, a;
+  if (zb_kind_state(r->kd, r->v) != ZB_DUES_PAID ||
+      zb_month_parse(r->v[ZB_DF_MONTH], strlen(r->v[ZB_DF_MONTH]), &month) != 0 ||
+      !zb_fen_parse(r->v[ZB_DF_STANDARD_FEN], &s) || !zb_fen_parse(r->v[ZB_DF_AMOUNT_FEN], &a))
+    return 0;
+  if (mp->n == mp->cap) {
+    size_t cap = mp->cap ? mp->cap * 2 : 16;
+    struct pay *p = realloc(mp->p, cap * sizeof *p);
+    if (!p)
+      return ZB_ENOMEM;
+    mp->p = p;
+    mp->cap = cap;
+  }
+  mp->p[mp->n++] = (struct pay){month, s, a};
+  return 0;
+}
+
+static int pay_cmp(const void *a, const void *b) {
+  const struct pay *x = a, *y = b;
+  return (x->month > y->month) - (x->month < y->month);
+}
+
+/* One member of the subtree, with the months the member owes dues for. */
+struct mrow {
+  char id[ZB_FIELD_MAX + 1], name[ZB_FIELD_MAX + 1], org[ZB_FIELD_MAX + 1];
+  int first, last;      /* due months: first..last (last < first: none) */
+  struct pay *p;        /* sorted by month, one per month */
+  size_t n;
+};
+
+struct run {
+  zb_txn *t;
+  struct mrow *m;
+  size_t n, cap;
+  int rule_start;
+};
+
+static int add_member(void *ctx, const zb_member *m) {
+  struct run *rn = ctx;
+  if (rn->n == rn->cap) {
+    size_t cap = rn->cap ? rn->cap * 2 : 64;
+    struct mrow *x = realloc(rn->m, cap * sizeof *x);
+    if (!x)
+      return ZB_ENOMEM;
+    rn->m = x;
+    rn->cap = cap;
+  }
+  struct mrow *row = &rn->m[rn->n];
+  memset(row, 0, sizeof *row);
+  snprintf(row->id, sizeof row->id, "%s", m->v[ZB_MF_ID]);
+  snprintf(row->name, sizeof row->name, "%s", m->v[ZB_MF_NAME]);
+  snprintf(row->org, sizeof row->org, "%s", m->v[ZB_MF_ORG_CODE]);
+  /* Due from the month of joining (and from the first rule's month) to
+   * the month of leaving, unless the member left on its first day. */
+  zb_date join, leave;
+  const char *jd = m->v[ZB_MF_JOIN_DATE], *ld = m->v[ZB_MF_LEAVE_DATE];
+  if (zb_date_parse(jd, strlen(jd), &join) != 0)
+    return 0;   /* never the case for a stored member: not counted */
+  row->first = zb_month_of(join) > rn->rule_start ? zb_month_of(join) : rn->rule_start;
+  row->last = 2999 * 12 + 11;
+  if (zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
+      zb_date_parse(ld, strlen(ld), &leave) == 0)
+    row->last = zb_month_of(leave) - (leave.d == 1 ? 1 : 0);
+  struct member_pays mp = {0};
+  int rc = zb_recs_with(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, row->id,
+                              collect_pay, &mp);
+  if (rc) {
+    free(mp.p);
+    return rc;
+  }
+  if (mp.n > 1)
+    qsort(mp.p, mp.n, sizeof *mp.p, pay_cmp);
+  /* One payment a month (the key makes it so; a second is not counted). */
+  size_t k = 0;
+  for (size_t i = 0; i < mp.n; i++)
+    if (k == 0 || mp.p[i].month != mp.p[k - 1].month)
+      mp.p[k++] = mp.p[i];
+  row->p = mp.p;
+  row->n = k;
+  rn->n++;
+  return 0;
+}
+
+/* The payment of month m, or NULL. */
+static const struct pay *paid_in(const struct mrow *row, int m) {
+  size_t lo = 0, hi = row->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (row->p[mid].month < m)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < row->n && row->p[lo].month == m ? &row->p[lo] : NULL;
+}
+
+/* The standard of an unpaid month: that of the member's latest payment
+ * before it, else of the earliest after it; -1 when there is none. */
+static int64_t estimate(const struct mrow *row, int m) {
+  const struct pay *before = NULL;
+  for (size_t i = 0; i < row->n; i++) {
+    if (row->p[i].month < m)
+      before = &row->p[i];
+    else
+      return before ? before->standard : row->p[i].standard;
+  }
+  return before ? before->standard : -1;
+}
+
+static int org_cmp(const void *a, const void *b) {
+  return strcmp(((const zb_dues_org_row *)a)->org, ((const zb_dues_org_row *)b)->org);
+}
+
+static int arrear_cmp(const void *a, const void *b) {
+  const zb_dues_arrear *x = a, *y = b;
+  int c = strcmp(x->org, y->org);
+  return c ? c : strcmp(x->member_id, y->member_id);
+}
+
+static zb_dues_org_row *org_row(zb_dues_report *rep, const char *org) {
+  for (size_t i = 0; i < rep->norgs; i++)
+    if (strcmp(rep->orgs[i].org, org) == 0)
+      return &rep->orgs[i];
+  zb_dues_org_row *x = realloc(rep->orgs, (rep->norgs + 1) * sizeof *x);
+  if (!x)
+    return NULL;
+  rep->orgs = x;
+  x = &rep->orgs[rep->norgs++];
+  memset(x, 0, sizeof *x);
+  snprintf(x->org, sizeof x->org, "%s", org);
+  return x;
+}
+
+static void sum_add(zb_dues_sum *s, const zb_dues_sum *m) {
+  s->members += m->members;
+  s->months_due += m->months_due;
+  s->months_paid += m->months_paid;
+  s->flagged += m->flagged;
+  s->months_unknown += m->months_unknown;
+  s->expected_fen += m->expected_fen;
+  s->paid_fen += m->paid_fen;
+}
+
+void zb_dues_report_free(zb_dues_report *r) {
+  if (!r)
+    return;
+  for (size_t i = 0; i < r->narrears; i++)
+    free(r->arrears[i].unpaid);
+  free(r->arrears);
+  free(r->orgs);
+  free(r);
+}
+
+int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
+                       zb_dues_report **out) {
+  *out = NULL;
+  zb_rec *o = malloc(sizeof *o);
+  if (!o)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, &zb_kind_org, root, o);   /* no such org: not found */
+  free(o);
+  if (rc)
+    return rc;
+  zb_dues_report *rep = calloc(1, sizeof *rep);
+  struct run rn = {.t = t, .rule_start = zb_month_of(zb_dues_rules[0]->effective)};
+  if (!rep)
+    return ZB_ENOMEM;
+  snprintf(rep->org, sizeof rep->org, "%s", root);
+  rep->q = *q;
+  int asof = zb_month_of(q->as_of);
+  rep->due_to = q->to < asof ? q->to : asof;
+  if ((rc = zb_members_in_subtree(t, root, add_member, &rn)))
+    goto out;
+  /* Each org's row first (the rows do not move after this), and where its
+   * records of dues begin: its members' first payment, or the period's
+   * start if that is earlier.  A lapse is counted back to there and no
+   * further: months before a branch recorded any dues are not known to be
+   * unpaid, unless they lie in the period. */
+  for (size_t i = 0; i < rn.n; i++)
+    if (!org_row(rep, rn.m[i].org)) {
+      rc = ZB_ENOMEM;
+      goto out;
+    }
+  int *start = malloc((rep->norgs ? rep->norgs : 1) * sizeof *start);
+  if (!start) {
+    rc = ZB_ENOMEM;
+    goto out;
+  }
+  for (size_t j = 0; j < rep->norgs; j++)
+    start[j] = q->from;
+  for (size_t i = 0; i < rn.n; i++) {
+    struct mrow *row = &rn.m[i];
+    size_t j = (size_t)(org_row(rep, row->org) - rep->orgs);
+    if (row->n && row->p[0].month < start[j])
+      start[j] = row->p[0].month;
+  }
+  for (size_t i = 0; i < rn.n && !rc; i++) {
+    struct mrow *row = &rn.m[i];
+    zb_dues_org_row *orow = org_row(rep, row->org);
+    size_t j = (size_t)(orow - rep->orgs);
+    int lo = row->first > q->from ? row->first : q->from;
+    int hi = row->last < rep->due_to ? row->last : rep->due_to;
+    if (hi < lo)
+      continue;   /* nothing due in the period */
+    zb_dues_sum ms = {.members = 1};
+    zb_dues_arrear a = {0};
+    for (int m = lo; m <= hi; m++) {
+      const struct pay *p = paid_in(row, m);
+      ms.months_due++;
+      if (p) {
+        ms.months_paid++;
+        ms.expected_fen += p->standard;
+        ms.paid_fen += p->amount;
+        ms.flagged += p->amount != p->standard;
+        continue;
+      }
+      int64_t e = estimate(row, m);
+      if (e < 0)
+        ms.months_unknown++;
+      else {
+        ms.expected_fen += e;
+        a.owed_fen += e;
+      }
+      int *u = realloc(a.unpaid, (size_t)(a.nunpaid + 1) * sizeof *u);
+      if (!u) {
+        free(a.unpaid);
+        rc = ZB_ENOMEM;
+        break;
+      }
+      a.unpaid = u;
+      a.unpaid[a.nunpaid++] = m;
+    }
+    if (rc)
+      break;
+    sum_add(&orow->s, &ms);
+    sum_add(&rep->total, &ms);
+    if (a.nunpaid == 0)
+      continue;
+    int floor = row->first > start[j] ? row->first : start[j];
+    for (int m = hi; m >= floor && !paid_in(row, m); m--)
+      a.streak++;
+    snprintf(a.member_id, sizeof a.member_id, "%s", row->id);
+    snprintf(a.name, sizeof a.name, "%s", row->name);
+    snprintf(a.org, sizeof a.org, "%s", row->org);
+    zb_dues_arrear *x = realloc(rep->arrears, (rep->narrears + 1) * sizeof *x);
+    if (!x) {
+      free(a.unpaid);
+      rc = ZB_ENOMEM;
+      break;
+    }
+    rep->arrears = x;
+    rep->arrears[rep->narrears++] = a;
+  }
+  free(start);
+  if (rc)
+    goto out;
+  /* Orgs with nobody due in the period are left out. */
+  size_t k = 0;
+  for (size_t j = 0; j < rep->norgs; j++)
+    if (rep->orgs[j].s.members)
+      rep->orgs[k++] = rep->orgs[j];
+  rep->norgs = k;
+  if (rep->norgs > 1)
+    qsort(rep->orgs, rep->norgs, sizeof *rep->orgs, org_cmp);
+  if (rep->narrears > 1)
+    qsort(rep->arrears, rep->narrears, sizeof *rep->arrears, arrear_cmp);
+out:
+  for (size_t i = 0; i < rn.n; i++)
+    free(rn.m[i].p);
+  free(rn.m);
+  if (rc)
+    zb_dues_report_free(rep);
+  else
+    *out = rep;
+  return rc;
+}
+
+/* ---- rendering ---- */
+
+/* The collection rate in basis points (months paid / due, half up), or -1
+ * when nothing was due. */
+static long rate_bp(const zb_dues_sum *s) {
+  return s->months_due ? (s->months_paid * 10000 + s->months_due / 2) / s->months_due : -1;
+}
+
+static json_t *sum_json(json_t *o, const zb_dues_sum *s) {
+  long bp = rate_bp(s);
+  if (!o || json_object_set_new(o, "members", json_integer(s->members)) ||
+      json_object_set_new(o, "months_due", json_integer(s->months_due)) ||
+      json_object_set_new(o, "months_paid", json_integer(s->months_paid)) ||
+      json_object_set_new(o, "collection_rate", bp < 0 ? json_null() : json_real(bp / 10000.0)) ||
+      json_object_set_new(o, "expected_fen", json_integer(s->expected_fen)) ||
+      json_object_set_new(o, "paid_fen", json_integer(s->paid_fen)) ||
+      json_object_set_new(o, "flagged_payments", json_integer(s->flagged)) ||
+      json_object_set_new(o, "months_without_standard", json_integer(s->months_unknown))) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+json_t *zb_dues_report_json(const zb_dues_report *r) {
+  char from[8], to[8], due_to[8], as_of[11];
+  zb_month_format(r->q.from, from);
+  zb_month_format(r->q.to, to);
+  zb_month_format(r->due_to, due_to);
+  zb_date_format(r->q.as_of, as_of);
+  json_t *o = json_object();
+  if (!o || json_object_set_new(o, "org", json_string(r->org)) ||
+      json_object_set_new(o, "from", json_string(from)) ||
+      json_object_set_new(o, "to", json_string(to)) ||
+      json_object_set_new(o, "as_of", json_string(as_of)) ||
+      json_object_set_new(o, "due_to", r->due_to < r->q.from ? json_null() : json_string(due_to))) {
+    json_decref(o);
+    return NULL;
+  }
+  if (!sum_json(o, &r->total))
+    return NULL;
+  json_t *orgs = json_array(), *arr = json_array();
+  json_object_set_new(o, "orgs", orgs);
+  json_object_set_new(o, "arrears", arr);
+  if (!orgs || !arr) {
+    json_decref(o);
+    return NULL;
+  }
+  for (size_t i = 0; i < r->norgs; i++) {
+    json_t *x = json_object();
+    if (x)
+      json_object_set_new(x, "org", json_string(r->orgs[i].org));
+    if (json_array_append_new(orgs, sum_json(x, &r->orgs[i].s))) {
+      json_decref(o);
+      return NULL;
+    }
+  }
+  for (size_t i = 0; i < r->narrears; i++) {
+    const zb_dues_arrear *a = &r->arrears[i];
+    json_t *months = json_array(), *x = json_object();
+    for (int k = 0; months && k < a->nunpaid; k++) {
+      char m[8];
+      zb_month_format(a->unpaid[k], m);
+      json_array_append_new(months, json_string(m));
+    }
+    if (!months || !x || json_object_set_new(x, "member_id", json_string(a->member_id)) ||
+        json_object_set_new(x, "name", json_string(a->name)) ||
+        json_object_set_new(x, "org", json_string(a->org)) ||
+        json_object_set_new(x, "unpaid_months", months) ||
+        json_object_set_new(x, "unpaid_count", json_integer(a->nunpaid)) ||
+        json_object_set_new(x, "owed_fen", json_integer(a->owed_fen)) ||
+        json_object_set_new(x, "unpaid_streak", json_integer(a->streak)) ||
+        json_object_set_new(x, "six_months_unpaid", json_boolean(a->streak >= ZB_DUES_LAPSE)) ||
+        json_array_append_new(arr, x)) {
+      json_decref(o);
+      return NULL;
+    }
+  }
+  return o;
+}
+
+/* "2026-03,2026-04" (capped at cap bytes with "…"); with ranges, runs of
+ * months as "2026-01~2026-04" (for people). */
+static void months_text(const zb_dues_arrear *a, char *out, size_t cap, bool ranges) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (int k = 0; k < a->nunpaid; k++) {
+    char m[8], e[8] = "";
+    zb_month_format(a->unpaid[k], m);
+    int k0 = k;
+    while (ranges && k + 1 < a->nunpaid && a->unpaid[k + 1] == a->unpaid[k] + 1)
+      k++;
+    if (k > k0)
+      zb_month_format(a->unpaid[k], e);
+    int w = snprintf(out + used, cap - used, "%s%s%s%s", k0 ? "," : "", m, e[0] ? "~" : "", e);
+    if (w < 0 || (size_t)w >= cap - used) {
+      snprintf(out + (used < cap - 4 ? used : cap - 4), 4, "…");
+      return;
+    }
+    used += (size_t)w;
+  }
+}
+
+int zb_dues_report_csv(const zb_dues_report *r, FILE *out) {
+  static const char *const hdr[] = {"member_id", "name",     "org",           "unpaid_count",
+                                    "unpaid_months", "owed_fen", "unpaid_streak", "six_months_unpaid"};
+  int rc = zb_csv_write_row(out, hdr, 8);
+  for (size_t i = 0; !rc && i < r->narrears; i++) {
+    const zb_dues_arrear *a = &r->arrears[i];
+    char months[4096], n[24], owed[24], streak[24];
+    months_text(a, months, sizeof months, false);
+    snprintf(n, sizeof n, "%d", a->nunpaid);
+    snprintf(owed, sizeof owed, "%lld", (long long)a->owed_fen);
+    snprintf(streak, sizeof streak, "%d", a->streak);
+    const char *row[] = {a->member_id, a->name,   a->org,  n,
+                         months,       owed,      streak,  a->streak >= ZB_DUES_LAPSE ? "1" : "0"};
+    rc = zb_csv_write_row(out, row, 8);
+  }
+  if (!rc && (fflush(out) != 0 || ferror(out)))
+    rc = ZB_EIO;
+  return rc;
+}
+
+static void rate_cell(const zb_dues_sum *s, char out[24]) {
+  long bp = rate_bp(s);
+  if (bp < 0)
+    snprintf(out, 24, "-");
+  else
+    snprintf(out, 24, "%ld.%02ld%%", bp / 100, bp % 100);
+}
+
+void zb_dues_report_print(const zb_dues_report *r, FILE *out) {
+  char from[8], to[8], as_of[11], e[24], p[24], rate[24];
+  zb_month_format(r->q.from, from);
+  zb_month_format(r->q.to, to);
+  zb_date_format(r->q.as_of, as_of);
+  rate_cell(&r->total, rate);
+  zb_fen_format(r->total.expected_fen, e);
+  zb_fen_format(r->total.paid_fen, p);
+  fprintf(out, "党费收缴情况  %s  %s 至 %s（截至 %s）\n", r->org, from, to, as_of);
+  fprintf(out, "应交 %ld 人月，已交 %ld 人月，收缴率 %s；应交 %s 元，实交 %s 元", 
+          r->total.months_due, r->total.months_paid, rate, e, p);
+  if (r->total.flagged)
+    fprintf(out, "；%ld 笔非标准金额", r->total.flagged);
+  fputc('\n', out);
+  if (r->total.months_unknown)
+    fprintf(out, "（%ld 个欠交月份无缴费记录可估算应交金额，未计入应交）\n",
+            r->total.months_unknown);
+  static const char *const oh[] = {"组织", "党员", "应交人月", "已交人月", "收缴率",
+                                   "应交（元）", "实交（元）", "非标准"};
+  zb_table *t = zb_table_new(8, oh);
+  for (size_t i = 0; t && i < r->norgs; i++) {
+    const zb_dues_sum *s = &r->orgs[i].s;
+    char c1[24], c2[24], c3[24], c6[24], c7[24], c8[24], c5[24];
+    snprintf(c1, sizeof c1, "%ld", s->members);
+    snprintf(c2, sizeof c2, "%ld", s->months_due);
+    snprintf(c3, sizeof c3, "%ld", s->months_paid);
+    rate_cell(s, c5);
+    zb_fen_format(s->expected_fen, c6);
+    zb_fen_format(s->paid_fen, c7);
+    snprintf(c8, sizeof c8, "%ld", s->flagged);
+    const char *row[] = {r->orgs[i].org, c1, c2, c3, c5, c6, c7, c8};
+    zb_table_add(t, row);
+  }
+  if (t) {
+    fputc('\n', out);
+    zb_table_print(t, out);
+    zb_table_free(t);
+  }
+  fprintf(out, "\n欠交名单（%zu 人）\n", r->narrears);
+  if (!r->narrears)
+    return;
+  static const char *const ah[] = {"党员编号", "姓名",     "所在党支部", "欠交月数",
+                                   "欠交月份", "估计欠交（元）", "连续未交", "标记"};
+  t = zb_table_new(8, ah);
+  for (size_t i = 0; t && i < r->narrears; i++) {
+    const zb_dues_arrear *a = &r->arrears[i];
+    char n[16], months[160], owed[24], streak[16];
+    snprintf(n, sizeof n, "%d", a->nunpaid);
+    months_text(a, months, sizeof months, true);
+    zb_fen_format(a->owed_fen, owed);
+    snprintf(streak, sizeof streak, "%d", a->streak);
+    const char *row[] = {a->member_id, a->name, a->org, n, months, owed, streak,
+                         a->streak >= ZB_DUES_LAPSE ? "连续6个月以上未交" : ""};
+    zb_table_add(t, row);
+  }
+  if (t) {
+    zb_table_print(t, out);
+    zb_table_free(t);
+  }
+}

@@ -683,7 +683,7 @@ static void test_field_names(void **state) {
       "id",        "name",      "gender",   "ethnicity", "birth_date",
       "id_number", "education", "category", "join_date", "full_date",
       "org_code",  "phone",     "occupation", "status", "leave_reason",
-      "leave_date", "leave_note"};
+      "leave_date", "leave_note", "role"};
   for (int f = 0; f < ZB_MF__COUNT; f++) {
     assert_string_equal(zb_kind_field_name(&zb_kind_member, f), want[f]);
     assert_int_equal(zb_kind_field(&zb_kind_member, want[f], strlen(want[f])), f);

@@ -64,6 +64,15 @@ int zb_cli_stats_init(const zb_args *a, zb_stats *st);
 /* Prints statistics as --json, --csv or a report; returns the exit status. */
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
 
+/* --year (default this year, local time), ZB_BALANCE_YEAR_MIN..MAX: an
+ * empty balance (zb_balance.h); 0 or an exit status (the problem
+ * reported). */
+struct zb_balance;
+int zb_cli_balance_init(const zb_args *a, struct zb_balance *b);
+/* Prints the balance as --json, --csv or the Chinese table, frees it, and
+ * returns the exit status. */
+int zb_cli_balance_out(const zb_args *a, struct zb_balance *b, const char *org);
+
 /* Prints a digest: the hex line, or {"org","digest"} with --json. */
 int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex);
 /* Prints the outcome of a verify (rc 0 or ZB_ECORRUPT with why): --json

@@ -149,6 +149,8 @@ done
 server verify
 node town01 verify
 server report stats --org 430121-01
+server report balance --org 430121-01
+server report freshness --org 430121-01
 server status
 echo >&2; tail -n 4 "$WORK/server.log" >&2
 [ "$ok" = 1 ] || { echo "demo: digests differ" >&2; exit 1; }

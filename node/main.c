@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "zb_args.h"
+#include "zb_balance.h"
 #include "zb_cli.h"
 #include "zb_daemon.h"
 #include "zb_duescli.h"
@@ -378,6 +379,32 @@ static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
   return rc;
 }
 
+/* ---- report balance ---- */
+
+static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_balance b;
+  int rc = zb_cli_balance_init(a, &b);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  char org[ZB_FIELD_MAX + 1];
+  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
+  rc = zb_node_members_of(n, org, zb_balance_member, &b);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("report balance: no org %s here (import the org tree, or sync first)", org);
+  zb_node_close(n);
+  if (rc) {
+    zb_balance_free(&b);
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report balance");
+  }
+  return zb_cli_balance_out(a, &b, org);
+}
+
 /* ---- sync ---- */
 
 static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, int *bad) {
@@ -549,6 +576,7 @@ static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
@@ -619,7 +647,19 @@ static const struct zb_cmd cmds[] = {
      "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason."},
+     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
+     "developed (join_date) in that period."},
+    {"report balance", 2, 0, "", cmd_report_balance, o_balance,
+     "the balance of a year (党员增减情况)",
+     "--org CODE (default: this node's org) --year YYYY (default: this year).\n"
+     "Members at the start of the year (as of 31 December before), + joined in\n"
+     "the year, - left in the year by reason, = members at its end (as of 31\n"
+     "December): counted by the rule of report stats, so last year's end is this\n"
+     "year's start.  Moves between orgs are not counted: a member counts in the\n"
+     "org it belongs to now (docs/RECORDS.md, \"The balance of a year\").  A\n"
+     "member for whom the sum does not hold is listed with why.  --json keys:\n"
+     "org year start_date end_date start in in_total out out_total end gap\n"
+     "balanced gap_members; --csv: item,value,count."},
     {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
      "dues (党费) due and paid, collection rate, arrears",
      "--org CODE (default: this node's org): its subtree.\n%s"},

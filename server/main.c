@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "zb_args.h"
+#include "zb_balance.h"
 #include "zb_ca.h"
 #include "zb_cli.h"
 #include "zb_duescli.h"
 #include "zb_err.h"
 #include "zb_funnel.h"
 #include "zb_http.h"
-#include "zb_token.h"
-#include "zb_table.h"
-#include <time.h>
+#include "zb_fresh.h"
 #include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
@@ -29,6 +29,8 @@
 #include "zb_sha.h"
 #include "zb_sync.h"
 #include "zb_syncd.h"
+#include "zb_table.h"
+#include "zb_token.h"
 
 static const char *prog = "zhibu-server";
 
@@ -598,6 +600,78 @@ static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
   return rc;
 }
 
+static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *org = need_org(a);
+  if (!org)
+    return zb_exit_code(ZB_EUSAGE);
+  zb_balance b;
+  int rc = zb_cli_balance_init(a, &b);
+  if (rc)
+    return rc;
+  zb_hub *h;
+  if ((rc = open_hub(a, &h))) {
+    zb_balance_free(&b);
+    return rc;
+  }
+  rc = zb_hub_members_of(h, org, zb_balance_member, &b);
+  zb_hub_close(h);
+  if (rc) {
+    zb_balance_free(&b);
+    if (rc == ZB_ENOTFOUND) {
+      zb_log_error("report balance: no org %s (see zhibu-server org import)", org);
+      return zb_exit_code(rc);
+    }
+    return fail(rc, "report balance");
+  }
+  return zb_cli_balance_out(a, &b, org);
+}
+
+static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a), *org = zb_args_get(a, "org");
+  if (!dir)
+    return zb_exit_code(ZB_EUSAGE);
+  if (org && !zb_org_code_valid(org)) {
+    zb_log_error("--org: \"%s\" is not an org code", org);
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  long days = ZB_FRESH_DAYS_DEFAULT;
+  if (!int_opt(a, "days", 0, 36500, &days))
+    return zb_exit_code(ZB_EUSAGE);
+  zb_hub *h;
+  int rc = open_hub(a, &h);
+  if (rc)
+    return rc;
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  zb_fresh f;
+  /* The server's clock, never a node's. */
+  rc = zb_fresh_build(h, pki, org, zb_hlc_wall_ms(), (int)days, &f);
+  zb_hub_close(h);
+  if (rc) {
+    zb_fresh_free(&f);
+    if (rc == ZB_ENOTFOUND) {
+      zb_log_error("report freshness: no org %s (see zhibu-server org import)", org);
+      return zb_exit_code(rc);
+    }
+    return fail(rc, "report freshness");
+  }
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_fresh_to_json(&f);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+  } else if (zb_args_has(a, "csv")) {
+    rc = zb_fresh_write_csv(&f, stdout);
+  } else {
+    zb_fresh_print(&f, stdout);
+  }
+  zb_fresh_free(&f);
+  if (rc)
+    return fail(rc, "report freshness");
+  return zb_cli_flush();
+}
+
 static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
@@ -628,6 +702,8 @@ static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-
                                     "http", "http-port-file",
                                     NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
+static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
+static const char *const o_fresh[] = {"json", "csv", "org", "days", NULL};
 static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_token_issue[] = {"org", "expires", NULL};
@@ -677,9 +753,9 @@ static const struct zb_cmd cmds[] = {
      "the cursor it last acknowledged or its last parcel carried (--since\n"
      "CURSOR: after that server seq instead), and how far the server holds its\n"
      "ops; its rejected ops travel with it.  Signed with the server's key.\n"
-     "Exit 4 for a node that has neither synced nor sent a parcel, 6 for a\n"
-     "revoked one.  --json: ok command file node_id org parcel from to ops\n"
-     "held_seq batches bytes error."},
+     "Exit 4 for a node that has neither synced nor sent a parcel (not even one\n"
+     "refused), 6 for a revoked one.  --json: ok command file node_id org\n"
+     "parcel from to ops held_seq batches bytes error."},
     {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records, forks",
      "Counts, and the evidence of every fork: a node that pushed an op other\n"
      "than the one the server holds at that seq (both hashes).  --json keys:\n"
@@ -711,7 +787,30 @@ static const struct zb_cmd cmds[] = {
      "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason."},
+     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
+     "developed (join_date) in that period."},
+    {"report balance", 2, 0, "", cmd_report_balance, o_balance,
+     "the balance of a year (党员增减情况) for --org's subtree",
+     "--org CODE (required) --year YYYY (default: this year).  Members at the\n"
+     "start of the year (as of 31 December before), + joined in the year, - left\n"
+     "in the year by reason, = members at its end (as of 31 December): counted\n"
+     "by the rule of report stats, so last year's end is this year's start.\n"
+     "Moves between orgs are not counted: a member counts in the org it belongs\n"
+     "to now (docs/RECORDS.md, \"The balance of a year\").  A member for whom\n"
+     "the sum does not hold is listed with why.  --json keys: org year\n"
+     "start_date end_date start in in_total out out_total end gap balanced\n"
+     "gap_members; --csv: item,value,count."},
+    {"report freshness", 2, 0, "", cmd_report_freshness, o_fresh,
+     "which nodes sync, which went quiet, which branches have none",
+     "Every node enrolled here or heard from (of --org's subtree, default all):\n"
+     "its org, its last successful sync or parcel, its last failed session and\n"
+     "why, its ops the server does not hold yet (as of its last contact), and\n"
+     "the days since it last synced (or since it was enrolled, if never).  Times\n"
+     "are the server's clock, never the node's.  Nodes silent more than --days N\n"
+     "(default 14), or never synced that long after enrollment, are flagged (!).\n"
+     "Then the branches with no node of their own, and the node above that\n"
+     "keeps their records, if any.  --json keys: as_of days org nodes flagged\n"
+     "orgs_without_node; --csv: one row per node, then per branch."},
     {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
      "dues (党费) of --org's subtree: due, paid, collection rate, arrears", NULL},
 };

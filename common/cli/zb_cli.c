@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_balance.h"
 #include "zb_err.h"
 #include "zb_funnel.h"
 #include "zb_life.h"
@@ -34,8 +35,12 @@ static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *o
 
 static void usage(const struct zb_cli *cli, FILE *out) {
   fprintf(out, "usage: %s COMMAND [options]\n%s\ncommands:\n", cli->prog, cli->about);
+  int w = 15;   /* the longest command's words set the column */
   for (size_t i = 0; i < cli->ncmds; i++)
-    fprintf(out, "  %-15s %s\n", cli->cmds[i].words, cli->cmds[i].summary);
+    if ((int)strlen(cli->cmds[i].words) > w)
+      w = (int)strlen(cli->cmds[i].words);
+  for (size_t i = 0; i < cli->ncmds; i++)
+    fprintf(out, "  %-*s %s\n", w, cli->cmds[i].words, cli->cmds[i].summary);
   fprintf(out,
           "\n%s"
           "  --help         help for a command: %s %s --help\n"
@@ -300,6 +305,43 @@ int zb_cli_life_out(const zb_args *a, json_t *report) {
   json_decref(report);
   if (rc) {
     zb_log_error("report meetings: %s", zb_strerror(rc));
+    return zb_exit_code(rc);
+  }
+  return zb_cli_flush();
+}
+
+int zb_cli_balance_init(const zb_args *a, zb_balance *b) {
+  int year = zb_date_today().y;
+  const char *y = zb_args_get(a, "year");
+  if (y) {
+    char *end;
+    errno = 0;
+    long v = strtol(y, &end, 10);
+    if (errno || end == y || *end || v < ZB_BALANCE_YEAR_MIN || v > ZB_BALANCE_YEAR_MAX) {
+      zb_log_error("--year: \"%s\" is not a year from %d to %d", y, ZB_BALANCE_YEAR_MIN,
+                   ZB_BALANCE_YEAR_MAX);
+      return zb_exit_code(ZB_EINVAL);
+    }
+    year = (int)v;
+  }
+  zb_balance_init(b, year);
+  return 0;
+}
+
+int zb_cli_balance_out(const zb_args *a, zb_balance *b, const char *org) {
+  int rc = 0;
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_balance_to_json(b, org);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+  } else if (zb_args_has(a, "csv")) {
+    rc = zb_balance_write_csv(b, org, stdout);
+  } else {
+    zb_balance_print(b, org, stdout);
+  }
+  zb_balance_free(b);
+  if (rc) {
+    zb_log_error("report balance: %s", zb_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();

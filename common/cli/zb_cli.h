@@ -78,6 +78,14 @@ int zb_cli_funnel_out(const zb_args *a, const struct zb_funnel *f, const char *o
 int zb_cli_life_year(const zb_args *a, int *year);
 struct json_t;
 int zb_cli_life_out(const zb_args *a, struct json_t *report);
+/* --year (default this year, local time), ZB_BALANCE_YEAR_MIN..MAX: an
+ * empty balance (zb_balance.h); 0 or an exit status (the problem
+ * reported). */
+struct zb_balance;
+int zb_cli_balance_init(const zb_args *a, struct zb_balance *b);
+/* Prints the balance as --json, --csv or the Chinese table, frees it, and
+ * returns the exit status. */
+int zb_cli_balance_out(const zb_args *a, struct zb_balance *b, const char *org);
 
 /* Prints a digest: the hex line, or {"org","digest"} with --json. */
 int zb_cli_digest_out(const zb_args *a, const char *org, const char *hex);

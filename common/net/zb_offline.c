@@ -356,6 +356,37 @@ static int server_keys_load(const char *pki, bool with_key, struct server_keys *
   return 0;
 }
 
+/* Records a parcel of node r->node_id (whose verified certificate is cert)
+ * as contact, by the server's clock: its cursor and log head, and whether
+ * it was taken (ok; a parcel that changed nothing is no contact) or
+ * refused (why).  0 or the storage error (which only a taken parcel
+ * reports: a refused one has its own). */
+static int note_parcel(zb_hub *h, const zb_offline_report *r, X509 *cert,
+                       const Zb__Hello *hello, bool ok, const char *why) {
+  uint8_t *der = NULL;
+  size_t dlen = 0;
+  int rc = zb_sign_cert_der(cert, &der, &dlen);
+  if (rc)
+    return rc;
+  zb_hub_contact c = {
+      .node_id = r->node_id,
+      .org = r->org,
+      .cert = der,
+      .cert_len = dlen,
+      .has_cursor = ok,
+      .cursor = hello->cursor,
+      .has_head = true,
+      .log_head = hello->log_head,
+      .ok = ok,
+      .at_ms = zb_hlc_wall_ms(),
+      .via = ok && r->already ? ZB_VIA_NONE : ZB_VIA_PARCEL,
+      .err = why,
+  };
+  rc = zb_hub_contacts_note(h, &c, 1);
+  free(der);
+  return rc;
+}
+
 int zb_offline_server_import(zb_hub *h, const char *pki_dir, const char *path,
                              const char *expect_node, zb_offline_report *r) {
   memset(r, 0, sizeof *r);
@@ -409,6 +440,8 @@ int zb_offline_server_import(zb_hub *h, const char *pki_dir, const char *path,
              "%llu: import the node's earlier parcel first (or sync)",
              path, r->node_id, (unsigned long long)p.header->from + 1,
              (unsigned long long)r->held_seq);
+    note_parcel(h, r, cert, hello, false,
+                "a parcel was refused: its node's earlier parcel is missing");
     goto out;
   }
   reqs = calloc(p.nbatches ? p.nbatches : 1, sizeof *reqs);
@@ -430,9 +463,12 @@ int zb_offline_server_import(zb_hub *h, const char *pki_dir, const char *path,
         why = reqs[i].res.why;
         break;
       }
-    if (rc == ZB_EPROTO)
+    if (rc == ZB_EPROTO) {
       rc = say(r, ZB_EREFUSED, "%s: refused, nothing stored: %s", path, why);
-    else
+      char reason[400];   /* the hub keeps ZB_HUB_REASON_MAX bytes of it */
+      snprintf(reason, sizeof reason, "a parcel was refused: %s", why);
+      note_parcel(h, r, cert, hello, false, reason);
+    } else
       say(r, rc, "server error: %s", zb_strerror(rc));
     goto out;
   }
@@ -444,18 +480,20 @@ int zb_offline_server_import(zb_hub *h, const char *pki_dir, const char *path,
     if (reqs[i].res.held_seq > r->held_seq)
       r->held_seq = reqs[i].res.held_seq;
   }
-  zb_hub_peer before;
-  bool known = zb_hub_peer_get(h, r->node_id, &before) == 0;
-  uint8_t *der = NULL;
-  size_t dlen = 0;
-  if ((rc = zb_sign_cert_der(cert, &der, &dlen)) ||
-      (rc = zb_hub_peer_note(h, r->node_id, r->org, der, dlen, hello->cursor))) {
-    free(der);
+  zb_hub_peer *before = malloc(sizeof *before);
+  if (!before) {
+    rc = ZB_ENOMEM;
+    goto out;
+  }
+  bool known = zb_hub_peer_get(h, r->node_id, before) == 0;
+  r->already = r->applied == 0 && r->rejected == 0 && known && before->cursor >= hello->cursor;
+  free(before);
+  /* Contact with the node, for the freshness report — unless the parcel
+   * changed nothing (imported before, or older than a sync since). */
+  if ((rc = note_parcel(h, r, cert, hello, true, NULL))) {
     say(r, rc, "cannot record where the node's next pull starts: %s", zb_strerror(rc));
     goto out;
   }
-  free(der);
-  r->already = r->applied == 0 && r->rejected == 0 && known && before.cursor >= hello->cursor;
 out:
   free(reqs);
   X509_free(cert);

@@ -30,9 +30,27 @@ struct peer {
   uint32_t rejected, conflicts;
   int close_reason;         /* why we closed, when we did */
   bool closing;             /* refused: no longer counts against its node */
+  bool done;                /* the last pull batch acknowledged: the session succeeded */
+  bool quiet;               /* refused as one session too many, or ended by our
+                               stopping: not its node's failure, not recorded */
+  uint64_t log_head;        /* the node's last seq, as its Hello said */
+  char why[320];            /* the first error we told it (the hub keeps the start) */
   uint8_t cert[ZB_HUB_CERT_MAX];  /* its verified certificate (DER), for parcels */
   size_t cert_len;
 };
+
+/* A session's outcome waiting to be written with the others that ended in
+ * the same loop iteration (one small write for all of them). */
+struct note {
+  char node_id[ZB_PKI_NODE_ID_MAX + 1];
+  char org[ZB_PKI_ORG_MAX + 1];
+  uint8_t cert[ZB_HUB_CERT_MAX];
+  size_t cert_len;
+  bool hello, ok;
+  uint64_t log_head, cursor, at_ms;
+  char why[320];
+};
+#define ZB_NOTES_MAX 64
 
 /* A push waiting for the group commit at the end of the loop iteration. */
 struct pending {
@@ -48,6 +66,7 @@ struct server {
   zb_hub *hub;
   uv_loop_t loop;
   uv_check_t group;          /* runs the group commit after each poll */
+  uv_idle_t notes_due;       /* writes the sessions' outcomes at the next turn */
   struct pending pending[ZB_GROUP_MAX];
   size_t npending;
   uv_tcp_t listener;
@@ -59,6 +78,8 @@ struct server {
   struct peer *peers;
   zb_batch batch;
   bool stopping;
+  struct note *notes;        /* ZB_NOTES_MAX */
+  size_t nnotes;
 };
 
 static void peer_error(struct peer *p, Zb__ErrorCode code, int reason, const char *fmt,
@@ -76,6 +97,8 @@ static void peer_error(struct peer *p, Zb__ErrorCode code, int reason, const cha
   va_end(ap);
   zb_log_warn("%s (node %s): %s", zb_conn_peer_name(p->conn), p->node_id[0] ? p->node_id : "?",
               msg);
+  if (!p->why[0])
+    memcpy(p->why, msg, sizeof p->why);   /* both 320 bytes, NUL-terminated */
   Zb__ErrorMsg e = ZB__ERROR_MSG__INIT;
   Zb__Frame f = ZB__FRAME__INIT;
   e.code = code;
@@ -116,6 +139,7 @@ static void on_hello(struct peer *p, const Zb__Hello *h) {
     return;
   }
   p->hello = true;
+  p->log_head = h->log_head;
   Zb__HelloAck a = ZB__HELLO_ACK__INIT;
   Zb__Frame f = ZB__FRAME__INIT;
   a.protocol = ZB_PROTOCOL_VERSION;
@@ -230,7 +254,6 @@ static void send_pull_batch(struct peer *p) {
 
 static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   struct peer *p = zb_conn_user(c);
-  int rc;
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
   if (!f) {
     peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
@@ -261,12 +284,11 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
                  (unsigned long long)f->pull_ack->cursor, (unsigned long long)p->pull_cursor);
     else if (!p->pull_done)
       send_pull_batch(p);
-    else if (p->cert_len &&
-             (rc = zb_hub_peer_note(p->srv->hub, p->node_id, p->org, p->cert, p->cert_len,
-                                    p->pull_cursor)))
-      /* Where its next parcel starts (docs/PROTOCOL.md, "Offline parcels"):
-       * the session itself has succeeded. */
-      zb_log_warn("node %s: cannot record its cursor: %s", p->node_id, zb_strerror(rc));
+    else
+      /* The session has succeeded; its cursor (where the node's next parcel
+       * starts, docs/PROTOCOL.md, "Offline parcels") is recorded at its
+       * close with its outcome. */
+      p->done = true;
     break;
   case ZB__FRAME__MSG_HELLO_ACK:
   case ZB__FRAME__MSG_PUSH_ACK:
@@ -306,11 +328,81 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
   for (struct peer *q = p->srv->peers; q; q = q->next)
     if (q != p && !q->closing && strcmp(q->node_id, p->node_id) == 0)
       same++;
-  if (same >= p->srv->o.sessions_per_node)
+  if (same >= p->srv->o.sessions_per_node) {
+    p->quiet = true;
     peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
                ZB_EBUSY,
                "node %s already has %u sessions open (at most %u at once): retry later",
                p->node_id, same, p->srv->o.sessions_per_node);
+  }
+}
+
+/* Writes the outcomes of the sessions that have ended (the freshness
+ * report, zb_hub_peer): one transaction for all of them. */
+static void flush_notes(struct server *srv) {
+  size_t n = srv->nnotes;
+  if (n == 0)
+    return;
+  zb_hub_contact c[ZB_NOTES_MAX];
+  for (size_t i = 0; i < n; i++) {
+    const struct note *nt = &srv->notes[i];
+    c[i] = (zb_hub_contact){
+        .node_id = nt->node_id,
+        .org = nt->cert_len ? nt->org : NULL,
+        .cert = nt->cert,
+        .cert_len = nt->cert_len,
+        .has_cursor = nt->ok,
+        .cursor = nt->cursor,
+        .has_head = nt->hello,
+        .log_head = nt->log_head,
+        .ok = nt->ok,
+        .at_ms = nt->at_ms,
+        .via = ZB_VIA_SESSION,
+        .err = nt->why,
+    };
+  }
+  int rc = zb_hub_contacts_note(srv->hub, c, n);
+  if (rc)
+    zb_log_warn("cannot record how %zu session(s) ended: %s", n, zb_strerror(rc));
+  srv->nnotes = 0;
+}
+
+static void on_notes_due(uv_idle_t *h) {
+  flush_notes(h->data);
+  uv_idle_stop(h);
+}
+
+/* Keeps how p's session ended, by the server's clock, for flush_notes at
+ * the end of this loop iteration. */
+static void note_session(struct peer *p, int reason) {
+  struct server *srv = p->srv;
+  if (!p->node_id[0] || p->quiet || !srv->notes)
+    return;
+  if (srv->nnotes == ZB_NOTES_MAX)
+    flush_notes(srv);
+  struct note *nt = &srv->notes[srv->nnotes++];
+  memcpy(nt->node_id, p->node_id, sizeof nt->node_id);
+  memcpy(nt->org, p->org, sizeof nt->org);
+  memcpy(nt->cert, p->cert, p->cert_len);
+  nt->cert_len = p->cert_len;
+  nt->hello = p->hello;
+  nt->ok = p->done;
+  nt->log_head = p->log_head;
+  nt->cursor = p->pull_cursor;
+  nt->at_ms = zb_hlc_wall_ms();
+  if (p->why[0])
+    memcpy(nt->why, p->why, sizeof nt->why);
+  else if (reason)
+    snprintf(nt->why, sizeof nt->why, "%s", zb_strerror(reason));
+  else
+    snprintf(nt->why, sizeof nt->why, "%s",
+             p->hello ? "the node closed the session before its pull was done"
+                      : "the node closed the session before its hello");
+  /* A session ends in the loop's closing phase: an idle handle (unlike a
+   * check handle) keeps the next poll from blocking, so the note is
+   * written at once, with those of the sessions that ended alongside. */
+  if (!srv->stopping)
+    uv_idle_start(&srv->notes_due, on_notes_due);
 }
 
 static void on_close(zb_conn *c, int reason) {
@@ -325,6 +417,7 @@ static void on_close(zb_conn *c, int reason) {
                 (unsigned long long)zb_conn_bytes_out(c),
                 (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
                 reason ? zb_strerror(reason) : "");
+  note_session(p, reason);
   /* A push still waiting is committed all the same; there is just nobody
    * left to acknowledge it to (the node learns it at its next Hello). */
   for (size_t i = 0; i < p->srv->npending; i++)
@@ -410,10 +503,13 @@ static void on_signal(uv_signal_t *sig, int signum) {
    * handled none is half done: stop listening and close every session. */
   zb_log_info("signal %d: stopping", signum);
   uv_close((uv_handle_t *)&srv->listener, NULL);
-  for (struct peer *p = srv->peers; p; p = p->next)
+  for (struct peer *p = srv->peers; p; p = p->next) {
+    p->quiet |= !p->done;   /* stopped by us: not its node's failure */
     zb_conn_close(p->conn, ZB_EUNREACH);
+  }
   commit_group(srv);
   uv_close((uv_handle_t *)&srv->group, NULL);
+  uv_close((uv_handle_t *)&srv->notes_due, NULL);   /* the rest: after the loop */
   uv_signal_stop(&srv->sigterm);
   uv_signal_stop(&srv->sigint);
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
@@ -438,6 +534,11 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
     return ZB_ENOMEM;
   srv->hub = h;
   srv->o = *opts;
+  srv->notes = calloc(ZB_NOTES_MAX, sizeof *srv->notes);
+  if (!srv->notes) {
+    free(srv);
+    return ZB_ENOMEM;
+  }
   if (!srv->o.idle_ms)
     srv->o.idle_ms = ZB_CONN_IDLE_MS;
   if (!srv->o.min_rate)
@@ -448,6 +549,7 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
   zb_batch_init(&srv->batch);
   int rc = refresh_ctx(srv);
   if (rc) {
+    free(srv->notes);
     free(srv);
     return rc;
   }
@@ -478,6 +580,8 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
     }
     uv_check_init(&srv->loop, &srv->group);
     srv->group.data = srv;
+    uv_idle_init(&srv->loop, &srv->notes_due);
+    srv->notes_due.data = srv;
     uv_signal_init(&srv->loop, &srv->sigterm);
     uv_signal_init(&srv->loop, &srv->sigint);
     srv->sigterm.data = srv->sigint.data = srv;
@@ -485,9 +589,11 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
     uv_signal_start(&srv->sigint, on_signal, SIGINT);
   }
   uv_run(&srv->loop, UV_RUN_DEFAULT);
+  flush_notes(srv);   /* the sessions closed by a signal */
   uv_loop_close(&srv->loop);
   zb_tls_ctx_free(srv->ctx);
   zb_batch_free(&srv->batch);
+  free(srv->notes);
   free(srv);
   return rc;
 }

@@ -14,6 +14,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -441,10 +443,15 @@ out:
 
 /* ---- enrollment ------------------------------------------------------- */
 
-static int record_serial(const char *dir, const char *node_id,
+/* Appends "SERIAL ORG SECONDS" to dir/issued/node_id: the serial (lowercase
+ * hex), the org the certificate names and when it was issued by this
+ * machine's clock (seconds since 1970), for revoke and for the freshness
+ * report (zb_ca_issued_scan).  Lines of an older version hold the serial
+ * alone. */
+static int record_serial(const char *dir, const char *node_id, const char *org,
                          const ASN1_INTEGER *serial) {
   int rc = 0;
-  char path[4096], *hex = NULL, line[128];
+  char path[4096], *hex = NULL, line[256];
   BIGNUM *bn = NULL;
   int fd = -1;
 
@@ -461,7 +468,7 @@ static int record_serial(const char *dir, const char *node_id,
     rc = zb_pem_crypto_fail("formatting a serial number");
     goto out;
   }
-  n = snprintf(line, sizeof line, "%s\n", hex);
+  n = snprintf(line, sizeof line, "%s %s %lld\n", hex, org, (long long)time(NULL));
   if (n < 0 || (size_t)n >= sizeof line) {
     rc = ZB_ETOOBIG;
     goto out;
@@ -553,7 +560,7 @@ int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
 
   /* Record the serial before the bundle is written: a serial without a
    * bundle is harmless, a bundle whose serial revoke cannot find is not. */
-  if ((rc = record_serial(dir, node_id, serial)) != 0)
+  if ((rc = record_serial(dir, node_id, org, serial)) != 0)
     goto out;
   /* The bundle borrows the objects; they are freed below, not by it. */
   zb_bundle b = {.ca = ca, .cert = x, .key = key};
@@ -620,7 +627,8 @@ int zb_ca_revoke(const char *dir, const char *node_id) {
     line++;
     if (*p != '\0') {
       ASN1_INTEGER *s = NULL;
-      size_t plen = strlen(p);
+      size_t plen = strcspn(p, " ");   /* the serial; the org and time follow */
+      p[plen] = '\0';
       bool hex = plen <= 40 && strspn(p, "0123456789abcdefABCDEF") == plen;
       if (!hex || !BN_hex2bn(&bn, p) ||
           (s = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
@@ -707,5 +715,97 @@ out:
   X509_STORE_free(st);
   X509_CRL_free(crl);
   X509_free(ca);
+  return rc;
+}
+
+/* ---- what was issued, for reports -------------------------------------- */
+
+/* One issued/<node_id> file: its lines "SERIAL[ ORG[ SECONDS]]" summed up
+ * in n, each serial looked up in crl (NULL: none revoked). */
+static int issued_read(const char *path, X509_CRL *crl, zb_ca_issued *n) {
+  char *list = NULL;
+  size_t len = 0;
+  int rc = zb_pem_read_small(path, ISSUED_MAX, &list, &len);
+  if (rc)
+    return rc;
+  BIGNUM *bn = NULL;
+  unsigned revoked = 0;
+  long line = 0;
+  for (char *p = list; *p != '\0' && rc == 0;) {
+    char *nl = strchr(p, '\n');
+    if (nl != NULL)
+      *nl = '\0';
+    line++;
+    char serial[64] = "", org[ZB_PKI_ORG_MAX + 2] = "";
+    long long secs = 0;
+    int got = sscanf(p, "%63s %65s %lld", serial, org, &secs);
+    if (got >= 1) {
+      size_t slen = strlen(serial);
+      ASN1_INTEGER *s = NULL;
+      if (slen > 40 || strspn(serial, "0123456789abcdefABCDEF") != slen ||
+          !BN_hex2bn(&bn, serial) || (s = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
+        ERR_clear_error();
+        zb_log_error("%s:%ld: not a serial number", path, line);
+        rc = ZB_ECORRUPT;
+        break;
+      }
+      X509_REVOKED *r = NULL;
+      if (crl != NULL && X509_CRL_get0_by_serial(crl, &r, s) == 1)
+        revoked++;
+      ASN1_INTEGER_free(s);
+      n->certs++;
+      /* The latest line names the org of the latest certificate. */
+      if (got >= 2 && zb_org_code_valid(org))   /* at most ZB_PKI_ORG_MAX bytes */
+        memcpy(n->org, org, strlen(org) + 1);
+      if (got >= 3 && secs > 0)
+        n->issued_ms = (uint64_t)secs * 1000u;
+    }
+    if (nl == NULL)
+      break;
+    p = nl + 1;
+  }
+  n->revoked = rc == 0 && n->certs > 0 && revoked == n->certs;
+  BN_free(bn);
+  free(list);
+  return rc;
+}
+
+int zb_ca_issued_scan(const char *dir, zb_ca_issued_fn fn, void *ctx) {
+  char path[4096];
+  int rc = zb_pem_join(path, sizeof path, dir, "crl.pem");
+  if (rc != 0)
+    return rc;
+  X509_CRL *crl = zb_pem_read(path, ZB_PEM_CRL, &rc);
+  if (crl == NULL) {
+    if (rc == ZB_ENOTFOUND) {
+      zb_log_error("%s: missing: every node is refused until it is restored", path);
+      rc = ZB_ECORRUPT;
+    }
+    return rc;
+  }
+  if ((rc = zb_pem_join(path, sizeof path, dir, "issued")) != 0) {
+    X509_CRL_free(crl);
+    return rc;
+  }
+  DIR *d = opendir(path);
+  if (d == NULL) {
+    X509_CRL_free(crl);
+    return errno == ENOENT ? 0 : zb_pem_io_fail(path, "opendir");   /* nobody enrolled yet */
+  }
+  struct dirent *e;
+  while (rc == 0 && (e = readdir(d)) != NULL) {
+    if (!zb_pki_node_id_valid(e->d_name) || strcmp(e->d_name, ".") == 0 ||
+        strcmp(e->d_name, "..") == 0)
+      continue;
+    char file[4400];
+    snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+    zb_ca_issued n;
+    memset(&n, 0, sizeof n);
+    memcpy(n.node_id, e->d_name, strlen(e->d_name) + 1);   /* a valid node id */
+    if ((rc = issued_read(file, crl, &n)) == 0 && n.certs > 0)
+      rc = fn(ctx, &n);
+  }
+  closedir(d);
+  X509_CRL_free(crl);
   return rc;
 }

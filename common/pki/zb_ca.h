@@ -16,8 +16,12 @@
  *   crl.pem                 the CRL, PEM, signed by the CA, mode 0644;
  *                           created empty by zb_ca_create, replaced
  *                           atomically (write + rename) by zb_ca_revoke
- *   issued/<node_id>        every serial issued to that node, one lowercase
- *                           hex serial per line (appended by enroll)
+ *   issued/<node_id>        every certificate issued to that node, one per
+ *                           line (appended by enroll): its lowercase hex
+ *                           serial, the org it names and the time it was
+ *                           issued (seconds since 1970); lines written
+ *                           before the org and time were kept hold the
+ *                           serial alone
  *   pki.lock                flock(2) taken by enroll and revoke, so two
  *                           CLI processes cannot lose each other's update
  *
@@ -39,7 +43,9 @@
 #ifndef ZB_CA_H
 #define ZB_CA_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/x509.h>
 
@@ -86,6 +92,25 @@ int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
  * TLS layer should call zb_ca_load_store again when crl.pem's mtime
  * changes (it is replaced by rename, so a reader never sees half a file). */
 int zb_ca_revoke(const char *dir, const char *node_id);
+
+/* What was issued to one node (dir/issued/<node_id>), for the freshness
+ * report: the org of its latest certificate ("" for one enrolled before
+ * orgs were recorded there), when that was issued (ms since 1970 by the
+ * server's clock; 0 unknown), how many certificates it has had, and
+ * whether every one of them is revoked (crl.pem). */
+typedef struct zb_ca_issued {
+  char node_id[ZB_PKI_NODE_ID_MAX + 1];
+  char org[ZB_PKI_ORG_MAX + 1];
+  uint64_t issued_ms;
+  unsigned certs;
+  bool revoked;
+} zb_ca_issued;
+typedef int (*zb_ca_issued_fn)(void *ctx, const zb_ca_issued *n);
+/* Calls fn for every node ever enrolled in dir, in no particular order
+ * (fn returns non-zero to stop; that value is returned).  0 when nobody
+ * was enrolled; ZB_ECORRUPT for a missing crl.pem or a line that is no
+ * serial; ZB_EIO, ZB_ECRYPTO. */
+int zb_ca_issued_scan(const char *dir, zb_ca_issued_fn fn, void *ctx);
 
 /* A new X509_STORE (caller frees with X509_STORE_free) holding ca.crt and
  * crl.pem of dir, with X509_V_FLAG_CRL_CHECK set.  A missing crl.pem is

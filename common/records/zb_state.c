@@ -714,12 +714,7 @@ int zb_members_count(zb_txn *t, const char *root, size_t *out) {
   return zb_recs_count(t, &zb_kind_member, root, out);
 }
 
-static int stats_member(void *ctx, const zb_member *m) {
-  zb_stats_add(ctx, m);
-  return 0;
-}
-
-int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
+int zb_state_members_of(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
   zb_rec *org = malloc(sizeof *org);
   if (!org)
     return ZB_ENOMEM;
@@ -727,7 +722,16 @@ int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
   free(org);
   if (rc)
     return rc;
-  return zb_members_in_subtree(t, root, stats_member, out);
+  return zb_members_in_subtree(t, root, fn, ctx);
+}
+
+static int stats_member(void *ctx, const zb_member *m) {
+  zb_stats_add(ctx, m);
+  return 0;
+}
+
+int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
+  return zb_state_members_of(t, root, stats_member, out);
 }
 
 /* ---- digest ---- */

@@ -97,6 +97,9 @@ typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 int zb_members_count(zb_txn *t, const char *root, size_t *out);
 
+/* zb_members_in_subtree for a report: ZB_ENOTFOUND when root is no org of
+ * this replica. */
+int zb_state_members_of(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 /* Adds the members of root's subtree to out (zb_stats_init'ed with its
  * as-of date and period): the one computation behind both nodes' and the
  * server's reports.  ZB_ENOTFOUND when root is no org of this replica. */

@@ -90,6 +90,28 @@ static int vocab_slot(const char *const *vocab, const char *value) {
   return i < ZB_STATS_MAX_VOCAB ? i : -1;
 }
 
+/* Whether m had left by on: status 已离开 with a leave_date on or before
+ * it (a member is counted up to the day before leave_date). */
+static bool left_by(const zb_member *m, zb_date on) {
+  zb_date left;
+  return zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
+         field_date(m, ZB_MF_LEAVE_DATE, &left) == 0 && zb_date_cmp(left, on) <= 0;
+}
+
+int zb_stats_place(const zb_member *m, zb_date on) {
+  zb_date join, birth;
+  if (field_date(m, ZB_MF_JOIN_DATE, &join) != 0)
+    return -1;
+  /* Membership starts on join_date, the branch meeting that admitted the
+   * member as 预备党员 (发展党员工作细则 2014, docs/RECORDS.md, probation). */
+  if (zb_date_cmp(join, on) > 0 || left_by(m, on))
+    return 0;
+  if (zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]) < 0 ||
+      field_date(m, ZB_MF_BIRTH_DATE, &birth) != 0)
+    return -1;
+  return 1;
+}
+
 void zb_stats_add(zb_stats *s, const zb_member *m) {
   zb_date join, birth, full;
 
@@ -97,26 +119,24 @@ void zb_stats_add(zb_stats *s, const zb_member *m) {
     s->skipped++;
     return;
   }
-  /* Membership starts on join_date, the branch meeting that admitted the
-   * member as 预备党员 (发展党员工作细则 2014, docs/RECORDS.md, probation). */
-  if (zb_date_cmp(join, s->as_of) > 0)
-    return;
-  /* A member who left is counted up to the day before leave_date, and as
-   * a reduction if that day lies in the period. */
+  /* The period's counts, whatever the as-of date: developed (joined) and
+   * reductions (left) by reason. */
+  if (zb_date_cmp(join, s->from) >= 0 && zb_date_cmp(join, s->to) <= 0)
+    s->joined++;
   zb_date left;
   if (zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
       field_date(m, ZB_MF_LEAVE_DATE, &left) == 0) {
     int why = zb_vocab_index(zb_leave_reasons, m->v[ZB_MF_LEAVE_REASON]);
     if (why >= 0 && why < 5 && zb_date_cmp(left, s->from) >= 0 && zb_date_cmp(left, s->to) <= 0)
       s->left[why]++;
-    if (zb_date_cmp(left, s->as_of) <= 0)
-      return;
   }
-  int gender = zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
-  if (gender < 0 || field_date(m, ZB_MF_BIRTH_DATE, &birth) != 0) {
+  int place = zb_stats_place(m, s->as_of);
+  if (place < 0)
     s->skipped++;
+  if (place <= 0)
     return;
-  }
+  int gender = zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
+  field_date(m, ZB_MF_BIRTH_DATE, &birth);   /* usable: zb_stats_place said so */
 
   s->total++;
 
@@ -231,6 +251,10 @@ json_t *zb_stats_to_json(const zb_stats *s, const char *org) {
     goto out;
   }
   for (size_t i = 0; i < DIM_COUNT; i++) {
+    if (i == DIM_LEFT && json_object_set_new(root, "joined", json_integer(s->joined)) != 0) {
+      ok = NULL;
+      goto out;
+    }
     json_t *obj = json_object();
     /* set_new takes the reference even on failure, so obj never leaks. */
     if (json_object_set_new(root, dims[i].name, obj) != 0 || obj == NULL) {
@@ -272,6 +296,8 @@ int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out) {
   if (rc != 0)
     goto out;
   for (size_t i = 0; i < DIM_COUNT; i++) {
+    if (i == DIM_LEFT && (rc = csv_row(out, "joined", "", s->joined)) != 0)
+      goto out;
     for (size_t j = 0; j < dims[i].n; j++) {
       rc = csv_row(out, dims[i].name, dims[i].value[j], dims[i].count[j]);
       if (rc != 0)
@@ -297,12 +323,25 @@ void zb_stats_print(const zb_stats *s, const char *org, FILE *out) {
             "warning: %ld record(s) with an unusable gender, birth_date or "
             "join_date were not counted\n",
             s->skipped);
+  char from[11], to[11];
+  zb_date_format(s->from, from);
+  zb_date_format(s->to, to);
   for (size_t i = 0; i < DIM_COUNT; i++) {
     char name[64];
-    if (i == DIM_LEFT) {   /* the reductions: say their period */
-      char from[11], to[11];
-      zb_date_format(s->from, from);
-      zb_date_format(s->to, to);
+    if (i == DIM_LEFT) {   /* the period's counts: say their period */
+      char num[24];
+      snprintf(name, sizeof name, "joined %s..%s", from, to);
+      snprintf(num, sizeof num, "%ld", s->joined);
+      const char *header[2] = {name, "count"};
+      const char *row[2] = {"发展党员", num};
+      zb_table *t = zb_table_new(2, header);
+      if (t == NULL || zb_table_add(t, row) != 0) {
+        zb_table_free(t);
+        return;
+      }
+      fputc('\n', out);
+      zb_table_print(t, out);
+      zb_table_free(t);
       snprintf(name, sizeof name, "left %s..%s", from, to);
     } else {
       snprintf(name, sizeof name, "%s", dims[i].name);

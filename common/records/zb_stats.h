@@ -6,12 +6,15 @@
  * docs/RECORDS.md, "Members"): total, category, gender, ethnicity (汉族 /
  * 少数民族), age band as of the date (≤30, 31–35, …, 56–60, ≥61), education,
  * occupation, join period (before 1949-10-01; to 1978-12-18; to 2012-11-08;
- * after); and, apart from the total, "left": members who left within a
- * period, by reason.  A member counts only if joined on or before the
- * as-of date and not left by then; the
- * category is 正式党员 if full_date is on or before it, else 预备党员.
+ * after); and, apart from the total, two counts over a period: "joined"
+ * (members developed: join_date within it) and "left" (members who left
+ * within it, by reason).  A member counts only if joined on or before the
+ * as-of date and not left by then (zb_stats_place, the one rule that the
+ * year's balance, zb_balance.h, uses too); the category is 正式党员 if
+ * full_date is on or before it, else 预备党员.
  *
- * Every breakdown but "left" adds up to total.  Ethnicity, education and occupation
+ * Every breakdown but "joined" and "left" adds up to total.  Ethnicity,
+ * education and occupation
  * are optional fields, so each has a bucket "未填" (not filled in) for a
  * member whose field is empty — or, for education and occupation, holds a
  * value outside the vocabulary, which validation never lets into a store.
@@ -24,12 +27,13 @@
  * "category", "gender",
  * "ethnicity" (汉族, 少数民族, 未填), "age" (zb_stats_age_bands), "education"
  * and "occupation" (every vocabulary value, zeros included, in vocabulary
- * order, then 未填), "join_period" (zb_stats_join_periods), "left" (every
- * leave reason, zeros included).  Objects are
+ * order, then 未填), "join_period" (zb_stats_join_periods), "joined" (a
+ * number), "left" (every leave reason, zeros included).  Objects are
  * built in that order; dump with JSON_PRESERVE_ORDER to keep it.
  * CSV rows use the same dimension names and values: "total,,N" then
- * "category,正式党员,N" and so on.  `skipped` appears in neither; the human
- * report prints a warning line when it is non-zero.
+ * "category,正式党员,N" and so on, "joined,,N" before the "left" rows.
+ * `skipped` appears in neither; the human report prints a warning line
+ * when it is non-zero.
  */
 #ifndef ZB_STATS_H
 #define ZB_STATS_H
@@ -61,6 +65,9 @@ typedef struct zb_stats {
    * total: they may have left before the as-of date. */
   zb_date from, to;
   long left[5];
+  /* Members developed (发展党员): join_date in [from, to], whether or not
+   * they left since.  Not part of total either. */
+  long joined;
 } zb_stats;
 
 /* The key of the 未填 (not filled in) buckets in JSON, CSV and the report. */
@@ -73,8 +80,16 @@ extern const char *const zb_stats_join_periods[4];
 /* An empty report as of as_of, its period from 1 January of that year to
  * as_of (set from and to to change it). */
 void zb_stats_init(zb_stats *s, zb_date as_of);
-/* Counts m if it had joined by s->as_of and had not left by then, and in
- * left[] if it left within the period.  m is a valid stored member. */
+/* Where report stats places m on the date on: 1 a member then (joined on
+ * or before it, not left by then: counted up to the day before
+ * leave_date), 0 not (yet, or any more) a member, -1 not countable (a
+ * join_date, gender or birth_date that is unusable — never the case for a
+ * validated record — tallied in `skipped`).  Statistics and the balance of
+ * a year (zb_balance.h) both count by it, so they cannot disagree. */
+int zb_stats_place(const zb_member *m, zb_date on);
+/* Counts m if it had joined by s->as_of and had not left by then
+ * (zb_stats_place), in joined if it joined within the period, and in
+ * left[] if it left within it.  m is a valid stored member. */
 void zb_stats_add(zb_stats *s, const zb_member *m);
 /* A new JSON object (caller json_decref()s) for scope org (NULL = "");
  * NULL if out of memory or org is not valid UTF-8. */

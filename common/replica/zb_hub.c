@@ -923,19 +923,19 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
 /* ---- what the server knows of each node between sessions ---- */
 
 /* meta "peer/ID": u64 cursor, u64 parcel seq, u8 org length, org, u16
- * certificate length, certificate (DER). */
+ * certificate length, certificate (DER); then (since the freshness
+ * report) u8 1, u64 ok_ms, u64 err_ms, u64 log_head, u8 ok_via, u8
+ * err_via, u8 reason length, reason.  A record without that tail (written
+ * before) reads as never heard from. */
+#define PEER_KEY_PREFIX "peer/"
+#define PEER_TAIL 1
+
 static void peer_key(char *key, size_t cap, const char *node_id) {
-  snprintf(key, cap, "peer/%s", node_id);
+  snprintf(key, cap, PEER_KEY_PREFIX "%s", node_id);
 }
 
-static int peer_load(zb_txn *t, const char *node_id, zb_hub_peer *out) {
-  char key[ZB_NODE_ID_MAX + 8];
-  zb_val v;
+static int peer_decode(zb_val v, zb_hub_peer *out) {
   memset(out, 0, sizeof *out);
-  peer_key(key, sizeof key, node_id);
-  int rc = zb_txn_get(t, ZB_DB_META, key, strlen(key), &v);
-  if (rc)
-    return rc;
   const uint8_t *b = v.data;
   if (v.len < 17 || v.len < 17u + b[16] + 2)
     return ZB_ECORRUPT;
@@ -945,18 +945,41 @@ static int peer_load(zb_txn *t, const char *node_id, zb_hub_peer *out) {
   out->org[b[16]] = '\0';
   const uint8_t *c = b + 17 + b[16];
   size_t clen = (size_t)c[0] << 8 | c[1];
-  if (clen > sizeof out->cert || v.len != 17u + b[16] + 2 + clen)
+  size_t at = 17u + b[16] + 2 + clen;
+  if (clen > sizeof out->cert || v.len < at)
     return ZB_ECORRUPT;
   memcpy(out->cert, c + 2, clen);
   out->cert_len = clen;
+  if (v.len == at)
+    return 0;
+  const uint8_t *t = b + at;
+  if (v.len < at + 28 || t[0] != PEER_TAIL || v.len != at + 28 + t[27] ||
+      t[27] > ZB_HUB_REASON_MAX)
+    return ZB_ECORRUPT;
+  out->ok_ms = zb_be_u64(t + 1);
+  out->err_ms = zb_be_u64(t + 9);
+  out->log_head = zb_be_u64(t + 17);
+  out->ok_via = t[25];
+  out->err_via = t[26];
+  memcpy(out->err, t + 28, t[27]);
+  out->err[t[27]] = '\0';
   return 0;
 }
 
-static int peer_save(zb_txn *t, const char *node_id, const zb_hub_peer *p) {
+static int peer_load(zb_txn *t, const char *node_id, zb_hub_peer *out) {
   char key[ZB_NODE_ID_MAX + 8];
-  uint8_t v[17 + ZB_FIELD_MAX + 2 + ZB_HUB_CERT_MAX];
-  size_t olen = strlen(p->org);
-  if (olen > 255 || p->cert_len > ZB_HUB_CERT_MAX)
+  zb_val v;
+  memset(out, 0, sizeof *out);
+  peer_key(key, sizeof key, node_id);
+  int rc = zb_txn_get(t, ZB_DB_META, key, strlen(key), &v);
+  return rc ? rc : peer_decode(v, out);
+}
+
+static int peer_save(zb_txn *txn, const char *node_id, const zb_hub_peer *p) {
+  char key[ZB_NODE_ID_MAX + 8];
+  uint8_t v[17 + ZB_FIELD_MAX + 2 + ZB_HUB_CERT_MAX + 28 + ZB_HUB_REASON_MAX];
+  size_t olen = strlen(p->org), rlen = strlen(p->err);
+  if (olen > 255 || p->cert_len > ZB_HUB_CERT_MAX || rlen > ZB_HUB_REASON_MAX)
     return ZB_ETOOBIG;
   zb_u64_be(p->cursor, v);
   zb_u64_be(p->parcel_seq, v + 8);
@@ -965,48 +988,116 @@ static int peer_save(zb_txn *t, const char *node_id, const zb_hub_peer *p) {
   v[17 + olen] = (uint8_t)(p->cert_len >> 8);
   v[18 + olen] = (uint8_t)p->cert_len;
   memcpy(v + 19 + olen, p->cert, p->cert_len);
+  uint8_t *t = v + 19 + olen + p->cert_len;
+  t[0] = PEER_TAIL;
+  zb_u64_be(p->ok_ms, t + 1);
+  zb_u64_be(p->err_ms, t + 9);
+  zb_u64_be(p->log_head, t + 17);
+  t[25] = p->ok_via;
+  t[26] = p->err_via;
+  t[27] = (uint8_t)rlen;
+  memcpy(t + 28, p->err, rlen);
   peer_key(key, sizeof key, node_id);
-  return zb_txn_put(t, ZB_DB_META, key, strlen(key), v, 19 + olen + p->cert_len, 0);
+  return zb_txn_put(txn, ZB_DB_META, key, strlen(key), v,
+                    (size_t)(t + 28 + rlen - v), 0);
+}
+
+/* Copies at most ZB_HUB_REASON_MAX bytes of why, never half a UTF-8
+ * character. */
+static void reason_copy(char out[ZB_HUB_REASON_MAX + 1], const char *why) {
+  size_t n = strlen(why);
+  if (n > ZB_HUB_REASON_MAX) {
+    n = ZB_HUB_REASON_MAX;
+    while (n > 0 && ((unsigned char)why[n] & 0xC0) == 0x80)
+      n--;
+  }
+  memcpy(out, why, n);
+  out[n] = '\0';
+}
+
+/* One note into p (loaded, or zeroed for a node never heard of): false
+ * when nothing in it changed, so that nothing is written. */
+static bool peer_apply(zb_hub_peer *p, bool known, const zb_hub_contact *c) {
+  bool changed = !known;
+  if (c->has_cursor && c->cursor > p->cursor) {
+    p->cursor = c->cursor;
+    changed = true;
+  }
+  if (c->org && (strcmp(p->org, c->org) != 0 || p->cert_len != c->cert_len ||
+                 memcmp(p->cert, c->cert, c->cert_len) != 0)) {
+    snprintf(p->org, sizeof p->org, "%s", c->org);
+    memcpy(p->cert, c->cert, c->cert_len);
+    p->cert_len = c->cert_len;
+    changed = true;
+  }
+  if (c->has_head && c->log_head != p->log_head) {
+    p->log_head = c->log_head;
+    changed = true;
+  }
+  if (c->via == ZB_VIA_NONE)
+    return changed;
+  if (c->ok) {
+    p->ok_ms = c->at_ms;
+    p->ok_via = c->via;
+    return true;
+  }
+  char why[ZB_HUB_REASON_MAX + 1];
+  reason_copy(why, c->err ? c->err : "");
+  /* A node failing the same way again and again (a stolen certificate in
+   * a loop, a daemon behind a broken link) is written once a minute. */
+  if (strcmp(why, p->err) == 0 && c->via == p->err_via && c->at_ms >= p->err_ms &&
+      c->at_ms - p->err_ms < ZB_HUB_ERR_REPEAT_MS)
+    return changed;
+  p->err_ms = c->at_ms;
+  p->err_via = c->via;
+  memcpy(p->err, why, sizeof why);
+  return true;
 }
 
 struct peer_note {
-  const char *node_id, *org;
-  const uint8_t *cert;
-  size_t cert_len;
-  uint64_t cursor;
-  bool next_parcel;
+  const zb_hub_contact *c;
+  size_t n;
+  const char *node_id;   /* next_parcel */
   uint64_t *seq;
 };
 
 static int peer_write(zb_txn *t, void *ctx) {
   struct peer_note *pn = ctx;
-  zb_hub_peer p;
-  int rc = peer_load(t, pn->node_id, &p);
-  if (rc && rc != ZB_ENOTFOUND)
+  zb_hub_peer *p = malloc(sizeof *p);
+  if (!p)
+    return ZB_ENOMEM;
+  int rc = 0;
+  if (pn->seq) {
+    if (!(rc = peer_load(t, pn->node_id, p))) {
+      *pn->seq = ++p->parcel_seq;
+      rc = peer_save(t, pn->node_id, p);
+    }
+    free(p);
     return rc;
-  if (pn->next_parcel) {
-    if (rc)
-      return rc;
-    *pn->seq = ++p.parcel_seq;
-    return peer_save(t, pn->node_id, &p);
   }
-  bool same = !rc && p.cursor >= pn->cursor && strcmp(p.org, pn->org) == 0 &&
-              p.cert_len == pn->cert_len && memcmp(p.cert, pn->cert, pn->cert_len) == 0;
-  if (same)
-    return 0;   /* nothing new: nothing written */
-  if (pn->cursor > p.cursor)
-    p.cursor = pn->cursor;
-  if (strlen(pn->org) > 255 || pn->cert_len > sizeof p.cert)
-    return ZB_ETOOBIG;
-  snprintf(p.org, sizeof p.org, "%s", pn->org);
-  memcpy(p.cert, pn->cert, pn->cert_len);
-  p.cert_len = pn->cert_len;
-  return peer_save(t, pn->node_id, &p);
+  for (size_t i = 0; i < pn->n && !rc; i++) {
+    const zb_hub_contact *c = &pn->c[i];
+    if (c->org && (strlen(c->org) > 255 || c->cert_len > sizeof p->cert)) {
+      rc = ZB_ETOOBIG;
+      break;
+    }
+    rc = peer_load(t, c->node_id, p);
+    bool known = rc == 0;
+    if (rc == ZB_ENOTFOUND) {
+      memset(p, 0, sizeof *p);
+      rc = 0;
+    }
+    if (!rc && peer_apply(p, known, c))
+      rc = peer_save(t, c->node_id, p);
+  }
+  free(p);
+  return rc;
 }
 
-int zb_hub_peer_note(zb_hub *h, const char *node_id, const char *org, const uint8_t *cert,
-                     size_t cert_len, uint64_t cursor) {
-  struct peer_note pn = {node_id, org, cert, cert_len, cursor, false, NULL};
+int zb_hub_contacts_note(zb_hub *h, const zb_hub_contact *c, size_t n) {
+  if (n == 0)
+    return 0;
+  struct peer_note pn = {.c = c, .n = n};
   return zb_store_write(h->store, peer_write, &pn);
 }
 
@@ -1021,8 +1112,46 @@ int zb_hub_peer_get(zb_hub *h, const char *node_id, zb_hub_peer *out) {
 }
 
 int zb_hub_parcel_next(zb_hub *h, const char *node_id, uint64_t *seq) {
-  struct peer_note pn = {.node_id = node_id, .next_parcel = true, .seq = seq};
+  struct peer_note pn = {.node_id = node_id, .seq = seq};
   return zb_store_write(h->store, peer_write, &pn);
+}
+
+struct peers_ctx {
+  zb_txn *t;
+  zb_hub_peer_fn fn;
+  void *ctx;
+  zb_hub_peer *p;
+};
+
+static int peer_row(void *ctx, zb_val key, zb_val val) {
+  struct peers_ctx *pc = ctx;
+  size_t plen = sizeof PEER_KEY_PREFIX - 1;
+  if (key.len < plen || memcmp(key.data, PEER_KEY_PREFIX, plen) != 0)
+    return 1;   /* past the peers: stop */
+  char id[ZB_NODE_ID_MAX + 1];
+  if (key.len - plen > ZB_NODE_ID_MAX)
+    return ZB_ECORRUPT;
+  memcpy(id, (const char *)key.data + plen, key.len - plen);
+  id[key.len - plen] = '\0';
+  int rc = peer_decode(val, pc->p);
+  struct origin_state os;
+  if (!rc)
+    rc = origin_load(pc->t, id, &os);
+  return rc ? rc : pc->fn(pc->ctx, id, pc->p, os.held);
+}
+
+int zb_hub_peers(zb_hub *h, zb_hub_peer_fn fn, void *ctx) {
+  struct peers_ctx pc = {.fn = fn, .ctx = ctx, .p = malloc(sizeof(zb_hub_peer))};
+  if (!pc.p)
+    return ZB_ENOMEM;
+  int rc = zb_store_read(h->store, &pc.t);
+  if (!rc) {
+    rc = zb_txn_scan(pc.t, ZB_DB_META, PEER_KEY_PREFIX, sizeof PEER_KEY_PREFIX - 1, peer_row,
+                     &pc);
+    zb_txn_end(pc.t);
+  }
+  free(pc.p);
+  return rc;
 }
 
 /* ---- reads ---- */
@@ -1033,6 +1162,26 @@ int zb_hub_digest(zb_hub *h, const char *org, char out[65]) {
   if (rc)
     return rc;
   rc = zb_state_digest(t, org, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_hub_members_of(zb_hub *h, const char *org, zb_member_fn fn, void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_members_of(t, org, fn, ctx);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_hub_recs(zb_hub *h, const zb_kind_desc *kd, const char *root, zb_rec_fn fn, void *ctx) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_recs_in_subtree(t, kd, root, false, fn, ctx);
   zb_txn_end(t);
   return rc;
 }

@@ -103,25 +103,55 @@ int zb_hub_push_many(zb_hub *h, zb_push_req *reqs, size_t n);
 int zb_hub_push_all(zb_hub *h, zb_push_req *reqs, size_t n);
 
 /* What the server remembers of a node between sessions, for the parcels it
- * makes for it: the last cursor the node acknowledged (or its parcel
- * carried), the number of the last parcel made for it, and the org and
- * certificate (DER) of its last verified session or parcel. */
+ * makes for it and for the freshness report: the last cursor the node
+ * acknowledged (or its parcel carried), the number of the last parcel made
+ * for it, the org and certificate (DER) of its last verified session or
+ * parcel; and how it was last heard from — the last successful session or
+ * parcel and the last failed session (times by the server's clock, never
+ * the node's), why that one failed, and the node's log head as it said
+ * then (its last seq). */
 #define ZB_HUB_CERT_MAX 4096u
+#define ZB_HUB_REASON_MAX 160u
+/* A failure like the one recorded (same reason, same way) within this
+ * long of it is not written again. */
+#define ZB_HUB_ERR_REPEAT_MS 60000u
+enum zb_hub_via { ZB_VIA_NONE = 0, ZB_VIA_SESSION = 1, ZB_VIA_PARCEL = 2 };
 typedef struct zb_hub_peer {
   uint64_t cursor, parcel_seq;
   char org[ZB_FIELD_MAX + 1];
   uint8_t cert[ZB_HUB_CERT_MAX];
   size_t cert_len;
+  uint64_t ok_ms, err_ms;      /* 0: never */
+  uint8_t ok_via, err_via;     /* enum zb_hub_via */
+  uint64_t log_head;
+  char err[ZB_HUB_REASON_MAX + 1];
 } zb_hub_peer;
-/* Records that node_id, whose verified certificate is cert (naming org),
- * has pulled up to cursor (kept when lower than the one known).  Writes
- * nothing when nothing changed. */
-int zb_hub_peer_note(zb_hub *h, const char *node_id, const char *org, const uint8_t *cert,
-                     size_t cert_len, uint64_t cursor);
+/* One contact with a node, to remember.  org and cert (when org is not
+ * NULL) are its verified certificate's; has_cursor: it has pulled up to
+ * cursor (kept when lower than the one known); has_head: it said its log
+ * head.  via ZB_VIA_NONE records only those; otherwise the contact at
+ * at_ms (the server's clock) succeeded (ok) or failed with err. */
+typedef struct zb_hub_contact {
+  const char *node_id, *org;
+  const uint8_t *cert;
+  size_t cert_len;
+  bool has_cursor, has_head, ok;
+  uint64_t cursor, log_head, at_ms;
+  enum zb_hub_via via;
+  const char *err;
+} zb_hub_contact;
+/* Records n contacts in one transaction; a note that changes nothing
+ * writes nothing. */
+int zb_hub_contacts_note(zb_hub *h, const zb_hub_contact *c, size_t n);
 /* ZB_ENOTFOUND for a node never heard of. */
 int zb_hub_peer_get(zb_hub *h, const char *node_id, zb_hub_peer *out);
 /* The next parcel number for node_id (1, 2, …), recorded. */
 int zb_hub_parcel_next(zb_hub *h, const char *node_id, uint64_t *seq);
+/* Every node the server has heard from, in node id order, with the highest
+ * seq of its ops the server holds. */
+typedef int (*zb_hub_peer_fn)(void *ctx, const char *node_id, const zb_hub_peer *p,
+                              uint64_t held_seq);
+int zb_hub_peers(zb_hub *h, zb_hub_peer_fn fn, void *ctx);
 
 /* The entries after cursor that concern node_id with scope org, packed
  * zb.ServerOp each, into out (reset first) until about max_raw bytes;
@@ -135,6 +165,9 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
                 size_t max_raw, zb_batch *out, uint64_t *next, bool *done);
 
 int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
+/* The records of kd placed in root's subtree (every one for NULL), in key
+ * order (zb_recs_in_subtree). */
+int zb_hub_recs(zb_hub *h, const zb_kind_desc *kd, const char *root, zb_rec_fn fn, void *ctx);
 /* Adds the members of org's subtree to out (zb_stats_init'ed: its as-of
  * date and period). */
 int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
@@ -147,6 +180,9 @@ int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, struct json
 /* Dues of org's subtree over q (zb_dues_report_run). */
 int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
                        zb_dues_report **out);
+/* Every member of org's subtree, for a report (zb_state_members_of:
+ * ZB_ENOTFOUND when there is no such org). */
+int zb_hub_members_of(zb_hub *h, const char *org, zb_member_fn fn, void *ctx);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */

@@ -572,16 +572,25 @@ int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn 
   return rc;
 }
 
-int zb_node_stats(zb_node *n, const char *org, zb_stats *out) {
+int zb_node_members_of(zb_node *n, const char *org, zb_member_fn fn, void *ctx) {
   if (zb_node_check_scope(n, org))
     return ZB_ESCOPE;
   zb_txn *t;
   int rc = zb_store_read(n->store, &t);
   if (rc)
     return rc;
-  rc = zb_state_stats(t, org ? org : n->org, out);
+  rc = zb_state_members_of(t, org ? org : n->org, fn, ctx);
   zb_txn_end(t);
   return rc;
+}
+
+static int stats_member(void *ctx, const zb_member *m) {
+  zb_stats_add(ctx, m);
+  return 0;
+}
+
+int zb_node_stats(zb_node *n, const char *org, zb_stats *out) {
+  return zb_node_members_of(n, org, stats_member, out);
 }
 
 int zb_node_funnel(zb_node *n, const char *org, zb_funnel *f) {

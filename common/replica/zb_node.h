@@ -102,6 +102,10 @@ int zb_node_check_scope(const zb_node *n, const char *org);
 /* The records of kd the node holds (org NULL), or those of org's subtree,
  * in key order.  ZB_ESCOPE if org lies outside the node's scope. */
 int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn fn, void *ctx);
+/* Every member of the subtree of org (NULL: the node's scope), for a
+ * report (zb_state_members_of): ZB_ESCOPE outside the node's scope,
+ * ZB_ENOTFOUND when there is no such org here. */
+int zb_node_members_of(zb_node *n, const char *org, zb_member_fn fn, void *ctx);
 /* Statistics for the subtree of org (NULL: the node's scope). */
 int zb_node_stats(zb_node *n, const char *org, zb_stats *out);
 /* Stage counts and overdue records of f->kd in the subtree of org

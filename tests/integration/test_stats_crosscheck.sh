@@ -7,6 +7,8 @@
 # that --csv and the human report agree with --json.
 #
 # Rules, as written in the contract: a member counts if join_date <= as_of;
+# "joined" counts the members whose join_date lies in the period (1
+# January of the as-of year to the as-of date by default);
 # 正式党员 if full_date is set and <= as_of, else 预备党员; age is full years
 # on as_of; bands <=30, 31-35 … 56-60, >=61; join periods before 1949-10-01,
 # to 1978-12-18, to 2012-11-08, after; ethnicity 汉族 / 少数民族 / 未填.
@@ -113,7 +115,7 @@ def expect(ms, scope, as_of):
     # Nobody in the generated roster has left: "left" is all zeros, over
     # the default period (1 January of the as-of year to the as-of date).
     e = {"org": scope, "as_of": as_of, "left_from": as_of[:4] + "-01-01", "left_to": as_of,
-         "total": 0,
+         "total": 0, "joined": 0,
          "left": {k: 0 for k in ["去世", "出党", "停止党籍", "退党", "转出系统外"]},
          "category": {"正式党员": 0, "预备党员": 0}, "gender": {"男": 0, "女": 0},
          "ethnicity": {"汉族": 0, "少数民族": 0, "未填": 0},
@@ -124,6 +126,10 @@ def expect(ms, scope, as_of):
     for m in ms:
         if not (m["org_code"] == scope or m["org_code"].startswith(scope + "-")):
             continue
+        # Developed in the period (1 January of the as-of year to the as-of
+        # date): join_date within it.
+        if e["left_from"] <= m["join_date"] <= as_of:
+            e["joined"] += 1
         if d(m["join_date"]) > on:
             continue
         e["total"] += 1
@@ -142,7 +148,7 @@ def expect(ms, scope, as_of):
 def compare(got, want, where):
     bad = []
     keys = ["org", "as_of", "left_from", "left_to", "total", "category", "gender",
-            "ethnicity", "age", "education", "occupation", "join_period", "left"]
+            "ethnicity", "age", "education", "occupation", "join_period", "joined", "left"]
     if list(got) != keys:
         bad.append("keys %s, want %s" % (list(got), keys))
     for k in keys:
@@ -180,7 +186,9 @@ if __name__ == "__main__":
             rows = list(csv.reader(f))
         assert rows[0] == ["dimension", "value", "count"], rows[0]
         assert rows[1] == ["total", "", str(j["total"])], rows[1]
-        want_rows = [[k, v, str(n)] for k in j if isinstance(j[k], dict) for v, n in j[k].items()]
+        want_rows = [row for k in j if isinstance(j[k], dict) or k == "joined"
+                     for row in ([[k, "", str(j[k])]] if k == "joined" else
+                                 [[k, v, str(n)] for v, n in j[k].items()])]
         assert rows[2:] == want_rows, "csv rows differ from the json: %s" % (
             [(a, b) for a, b in zip(rows[2:], want_rows) if a != b][:5] or (len(rows) - 2, len(want_rows)))
 EOF

@@ -1,6 +1,7 @@
 /* zb_hub over a real LMDB store: ordered, idempotent pushes; a protocol-
- * breaking push isolated from the others of its group; scoped pulls; and
- * verify catching a tampered server log. */
+ * breaking push isolated from the others of its group; scoped pulls;
+ * verify catching a tampered server log; and what the server remembers of
+ * each node. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,11 +221,124 @@ static void test_verify_catches_tampering(void **state) {
   assert_non_null(strstr(why, "entry 4"));
 }
 
+/* What the server remembers of a node (docs/PROTOCOL.md, "What the server
+ * remembers of each node"): contacts by the server's clock, the cursor
+ * never going back, a failure repeated within a minute not written again,
+ * and a record written before contacts were kept read as never heard. */
+static int peers_seen;
+static int count_peer(void *ctx, const char *id, const zb_hub_peer *p, uint64_t held) {
+  (void)ctx;
+  (void)p;
+  assert_int_equal(held, 0);
+  peers_seen += strcmp(id, "b1") == 0 || strcmp(id, "old") == 0;
+  return 0;
+}
+
+static int put_old_peer(zb_txn *t, void *ctx) {
+  (void)ctx;
+  /* u64 cursor 7, u64 parcel 2, org, no certificate, and no tail. */
+  uint8_t v[8 + 8 + 1 + 12 + 2] = {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 2, 12};
+  memcpy(v + 17, "430121-01-02", 12);
+  return zb_txn_put(t, ZB_DB_META, "peer/old", 8, v, sizeof v, 0);
+}
+
+static void test_peer_contacts(void **state) {
+  (void)state;
+  const uint8_t cert[3] = {1, 2, 3};
+  zb_hub_contact c = {.node_id = "b1", .org = "430121-01-01", .cert = cert, .cert_len = 3,
+                      .has_cursor = true, .cursor = 5, .has_head = true, .log_head = 3,
+                      .ok = true, .at_ms = 1000, .via = ZB_VIA_SESSION};
+  zb_hub_peer p;
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), ZB_ENOTFOUND);
+  assert_int_equal(zb_hub_contacts_note(hub, &c, 1), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(p.ok_ms, 1000);
+  assert_int_equal(p.ok_via, ZB_VIA_SESSION);
+  assert_int_equal(p.err_ms, 0);
+  assert_int_equal(p.cursor, 5);
+  assert_int_equal(p.log_head, 3);
+  assert_string_equal(p.org, "430121-01-01");
+  assert_int_equal(p.cert_len, 3);
+
+  /* Two failures in one transaction: the second, the same within a
+   * minute, is not written. */
+  zb_hub_contact e[2] = {c, c};
+  for (int i = 0; i < 2; i++) {
+    e[i].ok = false;
+    e[i].has_cursor = false;
+    e[i].err = "could not reach or finish a sync";
+    e[i].log_head = 9;
+  }
+  e[0].at_ms = 2000;
+  e[1].at_ms = 2000 + ZB_HUB_ERR_REPEAT_MS - 1;
+  assert_int_equal(zb_hub_contacts_note(hub, e, 2), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(p.err_ms, 2000);
+  assert_string_equal(p.err, "could not reach or finish a sync");
+  assert_int_equal(p.ok_ms, 1000);
+  assert_int_equal(p.log_head, 9);
+  e[1].at_ms = 2000 + ZB_HUB_ERR_REPEAT_MS;
+  assert_int_equal(zb_hub_contacts_note(hub, &e[1], 1), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(p.err_ms, 2000 + ZB_HUB_ERR_REPEAT_MS);
+
+  /* A long reason is cut at ZB_HUB_REASON_MAX bytes, never inside a
+   * character. */
+  char long_why[400] = "";
+  for (int i = 0; i < 100; i++)
+    strcat(long_why, "断");   /* 3 bytes each */
+  e[0].err = long_why;
+  e[0].at_ms = 100000;
+  assert_int_equal(zb_hub_contacts_note(hub, &e[0], 1), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(strlen(p.err), ZB_HUB_REASON_MAX / 3 * 3);
+
+  /* A parcel that changed nothing: its cursor counts, no contact. */
+  zb_hub_contact q = c;
+  q.via = ZB_VIA_NONE;
+  q.cursor = 4;   /* lower: kept at 5 */
+  q.at_ms = 200000;
+  assert_int_equal(zb_hub_contacts_note(hub, &q, 1), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(p.cursor, 5);
+  assert_int_equal(p.ok_ms, 1000);
+  q.via = ZB_VIA_PARCEL;
+  q.cursor = 11;
+  assert_int_equal(zb_hub_contacts_note(hub, &q, 1), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(p.cursor, 11);
+  assert_int_equal(p.ok_ms, 200000);
+  assert_int_equal(p.ok_via, ZB_VIA_PARCEL);
+  uint64_t seq;
+  assert_int_equal(zb_hub_parcel_next(hub, "b1", &seq), 0);
+  assert_int_equal(seq, 1);
+  assert_int_equal(zb_hub_peer_get(hub, "b1", &p), 0);
+  assert_int_equal(p.ok_ms, 200000);   /* the parcel number keeps the rest */
+
+  /* A record of the format before contacts. */
+  zb_hub_close(hub);
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, false, &s), 0);
+  assert_int_equal(zb_store_write(s, put_old_peer, NULL), 0);
+  zb_store_close(s);
+  assert_int_equal(zb_hub_open(dir, &hub), 0);
+  assert_int_equal(zb_hub_peer_get(hub, "old", &p), 0);
+  assert_int_equal(p.cursor, 7);
+  assert_int_equal(p.parcel_seq, 2);
+  assert_int_equal(p.ok_ms, 0);
+  assert_int_equal(p.err_ms, 0);
+  assert_string_equal(p.org, "430121-01-02");
+  peers_seen = 0;
+  assert_int_equal(zb_hub_peers(hub, count_peer, NULL), 0);
+  assert_int_equal(peers_seen, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_group_isolates_bad_push, setup, teardown),
       cmocka_unit_test_setup_teardown(test_pull_is_scoped, setup, teardown),
       cmocka_unit_test_setup_teardown(test_verify_catches_tampering, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_peer_contacts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -417,6 +417,80 @@ static void test_verify_and_revoke(void **state) {
   zb_bundle_clear(&other);
 }
 
+/* issued/<node_id> (zb_ca_issued_scan): every node enrolled, the org of
+ * its latest certificate, when, and whether all its certificates are
+ * revoked; a line of the older format (the serial alone) still reads and
+ * still revokes. */
+#define SCAN_MAX 8
+struct scan {
+  zb_ca_issued n[SCAN_MAX];
+  size_t count;
+};
+
+static int scan_row(void *ctx, const zb_ca_issued *n) {
+  struct scan *sc = ctx;
+  assert_true(sc->count < SCAN_MAX);
+  sc->n[sc->count++] = *n;
+  return 0;
+}
+
+static const zb_ca_issued *scanned(const struct scan *sc, const char *id) {
+  for (size_t i = 0; i < sc->count; i++)
+    if (strcmp(sc->n[i].node_id, id) == 0)
+      return &sc->n[i];
+  return NULL;
+}
+
+static void test_issued_scan(void **state) {
+  fx *f = *state;
+  char path[256];
+  struct scan sc = {0};
+  /* Nobody enrolled yet: no issued/ directory at all. */
+  assert_int_equal(zb_ca_issued_scan(f->ca, scan_row, &sc), 0);
+  assert_int_equal(sc.count, 0);
+
+  uint64_t t0 = (uint64_t)time(NULL) * 1000;
+  zb_bundle a, a2, b;
+  enroll_ok(f, f->bundle, "node-a", "430121-01", &a);
+  snprintf(path, sizeof path, "%s/a2.bundle", f->root);
+  enroll_ok(f, path, "node-a", "430121-02", &a2);   /* re-enrolled for another org */
+  snprintf(path, sizeof path, "%s/b.bundle", f->root);
+  enroll_ok(f, path, "node-b", "430121-03", &b);
+  uint64_t t1 = (uint64_t)time(NULL) * 1000;
+  snprintf(path, sizeof path, "%s/issued/node-c", f->ca);
+  spit(path, "0abc\n", 0600);   /* the older format */
+  assert_int_equal(zb_ca_revoke(f->ca, "node-b"), 0);
+
+  assert_int_equal(zb_ca_issued_scan(f->ca, scan_row, &sc), 0);
+  assert_int_equal(sc.count, 3);
+  const zb_ca_issued *na = scanned(&sc, "node-a"), *nb = scanned(&sc, "node-b"),
+                     *nc = scanned(&sc, "node-c");
+  assert_non_null(na);
+  assert_non_null(nb);
+  assert_non_null(nc);
+  assert_string_equal(na->org, "430121-02");
+  assert_int_equal(na->certs, 2);
+  assert_false(na->revoked);
+  assert_true(na->issued_ms >= t0 && na->issued_ms <= t1);
+  assert_string_equal(nb->org, "430121-03");
+  assert_true(nb->revoked);
+  assert_string_equal(nc->org, "");
+  assert_int_equal(nc->issued_ms, 0);
+  assert_false(nc->revoked);
+
+  assert_int_equal(zb_ca_revoke(f->ca, "node-c"), 0);
+  sc.count = 0;
+  assert_int_equal(zb_ca_issued_scan(f->ca, scan_row, &sc), 0);
+  assert_true(scanned(&sc, "node-c")->revoked);
+
+  spit(path, "not a serial\n", 0600);
+  sc.count = 0;
+  assert_int_equal(zb_ca_issued_scan(f->ca, scan_row, &sc), ZB_ECORRUPT);
+  zb_bundle_clear(&a);
+  zb_bundle_clear(&a2);
+  zb_bundle_clear(&b);
+}
+
 static void test_other_ca_refused(void **state) {
   fx *f = *state;
   zb_bundle b;
@@ -679,6 +753,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_other_ca_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_expired_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_store_needs_crl, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_issued_scan, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bundle_malformed, setup, teardown),
       cmocka_unit_test(test_peer_identity),
   };

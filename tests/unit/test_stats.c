@@ -355,6 +355,8 @@ static void test_left(void **state) {
     zb_stats_add(&s, &ms[i]);
   assert_int_equal(s.total, 2);   /* the one who leaves on 06-16, and the woman */
   assert_int_equal(s.gender[0] + s.gender[1], 2);
+  /* Nobody joined in 2024-01-01..06-15: they all joined in 2005 and 2015. */
+  assert_int_equal(s.joined, 0);
   long want[5] = {1, 1, 0, 0, 0};   /* 去世 出党 停止党籍 退党 转出系统外 */
   for (int i = 0; i < 5; i++)
     assert_int_equal(s.left[i], want[i]);
@@ -393,14 +395,17 @@ static void test_json(void **state) {
   static const char *const top[] = {"org",       "as_of",      "left_from", "left_to",
                                     "total",     "category",   "gender",    "ethnicity",
                                     "age",       "education",  "occupation",
-                                    "join_period", "left"};
-  assert_int_equal(json_object_size(j), 13);
+                                    "join_period", "joined", "left"};
+  assert_int_equal(json_object_size(j), 14);
+  /* Joined within 2024-01-01..2024-06-15: the woman of 2024-01-10 only
+   * (2024-07-01 is after the period). */
+  assert_int_equal(jget(j, "joined"), 1);
   assert_string_equal(json_string_value(json_object_get(j, "left_from")), "2024-01-01");
   assert_string_equal(json_string_value(json_object_get(j, "left_to")), "2024-06-15");
   char *dump = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
   assert_non_null(dump);
   const char *p = dump;
-  for (size_t i = 0; i < 13; i++) {
+  for (size_t i = 0; i < 14; i++) {
     char key[32];
     snprintf(key, sizeof(key), "\"%s\":", top[i]);
     const char *at = strstr(p, key);
@@ -472,7 +477,7 @@ static void test_random_roster_adds_up(void **state) {
   static const char *const eths[] = {"汉族", "汉族", "回族", "蒙古族", ""};
   size_t ne = vlen(zb_educations), no = vlen(zb_occupations);
   long total = 0, full = 0, han = 0, minority = 0, eth_unknown = 0,
-       skipped = 0, male = 0;
+       skipped = 0, male = 0, joined = 0;
   long age[8] = {0}, period[4] = {0};
   long edu_unknown = 0, occ_unknown = 0;
   long edu[ZB_STATS_MAX_VOCAB] = {0}, occ[ZB_STATS_MAX_VOCAB] = {0};
@@ -492,6 +497,9 @@ static void test_random_roster_adds_up(void **state) {
     zb_member m = mk(g, e, birth, ed, join, fd, oc);
     zb_stats_add(&s, &m);
 
+    /* Developed in the default period 2024-01-01..2024-06-15, gender or
+     * not: the period's count needs only the join date. */
+    joined += strcmp(join, "2024-01-01") >= 0 && strcmp(join, "2024-06-15") <= 0;
     if (strcmp(join, "2024-06-15") > 0)
       continue;
     if (g[0] == '\0') {
@@ -531,6 +539,7 @@ static void test_random_roster_adds_up(void **state) {
 
   assert_int_equal(s.total, total);
   assert_int_equal(s.skipped, skipped);
+  assert_int_equal(s.joined, joined);
   assert_int_equal(s.category[0], full);
   assert_int_equal(s.category[1], total - full);
   assert_int_equal(s.gender[0], male);
@@ -618,6 +627,7 @@ static void test_csv(void **state) {
       "1978-12-19_to_2012-11-08", "after_2012-11-08"};
   for (int i = 0; i < 4; i++)
     fprintf(w, "join_period,%s,%ld\n", per[i], R_JOIN[i]);
+  fprintf(w, "joined,,1\n");
   for (int i = 0; zb_leave_reasons[i]; i++)
     fprintf(w, "left,%s,0\n", zb_leave_reasons[i]);
   assert_int_equal(fclose(w), 0);
@@ -684,10 +694,11 @@ static void test_print(void **state) {
    * a block has the same display width, and the rule is two dash runs. */
   const size_t ne = vlen(zb_educations), no = vlen(zb_occupations);
   const char *names[] = {"category",  "gender",     "ethnicity",   "age",
-                         "education", "occupation", "join_period", "left 2024-01-01..2024-06-15"};
-  const size_t rows[] = {2, 2, 3, 8, ne + 1, no + 1, 4, 5};
+                         "education", "occupation", "join_period",
+                         "joined 2024-01-01..2024-06-15", "left 2024-01-01..2024-06-15"};
+  const size_t rows[] = {2, 2, 3, 8, ne + 1, no + 1, 4, 1, 5};
   char *p = nl + 1;
-  for (size_t b = 0; b < 8; b++) {
+  for (size_t b = 0; b < 9; b++) {
     assert_true(*p == '\n');
     p++;
     size_t width = 0;

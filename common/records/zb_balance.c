@@ -1,0 +1,263 @@
+/*
+ * zb_balance.c — the balance of a year (党员增减情况): start + in − out =
+ * end, member by member (zb_balance.h).
+ */
+#include "zb_balance.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_csv.h"
+#include "zb_err.h"
+#include "zb_stats.h"
+#include "zb_table.h"
+
+#define NREASONS 5
+
+void zb_balance_init(zb_balance *b, int year) {
+  memset(b, 0, sizeof *b);
+  b->year = year;
+  b->start_date = (zb_date){year - 1, 12, 31};
+  b->end_date = (zb_date){year, 12, 31};
+}
+
+void zb_balance_free(zb_balance *b) {
+  free(b->gaps);
+  b->gaps = NULL;
+  b->ngaps = b->cap = 0;
+}
+
+static bool in_year(zb_date d, int year) { return d.y == year; }
+
+static int field_date(const zb_member *m, int field, zb_date *out) {
+  return zb_date_parse(m->v[field], strlen(m->v[field]), out);
+}
+
+static int list_gap(zb_balance *b, const zb_member *m, enum zb_balance_why why, bool s, bool in,
+                    bool out, bool e) {
+  b->gap_members++;
+  if (b->ngaps == ZB_BALANCE_GAPS_MAX)
+    return 0;
+  if (b->ngaps == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 16;
+    zb_balance_gap *g = realloc(b->gaps, cap * sizeof *g);
+    if (!g)
+      return ZB_ENOMEM;
+    b->gaps = g;
+    b->cap = cap;
+  }
+  zb_balance_gap *g = &b->gaps[b->ngaps++];
+  memcpy(g->id, m->v[ZB_MF_ID], sizeof g->id);
+  memcpy(g->name, m->v[ZB_MF_NAME], sizeof g->name);
+  memcpy(g->org, m->v[ZB_MF_ORG_CODE], sizeof g->org);
+  g->why = why;
+  g->start = s;
+  g->in = in;
+  g->out = out;
+  g->end = e;
+  return 0;
+}
+
+int zb_balance_add(zb_balance *b, const zb_member *m) {
+  int ps = zb_stats_place(m, b->start_date), pe = zb_stats_place(m, b->end_date);
+  bool s = ps == 1, e = pe == 1;
+  zb_date join, leave;
+  bool join_ok = field_date(m, ZB_MF_JOIN_DATE, &join) == 0;
+  bool in = join_ok && in_year(join, b->year);
+  bool has_left = zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
+                  field_date(m, ZB_MF_LEAVE_DATE, &leave) == 0;
+  int why = has_left ? zb_vocab_index(zb_leave_reasons, m->v[ZB_MF_LEAVE_REASON]) : -1;
+  bool left_in_year = has_left && in_year(leave, b->year);
+  bool out = left_in_year && why >= 0 && why < NREASONS;
+  b->start += s;
+  b->end += e;
+  b->joined += in;
+  if (out)
+    b->left[why]++;
+  if ((long)s + in - out == (long)e)
+    return 0;
+  enum zb_balance_why w = ZB_BALANCE_OTHER;
+  if (ps < 0 || pe < 0)
+    w = ZB_BALANCE_UNUSABLE;
+  else if (left_in_year && !out)
+    w = ZB_BALANCE_UNKNOWN_REASON;
+  else if (has_left && join_ok && zb_date_cmp(leave, join) < 0)
+    w = ZB_BALANCE_LEFT_BEFORE_JOIN;
+  return list_gap(b, m, w, s, in, out, e);
+}
+
+int zb_balance_member(void *b, const zb_member *m) { return zb_balance_add(b, m); }
+
+long zb_balance_in(const zb_balance *b) { return b->joined; }
+
+long zb_balance_out(const zb_balance *b) {
+  long n = 0;
+  for (int i = 0; i < NREASONS; i++)
+    n += b->left[i];
+  return n;
+}
+
+long zb_balance_gap_count(const zb_balance *b) {
+  return b->start + zb_balance_in(b) - zb_balance_out(b) - b->end;
+}
+
+const char *zb_balance_why_code(enum zb_balance_why why) {
+  switch (why) {
+  case ZB_BALANCE_UNUSABLE:
+    return "unusable";
+  case ZB_BALANCE_LEFT_BEFORE_JOIN:
+    return "left_before_joining";
+  case ZB_BALANCE_UNKNOWN_REASON:
+    return "unknown_leave_reason";
+  case ZB_BALANCE_OTHER:
+    break;
+  }
+  return "other";
+}
+
+const char *zb_balance_why_text(enum zb_balance_why why) {
+  switch (why) {
+  case ZB_BALANCE_UNUSABLE:
+    return "入党日期、性别或出生日期无法识别，统计不计入";
+  case ZB_BALANCE_LEFT_BEFORE_JOIN:
+    return "离开日期早于入党日期";
+  case ZB_BALANCE_UNKNOWN_REASON:
+    return "离开原因不在规定之列";
+  case ZB_BALANCE_OTHER:
+    break;
+  }
+  return "年初、增减与年末不一致";
+}
+
+/* ---- output ---- */
+
+json_t *zb_balance_to_json(const zb_balance *b, const char *org) {
+  char sd[11], ed[11];
+  zb_date_format(b->start_date, sd);
+  zb_date_format(b->end_date, ed);
+  json_t *out = json_object(), *gaps = json_array();
+  json_t *root = json_pack("{s:s, s:i, s:s, s:s, s:I, s:{s:I}, s:I}", "org", org ? org : "",
+                           "year", b->year, "start_date", sd, "end_date", ed, "start",
+                           (json_int_t)b->start, "in", "joined", (json_int_t)b->joined,
+                           "in_total", (json_int_t)zb_balance_in(b));
+  bool ok = root && out && gaps;
+  for (int i = 0; ok && i < NREASONS; i++)
+    ok = json_object_set_new(out, zb_leave_reasons[i], json_integer(b->left[i])) == 0;
+  for (size_t i = 0; ok && i < b->ngaps; i++) {
+    const zb_balance_gap *g = &b->gaps[i];
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "id", g->id, "name",
+                          g->name, "org_code", g->org, "why", zb_balance_why_code(g->why),
+                          "start", (int)g->start, "in", (int)g->in, "out", (int)g->out,
+                          "end", (int)g->end);
+    ok = json_array_append_new(gaps, o) == 0 && o;
+  }
+  if (ok) {
+    ok = json_object_set(root, "out", out) == 0 &&
+         json_object_set_new(root, "out_total", json_integer(zb_balance_out(b))) == 0 &&
+         json_object_set_new(root, "end", json_integer(b->end)) == 0 &&
+         json_object_set_new(root, "gap", json_integer(zb_balance_gap_count(b))) == 0 &&
+         json_object_set_new(root, "balanced",
+                             json_boolean(zb_balance_gap_count(b) == 0 && b->gap_members == 0)) ==
+             0 &&
+         json_object_set_new(root, "gap_members", gaps) == 0;
+    gaps = NULL;
+  }
+  json_decref(out);
+  json_decref(gaps);
+  if (!ok) {
+    json_decref(root);
+    return NULL;
+  }
+  return root;
+}
+
+static int csv_row(FILE *out, const char *item, const char *value, long count) {
+  char num[24];
+  snprintf(num, sizeof num, "%ld", count);
+  const char *fields[3] = {item, value, num};
+  return zb_csv_write_row(out, fields, 3);
+}
+
+int zb_balance_write_csv(const zb_balance *b, const char *org, FILE *out) {
+  static const char *const header[3] = {"item", "value", "count"};
+  (void)org;
+  int rc = zb_csv_write_row(out, header, 3);
+  if (!rc)
+    rc = csv_row(out, "start", "", b->start);
+  if (!rc)
+    rc = csv_row(out, "in", "joined", b->joined);
+  for (int i = 0; !rc && i < NREASONS; i++)
+    rc = csv_row(out, "out", zb_leave_reasons[i], b->left[i]);
+  if (!rc)
+    rc = csv_row(out, "end", "", b->end);
+  if (!rc)
+    rc = csv_row(out, "gap", "", zb_balance_gap_count(b));
+  if (!rc && (fflush(out) != 0 || ferror(out)))
+    rc = ZB_EIO;
+  return rc;
+}
+
+static int row(zb_table *t, const char *item, long n) {
+  char num[24];
+  snprintf(num, sizeof num, "%ld", n);
+  const char *cells[2] = {item, num};
+  return zb_table_add(t, cells);
+}
+
+void zb_balance_print(const zb_balance *b, const char *org, FILE *out) {
+  char sd[11], ed[11], item[128];
+  zb_date_format(b->start_date, sd);
+  zb_date_format(b->end_date, ed);
+  fprintf(out, "党员增减情况：%s，%d年\n\n", org ? org : "", b->year);
+  static const char *const header[2] = {"项目", "人数"};
+  zb_table *t = zb_table_new(2, header);
+  if (!t)
+    return;
+  int rc;
+  snprintf(item, sizeof item, "年初党员数（%s）", sd);
+  rc = row(t, item, b->start);
+  if (!rc)
+    rc = row(t, "增加：发展党员（本年入党）", b->joined);
+  if (!rc)
+    rc = row(t, "增加合计", zb_balance_in(b));
+  for (int i = 0; !rc && i < NREASONS; i++) {
+    snprintf(item, sizeof item, "减少：%s", zb_leave_reasons[i]);
+    rc = row(t, item, b->left[i]);
+  }
+  if (!rc)
+    rc = row(t, "减少合计", zb_balance_out(b));
+  snprintf(item, sizeof item, "年末党员数（%s）", ed);
+  if (!rc)
+    rc = row(t, item, b->end);
+  if (!rc)
+    zb_table_print(t, out);
+  zb_table_free(t);
+  if (rc)
+    return;
+  long sum = b->start + zb_balance_in(b) - zb_balance_out(b);
+  if (sum == b->end && b->gap_members == 0) {
+    fprintf(out, "\n年初 %ld + 增加 %ld − 减少 %ld = %ld，与年末 %ld 相符。\n", b->start,
+            zb_balance_in(b), zb_balance_out(b), sum, b->end);
+    return;
+  }
+  fprintf(out, "\n年初 %ld + 增加 %ld − 减少 %ld = %ld，年末 %ld：相差 %ld，涉及 %ld 名党员",
+          b->start, zb_balance_in(b), zb_balance_out(b), sum, b->end, sum - b->end,
+          b->gap_members);
+  if ((size_t)b->gap_members > b->ngaps)
+    fprintf(out, "（列出前 %zu 名）", b->ngaps);
+  fputs("：\n\n", out);
+  static const char *const gh[4] = {"编号", "姓名", "所在组织", "原因"};
+  zb_table *g = zb_table_new(4, gh);
+  if (!g)
+    return;
+  for (size_t i = 0; i < b->ngaps; i++) {
+    const char *cells[4] = {b->gaps[i].id, b->gaps[i].name, b->gaps[i].org,
+                            zb_balance_why_text(b->gaps[i].why)};
+    if (zb_table_add(g, cells)) {
+      zb_table_free(g);
+      return;
+    }
+  }
+  zb_table_print(g, out);
+  zb_table_free(g);
+}

@@ -1,0 +1,433 @@
+/*
+ * zb_fresh.c — the freshness report: the CA's enrollments and what the
+ * server remembers of each node, against the server's clock (zb_fresh.h).
+ */
+#include "zb_fresh.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_ca.h"
+#include "zb_csv.h"
+#include "zb_err.h"
+#include "zb_hlc.h"
+#include "zb_kind.h"
+#include "zb_state.h"
+#include "zb_table.h"
+
+#define DAY_MS 86400000u
+
+/* An org of the scope, compactly: the tree may be a province's. */
+struct org {
+  char *code, *name;
+  bool branch;
+};
+
+struct build {
+  zb_fresh *f;
+  zb_fresh_node *nodes;
+  size_t n, cap, nissued;
+  struct org *orgs;
+  size_t norgs, ocap;
+  int rc;
+};
+
+static zb_fresh_node *node_new(struct build *b) {
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    zb_fresh_node *v = realloc(b->nodes, cap * sizeof *v);
+    if (!v)
+      return NULL;
+    b->nodes = v;
+    b->cap = cap;
+  }
+  zb_fresh_node *nd = &b->nodes[b->n++];
+  memset(nd, 0, sizeof *nd);
+  return nd;
+}
+
+static int issued_row(void *ctx, const zb_ca_issued *is) {
+  struct build *b = ctx;
+  zb_fresh_node *nd = node_new(b);
+  if (!nd)
+    return ZB_ENOMEM;
+  memcpy(nd->node_id, is->node_id, sizeof nd->node_id);
+  memcpy(nd->org, is->org, sizeof nd->org);
+  nd->enrolled = true;
+  nd->revoked = is->revoked;
+  nd->enrolled_ms = is->issued_ms;
+  return 0;
+}
+
+static int by_node_id(const void *a, const void *b) {
+  return strcmp(((const zb_fresh_node *)a)->node_id, ((const zb_fresh_node *)b)->node_id);
+}
+
+static int peer_row(void *ctx, const char *node_id, const zb_hub_peer *p, uint64_t held) {
+  struct build *b = ctx;
+  zb_fresh_node key, *nd;
+  snprintf(key.node_id, sizeof key.node_id, "%s", node_id);
+  nd = bsearch(&key, b->nodes, b->nissued, sizeof *b->nodes, by_node_id);
+  if (!nd) {   /* heard from, but not in the CA's list (a restored pki directory) */
+    if (!(nd = node_new(b)))
+      return ZB_ENOMEM;
+    snprintf(nd->node_id, sizeof nd->node_id, "%s", node_id);
+  }
+  nd->heard = p->ok_ms || p->err_ms;
+  if (!nd->org[0])
+    snprintf(nd->org, sizeof nd->org, "%.*s", ZB_PKI_ORG_MAX, p->org);
+  nd->ok_ms = p->ok_ms;
+  nd->err_ms = p->err_ms;
+  nd->ok_via = p->ok_via;
+  nd->err_via = p->err_via;
+  memcpy(nd->err, p->err, sizeof nd->err);
+  nd->log_head = p->log_head;
+  nd->held = held;
+  return 0;
+}
+
+static int org_row(void *ctx, const zb_rec *r) {
+  struct build *b = ctx;
+  if (b->norgs == b->ocap) {
+    size_t cap = b->ocap ? b->ocap * 2 : 64;
+    struct org *v = realloc(b->orgs, cap * sizeof *v);
+    if (!v)
+      return ZB_ENOMEM;
+    b->orgs = v;
+    b->ocap = cap;
+  }
+  struct org *o = &b->orgs[b->norgs];
+  o->code = strdup(r->v[ZB_OF_CODE]);
+  o->name = strdup(r->v[ZB_OF_NAME]);
+  o->branch = strcmp(r->v[ZB_OF_TYPE], "branch") == 0;
+  if (!o->code || !o->name) {
+    free(o->code);
+    free(o->name);
+    return ZB_ENOMEM;
+  }
+  b->norgs++;
+  return 0;
+}
+
+static int org_cmp(const void *key, const void *o) {
+  return strcmp(key, ((const struct org *)o)->code);
+}
+
+static const struct org *org_find(const struct build *b, const char *code) {
+  return b->orgs ? bsearch(code, b->orgs, b->norgs, sizeof *b->orgs, org_cmp) : NULL;
+}
+
+/* The nodes (not revoked) by org, to find an org's own node. */
+struct owner {
+  const char *org, *node_id;
+};
+
+static int owner_cmp(const void *a, const void *b) {
+  const struct owner *x = a, *y = b;
+  int c = strcmp(x->org, y->org);
+  return c ? c : strcmp(x->node_id, y->node_id);
+}
+
+static int owner_key_cmp(const void *key, const void *o) {
+  return strcmp(key, ((const struct owner *)o)->org);
+}
+
+static const struct owner *owner_find(const struct owner *v, size_t n, const char *org) {
+  const struct owner *o = v ? bsearch(org, v, n, sizeof *v, owner_key_cmp) : NULL;
+  while (o && o > v && strcmp(o[-1].org, org) == 0)
+    o--;   /* the first node of that org, by id */
+  return o;
+}
+
+static void derive(zb_fresh_node *nd, uint64_t now, int days) {
+  uint64_t since = nd->ok_ms ? nd->ok_ms : nd->enrolled_ms;
+  nd->days_silent = since ? (int64_t)((now > since ? now - since : 0) / DAY_MS) : -1;
+  nd->unpushed = nd->heard ? (int64_t)(nd->log_head > nd->held ? nd->log_head - nd->held : 0) : -1;
+  if (nd->revoked) {
+    nd->state = "revoked";
+  } else if (!nd->ok_ms) {
+    nd->state = "never";
+    nd->flagged = nd->days_silent < 0 || nd->days_silent > days;
+  } else if (nd->days_silent > days) {
+    nd->state = "silent";
+    nd->flagged = true;
+  } else if (nd->err_ms > nd->ok_ms) {
+    nd->state = "failing";
+  } else {
+    nd->state = "ok";
+  }
+}
+
+static int by_org_node(const void *a, const void *b) {
+  const zb_fresh_node *x = a, *y = b;
+  int c = strcmp(x->org, y->org);
+  return c ? c : strcmp(x->node_id, y->node_id);
+}
+
+int zb_fresh_build(zb_hub *h, const char *pki_dir, const char *org, uint64_t now_ms, int days,
+                   zb_fresh *out) {
+  memset(out, 0, sizeof *out);
+  out->now_ms = now_ms;
+  out->days = days;
+  snprintf(out->org, sizeof out->org, "%s", org ? org : "");
+  struct build b = {.f = out};
+  struct owner *owners = NULL;
+  size_t nowners = 0;
+  int rc = zb_hub_recs(h, &zb_kind_org, org, org_row, &b);
+  if (!rc && org && !org_find(&b, org))
+    rc = ZB_ENOTFOUND;
+  if (!rc)
+    rc = zb_ca_issued_scan(pki_dir, issued_row, &b);
+  if (rc)
+    goto out;
+  b.nissued = b.n;
+  if (b.n)
+    qsort(b.nodes, b.n, sizeof *b.nodes, by_node_id);
+  if ((rc = zb_hub_peers(h, peer_row, &b)))
+    goto out;
+
+  /* Every node (of any scope) that may cover a branch: not revoked, org known. */
+  owners = malloc((b.n ? b.n : 1) * sizeof *owners);
+  if (!owners) {
+    rc = ZB_ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < b.n; i++)
+    if (!b.nodes[i].revoked && b.nodes[i].org[0])
+      owners[nowners++] = (struct owner){b.nodes[i].org, b.nodes[i].node_id};
+  qsort(owners, nowners, sizeof *owners, owner_cmp);
+
+  /* Branches of the scope without a node of their own. */
+  size_t nbare = 0;
+  for (size_t i = 0; i < b.norgs; i++)
+    nbare += b.orgs[i].branch && !owner_find(owners, nowners, b.orgs[i].code);
+  out->orgs = calloc(nbare ? nbare : 1, sizeof *out->orgs);
+  if (!out->orgs) {
+    rc = ZB_ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < b.norgs; i++) {
+    if (!b.orgs[i].branch || owner_find(owners, nowners, b.orgs[i].code))
+      continue;
+    zb_fresh_org *o = &out->orgs[out->norgs++];
+    snprintf(o->code, sizeof o->code, "%s", b.orgs[i].code);
+    snprintf(o->name, sizeof o->name, "%s", b.orgs[i].name);
+    char up[ZB_PKI_ORG_MAX + 1];
+    snprintf(up, sizeof up, "%s", b.orgs[i].code);
+    for (char *dash; (dash = strrchr(up, '-')) != NULL;) {
+      *dash = '\0';
+      const struct owner *ow = owner_find(owners, nowners, up);
+      if (ow) {
+        snprintf(o->covered_org, sizeof o->covered_org, "%s", up);
+        snprintf(o->covered_by, sizeof o->covered_by, "%s", ow->node_id);
+        break;
+      }
+    }
+  }
+
+  /* The nodes of the scope, by org then id. */
+  size_t keep = 0;
+  for (size_t i = 0; i < b.n; i++) {
+    zb_fresh_node *nd = &b.nodes[i];
+    if (org && !(nd->org[0] && zb_org_in_subtree(nd->org, org)))
+      continue;
+    const struct org *o = org_find(&b, nd->org);
+    if (o)
+      snprintf(nd->org_name, sizeof nd->org_name, "%s", o->name);
+    derive(nd, now_ms, days);
+    out->flagged += nd->flagged;
+    if (keep != i)
+      b.nodes[keep] = *nd;
+    keep++;
+  }
+  if (keep)
+    qsort(b.nodes, keep, sizeof *b.nodes, by_org_node);
+  out->nodes = b.nodes;
+  out->nnodes = keep;
+  b.nodes = NULL;
+out:
+  free(owners);
+  free(b.nodes);
+  for (size_t i = 0; i < b.norgs; i++) {
+    free(b.orgs[i].code);
+    free(b.orgs[i].name);
+  }
+  free(b.orgs);
+  return rc;
+}
+
+void zb_fresh_free(zb_fresh *f) {
+  free(f->nodes);
+  free(f->orgs);
+  f->nodes = NULL;
+  f->orgs = NULL;
+  f->nnodes = f->norgs = 0;
+}
+
+/* ---- output ---- */
+
+static const char *via_name(uint8_t via) {
+  return via == ZB_VIA_PARCEL ? "parcel" : via == ZB_VIA_SESSION ? "session" : NULL;
+}
+
+static json_t *time_json(uint64_t ms) {
+  if (!ms)
+    return json_null();
+  char t[32];
+  zb_hlc_format(ms << 16, t);
+  return json_string(t);
+}
+
+static json_t *num_or_null(int64_t v) { return v < 0 ? json_null() : json_integer(v); }
+
+json_t *zb_fresh_to_json(const zb_fresh *f) {
+  json_t *nodes = json_array(), *orgs = json_array();
+  bool ok = nodes && orgs;
+  for (size_t i = 0; ok && i < f->nnodes; i++) {
+    const zb_fresh_node *nd = &f->nodes[i];
+    bool failed = nd->err_ms != 0;
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:s?, s:o, s:s?, s:s?, s:o, s:b, s:o, s:I, s:o}",
+        "node_id", nd->node_id, "org", nd->org, "org_name", nd->org_name, "state", nd->state,
+        "flagged", nd->flagged, "days_silent", num_or_null(nd->days_silent), "last_sync",
+        time_json(nd->ok_ms), "last_sync_via", via_name(nd->ok_via), "last_error",
+        time_json(nd->err_ms), "last_error_via", failed ? via_name(nd->err_via) : NULL,
+        "last_error_reason", failed ? nd->err : NULL, "enrolled", time_json(nd->enrolled_ms),
+        "revoked", nd->revoked, "log_head", num_or_null(nd->heard ? (int64_t)nd->log_head : -1),
+        "held_seq", (json_int_t)nd->held, "unpushed", num_or_null(nd->unpushed));
+    ok = o && json_array_append_new(nodes, o) == 0;
+  }
+  for (size_t i = 0; ok && i < f->norgs; i++) {
+    const zb_fresh_org *g = &f->orgs[i];
+    json_t *o = json_pack("{s:s, s:s, s:s?, s:s?}", "code", g->code, "name", g->name,
+                          "covered_by_org", g->covered_org[0] ? g->covered_org : NULL,
+                          "covered_by_node", g->covered_by[0] ? g->covered_by : NULL);
+    ok = o && json_array_append_new(orgs, o) == 0;
+  }
+  if (!ok) {
+    json_decref(nodes);
+    json_decref(orgs);
+    return NULL;
+  }
+  return json_pack("{s:o, s:i, s:s, s:o, s:I, s:o}", "as_of", time_json(f->now_ms), "days",
+                   f->days, "org", f->org, "nodes", nodes, "flagged", (json_int_t)f->flagged,
+                   "orgs_without_node", orgs);
+}
+
+static void fmt_time(uint64_t ms, char out[32]) {
+  if (!ms) {
+    out[0] = '\0';
+    return;
+  }
+  zb_hlc_format(ms << 16, out);
+  /* "2026-11-26T20:35:58.123Z" → "2026-11-26 20:35 UTC" for the table. */
+  out[10] = ' ';
+  memcpy(out + 16, " UTC", 5);
+}
+
+static void fmt_num(int64_t v, char out[24]) {
+  if (v < 0)
+    snprintf(out, 24, "%s", "");
+  else
+    snprintf(out, 24, "%lld", (long long)v);
+}
+
+int zb_fresh_write_csv(const zb_fresh *f, FILE *out) {
+  static const char *const header[] = {"kind",       "node_id",   "org",         "org_name",
+                                       "state",      "flagged",   "days_silent", "last_sync",
+                                       "last_error", "last_error_reason", "unpushed",
+                                       "covered_by"};
+  int rc = zb_csv_write_row(out, header, 12);
+  for (size_t i = 0; !rc && i < f->nnodes; i++) {
+    const zb_fresh_node *nd = &f->nodes[i];
+    char days[24], unpushed[24], ok[32] = "", err[32] = "";
+    fmt_num(nd->days_silent, days);
+    fmt_num(nd->unpushed, unpushed);
+    if (nd->ok_ms)
+      zb_hlc_format(nd->ok_ms << 16, ok);
+    if (nd->err_ms)
+      zb_hlc_format(nd->err_ms << 16, err);
+    const char *row[] = {"node", nd->node_id, nd->org,   nd->org_name,
+                         nd->state, nd->flagged ? "yes" : "no", days, ok, err,
+                         nd->err_ms ? nd->err : "", unpushed, ""};
+    rc = zb_csv_write_row(out, row, 12);
+  }
+  for (size_t i = 0; !rc && i < f->norgs; i++) {
+    const zb_fresh_org *g = &f->orgs[i];
+    const char *row[] = {"org_without_node", "", g->code, g->name, "", "", "", "", "", "", "",
+                         g->covered_by};
+    rc = zb_csv_write_row(out, row, 12);
+  }
+  if (!rc && (fflush(out) != 0 || ferror(out)))
+    rc = ZB_EIO;
+  return rc;
+}
+
+static const char *state_text(const char *state) {
+  if (strcmp(state, "revoked") == 0)
+    return "已吊销";
+  if (strcmp(state, "never") == 0)
+    return "从未同步";
+  if (strcmp(state, "silent") == 0)
+    return "久未同步";
+  if (strcmp(state, "failing") == 0)
+    return "同步出错";
+  return "正常";
+}
+
+void zb_fresh_print(const zb_fresh *f, FILE *out) {
+  char now[32];
+  fmt_time(f->now_ms, now);
+  fprintf(out, "节点同步情况：%s，截至 %s（服务器时间），超过 %d 天未同步的标 !\n\n",
+          f->org[0] ? f->org : "全部", now, f->days);
+  static const char *const h[] = {"",     "节点",     "组织",     "组织名称", "状态",
+                                  "未同步天数", "最近同步", "方式", "最近出错", "出错原因",
+                                  "未上传操作"};
+  zb_table *t = zb_table_new(11, h);
+  if (!t)
+    return;
+  for (size_t i = 0; i < f->nnodes; i++) {
+    const zb_fresh_node *nd = &f->nodes[i];
+    char days[24], unpushed[24], ok[32], err[32];
+    fmt_num(nd->days_silent, days);
+    fmt_num(nd->unpushed, unpushed);
+    fmt_time(nd->ok_ms, ok);
+    fmt_time(nd->err_ms, err);
+    const char *via = nd->ok_via == ZB_VIA_PARCEL ? "数据包" : nd->ok_via ? "联网" : "";
+    const char *row[] = {nd->flagged ? "!" : "", nd->node_id, nd->org[0] ? nd->org : "?",
+                         nd->org_name, state_text(nd->state), days, ok, via, err,
+                         nd->err_ms ? nd->err : "", unpushed};
+    if (zb_table_add(t, row)) {
+      zb_table_free(t);
+      return;
+    }
+  }
+  if (f->nnodes)
+    zb_table_print(t, out);
+  else
+    fputs("（没有节点）\n", out);
+  zb_table_free(t);
+  fprintf(out, "\n共 %zu 个节点，%zu 个超过 %d 天未同步或从未同步。\n", f->nnodes, f->flagged,
+          f->days);
+  if (!f->norgs) {
+    fputs("\n每个党支部都有自己的节点。\n", out);
+    return;
+  }
+  fprintf(out, "\n没有节点的党支部（%zu 个）：\n\n", f->norgs);
+  static const char *const oh[] = {"组织", "组织名称", "由上级节点代管"};
+  zb_table *o = zb_table_new(3, oh);
+  if (!o)
+    return;
+  for (size_t i = 0; i < f->norgs; i++) {
+    char cov[ZB_PKI_ORG_MAX + ZB_PKI_NODE_ID_MAX + 8] = "无";
+    if (f->orgs[i].covered_by[0])
+      snprintf(cov, sizeof cov, "%s（%s）", f->orgs[i].covered_by, f->orgs[i].covered_org);
+    const char *row[] = {f->orgs[i].code, f->orgs[i].name, cov};
+    if (zb_table_add(o, row)) {
+      zb_table_free(o);
+      return;
+    }
+  }
+  zb_table_print(o, out);
+  zb_table_free(o);
+}

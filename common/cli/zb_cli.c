@@ -274,6 +274,8 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
     fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
   if (res->gb18030)
     fputs(" (read as GB18030/GBK)", stderr);
+  if (res->xlsx)
+    fprintf(stderr, " (the workbook's first sheet, \"%s\")", res->sheet);
   fputc('\n', stderr);
   return 0;
 }

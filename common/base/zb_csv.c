@@ -506,7 +506,7 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
     return;
   if (ps->nfields != ps->nhdr && rd->sheet) {
     char col[8];
-    zb_csv_column_letters(ps->nhdr, col);
+    zb_csv_column_letters(ps->nhdr - 1, col);
     zb__csv_report(rd, ps->rec_line, NULL,
                    "has a value right of the header's last column (%s): "
                    "clear it, or give its column a header",

@@ -43,6 +43,11 @@
 #define ZB_XLSX_MAX_DEPTH 64
 #define ZB_XLSX_NAME_MAX 512
 #define ZB_XLSX_NS '\x01'
+/* expat holds a token (a tag with its attributes, a comment) whole until
+ * it ends: one longer than this is refused. */
+#define ZB_XLSX_MAX_TOKEN ((size_t)16 << 20)
+
+size_t zb_xlsx_max_xml = ZB_XLSX_MAX_XML;
 
 enum part_kind { P_RELS_ROOT, P_RELS_WB, P_WORKBOOK, P_STRINGS, P_SHEET };
 
@@ -52,6 +57,7 @@ struct xlsx {
   const struct zb_xlsx_part *parts;
   size_t nparts;
   size_t unpacked;
+  size_t last_event;    /* unpacked when expat last called a handler */
 
   const struct zb_csv_spec *spec;
   zb_csv_problem_fn problem;
@@ -214,6 +220,7 @@ static void text_reset(struct xlsx *x) {
 
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len) {
   struct xlsx *x = ud;
+  x->last_event = x->unpacked;
   if (!x->in_text || x->rph > 0 || len <= 0)
     return;
   size_t n = (size_t)len, room = ZB_XLSX_CELL_KEEP - x->text_len;
@@ -461,8 +468,18 @@ static bool rowbuf_put(struct xlsx *x, const char *s, size_t n, size_t *off) {
 static void cell_end(struct xlsx *x) {
   x->in_cell = false;
   size_t i = (size_t)x->cell_col;
-  if (i >= ZB_XLSX_COLS_KEPT)
-    i = ZB_XLSX_COLS_KEPT - 1;   /* beyond any header: seen as a value there */
+  if (i >= ZB_XLSX_COLS_KEPT - 1) {
+    /* Beyond any header: only that it holds a value matters. */
+    i = ZB_XLSX_COLS_KEPT - 1;
+    if (x->text_full == 0 && strcmp(x->ctype, "s") != 0)
+      return;
+    while (x->ncells < i)
+      x->cells[x->ncells++] = (struct zb_csv_cell){0};
+    x->cells[i] = (struct zb_csv_cell){NULL, 0, 1, NULL};
+    x->cell_off[i] = 0;
+    x->ncells = i + 1;
+    return;
+  }
   const char *v = x->text, *why = NULL;
   size_t len = x->text_len, full = x->text_full;
   const char *t = x->ctype;
@@ -519,7 +536,7 @@ static void row_end(struct xlsx *x) {
   x->last_row = x->row;
   for (size_t i = 0; i < x->ncells; i++)
     if (x->cells[i].full)
-      x->cells[i].s = x->rowbuf + x->cell_off[i];
+      x->cells[i].s = x->cells[i].len ? x->rowbuf + x->cell_off[i] : "";
   if (x->ncells == 0)
     return;
   int rc = zb_csv_rows_add(x->rows, x->row, x->cells, x->ncells);
@@ -531,6 +548,7 @@ static void row_end(struct xlsx *x) {
 
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts) {
   struct xlsx *x = ud;
+  x->last_event = x->unpacked;
   if (++x->depth > ZB_XLSX_MAX_DEPTH) {
     fail(x, "%s: XML nested more than %d deep", x->part, ZB_XLSX_MAX_DEPTH);
     return;
@@ -651,6 +669,7 @@ static void string_end(struct xlsx *x) {
 
 static void XMLCALL on_end(void *ud, const XML_Char *name) {
   struct xlsx *x = ud;
+  x->last_event = x->unpacked;
   x->depth--;
   const char *el = local(name);
   if (x->kind == P_STRINGS) {
@@ -670,6 +689,18 @@ static void XMLCALL on_end(void *ud, const XML_Char *name) {
     else if (strcmp(el, "row") == 0 && x->in_row)
       row_end(x);
   }
+}
+
+static void XMLCALL on_comment(void *ud, const XML_Char *data) {
+  struct xlsx *x = ud;
+  (void)data;
+  x->last_event = x->unpacked;
+}
+
+static void XMLCALL on_pi(void *ud, const XML_Char *target, const XML_Char *data) {
+  struct xlsx *x = ud;
+  (void)target, (void)data;
+  x->last_event = x->unpacked;
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
@@ -710,6 +741,9 @@ static int part_parse(struct xlsx *x, const char *name, enum part_kind kind) {
   XML_SetElementHandler(xp, on_start, on_end);
   XML_SetCharacterDataHandler(xp, on_text);
   XML_SetStartDoctypeDeclHandler(xp, on_doctype);
+  XML_SetCommentHandler(xp, on_comment);
+  XML_SetProcessingInstructionHandler(xp, on_pi);
+  x->last_event = x->unpacked;
 
   zip_file_t *zf = NULL;
   const char *mem = NULL;
@@ -746,10 +780,15 @@ static int part_parse(struct xlsx *x, const char *name, enum part_kind kind) {
     }
     last = n == 0;
     x->unpacked += n;
-    if (x->unpacked > ZB_XLSX_MAX_XML) {
+    if (x->unpacked > zb_xlsx_max_xml) {
       fail(x, "%s: the workbook unpacks to more than %zu MiB of XML (a damaged or hostile "
            "file); save the sheet as \"CSV UTF-8 (逗号分隔)\" and import that", name,
-           ZB_XLSX_MAX_XML >> 20);
+           zb_xlsx_max_xml >> 20);
+      break;
+    }
+    if (x->unpacked - x->last_event > ZB_XLSX_MAX_TOKEN) {
+      fail(x, "%s: line %lu: an XML tag or comment longer than %zu MiB (a damaged or hostile "
+           "file)", name, (unsigned long)XML_GetCurrentLineNumber(xp), ZB_XLSX_MAX_TOKEN >> 20);
       break;
     }
     if (XML_ParseBuffer(xp, (int)n, last) == XML_STATUS_ERROR) {

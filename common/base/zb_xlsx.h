@@ -30,6 +30,8 @@
 
 /* XML unpacked from one workbook, all parts together. */
 #define ZB_XLSX_MAX_XML ((size_t)1 << 30)
+/* The limit in force (tests lower it). */
+extern size_t zb_xlsx_max_xml;
 /* A workbook read from stdin is held in memory: at most this big. */
 #define ZB_XLSX_STDIN_MAX ((size_t)256 << 20)
 

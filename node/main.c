@@ -33,6 +33,7 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"actor", true},   {"node-id", true}, {"org", true},     {"since", true},
     {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
     {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {"version", false},
+    {"xlsx", true},    {"lang", true},
     {NULL, false},
 };
 
@@ -289,10 +290,13 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
   if (rc == ZB_ENOTFOUND)
     zb_log_error("report stats: no org %s here (import the org tree, or sync first)", org);
+  char name[ZB_FIELD_MAX + 1] = "";
+  if (!rc)
+    zb_kindcli_org_name(n, org, name);
   zb_node_close(n);
   if (rc)
     return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report stats");
-  return zb_cli_stats_out(a, &st, org);
+  return zb_cli_stats_out_named(a, &st, org, name[0] ? name : NULL);
 }
 
 /* ---- sync ---- */
@@ -465,7 +469,7 @@ static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
-static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 
 static const struct zb_cmd cmds[] = {
     {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
@@ -518,7 +522,10 @@ static const struct zb_cmd cmds[] = {
      "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason."},
+     "to --to (default: the as-of date), by reason.\n"
+     "--csv: with --lang zh (the default) a UTF-8 BOM and Chinese labels (项目,分类,人数),\n"
+     "with --lang en the English keys of --json.  --xlsx FILE: an Excel workbook\n"
+     "with the org's name and the dates in its title row."},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 

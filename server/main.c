@@ -32,7 +32,7 @@ static const struct zb_opt options[] = {
     {"out", true},    {"days", true},    {"listen", true},    {"port-file", true},
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
-    {"version", false},
+    {"version", false}, {"xlsx", true},   {"lang", true},
     {NULL, false},
 };
 
@@ -455,7 +455,7 @@ static const char *const o_revoke[] = {"node-id", NULL};
 static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-rejected-per-day",
                                     NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
-static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 
 static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-day", NULL};
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
@@ -512,7 +512,9 @@ static const struct zb_cmd cmds[] = {
      "Every conflict record (both values, both writers, the value kept), or\n"
      "those of --org's subtree."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
-     "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
+     "--as-of YYYY-MM-DD (default today); --json for machines; --csv (Chinese\n"
+     "labels and a BOM with --lang zh, the default; English keys with --lang en);\n"
+     "--xlsx FILE for an Excel workbook.\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
      "to --to (default: the as-of date), by reason."},

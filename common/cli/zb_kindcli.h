@@ -23,6 +23,9 @@ typedef int (*zb_kindcli_open_fn)(const zb_args *a, zb_node **n);
  * ZB_KINDCLI_MAX_CMDS) and each field's option to opts (a NULL-terminated
  * table with room for ZB_KINDCLI_MAX_OPTS; an option already there is not
  * added twice).  Returns how many commands it added.  Call once. */
+/* The name of org code at node n, or "" when it holds no such org. */
+void zb_kindcli_org_name(zb_node *n, const char *code, char out[ZB_FIELD_MAX + 1]);
+
 size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open);
 
 #endif

@@ -577,7 +577,7 @@ static char *capture_csv(const zb_stats *s, int *rc) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  *rc = zb_stats_write_csv(s, "430121-03", f);
+  *rc = zb_stats_write_csv(s, "430121-03", f, false);
   assert_int_equal(fclose(f), 0);
   return buf;
 }
@@ -636,7 +636,7 @@ static void test_csv_write_error(void **state) {
   zb_stats s;
   zb_stats_init(&s, AS_OF);
   add_roster(&s);
-  assert_int_equal(zb_stats_write_csv(&s, "430121", f), ZB_EIO);
+  assert_int_equal(zb_stats_write_csv(&s, "430121", f, false), ZB_EIO);
   fclose(f);
 }
 

@@ -191,7 +191,7 @@ static void dim_fixed(struct dim *d, const char *name,
     dim_add(d, values[i], counts[i]);
 }
 
-enum { DIM_COUNT = 8, DIM_LEFT = 7 };
+enum { DIM_COUNT = 8, DIM_AGE = 3, DIM_JOIN = 6, DIM_LEFT = 7 };
 
 /* Fills dims[0..DIM_COUNT) in output order. */
 static void build_dims(const zb_stats *s, struct dim *dims) {
@@ -201,12 +201,12 @@ static void build_dims(const zb_stats *s, struct dim *dims) {
   dim_fixed(&dims[0], "category", zb_categories, s->category, 2);
   dim_fixed(&dims[1], "gender", zb_genders, s->gender, 2);
   dim_fixed(&dims[2], "ethnicity", eth_names, eth, 3);
-  dim_fixed(&dims[3], "age", zb_stats_age_bands, s->age, 8);
+  dim_fixed(&dims[DIM_AGE], "age", zb_stats_age_bands, s->age, 8);
   dim_vocab(&dims[4], "education", zb_educations, s->education,
             s->education_unknown);
   dim_vocab(&dims[5], "occupation", zb_occupations, s->occupation,
             s->occupation_unknown);
-  dim_fixed(&dims[6], "join_period", zb_stats_join_periods, s->join_period, 4);
+  dim_fixed(&dims[DIM_JOIN], "join_period", zb_stats_join_periods, s->join_period, 4);
   dim_fixed(&dims[DIM_LEFT], "left", zb_leave_reasons, s->left, 5);
 }
 
@@ -282,9 +282,9 @@ int zb_stats_rows(const zb_stats *s, bool zh, zb_stats_row_fn fn, void *ctx) {
   for (size_t i = 0; i < DIM_COUNT && rc == 0; i++) {
     for (size_t j = 0; j < dims[i].n && rc == 0; j++) {
       const char *v = dims[i].value[j];
-      if (zh && dims[i].value == zb_stats_age_bands)
+      if (zh && i == DIM_AGE)
         v = age_zh[j];
-      else if (zh && dims[i].value == zb_stats_join_periods)
+      else if (zh && i == DIM_JOIN)
         v = join_zh[j];
       rc = fn(ctx, zh ? dim_zh[i] : dims[i].name, v, dims[i].count[j]);
     }

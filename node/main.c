@@ -93,7 +93,10 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   }
   char why[512] = "";
   const char *w = NULL;
-  int rc = bundle ? zb_node_init_enrolled(dir, bundle, id, org, why, sizeof why)
+  zb_import_result orgs;
+  memset(&orgs, 0, sizeof orgs);
+  int rc = bundle ? zb_node_init_enrolled(dir, bundle, id, org, zb_cli_problem, NULL, &orgs, why,
+                                          sizeof why)
                   : zb_node_init(dir, id, org, &w);
   if (w)
     snprintf(why, sizeof why, "%s", w);
@@ -109,8 +112,11 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     return fail(rc, dir);
   zb_node *n;
   if (zb_node_open(dir, &n) == 0) {
-    fprintf(stderr, "%s: node %s for org %s created in %s%s\n", prog, zb_node_id(n),
+    fprintf(stderr, "%s: node %s for org %s created in %s%s", prog, zb_node_id(n),
             zb_node_org(n), dir, bundle ? ", enrolled" : "");
+    if (orgs.rows)
+      fprintf(stderr, "; %ld orgs of its scope from the bundle", orgs.created + orgs.unchanged);
+    fputc('\n', stderr);
     zb_node_close(n);
   }
   return 0;

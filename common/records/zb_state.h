@@ -11,6 +11,7 @@
 #define ZB_STATE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "zb_kind.h"
 #include "zb_record.h"
 #include "zb_store.h"
@@ -82,6 +83,9 @@ size_t zb_pair_key(char *buf, const char *a, const char *b);
 typedef int (*zb_rec_fn)(void *ctx, const zb_rec *r);
 int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool visible,
                        zb_rec_fn fn, void *ctx);
+/* The orgs of root's subtree (root included) as the CSV `org import`
+ * reads, parents first; ZB_ENOTFOUND if there is no org root. */
+int zb_state_org_csv(zb_txn *t, const char *root, FILE *out);
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 

@@ -135,6 +135,10 @@ int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
  * date and period). */
 int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
+/* The org directory of root's subtree as CSV (zb_state_org_csv) in *buf
+ * (the caller frees it): what an enrollment bundle carries.  ZB_ENOTFOUND
+ * if the server holds no org root. */
+int zb_hub_org_csv(zb_hub *h, const char *root, char **buf, size_t *len);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */
 typedef struct zb_fork {

@@ -315,6 +315,7 @@ pid_alive "$SRV_PID" || fail "the server died of garbage"
 # A node of another deployment: it refuses our server's certificate (and
 # the server logs the node's alert).
 ok "$SERVER" init --data "$WORK/other-srv"
+ok "$SERVER" org import "$R/orgs.csv" --data "$WORK/other-srv"
 ok "$SERVER" enroll --data "$WORK/other-srv" --node-id fx --org "$B1_ORG" \
   --server "127.0.0.1:$P" --out "$WORK/fx.bundle"
 ok "$NODE" init --enroll "$WORK/fx.bundle" --data "$WORK/fx"

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <zip.h>
 
 #include "zb_err.h"
@@ -512,9 +513,10 @@ static void cell_end(struct xlsx *x) {
   } else {
     int c = zb_csv_rows_column(x->rows, i);
     bool date_col = c >= 0 && (x->spec->dates >> c & 1);
-    if (full <= len)
+    if (full <= len) {
       number_cell(x, i, date_col, &v, &len, &why);
-    full = len;
+      full = len;
+    }
   }
   if (full == 0 && !why)
     return;   /* an empty cell: as if absent */
@@ -956,6 +958,11 @@ int zb_xlsx_read(const char *path, const void *data, size_t len, const struct zb
   return rc;
 }
 
+static bool regular(FILE *f) {
+  struct stat st;
+  return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int zb_sheet_read(const char *path, const struct zb_csv_spec *spec, zb_csv_row_fn row,
                   zb_csv_problem_fn problem, void *ctx, long *nproblems,
                   struct zb_sheet_info *info) {
@@ -988,12 +995,12 @@ int zb_sheet_read(const char *path, const struct zb_csv_spec *spec, zb_csv_row_f
               "it in Excel or WPS and save it as \"Excel 工作簿 (*.xlsx)\" without a password, "
               "or as \"CSV UTF-8 (逗号分隔)\", and import that file");
     rc = ZB_EINVAL;
-  } else if (zb_xlsx_magic(head, n) && !in) {
+  } else if (zb_xlsx_magic(head, n) && !in && regular(f)) {
     fclose(f);
     return zb_xlsx_read(path, NULL, 0, spec, row, problem, ctx, nproblems, info);
   } else if (zb_xlsx_magic(head, n)) {
-    /* A workbook on stdin: held in memory (the archive's directory is at
-     * its end). */
+    /* A workbook on stdin or a pipe: held in memory (the archive's
+     * directory is at its end). */
     size_t size = 1 << 20, len = n;
     char *buf = malloc(size);
     rc = buf ? 0 : ZB_ENOMEM;
@@ -1017,7 +1024,8 @@ int zb_sheet_read(const char *path, const struct zb_csv_spec *spec, zb_csv_row_f
       }
     }
     if (rc == ZB_ETOOBIG && problem) {
-      problem(ctx, 0, NULL, "a workbook on stdin may be at most 256 MiB: give its file name");
+      problem(ctx, 0, NULL, "a workbook read from stdin or a pipe may be at most 256 MiB: "
+                            "give the name of the file");
       if (nproblems)
         *nproblems = 1;
       rc = ZB_EINVAL;

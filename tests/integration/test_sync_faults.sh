@@ -65,7 +65,7 @@ start_server "$S0" "$SLOG"
 enroll_node "$S0" "$WORK/b1" b1 "$B1_ORG"
 enroll_node "$S0" "$WORK/twp" twp "$TWP_ORG"
 ok "$NODE" org import "$R/orgs.csv" --data "$WORK/b1"
-assert_grep "$LAST_ERR" "1 added" "b1 keeps its own org"
+assert_grep "$LAST_ERR" "0 added, 0 updated, 1 unchanged" "b1 keeps its own org (the bundle brought it)"
 ok "$NODE" member import "$WORK/b1a.csv" --data "$WORK/b1"
 sync_via "$SRV_PORT" "$WORK/b1"
 assert_eq "$SYNC_RC" 0 "first sync of b1"
@@ -92,8 +92,10 @@ stop_server
 B1_OPS=$((1 + B1_ROWS + B1_UPDATES))
 assert_eq "$(node_field "$WORK/b1" ops)" "$B1_OPS" "b1's ops (1 org, $B1_ROWS members, $B1_UPDATES updates)"
 assert_eq "$(node_field "$WORK/b1" pending_ops)" $((B1_ROWS - FIRST + B1_UPDATES)) "b1's pending ops before the rounds"
-assert_eq "$(node_field "$WORK/twp" ops)" "$TWP_OPS" "township node's ops"
-WANT_SEQ=$((ORGS + B1_OPS + TWP_OPS))
+# The township's bundle brought the orgs of its subtree: its first ops.
+TWP_ORGS="$(awk -F, -v o="$TWP_ORG" 'NR > 1 && ($1 == o || index($1, o "-") == 1)' "$R/orgs.csv" | wc -l)"
+assert_eq "$(node_field "$WORK/twp" ops)" "$((TWP_ORGS + TWP_OPS))" "township node's ops"
+WANT_SEQ=$((ORGS + B1_OPS + TWP_ORGS + TWP_OPS))
 SEQ0="$(server_field "$S0" server_seq)"
 ACKED0="$(node_field "$WORK/b1" acked_seq)"
 assert_eq "$SEQ0" $((WANT_SEQ - (B1_ROWS - FIRST) - B1_UPDATES)) "server seq before the rounds"
@@ -329,7 +331,7 @@ wait_grep "$SLOG" "alert unknown ca" "server's log of the foreign node"
 # bundle, so python's TLS client plays it.)
 python3 - "$WORK/fx.bundle" "$WORK" <<'EOF'
 import re, sys
-b = open(sys.argv[1], encoding="ascii").read()
+b = open(sys.argv[1], encoding="utf-8").read()   # its org block is UTF-8
 certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n", b, re.S)
 key = re.search(r"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", b, re.S).group(0)
 open(sys.argv[2] + "/fx.crt", "w").write(certs[1])

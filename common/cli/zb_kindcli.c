@@ -613,9 +613,13 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
                 kd->fields[0].name, n, kd->fields[mf].name, kd->fields[0].name, n)
           : (char *)"";
       cmds[nc++] = (struct zb_cmd){
-          fmt("%s import", n), 2, 1, "FILE.csv", cmd_import, o_none,
-          fmt("load %s (%s) from CSV", kd->plural, kd->zh),
-          fmt("A header row names the columns, in any order (blanks around a name and the\n"
+          fmt("%s import", n), 2, 1, "FILE", cmd_import, o_none,
+          fmt("load %s (%s) from CSV or an Excel workbook", kd->plural, kd->zh),
+          fmt("FILE is CSV text or an Excel workbook (.xlsx, as Excel and WPS save it: told\n"
+              "by its bytes, whatever its name), whose first sheet is read; a title row\n"
+              "above the header is skipped, dates may be date cells, and problems name the\n"
+              "sheet's row as the LINE.\n"
+              "A header row names the columns, in any order (blanks around a name and the\n"
               "case of its letters do not matter); other columns (序号, 备注, ...) are\n"
               "ignored, with one warning naming them.  The file may be UTF-8 (with or\n"
               "without BOM) or GB18030/GBK, as Excel and WPS save \"CSV (逗号分隔)\";\n"
@@ -627,7 +631,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
               "All or nothing: a file with any bad row stores nothing, and every bad row\n"
               "is reported as FILE:LINE: column: reason (value: \"...\").  A row whose %s\n"
               "exists updates that %s; an identical row changes nothing.\n%s"
-              "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
+              "Give - as FILE to read the file from stdin (problems then name the file\n"
               "\"stdin\").  The file is read and checked first; the database is locked for\n"
               "writing only for the short write that follows, so a running daemon's sync\n"
               "waits only that long.%s\n\n%s",

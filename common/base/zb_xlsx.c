@@ -319,9 +319,23 @@ static bool serial_date(const struct xlsx *x, double v, char out[32]) {
     days = days_from_civil(1899, 12, 30) + n;
   long y, m, d;
   civil_from_days(days, &y, &m, &d);
-  if (y > 9999)
+  if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
     return false;
-  snprintf(out, 32, "%04ld-%02ld-%02ld", y, m, d);
+  /* YYYY-MM-DD by hand: every digit is known to fit. */
+  const long parts[3] = {y, m, d};
+  const int widths[3] = {4, 2, 2};
+  char *o = out;
+  for (int k = 0; k < 3; k++) {
+    if (k)
+      *o++ = '-';
+    for (int w = widths[k] - 1; w >= 0; w--) {
+      long div = 1;
+      for (int e = 0; e < w; e++)
+        div *= 10;
+      *o++ = (char)('0' + parts[k] / div % 10);
+    }
+  }
+  *o = '\0';
   return true;
 }
 

@@ -64,14 +64,16 @@ ADDR=127.0.0.1:$(cat "$WORK/port")
 echo "server listening on $ADDR (log: $WORK/server.log)" >&2
 
 say "each branch secretary sets up the node and loads the roster, offline"
-say "(branch 01's file is what Chinese Excel saves: GB18030, Chinese headers, no ids)"
+say "(the bundle brought the branch's org directory: no org file needed;"
+say " branch 01's file is what Chinese Excel saves: GB18030, Chinese headers, no ids)"
 for b in 01 02 03; do
   node v01$b init --enroll "$WORK/v01$b.bundle"
-  node v01$b org import "$WORK/roster/orgs.csv"
 done
 node v0101 member import "$WORK/roster/430121-01-01-excel.csv"
 node v0102 member import "$WORK/roster/430121-01-02.csv"
 node v0103 member import "$WORK/roster/430121-01-03.csv"
+node v0102 member list --xlsx "$WORK/v0102-花名册.xlsx"   # the 花名册 for Excel/WPS
+node v0102 member import "$WORK/v0102-花名册.xlsx"          # edited there, it imports back
 node town01 init --enroll "$WORK/town01.bundle"
 
 say "first sync: branches push, the township pulls both"

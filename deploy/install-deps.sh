@@ -16,8 +16,11 @@ PACKAGES=(
   libutf8proc-dev                    # terminal widths of CJK text (tables line up); Unicode tables we need not keep
   libmicrohttpd-dev                  # the dashboard's HTTPS server (zhibu-server run --http): no hand-written HTTP parser
   chromium fonts-wqy-microhei        # tests: a real browser opens the dashboard (and its CJK glyphs in the screenshot)
+  libzip-dev libexpat1-dev           # xlsx workbooks read: the zip archive, its XML parts
+  libxlsxwriter-dev                  # xlsx workbooks written (member list --xlsx, report stats --xlsx)
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks
+  python3-openpyxl                   # tests: workbooks written by another program than ours
   time                               # /usr/bin/time for the benchmark's peak RSS
   faketime                           # tests: a branch PC whose clock is wrong
   clang libclang-rt-dev              # tests: libFuzzer targets of tests/fuzz (a clang sub-build)

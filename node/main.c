@@ -38,7 +38,8 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"as-of", true},   {"enroll", true},  {"server", true},  {"timeout", true},
     {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {"version", false},
     {"state", true},   {"in", false},     {"out", false},    {"outside", true},
-    {"letter", true},  {"overdue", false}, {"year", true}, {NULL, false},
+    {"letter", true},  {"overdue", false}, {"year", true}, {"xlsx", true},
+    {"lang", true},    {NULL, false},
 };
 
 
@@ -97,7 +98,10 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   }
   char why[512] = "";
   const char *w = NULL;
-  int rc = bundle ? zb_node_init_enrolled(dir, bundle, id, org, why, sizeof why)
+  zb_import_result orgs;
+  memset(&orgs, 0, sizeof orgs);
+  int rc = bundle ? zb_node_init_enrolled(dir, bundle, id, org, zb_cli_problem, NULL, &orgs, why,
+                                          sizeof why)
                   : zb_node_init(dir, id, org, &w);
   if (w)
     snprintf(why, sizeof why, "%s", w);
@@ -113,8 +117,11 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     return fail(rc, dir);
   zb_node *n;
   if (zb_node_open(dir, &n) == 0) {
-    fprintf(stderr, "%s: node %s for org %s created in %s%s\n", prog, zb_node_id(n),
+    fprintf(stderr, "%s: node %s for org %s created in %s%s", prog, zb_node_id(n),
             zb_node_org(n), dir, bundle ? ", enrolled" : "");
+    if (orgs.rows)
+      fprintf(stderr, "; %ld orgs of its scope from the bundle", orgs.created + orgs.unchanged);
+    fputc('\n', stderr);
     zb_node_close(n);
   }
   return 0;
@@ -294,10 +301,13 @@ static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
   if (rc == ZB_ENOTFOUND)
     zb_log_error("report stats: no org %s here (import the org tree, or sync first)", org);
+  char name[ZB_FIELD_MAX + 1] = "";
+  if (!rc)
+    zb_kindcli_org_name(n, org, name);
   zb_node_close(n);
   if (rc)
     return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report stats");
-  return zb_cli_stats_out(a, &st, org);
+  return zb_cli_stats_out_named(a, &st, org, name[0] ? name : NULL);
 }
 
 /* ---- report pipeline ---- */
@@ -575,7 +585,7 @@ static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
-static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
@@ -648,7 +658,10 @@ static const struct zb_cmd cmds[] = {
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
      "to --to (default: the as-of date), by reason; \"joined\" the members\n"
-     "developed (join_date) in that period."},
+     "developed (join_date) in that period.\n"
+     "--csv: with --lang zh (the default) a UTF-8 BOM and Chinese labels (项目,分类,人数),\n"
+     "with --lang en the English keys of --json.  --xlsx FILE: an Excel workbook\n"
+     "with the org's name and the dates in its title row."},
     {"report balance", 2, 0, "", cmd_report_balance, o_balance,
      "the balance of a year (党员增减情况)",
      "--org CODE (default: this node's org) --year YYYY (default: this year).\n"

@@ -41,7 +41,7 @@ static const struct zb_opt options[] = {
     {"as-of", true},  {"from", true},    {"to", true},        {"idle-timeout", true},
     {"year", true},   {"http", true},    {"http-port-file", true}, {"expires", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
-    {"version", false}, {"month", true},  {"year", true},
+    {"version", false}, {"month", true},  {"xlsx", true},   {"lang", true},
     {NULL, false},
 };
 
@@ -174,18 +174,43 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_hub(a, &h);
   if (rc)
     return rc;
+  /* The org must be one this server holds; its directory goes into the
+   * bundle, so that the node can import its roster before it syncs. */
+  char *orgs = NULL;
+  size_t olen = 0;
+  rc = zb_hub_org_csv(h, org, &orgs, &olen);
   zb_hub_close(h);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error("--org: this server holds no org %s: import the org tree first "
+                 "(zhibu-server org import FILE), or check the code", org);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, "enroll");
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
-  rc = zb_ca_enroll(pki, id, org, server, out, (int)days);
+  /* The node will check that the server's certificate names the host it
+   * dials: a --server it does not name would fail every sync. */
+  char names[1024];
+  rc = zb_ca_server_names(pki, server, names, sizeof names);
+  if (rc == ZB_EINVAL) {
+    zb_log_error("--server: the server certificate does not name the host of %s, so every "
+                 "sync would fail; it names: %s (zhibu-server init --name); give one of those",
+                 server, names[0] ? names : "nothing");
+    free(orgs);
+    return zb_exit_code(rc);
+  }
+  if (!rc)
+    rc = zb_ca_enroll_orgs(pki, id, org, server, out, (int)days, orgs, olen);
+  free(orgs);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s exists; refusing to overwrite it", out);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "enroll");
-  fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key)\n",
-          prog, id, org, out);
+  fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key "
+          "and the org directory of the node's scope)\n", prog, id, org, out);
   return 0;
 }
 
@@ -704,7 +729,7 @@ static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_fresh[] = {"json", "csv", "org", "days", NULL};
-static const char *const o_stats[] = {"json", "csv", "org", "as-of", "from", "to", NULL};
+static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_token_issue[] = {"org", "expires", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
@@ -721,8 +746,12 @@ static const struct zb_cmd cmds[] = {
      "tree as a directory when they pull."},
     {"enroll", 1, 0, "", cmd_enroll, o_enroll, "issue a node's certificate and bundle",
      "Writes one bundle file (mode 0600): the CA certificate, the node's\n"
-     "certificate (binding --node-id and --org) and key, and --server.  On the\n"
-     "branch PC: zhibu-node init --enroll FILE --data DIR."},
+     "certificate (binding --node-id and --org) and key, --server, and the org\n"
+     "directory of --org's subtree (so the node can import its roster before it\n"
+     "syncs).  Refused: an org this server does not hold (exit 4; org import\n"
+     "first), and a --server host the server certificate does not name (exit 3:\n"
+     "every sync would fail).  On the branch PC: zhibu-node init --enroll FILE\n"
+     "--data DIR."},
     {"revoke", 1, 0, "", cmd_revoke, o_revoke, "refuse a node from its next connection on", ""},
     {"run", 1, 0, "", cmd_run, o_run, "serve sync sessions over mutual TLS 1.3",
      "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"
@@ -784,7 +813,9 @@ static const struct zb_cmd cmds[] = {
     {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "refuse a token from now on",
      "ID is the token's id from token list (its first 6 or more digits)."},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
-     "--as-of YYYY-MM-DD (default today); --json or --csv for machines.\n"
+     "--as-of YYYY-MM-DD (default today); --json for machines; --csv (Chinese\n"
+     "labels and a BOM with --lang zh, the default; English keys with --lang en);\n"
+     "--xlsx FILE for an Excel workbook.\n"
      "Members who left on or before the as-of date are not counted; \"left\"\n"
      "counts those who left from --from (default: 1 January of the as-of year)\n"
      "to --to (default: the as-of date), by reason; \"joined\" the members\n"

@@ -108,6 +108,8 @@ struct zb__csv_parse {
   size_t nfields;
   bool known_data;   /* a known column holds more than blanks */
   bool other_data;   /* an ignored or surplus field does */
+  size_t nonblank;   /* before the header: fields that hold more than blanks */
+  size_t nonblank_at; /* the last of them */
   unsigned char fstate[ZB_CSV_MAX_HEADER];
   size_t flen[ZB_CSV_MAX_HEADER];
   size_t foff[ZB_CSV_MAX_HEADER];
@@ -161,6 +163,11 @@ struct zb__csv_reader {
   char *spool;
   size_t spool_len, spool_size, replay;
   bool spooling, replaying;
+
+  /* Rows come from a sheet (zb_csv_rows_*), not from CSV text: a row is
+   * as wide as its last cell, and a title above the header may be one
+   * cell alone. */
+  bool sheet;
 
   enum zb__csv_stop stop;
   int result;
@@ -445,6 +452,10 @@ static void zb__csv_on_field(void *data, size_t len, void *vrd) {
     /* Header fields are looked at once the record has ended: a row of
      * blanks above the header is skipped like a blank line. */
     ps->known_data |= data_here;
+    if (data_here) {
+      ps->nonblank++;
+      ps->nonblank_at = i;
+    }
     if (i >= ZB_CSV_MAX_HEADER)
       return;
     ps->flen[i] = len;
@@ -493,6 +504,15 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
    * unless a surplus field makes it a row of the wrong length. */
   if (!ps->known_data && (!ps->other_data || ps->nfields == ps->nhdr))
     return;
+  if (ps->nfields != ps->nhdr && rd->sheet) {
+    char col[8];
+    zb_csv_column_letters(ps->nhdr - 1, col);
+    zb__csv_report(rd, ps->rec_line, NULL,
+                   "has a value right of the header's last column (%s): "
+                   "clear it, or give its column a header",
+                   col);
+    return;
+  }
   if (ps->nfields != ps->nhdr) {
     zb__csv_report(rd, ps->rec_line, NULL,
                    "has %zu fields, header has %zu: a comma too many or too "
@@ -549,6 +569,23 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
     zb__csv_stop(rd, rc);
 }
 
+/* Before the header: whether the record just ended is a title — one
+ * field alone holds text, which names no column — rather than a header.
+ * In CSV text the record must have more fields than that one (the title
+ * row of a sheet saved as CSV: "花名册,,,,"); a lone field there is a
+ * header of one column. */
+static bool zb__csv_title(struct zb__csv_reader *rd) {
+  struct zb__csv_parse *ps = &rd->ps;
+  size_t i = ps->nonblank_at;
+  if (ps->nonblank != 1 || i >= ZB_CSV_MAX_HEADER || (!rd->sheet && ps->nfields < 2))
+    return false;
+  if (ps->fstate[i] == ZB__F_LONG)
+    return true;
+  const char *s = rd->arena + ps->foff[i];
+  size_t start, len = zb_utf8_trim(s, ps->flen[i], &start);
+  return zb__csv_column_of(rd->spec, s + start, len) < 0;
+}
+
 /* libcsv record callback. */
 static void zb__csv_on_record(int c, void *vrd) {
   struct zb__csv_reader *rd = vrd;
@@ -557,7 +594,10 @@ static void zb__csv_on_record(int c, void *vrd) {
   if (rd->stop != ZB__RUN)
     return;
   if (!ps->have_header) {
-    if (ps->known_data) {
+    if (ps->known_data && zb__csv_title(rd)) {
+      /* A title above the header (the org's name and a date, as a
+       * 花名册 has): skipped like a blank line. */
+    } else if (ps->known_data) {
       size_t n = ps->nfields < ZB_CSV_MAX_HEADER + 1 ? ps->nfields : ZB_CSV_MAX_HEADER + 1;
       for (size_t i = 0; i < n && rd->stop == ZB__RUN; i++) {
         bool long_field = i < ZB_CSV_MAX_HEADER && ps->fstate[i] == ZB__F_LONG;
@@ -575,6 +615,7 @@ static void zb__csv_on_record(int c, void *vrd) {
   }
   ps->nfields = 0;
   ps->known_data = ps->other_data = false;
+  ps->nonblank = 0;
   rd->arena_used = 0;
   memset(ps->fstate, 0, sizeof ps->fstate);
   /* A bare CR ends a record in mid-line; the next one starts here. */
@@ -747,9 +788,14 @@ static int zb__csv_source(struct zb__csv_reader *rd, char *dst, size_t want,
     n = k;
     if (rd->replay == rd->spool_len) {
       rd->replaying = false;
-      free(rd->spool);
-      rd->spool = NULL;
-      rd->spool_len = rd->spool_size = rd->replay = 0;
+      /* Bytes read before the reader started (zb_csv_read_stream's head)
+       * stay in the copy while it is kept. */
+      if (!rd->spooling) {
+        free(rd->spool);
+        rd->spool = NULL;
+        rd->spool_len = rd->spool_size = 0;
+      }
+      rd->replay = 0;
     }
   }
   if (n < want && !rd->replaying) {
@@ -1006,34 +1052,28 @@ static int zb__csv_run(struct zb__csv_reader *rd, char *buf) {
   }
 }
 
-int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
-                zb_csv_row_fn row, zb_csv_problem_fn problem, void *ctx,
-                long *nproblems) {
-  int rc = 0;
-  char *buf = NULL;
-  struct zb__csv_reader *rd = NULL;
-
-  if (nproblems != NULL)
-    *nproblems = 0;
-  if (path == NULL || spec == NULL || spec->columns == NULL ||
-      spec->ncolumns == 0 || spec->ncolumns > ZB_CSV_MAX_COLUMNS ||
+/* A reader for spec, or NULL (*rc: ZB_EINVAL for a bad spec, ZB_ENOMEM). */
+static struct zb__csv_reader *zb__csv_reader_new(const struct zb_csv_spec *spec,
+                                                 zb_csv_row_fn row,
+                                                 zb_csv_problem_fn problem,
+                                                 void *ctx, int *rc) {
+  *rc = ZB_EINVAL;
+  if (spec == NULL || spec->columns == NULL || spec->ncolumns == 0 ||
+      spec->ncolumns > ZB_CSV_MAX_COLUMNS ||
       spec->max_field > SIZE_MAX / 2 / ZB_CSV_MAX_COLUMNS)
-    return ZB_EINVAL;
+    return NULL;
   size_t longest = 0;
   for (size_t j = 0; j < spec->ncolumns; j++) {
     if (spec->columns[j] == NULL)
-      return ZB_EINVAL;
+      return NULL;
     size_t l = strlen(spec->columns[j]);
     if (l > longest)
       longest = l;
   }
-
-  rd = calloc(1, sizeof *rd);
-  buf = malloc(ZB_CSV_CHUNK);
-  if (rd == NULL || buf == NULL) {
-    free(rd);
-    free(buf);
-    return ZB_ENOMEM;
+  struct zb__csv_reader *rd = calloc(1, sizeof *rd);
+  if (rd == NULL) {
+    *rc = ZB_ENOMEM;
+    return NULL;
   }
   rd->cd = (iconv_t)-1;
   rd->spec = spec;
@@ -1044,20 +1084,75 @@ int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
   rd->cap += 2; /* a field of max_field bytes plus a pending closing quote */
   if (rd->cap < ZB_CSV_MIN_CAP)
     rd->cap = ZB_CSV_MIN_CAP;
+  *rc = 0;
+  return rd;
+}
 
-  if (strcmp(path, "-") == 0) {
-    rd->f = stdin;
-  } else {
-    rd->f = fopen(path, "rb");
-    if (rd->f == NULL) {
-      rc = ZB_EIO;
+static void zb__csv_reader_free(struct zb__csv_reader *rd) {
+  if (rd->parser_ready)
+    csv_free(&rd->p);
+  if (rd->cd != (iconv_t)-1)
+    iconv_close(rd->cd);
+  free(rd->arena);
+  free(rd->names);
+  free(rd->conv);
+  free(rd->spool);
+  free(rd);
+}
+
+int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
+                zb_csv_row_fn row, zb_csv_problem_fn problem, void *ctx,
+                long *nproblems) {
+  if (nproblems != NULL)
+    *nproblems = 0;
+  if (path == NULL)
+    return ZB_EINVAL;
+  if (strcmp(path, "-") == 0)
+    return zb_csv_read_stream(stdin, NULL, 0, spec, row, problem, ctx, nproblems);
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return ZB_EIO;
+  int rc = zb_csv_read_stream(f, NULL, 0, spec, row, problem, ctx, nproblems);
+  fclose(f);
+  return rc;
+}
+
+int zb_csv_read_stream(FILE *f, const void *head, size_t nhead,
+                       const struct zb_csv_spec *spec, zb_csv_row_fn row,
+                       zb_csv_problem_fn problem, void *ctx, long *nproblems) {
+  int rc = 0;
+  char *buf = NULL;
+  struct zb__csv_reader *rd = NULL;
+
+  if (nproblems != NULL)
+    *nproblems = 0;
+  if (f == NULL)
+    return ZB_EINVAL;
+  rd = zb__csv_reader_new(spec, row, problem, ctx, &rc);
+  if (rd == NULL)
+    return rc;
+  buf = malloc(ZB_CSV_CHUNK);
+  if (buf == NULL) {
+    zb__csv_reader_free(rd);
+    return ZB_ENOMEM;
+  }
+  rd->f = f;
+  struct stat st;
+  rd->seekable = nhead == 0 && fstat(fileno(rd->f), &st) == 0 &&
+                 S_ISREG(st.st_mode) && ftello(rd->f) == 0;
+  rd->spooling = !rd->seekable;
+  if (nhead > 0) {
+    /* Bytes the caller read already: handed over first, and kept for a
+     * second reading like the rest of a non-seekable input. */
+    if (zb__csv_buf_put(&rd->spool, &rd->spool_len, &rd->spool_size, head,
+                        nhead) == SIZE_MAX) {
+      rc = ZB_ENOMEM;
       goto out;
     }
+    rd->spool_len--; /* buf_put counts its NUL */
+    rd->replaying = true;
+    rd->replay = 0;
   }
-  struct stat st;
-  rd->seekable = fstat(fileno(rd->f), &st) == 0 && S_ISREG(st.st_mode) &&
-                 ftello(rd->f) == 0;
-  rd->spooling = !rd->seekable;
 
   if ((rc = zb__csv_parser_start(rd)) != 0)
     goto out;
@@ -1085,19 +1180,130 @@ int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
 out:
   if (nproblems != NULL)
     *nproblems = rd->nproblems;
-  if (rd->parser_ready)
-    csv_free(&rd->p);
-  if (rd->f != NULL && rd->f != stdin)
-    fclose(rd->f);
-  if (rd->cd != (iconv_t)-1)
-    iconv_close(rd->cd);
-  free(rd->arena);
-  free(rd->names);
-  free(rd->conv);
-  free(rd->spool);
-  free(rd);
+  zb__csv_reader_free(rd);
   free(buf);
   return rc;
+}
+
+/* ---- rows from a sheet ---- */
+
+struct zb_csv_rows {
+  struct zb__csv_reader *rd;
+};
+
+int zb_csv_rows_open(const struct zb_csv_spec *spec, zb_csv_row_fn row,
+                     zb_csv_problem_fn problem, void *ctx, zb_csv_rows **out) {
+  int rc;
+  *out = NULL;
+  zb_csv_rows *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return ZB_ENOMEM;
+  r->rd = zb__csv_reader_new(spec, row, problem, ctx, &rc);
+  if (r->rd == NULL) {
+    free(r);
+    return rc;
+  }
+  r->rd->sheet = true;
+  r->rd->ps.line = 1;
+  *out = r;
+  return 0;
+}
+
+int zb_csv_rows_column(const zb_csv_rows *r, size_t i) {
+  const struct zb__csv_parse *ps = &r->rd->ps;
+  if (!ps->have_header || i >= ps->nhdr || i >= ZB_CSV_MAX_HEADER ||
+      ps->map[i] == ZB__IGNORED)
+    return -1;
+  return ps->map[i];
+}
+
+int zb_csv_rows_add(zb_csv_rows *r, long line, const struct zb_csv_cell *cells,
+                    size_t n) {
+  struct zb__csv_reader *rd = r->rd;
+  struct zb__csv_parse *ps = &rd->ps;
+  if (rd->stop != ZB__RUN)
+    return rd->result;
+  ps->line = ps->rec_line = line;
+  /* A sheet row ends at its last cell: the cells the header has beyond
+   * it are empty.  A surplus cell that holds nothing is no surplus. */
+  size_t width = n;
+  while (ps->have_header && width > ps->nhdr && cells[width - 1].full == 0)
+    width--;
+  if (ps->have_header && width < ps->nhdr)
+    width = ps->nhdr;
+  for (size_t i = 0; i < width && rd->stop == ZB__RUN; i++) {
+    const struct zb_csv_cell *c = i < n ? &cells[i] : NULL;
+    const char *s = c && c->s ? c->s : "";
+    size_t len = c ? c->len : 0, full = c ? c->full : 0;
+    if (full > len) {
+      /* Cut by the sheet reader: the bytes kept are longer than any limit
+       * here; the length reported is the whole cell's. */
+      ps->cutting = true;
+      ps->cut_len = full - len;
+      ps->prime_len = 0;
+    }
+    zb__csv_on_field((void *)s, len, rd);
+  }
+  if (rd->stop != ZB__RUN)
+    return rd->result;
+  /* A cell the sheet reader refused (a number that lost digits, an Excel
+   * error): named on its column, and the row is not handed over. */
+  bool bad = false;
+  for (size_t i = 0; ps->have_header && i < n && i < ps->nhdr; i++) {
+    if (cells[i].problem == NULL || ps->map[i] == ZB__IGNORED)
+      continue;
+    zb__csv_report(rd, line, rd->spec->columns[ps->map[i]], "%s",
+                   cells[i].problem);
+    bad = true;
+  }
+  if (bad) {
+    /* The row's own problems are reported too; it goes no further. */
+    zb_csv_row_fn keep = rd->row;
+    rd->row = NULL;
+    zb__csv_on_record(0, rd);
+    rd->row = keep;
+  } else {
+    zb__csv_on_record(0, rd);
+  }
+  return rd->stop != ZB__RUN ? rd->result : 0;
+}
+
+void zb_csv_rows_problem(zb_csv_rows *r, long line, const char *reason) {
+  zb__csv_report(r->rd, line, NULL, "%s", reason);
+}
+
+int zb_csv_rows_end(zb_csv_rows *r, long *nproblems) {
+  struct zb__csv_reader *rd = r->rd;
+  int rc = 0;
+  if (rd->stop != ZB__RUN) {
+    rc = rd->result;
+  } else if (!rd->ps.have_header) {
+    zb__csv_report(rd, 1, NULL, "no header row");
+    rc = ZB_EINVAL;
+  }
+  if (nproblems != NULL)
+    *nproblems = rd->nproblems;
+  return rc;
+}
+
+void zb_csv_rows_free(zb_csv_rows *r) {
+  if (r == NULL)
+    return;
+  zb__csv_reader_free(r->rd);
+  free(r);
+}
+
+void zb_csv_column_letters(size_t i, char out[8]) {
+  char tmp[8];
+  size_t n = 0;
+  i++;
+  while (i > 0 && n < 7) {
+    tmp[n++] = (char)('A' + (i - 1) % 26);
+    i = (i - 1) / 26;
+  }
+  for (size_t k = 0; k < n; k++)
+    out[k] = tmp[n - 1 - k];
+  out[n] = '\0';
 }
 
 /* Besides RFC 4180's comma, quote, CR and LF we also quote a field with a

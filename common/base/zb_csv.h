@@ -53,6 +53,9 @@ struct zb_csv_spec {
   zb_csv_header_fn header;     /* may be NULL */
   zb_csv_encoding_fn encoding; /* may be NULL: then a file that would have
                                   to be read again is refused instead */
+  /* bit i set: columns[i] holds dates.  CSV text ignores it; a sheet
+   * reader turns a number there (Excel's day count) into a date (zb_xlsx.h). */
+  uint64_t dates;
 };
 
 /* A problem: column is NULL when it concerns the whole row or file.
@@ -79,6 +82,52 @@ typedef int (*zb_csv_row_fn)(void *ctx, long line, const char *const *values,
 int zb_csv_read(const char *path, const struct zb_csv_spec *spec,
                 zb_csv_row_fn row, zb_csv_problem_fn problem, void *ctx,
                 long *nproblems);
+
+/* The same for an input the caller opened and of which it read nhead
+ * bytes already (head; the file's start, as when it looked at the magic
+ * bytes of stdin): they are read first.  f is not closed. */
+int zb_csv_read_stream(FILE *f, const void *head, size_t nhead,
+                       const struct zb_csv_spec *spec, zb_csv_row_fn row,
+                       zb_csv_problem_fn problem, void *ctx, long *nproblems);
+
+/* ---- rows that are not CSV text: the rows of a sheet (zb_xlsx.c) ----
+ *
+ * The same reader without the CSV syntax: the header found and matched as
+ * above (a row above it whose one cell names no column is a title and is
+ * skipped), every check, the same callbacks.  A row is given whole, as
+ * its cells from column A to the last one that holds a value; the cells
+ * the header has beyond it are empty. */
+typedef struct zb_csv_rows zb_csv_rows;
+
+/* One cell: s[0..len) of its text, which is UTF-8; full is its whole
+ * length (more than len when the sheet reader kept only the first len
+ * bytes of a long cell; 0 for an empty cell).  problem: NULL, or why the
+ * value cannot be used (reported on the cell's column, and its row is
+ * not handed over). */
+struct zb_csv_cell {
+  const char *s;
+  size_t len, full;
+  const char *problem;
+};
+
+int zb_csv_rows_open(const struct zb_csv_spec *spec, zb_csv_row_fn row,
+                     zb_csv_problem_fn problem, void *ctx, zb_csv_rows **out);
+/* The row numbered line (ascending), cells[0..n) for columns A… .  0 to go
+ * on, or the value that stops the read (ZB_EINVAL: the header is
+ * unusable; a callback's). */
+int zb_csv_rows_add(zb_csv_rows *r, long line, const struct zb_csv_cell *cells,
+                    size_t n);
+/* The spec column that sheet column i (0 = A) holds, or -1 (before the
+ * header, or a column that names none). */
+int zb_csv_rows_column(const zb_csv_rows *r, size_t i);
+/* A problem of the whole row or sheet (line 0: of the file). */
+void zb_csv_rows_problem(zb_csv_rows *r, long line, const char *reason);
+/* The end of the sheet: returns as zb_csv_read does. */
+int zb_csv_rows_end(zb_csv_rows *r, long *nproblems);
+void zb_csv_rows_free(zb_csv_rows *r);
+
+/* A sheet's column letters: 0 → "A", 26 → "AA". */
+void zb_csv_column_letters(size_t i, char out[8]);
 
 /* Writes one RFC 4180 row (fields quoted only when they must be, line end
  * "\n").  Returns 0 or ZB_EIO. */

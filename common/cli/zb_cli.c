@@ -17,6 +17,7 @@
 #include "zb_import.h"
 #include "zb_offline.h"
 #include "zb_render.h"
+#include "zb_xlsxout.h"
 
 static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
   fprintf(out, "  %s %s%s%s", cli->prog, c->words, *c->operand_names ? " " : "",
@@ -207,14 +208,110 @@ int zb_cli_stats_init(const zb_args *a, zb_stats *st) {
   return 0;
 }
 
+int zb_cli_lang_zh(const zb_args *a, bool *zh) {
+  const char *l = zb_args_get(a, "lang");
+  if (l) {
+    if (strcmp(l, "zh") != 0 && strcmp(l, "en") != 0) {
+      zb_log_error("--lang: \"%s\" is neither zh (中文) nor en (English)", l);
+      return ZB_EUSAGE;
+    }
+    *zh = strcmp(l, "zh") == 0;
+    return 0;
+  }
+  const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+  for (size_t i = 0; i < 3; i++) {
+    const char *v = getenv(names[i]);
+    if (v && *v) {
+      *zh = strncmp(v, "en", 2) != 0;
+      return 0;
+    }
+  }
+  *zh = true;
+  return 0;
+}
+
+void zb_cli_today_zh(char *buf, size_t cap) {
+  zb_date d = zb_date_today();
+  snprintf(buf, cap, "%d年%d月%d日", d.y, d.m, d.d);
+}
+
+int zb_cli_one_format(const zb_args *a) {
+  int n = zb_args_has(a, "json") + zb_args_has(a, "csv") + (zb_args_get(a, "xlsx") != NULL);
+  if (n > 1) {
+    zb_log_error("--json, --csv and --xlsx: give one of them");
+    return ZB_EUSAGE;
+  }
+  return 0;
+}
+
+struct stats_sheet {
+  zb_xlsxout *x;
+  int rc;
+};
+
+static int stats_sheet_row(void *ctx, const char *dim, const char *value, long count) {
+  struct stats_sheet *ss = ctx;
+  char num[24];
+  snprintf(num, sizeof num, "%ld", count);
+  return zb_xlsxout_row(ss->x, (const char *const[]){dim, value, num});
+}
+
+/* The report as a workbook: a title with the org and the dates, then the
+ * rows of the CSV in Chinese or English. */
+static int stats_xlsx(const char *path, const zb_stats *st, const char *org, const char *name,
+                      bool zh) {
+  char as_of[11], from[11], to[11], title[512];
+  zb_date_format(st->as_of, as_of);
+  zb_date_format(st->from, from);
+  zb_date_format(st->to, to);
+  if (zh)
+    snprintf(title, sizeof title, "%s 党员统计（截至 %s；减少 %s 至 %s）", name ? name : org, as_of,
+             from, to);
+  else
+    snprintf(title, sizeof title, "%s member statistics as of %s (left %s to %s)",
+             name ? name : org, as_of, from, to);
+  static const char *const h_zh[3] = {"项目", "分类", "人数"};
+  static const char *const h_en[3] = {"dimension", "value", "count"};
+  static const enum zb_xcol kinds[3] = {ZB_XCOL_TEXT, ZB_XCOL_TEXT, ZB_XCOL_COUNT};
+  struct stats_sheet ss = {0};
+  int rc = zb_xlsxout_open(path, zh ? "党员统计" : "statistics", title, 3, zh ? h_zh : h_en,
+                           kinds, &ss.x);
+  if (rc) {
+    zb_log_error("--xlsx: %s: cannot be written", path);
+    return ZB_EIO;
+  }
+  rc = zb_stats_rows(st, zh, stats_sheet_row, &ss);
+  const char *why;
+  int crc = zb_xlsxout_close(ss.x, &why);
+  if (!rc && crc) {
+    zb_log_error("--xlsx: %s: cannot be written (%s)", path, why ? why : "");
+    return crc;
+  }
+  return rc;
+}
+
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org) {
+  return zb_cli_stats_out_named(a, st, org, NULL);
+}
+
+int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org,
+                           const char *org_name) {
   int rc = 0;
+  bool zh = true;
+  const char *xlsx = zb_args_get(a, "xlsx");
+  if ((rc = zb_cli_one_format(a)) || (rc = zb_cli_lang_zh(a, &zh)))
+    return zb_exit_code(rc);
   if (zb_args_has(a, "json")) {
     json_t *j = zb_stats_to_json(st, org);
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else if (zb_args_has(a, "csv")) {
-    rc = zb_stats_write_csv(st, org, stdout);
+    rc = zb_stats_write_csv(st, org, stdout, zh);
+  } else if (xlsx) {
+    if ((rc = stats_xlsx(xlsx, st, org, org_name, zh)))
+      return zb_exit_code(rc);
+    fprintf(stderr, "%s: %s: report of %s written (%ld members)\n", zb_log_progname(), xlsx,
+            org_name ? org_name : org, st->total);
   } else {
     zb_stats_print(st, org, stdout);
   }
@@ -405,6 +502,8 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
     fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
   if (res->gb18030)
     fputs(" (read as GB18030/GBK)", stderr);
+  if (res->xlsx)
+    fprintf(stderr, " (the workbook's first sheet, \"%s\")", res->sheet);
   fputc('\n', stderr);
   return 0;
 }

@@ -63,6 +63,19 @@ int zb_cli_flush(void);
 int zb_cli_stats_init(const zb_args *a, zb_stats *st);
 /* Prints statistics as --json, --csv or a report; returns the exit status. */
 int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
+/* The same, with the org's name for the title of --xlsx (NULL: its code). */
+int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org,
+                           const char *org_name);
+
+/* Whether files for people (--csv, --xlsx) are in Chinese: --lang zh or en;
+ * without it, English when the locale (LC_ALL, LC_MESSAGES, LANG, the
+ * first that is set) starts with "en", else Chinese.  ZB_EUSAGE
+ * (reported) for another --lang. */
+int zb_cli_lang_zh(const zb_args *a, bool *zh);
+/* "2026年11月28日" for today, into buf. */
+void zb_cli_today_zh(char *buf, size_t cap);
+/* --xlsx FILE together with --json or --csv: reported, ZB_EUSAGE. */
+int zb_cli_one_format(const zb_args *a);
 
 /* `report pipeline` (both binaries): --year Y into f (zb_funnel_init'ed
  * for the applicant kind as of today); 0 or an exit status. */

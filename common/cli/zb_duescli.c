@@ -391,7 +391,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     if (lc.mode == 1) {
       zb_json_stream_begin(&lc.js, stdout);
     } else if (lc.mode == 2) {
-      rc = zb_rec_csv_header(stdout, &zb_kind_dues);
+      rc = zb_rec_csv_header(stdout, &zb_kind_dues, false);
     } else {
       static const char *const hdr[] = {"编号",     "党员编号",   "姓名",       "所属月份",
                                         "交纳日期", "类别",       "基数（元）", "应交（元）",

@@ -246,7 +246,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     if (lc.mode == 1) {
       zb_json_stream_begin(&lc.js, stdout);
     } else if (lc.mode == 2) {
-      rc = zb_rec_csv_header(stdout, &zb_kind_eval);
+      rc = zb_rec_csv_header(stdout, &zb_kind_eval, false);
     } else {
       static const char *const hdr[] = {"党员编号", "姓名", "所在党支部", "评议年度", "评议等次",
                                         "备注"};

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zb_err.h"
 #include "zb_log.h"
@@ -15,6 +16,7 @@
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
+#include "zb_xlsxout.h"
 
 static zb_kindcli_open_fn open_node;
 static const char *prog = "zhibu-node";
@@ -302,11 +304,24 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
   return rc ? fail(rc, c->words) : zb_cli_flush();
 }
 
+void zb_kindcli_org_name(zb_node *n, const char *code, char out[ZB_FIELD_MAX + 1]) {
+  out[0] = '\0';
+  zb_rec *r = malloc(sizeof *r);
+  if (!r)
+    return;
+  zb_rec_init(r, &zb_kind_org);
+  if (zb_node_get(n, &zb_kind_org, code, r) == 0)
+    memcpy(out, r->v[ZB_OF_NAME], ZB_FIELD_MAX + 1);
+  free(r);
+}
+
 struct list_out {
   const zb_kind_desc *kd;
-  int mode;   /* 0 table, 1 json, 2 csv */
+  int mode;   /* 0 table, 1 json, 2 csv, 3 xlsx */
+  bool zh;    /* csv: Chinese header */
   zb_json_stream js;
   zb_table *t;
+  zb_xlsxout *x;
   int cols[ZB_REC_FIELDS_MAX], ncols;
   long n;
   bool all;   /* --all: records whose state ended too */
@@ -347,9 +362,50 @@ static int list_row(void *ctx, const zb_rec *r) {
   const char *cells[ZB_REC_FIELDS_MAX];
   for (int i = 0; i < lo->ncols; i++)
     cells[i] = v[lo->cols[i]];
+  if (lo->mode == 3)
+    return zb_xlsxout_row(lo->x, cells);
   if (lo->overdue)
     cells[lo->ncols] = lo->why;
   return zb_table_add(lo->t, cells);
+}
+
+/* The kind's sheet: its fields in sheet order (the 花名册's columns), with
+ * their Chinese or English names; what only acts write left out when the
+ * records whose state ended are (their columns would be empty), and the
+ * title: the org's name, the sheet's name, today. */
+static int list_xlsx_open(struct list_out *lo, zb_node *n, const char *path, const char *org) {
+  const zb_kind_desc *kd = lo->kd;
+  const char *hdr[ZB_REC_FIELDS_MAX];
+  enum zb_xcol kinds[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < kd->nfields; i++) {
+    int f = kd->sheet_order ? kd->sheet_order[i] : i;
+    if (f < 0)
+      break;
+    if (kd->ended && !lo->all && zb_kind_act_of(kd, f))
+      continue;
+    hdr[lo->ncols] = lo->zh ? kd->fields[f].zh : kd->fields[f].name;
+    kinds[lo->ncols] = kd->fields[f].type == ZB_FT_DATE ? ZB_XCOL_DATE : ZB_XCOL_TEXT;
+    lo->cols[lo->ncols++] = f;
+  }
+  char name[ZB_FIELD_MAX + 1], day[64], title[600], what[128];
+  zb_kindcli_org_name(n, org, name);
+  zb_cli_today_zh(day, sizeof day);
+  if (lo->zh) {
+    if (kd->sheet_title)
+      snprintf(what, sizeof what, "%s", kd->sheet_title);
+    else
+      snprintf(what, sizeof what, "%s名单", kd->zh);
+    snprintf(title, sizeof title, "%s %s（%s）", name[0] ? name : org, what, day);
+  } else {
+    char iso[11];
+    zb_date_format(zb_date_today(), iso);
+    snprintf(title, sizeof title, "%s: %s, %s", name[0] ? name : org, kd->plural, iso);
+  }
+  int rc = zb_xlsxout_open(path, lo->zh ? (kd->sheet_title ? kd->sheet_title : kd->zh) : kd->plural,
+                           title, (size_t)lo->ncols, hdr, kinds, &lo->x);
+  if (rc)
+    zb_log_error("--xlsx: %s: cannot be written", path);
+  return rc;
 }
 
 static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
@@ -388,11 +444,20 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     free(lo);
     return rc;
   }
-  lo->mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : 0;
+  const char *xlsx = zb_args_get(a, "xlsx");
+  lo->mode = zb_args_has(a, "json") ? 1 : zb_args_has(a, "csv") ? 2 : xlsx ? 3 : 0;
+  const char *org = zb_args_get(a, "org");
+  if ((rc = zb_cli_one_format(a)) || (rc = zb_cli_lang_zh(a, &lo->zh))) {
+    zb_node_close(n);
+    free(lo);
+    return zb_exit_code(rc);
+  }
   if (lo->mode == 1) {
     zb_json_stream_begin(&lo->js, stdout);
   } else if (lo->mode == 2) {
-    rc = zb_rec_csv_header(stdout, kd);
+    rc = zb_rec_csv_header(stdout, kd, lo->zh);
+  } else if (lo->mode == 3) {
+    rc = list_xlsx_open(lo, n, xlsx, org ? org : zb_node_org(n));
   } else {
     /* The fields the descriptor marks for the table, in field order. */
     const char *hdr[ZB_REC_FIELDS_MAX];
@@ -405,7 +470,6 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     if (!(lo->t = zb_table_new((size_t)lo->ncols + lo->overdue, hdr)))
       rc = ZB_ENOMEM;
   }
-  const char *org = zb_args_get(a, "org");
   if (!rc)
     rc = zb_node_list(n, kd, org, list_row, lo);
   if (rc == ZB_ESCOPE)
@@ -416,6 +480,18 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   } else if (!rc && lo->mode == 0) {
     zb_table_print(lo->t, stdout);
     printf("%ld %s\n", lo->n, kd->plural);
+  }
+  if (lo->x) {
+    const char *why;
+    int crc = zb_xlsxout_close(lo->x, &why);
+    if (rc)
+      unlink(xlsx);   /* no file rather than a partial one */
+    else if (crc)
+      zb_log_error("--xlsx: %s: cannot be written (%s)", xlsx, why ? why : "");
+    else if (!rc)
+      fprintf(stderr, "%s: %s: %ld %s written\n", prog, xlsx, lo->n, kd->plural);
+    if (!rc)
+      rc = crc;
   }
   zb_table_free(lo->t);
   free(lo);
@@ -612,8 +688,9 @@ static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
 
 static const char *const o_none[] = {NULL};
 static const char *const o_show[] = {"json", NULL};
-static const char *const o_list[] = {"json", "csv", "org", "all", "state", NULL};
-static const char *const o_list_reach[] = {"json", "csv", "org", "all", "state", "in", "out", NULL};
+static const char *const o_list[] = {"json", "csv", "xlsx", "lang", "org", "all", "state", NULL};
+static const char *const o_list_reach[] = {"json", "csv", "xlsx", "lang", "org", "all", "state",
+                                           "in", "out", NULL};
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 static char *fmt(const char *f, ...) {
@@ -755,9 +832,13 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
                 kd->fields[0].name, n, kd->fields[mf].name, kd->fields[0].name, n)
           : (char *)"";
       put_cmd(cmds, &nc, (struct zb_cmd){
-          fmt("%s import", n), 2, 1, "FILE.csv", cmd_import, o_none,
-          fmt("load %s (%s) from CSV", kd->plural, kd->zh),
-          fmt("A header row names the columns, in any order (blanks around a name and the\n"
+          fmt("%s import", n), 2, 1, "FILE", cmd_import, o_none,
+          fmt("load %s (%s) from CSV or an Excel workbook", kd->plural, kd->zh),
+          fmt("FILE is CSV text or an Excel workbook (.xlsx, as Excel and WPS save it: told\n"
+              "by its bytes, whatever its name), whose first sheet is read; a title row\n"
+              "above the header is skipped, dates may be date cells, and problems name the\n"
+              "sheet's row as the LINE.\n"
+              "A header row names the columns, in any order (blanks around a name and the\n"
               "case of its letters do not matter); other columns (序号, 备注, ...) are\n"
               "ignored, with one warning naming them.  The file may be UTF-8 (with or\n"
               "without BOM) or GB18030/GBK, as Excel and WPS save \"CSV (逗号分隔)\";\n"
@@ -769,7 +850,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
               "All or nothing: a file with any bad row stores nothing, and every bad row\n"
               "is reported as FILE:LINE: column: reason (value: \"...\").  A row whose %s\n"
               "exists updates that %s; an identical row changes nothing.\n%s"
-              "Give - as FILE.csv to read the CSV from stdin (problems then name the file\n"
+              "Give - as FILE to read the file from stdin (problems then name the file\n"
               "\"stdin\").  The file is read and checked first; the database is locked for\n"
               "writing only for the short write that follows, so a running daemon's sync\n"
               "waits only that long.%s\n\n%s",
@@ -803,9 +884,17 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       FILE *f = open_memstream(&lh, &ll);
       if (f) {
         if (which & C_IMPORT)
-          fprintf(f, "--csv writes a file that %s import reads back unchanged.", n);
+          fprintf(f, "--csv writes a file that %s import reads back unchanged: with --lang zh (the\n"
+                     "default; --lang en or an English LANG for English) it starts with a UTF-8\n"
+                     "BOM and names the columns in Chinese, as Excel and WPS want it.\n"
+                     "--xlsx FILE writes an Excel workbook%s%s%s: a title row with the org's\n"
+                     "name and today's date, the header, one row per %s; ID numbers and phones\n"
+                     "are text, dates are dates.  %s import reads it back.",
+                  n, kd->sheet_title ? " (the " : "", kd->sheet_title ? kd->sheet_title : "",
+                  kd->sheet_title ? ", in its usual columns)" : "", n, n);
         else
-          fprintf(f, "--csv writes CSV with the --json keys as its header.");
+          fprintf(f, "--csv writes CSV with the --json keys as its header (Chinese names\n"
+                     "with --lang zh, the default); --xlsx FILE an Excel workbook.");
         if (kd->reach == ZB_REACH_DOWN)
           fprintf(f, "\nWithout --org: this node's own and those of the orgs above it.");
         if (kd->ended)

@@ -32,5 +32,7 @@ typedef int (*zb_kindcli_open_fn)(const zb_args *a, zb_node **n);
  * is fixed or written by acts has no `update`. */
 size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_open_fn open,
                         const struct zb_cmd *own, size_t nown);
+/* The name of org code at node n, or "" when it holds no such org. */
+void zb_kindcli_org_name(zb_node *n, const char *code, char out[ZB_FIELD_MAX + 1]);
 
 #endif

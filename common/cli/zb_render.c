@@ -53,10 +53,14 @@ int zb_json_stream_end(zb_json_stream *s) {
   return ferror(s->out) ? ZB_EIO : 0;
 }
 
-int zb_rec_csv_header(FILE *out, const zb_kind_desc *kd) {
+int zb_rec_csv_header(FILE *out, const zb_kind_desc *kd, bool zh) {
   const char *v[ZB_REC_FIELDS_MAX];
   for (int i = 0; i < kd->nfields; i++)
-    v[i] = kd->fields[i].name;
+    v[i] = zh ? kd->fields[i].zh : kd->fields[i].name;
+  /* The BOM tells Excel and WPS that the file is UTF-8 (without it they
+   * read it as GBK). */
+  if (zh && fputs("\xEF\xBB\xBF", out) == EOF)
+    return ZB_EIO;
   return zb_csv_write_row(out, v, (size_t)kd->nfields);
 }
 

@@ -26,9 +26,10 @@ void zb_json_stream_begin(zb_json_stream *s, FILE *out);
 int zb_json_stream_add(zb_json_stream *s, json_t *item);
 int zb_json_stream_end(zb_json_stream *s);
 
-/* CSV of records of kind kd: the header is the fields' names (for members,
- * the header of the reference roster), readable by `KIND import`. */
-int zb_rec_csv_header(FILE *out, const zb_kind_desc *kd);
+/* CSV of records of kind kd, readable by `KIND import`: the header is the
+ * fields' names (for members, the header of the reference roster), or with
+ * zh a UTF-8 BOM and their Chinese labels (docs/RECORDS.md, "Exporting"). */
+int zb_rec_csv_header(FILE *out, const zb_kind_desc *kd, bool zh);
 int zb_rec_csv_row(FILE *out, const zb_kind_desc *kd, const zb_value *v);
 
 #endif

@@ -44,6 +44,15 @@ int zb_bundle_write(int fd, const char *path, const zb_bundle *b) {
     rc = zb_pem_crypto_fail("encoding the bundle");
     goto out;
   }
+  if (b->orgs && b->orgs_len > 0) {
+    bool nl = b->orgs[b->orgs_len - 1] == '\n';
+    if (BIO_printf(mem, "%s\n", ZB_BUNDLE_ORGS_BEGIN) <= 0 ||
+        BIO_write(mem, b->orgs, (int)b->orgs_len) != (int)b->orgs_len ||
+        BIO_printf(mem, "%s%s\n", nl ? "" : "\n", ZB_BUNDLE_ORGS_END) <= 0) {
+      rc = zb_pem_crypto_fail("encoding the bundle");
+      goto out;
+    }
+  }
   const char *data = NULL;
   size_t len = 0;
   if ((rc = zb_pem_bio_data(mem, &data, &len)) != 0 ||
@@ -68,6 +77,7 @@ void zb_bundle_clear(zb_bundle *b) {
   X509_free(b->ca);
   X509_free(b->cert);
   EVP_PKEY_free(b->key);
+  free(b->orgs);
   memset(b, 0, sizeof *b);
 }
 
@@ -222,6 +232,41 @@ int zb_bundle_read(const char *path, zb_bundle *out, char *why,
     set_why(why, why_len, "%s: no \"%s:\" line", path, missing);
     rc = ZB_EINVAL;
     goto out;
+  }
+
+  /* The org directory, after the key: cut off before the PEM blocks are
+   * read (its text is the node's own data, checked by the import that
+   * reads it). */
+  char *ob = strstr(p, "\n" ZB_BUNDLE_ORGS_BEGIN "\n");
+  if (ob) {
+    char *text = ob + 1 + strlen(ZB_BUNDLE_ORGS_BEGIN) + 1;
+    char *oe = strstr(text, ZB_BUNDLE_ORGS_END);
+    if (!oe || (oe != text && oe[-1] != '\n')) {
+      set_why(why, why_len, "%s: the org block is not closed (%s)", path, ZB_BUNDLE_ORGS_END);
+      rc = ZB_EINVAL;
+      goto out;
+    }
+    size_t olen = (size_t)(oe - text);
+    for (const char *q = text; q < oe;) {
+      if (strncmp(q, "-----", 5) == 0) {
+        set_why(why, why_len, "%s: a line of the org block starts with -----", path);
+        rc = ZB_EINVAL;
+        goto out;
+      }
+      const char *nl = memchr(q, '\n', (size_t)(oe - q));
+      if (!nl)
+        break;
+      q = nl + 1;
+    }
+    b.orgs = malloc(olen + 1);
+    if (!b.orgs) {
+      rc = ZB_ENOMEM;
+      goto out;
+    }
+    memcpy(b.orgs, text, olen);
+    b.orgs[olen] = '\0';
+    b.orgs_len = olen;
+    ob[1] = '\0';   /* the PEM blocks end here */
   }
 
   /* The three PEM blocks, in order.  PEM_read_bio skips text between

@@ -16,8 +16,14 @@
  *   <CA certificate PEM>
  *   <node certificate PEM>
  *   <node private key PEM, PKCS#8, unencrypted>
+ *   -----BEGIN ZHIBU ORGS-----
+ *   <the org directory of the node's scope: CSV as `org import` reads it>
+ *   -----END ZHIBU ORGS-----
  *
- * Blank lines and '#' comments may stand among the header lines.
+ * Blank lines and '#' comments may stand among the header lines.  The org
+ * block is optional (bundles of before it have none): `init --enroll`
+ * imports it, so that a node can import its roster before it ever synced
+ * (docs/DESIGN-NOTES.md, "Sync", Enrollment).
  */
 #ifndef ZB_BUNDLE_H
 #define ZB_BUNDLE_H
@@ -30,7 +36,10 @@
 #include "zb_pki.h"
 
 #define ZB_BUNDLE_MAGIC "# zhibu enrollment bundle"
-#define ZB_BUNDLE_MAX (64 * 1024)
+/* A county's org directory is ~50 KiB; a province's a few MiB. */
+#define ZB_BUNDLE_MAX (16 * 1024 * 1024)
+#define ZB_BUNDLE_ORGS_BEGIN "-----BEGIN ZHIBU ORGS-----"
+#define ZB_BUNDLE_ORGS_END "-----END ZHIBU ORGS-----"
 
 /* A parsed enrollment bundle.  The X509/EVP_PKEY objects belong to the
  * struct: zb_bundle_clear frees them (use X509_up_ref/EVP_PKEY_up_ref to
@@ -42,6 +51,9 @@ typedef struct zb_bundle {
   X509 *ca;                              /* the deployment's CA */
   X509 *cert;                            /* this node's certificate */
   EVP_PKEY *key;                         /* this node's private key */
+  char *orgs;                            /* the org directory (CSV text,
+                                            NUL-terminated, owned) or NULL */
+  size_t orgs_len;
 } zb_bundle;
 
 /* Frees the objects of b and zeroes it.  NULL is fine. */
@@ -61,7 +73,8 @@ int zb_bundle_write(int fd, const char *path, const zb_bundle *b);
  * repeated, unknown or malformed server/node/org line, lacks one of the
  * three PEM blocks, or if the certificate is not signed by the CA, does
  * not match the key, or names another node id or org than the header
- * lines.  On ZB_EINVAL a one-line reason is written to why (why may be
+ * lines, or if an org block is not closed or holds a NUL or a line that
+ * starts with "-----".  On ZB_EINVAL a one-line reason is written to why (why may be
  * NULL).  ZB_ENOTFOUND if path does not exist; ZB_EIO otherwise. */
 int zb_bundle_read(const char *path, zb_bundle *out, char *why, size_t why_len);
 

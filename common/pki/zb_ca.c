@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <dirent.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -493,6 +494,12 @@ out:
 
 int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
                   const char *server_addr, const char *out_path, int days) {
+  return zb_ca_enroll_orgs(dir, node_id, org, server_addr, out_path, days, NULL, 0);
+}
+
+int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
+                      const char *server_addr, const char *out_path, int days,
+                      const char *orgs, size_t orgs_len) {
   int rc = 0, lock = -1, fd = -1;
   X509 *ca = NULL, *x = NULL;
   EVP_PKEY *ca_key = NULL, *key = NULL;
@@ -563,7 +570,7 @@ int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
   if ((rc = record_serial(dir, node_id, org, serial)) != 0)
     goto out;
   /* The bundle borrows the objects; they are freed below, not by it. */
-  zb_bundle b = {.ca = ca, .cert = x, .key = key};
+  zb_bundle b = {.ca = ca, .cert = x, .key = key, .orgs = (char *)orgs, .orgs_len = orgs_len};
   snprintf(b.server, sizeof b.server, "%s", server_addr);
   snprintf(b.node_id, sizeof b.node_id, "%s", node_id);
   snprintf(b.org, sizeof b.org, "%s", org);
@@ -582,6 +589,71 @@ out:
   EVP_PKEY_free(ca_key);
   X509_free(ca);
   return rc;
+}
+
+/* The host of HOST:PORT or [IPv6]:PORT into host (cap bytes). */
+static bool addr_host(const char *addr, char *host, size_t cap) {
+  const char *colon = strrchr(addr, ':');
+  if (!colon)
+    return false;
+  const char *h = addr;
+  size_t n = (size_t)(colon - addr);
+  if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') {
+    h++;
+    n -= 2;
+  }
+  if (n == 0 || n >= cap)
+    return false;
+  memcpy(host, h, n);
+  host[n] = '\0';
+  return true;
+}
+
+int zb_ca_server_names(const char *dir, const char *server_addr, char *names, size_t cap) {
+  char path[4096], host[ZB_PKI_ADDR_MAX + 1];
+  names[0] = '\0';
+  if (!zb_pki_server_addr_valid(server_addr) || !addr_host(server_addr, host, sizeof host))
+    return ZB_EINVAL;
+  int rc = zb_pem_join(path, sizeof path, dir, "server.crt");
+  X509 *x = rc == 0 ? zb_pem_read(path, ZB_PEM_CERT, &rc) : NULL;
+  if (rc) {
+    if (rc == ZB_ENOTFOUND)
+      zb_log_error("%s: no server certificate here", dir);
+    return rc;
+  }
+  /* The names a client may dial: every DNS and IP subjectAltName. */
+  GENERAL_NAMES *sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+  size_t used = 0;
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); i++) {
+    const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+    char one[ZB_PKI_DNS_NAME_MAX + 1] = "";
+    if (g->type == GEN_DNS) {
+      const ASN1_IA5STRING *d = g->d.dNSName;
+      snprintf(one, sizeof one, "%.*s", ASN1_STRING_length(d), (const char *)ASN1_STRING_get0_data(d));
+    } else if (g->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING *ip = g->d.iPAddress;
+      const unsigned char *b = ASN1_STRING_get0_data(ip);
+      if (ASN1_STRING_length(ip) == 4)
+        snprintf(one, sizeof one, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+      else if (ASN1_STRING_length(ip) == 16)
+        inet_ntop(AF_INET6, b, one, sizeof one);
+    }
+    if (!one[0])
+      continue;
+    int n = snprintf(names + used, cap - used, "%s%s", used ? ", " : "", one);
+    if (n > 0 && (size_t)n < cap - used)
+      used += (size_t)n;
+  }
+  GENERAL_NAMES_free(sans);
+  /* As the node's TLS layer checks the server (zb_conn.c): an IP literal
+   * against the IP names, anything else against the DNS names. */
+  ASN1_OCTET_STRING *ip = zb_pki_ip_literal(host);
+  int ok = ip ? X509_check_ip(x, ASN1_STRING_get0_data(ip), (size_t)ASN1_STRING_length(ip), 0)
+              : X509_check_host(x, host, strlen(host), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+  ASN1_OCTET_STRING_free(ip);
+  X509_free(x);
+  ERR_clear_error();
+  return ok == 1 ? 0 : ZB_EINVAL;
 }
 
 /* ---- revocation and trust --------------------------------------------- */

@@ -83,6 +83,18 @@ int zb_ca_server_cert(const char *dir, const char *const *names, size_t n);
  * ZB_EIO, ZB_ECRYPTO.  On failure out_path is not left behind. */
 int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
                  const char *server_addr, const char *out_path, int days);
+/* The same with the org directory of the node's scope in the bundle
+ * (orgs[0..orgs_len): CSV as `org import` reads it; NULL: none). */
+int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
+                      const char *server_addr, const char *out_path, int days,
+                      const char *orgs, size_t orgs_len);
+
+/* Whether the server certificate of dir names the host of server_addr
+ * (HOST:PORT) as a node will check it when it dials: 0 if so; ZB_EINVAL
+ * if not, or if server_addr is no HOST:PORT.  names gets the certificate's
+ * DNS and IP names, ", "-separated (cap bytes).  ZB_ENOTFOUND (logged)
+ * without a server certificate; ZB_EIO, ZB_ECRYPTO. */
+int zb_ca_server_names(const char *dir, const char *server_addr, char *names, size_t cap);
 
 /* Adds every serial issued to node_id to dir/crl.pem and re-signs it
  * (CRL number + 1, nextUpdate ZB_CA_DAYS ahead).  Revoking twice is

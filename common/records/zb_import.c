@@ -11,6 +11,7 @@
 #include "zb_log.h"
 #include "zb_norm.h"
 #include "zb_utf8.h"
+#include "zb_xlsx.h"
 
 /* An import file may hold at most this many rows (and report at most this
  * many problems): far above any branch, county or province roster. */
@@ -654,6 +655,8 @@ static struct zb_csv_spec import_spec(struct import *im) {
     im->aliases[i] = im->names[i];
     if (fd->flags & ZB_FF_REQUIRED)
       spec.required |= UINT64_C(1) << i;
+    if (fd->type == ZB_FT_DATE)
+      spec.dates |= UINT64_C(1) << i;
   }
   /* Rows without a key: matched by the first unique index. */
   for (int x = 0; x < kd->nindexes; x++) {
@@ -685,7 +688,10 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
    * open.  Problems are counted in im->probs, which also holds the rules'
    * ones. */
   struct zb_csv_spec spec = import_spec(im);
-  int rc = zb_csv_read(path, &spec, import_row, import_csv_problem, im, NULL);
+  struct zb_sheet_info info;
+  int rc = zb_sheet_read(path, &spec, import_row, import_csv_problem, im, NULL, &info);
+  im->res.xlsx = info.xlsx;
+  memcpy(im->res.sheet, info.sheet, sizeof im->res.sheet);
   keyset_free(&im->keys);
   for (int u = 0; u < im->nuniq; u++)
     keyset_free(&im->uniq[u]);

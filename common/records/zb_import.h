@@ -30,6 +30,8 @@ typedef struct zb_import_result {
   long created, updated, unchanged;
   long skipped;          /* org rows outside the scope */
   bool gb18030;          /* the file was GB18030 (GBK), not UTF-8 */
+  bool xlsx;             /* the file was an xlsx workbook: its first sheet */
+  char sheet[100];       /* that sheet's name */
 } zb_import_result;
 
 /* ---- problems, buffered until the transaction has ended ---- */
@@ -70,7 +72,9 @@ typedef struct zb_import_sink {
 } zb_import_sink;
 
 /* Imports path ("-": stdin, read once; problems then name it "stdin") into
- * s through sink.  The file is UTF-8 or GB18030 (zb_csv.h); its header
+ * s through sink.  The file is CSV text in UTF-8 or GB18030 (zb_csv.h), or
+ * an xlsx workbook, whose first sheet is read (zb_xlsx.h; told by its
+ * first bytes, whatever its name; LINE is then the sheet's row); its header
  * names the kind's fields by name, Chinese label or another name of the
  * descriptor, in any order; other columns are ignored with one warning;
  * each value is normalised (zb_norm.h) before the record rules run.  For a

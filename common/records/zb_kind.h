@@ -288,6 +288,11 @@ typedef struct zb_kind_desc {
   int nfacts;
   enum zb_dbi table;            /* its own table (orgs, members: they came
                                    first), or 0: the shared record table */
+  /* Its sheet (`list --xlsx`): the title after the org's name (members:
+   * 党员花名册), and the fields in the order people keep them, -1 ended
+   * (the 花名册's columns).  NULL: "<zh>名单", field order. */
+  const char *sheet_title;
+  const int *sheet_order;
 } zb_kind_desc;
 
 /* Every kind, NULL-terminated, in the order reports and digests walk them

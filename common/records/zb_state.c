@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_csv.h"
 #include "zb_err.h"
 #include "zb_held.h"
 #include "zb_sha.h"
@@ -732,6 +733,42 @@ static int stats_member(void *ctx, const zb_member *m) {
 
 int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
   return zb_state_members_of(t, root, stats_member, out);
+}
+
+/* ---- the org directory of a scope ---- */
+
+struct org_csv {
+  FILE *out;
+  const char *root;
+};
+
+static int org_csv_row(void *ctx, const zb_rec *r) {
+  struct org_csv *oc = ctx;
+  if (!zb_org_in_subtree(r->v[0], oc->root))
+    return 0;
+  const char *v[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < r->kd->nfields; i++)
+    v[i] = r->v[i];
+  return zb_csv_write_row(oc->out, v, (size_t)r->kd->nfields);
+}
+
+int zb_state_org_csv(zb_txn *t, const char *root, FILE *out) {
+  zb_rec *org = malloc(sizeof *org);
+  if (!org)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, &zb_kind_org, root, org);   /* no such org: not found */
+  free(org);
+  if (rc)
+    return rc;
+  const zb_kind_desc *kd = &zb_kind_org;
+  const char *h[ZB_REC_FIELDS_MAX];
+  for (int i = 0; i < kd->nfields; i++)
+    h[i] = kd->fields[i].name;
+  if ((rc = zb_csv_write_row(out, h, (size_t)kd->nfields)))
+    return rc;
+  /* In key order: a parent before its children, as an import needs. */
+  struct org_csv oc = {out, root};
+  return zb_recs_in_subtree(t, kd, root, false, org_csv_row, &oc);
 }
 
 /* ---- digest ---- */

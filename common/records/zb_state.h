@@ -11,6 +11,7 @@
 #define ZB_STATE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "zb_kind.h"
 #include "zb_record.h"
 #include "zb_store.h"
@@ -87,6 +88,9 @@ int zb_recs_in_subtree(zb_txn *t, const zb_kind_desc *kd, const char *root, bool
  * exactly value, in key order: a member's transfers. */
 int zb_recs_with(zb_txn *t, const zb_kind_desc *kd, int field, const char *value, zb_rec_fn fn,
                  void *ctx);
+/* The orgs of root's subtree (root included) as the CSV `org import`
+ * reads, parents first; ZB_ENOTFOUND if there is no org root. */
+int zb_state_org_csv(zb_txn *t, const char *root, FILE *out);
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 

@@ -211,7 +211,7 @@ static void dim_fixed(struct dim *d, const char *name,
     dim_add(d, values[i], counts[i]);
 }
 
-enum { DIM_COUNT = 8, DIM_LEFT = 7 };
+enum { DIM_COUNT = 8, DIM_AGE = 3, DIM_JOIN = 6, DIM_LEFT = 7 };
 
 /* Fills dims[0..DIM_COUNT) in output order. */
 static void build_dims(const zb_stats *s, struct dim *dims) {
@@ -221,12 +221,12 @@ static void build_dims(const zb_stats *s, struct dim *dims) {
   dim_fixed(&dims[0], "category", zb_categories, s->category, 2);
   dim_fixed(&dims[1], "gender", zb_genders, s->gender, 2);
   dim_fixed(&dims[2], "ethnicity", eth_names, eth, 3);
-  dim_fixed(&dims[3], "age", zb_stats_age_bands, s->age, 8);
+  dim_fixed(&dims[DIM_AGE], "age", zb_stats_age_bands, s->age, 8);
   dim_vocab(&dims[4], "education", zb_educations, s->education,
             s->education_unknown);
   dim_vocab(&dims[5], "occupation", zb_occupations, s->occupation,
             s->occupation_unknown);
-  dim_fixed(&dims[6], "join_period", zb_stats_join_periods, s->join_period, 4);
+  dim_fixed(&dims[DIM_JOIN], "join_period", zb_stats_join_periods, s->join_period, 4);
   dim_fixed(&dims[DIM_LEFT], "left", zb_leave_reasons, s->left, 5);
 }
 
@@ -282,31 +282,57 @@ static int csv_row(FILE *out, const char *dim, const char *value, long count) {
   return zb_csv_write_row(out, fields, 3);
 }
 
-int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out) {
-  static const char *const header[3] = {"dimension", "value", "count"};
-  struct dim dims[DIM_COUNT];
-  int rc;
+/* Chinese labels of the report (README, "Exporting"): of each breakdown in
+ * build_dims order, of the age bands and of the join periods as the 党内统计
+ * bulletins name them; vocabulary values are Chinese already. */
+static const char *const dim_zh[DIM_COUNT] = {
+    "人员类别", "性别", "民族", "年龄", "学历", "工作岗位", "入党时间", "减少",
+};
+static const char *const age_zh[8] = {
+    "30岁及以下", "31至35岁", "36至40岁", "41至45岁",
+    "46至50岁",   "51至55岁", "56至60岁", "61岁及以上",
+};
+static const char *const join_zh[4] = {
+    "新中国成立前",
+    "新中国成立后到党的十一届三中全会前",
+    "党的十一届三中全会后到党的十八大前",
+    "党的十八大以来",
+};
 
-  (void)org; /* the contract's rows are counts; the caller names the scope */
+int zb_stats_rows(const zb_stats *s, bool zh, zb_stats_row_fn fn, void *ctx) {
+  struct dim dims[DIM_COUNT];
   build_dims(s, dims);
-  rc = zb_csv_write_row(out, header, 3);
-  if (rc != 0)
-    goto out;
-  rc = csv_row(out, "total", "", s->total);
-  if (rc != 0)
-    goto out;
-  for (size_t i = 0; i < DIM_COUNT; i++) {
-    if (i == DIM_LEFT && (rc = csv_row(out, "joined", "", s->joined)) != 0)
-      goto out;
-    for (size_t j = 0; j < dims[i].n; j++) {
-      rc = csv_row(out, dims[i].name, dims[i].value[j], dims[i].count[j]);
-      if (rc != 0)
-        goto out;
+  int rc = fn(ctx, zh ? "党员总数" : "total", "", s->total);
+  for (size_t i = 0; i < DIM_COUNT && rc == 0; i++) {
+    if (i == DIM_LEFT && (rc = fn(ctx, zh ? "发展党员" : "joined", "", s->joined)) != 0)
+      break;
+    for (size_t j = 0; j < dims[i].n && rc == 0; j++) {
+      const char *v = dims[i].value[j];
+      if (zh && i == DIM_AGE)
+        v = age_zh[j];
+      else if (zh && i == DIM_JOIN)
+        v = join_zh[j];
+      rc = fn(ctx, zh ? dim_zh[i] : dims[i].name, v, dims[i].count[j]);
     }
   }
-  if (fflush(out) != 0 || ferror(out))
+  return rc;
+}
+
+static int csv_stats_row(void *ctx, const char *dim, const char *value, long count) {
+  return csv_row(ctx, dim, value, count);
+}
+
+int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out, bool zh) {
+  static const char *const header[3] = {"dimension", "value", "count"};
+  static const char *const header_zh[3] = {"项目", "分类", "人数"};
+  (void)org; /* the contract's rows are counts; the caller names the scope */
+  if (zh && fputs("\xEF\xBB\xBF", out) == EOF)   /* UTF-8, for Excel */
+    return ZB_EIO;
+  int rc = zb_csv_write_row(out, zh ? header_zh : header, 3);
+  if (rc == 0)
+    rc = zb_stats_rows(s, zh, csv_stats_row, out);
+  if (rc == 0 && (fflush(out) != 0 || ferror(out)))
     rc = ZB_EIO;
-out:
   return rc;
 }
 

@@ -94,9 +94,16 @@ void zb_stats_add(zb_stats *s, const zb_member *m);
 /* A new JSON object (caller json_decref()s) for scope org (NULL = "");
  * NULL if out of memory or org is not valid UTF-8. */
 json_t *zb_stats_to_json(const zb_stats *s, const char *org);
-/* CSV: header "dimension,value,count" then one row per count.  0 or
+/* Each count of the report in the order of CSV rows: the total (value
+ * ""), then every breakdown.  zh: Chinese labels (项目 人员类别, 年龄 "30岁及以下",
+ * 入党时间 "党的十八大以来", …) instead of the English keys.  Stops at and
+ * returns fn's first non-zero value. */
+typedef int (*zb_stats_row_fn)(void *ctx, const char *dim, const char *value, long count);
+int zb_stats_rows(const zb_stats *s, bool zh, zb_stats_row_fn fn, void *ctx);
+/* CSV: header "dimension,value,count" then one row per count; with zh a
+ * UTF-8 BOM, the header 项目,分类,人数 and the Chinese labels.  0 or
  * ZB_EIO.  org is not written (the rows are counts only). */
-int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out);
+int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out, bool zh);
 /* Human report, columns aligned by display width. */
 void zb_stats_print(const zb_stats *s, const char *org, FILE *out);
 

@@ -1227,6 +1227,28 @@ int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
   return rc;
 }
 
+int zb_hub_org_csv(zb_hub *h, const char *root, char **buf, size_t *len) {
+  *buf = NULL;
+  *len = 0;
+  FILE *f = open_memstream(buf, len);
+  if (!f)
+    return ZB_ENOMEM;
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (!rc) {
+    rc = zb_state_org_csv(t, root, f);
+    zb_txn_end(t);
+  }
+  if (fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  if (rc) {
+    free(*buf);
+    *buf = NULL;
+    *len = 0;
+  }
+  return rc;
+}
+
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out) {
   zb_txn *t;
   memset(out, 0, sizeof *out);

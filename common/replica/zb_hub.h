@@ -184,6 +184,10 @@ int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
  * ZB_ENOTFOUND when there is no such org). */
 int zb_hub_members_of(zb_hub *h, const char *org, zb_member_fn fn, void *ctx);
 int zb_hub_info_get(zb_hub *h, zb_hub_info *out);
+/* The org directory of root's subtree as CSV (zb_state_org_csv) in *buf
+ * (the caller frees it): what an enrollment bundle carries.  ZB_ENOTFOUND
+ * if the server holds no org root. */
+int zb_hub_org_csv(zb_hub *h, const char *root, char **buf, size_t *len);
 /* Evidence of forks: a node pushed an op different from the one the
  * server holds at that seq.  Oldest seq first per node. */
 typedef struct zb_fork {

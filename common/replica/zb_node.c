@@ -809,8 +809,45 @@ static int copy_file(const char *from, const char *to) {
   return rc;
 }
 
+/* The org directory the bundle carries, imported as `org import` would
+ * import it from a file (ops of this node, in its scope): a node enrolled
+ * this way can import its roster before it ever synced. */
+static int import_bundle_orgs(const char *dir, const char *bundle, const zb_bundle *b,
+                              zb_input_problem_fn problem, void *ctx, zb_import_result *res,
+                              char *why, size_t cap) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s/bundle-orgs.csv.tmp", dir);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  int rc = f && fwrite(b->orgs, 1, b->orgs_len, f) == b->orgs_len ? 0 : ZB_EIO;
+  if (f) {
+    if (fclose(f) != 0)
+      rc = ZB_EIO;
+  } else if (fd >= 0) {
+    close(fd);
+  }
+  zb_node *n = NULL;
+  if (!rc)
+    rc = zb_node_open(dir, &n);
+  zb_import_result r;
+  memset(&r, 0, sizeof r);
+  if (!rc)
+    rc = zb_node_import(n, &zb_kind_org, tmp, problem, ctx, &r);
+  zb_node_close(n);
+  unlink(tmp);
+  if (res)
+    *res = r;
+  if (rc)
+    snprintf(why, cap, "%s: the org directory it carries could not be imported (%s)", bundle,
+             zb_strerror(rc));
+  return rc;
+}
+
 int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_id,
-                          const char *org, char *why, size_t cap) {
+                          const char *org, zb_input_problem_fn problem, void *ctx,
+                          zb_import_result *orgs, char *why, size_t cap) {
+  if (orgs)
+    memset(orgs, 0, sizeof *orgs);
   zb_bundle b;
   memset(&b, 0, sizeof b);
   int rc = zb_bundle_read(bundle, &b, why, cap);
@@ -856,6 +893,8 @@ int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_
     if (w)
       snprintf(why, cap, "%s", w);
   }
+  if (!rc && b.orgs)
+    rc = import_bundle_orgs(dir, bundle, &b, problem, ctx, orgs, why, cap);
   zb_bundle_clear(&b);
   return rc;
 }

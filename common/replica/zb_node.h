@@ -138,9 +138,13 @@ int zb_node_log(zb_node *n, uint64_t since, zb_op_view_fn fn, void *ctx);
 /* Creates a node from an enrollment bundle (zhibu-server enroll): the node
  * id, org and server address come from the bundle; node_id and org, when
  * not NULL, must agree with it.  The bundle is copied into dir (mode 0600).
- * ZB_EINVAL with *why for a bad or mismatched bundle. */
+ * The org directory the bundle carries is then imported as `org import`
+ * imports a file (problems through problem; *orgs, which may be NULL, says
+ * what it did; zeroed when the bundle has none).  ZB_EINVAL with *why for a
+ * bad or mismatched bundle. */
 int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_id,
-                          const char *org, char *why, size_t cap);
+                          const char *org, zb_input_problem_fn problem, void *ctx,
+                          zb_import_result *orgs, char *why, size_t cap);
 /* Path of the node's copy of its bundle ("" when not enrolled). */
 const char *zb_node_bundle_path(const zb_node *n);
 

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
 
 #include "fuzz_ops.h"
 #include "zb_batch.h"
@@ -716,6 +718,106 @@ static void csv_seeds(void) {
   put("csv", "neither", s7, sizeof s7 - 1);
 }
 
+/* ---- fuzz_xlsx ---- */
+
+/* Mode byte, then parts (sheet, shared strings, workbook, its
+ * relationships, package relationships) separated by "\n##\n". */
+static void xlsx_put(const char *name, uint8_t mode, const char *const *parts, size_t n) {
+  struct fz_buf b = {0};
+  fz_buf_add(&b, &mode, 1);
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      fz_buf_add(&b, "\n##\n", 4);
+    fz_buf_add(&b, parts[i], strlen(parts[i]));
+  }
+  put_buf("xlsx", name, &b);
+}
+
+#define XNS "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\""
+
+static void xlsx_seeds(void) {
+  /* A 花名册: a title, Chinese headers with an ignored 序号, shared and
+   * inline strings, a date as a day count and a phone as a number, an
+   * empty cell skipped (no r), a formula's cached string. */
+  const char *roster[] = {
+      "<worksheet " XNS "><sheetData>"
+      "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"
+      "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>1</v></c><c r=\"B2\" t=\"s\"><v>2</v></c>"
+      "<c r=\"C2\" t=\"s\"><v>3</v></c><c r=\"D2\" t=\"s\"><v>4</v></c>"
+      "<c r=\"E2\" t=\"s\"><v>5</v></c></row>"
+      "<row r=\"3\"><c r=\"A3\"><v>1</v></c><c r=\"B3\" t=\"s\"><v>6</v></c>"
+      "<c r=\"C3\" t=\"inlineStr\"><is><r><t>张</t></r><r><t>三</t></r>"
+      "<rPh><t>zhang</t></rPh></is></c><c r=\"D3\" s=\"1\"><v>33055</v></c>"
+      "<c r=\"E3\"><v>13800138000</v></c></row>"
+      "<row><c><v>2</v></c><c t=\"str\"><f>A1</f><v>M2</v></c><c t=\"s\"><v>7</v></c>"
+      "<c><v>1.5</v></c><c t=\"e\"><v>#N/A</v></c></row>"
+      "<row r=\"9\"><c r=\"F9\"><v>4.30121199007011E+17</v></c></row>"
+      "</sheetData></worksheet>",
+      "<sst " XNS "><si><t>某支部 党员花名册</t></si><si><t>序号</t></si><si><t>编号</t></si>"
+      "<si><t>姓名</t></si><si><t>出生日期</t></si><si><t>电话</t></si><si><t>M1</t></si>"
+      "<si><t xml:space=\"preserve\"> 李_x000D_四 </t></si></sst>",
+  };
+  xlsx_put("roster", 0, roster, 2);
+  xlsx_put("roster-1904", 2, roster, 2);
+  /* Hostile or broken: a DOCTYPE with entities, rows out of order, a
+   * shared string that is not there, a cell beyond XFD. */
+  const char *doctype[] = {
+      "<!DOCTYPE x [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>"
+      "<worksheet " XNS "><sheetData><row r=\"1\"><c t=\"inlineStr\"><is><t>&b;</t></is>"
+      "</c></row></sheetData></worksheet>"};
+  xlsx_put("doctype", 0, doctype, 1);
+  const char *order[] = {
+      "<worksheet " XNS "><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"
+      "<row r=\"3\"><c r=\"A3\"><v>1</v></c></row><row r=\"2\"/>"
+      "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>99</v></c><c r=\"XFE4\"><v>1</v></c></row>"
+      "</sheetData></worksheet>"};
+  xlsx_put("out-of-order", 0, order, 1);
+  /* Relationships that climb out of the archive, and a prefixed sheet. */
+  const char *rels[] = {
+      "<x:worksheet xmlns:x=\"http://purl.oclc.org/ooxml/spreadsheetml/main\"><x:sheetData>"
+      "<x:row><x:c t=\"inlineStr\"><x:is><x:t>id</x:t></x:is></x:c></x:row>"
+      "<x:row><x:c t=\"b\"><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>",
+      "",
+      "<workbook><sheets><sheet xmlns:r=\"urn:r\" name=\"a\" r:id=\"rId1\"/></sheets>"
+      "</workbook>",
+      "<Relationships><Relationship Id=\"rId1\" Type=\"/worksheet\" "
+      "Target=\"../../../etc/passwd\"/></Relationships>"};
+  xlsx_put("rels", 0, rels, 4);
+  /* A whole workbook as libxlsxwriter writes it. */
+  char path[] = "/tmp/zb-seed-xlsx-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0)
+    die("mkstemp");
+  close(fd);
+  lxw_workbook *wb = workbook_new(path);
+  lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, "花名册") : NULL;
+  if (!ws)
+    die("workbook_new");
+  worksheet_write_string(ws, 0, 0, "编号", NULL);
+  worksheet_write_string(ws, 0, 1, "姓名", NULL);
+  worksheet_write_string(ws, 0, 2, "出生日期", NULL);
+  worksheet_write_string(ws, 0, 3, "电话", NULL);
+  worksheet_write_string(ws, 1, 0, "M1", NULL);
+  worksheet_write_string(ws, 1, 1, "张三", NULL);
+  lxw_datetime dt = {1990, 7, 1, 0, 0, 0};
+  lxw_format *df = workbook_add_format(wb);
+  format_set_num_format(df, "yyyy-mm-dd");
+  worksheet_write_datetime(ws, 1, 2, &dt, df);
+  worksheet_write_number(ws, 1, 3, 13800138000.0, NULL);
+  if (workbook_close(wb) != LXW_NO_ERROR)
+    die("workbook_close");
+  FILE *f = fopen(path, "rb");
+  static uint8_t buf[1 << 16];
+  size_t n = f ? fread(buf + 1, 1, sizeof buf - 1, f) : 0;
+  if (f)
+    fclose(f);
+  unlink(path);
+  if (n == 0)
+    die("read xlsx");
+  buf[0] = 1;
+  put("xlsx", "libxlsxwriter", buf, n + 1);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: zhibu-fuzz-seeds OUTDIR\n");
@@ -731,6 +833,7 @@ int main(int argc, char **argv) {
   sync_seeds();
   parcel_seeds();
   csv_seeds();
+  xlsx_seeds();
   printf("zhibu-fuzz-seeds: %d seeds written under %s\n", nwritten, outdir);
   return 0;
 }

@@ -2,7 +2,7 @@
 # Fuzzes one target for SECONDS and folds what it learnt back into the
 # committed corpus:
 #
-#     tests/fuzz/run.sh TARGET SECONDS        TARGET: frame batch sync csv push opcheck parcel
+#     tests/fuzz/run.sh TARGET SECONDS        TARGET: frame batch sync csv push opcheck parcel xlsx
 #
 # 1. builds the libFuzzer binaries if needed (clang, -DZB_FUZZ=ON, in
 #    $ZB_FUZZ_BUILD, default build-fuzz/; only the target's own files are
@@ -26,8 +26,9 @@ SECS=${2:?usage: run.sh TARGET SECONDS}
 case $T in
   frame) MAXLEN=100000 ;;
   csv) MAXLEN=20000 ;;
+  xlsx) MAXLEN=65536 ;;
   batch | sync | push | opcheck | parcel) MAXLEN=65536 ;;
-  *) echo "run.sh: unknown target $T (frame batch sync csv push opcheck parcel)" >&2; exit 2 ;;
+  *) echo "run.sh: unknown target $T (frame batch sync csv push opcheck parcel xlsx)" >&2; exit 2 ;;
 esac
 BUILD=${ZB_FUZZ_BUILD:-$SRC/build-fuzz}
 CLANG=${CC:-clang}

@@ -370,7 +370,7 @@ assert want and got == want, (len(got), len(want))
 EOF
 
 say "member list --csv re-imports to the same digest, and to 0 added/0 updated"
-ok "$NODE" member list --csv --data "$C"
+ok "$NODE" member list --csv --lang en --data "$C"
 cp "$LAST_OUT" "$WORK/list.csv"
 python3 - "$WORK/list.csv" "$R/members.csv" <<'EOF' || fail "member list --csv differs from the roster"
 import csv, sys

@@ -104,7 +104,7 @@ ok "$NODE" org import "$R/orgs.csv" --data "$WORK/bare"
 assert_eq "$d1" "$d2" "branch 2 digest"
 
 say "CSV out, CSV in, and bad rows store nothing"
-ok "$NODE" notice list --csv --data "$WORK/t01"
+ok "$NODE" notice list --csv --lang en --data "$WORK/t01"
 cp "$LAST_OUT" "$WORK/notices.csv"
 assert_eq "$(head -n 1 "$WORK/notices.csv")" "id,title,body,date,org_code,status,reason" "the CSV header"
 assert_eq "$(wc -l <"$WORK/notices.csv")" "3" "header and two notices"

@@ -223,7 +223,7 @@ for scope in 430121 430121-02 430121-03-04; do
   for as_of in 2026-11-01 2000-01-01; do
     ok "$NODE" report stats --org "$scope" --as-of "$as_of" --json --data "$D"
     cp "$LAST_OUT" "$WORK/s.json"
-    ok "$NODE" report stats --org "$scope" --as-of "$as_of" --csv --data "$D"
+    ok "$NODE" report stats --org "$scope" --as-of "$as_of" --csv --lang en --data "$D"
     cp "$LAST_OUT" "$WORK/s.csv"
     python3 "$WORK/expect.py" csv "$WORK/s.csv" "$scope" "$as_of" "$WORK/s.json" \
       || fail "report stats --csv vs --json ($scope, $as_of)"

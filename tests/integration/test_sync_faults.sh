@@ -65,7 +65,7 @@ start_server "$S0" "$SLOG"
 enroll_node "$S0" "$WORK/b1" b1 "$B1_ORG"
 enroll_node "$S0" "$WORK/twp" twp "$TWP_ORG"
 ok "$NODE" org import "$R/orgs.csv" --data "$WORK/b1"
-assert_grep "$LAST_ERR" "1 added" "b1 keeps its own org"
+assert_grep "$LAST_ERR" "0 added, 0 updated, 1 unchanged" "b1 keeps its own org (the bundle brought it)"
 ok "$NODE" member import "$WORK/b1a.csv" --data "$WORK/b1"
 sync_via "$SRV_PORT" "$WORK/b1"
 assert_eq "$SYNC_RC" 0 "first sync of b1"
@@ -92,8 +92,10 @@ stop_server
 B1_OPS=$((1 + B1_ROWS + B1_UPDATES))
 assert_eq "$(node_field "$WORK/b1" ops)" "$B1_OPS" "b1's ops (1 org, $B1_ROWS members, $B1_UPDATES updates)"
 assert_eq "$(node_field "$WORK/b1" pending_ops)" $((B1_ROWS - FIRST + B1_UPDATES)) "b1's pending ops before the rounds"
-assert_eq "$(node_field "$WORK/twp" ops)" "$TWP_OPS" "township node's ops"
-WANT_SEQ=$((ORGS + B1_OPS + TWP_OPS))
+# The township's bundle brought the orgs of its subtree: its first ops.
+TWP_ORGS="$(awk -F, -v o="$TWP_ORG" 'NR > 1 && ($1 == o || index($1, o "-") == 1)' "$R/orgs.csv" | wc -l)"
+assert_eq "$(node_field "$WORK/twp" ops)" "$((TWP_ORGS + TWP_OPS))" "township node's ops"
+WANT_SEQ=$((ORGS + B1_OPS + TWP_ORGS + TWP_OPS))
 SEQ0="$(server_field "$S0" server_seq)"
 ACKED0="$(node_field "$WORK/b1" acked_seq)"
 assert_eq "$SEQ0" $((WANT_SEQ - (B1_ROWS - FIRST) - B1_UPDATES)) "server seq before the rounds"
@@ -315,6 +317,7 @@ pid_alive "$SRV_PID" || fail "the server died of garbage"
 # A node of another deployment: it refuses our server's certificate (and
 # the server logs the node's alert).
 ok "$SERVER" init --data "$WORK/other-srv"
+ok "$SERVER" org import "$R/orgs.csv" --data "$WORK/other-srv"
 ok "$SERVER" enroll --data "$WORK/other-srv" --node-id fx --org "$B1_ORG" \
   --server "127.0.0.1:$P" --out "$WORK/fx.bundle"
 ok "$NODE" init --enroll "$WORK/fx.bundle" --data "$WORK/fx"
@@ -328,7 +331,7 @@ wait_grep "$SLOG" "alert unknown ca" "server's log of the foreign node"
 # bundle, so python's TLS client plays it.)
 python3 - "$WORK/fx.bundle" "$WORK" <<'EOF'
 import re, sys
-b = open(sys.argv[1], encoding="ascii").read()
+b = open(sys.argv[1], encoding="utf-8").read()   # its org block is UTF-8
 certs = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n", b, re.S)
 key = re.search(r"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", b, re.S).group(0)
 open(sys.argv[2] + "/fx.crt", "w").write(certs[1])
@@ -356,6 +359,7 @@ wait_grep "$SLOG" "certificate refused: unable to get local issuer certificate" 
 
 # A revoked node: syncs once, is revoked, is refused at its next session.
 enroll_node "$S" "$WORK/rv" rv "$B2_ORG"
+assert_eq "$(node_field "$WORK/rv" ops)" 1 "the node to be revoked: its bundle's org"
 sync_via "$P" "$WORK/rv"
 assert_eq "$SYNC_RC" 0 "the node to be revoked, before its revocation"
 ok "$SERVER" revoke --data "$S" --node-id rv
@@ -379,7 +383,8 @@ assert_eq "$SYNC_RC" 0 "honest b2 after the refusals"
 sync_via "$P" "$D"
 assert_eq "$SYNC_RC" 0 "honest b1 after the refusals"
 stop_server
-assert_eq "$(server_field "$S" server_seq)" $((WANT_SEQ + B2_OPS)) "server seq after part 2"
+# rv pushed its one op before it was revoked: the org its bundle brought.
+assert_eq "$(server_field "$S" server_seq)" $((WANT_SEQ + B2_OPS + 1)) "server seq after part 2"
 assert_eq "$(digest_of "$WORK/b2")" "$(server_digest "$S" "$B2_ORG")" "b2 digest"
 assert_eq "$(digest_of "$D")" "$(server_digest "$S" "$B1_ORG")" "b1 digest"
 assert_eq "$(node_field "$WORK/b2" pending_ops)" 0 "b2 pending ops"

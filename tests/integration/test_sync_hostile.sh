@@ -198,6 +198,7 @@ expect_exit 6 "$NODE" sync --data "$WORK/expired" --server "$CONV_ADDR" --timeou
 
 say "a certificate of another deployment's CA is refused"
 ok "$SERVER" init --data "$WORK/other"
+ok "$SERVER" org import "$R/orgs.csv" --data "$WORK/other"
 ok "$SERVER" enroll --data "$WORK/other" --node-id f0101 --org "$B1" --server "$CONV_ADDR" \
   --out "$WORK/other.bundle"
 forge --bundle "$WORK/other.bundle" --member "$VICTIM" --phone "$FORGED_PHONE"

@@ -1118,8 +1118,39 @@ static void test_blank_rows(void **state) {
   collector_free(&c);
 }
 
+/* A title above the header (one field holds text, which names no column:
+ * a 花名册 saved as CSV) is skipped; a row with one field alone is a
+ * header of one column, and a title that names a column is a header. */
+static void test_title_row(void **state) {
+  (void)state;
+  struct collector c = {0};
+  struct zb_csv_spec s = spec3(64);
+  long np = -1;
+  int rc = run("某支部 党员花名册（2026年11月28日）,,\n"
+               ",,\n"
+               "id,name,note\n"
+               "1,a,b\n",
+               &s, &c, &np);
+  assert_int_equal(rc, 0);
+  assert_int_equal(np, 0);
+  assert_int_equal(c.nrows, 1);
+  assert_row(&c, 0, 4, "1", "a", "b");
+  collector_free(&c);
+  memset(&c, 0, sizeof c);
+  rc = run("花名册\nid,name,note\n1,a,b\n", &s, &c, &np);
+  assert_int_equal(rc, ZB_EINVAL);
+  assert_problem(&c, 0, 1, "花名册", "unknown column");
+  collector_free(&c);
+  memset(&c, 0, sizeof c);
+  rc = run(",name,\nid,name,note\n", &s, &c, &np);
+  assert_int_equal(rc, ZB_EINVAL);
+  assert_true(c.nprobs >= 1);
+  collector_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_title_row),
       cmocka_unit_test(test_plain_and_quoted),
       cmocka_unit_test(test_embedded_newlines_line_numbers),
       cmocka_unit_test(test_bom_stripped),

@@ -42,6 +42,19 @@ static void test_descriptors_well_formed(void **state) {
     }
     for (int i = 0; i < kd->nindexes; i++)
       assert_true(kd->indexes[i].field > 0 && kd->indexes[i].field < kd->nfields);
+    /* A sheet order names every field once (list --xlsx writes them all,
+     * and a field left out would not come back on import). */
+    if (kd->sheet_order) {
+      bool seen[ZB_REC_FIELDS_MAX] = {false};
+      int i = 0;
+      for (; kd->sheet_order[i] >= 0; i++) {
+        int f = kd->sheet_order[i];
+        assert_true(f < kd->nfields);
+        assert_false(seen[f]);
+        seen[f] = true;
+      }
+      assert_int_equal(i, kd->nfields);
+    }
     /* A kind placed by a field needs the index that finds its subtree. */
     bool has_org_index = kd->org_field == 0;
     for (int i = 0; i < kd->nindexes; i++)

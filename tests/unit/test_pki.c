@@ -137,6 +137,70 @@ static void enroll_ok(fx *f, const char *path, const char *id,
 
 /* ---- CA and server ---------------------------------------------------- */
 
+/* The host a node will dial must be one of the server certificate's
+ * names, checked as the node's TLS layer checks it. */
+static void test_server_names(void **state) {
+  fx *f = *state;
+  char names[256];
+  assert_int_equal(zb_ca_server_names(f->ca, "sync.example.org:7443", names, sizeof names),
+                   ZB_ENOTFOUND);
+  const char *n[] = {"sync.example.org", "127.0.0.1", "::1"};
+  assert_int_equal(zb_ca_server_cert(f->ca, n, 3), 0);
+  const char *good[] = {"sync.example.org:7443", "SYNC.example.org:1", "127.0.0.1:7420",
+                        "[::1]:7420"};
+  for (size_t i = 0; i < 4; i++)
+    assert_int_equal(zb_ca_server_names(f->ca, good[i], names, sizeof names), 0);
+  assert_string_equal(names, "sync.example.org, 127.0.0.1, ::1");
+  const char *bad[] = {"example.org:7443", "x.sync.example.org:7443", "localhost:7420",
+                       "127.0.0.2:7420", "[::2]:7420", "sync.example.org", "sync.example.org.:1"};
+  for (size_t i = 0; i < 7; i++)
+    assert_int_equal(zb_ca_server_names(f->ca, bad[i], names, sizeof names), ZB_EINVAL);
+}
+
+/* The org directory rides in the bundle, after the key, and comes back
+ * as it went; a block that is not closed, or with a line that looks like
+ * a PEM boundary, is refused. */
+static void test_bundle_orgs(void **state) {
+  fx *f = *state;
+  static const char orgs[] = "code,name,type,parent_code\n430121-01,星沙镇党委,committee,430121\n";
+  assert_int_equal(zb_ca_enroll_orgs(f->ca, "t01", "430121-01", "h.example:1", f->bundle, 30,
+                                     orgs, sizeof orgs - 1),
+                   0);
+  zb_bundle b;
+  char why[256];
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), 0);
+  assert_non_null(b.orgs);
+  assert_int_equal(b.orgs_len, sizeof orgs - 1);
+  assert_string_equal(b.orgs, orgs);
+  assert_non_null(b.key);
+  zb_bundle_clear(&b);
+  size_t len;
+  char *text = slurp(f->bundle, &len);
+  assert_non_null(text);
+  char *end = strstr(text, ZB_BUNDLE_ORGS_END);
+  assert_non_null(end);
+  char *cut = strdup(text);
+  cut[end - text] = '\0';
+  spit(f->bundle, cut, 0600);
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), ZB_EINVAL);
+  assert_non_null(strstr(why, "org block is not closed"));
+  char *dash = strdup(text);
+  char *row = strstr(dash, "430121-01,");
+  memcpy(row, "-----", 5);
+  spit(f->bundle, dash, 0600);
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), ZB_EINVAL);
+  assert_non_null(strstr(why, "starts with -----"));
+  free(cut);
+  free(dash);
+  free(text);
+  /* Without orgs: none. */
+  unlink(f->bundle);
+  assert_int_equal(zb_ca_enroll(f->ca, "b", "430121", "h.example:1", f->bundle, 30), 0);
+  assert_int_equal(zb_bundle_read(f->bundle, &b, why, sizeof why), 0);
+  assert_null(b.orgs);
+  zb_bundle_clear(&b);
+}
+
 static void test_ca_create(void **state) {
   fx *f = *state;
   char p[256];
@@ -743,6 +807,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_ca_create, setup, teardown),
       cmocka_unit_test_setup_teardown(test_server_cert_sans, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_server_names, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bundle_orgs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_enroll_bundle, setup, teardown),
       cmocka_unit_test_setup_teardown(test_enroll_ipv6_server, setup,
                                       teardown),

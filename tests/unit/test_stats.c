@@ -586,7 +586,7 @@ static char *capture_csv(const zb_stats *s, int *rc) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  *rc = zb_stats_write_csv(s, "430121-03", f);
+  *rc = zb_stats_write_csv(s, "430121-03", f, false);
   assert_int_equal(fclose(f), 0);
   return buf;
 }
@@ -637,6 +637,37 @@ static void test_csv(void **state) {
   free(out);
 }
 
+/* The Chinese CSV: a BOM, 项目,分类,人数, then the same counts in the same
+ * order, with Chinese labels of the breakdowns and of the bands. */
+static void test_csv_zh(void **state) {
+  (void)state;
+  zb_stats s;
+  zb_stats_init(&s, AS_OF);
+  add_roster(&s);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  assert_int_equal(zb_stats_write_csv(&s, "430121-03", f, true), 0);
+  assert_int_equal(fclose(f), 0);
+  char head[160];
+  snprintf(head, sizeof head, "\xEF\xBB\xBF项目,分类,人数\n党员总数,,%ld\n人员类别,正式党员,%ld\n",
+           R_TOTAL, R_CATEGORY[0]);
+  assert_memory_equal(buf, head, strlen(head));
+  char line[128];
+  snprintf(line, sizeof line, "\n年龄,30岁及以下,%ld\n", R_AGE[0]);
+  assert_non_null(strstr(buf, line));
+  snprintf(line, sizeof line, "\n年龄,61岁及以上,%ld\n", R_AGE[7]);
+  assert_non_null(strstr(buf, line));
+  snprintf(line, sizeof line, "\n入党时间,党的十八大以来,%ld\n", R_JOIN[3]);
+  assert_non_null(strstr(buf, line));
+  snprintf(line, sizeof line, "\n入党时间,新中国成立前,%ld\n", R_JOIN[0]);
+  assert_non_null(strstr(buf, line));
+  assert_non_null(strstr(buf, "\n减少,去世,0\n"));
+  assert_null(strstr(buf, "age"));
+  free(buf);
+}
+
 /* A stream that refuses writes: the error must be reported. */
 static void test_csv_write_error(void **state) {
   (void)state;
@@ -646,7 +677,7 @@ static void test_csv_write_error(void **state) {
   zb_stats s;
   zb_stats_init(&s, AS_OF);
   add_roster(&s);
-  assert_int_equal(zb_stats_write_csv(&s, "430121", f), ZB_EIO);
+  assert_int_equal(zb_stats_write_csv(&s, "430121", f, false), ZB_EIO);
   fclose(f);
 }
 
@@ -776,6 +807,7 @@ int main(void) {
       cmocka_unit_test(test_left),
       cmocka_unit_test(test_random_roster_adds_up),
       cmocka_unit_test(test_csv),
+      cmocka_unit_test(test_csv_zh),
       cmocka_unit_test(test_csv_write_error),
       cmocka_unit_test(test_print),
       cmocka_unit_test(test_print_rows),

@@ -243,6 +243,17 @@ static const zb_index_desc indexes[] = {
     {ZB_MF_ID_NUMBER, true, "ID number", ZB_DB_MEMBER_IDNUM},
 };
 
+/* The 花名册's columns as branches keep them: the person, the membership,
+ * where and how to reach them; the member's id (编号) after those, then
+ * what only leave writes. */
+static const int sheet_order[] = {
+    ZB_MF_NAME,        ZB_MF_GENDER,       ZB_MF_ETHNICITY,  ZB_MF_BIRTH_DATE,
+    ZB_MF_ID_NUMBER,   ZB_MF_EDUCATION,    ZB_MF_CATEGORY,   ZB_MF_JOIN_DATE,
+    ZB_MF_FULL_DATE,   ZB_MF_OCCUPATION,   ZB_MF_PHONE,      ZB_MF_ORG_CODE,
+    ZB_MF_ROLE,        ZB_MF_ID,           ZB_MF_STATUS,       ZB_MF_LEAVE_REASON, ZB_MF_LEAVE_DATE,
+    ZB_MF_LEAVE_NOTE,  -1,
+};
+
 const zb_kind_desc zb_kind_member = {
     .id = 2,
     .name = "member",
@@ -266,4 +277,6 @@ const zb_kind_desc zb_kind_member = {
     .nacts = sizeof acts / sizeof *acts,
     .ended = 1u << ST_LEFT,
     .table = ZB_DB_MEMBERS,
+    .sheet_title = "党员花名册",
+    .sheet_order = sheet_order,
 };

@@ -486,7 +486,7 @@ static const struct zb_cmd cmds[] = {
      "(default 300) bounds the whole session."},
     {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync soon after changes, and periodically",
      "Syncs at start, then --settle SECONDS (default 30) after the last local\n"
-     "change while the link works, and every --interval SECONDS (default 3600,\n"
+     "change while the link works, and every --interval SECONDS (default 7200,\n"
      "±20 % jitter) to fetch others' changes; after a failure it retries after\n"
      "5 s, 10 s, 20 s … up to the interval.  One log line per session and its\n"
      "next one (under systemd with \"<N>\" priorities for the journal); zhibu-node\n"

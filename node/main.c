@@ -347,16 +347,21 @@ static void on_stop_signal(int sig) {
   stop_requested = 1;
 }
 
+/* One line per session: what it did, why it ran, when the next one is. */
 static void daemon_session(void *ctx, const zb_daemon_event *ev) {
   (void)ctx;
   static const char *const why[] = {
-      [ZB_DAEMON_START] = " (start)",
-      [ZB_DAEMON_INTERVAL] = " (interval)",
-      [ZB_DAEMON_CHANGES] = " (local changes)",
+      [ZB_DAEMON_START] = "start",
+      [ZB_DAEMON_INTERVAL] = "interval",
+      [ZB_DAEMON_CHANGES] = "local changes",
   };
-  sync_line(ev->rep, ev->rc, why[ev->why]);
-  if (ev->rc != ZB_ENOTINIT && ev->rc != ZB_EINVAL)
-    zb_log_info("next sync in %llu s at the latest", (unsigned long long)(ev->next_in_ms / 1000));
+  char tail[96];
+  if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL)
+    snprintf(tail, sizeof tail, " (%s); no retry", why[ev->why]);
+  else
+    snprintf(tail, sizeof tail, " (%s); next in %llu s at the latest", why[ev->why],
+             (unsigned long long)(ev->next_in_ms / 1000));
+  sync_line(ev->rep, ev->rc, tail);
 }
 
 static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {

@@ -70,22 +70,22 @@ if grep -q "上次同步失败" "$LAST_OUT"; then fail "status shows a failure o
 say "the CLI writes while the daemon runs: a session --settle seconds later carries it"
 ok "$NODE" member update M0000000001 --phone 13911112222 --data "$B"
 wait_grep "$DLOG" "sync: pushed 1," "the session carrying the CLI's change" 20
-grep "sync: pushed 1," "$DLOG" | grep -q "(local changes)$" ||
+grep "sync: pushed 1," "$DLOG" | grep -q -E "\(local changes\); next in [0-9]+ s at the latest$" ||
   fail "the session carrying the change did not run because of it: $(grep 'sync: pushed 1,' "$DLOG")"
 assert_eq "$(server_digest "$S" 430121-01-01)" "$(digest_of "$B")" "node and server digests"
 
 say "every session logged one line with pushed, pulled, conflicts, rejected, bytes, duration, why"
-grep -E "sync: pushed [0-9]+, pulled [0-9]+, conflicts [0-9]+, rejected [0-9]+, [0-9]+ bytes out, [0-9]+ bytes in, [0-9.]+ s \((start|interval|local changes)\)$" "$DLOG" >/dev/null ||
+grep -E "sync: pushed [0-9]+, pulled [0-9]+, conflicts [0-9]+, rejected [0-9]+, [0-9]+ bytes out, [0-9]+ bytes in, [0-9.]+ s \((start|interval|local changes)\); next in [0-9]+ s at the latest$" "$DLOG" >/dev/null ||
   fail "no complete session line in the daemon's log"
 
 say "the server goes away; a change's session fails, and status says when, why, and when next"
 stop_server
 ok "$NODE" member update M0000000003 --phone 13911114444 --data "$B"
 for ((i = 0; i < 400; i++)); do
-  grep -q -E "sync failed.*\(local changes\)$" "$DLOG" && break
+  grep -q -E "sync failed.*\(local changes\); next in [0-9]+ s" "$DLOG" && break
   sleep 0.05
 done
-grep -q -E "sync failed.*\(local changes\)$" "$DLOG" || fail "no failed session after the change (20 s)"
+grep -q -E "sync failed.*\(local changes\); next in [0-9]+ s" "$DLOG" || fail "no failed session after the change (20 s)"
 ok "$NODE" status --json --data "$B"
 [[ "$(json_field "$LAST_OUT" last_error)" =~ ^20[0-9-]+T ]] || fail "no last_error: $(<"$LAST_OUT")"
 [[ "$(json_field "$LAST_OUT" last_error)" > "$(json_field "$LAST_OUT" last_success)" ]] ||

@@ -24,6 +24,8 @@ PACKAGES=(
   time                               # /usr/bin/time for the benchmark's peak RSS
   faketime                           # tests: a branch PC whose clock is wrong
   clang libclang-rt-dev              # tests: libFuzzer targets of tests/fuzz (a clang sub-build)
+  dpkg-dev                           # cpack's .deb: dpkg-shlibdeps finds the library packages to depend on
+  systemd                            # tests: systemd-analyze verify of the packaged units (and their targets)
 )
 
 missing=()

@@ -27,6 +27,7 @@
 #include "zb_offline.h"
 #include "zb_funnel.h"
 #include "zb_render.h"
+#include "zb_status.h"
 #include "zb_sync.h"
 #include "zb_table.h"
 
@@ -39,7 +40,7 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
     {"interval", true}, {"all", false}, {"from", true}, {"to", true}, {"version", false},
     {"state", true},   {"in", false},     {"out", false},    {"outside", true},
     {"letter", true},  {"overdue", false}, {"year", true}, {"xlsx", true},
-    {"lang", true},    {NULL, false},
+    {"lang", true},    {"settle", true},  {NULL, false},
 };
 
 
@@ -140,32 +141,11 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   if (rc)
     return fail(rc, "status");
-  char last[32] = "never";
-  if (info.last_sync_ms)
-    zb_hlc_format(info.last_sync_ms << 16, last);
-  uint64_t pending = info.head_seq - info.acked_seq;
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:s?, s:I, s:I, s:I, s:I}",
-                          "node_id", info.node_id, "org", info.org, "server",
-                          info.server[0] ? info.server : NULL,
-                          "ops", (json_int_t)info.head_seq, "pending_ops", (json_int_t)pending,
-                          "acked_seq", (json_int_t)info.acked_seq,
-                          "cursor", (json_int_t)info.cursor,
-                          "last_sync", info.last_sync_ms ? last : NULL,
-                          "members", (json_int_t)info.members, "orgs", (json_int_t)info.orgs,
-                          "conflicts", (json_int_t)info.conflicts,
-                          "rejected", (json_int_t)info.rejected);
-    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
-    json_decref(j);
-    if (rc)
+    if ((rc = zb_status_json(&info, stdout)))
       return fail(rc, "status");
   } else {
-    printf("node       %s\norg        %s\nserver     %s\nmembers    %zu\norgs       %zu\n"
-           "ops        %llu\npending    %llu (not yet held by the server)\n"
-           "last sync  %s\ncursor     %llu\nconflicts  %zu\nrejected   %zu\n",
-           info.node_id, info.org, info.server[0] ? info.server : "(not enrolled)", info.members,
-           info.orgs, (unsigned long long)info.head_seq, (unsigned long long)pending, last,
-           (unsigned long long)info.cursor, info.conflicts, info.rejected);
+    zb_status_print(&info, zb_hlc_wall_ms(), stdout);
   }
   return zb_cli_flush();
 }
@@ -427,21 +407,20 @@ static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, i
   return v;
 }
 
-static void sync_line(const zb_sync_report *r, int rc) {
+static void sync_line(const zb_sync_report *r, int rc, const char *why) {
   char advice[640];
   if (zb_sync_clock_advice(r, advice, sizeof advice))
-    fprintf(stderr, "%s: warning: %s\n", prog, advice);
+    zb_log_warn("%s", advice);
   if (rc == 0)
-    fprintf(stderr,
-            "%s: sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
-            "%llu bytes out, %llu bytes in, %.3f s\n",
-            prog, (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
-            r->rejected, (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in,
-            r->seconds);
+    zb_log_info("sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
+                "%llu bytes out, %llu bytes in, %.3f s%s",
+                (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
+                r->rejected, (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in,
+                r->seconds, why);
   else
-    fprintf(stderr, "%s: sync failed after %.3f s (pushed %llu, pulled %llu): %s\n", prog,
-            r->seconds, (unsigned long long)r->pushed, (unsigned long long)r->pulled,
-            r->error[0] ? r->error : zb_strerror(rc));
+    zb_log_error("sync failed after %.3f s (pushed %llu, pulled %llu): %s%s", r->seconds,
+                 (unsigned long long)r->pushed, (unsigned long long)r->pulled,
+                 r->error[0] ? r->error : zb_strerror(rc), why);
 }
 
 static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
@@ -456,8 +435,14 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
     return rc;
   zb_sync_report rep;
   rc = zb_sync_once(n, zb_args_get(a, "server"), timeout * 1000, &rep);
+  /* For status; a running daemon keeps its own plan. */
+  zb_sync_outcome out = {.at_ms = zb_hlc_wall_ms(), .code = rc,
+                         .reason = rep.error[0] ? rep.error : NULL, .keep_next = true};
+  int rrc = zb_node_sync_record(n, &out);
   zb_node_close(n);
-  sync_line(&rep, rc);
+  sync_line(&rep, rc, "");
+  if (rrc)
+    zb_log_warn("cannot record the outcome for status: %s", zb_strerror(rrc));
   if (zb_args_has(a, "json")) {
     json_t *j = json_pack("{s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:f, s:s, s:o}", "ok", rc == 0,
                           "pushed", (json_int_t)rep.pushed, "pulled", (json_int_t)rep.pulled,
@@ -481,16 +466,29 @@ static void on_stop_signal(int sig) {
   stop_requested = 1;
 }
 
-static void daemon_session(void *ctx, const zb_sync_report *r, int rc) {
+/* One line per session: what it did, why it ran, when the next one is. */
+static void daemon_session(void *ctx, const zb_daemon_event *ev) {
   (void)ctx;
-  sync_line(r, rc);
+  static const char *const why[] = {
+      [ZB_DAEMON_START] = "start",
+      [ZB_DAEMON_INTERVAL] = "interval",
+      [ZB_DAEMON_CHANGES] = "local changes",
+  };
+  char tail[96];
+  if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL)
+    snprintf(tail, sizeof tail, " (%s); no retry", why[ev->why]);
+  else
+    snprintf(tail, sizeof tail, " (%s); next in %llu s at the latest", why[ev->why],
+             (unsigned long long)(ev->next_in_ms / 1000));
+  sync_line(ev->rep, ev->rc, tail);
 }
 
 static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   int bad = 0;
-  uint64_t interval = seconds_opt(a, "interval", 300, &bad);
+  uint64_t interval = seconds_opt(a, "interval", ZB_DAEMON_INTERVAL_S, &bad);
   uint64_t timeout = seconds_opt(a, "timeout", 300, &bad);
+  uint64_t settle = seconds_opt(a, "settle", ZB_DAEMON_SETTLE_S, &bad);
   if (bad)
     return zb_exit_code(ZB_EUSAGE);
   zb_node *n;
@@ -500,12 +498,13 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
-  fprintf(stderr, "%s: daemon: node %s, every %llu s\n", prog, zb_node_id(n),
-          (unsigned long long)interval);
-  rc = zb_daemon_run(n, zb_args_get(a, "server"), interval * 1000, timeout * 1000,
-                     daemon_session, NULL, &stop_requested);
+  zb_log_info("daemon: node %s, every %llu s, %llu s after local changes", zb_node_id(n),
+              (unsigned long long)interval, (unsigned long long)settle);
+  zb_daemon_opts o = {.server = zb_args_get(a, "server"), .interval_ms = interval * 1000,
+                      .timeout_ms = timeout * 1000, .settle_ms = settle * 1000};
+  rc = zb_daemon_run(n, &o, daemon_session, NULL, &stop_requested);
   zb_node_close(n);
-  fprintf(stderr, "%s: daemon stopped\n", prog);
+  zb_log_info("daemon stopped");
   return rc ? zb_sync_exit_code(rc) : 0;
 }
 
@@ -583,7 +582,7 @@ static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
 static const char *const o_json[] = {"json", NULL};
 static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
-static const char *const o_daemon[] = {"server", "timeout", "interval", NULL};
+static const char *const o_daemon[] = {"server", "timeout", "interval", "settle", NULL};
 static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
@@ -595,7 +594,12 @@ static const struct zb_cmd cmds[] = {
      "Creates the data directory and a node that keeps the records of --org and\n"
      "every org below it (its scope).  With --enroll FILE (a bundle from\n"
      "zhibu-server enroll) the node id, org and server come from the bundle."},
-    {"status", 1, 0, "", cmd_status, o_json, "node, org, pending ops, sync state", ""},
+    {"status", 1, 0, "", cmd_status, o_json, "node, org, unsent changes, sync state",
+     "In Chinese, local time: unsent changes (未发送的修改), the last successful\n"
+     "sync, the last failure and its reason, the next attempt of the daemon.\n"
+     "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
+     "cursor last_sync last_success last_error last_error_code last_error_reason\n"
+     "next_attempt members orgs conflicts rejected."},
     {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
     {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
      "Checks every op's hash link and that the stored records equal a rebuild\n"
@@ -607,11 +611,15 @@ static const struct zb_cmd cmds[] = {
      "(run it again: it resumes where it stopped), 6 when the server refuses.\n"
      "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
      "(default 300) bounds the whole session."},
-    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync periodically, with backoff",
-     "Syncs every --interval SECONDS (default 300, ±20 % jitter); after a failure\n"
-     "it retries after 5 s, 10 s, 20 s … up to the interval.  One log line per\n"
-     "session.  SIGTERM stops it after the current session.  The other commands\n"
-     "keep working on the same data directory while it runs."},
+    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync soon after changes, and periodically",
+     "Syncs at start, then --settle SECONDS (default 30) after the last local\n"
+     "change while the link works, and every --interval SECONDS (default 7200,\n"
+     "±20 % jitter) to fetch others' changes; after a failure it retries after\n"
+     "5 s, 10 s, 20 s … up to the interval.  One log line per session and its\n"
+     "next one (under systemd with \"<N>\" priorities for the journal); zhibu-node\n"
+     "status shows the last success, the last failure and the next attempt.\n"
+     "SIGTERM stops it after the current session.  The other commands keep\n"
+     "working on the same data directory while it runs."},
     {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_json,
      "write a data parcel (数据包) for the server: no network needed",
      "For an office with no link: writes FILE with this node's ops the server\n"

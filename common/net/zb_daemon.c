@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "zb_err.h"
+#include "zb_hlc.h"
 
 uint64_t zb_daemon_wait_ms(uint64_t interval_ms, unsigned failures, uint64_t rand_value) {
   uint64_t wait = interval_ms;
@@ -20,6 +21,22 @@ uint64_t zb_daemon_wait_ms(uint64_t interval_ms, unsigned failures, uint64_t ran
   return wait;
 }
 
+uint64_t zb_daemon_due_ms(uint64_t planned_ms, uint64_t changed_ms, uint64_t settle_ms,
+                          bool link_up) {
+  /* While the link is down a change waits for the backoff like everything
+   * else: calling sooner would only fail sooner. */
+  if (!link_up || !changed_ms || !settle_ms)
+    return planned_ms;
+  uint64_t soon = changed_ms + settle_ms;
+  return soon < planned_ms ? soon : planned_ms;
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* Sleeps up to ms, waking early when a stop was requested. */
 static void nap(uint64_t ms, volatile sig_atomic_t *stop) {
   while (ms > 0 && !*stop) {
@@ -30,21 +47,60 @@ static void nap(uint64_t ms, volatile sig_atomic_t *stop) {
   }
 }
 
-int zb_daemon_run(zb_node *n, const char *server, uint64_t interval_ms, uint64_t timeout_ms,
-                  zb_daemon_report_fn on_session, void *ctx, volatile sig_atomic_t *stop) {
+/* Waits for the next session: until planned, or settle_ms after the last
+ * local change when the link is up.  Returns why the session runs. */
+static enum zb_daemon_why wait_next(zb_node *n, const zb_daemon_opts *o, uint64_t planned,
+                                    bool link_up, volatile sig_atomic_t *stop) {
+  uint64_t seen = 0, changed = 0;
+  zb_node_head_seq(n, &seen);
+  while (!*stop) {
+    uint64_t now = mono_ms();
+    uint64_t due = zb_daemon_due_ms(planned, changed, o->settle_ms, link_up);
+    if (now >= due)
+      return due < planned ? ZB_DAEMON_CHANGES : ZB_DAEMON_INTERVAL;
+    nap(due - now < ZB_DAEMON_POLL_MS ? due - now : ZB_DAEMON_POLL_MS, stop);
+    uint64_t head;
+    /* A read that fails (a full disk, say) is no change: the interval
+     * still comes. */
+    if (zb_node_head_seq(n, &head) == 0 && head != seen) {
+      seen = head;
+      changed = mono_ms();
+    }
+  }
+  return ZB_DAEMON_INTERVAL;
+}
+
+int zb_daemon_run(zb_node *n, const zb_daemon_opts *o, zb_daemon_report_fn on_session, void *ctx,
+                  volatile sig_atomic_t *stop) {
   srand((unsigned)(getpid() ^ time(NULL)));
   unsigned failures = 0;
+  enum zb_daemon_why why = ZB_DAEMON_START;
+  int rc = 0;
   while (!*stop) {
     zb_sync_report rep;
     /* A session is not interrupted by a stop request: it ends, bounded by
      * its timeout, and everything it committed stays committed. */
-    int rc = zb_sync_once(n, server, timeout_ms, &rep);
-    if (on_session)
-      on_session(ctx, &rep, rc);
-    if (rc == ZB_ENOTINIT || rc == ZB_EINVAL)
-      return rc;
+    rc = zb_sync_once(n, o->server, o->timeout_ms, &rep);
+    bool fatal = rc == ZB_ENOTINIT || rc == ZB_EINVAL;
     failures = rc ? failures + 1 : 0;
-    nap(zb_daemon_wait_ms(interval_ms, failures, (uint64_t)rand()), stop);
+    uint64_t wait = fatal ? 0 : zb_daemon_wait_ms(o->interval_ms, failures, (uint64_t)rand());
+    uint64_t now = zb_hlc_wall_ms();
+    zb_sync_outcome out = {.at_ms = now, .code = rc, .reason = rep.error[0] ? rep.error : NULL,
+                           .next_ms = fatal ? 0 : now + wait};
+    /* A node that cannot record its outcome still syncs: status is only
+     * less fresh. */
+    (void)zb_node_sync_record(n, &out);
+    if (on_session) {
+      zb_daemon_event ev = {.why = why, .rep = &rep, .rc = rc, .next_in_ms = wait};
+      on_session(ctx, &ev);
+    }
+    if (fatal)
+      return rc;
+    why = wait_next(n, o, mono_ms() + wait, failures == 0, stop);
+  }
+  if (n) {
+    zb_sync_outcome stopped = {.next_ms = 0};
+    (void)zb_node_sync_record(n, &stopped);
   }
   return 0;
 }

@@ -277,7 +277,6 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
   }
   if (b->done) {
     s->finished = true;
-    zb_node_sync_done(s->n, zb_hlc_wall_ms());
     zb_conn_close(s->conn, 0);
   }
 }

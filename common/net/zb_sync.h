@@ -57,7 +57,8 @@ int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, siz
  * within timeout_ms.  0 when caught up; ZB_EUNREACH when the server could
  * not be reached or the session broke (retry later); ZB_EREFUSED when the
  * server refused this node (revoked, not enrolled here, scope); ZB_ENOTINIT
- * when the node is not enrolled.  rep is filled either way. */
+ * when the node is not enrolled.  rep is filled either way.  The caller
+ * records the outcome for `zhibu-node status` (zb_node_sync_record). */
 int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_report *rep);
 
 /* Internal to the two sides of a session (zb_sync.c, zb_syncd.c): packs

@@ -678,6 +678,7 @@ int zb_node_digest(zb_node *n, char out[65]) {
 
 int zb_node_info_get(zb_node *n, zb_node_info *out) {
   zb_txn *t;
+  uint64_t code = 0;
   memset(out, 0, sizeof *out);
   int rc = zb_store_read(n->store, &t);
   if (rc)
@@ -692,8 +693,15 @@ int zb_node_info_get(zb_node *n, zb_node_info *out) {
   if ((rc = zb_meta_get_u64(t, "acked_seq", &out->acked_seq)) ||
       (rc = zb_meta_get_u64(t, "cursor", &out->cursor)) ||
       (rc = zb_meta_get_u64(t, "last_sync_ms", &out->last_sync_ms)) ||
-      (rc = zb_meta_get_u64(t, "server_time_ms", &out->server_time_ms)))
+      (rc = zb_meta_get_u64(t, "server_time_ms", &out->server_time_ms)) ||
+      (rc = zb_meta_get_u64(t, "last_error_ms", &out->last_error_ms)) ||
+      (rc = zb_meta_get_u64(t, "last_error_code", &code)) ||
+      (rc = zb_meta_get_u64(t, "next_attempt_ms", &out->next_attempt_ms)))
     goto out;
+  out->last_error_code = code <= 1000 ? -(int)code : 0;
+  if (zb_meta_get_str(t, "last_error_reason", out->last_error_reason,
+                      sizeof out->last_error_reason) == ZB_ENOTFOUND)
+    out->last_error_reason[0] = '\0';
   /* Members who moved out of the scope stay in the table (their history
    * does) but are not this node's any more. */
   if ((rc = zb_members_count(t, n->org, &out->members)))

@@ -28,6 +28,9 @@
 
 typedef struct zb_node zb_node;
 
+/* Bytes of a failed session's reason kept in the node's meta. */
+#define ZB_NODE_REASON_MAX 255
+
 
 typedef struct zb_node_info {
   char node_id[ZB_NODE_ID_MAX + 1];
@@ -41,6 +44,13 @@ typedef struct zb_node_info {
   size_t conflicts, rejected;
   char server[272];      /* enrolled server address, "" if none */
   uint64_t server_time_ms; /* the server's clock when last heard, 0: never */
+  /* The last failed sync session (zb_node_sync_record): when (0: none
+   * recorded), its ZB_E* code and why, in English (the CLI words it for
+   * people); and when the daemon plans the next session (0: none planned). */
+  uint64_t last_error_ms;
+  int last_error_code;
+  char last_error_reason[ZB_NODE_REASON_MAX + 1];
+  uint64_t next_attempt_ms;
 } zb_node_info;
 
 
@@ -197,8 +207,23 @@ int zb_node_check_held(zb_node *n, uint64_t head, uint64_t held, const uint8_t *
  * earlier than it, so a PC whose clock is behind still orders its new
  * writes after what the server had (docs/DESIGN-NOTES.md, "Time"). */
 int zb_node_observe_time(zb_node *n, uint64_t server_ms);
-/* Records the end of a successful sync session. */
-int zb_node_sync_done(zb_node *n, uint64_t wall_ms);
+/* How a sync session ended, for `zhibu-node status` (zb_node_info). */
+typedef struct zb_sync_outcome {
+  uint64_t at_ms;       /* wall time it ended; 0: no session, only the plan changes */
+  int code;             /* 0: caught up; else the ZB_E* code it failed with */
+  const char *reason;   /* a failure's sentence (NULL: zb_strerror(code)); it
+                         * may quote the server: control characters become
+                         * spaces, and it is cut to ZB_NODE_REASON_MAX bytes
+                         * at a character boundary (invalid UTF-8: "?") */
+  uint64_t next_ms;     /* wall time of the next planned session, 0: none */
+  bool keep_next;       /* leave the stored plan as it is (a manual sync) */
+} zb_sync_outcome;
+/* Records o in one small write: last_sync_ms on success, last_error_* on
+ * failure (the other kept), next_attempt_ms unless keep_next. */
+int zb_node_sync_record(zb_node *n, const zb_sync_outcome *o);
+/* The last seq of this node's own log (cheap: one read transaction, for
+ * a daemon that watches for local changes every few seconds). */
+int zb_node_head_seq(zb_node *n, uint64_t *seq);
 
 /* Conflict records and rejected own ops, oldest first, as views
  * (zb_view.h), valid during the call only. */

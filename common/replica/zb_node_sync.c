@@ -20,6 +20,7 @@
 #include "zb_oplog.h"
 #include "zb_sha.h"
 #include "zb_state.h"
+#include "zb_utf8.h"
 
 struct push_read {
   zb_batch *out;
@@ -106,12 +107,63 @@ int zb_node_observe_time(zb_node *n, uint64_t server_ms) {
   return zb_store_write(n->store, observe_write, &server_ms);
 }
 
-static int done_write(zb_txn *t, void *ctx) {
-  return zb_meta_put_u64(t, "last_sync_ms", *(uint64_t *)ctx);
+struct outcome_write {
+  const zb_sync_outcome *o;
+  char reason[ZB_NODE_REASON_MAX + 1];
+};
+
+static int outcome_write(zb_txn *t, void *ctx) {
+  const struct outcome_write *w = ctx;
+  const zb_sync_outcome *o = w->o;
+  int rc = 0;
+  if (o->at_ms && o->code == 0)
+    rc = zb_meta_put_u64(t, "last_sync_ms", o->at_ms);
+  else if (o->at_ms) {
+    rc = zb_meta_put_u64(t, "last_error_ms", o->at_ms);
+    if (!rc)
+      rc = zb_meta_put_u64(t, "last_error_code", (uint64_t)-(int64_t)o->code);
+    if (!rc)
+      rc = zb_meta_put_str(t, "last_error_reason", w->reason);
+  }
+  if (!rc && !o->keep_next)
+    rc = zb_meta_put_u64(t, "next_attempt_ms", o->next_ms);
+  return rc;
 }
 
-int zb_node_sync_done(zb_node *n, uint64_t wall_ms) {
-  return zb_store_write(n->store, done_write, &wall_ms);
+/* The reason as status prints it and JSON carries it: no control
+ * characters, whole UTF-8 characters, at most ZB_NODE_REASON_MAX bytes. */
+static void clean_reason(const char *in, char out[ZB_NODE_REASON_MAX + 1]) {
+  size_t len = strlen(in);
+  if (len > ZB_NODE_REASON_MAX) {
+    len = ZB_NODE_REASON_MAX;
+    while (len > 0 && ((unsigned char)in[len] & 0xC0) == 0x80)
+      len--;
+  }
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)in[i];
+    out[i] = c < 0x20 || c == 0x7F ? ' ' : (char)c;
+  }
+  if (!zb_utf8_valid(out, len))
+    len = (size_t)snprintf(out, ZB_NODE_REASON_MAX + 1, "?");
+  out[len] = '\0';
+}
+
+int zb_node_sync_record(zb_node *n, const zb_sync_outcome *o) {
+  struct outcome_write w = {.o = o};
+  clean_reason(o->reason ? o->reason : zb_strerror(o->code), w.reason);
+  return zb_store_write(n->store, outcome_write, &w);
+}
+
+int zb_node_head_seq(zb_node *n, uint64_t *seq) {
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  zb_oplog_head h;
+  rc = zb_oplog_head_load(t, &h);
+  zb_txn_end(t);
+  *seq = rc ? 0 : h.seq;
+  return rc;
 }
 
 struct pull_apply {

@@ -20,10 +20,12 @@
 #     `rejected`; reject needs its reason;
 #   - expiry: open on the day before date + 3 months, expired on that day
 #     (no act applies any more, and a new transfer may be issued);
-#   - an accept synced through kill -9 of the server (three times) and of
-#     the branch, and connections cut at several bytes each way: the
-#     member moves exactly once, and verify (which replays the server log
-#     and checks every accept is followed by its move) passes;
+#   - between the steps of the first transfer (issue, pull, accept, pull)
+#     the server is killed with SIGKILL, a branch's sync is killed, and
+#     connections are cut each way; a later accept is synced through more
+#     of the same: the member moves exactly once, and verify (which replays
+#     the server log and checks every accept is followed by its move)
+#     passes;
 #   - a transfer outside the deployment ends the membership (转出系统外);
 #   - --json, --state, --in/--out, show; digests converge and verify
 #     passes on every node and the server.
@@ -96,6 +98,30 @@ tstate() {
   conv_json_field "$LAST_OUT" status
 }
 
+PROXY="$ZB_BIN/zhibu-faultproxy"
+[[ -x "$PROXY" ]] || fail "$PROXY is not an executable"
+# crash_server: kill -9, then a new server on the same data directory.
+crash_server() {
+  kill -9 "$CONV_SRV_PID" 2>/dev/null || true
+  wait "$CONV_SRV_PID" 2>/dev/null || true
+  CONV_SRV_PID=
+  conv_start_server "$SRV" "$LOG"
+}
+# kill9_sync DIR SECONDS: a sync of DIR killed with SIGKILL after SECONDS.
+kill9_sync() {
+  { timeout -s KILL "$2" "$NODE" sync --data "$1" --server "$CONV_ADDR"; } >/dev/null 2>&1 || true
+}
+# cut_sync DIR ARGS…: one sync of DIR through a proxy with ARGS (where to
+# cut); it may fail (exit 5) or, when the cut falls after the session's
+# last byte, succeed.
+cut_sync() {
+  local dir=$1
+  shift
+  start_proxy "$CONV_PORT" "$WORK/px.stats" "$@"
+  "$NODE" sync --data "$dir" --server "127.0.0.1:$PX_PORT" --timeout 20 >/dev/null 2>&1 || true
+  stop_proxy
+}
+
 say "transfers refused at the node store nothing"
 ops_before="$(ops_count "$WORK/b0101")"
 expect_exit 3 "$NODE" transfer out "$M1" --to 430121-02-77 --data "$WORK/b0101"
@@ -136,6 +162,13 @@ assert t["dues_paid_to"] == "", t
 EOF
 
 say "after sync: the destination holds the transfer, not the member; the origin still counts it"
+# Between the steps: the origin's push cut, the server killed, the
+# origin's sync killed, the destination's pull cut.
+cut_sync "$WORK/b0101" --cut-up 700
+crash_server
+kill9_sync "$WORK/b0101" 0.05
+cut_sync "$WORK/b0201" --cut-down 1500
+crash_server
 for n in b0101 t01 t02 b0201 b0201b c; do conv_sync "$WORK/$n"; done
 for n in b0201 b0201b t02 c t01; do
   assert_eq "$(tstate "$WORK/$n" "$TID")" "待接收" "$n holds the open transfer"
@@ -160,6 +193,10 @@ for n in $NODES; do conv_assert_converged "$SRV" "$WORK/${n%%:*}" "${n#*:}" "${n
 say "two destination nodes accept at once: the server's order decides"
 ok "$NODE" transfer accept "$TID" --data "$WORK/b0201"
 ok "$NODE" transfer accept "$TID" --data "$WORK/b0201b"
+crash_server
+cut_sync "$WORK/b0201" --cut-up 300
+kill9_sync "$WORK/b0201" 0.05
+crash_server
 conv_sync "$WORK/b0201"
 conv_sync "$WORK/b0201b"
 ok "$SERVER" verify --data "$SRV"
@@ -169,6 +206,8 @@ import json, sys
 rows = json.load(open(sys.argv[1], encoding="utf-8"))
 assert len(rows) == 1 and rows[0]["key"] == sys.argv[2] and "已接收" in rows[0]["reason"], rows
 EOF
+cut_sync "$WORK/b0101" --cut-down 1200
+crash_server
 for n in $NODES; do conv_sync "$WORK/${n%%:*}"; done
 for n in b0101 t01 b0201 b0201b t02 c; do
   assert_eq "$(tstate "$WORK/$n" "$TID")" "已接收" "$n: the transfer is accepted"
@@ -250,31 +289,12 @@ assert_eq "$(conv_json_field "$LAST_OUT" org_code)" "$B2" "accepted on the day b
 assert_eq "$(tstate "$WORK/c" "$TAGAIN")" "待接收" "a new transfer after the old one expired"
 
 say "the accept of $TAGAIN under kill -9 of the server and of the branch, and cut links"
-PROXY="$ZB_BIN/zhibu-faultproxy"
-[[ -x "$PROXY" ]] || fail "$PROXY is not an executable"
-# crash_server: kill -9, then a new server on the same data directory.
-crash_server() {
-  kill -9 "$CONV_SRV_PID" 2>/dev/null || true
-  wait "$CONV_SRV_PID" 2>/dev/null || true
-  CONV_SRV_PID=
-  conv_start_server "$SRV" "$LOG"
-}
-# cut_sync DIR ARGS…: one sync of DIR through a proxy with ARGS (where to
-# cut); it may fail (exit 5) or, when the cut falls after the session's
-# last byte, succeed.
-cut_sync() {
-  local dir=$1
-  shift
-  start_proxy "$CONV_PORT" "$WORK/px.stats" "$@"
-  "$NODE" sync --data "$dir" --server "127.0.0.1:$PX_PORT" --timeout 20 >/dev/null 2>&1 || true
-  stop_proxy
-}
 crash_server
 ok "$NODE" transfer accept "$TAGAIN" --data "$WORK/b0201"
 for cut in 150 600 1400 2600; do cut_sync "$WORK/b0201" --cut-up "$cut"; done
 # The branch killed in the middle of its sync, at a few moments.
 for d in 0.02 0.08 0.2; do
-  { timeout -s KILL "$d" "$NODE" sync --data "$WORK/b0201" --server "$CONV_ADDR"; } >/dev/null 2>&1 || true
+  kill9_sync "$WORK/b0201" "$d"
 done
 crash_server
 for n in b0201 b0101 t01 t02; do

@@ -80,14 +80,14 @@ def cell(ref):
     return ss[int(m.group(2))] if 't="s"' in m.group(1) else float(m.group(2))
 title = cell("A1")
 assert "长沙县委员会 党员花名册（" in title and "年" in title, title
-head = [cell(c + "2") for c in "ABCDEFGHIJKLM"]
+head = [cell(c + "2") for c in "ABCDEFGHIJKLMN"]
 assert head == ["姓名", "性别", "民族", "出生日期", "公民身份号码", "学历", "人员类别", "入党日期",
-                "转正日期", "工作岗位", "联系电话", "所在党支部", "编号"], head
-assert cell("N2") is None, "leave columns without --all"
+                "转正日期", "工作岗位", "联系电话", "所在党支部", "支委职务", "编号"], head
+assert cell("O2") is None, "leave columns without --all"
 # ID numbers are text (a string cell), dates are numbers (Excel's days).
 assert isinstance(cell("E3"), str) and len(cell("E3")) == 18, cell("E3")
 assert isinstance(cell("D3"), float), cell("D3")
-assert 'mergeCell ref="A1:M1"' in sheet, "title not across the columns"
+assert 'mergeCell ref="A1:N1"' in sheet, "title not across the columns"
 EOF
 check_same "$F/export.xlsx" "member list --xlsx"
 assert_grep "$WORK/import.err" "(the workbook's first sheet, \"党员花名册\")" "the summary names the sheet"
@@ -111,7 +111,7 @@ assert_eq "$(head -c 3 "$F/export-zh.csv" | od -An -tx1 | tr -d ' ')" "efbbbf" "
 assert_grep "$F/export-zh.csv" "编号,姓名,性别,民族,出生日期,公民身份号码" "the Chinese CSV header"
 check_same "$F/export-zh.csv" "member list --csv (zh)"
 ok "$NODE" member list --csv --lang en --data "$REF"
-assert_eq "$(head -n 1 "$LAST_OUT")" "$(head -n 1 "$R/members.csv"),status,leave_reason,leave_date,leave_note" \
+assert_eq "$(head -n 1 "$LAST_OUT")" "$(head -n 1 "$R/members.csv"),status,leave_reason,leave_date,leave_note,role" \
   "--lang en: the English header"
 expect_exit 0 env LANG=en_US.UTF-8 "$NODE" member list --csv --data "$REF"
 assert_eq "$(head -c 2 "$LAST_OUT")" "id" "an English LANG: English header"

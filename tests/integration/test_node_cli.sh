@@ -182,7 +182,7 @@ want = {"id": "T-1", "name": "欧阳娜娜", "gender": "女", "ethnicity": "土�
         "category": "正式党员", "join_date": "2014-05-04", "full_date": "2015-05-04",
         "org_code": "430121-01-01", "phone": "13912345678",
         "occupation": "企事业单位专业技术人员",
-        "status": "", "leave_reason": "", "leave_date": "", "leave_note": ""}
+        "status": "", "leave_reason": "", "leave_date": "", "leave_note": "", "role": ""}
 assert got == want, (got, want)
 assert list(got) == list(want), "field order: %s" % list(got)
 EOF
@@ -347,7 +347,7 @@ ids = [m["id"] for m in got]
 assert ids == sorted(ids), "not in id order"
 assert len(ids) == len(set(ids)), "an id listed twice"
 assert set(ids) == set(want), "ids differ: %d listed, %d in the roster" % (len(ids), len(want))
-leave = ["status", "leave_reason", "leave_date", "leave_note"]   # set only by member leave
+leave = ["status", "leave_reason", "leave_date", "leave_note", "role"]   # leave's, and the role
 for m in got:
     assert list(m) == header + leave, ("keys", list(m), header)
     assert all(m[k] == "" for k in leave), (m["id"], [m[k] for k in leave])
@@ -381,10 +381,11 @@ def rows(p):
         return h, {r[0]: r for r in rd}
 gh, got = rows(sys.argv[1])
 wh, want = rows(sys.argv[2])
-# The roster's columns, then the four that only member leave sets (empty).
+# The roster's columns, then the four that only member leave sets and the
+# committee role (all empty).
 n = len(wh)
-assert gh == wh + ["status", "leave_reason", "leave_date", "leave_note"], (gh, wh)
-assert all(r[n:] == ["", "", "", ""] for r in got.values()), "leave columns not empty"
+assert gh == wh + ["status", "leave_reason", "leave_date", "leave_note", "role"], (gh, wh)
+assert all(r[n:] == ["", "", "", "", ""] for r in got.values()), "leave columns not empty"
 assert {k: r[:n] for k, r in got.items()} == want, "rows differ"
 EOF
 dC="$(digest_of "$C")"

@@ -262,135 +262,123 @@ static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_digest_out(a, org, hex);
 }
 
-/* ---- report stats ---- */
+/* ---- reports ---- */
+
+/* A report of --org's subtree (default: this node's org), into org: run it
+ * with the node open (and name, when asked, the org's name), saying the
+ * node's errors one way.  0, or the exit status. */
+typedef int (*report_fn)(zb_node *n, const char *org, void *ctx);
+static int node_report(const zb_args *a, const char *what, report_fn run, void *ctx,
+                       char org[ZB_FIELD_MAX + 1], char *name) {
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  snprintf(org, ZB_FIELD_MAX + 1, "%s",
+           zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
+  rc = run(n, org, ctx);
+  if (rc == ZB_ESCOPE)
+    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error("%s: no org %s here (import the org tree, or sync first)", what, org);
+  if (!rc && name)
+    zb_kindcli_org_name(n, org, name);
+  zb_node_close(n);
+  if (rc)
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, what);
+  return 0;
+}
+
+static int run_stats(zb_node *n, const char *org, void *ctx) {
+  return zb_node_stats(n, org, ctx);
+}
 
 static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_stats st;
+  char org[ZB_FIELD_MAX + 1], name[ZB_FIELD_MAX + 1] = "";
   int rc = zb_cli_stats_init(a, &st);
-  if (rc)
-    return rc;
-  zb_node *n;
-  rc = open_node(a, &n);
-  if (rc)
-    return rc;
-  char org[ZB_FIELD_MAX + 1];
-  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
-  rc = zb_node_stats(n, org, &st);
-  if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
-  if (rc == ZB_ENOTFOUND)
-    zb_log_error("report stats: no org %s here (import the org tree, or sync first)", org);
-  char name[ZB_FIELD_MAX + 1] = "";
   if (!rc)
-    zb_kindcli_org_name(n, org, name);
-  zb_node_close(n);
-  if (rc)
-    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report stats");
-  return zb_cli_stats_out_named(a, &st, org, name[0] ? name : NULL);
+    rc = node_report(a, "report stats", run_stats, &st, org, name);
+  return rc ? rc : zb_cli_stats_out_named(a, &st, org, name[0] ? name : NULL);
 }
 
-/* ---- report pipeline ---- */
+static int run_pipeline(zb_node *n, const char *org, void *ctx) {
+  return zb_node_funnel(n, org, ctx);
+}
 
 static int cmd_report_pipeline(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_funnel f;
+  char org[ZB_FIELD_MAX + 1];
   int rc = zb_cli_funnel_init(a, &f);
   if (rc)
     return rc;
-  zb_node *n;
-  if ((rc = open_node(a, &n)))
-    return rc;
-  char org[ZB_FIELD_MAX + 1];
-  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
-  rc = zb_node_funnel(n, org, &f);
-  if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
-  if (rc == ZB_ENOTFOUND)
-    zb_log_error("report pipeline: no org %s here (import the org tree, or sync first)", org);
-  zb_node_close(n);
+  rc = node_report(a, "report pipeline", run_pipeline, &f, org, NULL);
   if (!rc)
     rc = zb_cli_funnel_out(a, &f, org);
-  else
-    rc = rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report pipeline");
   zb_funnel_free(&f);
   return rc;
 }
 
-/* ---- report meetings ---- */
+struct life_run {
+  int year;
+  json_t *rep;
+};
+
+static int run_meetings(zb_node *n, const char *org, void *ctx) {
+  struct life_run *lr = ctx;
+  return zb_node_life(n, org, lr->year, zb_date_today(), &lr->rep);
+}
 
 static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  int year;
-  int rc = zb_cli_life_year(a, &year);
-  if (rc)
-    return rc;
-  zb_node *n;
-  if ((rc = open_node(a, &n)))
-    return rc;
+  struct life_run lr = {0, NULL};
   char org[ZB_FIELD_MAX + 1];
-  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
-  json_t *rep = NULL;
-  rc = zb_node_life(n, org, year, zb_date_today(), &rep);
-  if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
-  if (rc == ZB_ENOTFOUND)
-    zb_log_error("report meetings: no org %s here (import the org tree, or sync first)", org);
-  zb_node_close(n);
-  if (rc)
-    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report meetings");
-  return zb_cli_life_out(a, rep);
+  int rc = zb_cli_life_year(a, &lr.year);
+  if (!rc)
+    rc = node_report(a, "report meetings", run_meetings, &lr, org, NULL);
+  return rc ? rc : zb_cli_life_out(a, lr.rep);
 }
 
-/* ---- report dues ---- */
+struct dues_run {
+  zb_dues_query q;
+  zb_dues_report *r;
+};
+
+static int run_dues(zb_node *n, const char *org, void *ctx) {
+  struct dues_run *dr = ctx;
+  return zb_node_dues_report(n, org, &dr->q, &dr->r);
+}
 
 static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  zb_dues_query q;
-  int rc = zb_cli_dues_query(a, &q);
-  if (rc)
-    return rc;
-  zb_node *n;
-  if ((rc = open_node(a, &n)))
-    return rc;
+  struct dues_run dr = {.r = NULL};
   char org[ZB_FIELD_MAX + 1];
-  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
-  zb_dues_report *r = NULL;
-  rc = zb_node_dues_report(n, org, &q, &r);
-  if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
-  if (rc == ZB_ENOTFOUND)
-    zb_log_error("report dues: no org %s here (import the org tree, or sync first)", org);
-  zb_node_close(n);
+  int rc = zb_cli_dues_query(a, &dr.q);
+  if (!rc)
+    rc = node_report(a, "report dues", run_dues, &dr, org, NULL);
   if (rc)
-    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report dues");
-  rc = zb_cli_dues_out(a, r);
-  zb_dues_report_free(r);
+    return rc;
+  rc = zb_cli_dues_out(a, dr.r);
+  zb_dues_report_free(dr.r);
   return rc;
 }
 
-/* ---- report balance ---- */
+static int run_balance(zb_node *n, const char *org, void *ctx) {
+  return zb_node_members_of(n, org, zb_balance_member, ctx);
+}
 
 static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   zb_balance b;
+  char org[ZB_FIELD_MAX + 1];
   int rc = zb_cli_balance_init(a, &b);
   if (rc)
     return rc;
-  zb_node *n;
-  if ((rc = open_node(a, &n)))
-    return rc;
-  char org[ZB_FIELD_MAX + 1];
-  snprintf(org, sizeof org, "%s", zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
-  rc = zb_node_members_of(n, org, zb_balance_member, &b);
-  if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
-  if (rc == ZB_ENOTFOUND)
-    zb_log_error("report balance: no org %s here (import the org tree, or sync first)", org);
-  zb_node_close(n);
-  if (rc) {
+  if ((rc = node_report(a, "report balance", run_balance, &b, org, NULL))) {
     zb_balance_free(&b);
-    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report balance");
+    return rc;
   }
   return zb_cli_balance_out(a, &b, org);
 }

@@ -445,75 +445,121 @@ static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
                            "rebuild");
 }
 
-static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  const char *org = need_org(a);
-  if (!org)
+/* ---- reports of an org's subtree ---- */
+
+/* A report of --org's subtree (required): run it with the server's store
+ * open, saying a missing org one way.  0, or the exit status. */
+typedef int (*report_fn)(zb_hub *h, const char *org, void *ctx);
+static int hub_report(const zb_args *a, const char *what, report_fn run, void *ctx,
+                      const char **org) {
+  *org = need_org(a);
+  if (!*org)
     return zb_exit_code(ZB_EUSAGE);
-  zb_stats st;
-  int rc = zb_cli_stats_init(a, &st);
+  zb_hub *h;
+  int rc = open_hub(a, &h);
   if (rc)
     return rc;
-  zb_hub *h;
-  if ((rc = open_hub(a, &h)))
-    return rc;
-  rc = zb_hub_stats(h, org, &st);
+  rc = run(h, *org, ctx);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("report stats: no org %s (see zhibu-server org import)", org);
+    zb_log_error("%s: no org %s (see zhibu-server org import)", what, *org);
     return zb_exit_code(rc);
   }
-  if (rc)
-    return fail(rc, "report stats");
-  return zb_cli_stats_out(a, &st, org);
+  return rc ? fail(rc, what) : 0;
+}
+
+static int run_stats(zb_hub *h, const char *org, void *ctx) {
+  return zb_hub_stats(h, org, ctx);
+}
+
+static int cmd_report_stats(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_stats st;
+  const char *org;
+  int rc = zb_cli_stats_init(a, &st);
+  if (!rc)
+    rc = hub_report(a, "report stats", run_stats, &st, &org);
+  return rc ? rc : zb_cli_stats_out(a, &st, org);
+}
+
+static int run_pipeline(zb_hub *h, const char *org, void *ctx) {
+  return zb_hub_funnel(h, org, ctx);
 }
 
 static int cmd_report_pipeline(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  const char *org = need_org(a);
-  if (!org)
-    return zb_exit_code(ZB_EUSAGE);
   zb_funnel f;
+  const char *org;
   int rc = zb_cli_funnel_init(a, &f);
   if (rc)
     return rc;
-  zb_hub *h;
-  if ((rc = open_hub(a, &h)))
-    return rc;
-  rc = zb_hub_funnel(h, org, &f);
-  zb_hub_close(h);
-  if (rc == ZB_ENOTFOUND)
-    zb_log_error("report pipeline: no org %s (see zhibu-server org import)", org);
+  rc = hub_report(a, "report pipeline", run_pipeline, &f, &org);
   if (!rc)
     rc = zb_cli_funnel_out(a, &f, org);
-  else
-    rc = rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "report pipeline");
   zb_funnel_free(&f);
   return rc;
 }
 
+struct life_run {
+  int year;
+  json_t *rep;
+};
+
+static int run_meetings(zb_hub *h, const char *org, void *ctx) {
+  struct life_run *lr = ctx;
+  return zb_hub_life(h, org, lr->year, zb_date_today(), &lr->rep);
+}
+
 static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
-  const char *org = need_org(a);
-  if (!org)
-    return zb_exit_code(ZB_EUSAGE);
-  int year;
-  int rc = zb_cli_life_year(a, &year);
+  struct life_run lr = {0, NULL};
+  const char *org;
+  int rc = zb_cli_life_year(a, &lr.year);
+  if (!rc)
+    rc = hub_report(a, "report meetings", run_meetings, &lr, &org);
+  return rc ? rc : zb_cli_life_out(a, lr.rep);
+}
+
+struct dues_run {
+  zb_dues_query q;
+  zb_dues_report *r;
+};
+
+static int run_dues(zb_hub *h, const char *org, void *ctx) {
+  struct dues_run *dr = ctx;
+  return zb_hub_dues_report(h, org, &dr->q, &dr->r);
+}
+
+static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  struct dues_run dr = {.r = NULL};
+  const char *org;
+  int rc = zb_cli_dues_query(a, &dr.q);
+  if (!rc)
+    rc = hub_report(a, "report dues", run_dues, &dr, &org);
   if (rc)
     return rc;
-  zb_hub *h;
-  if ((rc = open_hub(a, &h)))
+  rc = zb_cli_dues_out(a, dr.r);
+  zb_dues_report_free(dr.r);
+  return rc;
+}
+
+static int run_balance(zb_hub *h, const char *org, void *ctx) {
+  return zb_hub_members_of(h, org, zb_balance_member, ctx);
+}
+
+static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_balance b;
+  const char *org;
+  int rc = zb_cli_balance_init(a, &b);
+  if (rc)
     return rc;
-  json_t *rep = NULL;
-  rc = zb_hub_life(h, org, year, zb_date_today(), &rep);
-  zb_hub_close(h);
-  if (rc == ZB_ENOTFOUND) {
-    zb_log_error("report meetings: no org %s (see zhibu-server org import)", org);
-    return zb_exit_code(rc);
+  if ((rc = hub_report(a, "report balance", run_balance, &b, &org))) {
+    zb_balance_free(&b);
+    return rc;
   }
-  if (rc)
-    return fail(rc, "report meetings");
-  return zb_cli_life_out(a, rep);
+  return zb_cli_balance_out(a, &b, org);
 }
 
 /* ---- dashboard tokens ---- */
@@ -597,59 +643,6 @@ static int cmd_token_revoke(const struct zb_cmd *c, const zb_args *a) {
     return fail(rc, "token revoke");
   zb_log_info("token %s revoked", a->pos[2]);
   return 0;
-}
-
-static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  const char *org = need_org(a);
-  if (!org)
-    return zb_exit_code(ZB_EUSAGE);
-  zb_dues_query q;
-  int rc = zb_cli_dues_query(a, &q);
-  if (rc)
-    return rc;
-  zb_hub *h;
-  if ((rc = open_hub(a, &h)))
-    return rc;
-  zb_dues_report *r = NULL;
-  rc = zb_hub_dues_report(h, org, &q, &r);
-  zb_hub_close(h);
-  if (rc == ZB_ENOTFOUND) {
-    zb_log_error("report dues: no org %s (see zhibu-server org import)", org);
-    return zb_exit_code(rc);
-  }
-  if (rc)
-    return fail(rc, "report dues");
-  rc = zb_cli_dues_out(a, r);
-  zb_dues_report_free(r);
-  return rc;
-}
-
-static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
-  (void)c;
-  const char *org = need_org(a);
-  if (!org)
-    return zb_exit_code(ZB_EUSAGE);
-  zb_balance b;
-  int rc = zb_cli_balance_init(a, &b);
-  if (rc)
-    return rc;
-  zb_hub *h;
-  if ((rc = open_hub(a, &h))) {
-    zb_balance_free(&b);
-    return rc;
-  }
-  rc = zb_hub_members_of(h, org, zb_balance_member, &b);
-  zb_hub_close(h);
-  if (rc) {
-    zb_balance_free(&b);
-    if (rc == ZB_ENOTFOUND) {
-      zb_log_error("report balance: no org %s (see zhibu-server org import)", org);
-      return zb_exit_code(rc);
-    }
-    return fail(rc, "report balance");
-  }
-  return zb_cli_balance_out(a, &b, org);
 }
 
 static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {

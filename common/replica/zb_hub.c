@@ -474,6 +474,18 @@ struct push_ctx {
   zb_rec rec;               /* the record of an act that moves another */
 };
 
+/* The act of op, when op is an act whose descriptor moves another record
+ * (zb_act_move), with its kind and key; NULL otherwise. */
+static const zb_act_desc *moving_act(const Zb__Op *op, const zb_kind_desc **kd,
+                                     const char **key) {
+  int kid;
+  if (op->body_case != ZB__OP__BODY_ACT || !zb_op_target(op, &kid, key, NULL) ||
+      !(*kd = zb_kind_by_id(kid)))
+    return NULL;
+  const zb_act_desc *ad = zb_kind_act(*kd, op->act->name);
+  return ad && ad->move ? ad : NULL;
+}
+
 /* An applied act whose kind says it moves another record (zb_kind.h,
  * zb_act_move: a transfer's accept moves its member): the server writes
  * that set as its own op, right after the act in the same transaction, so
@@ -481,14 +493,10 @@ struct push_ctx {
  * "Transfers").  Every node that holds the record receives the set like
  * any op; a node the record moves into receives it whole (backfill). */
 static int apply_move(struct push_ctx *pc, const Zb__Op *op) {
-  int kid;
   const char *key;
   const zb_kind_desc *kd;
-  if (op->body_case != ZB__OP__BODY_ACT || !zb_op_target(op, &kid, &key, NULL) ||
-      !(kd = zb_kind_by_id(kid)))
-    return 0;
-  const zb_act_desc *ad = zb_kind_act(kd, op->act->name);
-  if (!ad || !ad->move)
+  const zb_act_desc *ad = moving_act(op, &kd, &key);
+  if (!ad)
     return 0;
   const zb_act_move *mv = ad->move;
   int rc = zb_rec_load(pc->w.t, kd, key, &pc->rec);
@@ -1334,14 +1342,10 @@ struct verify_ctx {
 /* After an applied act whose kind moves another record: what the next
  * entry must set. */
 static int verify_move_owed(struct verify_ctx *vc, const Zb__Op *op, uint64_t seq) {
-  int kid;
   const char *key;
   const zb_kind_desc *kd;
-  if (op->body_case != ZB__OP__BODY_ACT || !zb_op_target(op, &kid, &key, NULL) ||
-      !(kd = zb_kind_by_id(kid)))
-    return 0;
-  const zb_act_desc *ad = zb_kind_act(kd, op->act->name);
-  if (!ad || !ad->move)
+  const zb_act_desc *ad = moving_act(op, &kd, &key);
+  if (!ad)
     return 0;
   if (!vc->move_rec && !(vc->move_rec = malloc(sizeof *vc->move_rec)))
     return ZB_ENOMEM;

@@ -401,10 +401,10 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
     zb_log_warn("%s", advice);
   if (rc == 0)
     zb_log_info("sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
-                "%llu bytes out, %llu bytes in, %.3f s%s",
+                "%llu bytes out, %llu bytes in, %.3f s%s%s",
                 (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
                 r->rejected, (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in,
-                r->seconds, why);
+                r->seconds, r->resumed ? " (TLS session resumed)" : "", why);
   else
     zb_log_error("sync failed after %.3f s (pushed %llu, pulled %llu): %s%s", r->seconds,
                  (unsigned long long)r->pushed, (unsigned long long)r->pulled,
@@ -432,11 +432,14 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   if (rrc)
     zb_log_warn("cannot record the outcome for status: %s", zb_strerror(rrc));
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:f, s:s, s:o}", "ok", rc == 0,
-                          "pushed", (json_int_t)rep.pushed, "pulled", (json_int_t)rep.pulled,
-                          "conflicts", (int)rep.conflicts, "rejected", (int)rep.rejected,
-                          "bytes_out", (json_int_t)rep.bytes_out, "bytes_in",
-                          (json_int_t)rep.bytes_in, "seconds", rep.seconds, "error", rep.error,
+    json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
+                          "ok", rc == 0, "resumed", rep.resumed, "pushed", (json_int_t)rep.pushed, "pulled",
+                          (json_int_t)rep.pulled, "conflicts", (int)rep.conflicts, "rejected",
+                          (int)rep.rejected, "bytes_out", (json_int_t)rep.bytes_out, "bytes_in",
+                          (json_int_t)rep.bytes_in, "batches", (int)rep.batches,
+                          "batch_max_bytes", (json_int_t)rep.batch_max, "pull_batch_max_bytes",
+                          (json_int_t)rep.pull_max, "seconds", rep.seconds,
+                          "error", rep.error,
                           "clock_skew_ms",
                           rep.clock_known ? json_integer((json_int_t)rep.clock_skew_ms)
                                           : json_null());

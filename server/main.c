@@ -42,6 +42,7 @@ static const struct zb_opt options[] = {
     {"year", true},   {"http", true},    {"http-port-file", true}, {"expires", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
     {"version", false}, {"month", true},  {"xlsx", true},   {"lang", true},
+    {"ticket-lifetime", true},
     {NULL, false},
 };
 
@@ -247,9 +248,10 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   int rc = open_hub(a, &h);
   if (rc)
     return rc;
-  long idle = 60, keep = ZB_HUB_REJECTED_PER_DAY;
+  long idle = 60, keep = ZB_HUB_REJECTED_PER_DAY, ticket = ZB_SYNCD_TICKET_S;
   if (!int_opt(a, "idle-timeout", 1, 86400, &idle) ||
-      !int_opt(a, "max-rejected-per-day", 0, 1000000000, &keep)) {
+      !int_opt(a, "max-rejected-per-day", 0, 1000000000, &keep) ||
+      !int_opt(a, "ticket-lifetime", 0, 86400, &ticket)) {
     zb_hub_close(h);
     return zb_exit_code(ZB_EUSAGE);
   }
@@ -261,6 +263,8 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
       .listen = zb_args_get(a, "listen") ? zb_args_get(a, "listen") : "0.0.0.0:7420",
       .port_file = zb_args_get(a, "port-file"),
       .idle_ms = (uint64_t)idle * 1000,
+      .ticket_s = (unsigned)ticket,
+      .no_tickets = ticket == 0,
   };
   /* The dashboard beside the sync service (zb_http.h). */
   zb_http *web = NULL;
@@ -717,8 +721,7 @@ static const char *const o_init[] = {"name", NULL};
 static const char *const o_enroll[] = {"node-id", "org", "server", "out", "days", NULL};
 static const char *const o_revoke[] = {"node-id", NULL};
 static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-rejected-per-day",
-                                    "http", "http-port-file",
-                                    NULL};
+                                    "http", "http-port-file", "ticket-lifetime", NULL};
 static const char *const o_digest[] = {"json", "org", NULL};
 static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_fresh[] = {"json", "csv", "org", "days", NULL};
@@ -753,6 +756,9 @@ static const struct zb_cmd cmds[] = {
      "sends a frame slower than 512 bytes/s once that long has passed.\n"
      "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
      "and day; the rest are kept as summaries (outcome, reason, hash).\n"
+     "--ticket-lifetime SECONDS (default 7200, 0 = off): a node that synced\n"
+     "within that time resumes its TLS session (a cheap reconnect); its\n"
+     "certificate is checked against the revocation list all the same.\n"
      "At most 2 sessions per node at once; a third is told to retry later.\n"
      "--http ADDR:PORT also serves the committees' dashboard over HTTPS with the\n"
      "server's certificate (pages in Chinese, a JSON API, /metrics), to holders of\n"

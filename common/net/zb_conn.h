@@ -70,6 +70,25 @@ int zb_tls_ctx_new_mem(bool server, X509_STORE *store, X509 *cert, EVP_PKEY *key
                        SSL_CTX **out);
 void zb_tls_ctx_free(SSL_CTX *ctx); /* NULL is fine */
 
+/*
+ * Session resumption (docs/PROTOCOL.md, "Reconnecting cheaply").  The
+ * server keeps the sessions it issues in a store of at most cap entries
+ * (the oldest goes first), each valid lifetime_s seconds and used once: a
+ * resumed connection gets a new ticket.  A lookup resumes a session only
+ * if its peer's certificate passes the store of the context it arrives on
+ * (CA, CRL, validity) right now; otherwise the handshake goes on as a full
+ * one, which checks the certificate and refuses it as it always does.  The
+ * store is the app's and may serve several contexts in turn (one at a
+ * time, on the loop's thread); free it after the last of them.
+ */
+typedef struct zb_tls_sessions zb_tls_sessions;
+zb_tls_sessions *zb_tls_sessions_new(size_t cap, unsigned lifetime_s); /* NULL: no memory */
+void zb_tls_sessions_free(zb_tls_sessions *st);                       /* NULL is fine */
+size_t zb_tls_sessions_count(const zb_tls_sessions *st);
+/* Makes server context ctx issue one ticket per connection and resume from
+ * st.  0, ZB_EINVAL, ZB_ECRYPTO. */
+int zb_tls_ctx_set_sessions(SSL_CTX *ctx, zb_tls_sessions *st);
+
 typedef struct zb_conn zb_conn;
 
 /*
@@ -84,6 +103,10 @@ typedef struct zb_conn_callbacks {
   void (*on_frame)(zb_conn *c, const uint8_t *payload, size_t len);
   /* After zb_conn_send() returned ZB_EBUSY: the send queue is empty. */
   void (*on_drain)(zb_conn *c);
+  /* Client: the server issued a session (a ticket), serialized in der, to
+   * offer at the next connection (zb_conn_offer_session).  It holds the
+   * session's secret: keep it as private as the key. */
+  void (*on_session)(zb_conn *c, const uint8_t *der, size_t len);
   /*
    * Last call for c; c is freed when it returns.  reason: 0 for a clean
    * close (the app's zb_conn_close(c, 0) or the peer's close_notify), the
@@ -107,6 +130,14 @@ typedef struct zb_conn_callbacks {
  */
 zb_conn *zb_conn_new(uv_loop_t *loop, SSL_CTX *ctx, bool server,
                      const zb_conn_callbacks *cb, void *user);
+
+/* Client, before connect: offers the session der (from on_session) for
+ * resumption.  0; ZB_EINVAL when it does not parse or has expired (then
+ * the handshake is a full one). */
+int zb_conn_offer_session(zb_conn *c, const uint8_t *der, size_t len);
+/* After on_handshake: the handshake resumed a session (no certificates
+ * crossed the wire; the peer's is the one of the session). */
+bool zb_conn_resumed(const zb_conn *c);
 
 /* Settings; call before accept/connect.  0 keeps the default. */
 void zb_conn_set_timeouts(zb_conn *c, uint64_t handshake_ms, uint64_t idle_ms);

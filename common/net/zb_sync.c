@@ -1,6 +1,8 @@
 /* The node's side of a sync session. */
 #include "zb_sync.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,7 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -17,6 +21,7 @@
 #include "zb_hlc.h"
 #include "zb_log.h"
 #include "zb_bundle.h"
+#include "zb_pace.h"
 #include "zhibu.pb-c.h"
 
 int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap) {
@@ -113,6 +118,63 @@ int zb__sync_send(zb_conn *c, const Zb__Frame *f) {
   return rc;
 }
 
+/* ---- the node's TLS session, kept across runs -------------------------------
+ *
+ * Every `zhibu-node sync` is a new process, so the ticket the server issues
+ * lives in the data directory: DIR/tls-session, mode 0600 (it holds the
+ * session's secret, as DIR/enrollment.bundle holds the key), written aside
+ * and renamed.  "ZBTLS1\n", the SHA-256 of the node's certificate (a session
+ * of an earlier enrollment is never offered), then the session (DER).  A
+ * ticket is used once: it is removed when a handshake has used it, and the
+ * server's new ticket replaces it.  A missing, damaged or expired file only
+ * costs a full handshake. */
+
+#define TICKET_MAGIC "ZBTLS1\n"
+#define TICKET_MAX 8192
+
+static void ticket_path(zb_node *n, char *out, size_t cap) {
+  const char *b = zb_node_bundle_path(n);
+  const char *slash = strrchr(b, '/');
+  int dlen = slash ? (int)(slash - b) : 1;
+  snprintf(out, cap, "%.*s/tls-session", dlen, slash ? b : ".");
+}
+
+/* Reads the ticket into buf; its length, or 0 when there is none for cert. */
+static size_t ticket_load(const char *path, const uint8_t cert_sha[32], uint8_t *buf, size_t cap) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  size_t len = 0;
+  ssize_t r;
+  while (len < cap && (r = read(fd, buf + len, cap - len)) > 0)
+    len += (size_t)r;
+  close(fd);
+  size_t head = sizeof TICKET_MAGIC - 1 + 32;
+  if (len <= head || len == cap || memcmp(buf, TICKET_MAGIC, sizeof TICKET_MAGIC - 1) != 0 ||
+      memcmp(buf + sizeof TICKET_MAGIC - 1, cert_sha, 32) != 0)
+    return 0;
+  memmove(buf, buf + head, len - head);
+  return len - head;
+}
+
+static void ticket_save(const char *path, const uint8_t cert_sha[32], const uint8_t *der,
+                        size_t len) {
+  char tmp[4300];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    zb_log_debug("%s: %s", tmp, strerror(errno));
+    return;
+  }
+  bool ok = fchmod(fd, 0600) == 0 &&
+            write(fd, TICKET_MAGIC, sizeof TICKET_MAGIC - 1) == (ssize_t)(sizeof TICKET_MAGIC - 1) &&
+            write(fd, cert_sha, 32) == 32 && write(fd, der, len) == (ssize_t)len;
+  if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
+    zb_log_debug("%s: cannot keep the TLS session: %s", path, strerror(errno));
+    unlink(tmp);
+  }
+}
+
 struct session {
   zb_node *n;
   zb_conn *conn;
@@ -123,6 +185,17 @@ struct session {
   bool push_done, pulling, finished;
   int result;
   zb_batch batch;
+  /* Batch sizes follow the link (zb_pace.h): the batches in flight, oldest
+   * first, with their sizes and when they were queued. */
+  zb_pace pace;
+  struct {
+    size_t raw, wire;
+    uint64_t sent_ms;
+  } fly[ZB_SYNC_WINDOW];
+  int fly_head;
+  char ticket[4200];        /* where the TLS session is kept */
+  uint8_t cert_sha[32];     /* of this node's certificate */
+  bool offered;             /* a kept session was offered */
 };
 
 static void fail(struct session *s, int rc, const char *fmt, ...)
@@ -157,7 +230,7 @@ static void send_pull(struct session *s) {
 static void pump_push(struct session *s) {
   while (!s->push_done && s->inflight < ZB_SYNC_WINDOW) {
     uint64_t last;
-    int rc = zb_node_push_batch(s->n, s->sent_upto, ZB_SYNC_BATCH_RAW, &s->batch, &last);
+    int rc = zb_node_push_batch(s->n, s->sent_upto, zb_pace_next(&s->pace), &s->batch, &last);
     if (rc) {
       fail(s, rc, "cannot read the local log: %s", zb_strerror(rc));
       return;
@@ -181,12 +254,20 @@ static void pump_push(struct session *s) {
     pb.zdata.len = zlen;
     f.msg_case = ZB__FRAME__MSG_PUSH;
     f.push = &pb;
+    size_t wire = zb__frame__get_packed_size(&f) + 4;
     rc = zb__sync_send(s->conn, &f);
     free(z);
     if (rc) {
       fail(s, ZB_EUNREACH, "cannot send a push batch: %s", zb_strerror(rc));
       return;
     }
+    int slot = (s->fly_head + s->inflight) % ZB_SYNC_WINDOW;
+    s->fly[slot].raw = s->batch.len;
+    s->fly[slot].wire = wire;
+    s->fly[slot].sent_ms = uv_now(s->timer.loop);
+    s->rep->batches++;
+    if (wire > s->rep->batch_max)
+      s->rep->batch_max = wire;
     s->sent_upto = last;
     s->inflight++;
   }
@@ -194,9 +275,19 @@ static void pump_push(struct session *s) {
     send_pull(s);
 }
 
+static void on_session(zb_conn *c, const uint8_t *der, size_t len) {
+  struct session *s = zb_conn_user(c);
+  ticket_save(s->ticket, s->cert_sha, der, len);
+}
+
 static void on_handshake(zb_conn *c, X509 *peer) {
   struct session *s = zb_conn_user(c);
   (void)peer;
+  s->rep->resumed = zb_conn_resumed(c);
+  /* Resumed or not, the ticket offered is spent; the server's new one
+   * arrives after the handshake (on_session). */
+  if (s->offered)
+    unlink(s->ticket);
   zb_node_info info;
   int rc = zb_node_info_get(s->n, &info);
   if (rc) {
@@ -213,8 +304,17 @@ static void on_handshake(zb_conn *c, X509 *peer) {
   h.cursor = info.cursor;
   f.msg_case = ZB__FRAME__MSG_HELLO;
   f.hello = &h;
-  if ((rc = zb__sync_send(c, &f)))
+  if ((rc = zb__sync_send(c, &f))) {
     fail(s, ZB_EUNREACH, "cannot send hello: %s", zb_strerror(rc));
+    return;
+  }
+  /* Nothing to push, as far as this node knows: the pull request goes
+   * with the Hello instead of a round trip later (a no-op sync on a 2G
+   * link is then three round trips, not four).  Should HelloAck say the
+   * server holds less after all, the pushes follow and so does a second
+   * pull (on_pull_batch). */
+  if (info.head_seq == info.acked_seq)
+    send_pull(s);
 }
 
 static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
@@ -245,11 +345,18 @@ static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
 }
 
 static void on_push_ack(struct session *s, const Zb__PushAck *a) {
+  if (s->inflight <= 0) {
+    fail(s, ZB_EPROTO, "the server acknowledged a push that was not sent");
+    return;
+  }
   int rc = zb_node_set_acked(s->n, a->held_seq);
   if (rc) {
     fail(s, rc, "cannot record the server's position: %s", zb_strerror(rc));
     return;
   }
+  zb_pace_acked(&s->pace, s->fly[s->fly_head].raw, s->fly[s->fly_head].wire,
+                s->fly[s->fly_head].sent_ms, uv_now(s->timer.loop));
+  s->fly_head = (s->fly_head + 1) % ZB_SYNC_WINDOW;
   s->inflight--;
   s->rep->rejected += a->rejected;
   pump_push(s);
@@ -275,6 +382,12 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
     fail(s, ZB_EUNREACH, "cannot acknowledge a pull: %s", zb_strerror(rc));
     return;
   }
+  if (b->done && !(s->push_done && s->inflight == 0)) {
+    /* A pull sent with the Hello, and pushes after all: pull again when
+     * they are through (pump_push), for what the server made of them. */
+    s->pulling = false;
+    return;
+  }
   if (b->done) {
     s->finished = true;
     zb_conn_close(s->conn, 0);
@@ -296,6 +409,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
     on_push_ack(s, f->push_ack);
     break;
   case ZB__FRAME__MSG_PULL_BATCH:
+    if (len + 4 > s->rep->pull_max)
+      s->rep->pull_max = len + 4;
     on_pull_batch(s, f->pull_batch);
     break;
   case ZB__FRAME__MSG_ERROR:
@@ -361,6 +476,10 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
     return rc == ZB_EINVAL ? ZB_EREFUSED : rc;
   SSL_CTX *ctx = NULL;
   X509_STORE *store = NULL;
+  uint8_t cert_sha[32];
+  unsigned int shalen = 0;
+  if (X509_digest(b.cert, EVP_sha256(), cert_sha, &shalen) != 1 || shalen != 32)
+    memset(cert_sha, 0, sizeof cert_sha);
   rc = zb_bundle_store(&b, &store);
   if (!rc)
     rc = zb_tls_ctx_new_mem(false, store, b.cert, b.key, &ctx);
@@ -389,11 +508,22 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   uv_loop_init(&loop);
   struct session s = {.n = n, .rep = rep};
   zb_batch_init(&s.batch);
-  static const zb_conn_callbacks cbs = {
-      .on_handshake = on_handshake, .on_frame = on_frame, .on_close = on_close};
+  zb_pace_init(&s.pace, ZB_SYNC_BATCH_RAW);
+  static const zb_conn_callbacks cbs = {.on_handshake = on_handshake,
+                                        .on_frame = on_frame,
+                                        .on_session = on_session,
+                                        .on_close = on_close};
   uv_timer_init(&loop, &s.timer);
   s.timer.data = &s;
+  ticket_path(n, s.ticket, sizeof s.ticket);
+  memcpy(s.cert_sha, cert_sha, sizeof cert_sha);
   s.conn = zb_conn_new(&loop, ctx, false, &cbs, &s);
+  if (s.conn) {
+    uint8_t *der = malloc(TICKET_MAX);
+    size_t len = der ? ticket_load(s.ticket, cert_sha, der, TICKET_MAX) : 0;
+    s.offered = len && zb_conn_offer_session(s.conn, der, len) == 0;
+    free(der);
+  }
   uint64_t held_before = info.acked_seq;
   if (!s.conn) {
     rc = ZB_ENOMEM;

@@ -5,9 +5,13 @@
  * A session: Hello → HelloAck (how far the server holds this node's log);
  * push the rest in zstd batches, several in flight, each PushAck sent only
  * after the server's commit; then pull what concerns the node after its
- * cursor, one batch at a time, each PullAck after the node's commit.  Both
+ * cursor, one batch at a time, each PullAck after the node's commit (the
+ * pull request goes with the Hello when there is nothing to push).  Both
  * sides resume from durable positions, so a session cut at any byte loses
- * nothing and applies nothing twice.
+ * nothing and applies nothing twice; batches follow the link (zb_pace.h),
+ * so a cut costs at most the batch it fell in.  A node resumes its TLS
+ * session with the ticket it keeps in DIR/tls-session (docs/PROTOCOL.md,
+ * "Reconnecting cheaply").
  */
 #ifndef ZB_SYNC_H
 #define ZB_SYNC_H
@@ -22,7 +26,7 @@
 #include "zb_node.h"
 
 #define ZB_PROTOCOL_VERSION 1
-#define ZB_SYNC_BATCH_RAW ((size_t)1 << 20)   /* raw bytes of ops per batch */
+#define ZB_SYNC_BATCH_RAW ((size_t)1 << 20)   /* raw bytes of ops per batch, at most */
 #define ZB_SYNC_WINDOW 4                      /* push batches in flight */
 /* A node whose clock differs from the server's by more than this is told
  * so at every sync (docs/DESIGN-NOTES.md, "Time"). */
@@ -33,6 +37,10 @@ typedef struct zb_sync_report {
   uint64_t pulled;          /* others' ops applied */
   uint32_t conflicts, rejected;
   uint64_t bytes_out, bytes_in;   /* on the wire, TLS included */
+  bool resumed;             /* the TLS session was resumed (a cheap reconnect) */
+  uint32_t batches;         /* push batches sent */
+  size_t batch_max;         /* the largest, in bytes on the wire */
+  size_t pull_max;          /* the largest pull batch received, the same */
   double seconds;
   int64_t clock_skew_ms;    /* this PC's clock minus the server's, at HelloAck */
   bool clock_known;         /* the server told its time */

@@ -10,6 +10,7 @@
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
+#include "zb_pace.h"
 #include "zb_pki.h"
 #include "zb_sync.h"
 #include "zb_syncd.h"
@@ -24,8 +25,13 @@ struct peer {
   char node_id[ZB_PKI_NODE_ID_MAX + 1];
   char org[ZB_PKI_ORG_MAX + 1];
   bool hello;               /* Hello seen: the session is established */
+  bool resumed;             /* the TLS handshake resumed a session */
   uint64_t pull_cursor;
   bool pull_done;
+  /* Pull batches follow the link (zb_pace.h): the one in flight. */
+  zb_pace pace;
+  size_t pull_raw, pull_wire;
+  uint64_t pull_sent_ms;
   uint64_t pushed, pulled, t0;
   uint32_t rejected, conflicts;
   int close_reason;         /* why we closed, when we did */
@@ -72,6 +78,7 @@ struct server {
   uv_tcp_t listener;
   uv_signal_t sigterm, sigint;
   SSL_CTX *ctx;
+  zb_tls_sessions *sessions;  /* NULL: no resumption */
   struct timespec crl_mtime;
   char pki[4096];
   zb_syncd_opts o;
@@ -221,7 +228,7 @@ static void send_pull_batch(struct peer *p) {
   struct server *srv = p->srv;
   uint64_t next;
   bool done;
-  int rc = zb_hub_pull(srv->hub, p->node_id, p->org, p->pull_cursor, ZB_SYNC_BATCH_RAW,
+  int rc = zb_hub_pull(srv->hub, p->node_id, p->org, p->pull_cursor, zb_pace_next(&p->pace),
                        &srv->batch, &next, &done);
   if (rc) {
     peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
@@ -248,6 +255,9 @@ static void send_pull_batch(struct peer *p) {
   p->pulled += srv->batch.count;
   p->pull_cursor = next;
   p->pull_done = done;
+  p->pull_raw = srv->batch.len;
+  p->pull_wire = zb__frame__get_packed_size(&f) + 4;
+  p->pull_sent_ms = uv_now(&srv->loop);
   send_or_close(p, &f);
   free(z);
 }
@@ -282,9 +292,11 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
       peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
                  ZB_EPROTO, "pull acknowledged at %llu, sent up to %llu",
                  (unsigned long long)f->pull_ack->cursor, (unsigned long long)p->pull_cursor);
-    else if (!p->pull_done)
+    else if (!p->pull_done) {
+      zb_pace_acked(&p->pace, p->pull_raw, p->pull_wire, p->pull_sent_ms,
+                    uv_now(&p->srv->loop));
       send_pull_batch(p);
-    else
+    } else
       /* The session has succeeded; its cursor (where the node's next parcel
        * starts, docs/PROTOCOL.md, "Offline parcels") is recorded at its
        * close with its outcome. */
@@ -309,6 +321,7 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
   struct peer *p = zb_conn_user(c);
   /* Who the node is comes from its verified certificate only, never from
    * what it says in Hello. */
+  p->resumed = zb_conn_resumed(c);
   int rc = zb_pki_peer_identity(peer_cert, p->node_id, sizeof p->node_id, p->org, sizeof p->org);
   if (rc) {
     zb_log_warn("%s: certificate names no node id and org: refused", zb_conn_peer_name(c));
@@ -411,10 +424,10 @@ static void on_close(zb_conn *c, int reason) {
     reason = p->close_reason;
   if (p->node_id[0])
     zb_log_info("session node=%s org=%s pushed=%llu pulled=%llu conflicts=%u rejected=%u "
-                "bytes_in=%llu bytes_out=%llu duration=%.3fs%s%s",
+                "bytes_in=%llu bytes_out=%llu tls=%s duration=%.3fs%s%s",
                 p->node_id, p->org, (unsigned long long)p->pushed, (unsigned long long)p->pulled,
                 p->conflicts, p->rejected, (unsigned long long)zb_conn_bytes_in(c),
-                (unsigned long long)zb_conn_bytes_out(c),
+                (unsigned long long)zb_conn_bytes_out(c), p->resumed ? "resumed" : "full",
                 (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
                 reason ? zb_strerror(reason) : "");
   note_session(p, reason);
@@ -449,6 +462,12 @@ static int refresh_ctx(struct server *srv) {
   int rc = zb_tls_ctx_new(true, ca, crt, key, crl, &ctx);
   if (rc)
     return rc;
+  /* The sessions outlive the context: each lookup checks the certificate
+   * against the new CRL (zb_conn.h). */
+  if (srv->sessions && (rc = zb_tls_ctx_set_sessions(ctx, srv->sessions))) {
+    zb_tls_ctx_free(ctx);
+    return rc;
+  }
   zb_tls_ctx_free(srv->ctx);
   srv->ctx = ctx;
   srv->crl_mtime = st.st_mtim;
@@ -475,6 +494,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     return;
   p->srv = srv;
   p->t0 = zb_hlc_wall_ms();
+  zb_pace_init(&p->pace, ZB_SYNC_BATCH_RAW);
   p->conn = zb_conn_new(&srv->loop, srv->ctx, true, &cbs, p);
   if (!p->conn) {
     free(p);
@@ -545,11 +565,19 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
     srv->o.min_rate = ZB_SYNCD_MIN_RATE;
   if (!srv->o.sessions_per_node)
     srv->o.sessions_per_node = ZB_SYNCD_SESSIONS_PER_NODE;
+  if (!srv->o.ticket_s)
+    srv->o.ticket_s = ZB_SYNCD_TICKET_S;
   snprintf(srv->pki, sizeof srv->pki, "%s", opts->pki_dir);
   zb_batch_init(&srv->batch);
+  if (!srv->o.no_tickets &&
+      !(srv->sessions = zb_tls_sessions_new(ZB_SYNCD_TICKETS_MAX, srv->o.ticket_s))) {
+    free(srv);
+    return ZB_ENOMEM;
+  }
   int rc = refresh_ctx(srv);
   if (rc) {
     free(srv->notes);
+    zb_tls_sessions_free(srv->sessions);
     free(srv);
     return rc;
   }
@@ -592,6 +620,7 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
   flush_notes(srv);   /* the sessions closed by a signal */
   uv_loop_close(&srv->loop);
   zb_tls_ctx_free(srv->ctx);
+  zb_tls_sessions_free(srv->sessions);
   zb_batch_free(&srv->batch);
   free(srv->notes);
   free(srv);

@@ -13,16 +13,24 @@
  *     first byte, the frame must have arrived at min_rate bytes/s;
  *   - a push that breaks the protocol fails its own session only; the
  *     others committed with it are acknowledged.
+ * Reconnects are cheap: a node that synced within ticket_s seconds resumes
+ * its TLS session (no certificates on the wire), after its certificate has
+ * been checked against the current CRL like at a full handshake.
  */
 #ifndef ZB_SYNCD_H
 #define ZB_SYNCD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "zb_hub.h"
 
 #define ZB_SYNCD_FRAME_MAX ((size_t)2 << 20)
 #define ZB_SYNCD_SESSIONS_PER_NODE 2u
 #define ZB_SYNCD_MIN_RATE 512u       /* bytes/s: a slow 2G link does 2-5 KB/s */
+/* Resumption (docs/PROTOCOL.md, "Reconnecting cheaply"): how long a ticket
+ * lives, and how many sessions the server keeps (~2 KB each). */
+#define ZB_SYNCD_TICKET_S 7200u
+#define ZB_SYNCD_TICKETS_MAX 8192u
 
 typedef struct zb_syncd_opts {
   const char *pki_dir;        /* ca.crt, server.crt, server.key, crl.pem */
@@ -31,6 +39,8 @@ typedef struct zb_syncd_opts {
   uint64_t idle_ms;           /* 0: ZB_CONN_IDLE_MS */
   uint32_t min_rate;          /* 0: ZB_SYNCD_MIN_RATE */
   unsigned sessions_per_node; /* 0: ZB_SYNCD_SESSIONS_PER_NODE */
+  unsigned ticket_s;          /* 0: ZB_SYNCD_TICKET_S */
+  bool no_tickets;            /* every connection does a full handshake */
 } zb_syncd_opts;
 
 /* Serves until SIGTERM or SIGINT, which stop it cleanly after the current

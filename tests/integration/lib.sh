@@ -146,11 +146,12 @@ is_json() {
 # test's shell, so zb_cleanup's kill -9 of `jobs -p` ends them on exit.
 
 # zb_setup_sync: zb_setup, plus $SERVER and $PROXY (zhibu-server and
-# zhibu-faultproxy in $ZB_BIN).
+# zhibu-faultproxy in $ZB_BIN; $ZB_PROXY names another proxy, so that a
+# benchmark can measure older binaries through today's link emulation).
 zb_setup_sync() {
   zb_setup
   SERVER="$ZB_BIN/zhibu-server"
-  PROXY="$ZB_BIN/zhibu-faultproxy"
+  PROXY="${ZB_PROXY:-$ZB_BIN/zhibu-faultproxy}"
   [[ -x "$SERVER" ]] || fail "$SERVER is not an executable"
   [[ -x "$PROXY" ]] || fail "$PROXY is not an executable"
 }

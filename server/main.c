@@ -756,7 +756,7 @@ static const struct zb_cmd cmds[] = {
      "sends a frame slower than 512 bytes/s once that long has passed.\n"
      "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
      "and day; the rest are kept as summaries (outcome, reason, hash).\n"
-     "--ticket-lifetime SECONDS (default 7200, 0 = off): a node that synced\n"
+     "--ticket-lifetime SECONDS (default 10800, 0 = off): a node that synced\n"
      "within that time resumes its TLS session (a cheap reconnect); its\n"
      "certificate is checked against the revocation list all the same.\n"
      "At most 2 sessions per node at once; a third is told to retry later.\n"

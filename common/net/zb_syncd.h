@@ -28,8 +28,10 @@
 #define ZB_SYNCD_SESSIONS_PER_NODE 2u
 #define ZB_SYNCD_MIN_RATE 512u       /* bytes/s: a slow 2G link does 2-5 KB/s */
 /* Resumption (docs/PROTOCOL.md, "Reconnecting cheaply"): how long a ticket
- * lives, and how many sessions the server keeps (~2 KB each). */
-#define ZB_SYNCD_TICKET_S 7200u
+ * lives — longer than the daemon's interval with its jitter (2 h ± 20 %,
+ * zb_daemon.h), so an idle branch resumes every session — and how many
+ * sessions the server keeps (~2 KB each). */
+#define ZB_SYNCD_TICKET_S 10800u
 #define ZB_SYNCD_TICKETS_MAX 8192u
 
 typedef struct zb_syncd_opts {

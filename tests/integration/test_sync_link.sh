@@ -220,6 +220,11 @@ phase() {
       fail "$prof $name: $rup bytes resent up for $ST_CUTS cuts (at most $most_up)"
     [[ $rdown -le $most_down ]] ||
       fail "$prof $name: $rdown bytes resent down for $ST_CUTS cuts (at most $most_down)"
+    # A link cut every ~4 KB: batches must fit between cuts, or each cut
+    # costs a batch that cannot get through (ZB_PACE_START, zb_pace.h).
+    if [[ $prof == cutty && $SYNC_BATCH_MAX -gt 4096 ]]; then
+      fail "cutty $name: a push batch of $SYNC_BATCH_MAX bytes on a link cut every ~4 KB"
+    fi
   fi
   return 0
 }

@@ -324,20 +324,29 @@ int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org
 
 /* ---- report pipeline ---- */
 
-int zb_cli_funnel_init(const zb_args *a, zb_funnel *f) {
+/* --year into *year (dflt when not given); 0 or the exit status. */
+static int year_opt(const zb_args *a, int dflt, int *year) {
+  *year = dflt;
   const char *y = zb_args_get(a, "year");
-  int year = 0;
-  if (y) {
-    char *end;
-    long v = strtol(y, &end, 10);
-    if (*end || v < 1900 || v > 9999) {
-      zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
-      return zb_exit_code(ZB_EUSAGE);
-    }
-    year = (int)v;
+  if (!y)
+    return 0;
+  char *end;
+  errno = 0;
+  long v = strtol(y, &end, 10);
+  if (errno || end == y || *end || v < 1900 || v > 9999) {
+    zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
+    return zb_exit_code(ZB_EUSAGE);
   }
-  zb_funnel_init(f, &zb_kind_applicant, zb_date_today(), year);
+  *year = (int)v;
   return 0;
+}
+
+int zb_cli_funnel_init(const zb_args *a, zb_funnel *f) {
+  int year;
+  int rc = year_opt(a, 0, &year);
+  if (!rc)
+    zb_funnel_init(f, &zb_kind_applicant, zb_date_today(), year);
+  return rc;
 }
 
 int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
@@ -379,18 +388,7 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
 /* ---- report meetings ---- */
 
 int zb_cli_life_year(const zb_args *a, int *year) {
-  *year = zb_date_today().y;
-  const char *y = zb_args_get(a, "year");
-  if (!y)
-    return 0;
-  char *end;
-  long v = strtol(y, &end, 10);
-  if (*end || v < 1900 || v > 9999) {
-    zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
-    return zb_exit_code(ZB_EUSAGE);
-  }
-  *year = (int)v;
-  return 0;
+  return year_opt(a, zb_date_today().y, year);
 }
 
 int zb_cli_life_out(const zb_args *a, json_t *report) {

@@ -330,6 +330,8 @@ static enum MHD_Result metrics(zb_http *s, struct MHD_Connection *c) {
                    "# TYPE zhibu_forks gauge\nzhibu_forks %zu\n",
                    (unsigned long long)info.head, (unsigned long long)info.rejected,
                    info.conflicts, info.origins, info.members, info.orgs, info.forks);
+  if (n < 0 || (size_t)n >= sizeof body)
+    return reply_error(c, ZB_ETOOBIG, "");
   return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body, (size_t)n);
 }
 
@@ -421,7 +423,9 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   char host[256], port[16];
   if (zb_sync_parse_addr(listen, host, sizeof host, port, sizeof port) != 0)
     return ZB_EUSAGE;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+  /* zb_sync_parse_addr checked it: 1-5 digits, at most 65535. */
+  long pn = strtol(port, NULL, 10);
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)pn)};
   if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
     zb_log_error("--http %s: give an IPv4 address and a port, e.g. 127.0.0.1:8443", listen);
     return ZB_EUSAGE;

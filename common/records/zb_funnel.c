@@ -37,7 +37,9 @@ int zb_funnel_add(void *ctx, const zb_rec *r) {
   zb_funnel *f = ctx;
   const zb_kind_desc *kd = f->kd;
   int df = first_date(kd);
-  if (f->year && df > 0 && atoi(r->v[df]) != f->year)
+  zb_date d;
+  if (f->year && df > 0 &&
+      (zb_date_parse(r->v[df], strlen(r->v[df]), &d) != 0 || d.y != f->year))
     return 0;
   int st = zb_kind_state_at(kd, r->v, f->today);
   if (st < 0 || st >= 32)

@@ -354,6 +354,75 @@ static void stamp_set(zb_stamp *st, uint64_t hlc, uint64_t server_seq, const cha
   snprintf(st->origin, sizeof st->origin, "%s", origin);   /* a node id: check_shape */
 }
 
+/* Whether mv sets every required field of the record it writes: a move
+ * that creates its record (an approval makes the member). */
+static bool move_creates(const zb_act_move *mv) {
+  const zb_kind_desc *mk = mv->kind;
+  for (int f = 1; f < mk->nfields; f++) {
+    if (!(mk->fields[f].flags & ZB_FF_REQUIRED))
+      continue;
+    bool set = false;
+    for (int j = 0; j < mv->nsets && !set; j++)
+      set = mv->sets[j].field == f;
+    if (!set)
+      return false;
+  }
+  return true;
+}
+
+/* The act's move (zb_act_move), as part of the act's rule: the record it
+ * writes, as the server will write it right after the act, must pass every
+ * rule of its kind (fields, the kind's own rules, unique indexes), or the
+ * act is refused — an act never stands without its move (docs/RECORDS.md,
+ * "Transfers").  A replica that holds only part of the records judges the
+ * move only when it holds the moved record or the move creates it. */
+static int check_move(zb_txn *t, const zb_act_desc *ad, const zb_rec *act_rec, zb_date today,
+                      const char *scope, zb_apply_result *r) {
+  const zb_act_move *mv = ad->move;
+  const zb_kind_desc *mk = mv->kind;
+  const char *mkey = act_rec->v[mv->key_field];
+  int ret = 0;
+  zb_rec *mcur = malloc(sizeof *mcur), *mnext = malloc(sizeof *mnext);
+  zb_apply_result *mr = malloc(sizeof *mr);
+  if (!mcur || !mnext || !mr) {
+    ret = ZB_ENOMEM;
+    goto out;
+  }
+  int rc = zb_rec_load(t, mk, mkey, mcur);
+  bool existed = rc == 0;
+  if (rc && rc != ZB_ENOTFOUND) {
+    ret = rc;
+    goto out;
+  }
+  if (!existed && !r->complete && !move_creates(mv))
+    goto out;   /* the server, which holds it, judges */
+  if (!existed)
+    zb_rec_init(mcur, mk);
+  zb_rec_copy(mnext, mcur);
+  snprintf(mnext->v[0], sizeof mnext->v[0], "%s", mkey);
+  for (int j = 0; j < mv->nsets; j++) {
+    const zb_move_set *ms = &mv->sets[j];
+    snprintf(mnext->v[ms->field], sizeof mnext->v[0], "%s",
+             ms->value_field >= 0 ? act_rec->v[ms->value_field] : ms->value);
+  }
+  mr->status = ZB_APPLY_OK;
+  mr->field = -1;
+  mr->scope = false;
+  mr->complete = r->complete;
+  mr->reason[0] = mr->detail[0] = '\0';
+  if ((ret = check_rules(t, mcur, existed, mnext, today, scope, NULL, false, mr)) ||
+      mr->status != ZB_APPLY_REJECTED)
+    goto out;
+  zb_reject(r, -1, "%s (%s) would write %s %.40s, which is refused: %s", ad->name, ad->zh,
+            mk->name, mkey, mr->reason);
+  snprintf(r->detail, sizeof r->detail, "%s", mr->detail);
+out:
+  free(mcur);
+  free(mnext);
+  free(mr);
+  return ret;
+}
+
 /* An act (docs/RECORDS.md, "Ops: sets, acts and facts"): checked against
  * the record's state where it is applied in the server's order, and then
  * written over whatever the fields held: acts are ordered by the server,
@@ -391,6 +460,8 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
     int rc = check_rules(t, cur, true, next, today, scope, ad, false, r);
     if (!rc && r->status != ZB_APPLY_REJECTED && ad->check)
       rc = ad->check(t, next->v, scope, today, r);
+    if (!rc && r->status != ZB_APPLY_REJECTED && ad->move)
+      rc = check_move(t, ad, next, today, scope, r);
     if (rc || r->status == ZB_APPLY_REJECTED)
       return rc;
   }

@@ -490,8 +490,10 @@ static const zb_act_desc *moving_act(const Zb__Op *op, const zb_kind_desc **kd,
  * zb_act_move: a transfer's accept moves its member): the server writes
  * that set as its own op, right after the act in the same transaction, so
  * that no server state has the act without the move (docs/RECORDS.md,
- * "Transfers").  Every node that holds the record receives the set like
- * any op; a node the record moves into receives it whole (backfill). */
+ * "Transfers").  The merge judged the move as part of the act's rule
+ * (check_move in zb_merge.c), so the set applies; `verify` fails a log
+ * where it did not.  Every node that holds the record receives the set
+ * like any op; a node the record moves into receives it whole (backfill). */
 static int apply_move(struct push_ctx *pc, const Zb__Op *op) {
   const char *key;
   const zb_kind_desc *kd;
@@ -1358,12 +1360,14 @@ static int verify_move_owed(struct verify_ctx *vc, const Zb__Op *op, uint64_t se
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
 }
 
-/* Whether op is the server's set of the move owed: its record, and every
- * field the move sets, with its value. */
-static bool verify_move_paid(const struct verify_ctx *vc, const Zb__Op *op) {
+/* Whether op (entry so) is the server's set of the move owed, applied: its
+ * record, and every field the move sets, with its value. */
+static bool verify_move_paid(const struct verify_ctx *vc, const Zb__ServerOp *so,
+                             const Zb__Op *op) {
   const zb_act_move *mv = vc->move;
   const zb_rec *ar = vc->move_rec;
-  if (!op || strcmp(op->origin, ZB_HUB_ORIGIN) != 0 || op->body_case != ZB__OP__BODY_SET ||
+  if (!op || so->outcome == ZB__OUTCOME__OUTCOME_REJECTED ||
+      strcmp(op->origin, ZB_HUB_ORIGIN) != 0 || op->body_case != ZB__OP__BODY_SET ||
       (int)op->set->kind != mv->kind->id || strcmp(op->set->key, ar->v[mv->key_field]) != 0)
     return false;
   for (int j = 0; j < mv->nsets; j++) {
@@ -1431,10 +1435,10 @@ static int verify_row(void *ctx, zb_val key, zb_val val) {
   /* One member, one branch at every server state: an applied act that
    * moves a record is followed at once by the move. */
   if (vc->t && vc->move_due) {
-    if (!verify_move_paid(vc, op)) {
+    if (!verify_move_paid(vc, so, op)) {
       snprintf(vc->why, vc->whycap,
                "server log: entry %llu applies an act that writes %s %s, but entry %llu "
-               "is not that write",
+               "is not that write, applied",
                (unsigned long long)vc->move_after, vc->move->kind->name,
                vc->move_rec->v[vc->move->key_field], (unsigned long long)seq);
       rc = ZB_ECORRUPT;

@@ -754,6 +754,23 @@ static void test_applicant(void **state) {
   assert_int_equal(ACT1("approval", B1, "approval_date", "2024-10-20"), ZB_APPLY_REJECTED);
   assert_true(r.scope);
   assert_int_equal(ACT1("approval", T1, "approval_date", "2024-10-21"), ZB_APPLY_REJECTED);
+  /* The approval creates the member (its move): while another member holds
+   * the applicant's ID number, the move would be refused, so the approval
+   * is, with the move's reason; it is not applied without its move. */
+  struct op_spec m2 = member("M2", "430121199505120015", B1, "b0101", T0 + 50);
+  m2.vals[2] = "1995-05-12";   /* the ID number's birth date */
+  m2.vals[5] = "2016-07-01";
+  m2.vals[6] = "2017-07-01";
+  assert_int_equal(apply(&m2, NULL, &r), ZB_APPLY_OK);
+  assert_int_equal(ACT1("approval", T1, "approval_date", "2024-10-20"), ZB_APPLY_REJECTED);
+  assert_non_null(strstr(r.reason, "would write member A1"));
+  assert_non_null(strstr(r.reason, "M2"));
+  assert_int_equal(aact("approval", T1, ZB_APPLY_COMPLETE, &r, 1, "approval_date", "2024-10-20",
+                        NULL, NULL, NULL, NULL), ZB_APPLY_REJECTED);
+  char idn_c[19];
+  idnum("43012119950512003", idn_c);
+  struct op_spec m2b = {&zb_kind_member, "M2", "b0101", T0 + 60, 1, {ZB_MF_ID_NUMBER}, {idn_c}};
+  assert_int_equal(apply(&m2b, NULL, &r), ZB_APPLY_OK);
   assert_int_equal(ACT1("approval", T1, "approval_date", "2024-10-20"), ZB_APPLY_OK);
   /* One extension, of 6 to 12 months. */
   assert_int_equal(ACT1("extend", B1, "extend_months", "13"), ZB_APPLY_REJECTED);

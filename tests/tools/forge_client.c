@@ -77,6 +77,9 @@
  *                        the fields given: e.g. a whole dues payment
  *                        (--kind 5 --member M1-202605 --field 1=M1 …), built
  *                        as a node without its checks would
+ *   --act NAME           with --kind and --field: the op is the act NAME on
+ *                        record --member (its params the --field values),
+ *                        e.g. an applicant's 审批 sent by a branch
  *   --create-member      the op creates member --id (default --member) with
  *                        every required field: --name (测试党员), --gender
  *                        (from the id number, else 男), --ethnicity (汉族),
@@ -237,6 +240,7 @@ struct forge {
       *c_org;
   /* --kind / --field: a set of exactly these fields */
   uint32_t kind;
+  const char *act;   /* --act: the op is this act, not a set */
   unsigned nfields;
   uint32_t field_no[64];
   const char *field_val[64];
@@ -270,7 +274,7 @@ static void usage(void) {
           "         [--repeat-field N] [--name-bytes N] [--actor-bytes N]\n"
           "         [--nul-in name|key|org] [--hlc N] [--base-cursor N]\n"
           "         [--seq N | --seq-offset K] [--count N]\n"
-          "         [--kind N] [--field N=VALUE ...]\n"
+          "         [--kind N] [--field N=VALUE ...] [--act NAME]\n"
           "         [--create-member [--id ID] [--name S] [--gender S] [--ethnicity S]\n"
           "          [--birth-date D] [--id-number S] [--category S] [--join-date D]\n"
           "          [--full-date D] [--org-code CODE]]\n"
@@ -288,6 +292,7 @@ static void usage(void) {
 struct opbuf {
   Zb__Op op;
   Zb__RecordSet rs;
+  Zb__Act act;
   Zb__FieldSet fs[MAX_FIELDS];
   Zb__FieldSet *fsp[MAX_FIELDS];
   char key[ZB_FIELD_MAX + 32];
@@ -363,6 +368,16 @@ static void build_op(struct forge *fg, struct opbuf *ob, const char *origin, con
   ob->op.base_cursor = base;
   ob->op.body_case = ZB__OP__BODY_SET;
   ob->op.set = &ob->rs;
+  if (fg->act) {
+    zb__act__init(&ob->act);
+    ob->act.kind = ob->rs.kind;
+    ob->act.key = ob->key;
+    ob->act.name = (char *)fg->act;
+    ob->act.n_params = ob->rs.n_fields;
+    ob->act.params = ob->fsp;
+    ob->op.body_case = ZB__OP__BODY_ACT;
+    ob->op.act = &ob->act;
+  }
 }
 
 /* An ordinary op: set the phone of member (group mode's honest session). */
@@ -1147,7 +1162,7 @@ enum {
   O_REPEAT = 256, O_NAME_BYTES, O_ACTOR_BYTES, O_NUL_IN, O_HLC, O_BASE, O_SEQ, O_SEQ_OFF,
   O_COUNT, O_CREATE, O_ID, O_NAME, O_GENDER, O_ETH, O_BIRTH, O_IDNUM, O_CAT, O_JOIN, O_FULL,
   O_ORG_CODE, O_PULL, O_SESSIONS, O_PARTIAL, O_HOLD, O_TRICKLE, O_RACE, O_GROUP,
-  O_GROUP_MEMBER, O_GROUP_PHONE, O_PHONE2, O_KIND, O_FIELD
+  O_GROUP_MEMBER, O_GROUP_PHONE, O_PHONE2, O_KIND, O_FIELD, O_ACT
 };
 
 int main(int argc, char **argv) {
@@ -1191,6 +1206,7 @@ int main(int argc, char **argv) {
       {"phone2", required_argument, NULL, O_PHONE2},
       {"kind", required_argument, NULL, O_KIND},
       {"field", required_argument, NULL, O_FIELD},
+      {"act", required_argument, NULL, O_ACT},
       {NULL, 0, NULL, 0}};
   /* A server that closes a session we are still writing to must not kill
    * us: the write fails and the session's outcome is reported. */
@@ -1320,6 +1336,7 @@ int main(int argc, char **argv) {
       fg.field_val[fg.nfields++] = eq + 1;
       break;
     }
+    case O_ACT: fg.act = optarg; break;
     case O_CREATE: fg.create = true; break;
     case O_ID: fg.c_id = optarg; break;
     case O_NAME: fg.c_name = optarg; break;
@@ -1388,6 +1405,10 @@ int main(int argc, char **argv) {
   if (record && (!data || fg.mode != M_FORGE || fg.nul_in || fg.seq_set || fg.seq_off_set)) {
     fprintf(stderr, "zhibu-forge: --record needs --data and the forge mode, and goes with "
                     "neither --nul-in nor --seq/--seq-offset\n");
+    return 2;
+  }
+  if (fg.act && (!fg.kind || fg.create)) {
+    fprintf(stderr, "zhibu-forge: --act needs --kind (and its params as --field)\n");
     return 2;
   }
   if (fg.mode == M_SESSIONS && fg.partial_bytes + 100 > ZB_FRAME_MAX) {

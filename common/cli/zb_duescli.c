@@ -10,6 +10,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_names.h"
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
@@ -259,52 +260,12 @@ out:
 
 /* ---- dues list ---- */
 
-struct name_ix {
-  char (*id)[ZB_FIELD_MAX + 1];
-  char (*name)[ZB_FIELD_MAX + 1];
-  size_t n, cap;
-};
-
-static int name_row(void *ctx, const zb_rec *r) {
-  struct name_ix *ni = ctx;
-  if (ni->n == ni->cap) {
-    size_t cap = ni->cap ? ni->cap * 2 : 256;
-    void *x = realloc(ni->id, cap * sizeof *ni->id), *y;
-    if (!x)
-      return ZB_ENOMEM;
-    ni->id = x;
-    if (!(y = realloc(ni->name, cap * sizeof *ni->name)))
-      return ZB_ENOMEM;
-    ni->name = y;
-    ni->cap = cap;
-  }
-  memcpy(ni->id[ni->n], r->v[ZB_MF_ID], sizeof ni->id[0]);
-  memcpy(ni->name[ni->n], r->v[ZB_MF_NAME], sizeof ni->name[0]);
-  ni->n++;
-  return 0;
-}
-
-/* Members come in key order: a binary search. */
-static const char *name_of(const struct name_ix *ni, const char *id) {
-  size_t lo = 0, hi = ni->n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    int c = strcmp(ni->id[mid], id);
-    if (c == 0)
-      return ni->name[mid];
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return "";
-}
 
 struct list_ctx {
   int mode;   /* 0 table, 1 json, 2 csv */
   bool all;
   int from, to;
-  const struct name_ix *names;
+  const zb_names *names;
   zb_json_stream js;
   zb_table *t;
   long n;
@@ -320,7 +281,7 @@ static int list_pay(void *ctx, const zb_rec *r) {
       m > lc->to)
     return 0;
   lc->n++;
-  const char *name = name_of(lc->names, r->v[ZB_DF_MEMBER_ID]);
+  const char *name = zb_names_get(lc->names, r->v[ZB_DF_MEMBER_ID]);
   int64_t base = -1, standard = 0, amount = 0;
   if (r->v[ZB_DF_BASE_FEN][0])
     zb_fen_parse(r->v[ZB_DF_BASE_FEN], &base);
@@ -384,9 +345,9 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   if ((rc = open_node(a, &n)))
     return rc;
   const char *org = zb_args_get(a, "org");
-  struct name_ix names = {0};
+  zb_names names = {0};
   lc.names = &names;
-  rc = zb_node_list(n, &zb_kind_member, org, name_row, &names);
+  rc = zb_node_list(n, &zb_kind_member, org, zb_names_row, &names);
   if (!rc) {
     if (lc.mode == 1) {
       zb_json_stream_begin(&lc.js, stdout);
@@ -415,8 +376,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
            lc.all ? " (voided ones listed, not counted)" : "");
   }
   zb_table_free(lc.t);
-  free(names.id);
-  free(names.name);
+  zb_names_free(&names);
   if (rc)
     return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "dues list");
   return zb_cli_flush();

@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_names.h"
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
@@ -127,9 +128,7 @@ out:
 /* The members of the listed subtree: names, and each org's full members
  * who have not left (those it grades). */
 struct roster {
-  char (*id)[ZB_FIELD_MAX + 1];
-  char (*name)[ZB_FIELD_MAX + 1];
-  size_t n, cap;
+  zb_names names;
   struct org_count {
     char org[ZB_FIELD_MAX + 1];
     long eligible, graded, excellent;
@@ -153,20 +152,9 @@ static struct org_count *org_of(struct roster *ro, const char *org) {
 
 static int roster_row(void *ctx, const zb_rec *r) {
   struct roster *ro = ctx;
-  if (ro->n == ro->cap) {
-    size_t cap = ro->cap ? ro->cap * 2 : 256;
-    void *x = realloc(ro->id, cap * sizeof *ro->id), *y;
-    if (!x)
-      return ZB_ENOMEM;
-    ro->id = x;
-    if (!(y = realloc(ro->name, cap * sizeof *ro->name)))
-      return ZB_ENOMEM;
-    ro->name = y;
-    ro->cap = cap;
-  }
-  memcpy(ro->id[ro->n], r->v[ZB_MF_ID], sizeof ro->id[0]);
-  memcpy(ro->name[ro->n], r->v[ZB_MF_NAME], sizeof ro->name[0]);
-  ro->n++;
+  int rc = zb_names_row(&ro->names, r);
+  if (rc)
+    return rc;
   struct org_count *oc = org_of(ro, r->v[ZB_MF_ORG_CODE]);
   if (!oc)
     return ZB_ENOMEM;
@@ -174,21 +162,6 @@ static int roster_row(void *ctx, const zb_rec *r) {
       zb_vocab_index(zb_member_statuses, r->v[ZB_MF_STATUS]) != 1)
     oc->eligible++;
   return 0;
-}
-
-static const char *name_of(const struct roster *ro, const char *id) {
-  size_t lo = 0, hi = ro->n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    int c = strcmp(ro->id[mid], id);
-    if (c == 0)
-      return ro->name[mid];
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return "";
 }
 
 struct list_ctx {
@@ -205,7 +178,7 @@ static int list_row(void *ctx, const zb_rec *r) {
   if (strcmp(r->v[ZB_EF_YEAR], lc->year) != 0)
     return 0;
   lc->n++;
-  const char *name = name_of(lc->ro, r->v[ZB_EF_MEMBER_ID]);
+  const char *name = zb_names_get(&lc->ro->names, r->v[ZB_EF_MEMBER_ID]);
   struct org_count *oc = org_of(lc->ro, r->v[ZB_EF_ORG_CODE]);
   if (!oc)
     return ZB_ENOMEM;
@@ -275,8 +248,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
                ro.orgs[i].eligible / 3, ro.orgs[i].eligible);
   }
   zb_table_free(lc.t);
-  free(ro.id);
-  free(ro.name);
+  zb_names_free(&ro.names);
   free(ro.orgs);
   if (rc)
     return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "eval list");

@@ -142,7 +142,9 @@ bool zb_dues_key_parse(const char *key, size_t *member_len, int *month, int *n) 
     return false;
   size_t tail = len - (size_t)(dash - key) - 1;
   if (tail >= 1 && tail <= 2 && all_digits(dash + 1, tail)) {
-    int v = atoi(dash + 1);
+    int v = 0;
+    for (size_t i = 1; i <= tail; i++)
+      v = v * 10 + (dash[i] - '0');
     if (v < 2 || v > ZB_DUES_REPAY_MAX || dash[1] == '0')
       return false;
     *n = v;

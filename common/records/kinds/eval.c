@@ -54,9 +54,13 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     return;
   const char *y = v[ZB_EF_YEAR];
   bool digits = ck->len[ZB_EF_YEAR] == 4;
-  for (int i = 0; digits && i < 4; i++)
+  int year = 0;
+  for (int i = 0; digits && i < 4; i++) {
     digits = y[i] >= '0' && y[i] <= '9';
-  int year = digits ? atoi(y) : 0;
+    year = year * 10 + (y[i] - '0');
+  }
+  if (!digits)
+    year = 0;
   if (year < 1900) {
     zb_check_problem(c, ZB_EF_YEAR, "must be a year YYYY (e.g. 2026)");
     return;

@@ -366,7 +366,7 @@ static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
 }
 
 static int run_balance(zb_node *n, const char *org, void *ctx) {
-  return zb_node_members_of(n, org, zb_balance_member, ctx);
+  return zb_node_balance(n, org, ctx);
 }
 
 static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {

@@ -549,7 +549,7 @@ static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
 }
 
 static int run_balance(zb_hub *h, const char *org, void *ctx) {
-  return zb_hub_members_of(h, org, zb_balance_member, ctx);
+  return zb_hub_balance(h, org, ctx);
 }
 
 static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {

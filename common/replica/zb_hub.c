@@ -1196,6 +1196,16 @@ int zb_hub_recs(zb_hub *h, const zb_kind_desc *kd, const char *root, zb_rec_fn f
   return rc;
 }
 
+int zb_hub_balance(zb_hub *h, const char *org, zb_balance *b) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_balance(t, org, b);
+  zb_txn_end(t);
+  return rc;
+}
+
 int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out) {
   zb_txn *t;
   int rc = zb_store_read(h->store, &t);

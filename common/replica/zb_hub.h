@@ -19,6 +19,7 @@
 #include "zb_batch.h"
 #include "zb_dues.h"
 #include "zb_import.h"
+#include "zb_balance.h"
 #include "zb_stats.h"
 #include "zb_store.h"
 #include "zb_view.h"
@@ -171,6 +172,9 @@ int zb_hub_recs(zb_hub *h, const zb_kind_desc *kd, const char *root, zb_rec_fn f
 /* Adds the members of org's subtree to out (zb_stats_init'ed: its as-of
  * date and period). */
 int zb_hub_stats(zb_hub *h, const char *org, zb_stats *out);
+/* The balance of a year of org's subtree, zb_balance_init'ed
+ * (zb_state_balance). */
+int zb_hub_balance(zb_hub *h, const char *org, zb_balance *b);
 /* Stage counts and overdue records (zb_funnel.h) for org's subtree. */
 struct zb_funnel;
 int zb_hub_funnel(zb_hub *h, const char *org, struct zb_funnel *f);

@@ -593,6 +593,18 @@ int zb_node_stats(zb_node *n, const char *org, zb_stats *out) {
   return zb_node_members_of(n, org, stats_member, out);
 }
 
+int zb_node_balance(zb_node *n, const char *org, zb_balance *b) {
+  if (zb_node_check_scope(n, org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_state_balance(t, org ? org : n->org, b);
+  zb_txn_end(t);
+  return rc;
+}
+
 int zb_node_funnel(zb_node *n, const char *org, zb_funnel *f) {
   if (zb_node_check_scope(n, org))
     return ZB_ESCOPE;

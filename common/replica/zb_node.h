@@ -23,6 +23,7 @@
 #include "zb_oplog.h"
 #include "zb_record.h"
 #include "zb_state.h"
+#include "zb_balance.h"
 #include "zb_stats.h"
 #include "zb_view.h"
 
@@ -118,6 +119,9 @@ int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn 
 int zb_node_members_of(zb_node *n, const char *org, zb_member_fn fn, void *ctx);
 /* Statistics for the subtree of org (NULL: the node's scope). */
 int zb_node_stats(zb_node *n, const char *org, zb_stats *out);
+/* The balance of a year of org's subtree (NULL: the node's scope),
+ * zb_balance_init'ed (zb_state_balance). */
+int zb_node_balance(zb_node *n, const char *org, zb_balance *b);
 /* Stage counts and overdue records of f->kd in the subtree of org
  * (zb_funnel.h); ZB_ESCOPE outside the node's scope. */
 struct zb_funnel;

@@ -95,8 +95,10 @@ def balance(ms, scope, year):
             out[m["leave_reason"]] += 1
     b = {"org": scope, "year": year, "start_date": s_on.isoformat(), "end_date": e_on.isoformat(),
          "start": sum(member_on(m, s_on) for m in ms),
-         "in": {"joined": sum(d(m["join_date"]).year == year for m in ms)}}
+         "in": {"joined": sum(d(m["join_date"]).year == year for m in ms),
+                "transferred_in": 0}}
     b["in_total"] = b["in"]["joined"]
+    out["transferred_out"] = 0
     b["out"] = out
     b["out_total"] = sum(out.values())
     b["end"] = sum(member_on(m, e_on) for m in ms)
@@ -167,7 +169,8 @@ import csv, json, re, sys
 j = json.load(open(sys.argv[1], encoding="utf-8"))
 rows = list(csv.reader(open(sys.argv[2], encoding="utf-8", newline="")))
 want = [["item", "value", "count"], ["start", "", str(j["start"])],
-        ["in", "joined", str(j["in"]["joined"])]] + \
+        ["in", "joined", str(j["in"]["joined"])],
+        ["in", "transferred_in", str(j["in"]["transferred_in"])]] + \
        [["out", k, str(v)] for k, v in j["out"].items()] + \
        [["end", "", str(j["end"])], ["gap", "", "0"]]
 assert rows == want, (rows, want)
@@ -178,8 +181,9 @@ def row(label):
     return int(m.group(1))
 assert row("年初党员数（%s）" % j["start_date"]) == j["start"], t
 assert row("增加：发展党员（本年入党）") == j["in"]["joined"], t
+assert row("增加：组织关系转入") == j["in"]["transferred_in"], t
 for k, v in j["out"].items():
-    assert row("减少：" + k) == v, (k, t)
+    assert row("减少：" + (k if k != "transferred_out" else "组织关系转出")) == v, (k, t)
 assert row("年末党员数（%s）" % j["end_date"]) == j["end"], t
 assert "与年末 %d 相符" % j["end"] in t, t
 EOF

@@ -225,6 +225,30 @@ assert_grep "$LAST_OUT" "$TID" "the origin keeps the transferred-out entry"
 assert_eq "$(srv_count "$B2")" "$((N2 + 1))" "the server counts the member at the destination"
 assert_eq "$(srv_count "$B1")" "$((N1 - 1))" "and no longer at the origin"
 one_branch
+
+say "report balance: the transfer is out of $B1 and $T1, into $B2 and $T2, neither for $C"
+# bal_is JSON IN OUT: transferred in and out as given, and the year balances.
+bal_is() {
+  python3 - "$@" <<'EOF' || fail "report balance of ${BAL_WHAT:-?}: $(cat "$1")"
+import json, sys
+b = json.load(open(sys.argv[1], encoding="utf-8"))
+assert (b["in"]["transferred_in"], b["out"]["transferred_out"]) == \
+    (int(sys.argv[2]), int(sys.argv[3])), b
+assert b["balanced"] and b["gap"] == 0 and b["start"] + b["in_total"] - b["out_total"] == b["end"], b
+EOF
+}
+for s in "$B1:0:1" "$T1:0:1" "$B2:1:0" "$T2:1:0" "$C:0:0"; do
+  IFS=: read -r org tin tout <<<"$s"
+  ok "$SERVER" report balance --json --org "$org" --data "$SRV"
+  BAL_WHAT="server $org" bal_is "$LAST_OUT" "$tin" "$tout"
+done
+ok "$NODE" report balance --json --data "$WORK/b0101"
+BAL_WHAT="origin node" bal_is "$LAST_OUT" 0 1
+ok "$NODE" report balance --json --data "$WORK/b0201"
+BAL_WHAT="destination node" bal_is "$LAST_OUT" 1 0
+ok "$NODE" report balance --data "$WORK/b0101"
+grep -qE "^减少：组织关系转出 +1$" "$LAST_OUT" || fail "the table has the transfer out: $(cat "$LAST_OUT")"
+
 expect_exit 6 "$NODE" member update "$M1" --phone 13800138000 --data "$WORK/b0101"
 expect_exit 6 "$NODE" transfer out "$M1" --to "$B1" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "outside the writer's scope" "the origin cannot transfer a member it no longer holds"

@@ -188,9 +188,10 @@ static void test_json_csv_print(void **state) {
   assert_non_null(dump);
   assert_string_equal(dump,
                       "{\"org\":\"430121-01\",\"year\":2024,\"start_date\":\"2023-12-31\","
-                      "\"end_date\":\"2024-12-31\",\"start\":3,\"in\":{\"joined\":4},"
-                      "\"in_total\":4,\"out\":{\"去世\":1,\"出党\":1,\"停止党籍\":1,\"退党\":0,"
-                      "\"转出系统外\":1},\"out_total\":4,\"end\":3,\"gap\":0,\"balanced\":true,"
+                      "\"end_date\":\"2024-12-31\",\"start\":3,\"in\":{\"joined\":4,"
+                      "\"transferred_in\":0},\"in_total\":4,\"out\":{\"去世\":1,\"出党\":1,"
+                      "\"停止党籍\":1,\"退党\":0,\"转出系统外\":1,\"transferred_out\":0},"
+                      "\"out_total\":4,\"end\":3,\"gap\":0,\"balanced\":true,"
                       "\"gap_members\":[]}");
   free(dump);
   json_decref(j);
@@ -201,8 +202,9 @@ static void test_json_csv_print(void **state) {
   assert_non_null(f);
   assert_int_equal(zb_balance_write_csv(&b, "430121-01", f), 0);
   assert_int_equal(fclose(f), 0);
-  assert_string_equal(buf, "item,value,count\nstart,,3\nin,joined,4\nout,去世,1\nout,出党,1\n"
-                           "out,停止党籍,1\nout,退党,0\nout,转出系统外,1\nend,,3\ngap,,0\n");
+  assert_string_equal(buf, "item,value,count\nstart,,3\nin,joined,4\nin,transferred_in,0\n"
+                           "out,去世,1\nout,出党,1\nout,停止党籍,1\nout,退党,0\n"
+                           "out,转出系统外,1\nout,transferred_out,0\nend,,3\ngap,,0\n");
   free(buf);
 
   buf = NULL;
@@ -228,6 +230,62 @@ static void test_json_csv_print(void **state) {
   }
 }
 
+static zb_date day(const char *iso) {
+  zb_date d;
+  assert_int_equal(zb_date_parse(iso, strlen(iso), &d), 0);
+  return d;
+}
+
+/* Transfers across the scope 430121-01 in 2024, by hand: each member's org
+ * on a day is its org now, or the from_org of its first transfer dated
+ * after that day. */
+static void test_transfers(void **state) {
+  (void)state;
+  const char *in = "430121-01-01", *in2 = "430121-01-02", *away = "430121-02-01";
+  zb_member ms[5];
+  ms[0] = mk("P", "2000-01-01", NULL, NULL);   /* in → away 2024-05-01: start, out */
+  setf(&ms[0], ZB_MF_ORG_CODE, away);
+  ms[1] = mk("Q", "2000-01-01", NULL, NULL);   /* away → in 2024-06-01: in, end */
+  ms[2] = mk("R", "2000-01-01", NULL, NULL);   /* in → in2 (inside): start, end */
+  setf(&ms[2], ZB_MF_ORG_CODE, in2);
+  ms[3] = mk("S", "2000-01-01", NULL, NULL);   /* away → in 2023 → away 2024: start, out */
+  setf(&ms[3], ZB_MF_ORG_CODE, away);
+  ms[4] = mk("T", "2024-03-01", "去世", "2024-08-01");   /* joined in, moved away, died */
+  setf(&ms[4], ZB_MF_ORG_CODE, away);
+  zb_balance b;
+  zb_balance_init(&b, 2024);
+  zb_balance_scope(&b, "430121-01");
+  assert_int_equal(zb_balance_move_add(&b, "t1", "P", in, away, day("2024-05-01")), 0);
+  assert_int_equal(zb_balance_move_add(&b, "t2", "Q", away, in, day("2024-06-01")), 0);
+  assert_int_equal(zb_balance_move_add(&b, "t3", "R", in, in2, day("2024-02-01")), 0);
+  assert_int_equal(zb_balance_move_add(&b, "t5", "S", in, away, day("2024-07-01")), 0);
+  assert_int_equal(zb_balance_move_add(&b, "t4", "S", away, in, day("2023-02-01")), 0);
+  assert_int_equal(zb_balance_move_add(&b, "t6", "T", in, away, day("2024-05-01")), 0);
+  assert_int_equal(zb_balance_move_add(&b, "t6", "T", in, away, day("2024-05-01")), 0);
+  zb_balance_moves_done(&b);
+  assert_int_equal(b.nmoves, 6);   /* t6 reached twice, listed once */
+  add_all(&b, ms, 5);
+  assert_int_equal(b.start, 3);       /* P R S */
+  assert_int_equal(b.joined, 1);      /* T, in the scope on its join day */
+  assert_int_equal(b.moved_in, 1);    /* Q */
+  assert_int_equal(b.moved_out, 3);   /* P S T */
+  assert_int_equal(b.left[0], 0);     /* T died away from the scope */
+  assert_int_equal(b.end, 2);         /* Q R */
+  assert_int_equal(zb_balance_gap_count(&b), 0);
+  assert_int_equal(b.gap_members, 0);
+  zb_balance_free(&b);
+
+  /* The same members, all orgs counted: nobody moves in or out. */
+  zb_balance_init(&b, 2024);
+  assert_int_equal(zb_balance_move_add(&b, "t1", "P", in, away, day("2024-05-01")), 0);
+  zb_balance_moves_done(&b);
+  add_all(&b, ms, 5);
+  assert_int_equal(b.moved_in + b.moved_out, 0);
+  assert_int_equal(b.left[0], 1);
+  assert_int_equal(zb_balance_gap_count(&b), 0);
+  zb_balance_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_year),
@@ -235,6 +293,7 @@ int main(void) {
       cmocka_unit_test(test_gaps),
       cmocka_unit_test(test_gap_list_bounded),
       cmocka_unit_test(test_json_csv_print),
+      cmocka_unit_test(test_transfers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

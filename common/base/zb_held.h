@@ -5,7 +5,9 @@
  * holds a value without writing those puts at scattered places first
  * (docs/DESIGN-NOTES.md, "Imports").
  *
- * Strings are copied into one growing arena: no allocation per pair.
+ * Strings are copied into one growing arena: no allocation per pair.  The
+ * arena and the slots are probed at random places: they live in memory
+ * that may get huge pages (zb_bigmem.h).
  */
 #ifndef ZB_HELD_H
 #define ZB_HELD_H

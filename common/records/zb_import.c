@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_bigmem.h"
 #include "zb_csv.h"
 #include "zb_err.h"
 #include "zb_log.h"
@@ -184,7 +185,8 @@ static long rows_line(const struct rows *r, size_t i) {
 /* The values seen in the file for one field (the key, a unique index's
  * field), as a set of row numbers: open addressing on a 32-bit FNV-1a hash
  * kept beside each row number, the value itself read from the row (no
- * copy, no allocation per row). */
+ * copy, no allocation per row), in memory that may get huge pages
+ * (zb_bigmem.h). */
 struct keyset {
   uint64_t *slot;   /* hash << 32 | (row + 1); 0 = empty */
   size_t cap, n;
@@ -214,7 +216,7 @@ static const char *row_field(const struct rows *r, size_t i, int nf, int f, size
 
 static int keyset_grow(struct keyset *ks) {
   size_t cap = ks->cap ? ks->cap * 2 : 4096;
-  uint64_t *slot = calloc(cap, sizeof *slot);
+  uint64_t *slot = zb_big_calloc(cap * sizeof *slot);
   if (!slot)
     return ZB_ENOMEM;
   for (size_t i = 0; i < ks->cap; i++) {
@@ -225,14 +227,14 @@ static int keyset_grow(struct keyset *ks) {
       j = (j + 1) & (cap - 1);
     slot[j] = ks->slot[i];
   }
-  free(ks->slot);
+  zb_big_free(ks->slot, ks->cap * sizeof *ks->slot);
   ks->slot = slot;
   ks->cap = cap;
   return 0;
 }
 
 static void keyset_free(struct keyset *ks) {
-  free(ks->slot);
+  zb_big_free(ks->slot, ks->cap * sizeof *ks->slot);
   ks->slot = NULL;
   ks->cap = ks->n = 0;
 }

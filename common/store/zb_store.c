@@ -185,6 +185,8 @@ static void txn_release(zb_txn *t) {
 
 #define DEFER_BLOCK ((size_t)1 << 20)
 #define ENT_HEAD (2 * sizeof(uint32_t) + sizeof(uint64_t))
+/* How many entries ahead deferred_flush prefetches. */
+#define DEFER_AHEAD 8
 
 struct dblock {
   struct dblock *next;
@@ -294,10 +296,7 @@ static uint64_t key_word(const MDB_val *k, size_t off) {
     size_t n = k->mv_size - off < 8 ? k->mv_size - off : 8;
     memcpy(b, (const uint8_t *)k->mv_data + off, n);
   }
-  uint64_t w = 0;
-  for (int i = 0; i < 8; i++)
-    w = w << 8 | b[i];
-  return w;
+  return zb_be_u64(b);
 }
 
 static int sortent_cmp(const void *a, const void *b) {
@@ -370,6 +369,10 @@ static int deferred_flush(zb_txn *t, enum zb_dbi db) {
     lk.mv_data = last;
   }
   for (size_t i = 0; i < d->n && rc == 0; i++) {
+    /* In key order the entries lie at random places in the blocks: ask
+     * for the one a few puts ahead while this one is put. */
+    if (i + DEFER_AHEAD < d->n)
+      __builtin_prefetch(d->ent[i + DEFER_AHEAD]);
     MDB_val k = ent_key(d->ent[i]), v = ent_val(d->ent[i]);
     if (!append) {
       size_t n = k.mv_size < lk.mv_size ? k.mv_size : lk.mv_size;

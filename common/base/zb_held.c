@@ -165,6 +165,10 @@ const char *zb_held_other(const zb_held *h, const char *value, const char *self)
   return NULL;
 }
 
+void zb_held_prefetch(const zb_held *h, const char *value) {
+  __builtin_prefetch(&h->slot[hash_value(value) & (h->nslots - 1)]);
+}
+
 bool zb_held_removed(const zb_held *h, const char *value, const char *key) {
   size_t vlen = strlen(value);
   uint32_t head = *chain_slot(h, value, hash_value(value), vlen);

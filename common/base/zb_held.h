@@ -30,6 +30,11 @@ int zb_held_mark(zb_held *h, const char *value, const char *key, bool present);
  * the next zb_held_mark), or NULL. */
 const char *zb_held_other(const zb_held *h, const char *value, const char *self);
 
+/* Asks the memory system for the slot where value's chain starts, so that
+ * a zb_held_other or zb_held_mark of it a little later does not wait for
+ * it.  Changes nothing. */
+void zb_held_prefetch(const zb_held *h, const char *value);
+
 /* Whether (value, key) is marked removed. */
 bool zb_held_removed(const zb_held *h, const char *value, const char *key);
 

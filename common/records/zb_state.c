@@ -454,6 +454,14 @@ static int holder_row(void *ctx, zb_val key, zb_val val) {
   return 1;
 }
 
+void zb_index_prefetch(zb_txn *t, const zb_kind_desc *kd, const char *const *values) {
+  for (int i = 0; i < kd->nindexes; i++) {
+    const zb_held *h = held_of(t, kd, &kd->indexes[i]);
+    if (h)
+      zb_held_prefetch(h, values[kd->indexes[i].field]);
+  }
+}
+
 int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
                     const char *value, const char *self, char out[ZB_FIELD_MAX + 1]) {
   char start[ZB_KEY_MAX];

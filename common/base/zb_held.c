@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_bigmem.h"
 #include "zb_err.h"
 
 /* A pair in the arena, at a 4-byte aligned offset:
@@ -33,7 +34,7 @@ zb_held *zb_held_new(void) {
   if (!h)
     return NULL;
   h->nslots = 1024;
-  if (!(h->slot = calloc(h->nslots, sizeof *h->slot))) {
+  if (!(h->slot = zb_big_calloc(h->nslots * sizeof *h->slot))) {
     free(h);
     return NULL;
   }
@@ -43,8 +44,8 @@ zb_held *zb_held_new(void) {
 void zb_held_free(zb_held *h) {
   if (!h)
     return;
-  free(h->arena);
-  free(h->slot);
+  zb_big_free(h->arena, h->cap);
+  zb_big_free(h->slot, h->nslots * sizeof *h->slot);
   free(h);
 }
 
@@ -82,7 +83,7 @@ static uint32_t *chain_slot(const zb_held *h, const char *value, uint32_t hash, 
 
 static int grow_slots(zb_held *h) {
   size_t n = h->nslots * 2;
-  uint32_t *slot = calloc(n, sizeof *slot);
+  uint32_t *slot = zb_big_calloc(n * sizeof *slot);
   if (!slot)
     return ZB_ENOMEM;
   for (size_t i = 0; i < h->nslots; i++) {
@@ -93,7 +94,7 @@ static int grow_slots(zb_held *h) {
       j = (j + 1) & (n - 1);
     slot[j] = h->slot[i];
   }
-  free(h->slot);
+  zb_big_free(h->slot, h->nslots * sizeof *h->slot);
   h->slot = slot;
   h->nslots = n;
   return 0;
@@ -128,7 +129,7 @@ int zb_held_mark(zb_held *h, const char *value, const char *key, bool present) {
     size_t cap = h->cap ? h->cap : 1 << 16;
     while (cap < h->used + need)
       cap *= 2;
-    unsigned char *a = realloc(h->arena, cap);
+    unsigned char *a = zb_big_realloc(h->arena, h->cap, cap);
     if (!a)
       return ZB_ENOMEM;
     h->arena = a;
@@ -162,6 +163,10 @@ const char *zb_held_other(const zb_held *h, const char *value, const char *self)
       return q.key;
   }
   return NULL;
+}
+
+void zb_held_prefetch(const zb_held *h, const char *value) {
+  __builtin_prefetch(&h->slot[hash_value(value) & (h->nslots - 1)]);
 }
 
 bool zb_held_removed(const zb_held *h, const char *value, const char *key) {

@@ -5,7 +5,9 @@
  * holds a value without writing those puts at scattered places first
  * (docs/DESIGN-NOTES.md, "Imports").
  *
- * Strings are copied into one growing arena: no allocation per pair.
+ * Strings are copied into one growing arena: no allocation per pair.  The
+ * arena and the slots are probed at random places: they live in memory
+ * that may get huge pages (zb_bigmem.h).
  */
 #ifndef ZB_HELD_H
 #define ZB_HELD_H
@@ -27,6 +29,11 @@ int zb_held_mark(zb_held *h, const char *value, const char *key, bool present);
 /* A key other than self marked present with value: returned (valid until
  * the next zb_held_mark), or NULL. */
 const char *zb_held_other(const zb_held *h, const char *value, const char *self);
+
+/* Asks the memory system for the slot where value's chain starts, so that
+ * a zb_held_other or zb_held_mark of it a little later does not wait for
+ * it.  Changes nothing. */
+void zb_held_prefetch(const zb_held *h, const char *value);
 
 /* Whether (value, key) is marked removed. */
 bool zb_held_removed(const zb_held *h, const char *value, const char *key);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_bigmem.h"
 #include "zb_csv.h"
 #include "zb_err.h"
 #include "zb_log.h"
@@ -184,7 +185,8 @@ static long rows_line(const struct rows *r, size_t i) {
 /* The values seen in the file for one field (the key, a unique index's
  * field), as a set of row numbers: open addressing on a 32-bit FNV-1a hash
  * kept beside each row number, the value itself read from the row (no
- * copy, no allocation per row). */
+ * copy, no allocation per row), in memory that may get huge pages
+ * (zb_bigmem.h). */
 struct keyset {
   uint64_t *slot;   /* hash << 32 | (row + 1); 0 = empty */
   size_t cap, n;
@@ -212,9 +214,29 @@ static const char *row_field(const struct rows *r, size_t i, int nf, int f, size
   return (const char *)body;
 }
 
+/* Asks the memory system for the slot where value v (len bytes) would be
+ * looked up first: a set of a million rows is far larger than the caches,
+ * and the row's own checks run while the slot comes. */
+static void keyset_prefetch(const struct keyset *ks, const char *v, size_t len) {
+  if (ks->cap)
+    __builtin_prefetch(&ks->slot[(size_t)key_hash(v, len) & (ks->cap - 1)]);
+}
+
+/* Row i's fields, each NUL-terminated. */
+static void row_fields(const struct rows *r, size_t i, int nf, const char **out) {
+  const unsigned char *p = r->row[i] + sizeof(long), *body;
+  body = p + (size_t)nf * sizeof(uint16_t);
+  for (int f = 0; f < nf; f++) {
+    uint16_t l;
+    memcpy(&l, p + (size_t)f * sizeof l, sizeof l);
+    out[f] = (const char *)body;
+    body += (size_t)l + 1;
+  }
+}
+
 static int keyset_grow(struct keyset *ks) {
   size_t cap = ks->cap ? ks->cap * 2 : 4096;
-  uint64_t *slot = calloc(cap, sizeof *slot);
+  uint64_t *slot = zb_big_calloc(cap * sizeof *slot);
   if (!slot)
     return ZB_ENOMEM;
   for (size_t i = 0; i < ks->cap; i++) {
@@ -225,14 +247,14 @@ static int keyset_grow(struct keyset *ks) {
       j = (j + 1) & (cap - 1);
     slot[j] = ks->slot[i];
   }
-  free(ks->slot);
+  zb_big_free(ks->slot, ks->cap * sizeof *ks->slot);
   ks->slot = slot;
   ks->cap = cap;
   return 0;
 }
 
 static void keyset_free(struct keyset *ks) {
-  free(ks->slot);
+  zb_big_free(ks->slot, ks->cap * sizeof *ks->slot);
   ks->slot = NULL;
   ks->cap = ks->n = 0;
 }
@@ -446,6 +468,11 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   for (int i = 0; i < nf; i++)
     zb_norm_field(&im->kind->fields[i], values[i], lens[i], next->v[i]);
   const char *key = next->v[0];
+  keyset_prefetch(&im->keys, key, strlen(key));
+  for (int u = 0; u < im->nuniq; u++) {
+    const char *v = next->v[im->uniq[u].field];
+    keyset_prefetch(&im->uniq[u], v, strlen(v));
+  }
 
   /* Rows of the org tree outside the node's scope belong to other nodes:
    * skip, count (docs/DESIGN-NOTES.md, "Imports"). */
@@ -558,6 +585,13 @@ static int import_write(zb_txn *t, void *ctx) {
     if (pass == 1 && i == 0)
       keyed_probs = im->wprobs.n;
     long line = rows_get(&im->rows, i, &im->next, nf);
+    /* The next row's unique values will be looked up in the entries this
+     * transaction holds back: ask for them now. */
+    if (i + 1 < im->rows.n) {
+      const char *ahead[ZB_REC_FIELDS_MAX];
+      row_fields(&im->rows, i + 1, nf, ahead);
+      zb_index_prefetch(t, im->kind, ahead);
+    }
     if (im->nkeyless && (im->next.v[0][0] == '\0') != (pass == 1))
       continue;
     if (pass == 1 && (rc = import_keyless(im, t)))

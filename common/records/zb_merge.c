@@ -602,7 +602,11 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
               : apply_fact(t, op, cur, next, hlc, today, server_seq, scope, trusted, r);
     goto out;
   }
-  zb_rec_copy(next, cur);
+  /* A new record: cur is all zero, and so is its copy. */
+  if (existed)
+    zb_rec_copy(next, cur);
+  else
+    zb_rec_init(next, kind);
   memcpy(next->v[0], key, keylen + 1);
   bool changed = !existed;
   for (size_t i = 0; i < set->n_fields; i++) {

@@ -23,6 +23,7 @@
 #include "zb_csv.h"
 #include "zb_err.h"
 #include "zb_held.h"
+#include "zb_pack.h"
 #include "zb_sha.h"
 #include "zb_stats.h"
 #include "zhibu.pb-c.h"
@@ -230,8 +231,8 @@ static int index_update(zb_txn *t, const zb_rec *cur, const zb_rec *next) {
   return 0;
 }
 
-/* Packs r into *buf (malloc'd, caller frees) with its stamps. */
-static int rec_pack(const zb_rec *r, uint8_t **buf, size_t *len) {
+/* Packs r into buf (ZB_REC_PACKED_MAX bytes) with its stamps. */
+static int rec_pack(const zb_rec *r, uint8_t *buf, size_t *len) {
   const zb_kind_desc *kd = r->kd;
   int nf = kd->nfields;
   char *values[ZB_REC_FIELDS_MAX];
@@ -273,24 +274,25 @@ static int rec_pack(const zb_rec *r, uint8_t **buf, size_t *len) {
   pr.values = values;
   pr.n_stamps = nstamps;
   pr.stamps = stamp_ptrs;
+  /* The same bytes as protobuf-c's (zb_pack.h), which packs what
+   * zb_pack_record leaves. */
+  if ((*len = zb_pack_record(&pr, buf, ZB_REC_PACKED_MAX)) > 0)
+    return 0;
   *len = zb__record__get_packed_size(&pr);
   if (*len > ZB_REC_PACKED_MAX)
     return ZB_ETOOBIG;
-  if (!(*buf = malloc(*len)))
-    return ZB_ENOMEM;
-  zb__record__pack(&pr, *buf);
+  zb__record__pack(&pr, buf);
   return 0;
 }
 
 int zb_rec_store(zb_txn *t, const zb_rec *cur, const zb_rec *r) {
-  uint8_t *buf;
+  uint8_t buf[ZB_REC_PACKED_MAX];
   size_t len;
-  int rc = rec_pack(r, &buf, &len);
+  int rc = rec_pack(r, buf, &len);
   if (rc)
     return rc;
   char k[ZB_KEY_MAX];
   rc = zb_txn_put(t, rec_table(r->kd), k, rec_key(r->kd, r->v[0], k), buf, len, 0);
-  free(buf);
   return rc ? rc : index_update(t, cur, r);
 }
 
@@ -320,15 +322,13 @@ int zb_fact_load(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi, con
 
 int zb_fact_store(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi,
                   const zb_rec *fact) {
-  uint8_t *buf;
+  uint8_t buf[ZB_REC_PACKED_MAX];
   size_t len;
-  int rc = rec_pack(fact, &buf, &len);
+  int rc = rec_pack(fact, buf, &len);
   if (rc)
     return rc;
   char k[ZB_KEY_MAX + 2];
-  rc = zb_txn_put(t, ZB_DB_FACTS, k, fact_key(kd, key, fi, fact->v[0], k), buf, len, 0);
-  free(buf);
-  return rc;
+  return zb_txn_put(t, ZB_DB_FACTS, k, fact_key(kd, key, fi, fact->v[0], k), buf, len, 0);
 }
 
 struct fact_scan {
@@ -452,6 +452,14 @@ static int holder_row(void *ctx, zb_val key, zb_val val) {
     return 0;
   hs->found = true;
   return 1;
+}
+
+void zb_index_prefetch(zb_txn *t, const zb_kind_desc *kd, const char *const *values) {
+  for (int i = 0; i < kd->nindexes; i++) {
+    const zb_held *h = held_of(t, kd, &kd->indexes[i]);
+    if (h)
+      zb_held_prefetch(h, values[kd->indexes[i].field]);
+  }
 }
 
 int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,

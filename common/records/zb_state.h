@@ -65,6 +65,11 @@ int zb_fact_store(zb_txn *t, const zb_kind_desc *kd, const char *key, int fi,
 typedef int (*zb_fact_fn)(void *ctx, int fi, const zb_rec *fact);
 int zb_facts_scan(zb_txn *t, const zb_kind_desc *kd, const char *key, zb_fact_fn fn, void *ctx);
 
+/* Before a write of a record of kind kd whose unique values are values
+ * (indexed by field), soon: asks the memory system for what
+ * zb_index_holder will read first of the entries this transaction holds
+ * back (zb_rec_defer_indexes).  Changes nothing. */
+void zb_index_prefetch(zb_txn *t, const zb_kind_desc *kd, const char *const *values);
 /* For a unique index: the key of a record other than self whose field
  * holds value, into out.  0, or ZB_ENOTFOUND when there is none. */
 int zb_index_holder(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "zb_err.h"
+#include "zb_pack.h"
 
 int zb_oplog_head_load(zb_txn *t, zb_oplog_head *h) {
   memset(h, 0, sizeof *h);
@@ -38,13 +39,17 @@ int zb_op_pack_hash(Zb__Op *op, const uint8_t prev[ZB_SHA256_LEN], uint8_t *buf,
   ProtobufCBinaryData keep = op->prev_hash;
   op->prev_hash.data = (uint8_t *)prev;
   op->prev_hash.len = ZB_SHA256_LEN;
-  *len = zb__op__get_packed_size(op);
+  /* zb_pack_op writes protobuf-c's bytes (zb_pack.h); what it leaves,
+   * protobuf-c packs. */
   int rc = ZB_ETOOBIG;
-  if (*len <= cap) {
+  if ((*len = zb_pack_op(op, buf, cap)) > 0) {
+    rc = 0;
+  } else if ((*len = zb__op__get_packed_size(op)) <= cap) {
     zb__op__pack(op, buf);
-    zb_sha256(buf, *len, hash);
     rc = 0;
   }
+  if (rc == 0)
+    zb_sha256(buf, *len, hash);
   op->prev_hash = keep;
   return rc;
 }

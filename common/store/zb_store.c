@@ -185,6 +185,8 @@ static void txn_release(zb_txn *t) {
 
 #define DEFER_BLOCK ((size_t)1 << 20)
 #define ENT_HEAD (2 * sizeof(uint32_t) + sizeof(uint64_t))
+/* How many entries ahead deferred_flush prefetches. */
+#define DEFER_AHEAD 8
 
 struct dblock {
   struct dblock *next;
@@ -262,8 +264,7 @@ static MDB_val ent_val(const unsigned char *e) {
 /* LMDB's default key order (bytes, then the shorter first); equal keys
  * keep their put order, so that the last put of a key wins as it would
  * have. */
-static int ent_cmp(const void *a, const void *b) {
-  const unsigned char *ea = *(const unsigned char *const *)a, *eb = *(const unsigned char *const *)b;
+static int ent_cmp(const unsigned char *ea, const unsigned char *eb) {
   MDB_val ka = ent_key(ea), kb = ent_key(eb);
   size_t n = ka.mv_size < kb.mv_size ? ka.mv_size : kb.mv_size;
   int c = memcmp(ka.mv_data, kb.mv_data, n);
@@ -278,6 +279,63 @@ static int ent_cmp(const void *a, const void *b) {
   return c;
 }
 
+/* An entry to sort: 16 bytes of its key after the prefix that every held
+ * key shares, as two big-endian words (zero past the key's end), and the
+ * entry.  Most comparisons end in the words, without reading the entries,
+ * which lie scattered over the blocks.  Zero-padding keeps the order: where
+ * a padded word differs from a real one, the shorter key is a prefix of the
+ * longer, which LMDB puts first. */
+struct sortent {
+  uint64_t w0, w1;
+  const unsigned char *e;
+};
+
+static uint64_t key_word(const MDB_val *k, size_t off) {
+  uint8_t b[8] = {0};
+  if (off < k->mv_size) {
+    size_t n = k->mv_size - off < 8 ? k->mv_size - off : 8;
+    memcpy(b, (const uint8_t *)k->mv_data + off, n);
+  }
+  return zb_be_u64(b);
+}
+
+static int sortent_cmp(const void *a, const void *b) {
+  const struct sortent *x = a, *y = b;
+  if (x->w0 != y->w0)
+    return x->w0 < y->w0 ? -1 : 1;
+  if (x->w1 != y->w1)
+    return x->w1 < y->w1 ? -1 : 1;
+  return ent_cmp(x->e, y->e);
+}
+
+/* Sorts d's entries into key order (ent_cmp). */
+static int deferred_sort(struct deferred *d) {
+  if (d->n < 2)
+    return 0;
+  struct sortent *v = malloc(d->n * sizeof *v);
+  if (!v)
+    return ZB_ENOMEM;
+  /* The prefix every key shares. */
+  MDB_val k0 = ent_key(d->ent[0]);
+  size_t common = k0.mv_size;
+  for (size_t i = 1; i < d->n && common > 0; i++) {
+    MDB_val k = ent_key(d->ent[i]);
+    size_t n = k.mv_size < common ? k.mv_size : common, j = 0;
+    while (j < n && ((const uint8_t *)k.mv_data)[j] == ((const uint8_t *)k0.mv_data)[j])
+      j++;
+    common = j;
+  }
+  for (size_t i = 0; i < d->n; i++) {
+    MDB_val k = ent_key(d->ent[i]);
+    v[i] = (struct sortent){key_word(&k, common), key_word(&k, common + 8), d->ent[i]};
+  }
+  qsort(v, d->n, sizeof *v, sortent_cmp);
+  for (size_t i = 0; i < d->n; i++)
+    d->ent[i] = v[i].e;
+  free(v);
+  return 0;
+}
+
 /* Writes db's held puts in key order through the table's cursor: each
  * lands on the leaf the previous one left the cursor on, and those after
  * the table's last key are appended (MDB_APPEND), which fills pages
@@ -286,9 +344,12 @@ static int deferred_flush(zb_txn *t, enum zb_dbi db) {
   struct deferred *d = t->dfr[db];
   if (!d || d->n == 0)
     return 0;
-  qsort(d->ent, d->n, sizeof *d->ent, ent_cmp);
+  int rc = deferred_sort(d);
+  if (rc) {
+    deferred_clear(d);
+    return rc;
+  }
   MDB_cursor *c = t->cur[db];
-  int rc = 0;
   if (!c && (rc = mdb_cursor_open(t->txn, t->s->dbi[db], &t->cur[db])))
     return db_err("mdb_cursor_open", rc);
   c = t->cur[db];
@@ -308,6 +369,10 @@ static int deferred_flush(zb_txn *t, enum zb_dbi db) {
     lk.mv_data = last;
   }
   for (size_t i = 0; i < d->n && rc == 0; i++) {
+    /* In key order the entries lie at random places in the blocks: ask
+     * for the one a few puts ahead while this one is put. */
+    if (i + DEFER_AHEAD < d->n)
+      __builtin_prefetch(d->ent[i + DEFER_AHEAD]);
     MDB_val k = ent_key(d->ent[i]), v = ent_val(d->ent[i]);
     if (!append) {
       size_t n = k.mv_size < lk.mv_size ? k.mv_size : lk.mv_size;

@@ -299,6 +299,137 @@ static void test_meta(void **state) {
   assert_int_equal(zb_be_u64(b), 258);
 }
 
+/* ---- puts held back (zb_txn_defer) ----
+ *
+ * Keys that share a long prefix, keys that are prefixes of others, keys
+ * that differ only past the first 16 bytes after the shared prefix, and
+ * keys put several times: after the commit the table holds each key once
+ * with its last value, the same as plain puts would leave.  Some keys were
+ * stored before, so that the held puts go both before and after them. */
+
+#define DEFER_N 3000
+#define DEFER_KEY_MAX 48
+
+struct dkey {
+  uint8_t k[DEFER_KEY_MAX];
+  size_t len;
+  unsigned val;   /* the value of its last put */
+};
+
+static struct dkey dkeys[DEFER_N];
+static size_t ndkeys;
+
+static uint32_t drand_state = 12345;
+static uint32_t drand(void) {
+  drand_state = drand_state * 1103515245u + 12345u;
+  return drand_state >> 8;
+}
+
+/* A key: "PREFIX-SHARED-" and up to 30 bytes of NUL, 'a', 'b'. */
+static size_t make_key(uint8_t *k) {
+  static const char pre[] = "PREFIX-SHARED-";
+  memcpy(k, pre, sizeof pre - 1);
+  size_t n = sizeof pre - 1, extra = drand() % 31;
+  for (size_t i = 0; i < extra; i++)
+    k[n++] = (uint8_t)"\0ab"[drand() % 3];
+  return n;
+}
+
+static size_t find_dkey(const uint8_t *k, size_t len) {
+  for (size_t i = 0; i < ndkeys; i++)
+    if (dkeys[i].len == len && memcmp(dkeys[i].k, k, len) == 0)
+      return i;
+  return ndkeys;
+}
+
+static int stored_first(zb_txn *t, void *ctx) {
+  (void)ctx;
+  /* A few keys in the table before: the held puts fall around them. */
+  for (int i = 0; i < 20; i++) {
+    uint8_t k[DEFER_KEY_MAX];
+    size_t len = make_key(k);
+    size_t j = find_dkey(k, len);
+    if (j == ndkeys) {
+      memcpy(dkeys[j].k, k, len);
+      dkeys[j].len = len;
+      ndkeys++;
+    }
+    dkeys[j].val = 1000000u + (unsigned)i;
+    int rc = zb_txn_put(t, ZB_DB_MEMBER_ORG, k, len, &dkeys[j].val, sizeof dkeys[j].val, 0);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+static int held_puts(zb_txn *t, void *ctx) {
+  (void)ctx;
+  int rc = zb_txn_defer(t, ZB_DB_MEMBER_ORG);
+  for (unsigned i = 0; i < DEFER_N && rc == 0; i++) {
+    uint8_t k[DEFER_KEY_MAX];
+    size_t len = make_key(k);
+    size_t j = find_dkey(k, len);
+    if (j == ndkeys) {
+      if (ndkeys == DEFER_N)
+        continue;
+      memcpy(dkeys[j].k, k, len);
+      dkeys[j].len = len;
+      ndkeys++;
+    }
+    dkeys[j].val = i;
+    rc = zb_txn_put(t, ZB_DB_MEMBER_ORG, k, len, &i, sizeof i, 0);
+  }
+  return rc;
+}
+
+static int dkey_cmp(const void *a, const void *b) {
+  const struct dkey *x = a, *y = b;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->k, y->k, n);
+  return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+struct dscan {
+  size_t i;
+  int bad;
+};
+
+static int dscan_fn(void *ctx, zb_val key, zb_val val) {
+  struct dscan *d = ctx;
+  unsigned v;
+  if (d->i >= ndkeys || key.len != dkeys[d->i].len ||
+      memcmp(key.data, dkeys[d->i].k, key.len) != 0 || val.len != sizeof v) {
+    d->bad++;
+    return 1;
+  }
+  memcpy(&v, val.data, sizeof v);
+  if (v != dkeys[d->i].val)
+    d->bad++;
+  d->i++;
+  return 0;
+}
+
+static void test_deferred_puts(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  ndkeys = 0;
+  assert_int_equal(zb_store_write(s, stored_first, NULL), 0);
+  assert_int_equal(zb_store_write(s, held_puts, NULL), 0);
+  /* Many keys were put more than once: the last put must win. */
+  assert_true(ndkeys > 100 && ndkeys < DEFER_N);
+  qsort(dkeys, ndkeys, sizeof dkeys[0], dkey_cmp);
+  zb_txn *t;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_count(t, ZB_DB_MEMBER_ORG), ndkeys);
+  struct dscan d = {0};
+  assert_int_equal(zb_txn_scan(t, ZB_DB_MEMBER_ORG, NULL, 0, dscan_fn, &d), 0);
+  assert_int_equal(d.bad, 0);
+  assert_int_equal(d.i, ndkeys);
+  zb_txn_end(t);
+  zb_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_create, setup, teardown),
@@ -307,6 +438,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_write_abort_discard, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scan_last_count, setup, teardown),
       cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deferred_puts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

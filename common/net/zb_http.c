@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -14,19 +15,24 @@
 #include <time.h>
 
 #include "zb_err.h"
+#include "zb_fresh.h"
 #include "zb_funnel.h"
+#include "zb_hlc.h"
 #include "zb_life.h"
 #include "zb_log.h"
 #include "zb_record.h"
 #include "zb_state.h"
 #include "zb_stats.h"
 #include "zb_sync.h"
+#include "zb_syncd.h"
 #include "zb_token.h"
 
 struct zb_http {
   zb_hub *hub;
+  const zb_syncd_counters *ctr;   /* NULL: the sync service keeps none */
   struct MHD_Daemon *d;
   char *key, *cert;
+  char pki[4096];
 };
 
 /* ---- responses ---- */
@@ -307,32 +313,127 @@ static enum MHD_Result api(zb_http *s, struct MHD_Connection *c, const char *wha
   return reply_text(c, MHD_HTTP_NOT_FOUND, "no such report\n");
 }
 
+/* A label value in Prometheus text: \, " and newline escaped. */
+static void prom_label(FILE *f, const char *v) {
+  for (; *v; v++) {
+    if (*v == '\\' || *v == '"')
+      fputc('\\', f);
+    if (*v == '\n')
+      fputs("\\n", f);
+    else
+      fputc(*v, f);
+  }
+}
+
+static void prom_head(FILE *f, const char *name, const char *type, const char *help) {
+  fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_one(FILE *f, const char *name, const char *type, const char *help,
+                     unsigned long long v) {
+  prom_head(f, name, type, help);
+  fprintf(f, "%s %llu\n", name, v);
+}
+
+#define LOAD(field) atomic_load_explicit(&s->ctr->field, memory_order_relaxed)
+
+/* The sync service's counters (zb_syncd_counters), read from this thread. */
+static void metrics_sync(zb_http *s, FILE *f) {
+  if (!s->ctr)
+    return;
+  prom_one(f, "zhibu_sync_connections_total", "counter", "TCP connections accepted by the sync service.",
+           LOAD(connections));
+  prom_one(f, "zhibu_sync_sessions_opened_total", "counter",
+           "Sessions whose TLS handshake a node's certificate passed.", LOAD(sessions_opened));
+  int64_t cur = LOAD(sessions_current);
+  prom_one(f, "zhibu_sync_sessions_current", "gauge", "Sessions open now.",
+           (unsigned long long)(cur < 0 ? 0 : cur));
+  prom_one(f, "zhibu_sync_sessions_completed_total", "counter",
+           "Sessions that ended with their last pull batch acknowledged.", LOAD(sessions_completed));
+  prom_one(f, "zhibu_sync_sessions_busy_total", "counter",
+           "Sessions refused because their node had its sessions open already.", LOAD(sessions_busy));
+  prom_one(f, "zhibu_sync_ops_ingested_total", "counter", "Pushed ops stored (applied).",
+           LOAD(ops_ingested));
+  prom_one(f, "zhibu_sync_ops_duplicate_total", "counter",
+           "Pushed ops the server held already (a resumed push).", LOAD(ops_duplicate));
+  prom_one(f, "zhibu_sync_ops_rejected_total", "counter", "Pushed ops rejected.", LOAD(ops_rejected));
+  prom_one(f, "zhibu_sync_conflicts_total", "counter", "Conflicts recorded by pushes.", LOAD(conflicts));
+  prom_one(f, "zhibu_sync_ops_sent_total", "counter", "Ops sent in pull batches.", LOAD(ops_sent));
+  prom_one(f, "zhibu_sync_bytes_in_total", "counter",
+           "Bytes read from sync connections (counted at their close).", LOAD(bytes_in));
+  prom_one(f, "zhibu_sync_bytes_out_total", "counter",
+           "Bytes written to sync connections (counted at their close).", LOAD(bytes_out));
+  prom_head(f, "zhibu_sync_handshake_failures_total", "counter",
+            "Connections that ended before their handshake was done, by reason.");
+  for (int i = 0; i < ZB_SYNCD_HS_N; i++)
+    fprintf(f, "zhibu_sync_handshake_failures_total{reason=\"%s\"} %llu\n", zb_syncd_hs_names[i],
+            (unsigned long long)LOAD(handshake_failures[i]));
+}
+#undef LOAD
+
+/* Per node, from what the server remembers of it (zb_fresh.h): the ops it
+ * had not pushed when last seen, and the seconds since its last successful
+ * sync or parcel by the server's clock (nodes never synced: no sample). */
+static int metrics_nodes(zb_http *s, FILE *f) {
+  zb_fresh fr;
+  int rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
+  if (rc) {
+    zb_fresh_free(&fr);
+    return rc;
+  }
+  prom_head(f, "zhibu_node_lag_ops", "gauge",
+            "Ops a node had not pushed when last seen (its log head minus what the server holds).");
+  for (size_t i = 0; i < fr.nnodes; i++) {
+    const zb_fresh_node *n = &fr.nodes[i];
+    if (n->unpushed < 0 || n->revoked)
+      continue;
+    fputs("zhibu_node_lag_ops{node=\"", f);
+    prom_label(f, n->node_id);
+    fputs("\",org=\"", f);
+    prom_label(f, n->org);
+    fprintf(f, "\"} %lld\n", (long long)n->unpushed);
+  }
+  prom_head(f, "zhibu_node_lag_seconds", "gauge",
+            "Seconds since a node's last successful sync or parcel, by the server's clock.");
+  for (size_t i = 0; i < fr.nnodes; i++) {
+    const zb_fresh_node *n = &fr.nodes[i];
+    if (!n->ok_ms || n->revoked)
+      continue;
+    fputs("zhibu_node_lag_seconds{node=\"", f);
+    prom_label(f, n->node_id);
+    fputs("\",org=\"", f);
+    prom_label(f, n->org);
+    fprintf(f, "\"} %.3f\n", fr.now_ms > n->ok_ms ? (double)(fr.now_ms - n->ok_ms) / 1000.0 : 0.0);
+  }
+  zb_fresh_free(&fr);
+  return 0;
+}
+
 static enum MHD_Result metrics(zb_http *s, struct MHD_Connection *c) {
   zb_hub_info info;
   int rc = zb_hub_info_get(s->hub, &info);
   if (rc)
     return reply_error(c, rc, "");
-  char body[2048];
-  int n = snprintf(body, sizeof body,
-                   "# HELP zhibu_server_log_entries Entries in the server log.\n"
-                   "# TYPE zhibu_server_log_entries counter\nzhibu_server_log_entries %llu\n"
-                   "# HELP zhibu_ops_rejected_total Ops the server rejected.\n"
-                   "# TYPE zhibu_ops_rejected_total counter\nzhibu_ops_rejected_total %llu\n"
-                   "# HELP zhibu_conflicts Conflict records.\n"
-                   "# TYPE zhibu_conflicts gauge\nzhibu_conflicts %zu\n"
-                   "# HELP zhibu_nodes Nodes that have pushed ops.\n"
-                   "# TYPE zhibu_nodes gauge\nzhibu_nodes %zu\n"
-                   "# HELP zhibu_members Member records.\n"
-                   "# TYPE zhibu_members gauge\nzhibu_members %zu\n"
-                   "# HELP zhibu_orgs Org records.\n"
-                   "# TYPE zhibu_orgs gauge\nzhibu_orgs %zu\n"
-                   "# HELP zhibu_forks Forks of node logs refused.\n"
-                   "# TYPE zhibu_forks gauge\nzhibu_forks %zu\n",
-                   (unsigned long long)info.head, (unsigned long long)info.rejected,
-                   info.conflicts, info.origins, info.members, info.orgs, info.forks);
-  if (n < 0 || (size_t)n >= sizeof body)
-    return reply_error(c, ZB_ETOOBIG, "");
-  return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body, (size_t)n);
+  char *body = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&body, &len);
+  if (!f)
+    return reply_error(c, ZB_ENOMEM, "");
+  prom_one(f, "zhibu_server_log_entries", "counter", "Entries in the server log.", info.head);
+  prom_one(f, "zhibu_ops_rejected_total", "counter", "Rejected ops in the server log.", info.rejected);
+  prom_one(f, "zhibu_conflicts", "gauge", "Conflict records.", info.conflicts);
+  prom_one(f, "zhibu_nodes", "gauge", "Nodes that have pushed ops.", info.origins);
+  prom_one(f, "zhibu_members", "gauge", "Member records.", info.members);
+  prom_one(f, "zhibu_orgs", "gauge", "Org records.", info.orgs);
+  prom_one(f, "zhibu_forks", "gauge", "Forks of node logs refused.", info.forks);
+  metrics_sync(s, f);
+  rc = metrics_nodes(s, f);
+  if (fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  enum MHD_Result r = rc ? reply_error(c, rc, "")
+                         : reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body, len);
+  free(body);
+  return r;
 }
 
 /* ---- dispatch ---- */
@@ -419,7 +520,7 @@ static char *slurp(const char *path) {
 }
 
 int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char *port_file,
-                  zb_http **out) {
+                  const zb_syncd_counters *ctr, zb_http **out) {
   char host[256], port[16];
   if (zb_sync_parse_addr(listen, host, sizeof host, port, sizeof port) != 0)
     return ZB_EUSAGE;
@@ -439,6 +540,8 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   snprintf(path, sizeof path, "%s/server.crt", pki_dir);
   s->cert = slurp(path);
   s->hub = h;
+  s->ctr = ctr;
+  snprintf(s->pki, sizeof s->pki, "%s", pki_dir);
   if (!s->key || !s->cert) {
     zb_log_error("--http: cannot read the server's certificate and key in %s", pki_dir);
     zb_http_stop(s);

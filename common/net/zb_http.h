@@ -12,12 +12,17 @@
  *   /                          → the token's org page
  *   /org/CODE                  a page in Chinese: statistics with charts
  *                              (SVG drawn here), the orgs below it with their
- *                              counts (drill-down), the pipeline and the
- *                              meetings of the year; numbers link to lists
+ *                              counts (drill-down), the pipeline, dues
+ *                              collection and 三会一课 this year, and a map
+ *                              of the branches by days silent; numbers
+ *                              link to lists
  *   /org/CODE/members          the members of CODE's subtree (a list)
+ *   /org/CODE/arrears          the members with dues unpaid this year (a list)
  *   /api/report/stats?org=&as_of=       = `report stats --json`
  *   /api/report/pipeline?org=&year=     = `report pipeline --json`
  *   /api/report/meetings?org=&year=     = `report meetings --json`
+ *   /api/report/dues?org=&year=|month=&as_of=  = `report dues --json`
+ *   /api/report/freshness?org=&days=    = `report freshness --json`
  *   /metrics                   Prometheus text (a token of a root org): the
  *                              store's counts, the sync service's counters
  *                              (zb_syncd_counters) and each node's lag

@@ -96,7 +96,11 @@ int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *o
 
 /* Loads one member without stamps. */
 int zb_member_load(zb_txn *t, const char *id, zb_member *out);
-/* The members in the subtree of root, as their typed view (statistics). */
+/* The members in the subtree of root, as their typed view (statistics),
+ * streamed one at a time so that memory does not grow with the subtree,
+ * in no promised order: a run of the member table for a large subtree, the
+ * org index for a small one (docs/DESIGN-NOTES.md, "Reports at county
+ * scale"). */
 typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 int zb_members_count(zb_txn *t, const char *root, size_t *out);

@@ -841,7 +841,7 @@ static int recs_stream(zb_txn *t, const zb_kind_desc *kd, const char *root, zb_r
 
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
   struct typed_scan ts = {fn, ctx};
-  return recs_stream(t, &zb_kind_member, root, typed_row, &ts);
+  return zb_recs_in_subtree(t, &zb_kind_member, root, false, typed_row, &ts);
 }
 
 int zb_members_count(zb_txn *t, const char *root, size_t *out) {
@@ -864,8 +864,18 @@ static int stats_member(void *ctx, const zb_member *m) {
   return 0;
 }
 
+/* Streamed (recs_stream): statistics need no order, and stats_member
+ * reads nothing else while the scan runs. */
 int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
-  return zb_state_members_of(t, root, stats_member, out);
+  zb_rec *org = malloc(sizeof *org);
+  if (!org)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, &zb_kind_org, root, org);   /* no such org: not found */
+  free(org);
+  if (rc)
+    return rc;
+  struct typed_scan ts = {stats_member, out};
+  return recs_stream(t, &zb_kind_member, root, typed_row, &ts);
 }
 
 /* ---- the org directory of a scope ---- */

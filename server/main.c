@@ -258,6 +258,7 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   zb_hub_set_rejected_per_day(h, (uint32_t)keep);
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
+  static zb_syncd_counters counters;   /* read by the dashboard's thread */
   zb_syncd_opts o = {
       .pki_dir = pki,
       .listen = zb_args_get(a, "listen") ? zb_args_get(a, "listen") : "0.0.0.0:7420",
@@ -265,11 +266,13 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
       .idle_ms = (uint64_t)idle * 1000,
       .ticket_s = (unsigned)ticket,
       .no_tickets = ticket == 0,
+      .counters = &counters,
   };
   /* The dashboard beside the sync service (zb_http.h). */
   zb_http *web = NULL;
   if (zb_args_get(a, "http") &&
-      (rc = zb_http_start(h, zb_args_get(a, "http"), pki, zb_args_get(a, "http-port-file"), &web))) {
+      (rc = zb_http_start(h, zb_args_get(a, "http"), pki, zb_args_get(a, "http-port-file"),
+                          &counters, &web))) {
     zb_hub_close(h);
     return zb_exit_code(rc == ZB_EUSAGE ? rc : ZB_EIO);
   }

@@ -49,6 +49,8 @@ struct zb_conn {
   bool want_drain;
   bool corked;        /* inside on_read: what OpenSSL writes leaves at its end */
   int reason;
+  zb_conn_hs_fail hs_fail;  /* set when it closes before the handshake is done */
+  bool timed_out;
   uint64_t handshake_ms, idle_ms;
   uint32_t min_rate;  /* bytes/s a frame must arrive at once idle_ms passed */
   uint64_t rx_t0;     /* loop time the bytes of the current frame began, 0: none */
@@ -403,6 +405,8 @@ int zb_conn_offer_session(zb_conn *c, const uint8_t *der, size_t len) {
 
 bool zb_conn_resumed(const zb_conn *c) { return SSL_session_reused(c->ssl) == 1; }
 
+zb_conn_hs_fail zb_conn_handshake_failure(const zb_conn *c) { return c->hs_fail; }
+
 /*
  * Maps a failed SSL_* call (its SSL_get_error() value e) to a close reason
  * and logs why.  The certificate cases are told apart from plain garbage so
@@ -414,22 +418,33 @@ static int ssl_failure(zb_conn *c, int e, const char *what) {
     unsigned long err = ERR_peek_last_error();
     int why = ERR_GET_REASON(err);
     long vr = SSL_get_verify_result(c->ssl);
+    bool ssl_lib = ERR_GET_LIB(err) == ERR_LIB_SSL;
     if (vr != X509_V_OK) {
       zb_log_warn("%s: %s: certificate refused: %s", c->peer, what,
                   X509_verify_cert_error_string(vr));
       rc = ZB_EREFUSED;
-    } else if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
-               (why >= SSL_AD_REASON_OFFSET || /* the peer sent an alert */
-                why == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
-                why == SSL_R_CERTIFICATE_VERIFY_FAILED)) {
+      c->hs_fail = vr == X509_V_ERR_CERT_REVOKED ? ZB_HS_REVOKED : ZB_HS_BAD_CERT;
+    } else if (ssl_lib && (why == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
+                           why == SSL_R_CERTIFICATE_VERIFY_FAILED ||
+                           why == SSL_AD_REASON_OFFSET + SSL_AD_BAD_CERTIFICATE ||
+                           why == SSL_AD_REASON_OFFSET + SSL_AD_UNKNOWN_CA ||
+                           why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_REVOKED ||
+                           why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_EXPIRED ||
+                           why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_REQUIRED)) {
       rc = ZB_EREFUSED;
+      c->hs_fail = ZB_HS_BAD_CERT;
+    } else if (ssl_lib && why >= SSL_AD_REASON_OFFSET) { /* another alert from the peer */
+      rc = ZB_EREFUSED;
+      c->hs_fail = ZB_HS_TLS;
     } else {
       rc = ZB_EPROTO;
+      c->hs_fail = ZB_HS_TLS;
     }
   } else {
     /* SYSCALL or WANT_WRITE cannot come from memory BIOs: a local fault. */
     zb_log_warn("%s: %s: unexpected SSL error %d", c->peer, what, e);
     rc = ZB_ECRYPTO;
+    c->hs_fail = ZB_HS_LOCAL;
   }
   log_ssl_errors(c->peer, what);
   return rc;
@@ -737,6 +752,7 @@ static void on_timer(uv_timer_t *t) {
   case ST_CONNECTING:
   case ST_HANDSHAKE:
     zb_log_warn("%s: handshake timed out", c->peer);
+    c->timed_out = true;
     zb_conn_close(c, ZB_EUNREACH);
     return;
   case ST_OPEN:
@@ -786,6 +802,20 @@ void zb_conn_close(zb_conn *c, int reason) {
   enum conn_state prev = c->state;
   c->state = ST_CLOSING;
   c->reason = reason;
+  /* Only a handshake that ran can have failed: ssl_failure has told the
+   * certificate and TLS cases apart; the rest by the close's reason.  A
+   * failure of an open connection is no handshake failure. */
+  if (prev == ST_HANDSHAKE || prev == ST_CONNECTING) {
+    if (c->timed_out)
+      c->hs_fail = ZB_HS_TIMEOUT;
+    else if (c->hs_fail == ZB_HS_NONE)
+      c->hs_fail = reason == ZB_EREFUSED  ? ZB_HS_BAD_CERT
+                   : reason == ZB_EPROTO  ? ZB_HS_TLS
+                   : reason == ZB_ENOMEM || reason == ZB_ECRYPTO ? ZB_HS_LOCAL
+                                          : ZB_HS_CLOSED;
+  } else {
+    c->hs_fail = ZB_HS_NONE;
+  }
   if (c->reading) {
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->reading = false;

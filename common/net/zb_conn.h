@@ -139,6 +139,20 @@ int zb_conn_offer_session(zb_conn *c, const uint8_t *der, size_t len);
  * crossed the wire; the peer's is the one of the session). */
 bool zb_conn_resumed(const zb_conn *c);
 
+/* Why a connection closed before its handshake finished (for the server's
+ * counters, zb_syncd.h), known from the close on: */
+typedef enum zb_conn_hs_fail {
+  ZB_HS_NONE = 0,   /* the handshake finished, or the connection is still open */
+  ZB_HS_BAD_CERT,   /* the peer's certificate failed its check (unknown CA, expired,
+                       none at all), or the peer refused ours */
+  ZB_HS_REVOKED,    /* the peer's certificate is on the CRL */
+  ZB_HS_TLS,        /* not TLS, broken TLS, a version clash, another alert */
+  ZB_HS_TIMEOUT,    /* not done within handshake_ms */
+  ZB_HS_CLOSED,     /* the peer went away (or we stopped) during the handshake */
+  ZB_HS_LOCAL,      /* a local failure (memory, OpenSSL) */
+} zb_conn_hs_fail;
+zb_conn_hs_fail zb_conn_handshake_failure(const zb_conn *c);
+
 /* Settings; call before accept/connect.  0 keeps the default. */
 void zb_conn_set_timeouts(zb_conn *c, uint64_t handshake_ms, uint64_t idle_ms);
 /* Cap on bytes queued for the socket (default ZB_CONN_SEND_CAP), counted

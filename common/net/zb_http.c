@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -13,20 +14,26 @@
 #include <string.h>
 #include <time.h>
 
+#include "zb_dues.h"
 #include "zb_err.h"
+#include "zb_fresh.h"
 #include "zb_funnel.h"
+#include "zb_hlc.h"
 #include "zb_life.h"
 #include "zb_log.h"
 #include "zb_record.h"
 #include "zb_state.h"
 #include "zb_stats.h"
 #include "zb_sync.h"
+#include "zb_syncd.h"
 #include "zb_token.h"
 
 struct zb_http {
   zb_hub *hub;
+  const zb_syncd_counters *ctr;   /* NULL: the sync service keeps none */
   struct MHD_Daemon *d;
   char *key, *cert;
+  char pki[4096];
 };
 
 /* ---- responses ---- */
@@ -109,6 +116,250 @@ static void bars(FILE *f, const char *title, const char *const *labels, const lo
   fprintf(f, "</svg></figure>\n");
 }
 
+/* Bars of a share (num/den) per row, each number a link (href[i], may be
+ * NULL) with id prefix-i; the whole a percentage bar in 0..100 %. */
+static void share_bars(FILE *f, const char *title, const char *prefix, char (*labels)[ZB_FIELD_MAX + 1],
+                       const long *num, const long *den, char (*href)[400], int n) {
+  fprintf(f, "<figure><figcaption>");
+  esc(f, title);
+  fprintf(f, "</figcaption><svg role=\"img\" width=\"520\" height=\"%d\">", 22 * n + 4);
+  for (int i = 0; i < n; i++) {
+    double share = den[i] ? (double)num[i] / (double)den[i] : 0.0;
+    int w = (int)(240.0 * share);
+    const char *fill = share >= 0.9 ? "#27ae60" : share >= 0.6 ? "#e67e22" : "#c0392b";
+    fprintf(f, "<text x=\"0\" y=\"%d\" font-size=\"12\">", 22 * i + 15);
+    esc(f, labels[i]);
+    fprintf(f, "</text><rect x=\"150\" y=\"%d\" width=\"240\" height=\"16\" fill=\"#eee\"/>"
+               "<rect x=\"150\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"%s\"/>",
+            22 * i + 3, 22 * i + 3, w, fill);
+    if (href[i][0])
+      fprintf(f, "<a href=\"%s\">", href[i]);
+    fprintf(f, "<text x=\"396\" y=\"%d\" font-size=\"12\" id=\"%s-%d\" data-num=\"%ld\" "
+               "data-den=\"%ld\">%ld/%ld",
+            22 * i + 15, prefix, i, num[i], den[i], num[i], den[i]);
+    if (den[i])
+      fprintf(f, " (%.1f%%)", 100.0 * share);
+    fprintf(f, "</text>%s", href[i][0] ? "</a>" : "");
+  }
+  fprintf(f, "</svg></figure>\n");
+}
+
+/* The name of org code (itself when it is not in the tree). */
+static void org_name(zb_txn *t, const char *code, zb_rec *o, char out[ZB_FIELD_MAX + 1]) {
+  if (t && o && zb_rec_load(t, &zb_kind_org, code, o) == 0)
+    snprintf(out, ZB_FIELD_MAX + 1, "%s", o->v[ZB_OF_NAME]);
+  else
+    snprintf(out, ZB_FIELD_MAX + 1, "%s", code);
+}
+
+/* 党费收缴 this year to date (= report dues --year Y --json): the totals,
+ * each a link to its list, and the collection per org. */
+static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const char *org, const char *token,
+                      zb_date today) {
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today};
+  zb_dues_report *r = NULL;
+  int rc = zb_dues_report_run(t, org, &q, &r);
+  if (rc) {
+    zb_dues_report_free(r);
+    return rc;
+  }
+  fprintf(f, "<h2>党费收缴（%d年1月至%d月）</h2>\n<p>应交 <a id=\"dues-due\" href=\"/api/report/dues?"
+             "org=%s&amp;year=%d&amp;token=%s\">%ld</a> 人月 · 已交 <a id=\"dues-paid\" href=\"/api/"
+             "report/dues?org=%s&amp;year=%d&amp;token=%s\">%ld</a> 人月 · 欠交 <a id=\"dues-arrears\" "
+             "href=\"/org/%s/arrears?token=%s\">%zu</a> 人</p>\n",
+          today.y, today.m, org, today.y, token, r->total.months_due, org, today.y, token,
+          r->total.months_paid, org, token, r->narrears);
+  int n = r->norgs > 64 ? 64 : (int)r->norgs;
+  char(*labels)[ZB_FIELD_MAX + 1] = calloc((size_t)n + 1, sizeof *labels);
+  char(*href)[400] = calloc((size_t)n + 1, sizeof *href);
+  long *num = calloc((size_t)n + 1, sizeof *num), *den = calloc((size_t)n + 1, sizeof *den);
+  if (!labels || !href || !num || !den)
+    rc = ZB_ENOMEM;
+  for (int i = 0; !rc && i < n; i++) {
+    org_name(t, r->orgs[i].org, o, labels[i]);
+    snprintf(href[i], sizeof href[i], "/org/%s/arrears?token=%s", r->orgs[i].org, token);
+    num[i] = r->orgs[i].s.months_paid;
+    den[i] = r->orgs[i].s.months_due;
+  }
+  if (!rc && n)
+    share_bars(f, "收缴率（已交/应交 人月）", "dues", labels, num, den, href, n);
+  free(labels), free(href), free(num), free(den);
+  zb_dues_report_free(r);
+  return rc;
+}
+
+/* 三会一课 this year (= report meetings --year Y --json): per branch, the
+ * periods that had their meeting of the periods begun (every type). */
+static int chart_meetings(FILE *f, zb_txn *t, const char *org, const char *token, zb_date today) {
+  json_t *j = NULL;
+  int rc = zb_life_report(t, org, today.y, today, &j);
+  if (rc)
+    return rc;
+  json_t *br = json_object_get(j, "branches");
+  int n = (int)json_array_size(br);
+  if (n > 64)
+    n = 64;
+  char(*labels)[ZB_FIELD_MAX + 1] = calloc((size_t)n + 1, sizeof *labels);
+  char(*href)[400] = calloc((size_t)n + 1, sizeof *href);
+  long *num = calloc((size_t)n + 1, sizeof *num), *den = calloc((size_t)n + 1, sizeof *den);
+  long met = 0, required = 0;
+  if (!labels || !href || !num || !den)
+    rc = ZB_ENOMEM;
+  for (int i = 0; !rc && i < n; i++) {
+    json_t *b = json_array_get(br, (size_t)i);
+    const char *code = json_string_value(json_object_get(b, "org_code"));
+    const char *name = json_string_value(json_object_get(b, "name"));
+    snprintf(labels[i], sizeof labels[i], "%s", name ? name : code ? code : "");
+    if (code && zb_org_code_valid(code))
+      snprintf(href[i], sizeof href[i], "/api/report/meetings?org=%s&amp;year=%d&amp;token=%s", code,
+               today.y, token);
+    const char *k;
+    json_t *ty;
+    json_object_foreach(json_object_get(b, "types"), k, ty) {
+      long req = (long)json_integer_value(json_object_get(ty, "required"));
+      den[i] += req;
+      num[i] += req - (long)json_array_size(json_object_get(ty, "missing"));
+    }
+    met += num[i];
+    required += den[i];
+  }
+  if (!rc) {
+    fprintf(f, "<h2>三会一课（%d年）</h2>\n<p>应开 <a id=\"meetings-required\" href=\"/api/report/"
+               "meetings?org=%s&amp;year=%d&amp;token=%s\">%ld</a> 期 · 已开 <span id=\"meetings-met\">"
+               "%ld</span> 期</p>\n",
+            today.y, org, today.y, token, required, met);
+    if (n)
+      share_bars(f, "按期召开（已开/应开 期）", "meetings", labels, num, den, href, n);
+  }
+  free(labels), free(href), free(num), free(den);
+  json_decref(j);
+  return rc;
+}
+
+struct fresh_map {
+  FILE *f;
+  const zb_fresh *fr;
+  const char *token;
+  int x, y, n;
+};
+
+/* The days silent of the node that serves branch code: its own (the most
+ * recent of them), or the node above that covers it; -2: none at all. */
+static int64_t branch_days(const zb_fresh *fr, const char *code, const char **via) {
+  int64_t best = -2;
+  *via = NULL;
+  const char *cover = code;
+  for (size_t i = 0; i < fr->norgs; i++)
+    if (strcmp(fr->orgs[i].code, code) == 0)
+      cover = fr->orgs[i].covered_org[0] ? fr->orgs[i].covered_org : NULL;
+  for (size_t i = 0; cover && i < fr->nnodes; i++) {
+    const zb_fresh_node *n = &fr->nodes[i];
+    if (n->revoked || strcmp(n->org, cover) != 0)
+      continue;
+    if (best == -2 || (n->days_silent >= 0 && (best < 0 || n->days_silent < best))) {
+      best = n->days_silent;
+      *via = n->node_id;
+    }
+  }
+  return best;
+}
+
+static const char *days_colour(int64_t d, int limit) {
+  return d == -2 ? "#bbb" : d < 0 || d > limit ? "#c0392b" : d > 7 ? "#e67e22" : "#27ae60";
+}
+
+static int fresh_cell(void *ctx, const zb_rec *o) {
+  struct fresh_map *m = ctx;
+  if (zb_vocab_index(zb_org_types, o->v[ZB_OF_TYPE]) != 2 || m->n >= 400)   /* branches */
+    return 0;
+  const char *via;
+  int64_t d = branch_days(m->fr, o->v[ZB_OF_CODE], &via);
+  int x = 130 * (m->n % 6), y = 44 * (m->n / 6);
+  m->n++;
+  fprintf(m->f, "<a href=\"/org/%s?token=%s\"><g data-org=\"%s\" data-days=\"%lld\">"
+                "<rect x=\"%d\" y=\"%d\" width=\"124\" height=\"38\" rx=\"4\" fill=\"%s\"/>"
+                "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#fff\">",
+          o->v[ZB_OF_CODE], m->token, o->v[ZB_OF_CODE], (long long)d, x, y, days_colour(d, m->fr->days),
+          x + 4, y + 15);
+  esc(m->f, o->v[ZB_OF_NAME]);
+  fprintf(m->f, "</text><text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#fff\">", x + 4, y + 31);
+  if (d == -2)
+    fputs("无节点", m->f);
+  else if (d < 0)
+    fputs("未知", m->f);
+  else
+    fprintf(m->f, "%lld 天未同步", (long long)d);
+  fputs("</text></g></a>", m->f);
+  return 0;
+}
+
+/* 数据新鲜度 (= report freshness --json for org; frp is the report of
+ * every node, built before the page's read transaction: one at a time per
+ * thread): a map of the branches coloured by days silent, then the nodes
+ * of org's subtree with their numbers. */
+static int chart_fresh(FILE *f, zb_txn *t, const zb_fresh *frp, const char *org, const char *token) {
+  const zb_fresh fr = *frp;
+  int rc = 0;
+  size_t nodes = 0, flagged = 0, bare = 0;
+  for (size_t i = 0; i < fr.nnodes; i++)
+    if (fr.nodes[i].org[0] && zb_org_in_subtree(fr.nodes[i].org, org)) {
+      nodes++;
+      flagged += fr.nodes[i].flagged;
+    }
+  for (size_t i = 0; i < fr.norgs; i++)
+    bare += zb_org_in_subtree(fr.orgs[i].code, org);
+  fprintf(f, "<h2>数据新鲜度</h2>\n<p>节点 %zu 个 · 超过 %d 天未同步 <a id=\"fresh-flagged\" "
+             "href=\"/api/report/freshness?org=%s&amp;token=%s\">%zu</a> 个 · 没有节点的支部 "
+             "<span id=\"fresh-orgs\">%zu</span> 个</p>\n<figure><figcaption>各支部多少天未同步"
+             "（绿 ≤ 7 天，橙 ≤ %d 天，红 更久或从未，灰 无节点）</figcaption>",
+          nodes, fr.days, org, token, flagged, bare, fr.days);
+  char *cells = NULL;
+  size_t clen = 0;
+  FILE *cf = open_memstream(&cells, &clen);
+  struct fresh_map m = {cf, &fr, token, 0, 0, 0};
+  if (!cf)
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = zb_recs_in_subtree(t, &zb_kind_org, org, false, fresh_cell, &m);
+  if (cf)
+    fclose(cf);
+  if (!rc)
+    fprintf(f, "<svg role=\"img\" width=\"780\" height=\"%d\">%s</svg></figure>\n",
+            44 * ((m.n + 5) / 6) + 4, cells ? cells : "");
+  free(cells);
+  fprintf(f, "<table id=\"fresh-nodes\"><tr><th>节点</th><th>组织</th><th>状态</th>"
+             "<th class=\"n\">未同步天数</th><th class=\"n\">未上传操作</th></tr>\n");
+  static const char *const states[][2] = {{"ok", "正常"}, {"failing", "最近失败"},
+                                           {"silent", "长期未同步"}, {"never", "从未同步"},
+                                           {"revoked", "已吊销"}};
+  for (size_t i = 0; !rc && i < fr.nnodes; i++) {
+    const zb_fresh_node *n = &fr.nodes[i];
+    if (!n->org[0] || !zb_org_in_subtree(n->org, org))
+      continue;
+    const char *st = n->state;
+    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++)
+      if (strcmp(states[k][0], n->state) == 0)
+        st = states[k][1];
+    fprintf(f, "<tr data-node=\"");
+    esc(f, n->node_id);
+    fprintf(f, "\" style=\"background:%s33\"><td><a href=\"/api/report/freshness?org=%s&amp;"
+               "token=%s\">",
+            n->revoked ? "#bbbbbb" : days_colour(n->days_silent, fr.days), org, token);
+    esc(f, n->node_id);
+    fprintf(f, "</a></td><td>");
+    esc(f, n->org_name[0] ? n->org_name : n->org);
+    fprintf(f, "</td><td>%s</td><td class=\"n days\">", st);
+    if (n->days_silent >= 0)
+      fprintf(f, "%lld", (long long)n->days_silent);
+    fprintf(f, "</td><td class=\"n unpushed\">");
+    if (n->unpushed >= 0)
+      fprintf(f, "%lld", (long long)n->unpushed);
+    fprintf(f, "</td></tr>\n");
+  }
+  fprintf(f, "</table>\n");
+  return rc;
+}
+
 struct child_ctx {
   zb_txn *t;
   FILE *f;
@@ -141,6 +392,13 @@ static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char
   int rc = zb_hub_stats(s->hub, org, &st);
   if (rc)
     return reply_error(c, rc, org);
+  zb_fresh fr;
+  /* Every node: a branch may be covered by a node above the page's org. */
+  rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
+  if (rc) {
+    zb_fresh_free(&fr);
+    return reply_error(c, rc, org);
+  }
   zb_funnel fn;
   zb_funnel_init(&fn, &zb_kind_applicant, today, 0);
   rc = zb_hub_funnel(s->hub, org, &fn);
@@ -149,6 +407,7 @@ static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char
   FILE *f = open_memstream(&html, &len);
   if (!f || rc) {
     zb_funnel_free(&fn);
+    zb_fresh_free(&fr);
     if (f)
       fclose(f);
     free(html);
@@ -199,12 +458,20 @@ static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char
   struct child_ctx cc = {t, f, org, token};
   if (!rc)
     rc = zb_recs_in_subtree(t, &zb_kind_org, org, false, child_row, &cc);
-  fprintf(f, "</table>\n<p><a href=\"/api/report/stats?org=%s\">JSON</a></p></body></html>\n",
+  fprintf(f, "</table>\n");
+  if (!rc)
+    rc = chart_dues(f, t, o, org, token, today);
+  if (!rc)
+    rc = chart_meetings(f, t, org, token, today);
+  if (!rc)
+    rc = chart_fresh(f, t, &fr, org, token);
+  fprintf(f, "<p><a href=\"/api/report/stats?org=%s\">JSON</a></p></body></html>\n",
           org);
   if (t)
     zb_txn_end(t);
   free(o);
   zb_funnel_free(&fn);
+  zb_fresh_free(&fr);
   fclose(f);
   enum MHD_Result r = rc ? reply_error(c, rc, org)
                          : reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);
@@ -254,6 +521,48 @@ static enum MHD_Result page_members(zb_http *s, struct MHD_Connection *c, const 
   return r;
 }
 
+/* 欠交名单: the members of org's subtree with unpaid months this year to
+ * date (the arrears of report dues --year Y). */
+static enum MHD_Result page_arrears(zb_http *s, struct MHD_Connection *c, const char *org) {
+  zb_date today = zb_date_today();
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today};
+  zb_dues_report *r = NULL;
+  int rc = zb_hub_dues_report(s->hub, org, &q, &r);
+  char *html = NULL;
+  size_t len = 0;
+  FILE *f = rc ? NULL : open_memstream(&html, &len);
+  if (!f) {
+    zb_dues_report_free(r);
+    return reply_error(c, rc ? rc : ZB_ENOMEM, org);
+  }
+  fprintf(f, "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>欠交党费名单 %s"
+             "</title></head><body><h1>欠交党费名单 %s（%d年）</h1><table><tr><th>编号</th><th>姓名"
+             "</th><th>所在党支部</th><th>欠交月份</th><th class=\"n\">连续欠交</th><th class=\"n\">"
+             "估计欠交（元）</th></tr>\n",
+          org, org, today.y);
+  for (size_t i = 0; i < r->narrears; i++) {
+    const zb_dues_arrear *a = &r->arrears[i];
+    fprintf(f, "<tr><td>");
+    esc(f, a->member_id);
+    fprintf(f, "</td><td>");
+    esc(f, a->name);
+    fprintf(f, "</td><td>%s</td><td>", a->org);
+    for (int k = 0; k < a->nunpaid; k++) {
+      char m[8];
+      zb_month_format(a->unpaid[k], m);
+      fprintf(f, "%s%s", k ? " " : "", m);
+    }
+    fprintf(f, "</td><td class=\"n\">%d</td><td class=\"n\">%lld.%02lld</td></tr>\n", a->streak,
+            (long long)(a->owed_fen / 100), (long long)(a->owed_fen % 100));
+  }
+  fprintf(f, "</table><p id=\"count\">%zu</p></body></html>\n", r->narrears);
+  zb_dues_report_free(r);
+  fclose(f);
+  enum MHD_Result ret = reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);
+  free(html);
+  return ret;
+}
+
 /* ---- API ---- */
 
 static const char *arg(struct MHD_Connection *c, const char *name) {
@@ -298,6 +607,43 @@ static enum MHD_Result api(zb_http *s, struct MHD_Connection *c, const char *wha
     zb_funnel_free(&f);
     return rc ? reply_error(c, rc, org) : reply_json(c, j);
   }
+  if (strcmp(what, "dues") == 0) {
+    /* As report dues: --month or --year, else the month of as_of. */
+    zb_dues_query q = {.as_of = zb_date_today()};
+    const char *a = arg(c, "as_of"), *m = arg(c, "month");
+    if (a && zb_date_parse(a, strlen(a), &q.as_of) != 0)
+      return reply_text(c, MHD_HTTP_BAD_REQUEST, "as_of: not a date (YYYY-MM-DD)\n");
+    if (m && arg(c, "year"))
+      return reply_text(c, MHD_HTTP_BAD_REQUEST, "give month or year, not both\n");
+    if (m && zb_month_parse(m, strlen(m), &q.from) != 0)
+      return reply_text(c, MHD_HTTP_BAD_REQUEST, "month: not a month (YYYY-MM)\n");
+    if (m)
+      q.to = q.from;
+    else if (arg(c, "year"))
+      q.from = year * 12, q.to = year * 12 + 11;
+    else
+      q.from = q.to = zb_month_of(q.as_of);
+    zb_dues_report *r = NULL;
+    if ((rc = zb_hub_dues_report(s->hub, org, &q, &r))) {
+      zb_dues_report_free(r);
+      return reply_error(c, rc, org);
+    }
+    json_t *j = zb_dues_report_json(r);
+    zb_dues_report_free(r);
+    return reply_json(c, j);
+  }
+  if (strcmp(what, "freshness") == 0) {
+    const char *d = arg(c, "days");
+    long days = ZB_FRESH_DAYS_DEFAULT;
+    char *end;
+    if (d && ((days = strtol(d, &end, 10)), *end || !*d || days < 0 || days > 36500))
+      return reply_text(c, MHD_HTTP_BAD_REQUEST, "days: not a number of days\n");
+    zb_fresh fr;
+    rc = zb_fresh_build(s->hub, s->pki, org, zb_hlc_wall_ms(), (int)days, &fr);
+    json_t *j = rc ? NULL : zb_fresh_to_json(&fr);
+    zb_fresh_free(&fr);
+    return rc ? reply_error(c, rc, org) : reply_json(c, j);
+  }
   if (strcmp(what, "meetings") == 0) {
     json_t *j = NULL;
     if ((rc = zb_hub_life(s->hub, org, year, zb_date_today(), &j)))
@@ -307,32 +653,127 @@ static enum MHD_Result api(zb_http *s, struct MHD_Connection *c, const char *wha
   return reply_text(c, MHD_HTTP_NOT_FOUND, "no such report\n");
 }
 
+/* A label value in Prometheus text: \, " and newline escaped. */
+static void prom_label(FILE *f, const char *v) {
+  for (; *v; v++) {
+    if (*v == '\\' || *v == '"')
+      fputc('\\', f);
+    if (*v == '\n')
+      fputs("\\n", f);
+    else
+      fputc(*v, f);
+  }
+}
+
+static void prom_head(FILE *f, const char *name, const char *type, const char *help) {
+  fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void prom_one(FILE *f, const char *name, const char *type, const char *help,
+                     unsigned long long v) {
+  prom_head(f, name, type, help);
+  fprintf(f, "%s %llu\n", name, v);
+}
+
+#define LOAD(field) atomic_load_explicit(&s->ctr->field, memory_order_relaxed)
+
+/* The sync service's counters (zb_syncd_counters), read from this thread. */
+static void metrics_sync(zb_http *s, FILE *f) {
+  if (!s->ctr)
+    return;
+  prom_one(f, "zhibu_sync_connections_total", "counter", "TCP connections accepted by the sync service.",
+           LOAD(connections));
+  prom_one(f, "zhibu_sync_sessions_opened_total", "counter",
+           "Sessions whose TLS handshake a node's certificate passed.", LOAD(sessions_opened));
+  int64_t cur = LOAD(sessions_current);
+  prom_one(f, "zhibu_sync_sessions_current", "gauge", "Sessions open now.",
+           (unsigned long long)(cur < 0 ? 0 : cur));
+  prom_one(f, "zhibu_sync_sessions_completed_total", "counter",
+           "Sessions that ended with their last pull batch acknowledged.", LOAD(sessions_completed));
+  prom_one(f, "zhibu_sync_sessions_busy_total", "counter",
+           "Sessions refused because their node had its sessions open already.", LOAD(sessions_busy));
+  prom_one(f, "zhibu_sync_ops_ingested_total", "counter", "Pushed ops stored (applied).",
+           LOAD(ops_ingested));
+  prom_one(f, "zhibu_sync_ops_duplicate_total", "counter",
+           "Pushed ops the server held already (a resumed push).", LOAD(ops_duplicate));
+  prom_one(f, "zhibu_sync_ops_rejected_total", "counter", "Pushed ops rejected.", LOAD(ops_rejected));
+  prom_one(f, "zhibu_sync_conflicts_total", "counter", "Conflicts recorded by pushes.", LOAD(conflicts));
+  prom_one(f, "zhibu_sync_ops_sent_total", "counter", "Ops sent in pull batches.", LOAD(ops_sent));
+  prom_one(f, "zhibu_sync_bytes_in_total", "counter",
+           "Bytes read from sync connections (counted at their close).", LOAD(bytes_in));
+  prom_one(f, "zhibu_sync_bytes_out_total", "counter",
+           "Bytes written to sync connections (counted at their close).", LOAD(bytes_out));
+  prom_head(f, "zhibu_sync_handshake_failures_total", "counter",
+            "Connections that ended before their handshake was done, by reason.");
+  for (int i = 0; i < ZB_SYNCD_HS_N; i++)
+    fprintf(f, "zhibu_sync_handshake_failures_total{reason=\"%s\"} %llu\n", zb_syncd_hs_names[i],
+            (unsigned long long)LOAD(handshake_failures[i]));
+}
+#undef LOAD
+
+/* Per node, from what the server remembers of it (zb_fresh.h): the ops it
+ * had not pushed when last seen, and the seconds since its last successful
+ * sync or parcel by the server's clock (nodes never synced: no sample). */
+static int metrics_nodes(zb_http *s, FILE *f) {
+  zb_fresh fr;
+  int rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
+  if (rc) {
+    zb_fresh_free(&fr);
+    return rc;
+  }
+  prom_head(f, "zhibu_node_lag_ops", "gauge",
+            "Ops a node had not pushed when last seen (its log head minus what the server holds).");
+  for (size_t i = 0; i < fr.nnodes; i++) {
+    const zb_fresh_node *n = &fr.nodes[i];
+    if (n->unpushed < 0 || n->revoked)
+      continue;
+    fputs("zhibu_node_lag_ops{node=\"", f);
+    prom_label(f, n->node_id);
+    fputs("\",org=\"", f);
+    prom_label(f, n->org);
+    fprintf(f, "\"} %lld\n", (long long)n->unpushed);
+  }
+  prom_head(f, "zhibu_node_lag_seconds", "gauge",
+            "Seconds since a node's last successful sync or parcel, by the server's clock.");
+  for (size_t i = 0; i < fr.nnodes; i++) {
+    const zb_fresh_node *n = &fr.nodes[i];
+    if (!n->ok_ms || n->revoked)
+      continue;
+    fputs("zhibu_node_lag_seconds{node=\"", f);
+    prom_label(f, n->node_id);
+    fputs("\",org=\"", f);
+    prom_label(f, n->org);
+    fprintf(f, "\"} %.3f\n", fr.now_ms > n->ok_ms ? (double)(fr.now_ms - n->ok_ms) / 1000.0 : 0.0);
+  }
+  zb_fresh_free(&fr);
+  return 0;
+}
+
 static enum MHD_Result metrics(zb_http *s, struct MHD_Connection *c) {
   zb_hub_info info;
   int rc = zb_hub_info_get(s->hub, &info);
   if (rc)
     return reply_error(c, rc, "");
-  char body[2048];
-  int n = snprintf(body, sizeof body,
-                   "# HELP zhibu_server_log_entries Entries in the server log.\n"
-                   "# TYPE zhibu_server_log_entries counter\nzhibu_server_log_entries %llu\n"
-                   "# HELP zhibu_ops_rejected_total Ops the server rejected.\n"
-                   "# TYPE zhibu_ops_rejected_total counter\nzhibu_ops_rejected_total %llu\n"
-                   "# HELP zhibu_conflicts Conflict records.\n"
-                   "# TYPE zhibu_conflicts gauge\nzhibu_conflicts %zu\n"
-                   "# HELP zhibu_nodes Nodes that have pushed ops.\n"
-                   "# TYPE zhibu_nodes gauge\nzhibu_nodes %zu\n"
-                   "# HELP zhibu_members Member records.\n"
-                   "# TYPE zhibu_members gauge\nzhibu_members %zu\n"
-                   "# HELP zhibu_orgs Org records.\n"
-                   "# TYPE zhibu_orgs gauge\nzhibu_orgs %zu\n"
-                   "# HELP zhibu_forks Forks of node logs refused.\n"
-                   "# TYPE zhibu_forks gauge\nzhibu_forks %zu\n",
-                   (unsigned long long)info.head, (unsigned long long)info.rejected,
-                   info.conflicts, info.origins, info.members, info.orgs, info.forks);
-  if (n < 0 || (size_t)n >= sizeof body)
-    return reply_error(c, ZB_ETOOBIG, "");
-  return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body, (size_t)n);
+  char *body = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&body, &len);
+  if (!f)
+    return reply_error(c, ZB_ENOMEM, "");
+  prom_one(f, "zhibu_server_log_entries", "counter", "Entries in the server log.", info.head);
+  prom_one(f, "zhibu_ops_rejected_total", "counter", "Rejected ops in the server log.", info.rejected);
+  prom_one(f, "zhibu_conflicts", "gauge", "Conflict records.", info.conflicts);
+  prom_one(f, "zhibu_nodes", "gauge", "Nodes that have pushed ops.", info.origins);
+  prom_one(f, "zhibu_members", "gauge", "Member records.", info.members);
+  prom_one(f, "zhibu_orgs", "gauge", "Org records.", info.orgs);
+  prom_one(f, "zhibu_forks", "gauge", "Forks of node logs refused.", info.forks);
+  metrics_sync(s, f);
+  rc = metrics_nodes(s, f);
+  if (fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  enum MHD_Result r = rc ? reply_error(c, rc, "")
+                         : reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4", body, len);
+  free(body);
+  return r;
 }
 
 /* ---- dispatch ---- */
@@ -392,6 +833,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return page_org(s, c, org, token, tk.org);
   if (rest && strcmp(rest, "/members") == 0)
     return page_members(s, c, org);
+  if (rest && strcmp(rest, "/arrears") == 0)
+    return page_arrears(s, c, org);
   if (strncmp(url, "/api/report/", 12) == 0)
     return api(s, c, url + 12, org);
   if (strcmp(url, "/metrics") == 0) {
@@ -419,7 +862,7 @@ static char *slurp(const char *path) {
 }
 
 int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char *port_file,
-                  zb_http **out) {
+                  const zb_syncd_counters *ctr, zb_http **out) {
   char host[256], port[16];
   if (zb_sync_parse_addr(listen, host, sizeof host, port, sizeof port) != 0)
     return ZB_EUSAGE;
@@ -439,6 +882,8 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   snprintf(path, sizeof path, "%s/server.crt", pki_dir);
   s->cert = slurp(path);
   s->hub = h;
+  s->ctr = ctr;
+  snprintf(s->pki, sizeof s->pki, "%s", pki_dir);
   if (!s->key || !s->cert) {
     zb_log_error("--http: cannot read the server's certificate and key in %s", pki_dir);
     zb_http_stop(s);

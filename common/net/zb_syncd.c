@@ -1,5 +1,6 @@
 /* The server's side of sync sessions: one libuv loop, many nodes. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,16 @@
 
 struct server;
 
+const char *const zb_syncd_hs_names[ZB_SYNCD_HS_N] = {
+    "bad_cert", "revoked", "no_identity", "tls", "timeout", "closed", "local"};
+
+/* The counters (zb_syncd.h), when kept: one add on the loop's thread. */
+#define COUNT(srv, field, n)                                                         \
+  do {                                                                                \
+    if ((srv)->o.counters)                                                            \
+      atomic_fetch_add_explicit(&(srv)->o.counters->field, (n), memory_order_relaxed); \
+  } while (0)
+
 struct peer {
   struct server *srv;
   zb_conn *conn;
@@ -26,6 +37,7 @@ struct peer {
   char org[ZB_PKI_ORG_MAX + 1];
   bool hello;               /* Hello seen: the session is established */
   bool resumed;             /* the TLS handshake resumed a session */
+  bool opened;              /* counted in sessions_opened (and _current) */
   uint64_t pull_cursor;
   bool pull_done;
   /* Pull batches follow the link (zb_pace.h): the one in flight. */
@@ -177,6 +189,12 @@ static void commit_group(struct server *srv) {
   for (size_t i = 0; i < n; i++) {
     struct peer *p = srv->pending[i].p;
     const zb_push_result *res = &reqs[i].res;
+    if (reqs[i].rc == 0) {   /* stored, whether its session is still there or not */
+      COUNT(srv, ops_ingested, res->applied);
+      COUNT(srv, ops_duplicate, res->duplicates);
+      COUNT(srv, ops_rejected, res->rejected);
+      COUNT(srv, conflicts, res->conflicts);
+    }
     if (p && reqs[i].rc == ZB_EPROTO) {
       peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED,
                  ZB_EPROTO, "push refused: %s", res->why);
@@ -253,6 +271,7 @@ static void send_pull_batch(struct peer *p) {
   f.msg_case = ZB__FRAME__MSG_PULL_BATCH;
   f.pull_batch = &pb;
   p->pulled += srv->batch.count;
+  COUNT(srv, ops_sent, srv->batch.count);
   p->pull_cursor = next;
   p->pull_done = done;
   p->pull_raw = srv->batch.len;
@@ -325,9 +344,13 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
   int rc = zb_pki_peer_identity(peer_cert, p->node_id, sizeof p->node_id, p->org, sizeof p->org);
   if (rc) {
     zb_log_warn("%s: certificate names no node id and org: refused", zb_conn_peer_name(c));
+    COUNT(p->srv, handshake_failures[ZB_SYNCD_HS_NO_IDENTITY], 1);
     zb_conn_close(c, ZB_EREFUSED);
     return;
   }
+  p->opened = true;
+  COUNT(p->srv, sessions_opened, 1);
+  COUNT(p->srv, sessions_current, 1);
   unsigned char *der = NULL;
   int dlen = i2d_X509(peer_cert, &der);
   if (dlen > 0 && (size_t)dlen <= sizeof p->cert) {
@@ -343,6 +366,7 @@ static void on_handshake(zb_conn *c, X509 *peer_cert) {
       same++;
   if (same >= p->srv->o.sessions_per_node) {
     p->quiet = true;
+    COUNT(p->srv, sessions_busy, 1);
     peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY,
                ZB_EBUSY,
                "node %s already has %u sessions open (at most %u at once): retry later",
@@ -431,6 +455,21 @@ static void on_close(zb_conn *c, int reason) {
                 (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
                 reason ? zb_strerror(reason) : "");
   note_session(p, reason);
+  struct server *srv = p->srv;
+  COUNT(srv, bytes_in, zb_conn_bytes_in(c));
+  COUNT(srv, bytes_out, zb_conn_bytes_out(c));
+  if (p->opened) {
+    COUNT(srv, sessions_current, -1);
+    if (p->done)
+      COUNT(srv, sessions_completed, 1);
+  }
+  static const int hs_index[] = {
+      [ZB_HS_BAD_CERT] = ZB_SYNCD_HS_BAD_CERT, [ZB_HS_REVOKED] = ZB_SYNCD_HS_REVOKED,
+      [ZB_HS_TLS] = ZB_SYNCD_HS_TLS,           [ZB_HS_TIMEOUT] = ZB_SYNCD_HS_TIMEOUT,
+      [ZB_HS_CLOSED] = ZB_SYNCD_HS_CLOSED,     [ZB_HS_LOCAL] = ZB_SYNCD_HS_LOCAL};
+  zb_conn_hs_fail hf = zb_conn_handshake_failure(c);
+  if (hf != ZB_HS_NONE)
+    COUNT(srv, handshake_failures[hs_index[hf]], 1);
   /* A push still waiting is committed all the same; there is just nobody
    * left to acknowledge it to (the node learns it at its next Hello). */
   for (size_t i = 0; i < p->srv->npending; i++)
@@ -510,6 +549,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     p->next->prevp = &p->next;
   p->prevp = &srv->peers;
   srv->peers = p;
+  COUNT(srv, connections, 1);
   if (zb_conn_accept(p->conn, listener) != 0)
     zb_conn_close(p->conn, ZB_EUNREACH);
 }

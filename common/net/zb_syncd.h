@@ -34,6 +34,39 @@
 #define ZB_SYNCD_TICKET_S 10800u
 #define ZB_SYNCD_TICKETS_MAX 8192u
 
+/* What the sync service did since it started, for /metrics (zb_http.h):
+ * written on the loop's thread, read from the dashboard's.  Each is a C11
+ * atomic, read on its own (relaxed): a scrape may see a session's ops and
+ * not yet its close, never a torn number.  Bytes are counted when a
+ * connection closes (handshakes, TLS and frames, as on the socket). */
+enum {
+  ZB_SYNCD_HS_BAD_CERT,     /* zb_conn_hs_fail ZB_HS_BAD_CERT */
+  ZB_SYNCD_HS_REVOKED,
+  ZB_SYNCD_HS_NO_IDENTITY,  /* a valid certificate naming no node id and org */
+  ZB_SYNCD_HS_TLS,
+  ZB_SYNCD_HS_TIMEOUT,
+  ZB_SYNCD_HS_CLOSED,
+  ZB_SYNCD_HS_LOCAL,
+  ZB_SYNCD_HS_N
+};
+/* The label of each, by the enum above: "bad_cert", "revoked", … */
+extern const char *const zb_syncd_hs_names[ZB_SYNCD_HS_N];
+
+typedef struct zb_syncd_counters {
+  _Atomic uint64_t connections;        /* TCP connections accepted */
+  _Atomic uint64_t sessions_opened;    /* handshakes done by a node's certificate */
+  _Atomic int64_t sessions_current;    /* of those, open now */
+  _Atomic uint64_t sessions_completed; /* ended with the last pull batch acknowledged */
+  _Atomic uint64_t sessions_busy;      /* refused: the node had its sessions open */
+  _Atomic uint64_t ops_ingested;       /* pushed ops stored (applied) */
+  _Atomic uint64_t ops_duplicate;      /* pushed ops the server held already */
+  _Atomic uint64_t ops_rejected;       /* pushed ops rejected (logged as rejected) */
+  _Atomic uint64_t conflicts;          /* conflicts recorded by pushes */
+  _Atomic uint64_t ops_sent;           /* ops in pull batches */
+  _Atomic uint64_t bytes_in, bytes_out;
+  _Atomic uint64_t handshake_failures[ZB_SYNCD_HS_N];
+} zb_syncd_counters;
+
 typedef struct zb_syncd_opts {
   const char *pki_dir;        /* ca.crt, server.crt, server.key, crl.pem */
   const char *listen;         /* "addr:port" */
@@ -43,6 +76,7 @@ typedef struct zb_syncd_opts {
   unsigned sessions_per_node; /* 0: ZB_SYNCD_SESSIONS_PER_NODE */
   unsigned ticket_s;          /* 0: ZB_SYNCD_TICKET_S */
   bool no_tickets;            /* every connection does a full handshake */
+  zb_syncd_counters *counters; /* NULL: none kept; zeroed by the caller */
 } zb_syncd_opts;
 
 /* Serves until SIGTERM or SIGINT, which stop it cleanly after the current

@@ -714,6 +714,139 @@ static int typed_row(void *ctx, const zb_rec *r) {
   return ts->fn(ts->ctx, (const zb_member *)r->v);
 }
 
+/* ---- streamed scans: one record at a time, values only ---- */
+
+/* A bump allocator for protobuf-c's unpack of one record: no malloc and
+ * free per string.  When a record does not fit, alloc says no and the
+ * record is decoded the usual way. */
+struct arena {
+  uint8_t buf[3 * ZB_KEY_MAX + 16384];
+  size_t used;
+};
+
+static void *arena_alloc(void *data, size_t n) {
+  struct arena *a = data;
+  size_t at = (a->used + 15) & ~(size_t)15;
+  if (at > sizeof a->buf || n > sizeof a->buf - at)
+    return NULL;
+  a->used = at + n;
+  return a->buf + at;
+}
+
+static void arena_free(void *data, void *p) { (void)data, (void)p; }
+
+struct stream_scan {
+  zb_txn *t;
+  const zb_kind_desc *kd;
+  const char *root;     /* with the index prefix */
+  size_t plen, rlen;
+  zb_rec_fn fn;
+  void *ctx;
+  ProtobufCAllocator alloc;
+  struct arena arena;
+  zb_rec rec;
+};
+
+/* The values of a stored record into out (its stamps are left alone). */
+static int rec_values(struct stream_scan *ss, zb_val v, zb_rec *out) {
+  ss->arena.used = 0;
+  Zb__Record *pr = zb__record__unpack(&ss->alloc, v.len, v.data);
+  if (!pr)
+    return rec_decode(ss->kd, v, out);   /* too big for the arena, or corrupt */
+  int nf = ss->kd->nfields;
+  if ((int)pr->kind != ss->kd->id || pr->n_values > (size_t)nf)
+    return ZB_ECORRUPT;
+  out->kd = ss->kd;
+  for (int i = 0; i < (int)pr->n_values; i++) {
+    size_t n = strlen(pr->values[i]);
+    if (n > ZB_FIELD_MAX)
+      return ZB_ECORRUPT;
+    memcpy(out->v[i], pr->values[i], n + 1);
+  }
+  for (int i = (int)pr->n_values; i < nf; i++)
+    out->v[i][0] = '\0';
+  return 0;   /* the arena is reset for the next one: nothing to free */
+}
+
+static int stream_row(void *ctx, zb_val key, zb_val val) {
+  struct stream_scan *ss = ctx;
+  (void)val;
+  const char *k = key.data;
+  if (key.len < ss->plen || memcmp(k, ss->root, ss->plen) != 0 ||
+      !key_in_subtree(k, key.len, ss->root, ss->rlen))
+    return 1;
+  const char *nul = memchr(k + ss->plen, '\0', key.len - ss->plen);
+  if (!nul)
+    return ZB_ECORRUPT;
+  size_t idlen = key.len - (size_t)(nul - k) - 1;
+  char id[ZB_KEY_MAX], rk[ZB_KEY_MAX];
+  if (idlen >= sizeof id)
+    return ZB_ECORRUPT;
+  memcpy(id, nul + 1, idlen);
+  id[idlen] = '\0';
+  zb_val v;
+  int rc = zb_txn_get(ss->t, rec_table(ss->kd), rk, rec_key(ss->kd, id, rk), &v);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;   /* an index entry with no record */
+  if ((rc = rec_values(ss, v, &ss->rec)))
+    return rc;
+  return ss->fn(ss->ctx, &ss->rec);
+}
+
+/* A run of the kind's own table: each record whose org field lies in the
+ * subtree (root, without prefix, in ss->root). */
+static int stream_table_row(void *ctx, zb_val key, zb_val val) {
+  struct stream_scan *ss = ctx;
+  (void)key;
+  int rc = rec_values(ss, val, &ss->rec);
+  if (rc)
+    return rc;
+  if (!zb_org_in_subtree(ss->rec.v[ss->kd->org_field], ss->root))
+    return 0;
+  return ss->fn(ss->ctx, &ss->rec);
+}
+
+/* Like zb_recs_in_subtree (visible = false) for a kind with an org index
+ * and a table of its own, but streamed, values only (no stamps), one
+ * record at a time: memory does not grow with the subtree.  A subtree
+ * holding a quarter of the kind's records or more is read as one run of
+ * the table in key order (sequential pages; the records outside it are
+ * skipped), a smaller one through the org index (index order: org code,
+ * then key), each record read as its entry is. */
+static int recs_stream(zb_txn *t, const zb_kind_desc *kd, const char *root, zb_rec_fn fn,
+                       void *ctx) {
+  const zb_index_desc *ix = org_index(kd);
+  if (!root || !*root || !ix || !kd->table)
+    return zb_recs_in_subtree(t, kd, root, false, fn, ctx);
+  size_t in_subtree = 0;
+  int rc = zb_recs_count(t, kd, root, &in_subtree);
+  if (rc)
+    return rc;
+  struct stream_scan *ss = malloc(sizeof *ss);
+  if (!ss)
+    return ZB_ENOMEM;
+  ss->t = t;
+  ss->kd = kd;
+  ss->fn = fn;
+  ss->ctx = ctx;
+  ss->alloc = (ProtobufCAllocator){arena_alloc, arena_free, &ss->arena};
+  char start[ZB_KEY_MAX];
+  if (in_subtree * 4 >= zb_txn_count(t, rec_table(kd))) {
+    ss->root = root;
+    rc = zb_txn_scan(t, rec_table(kd), NULL, 0, stream_table_row, ss);
+  } else {
+    size_t p = index_prefix(kd, ix, start);
+    size_t clen = strnlen(root, ZB_FIELD_MAX);
+    memcpy(start + p, root, clen);
+    ss->root = start;
+    ss->plen = p;
+    ss->rlen = p + clen;
+    rc = zb_txn_scan(t, index_table(ix), start, p + clen, stream_row, ss);
+  }
+  free(ss);
+  return rc;
+}
+
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
   struct typed_scan ts = {fn, ctx};
   return zb_recs_in_subtree(t, &zb_kind_member, root, false, typed_row, &ts);
@@ -739,8 +872,18 @@ static int stats_member(void *ctx, const zb_member *m) {
   return 0;
 }
 
+/* Streamed (recs_stream): statistics need no order, and stats_member
+ * reads nothing else while the scan runs. */
 int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
-  return zb_state_members_of(t, root, stats_member, out);
+  zb_rec *org = malloc(sizeof *org);
+  if (!org)
+    return ZB_ENOMEM;
+  int rc = zb_rec_load(t, &zb_kind_org, root, org);   /* no such org: not found */
+  free(org);
+  if (rc)
+    return rc;
+  struct typed_scan ts = {stats_member, out};
+  return recs_stream(t, &zb_kind_member, root, typed_row, &ts);
 }
 
 /* ---- the org directory of a scope ---- */

@@ -101,7 +101,7 @@ int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *o
 
 /* Loads one member without stamps. */
 int zb_member_load(zb_txn *t, const char *id, zb_member *out);
-/* The members in the subtree of root, as their typed view (statistics). */
+/* The members in the subtree of root, as their typed view, in key order. */
 typedef int (*zb_member_fn)(void *ctx, const zb_member *m);
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 int zb_members_count(zb_txn *t, const char *root, size_t *out);
@@ -111,7 +111,11 @@ int zb_members_count(zb_txn *t, const char *root, size_t *out);
 int zb_state_members_of(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
 /* Adds the members of root's subtree to out (zb_stats_init'ed with its
  * as-of date and period): the one computation behind both nodes' and the
- * server's reports.  ZB_ENOTFOUND when root is no org of this replica. */
+ * server's reports.  ZB_ENOTFOUND when root is no org of this replica.
+ * Streamed, one member at a time in no promised order, so that memory does
+ * not grow with the subtree: a run of the member table for a large
+ * subtree, the org index for a small one (docs/DESIGN-NOTES.md, "Reports
+ * at county scale"). */
 struct zb_stats;
 int zb_state_stats(zb_txn *t, const char *root, struct zb_stats *out);
 

@@ -47,7 +47,19 @@ CONV_PORT="$(wait_port_file "$WORK/conv.port" "$CONV_SRV_PID")"
 CONV_ADDR="127.0.0.1:$CONV_PORT"
 conv_sync "$WORK/c"
 ok "$NODE" member import "$R/members.csv" --data "$WORK/c"
+say "dues paid this month by three members of $T1-01, two meetings held today"
+TODAY="$(date -u +%F)"
+YEAR="${TODAY:0:4}"
+conv_members_of "$R/members.csv" "$WORK/b11.csv" "$T1-01"
+for m in $(awk -F, 'NR > 1 && NR <= 4 {print $1}' "$WORK/b11.csv"); do
+  ok "$NODE" dues pay "$m" --month "${TODAY:0:7}" --kind student --date "$TODAY" --data "$WORK/c"
+done
+ok "$NODE" meeting add --org "$T1-01" --type branch_general --date "$TODAY" --topic 学习 --data "$WORK/c"
+ok "$NODE" meeting add --org "$T1-02" --type committee --date "$TODAY" --topic 学习 --data "$WORK/c"
 conv_sync "$WORK/c"
+# A branch node that never syncs: the freshness map shows it.
+ok "$SERVER" enroll --data "$SRV" --node-id b12 --org "$T1-02" --server 127.0.0.1:7420 \
+  --out "$WORK/b12.bundle"
 ok "$SERVER" token revoke "$(python3 -c '
 import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest()[:8])' "$TX")" --data "$SRV"
 
@@ -124,6 +136,72 @@ for b in ("430121-01-01", "430121-01-02", "430121-01-03"):
     assert f'href="/org/{b}?token=' in html, ("drill-down to", b)
 assert "<svg" in html and "年龄" in html, "the charts"
 PY
+say "the dues, meetings and freshness charts show the numbers of report dues|meetings|freshness"
+ok "$SERVER" report dues --json --org "$T1" --year "$YEAR" --data "$SRV"
+cp "$LAST_OUT" "$WORK/dues.json"
+ok "$SERVER" report meetings --json --org "$T1" --year "$YEAR" --data "$SRV"
+cp "$LAST_OUT" "$WORK/meetings.json"
+ok "$SERVER" report freshness --json --org "$T1" --data "$SRV"
+cp "$LAST_OUT" "$WORK/fresh.json"
+python3 - "$WORK/page.html" "$WORK/dues.json" "$WORK/meetings.json" "$WORK/fresh.json" "$T1" <<'PY' || fail "the dues, meetings and freshness charts"
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+dues, meet, fresh = (json.load(open(p, encoding="utf-8")) for p in sys.argv[2:5])
+org = sys.argv[5]
+def num(id_):
+    m = re.search(r'id="%s"[^>]*>(\d+)<' % id_, html)
+    assert m, ("no number", id_)
+    return int(m.group(1))
+assert dues["months_paid"] == 3, dues    # the three payments of this month
+assert (num("dues-due"), num("dues-paid"), num("dues-arrears")) == \
+    (dues["months_due"], dues["months_paid"], len(dues["arrears"])), "dues totals"
+bars = {o: (int(n), int(d)) for o, n, d in re.findall(
+    r'href="/org/([0-9-]+)/arrears\?token=[^"]*"><text[^>]*data-num="(\d+)" data-den="(\d+)"', html)}
+assert bars == {r["org"]: (r["months_paid"], r["months_due"]) for r in dues["orgs"]}, (bars, dues["orgs"])
+req = sum(t["required"] for b in meet["branches"] for t in b["types"].values())
+met = sum(t["required"] - len(t["missing"]) for b in meet["branches"] for t in b["types"].values())
+assert met >= 2, meet
+assert (num("meetings-required"), num("meetings-met")) == (req, met), ("meetings", req, met)
+mb = re.findall(r'id="meetings-(\d+)" data-num="(\d+)" data-den="(\d+)"', html)
+want = [(sum(t["required"] - len(t["missing"]) for t in b["types"].values()),
+         sum(t["required"] for t in b["types"].values())) for b in meet["branches"]]
+assert [(int(n), int(d)) for _, n, d in mb] == want, (mb, want)
+assert num("fresh-flagged") == fresh["flagged"], "flagged"
+assert num("fresh-orgs") == len(fresh["orgs_without_node"]), "branches without a node"
+rows = re.findall(r'<tr data-node="([^"]+)"[^>]*>.*?class="n days">(\d*)</td><td class="n unpushed">(\d*)</td>', html)
+want = [(n["node_id"], "" if n["days_silent"] is None else str(n["days_silent"]),
+         "" if n["unpushed"] is None else str(n["unpushed"])) for n in fresh["nodes"]]
+assert rows == want, (rows, want)
+assert [r[0] for r in rows] == ["b12"], rows                    # the county's node is above
+cells = dict(re.findall(r'data-org="([0-9-]+)" data-days="(-?\d+)"', html))
+assert set(cells) == {"%s-0%d" % (org, i) for i in (1, 2, 3)}, cells
+b12 = [n for n in fresh["nodes"] if n["node_id"] == "b12"][0]
+covered = {o["code"]: o["covered_by_node"] for o in fresh["orgs_without_node"]}
+assert covered[org + "-01"] == "c" and org + "-02" not in covered, covered
+assert cells[org + "-01"] == "0", cells                        # the county's node, synced now
+assert cells[org + "-02"] == str(b12["days_silent"]), cells    # its own node, never synced
+assert "党费收缴" in html and "三会一课" in html and "数据新鲜度" in html, "Chinese titles"
+PY
+browse "https://127.0.0.1:$HP/org/$T1/arrears?token=$TT" "$WORK/arrears.html"
+python3 - "$WORK/arrears.html" "$WORK/dues.json" <<'PY' || fail "the arrears list behind the number"
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+dues = json.load(open(sys.argv[2], encoding="utf-8"))
+assert re.search(r'<p id="count">(\d+)</p>', html).group(1) == str(len(dues["arrears"]))
+assert len(re.findall(r"<tr><td>", html)) == len(dues["arrears"])
+PY
+for what in "dues?org=$T1&year=$YEAR:report dues --json --org $T1 --year $YEAR" \
+  "freshness?org=$T1:report freshness --json --org $T1"; do
+  assert_eq "$(get "/api/report/${what%%:*}" "$TT" "$WORK/api.json")" 200 "API ${what%%:*}"
+  # shellcheck disable=SC2086
+  ok "$SERVER" ${what#*:} --data "$SRV"
+  python3 -c '
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+a.pop("as_of", None) if "nodes" in a else None
+b.pop("as_of", None) if "nodes" in b else None
+assert a == b, (a, b)' "$WORK/api.json" "$LAST_OUT" || fail "API ${what%%:*} differs from the CLI"
+done
 browse "https://127.0.0.1:$HP/org/$T1-01/members?token=$TT" "$WORK/members.html"
 ok "$SERVER" report stats --json --org "$T1-01" --data "$SRV"
 assert_grep "$WORK/members.html" "<p id=\"count\">$(conv_json_field "$LAST_OUT" total)</p>" \

@@ -316,7 +316,9 @@ static bool prescan(struct parse *ps, const char *buf, size_t len) {
       problem(ps, line, "not UTF-8");
       return false;
     }
-    size_t start = strspn(p, " \t");
+    size_t start = 0;   /* the buffer has no NUL at its end: bounded by n */
+    while (start < n && (p[start] == ' ' || p[start] == '\t'))
+      start++;
     if (start < n && p[start] == '[') {
       const char *close = memchr(p + start, ']', n - start);
       size_t sl = close ? (size_t)(close - p - start - 1) : 0;

@@ -30,6 +30,7 @@ struct parse {
   const char *file;
   const char *p, *end;   /* what the reader has not given libinih yet */
   int line;              /* the line libinih read last */
+  int section_line;      /* the line of the last [section] it read */
   char *why;
   size_t cap;
   bool failed;
@@ -38,7 +39,7 @@ struct parse {
   bool seen_auto[2 * (ZB_PTS_MEETING_TYPES + 1)];
   bool seen_branch[7];
   bool seen_item[3];                    /* of the current item: name points cap */
-  char current[ZB_PTS_LINE_MAX + 1];    /* the section of the last pair */
+  int current;                          /* section_line of the last pair */
   bool any;                             /* a pair was read */
   int item;                             /* the current [item.KEY], -1 none */
   int item_line;
@@ -72,6 +73,9 @@ static char *reader(char *str, int num, void *stream) {
   str[n] = '\0';
   ps->p += n;
   ps->line++;
+  size_t i = strspn(str, " \t");
+  if (str[i] == '[')
+    ps->section_line = ps->line;
   return str;
 }
 
@@ -243,21 +247,21 @@ static int begin_section(struct parse *ps, const char *section) {
     return 1;
   const char *k = section + 5;
   if (!key_ok(k)) {
-    problem(ps, ps->line, "[%.60s]: an item's key is 1 to %d lowercase letters, digits, _ or -",
+    problem(ps, ps->section_line, "[%.60s]: an item's key is 1 to %d lowercase letters, digits, _ or -",
             section, ZB_PTS_KEY_MAX);
     return 0;
   }
   zb_points_scheme *s = ps->s;
   if (zb_points_item(s, k)) {
-    problem(ps, ps->line, "[%s] is given twice", section);
+    problem(ps, ps->section_line, "[%s] is given twice", section);
     return 0;
   }
   if (s->nitems == ZB_PTS_ITEMS_MAX) {
-    problem(ps, ps->line, "more than %d items", ZB_PTS_ITEMS_MAX);
+    problem(ps, ps->section_line, "more than %d items", ZB_PTS_ITEMS_MAX);
     return 0;
   }
   ps->item = s->nitems++;
-  ps->item_line = ps->line;
+  ps->item_line = ps->section_line;
   memset(ps->seen_item, 0, sizeof ps->seen_item);
   snprintf(s->items[ps->item].key, sizeof s->items[0].key, "%s", k);
   return 1;
@@ -267,11 +271,12 @@ static int handler(void *user, const char *section, const char *name, const char
   struct parse *ps = user;
   if (ps->failed)
     return 0;
-  /* libinih gives each pair with its section (a section without pairs
-   * was checked by name in prescan). */
-  if (!ps->any || strcmp(section, ps->current) != 0) {
+  /* libinih gives each pair with its section; a new [section] line
+   * begins one, even with the name of the one before (a section without
+   * pairs was checked by name in prescan). */
+  if (!ps->any || ps->section_line != ps->current) {
     ps->any = true;
-    snprintf(ps->current, sizeof ps->current, "%s", section);
+    ps->current = ps->section_line;
     if (!begin_section(ps, section))
       return 0;
   }
@@ -287,8 +292,8 @@ static int handler(void *user, const char *section, const char *name, const char
     problem(ps, ps->line, "%.40s is outside any section ([scheme], [item.KEY], [auto], "
             "[branch])", name);
   else
-    problem(ps, ps->line, "no section [%.60s] (the sections are [scheme], [item.KEY], [auto] "
-            "and [branch])", section);
+    problem(ps, ps->section_line, "no section [%.60s] (the sections are [scheme], [item.KEY], "
+            "[auto] and [branch])", section);
   return 0;
 }
 

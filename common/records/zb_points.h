@@ -32,8 +32,13 @@ enum zb_points_field {
   ZB_PF_POINTS,      /* the item's points in the scheme, e.g. "2" or "-5" */
   ZB_PF_SCHEME,      /* NAME/VERSION of the scheme it was made under */
   ZB_PF_NOTE,
+  ZB_PF_STATUS,      /* 有效, or 已作废 after the act void */
+  ZB_PF_VOID_REASON,
   ZB_PF__COUNT
 };
+
+enum { ZB_POINTS_VALID = 0, ZB_POINTS_VOID = 1 };   /* index in zb_points_statuses */
+extern const char *const zb_points_statuses[];      /* 有效 已作废 */
 
 /* Bounds of a scheme: every value read is checked against them. */
 #define ZB_PTS_FILE_MAX 16384     /* bytes of the INI file */

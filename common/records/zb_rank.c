@@ -108,7 +108,7 @@ static int add_payment(void *ctx, const zb_rec *r) {
 static int add_entry(void *ctx, const zb_rec *r) {
   struct branch *b = ctx;
   struct who *w = find(b, r->v[ZB_PF_MEMBER_ID]);
-  if (!w)
+  if (!w || zb_vocab_index(zb_points_statuses, r->v[ZB_PF_STATUS]) == ZB_POINTS_VOID)
     return 0;
   char y[8];
   snprintf(y, sizeof y, "%04d", b->year);

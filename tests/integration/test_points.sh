@@ -5,7 +5,8 @@
 #     deploy/points.ini; a scheme with an unknown key, a number out of
 #     bounds or an unknown section is refused naming FILE:LINE (exit 3);
 #   - the yearly cap at the node: 5 × volunteer (2 points, cap 10) reach
-#     the cap and are kept, a 6th is refused (exit 3); at the server in its
+#     the cap and are kept, a 6th is refused (exit 3); a voided entry
+#     counts no more, so one more is then kept; at the server in its
 #     order: the branch and its township each give a 5-point item that
 #     reaches the cap of 10 on its own PC, the server keeps the first and
 #     the second comes back rejected;
@@ -77,6 +78,7 @@ say "the yearly cap at the node: 5 × 2 = 10 reaches it, a 6th is refused"
 for i in 1 2 3 4 5; do
   ok "$NODE" points add "$X" --item volunteer --date "$YEAR-01-0$i" --data "$WORK/b0101"
 done
+V5="$(cat "$LAST_OUT")"
 ops_before="$(ops_count "$WORK/b0101")"
 expect_exit 3 "$NODE" points add "$X" --item volunteer --date "$YEAR-01-06" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "member $X has 10 of its yearly cap of 10 points in $YEAR" \
@@ -84,6 +86,16 @@ assert_grep "$LAST_ERR" "member $X has 10 of its yearly cap of 10 points in $YEA
 assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "a refused entry adds no op"
 expect_exit 3 "$NODE" points add "$X" --item painting --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "\"painting\" is no item of the points scheme default/1" "an unknown item"
+ok "$NODE" points void "$V5" --reason 录入错误 --data "$WORK/b0101"
+ok "$NODE" points add "$X" --item volunteer --date "$YEAR-01-07" --data "$WORK/b0101"
+ok "$NODE" points list --all --json --data "$WORK/b0101"
+python3 - "$LAST_OUT" "$V5" <<'EOF' || fail "a voided entry stays, and frees its place under the cap"
+import json, sys
+rows = json.load(open(sys.argv[1], encoding="utf-8"))
+v = [r for r in rows if r["id"] == sys.argv[2]]
+assert len(v) == 1 and v[0]["status"] == "已作废" and v[0]["void_reason"] == "录入错误", v
+assert sum(r["status"] == "有效" and r["item"] == "volunteer" for r in rows) == 5, rows
+EOF
 if ((YEAR > 1901)); then   # last year's cap is another cap
   ok "$NODE" points add "$X" --item volunteer --date "$((YEAR - 1))-12-31" --data "$WORK/b0101"
 fi

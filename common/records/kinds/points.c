@@ -3,7 +3,9 @@
  * points scheme given to one member on one day (docs/RECORDS.md,
  * "Points"; the scheme and the ranking: zb_points.c, zb_rank.c).
  *
- * Every field is fixed once written.  The rules against the state — the
+ * Every field is fixed once written; an entry made by mistake is voided
+ * (有效 —void→ 已作废, with a reason: an act, ordered by the server) and
+ * counts no more.  The rules against the state — the
  * member is in the org, the item and its points are the scheme's, the
  * entry names the scheme in force, and the member's entries of the item in
  * the date's year stay within its yearly cap — are checked when the entry
@@ -21,6 +23,8 @@
 #include "zb_points.h"
 #include "zb_record.h"
 #include "zb_state.h"
+
+const char *const zb_points_statuses[] = {"有效", "已作废", NULL};
 
 static const zb_field_desc fields[ZB_PF__COUNT] = {
     [ZB_PF_ID] = {.name = "id", .zh = "编号", .help = "entry id (assigned)", .type = ZB_FT_ID,
@@ -45,6 +49,17 @@ static const zb_field_desc fields[ZB_PF__COUNT] = {
                       .type = ZB_FT_TEXT, .flags = ZB_FF_REQUIRED | ZB_FF_FIXED, .max_chars = 40},
     [ZB_PF_NOTE] = {.name = "note", .zh = "备注", .help = "at most 64 characters",
                     .type = ZB_FT_TEXT, .flags = ZB_FF_TABLE | ZB_FF_FIXED, .max_chars = 64},
+    [ZB_PF_STATUS] = {.name = "status", .zh = "状态", .help = "有效, or 已作废 after void",
+                      .type = ZB_FT_VOCAB, .flags = ZB_FF_REQUIRED | ZB_FF_TABLE | ZB_FF_STATE,
+                      .vocab = zb_points_statuses},
+    [ZB_PF_VOID_REASON] = {.name = "void_reason", .zh = "作废原因",
+                           .help = "why it was voided (set by void)", .type = ZB_FT_TEXT,
+                           .max_chars = 64},
+};
+
+static const zb_presence_rule presence[] = {
+    {ZB_PF_VOID_REASON, ZB_PF_STATUS, ZB_POINTS_VOID, true, "is required when an entry is voided"},
+    {ZB_PF_VOID_REASON, ZB_PF_STATUS, ZB_POINTS_VALID, false, "is set only by void"},
 };
 
 /* points: an integer -100..100, not 0, written plainly ("2", "-10"). */
@@ -78,7 +93,9 @@ static int add_entry(void *ctx, const zb_rec *e) {
   struct sum *s = ctx;
   int p;
   if (strcmp(e->v[ZB_PF_ITEM], s->item) == 0 && strncmp(e->v[ZB_PF_DATE], s->year, 4) == 0 &&
-      strcmp(e->v[ZB_PF_ID], s->skip) != 0 && points_value(e->v[ZB_PF_POINTS], &p))
+      strcmp(e->v[ZB_PF_ID], s->skip) != 0 &&
+      zb_vocab_index(zb_points_statuses, e->v[ZB_PF_STATUS]) != ZB_POINTS_VOID &&
+      points_value(e->v[ZB_PF_POINTS], &p))
     s->total += p < 0 ? -p : p;
   return 0;
 }
@@ -149,6 +166,15 @@ out:
   return rc;
 }
 
+static const int void_params[] = {ZB_PF_VOID_REASON};
+static const char *const void_opts[] = {"reason"};
+static const zb_act_desc acts[] = {
+    {"void", "作废",
+     "void an entry made by mistake: --reason TEXT (required).  It no longer\n"
+     "counts, towards the ranking or the item's yearly cap",
+     1u << ZB_POINTS_VALID, ZB_POINTS_VOID, void_params, 1, void_opts, NULL, 0, NULL},
+};
+
 static const zb_index_desc indexes[] = {
     {ZB_PF_ORG_CODE, false, "org", 0},
     {ZB_PF_MEMBER_ID, false, "member", 0},
@@ -166,8 +192,14 @@ const zb_kind_desc zb_kind_points = {
     .reach = ZB_REACH_SUBTREE,
     .org_must_exist = true,
     .auto_key = true,
+    .presence = presence,
+    .npresence = sizeof presence / sizeof *presence,
     .cross = cross,
     .state_check = state_check,
     .indexes = indexes,
     .nindexes = sizeof indexes / sizeof *indexes,
+    .state_field = ZB_PF_STATUS,
+    .ended = 1u << ZB_POINTS_VOID,
+    .acts = acts,
+    .nacts = sizeof acts / sizeof *acts,
 };

@@ -18,6 +18,7 @@ PACKAGES=(
   chromium fonts-wqy-microhei        # tests: a real browser opens the dashboard (and its CJK glyphs in the screenshot)
   libzip-dev libexpat1-dev           # xlsx workbooks read: the zip archive, its XML parts
   libxlsxwriter-dev                  # xlsx workbooks written (member list --xlsx, report stats --xlsx)
+  libinih-dev                        # the points scheme file (INI): a maintained reader, not our own
   libcmocka-dev                      # unit tests
   python3                            # integration tests' independent checks
   python3-openpyxl                   # tests: workbooks written by another program than ours

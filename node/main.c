@@ -19,6 +19,7 @@
 #include "zb_daemon.h"
 #include "zb_duescli.h"
 #include "zb_evalcli.h"
+#include "zb_pointscli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
@@ -365,6 +366,45 @@ static int cmd_report_dues(const struct zb_cmd *c, const zb_args *a) {
   return rc;
 }
 
+/* At a node, a branch's sync freshness is this node's own last completed
+ * sync, for every branch of its scope: it cannot know another node's
+ * (docs/RECORDS.md, "Ranking"). */
+struct rank_run {
+  zb_rank_query q;
+  long days;
+  json_t *rep;
+};
+
+static long own_days(void *ctx, const char *branch) {
+  (void)branch;
+  return ((struct rank_run *)ctx)->days;
+}
+
+static int run_ranking(zb_node *n, const char *org, void *ctx) {
+  struct rank_run *rr = ctx;
+  zb_node_info info;
+  int rc = zb_node_info_get(n, &info);
+  if (rc)
+    return rc;
+  uint64_t now = zb_hlc_wall_ms();
+  rr->days = !info.last_sync_ms ? -1
+             : now > info.last_sync_ms ? (long)((now - info.last_sync_ms) / 86400000u)
+                                       : 0;
+  return zb_node_ranking(n, org, &rr->q, &rr->rep);
+}
+
+static int cmd_report_ranking(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  struct rank_run rr = {.q = {.today = zb_date_today(), .fresh = own_days,
+                              .fresh_from = "node"}};
+  rr.q.fresh_ctx = &rr;
+  char org[ZB_FIELD_MAX + 1];
+  int rc = zb_cli_life_year(a, &rr.q.year);
+  if (!rc)
+    rc = node_report(a, "report ranking", run_ranking, &rr, org, NULL);
+  return rc ? rc : zb_cli_rank_out(a, rr.rep);
+}
+
 static int run_balance(zb_node *n, const char *org, void *ctx) {
   return zb_node_balance(n, org, ctx);
 }
@@ -578,6 +618,7 @@ static const char *const o_log[] = {"json", "since", NULL};
 static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
+static const char *const o_ranking[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
 static const struct zb_cmd cmds[] = {
@@ -672,6 +713,11 @@ static const struct zb_cmd cmds[] = {
      "member for whom the sum does not hold is listed with why.  --json keys:\n"
      "org year start_date end_date start in in_total out out_total end gap\n"
      "balanced gap_members; --csv: item,value,count."},
+    {"report ranking", 2, 0, "", cmd_report_ranking, o_ranking,
+     "points (积分) of members within each branch, and the branches by their score",
+     "--org CODE (default: this node's org): its subtree.  %s\n"
+     "Sync freshness here is this node's own last completed sync, for every branch\n"
+     "of its scope; the server's `report ranking --org` knows each node's."},
     {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
      "dues (党费) due and paid, collection rate, arrears",
      "--org CODE (default: this node's org): its subtree.\n%s"},
@@ -706,6 +752,9 @@ int main(int argc, char **argv) {
   np = zb_evalcli_node_cmds(&part, open_node);
   for (size_t i = 0; i < np && nown < 16; i++)
     own[nown++] = part[i];
+  np = zb_pointscli_node_cmds(&part, open_node);
+  for (size_t i = 0; i < np && nown < 16; i++)
+    own[nown++] = part[i];
   zb_duescli_options(options, ZB_KINDCLI_MAX_OPTS);
   n += zb_kindcli_build(all_cmds + n, options, open_node, own, nown);
   for (size_t i = 1; i < NCMDS; i++) {
@@ -713,6 +762,11 @@ int main(int argc, char **argv) {
     if (all_cmds[n].fn == cmd_report_dues) {   /* its help names the rules */
       static char help[2048];
       snprintf(help, sizeof help, cmds[i].help, zb_cli_dues_help);
+      all_cmds[n].help = help;
+    }
+    if (all_cmds[n].fn == cmd_report_ranking) {
+      static char help[2048];
+      snprintf(help, sizeof help, cmds[i].help, zb_cli_rank_help);
       all_cmds[n].help = help;
     }
     n++;

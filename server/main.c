@@ -19,6 +19,7 @@
 #include "zb_funnel.h"
 #include "zb_http.h"
 #include "zb_fresh.h"
+#include "zb_pointscli.h"
 #include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
@@ -527,6 +528,68 @@ static int cmd_report_meetings(const struct zb_cmd *c, const zb_args *a) {
   return rc ? rc : zb_cli_life_out(a, lr.rep);
 }
 
+/* Sync freshness at the server: the days since the last successful
+ * contact of the node that keeps each branch (zb_fresh_days_of). */
+static long fresh_days(void *ctx, const char *branch) {
+  return zb_fresh_days_of(ctx, branch);
+}
+
+struct rank_run {
+  const char *pki;
+  zb_rank_query q;
+  json_t *rep;
+};
+
+static int run_ranking(zb_hub *h, const char *org, void *ctx) {
+  struct rank_run *rr = ctx;
+  zb_fresh f;
+  int rc = zb_fresh_build(h, rr->pki, org, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &f);
+  if (!rc) {
+    rr->q.fresh = fresh_days;
+    rr->q.fresh_ctx = &f;
+    rc = zb_hub_ranking(h, org, &rr->q, &rr->rep);
+  }
+  zb_fresh_free(&f);
+  return rc;
+}
+
+static int cmd_report_ranking(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *dir = need_dir(a), *org;
+  if (!dir)
+    return zb_exit_code(ZB_EUSAGE);
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  struct rank_run rr = {.pki = pki, .q = {.today = zb_date_today(), .fresh_from = "server"}};
+  int rc = zb_cli_life_year(a, &rr.q.year);
+  if (!rc)
+    rc = hub_report(a, "report ranking", run_ranking, &rr, &org);
+  return rc ? rc : zb_cli_rank_out(a, rr.rep);
+}
+
+static int cmd_points_scheme(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);   /* loads the data directory's scheme */
+  if (rc)
+    return rc;
+  zb_hub_close(h);
+  return zb_cli_points_show(a);
+}
+
+static int cmd_points_install(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_hub *h;
+  int rc = open_hub(a, &h);   /* a server is there */
+  if (rc)
+    return rc;
+  zb_hub_close(h);
+  rc = zb_cli_points_install(need_dir(a), a->pos[2]);
+  if (!rc)
+    zb_log_info("a running zhibu-server run uses it from its next start");
+  return rc;
+}
+
 struct dues_run {
   zb_dues_query q;
   zb_dues_report *r;
@@ -730,6 +793,7 @@ static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_fresh[] = {"json", "csv", "org", "days", NULL};
 static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
+static const char *const o_ranking[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_token_issue[] = {"org", "expires", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
@@ -846,6 +910,18 @@ static const struct zb_cmd cmds[] = {
      "orgs_without_node; --csv: one row per node, then per branch."},
     {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
      "dues (党费) of --org's subtree: due, paid, collection rate, arrears", NULL},
+    {"report ranking", 2, 0, "", cmd_report_ranking, o_ranking,
+     "points (积分) of members within each branch of --org's subtree, and the branches", NULL},
+    {"points scheme", 2, 0, "", cmd_points_scheme, o_json, "the points scheme (积分办法) in force",
+     "Prints DIR/points.ini when installed, else the built-in default\n"
+     "(deploy/points.ini).  --json: name version title base items auto branch\n"
+     "formula."},
+    {"points install", 2, 1, "FILE", cmd_points_install, o_none,
+     "install a points scheme (积分办法) on the server",
+     "Checks FILE (an INI file: docs/RECORDS.md, \"Points\") and copies it to\n"
+     "DIR/points.ini; zhibu-server run uses it from its next start.  Entries\n"
+     "(zhibu-node points add) carry the scheme's NAME/VERSION: the server refuses\n"
+     "one made under another, so install the same file on every PC."},
 };
 
 int main(int argc, char **argv) {
@@ -863,9 +939,16 @@ int main(int argc, char **argv) {
   };
   zb_log_init(prog);
   static struct zb_cmd all[sizeof cmds / sizeof *cmds];
-  static char help[2048];
+  static char help[2048], rank_help[2048];
   for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
     all[i] = cmds[i];
+    if (cmds[i].fn == cmd_report_ranking) {
+      snprintf(rank_help, sizeof rank_help,
+               "--org CODE (required): its subtree.  %s\nSync freshness is the days since "
+               "the last successful contact of the node\nthat keeps each branch (its own, or "
+               "the nearest above it: report freshness).", zb_cli_rank_help);
+      all[i].help = rank_help;
+    }
     if (cmds[i].fn == cmd_report_dues) {   /* its help names the rules */
       snprintf(help, sizeof help, "--org CODE (required): its subtree.\n%s", zb_cli_dues_help);
       all[i].help = help;

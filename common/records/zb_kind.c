@@ -7,7 +7,7 @@
 
 const zb_kind_desc *const zb_kinds[] = {&zb_kind_org, &zb_kind_member, &zb_kind_notice,
                                       &zb_kind_transfer, &zb_kind_applicant,
-                                      &zb_kind_meeting, &zb_kind_dues, &zb_kind_eval, NULL};
+                                      &zb_kind_meeting, &zb_kind_dues, &zb_kind_eval, &zb_kind_points, NULL};
 
 const zb_kind_desc *zb_kind_by_id(int id) {
   for (int i = 0; zb_kinds[i]; i++)

@@ -299,7 +299,7 @@ typedef struct zb_kind_desc {
  * (orgs first: a member needs its org). */
 extern const zb_kind_desc *const zb_kinds[];
 extern const zb_kind_desc zb_kind_org, zb_kind_member, zb_kind_notice, zb_kind_transfer,
-    zb_kind_applicant, zb_kind_meeting, zb_kind_dues, zb_kind_eval;
+    zb_kind_applicant, zb_kind_meeting, zb_kind_dues, zb_kind_eval, zb_kind_points;
 
 /* The kind with wire number id / with name (len bytes), or NULL: an
  * unknown kind is an error for every caller, never a default. */

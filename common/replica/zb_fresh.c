@@ -431,3 +431,24 @@ void zb_fresh_print(const zb_fresh *f, FILE *out) {
   zb_table_print(o, out);
   zb_table_free(o);
 }
+
+long zb_fresh_days_of(const zb_fresh *f, const char *org) {
+  char at[ZB_PKI_ORG_MAX + 1];
+  snprintf(at, sizeof at, "%s", org);
+  for (;;) {
+    bool any = false;
+    long best = -1;
+    for (size_t i = 0; i < f->nnodes; i++) {
+      const zb_fresh_node *n = &f->nodes[i];
+      if (n->revoked || strcmp(n->org, at) != 0)
+        continue;
+      any = true;
+      if (n->ok_ms && n->days_silent >= 0 && (best < 0 || n->days_silent < best))
+        best = (long)n->days_silent;
+    }
+    char *dash = strrchr(at, '-');
+    if (any || !dash)
+      return best;
+    *dash = '\0';
+  }
+}

@@ -81,6 +81,12 @@ typedef struct zb_fresh {
 int zb_fresh_build(zb_hub *h, const char *pki_dir, const char *org, uint64_t now_ms, int days,
                    zb_fresh *out);
 void zb_fresh_free(zb_fresh *f);
+/* Whole days since the last successful contact of the node that keeps org:
+ * a node of org itself, or else of the nearest org above it that has one
+ * (the freshest of them, revoked ones aside); -1 when none has synced.
+ * What `report ranking` takes as a branch's sync freshness at the server
+ * (docs/RECORDS.md, "Ranking"). */
+long zb_fresh_days_of(const zb_fresh *f, const char *org);
 
 /* JSON keys: "as_of" (the server's time), "days", "org", "nodes" (objects:
  * "node_id", "org", "org_name", "state", "flagged", "days_silent" (null:

@@ -7,6 +7,7 @@
 #include "zb_err.h"
 #include "zb_funnel.h"
 #include "zb_life.h"
+#include "zb_points.h"
 #include <jansson.h>
 #include "zb_hlc.h"
 #include "zb_log.h"
@@ -77,6 +78,12 @@ int zb_hub_open(const char *dir, zb_hub **out) {
   }
   if (!rc)
     rc = hub_migrate(h->store);
+  if (!rc) {
+    /* The points scheme decides what the server accepts (zb_points.h). */
+    char why[512];
+    if ((rc = zb_points_load_dir(dir, why, sizeof why)) == ZB_EINVAL)
+      zb_log_error("points scheme: %s", why);
+  }
   if (rc) {
     zb_hub_close(h);
     return rc;
@@ -1232,6 +1239,16 @@ int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, json_t **ou
   if (rc)
     return rc;
   rc = zb_life_report(t, org, year, today, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_hub_ranking(zb_hub *h, const char *org, const zb_rank_query *q, json_t **out) {
+  zb_txn *t;
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_rank_report(t, zb_points_active(), org, q, out);
   zb_txn_end(t);
   return rc;
 }

@@ -181,6 +181,11 @@ int zb_hub_funnel(zb_hub *h, const char *org, struct zb_funnel *f);
 /* The meetings report (zb_life.h) for org's subtree. */
 struct json_t;
 int zb_hub_life(zb_hub *h, const char *org, int year, zb_date today, struct json_t **out);
+/* The ranking of org's subtree (zb_rank_report) under the scheme in
+ * force. */
+struct zb_rank_query;
+int zb_hub_ranking(zb_hub *h, const char *org, const struct zb_rank_query *q,
+                   struct json_t **out);
 /* Dues of org's subtree over q (zb_dues_report_run). */
 int zb_hub_dues_report(zb_hub *h, const char *org, const zb_dues_query *q,
                        zb_dues_report **out);

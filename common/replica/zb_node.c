@@ -23,6 +23,8 @@
 #include "zb_log.h"
 #include "zb_funnel.h"
 #include "zb_life.h"
+#include "zb_log.h"
+#include "zb_points.h"
 #include "zb_merge.h"
 #include "zb_sha.h"
 #include "zb_utf8.h"
@@ -86,6 +88,16 @@ int zb_node_init(const char *dir, const char *node_id, const char *org, const ch
   return node_create(dir, node_id, org, NULL, why);
 }
 
+/* The points scheme of the data directory (zb_points.h): it decides what
+ * this replica accepts, so a broken one stops the open, saying why. */
+static int load_scheme(const char *dir) {
+  char why[512];
+  int rc = zb_points_load_dir(dir, why, sizeof why);
+  if (rc == ZB_EINVAL)
+    zb_log_error("points scheme: %s", why);
+  return rc;
+}
+
 int zb_node_open(const char *dir, zb_node **out) {
   zb_node *n = calloc(1, sizeof *n);
   zb_txn *t = NULL;
@@ -110,6 +122,8 @@ int zb_node_open(const char *dir, zb_node **out) {
     snprintf(n->bundle, sizeof n->bundle, "%s/enrollment.bundle", dir);
   zb_txn_end(t);
   snprintf(n->actor, sizeof n->actor, "unknown");
+  if (rc == 0)
+    rc = load_scheme(dir);
 out:
   if (rc) {
     zb_node_close(n);
@@ -625,6 +639,18 @@ int zb_node_life(zb_node *n, const char *org, int year, zb_date today, json_t **
   if (rc)
     return rc;
   rc = zb_life_report(t, org ? org : n->org, year, today, out);
+  zb_txn_end(t);
+  return rc;
+}
+
+int zb_node_ranking(zb_node *n, const char *org, const zb_rank_query *q, json_t **out) {
+  if (zb_node_check_scope(n, org))
+    return ZB_ESCOPE;
+  zb_txn *t;
+  int rc = zb_store_read(n->store, &t);
+  if (rc)
+    return rc;
+  rc = zb_rank_report(t, zb_points_active(), org ? org : n->org, q, out);
   zb_txn_end(t);
   return rc;
 }

@@ -126,6 +126,11 @@ int zb_node_balance(zb_node *n, const char *org, zb_balance *b);
  * (zb_funnel.h); ZB_ESCOPE outside the node's scope. */
 struct zb_funnel;
 int zb_node_funnel(zb_node *n, const char *org, struct zb_funnel *f);
+/* The ranking of the subtree of org (zb_rank_report) under the scheme in
+ * force.  ZB_ESCOPE, ZB_ENOTFOUND (no such org). */
+struct zb_rank_query;
+int zb_node_ranking(zb_node *n, const char *org, const struct zb_rank_query *q,
+                    struct json_t **out);
 /* The meetings report of the subtree of org (zb_life.h). */
 struct json_t;
 int zb_node_life(zb_node *n, const char *org, int year, zb_date today, struct json_t **out);

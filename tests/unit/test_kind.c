@@ -94,7 +94,7 @@ static void test_descriptors_well_formed(void **state) {
       }
     }
   }
-  assert_int_equal(n, 8);
+  assert_int_equal(n, 9);
   assert_null(zb_kind_by_name("members", 7));
   assert_null(zb_kind_by_name("", 0));
 }

@@ -1,0 +1,232 @@
+/*
+ * zb_pointscli.c — points add, points scheme, points install, and the
+ * output of report ranking (zb_pointscli.h; docs/RECORDS.md, "Points",
+ * "Ranking").
+ */
+#include "zb_pointscli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zb_err.h"
+#include "zb_log.h"
+#include "zb_norm.h"
+#include "zb_render.h"
+
+static zb_kindcli_open_fn open_node;
+
+static int fail(int rc, const char *what) {
+  zb_log_error("%s: %s", what, zb_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(const char *opt, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  zb_cli_problem(NULL, NULL, 0, opt, msg);
+  return zb_exit_code(ZB_EINVAL);
+}
+
+static void items_list(const zb_points_scheme *s, char *out, size_t cap) {
+  size_t w = 0;
+  out[0] = '\0';
+  for (int i = 0; i < s->nitems && w < cap; i++) {
+    int k = snprintf(out + w, cap - w, "%s%s (%s)", i ? ", " : "", s->items[i].key,
+                     s->items[i].name);
+    if (k < 0)
+      break;
+    w += (size_t)k;
+  }
+}
+
+/* ---- points add ---- */
+
+static void put(const zb_kind_desc *kd, int f, const char *s, zb_value *v) {
+  zb_norm_field(&kd->fields[f], s, strnlen(s, ZB_FIELD_MAX), v[f]);
+}
+
+static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  const char *member = a->pos[2], *item = zb_args_get(a, "item");
+  const char *date = zb_args_get(a, "date"), *note = zb_args_get(a, "note");
+  zb_node *n;
+  int rc = open_node(a, &n);   /* loads the data directory's scheme */
+  if (rc)
+    return rc;
+  const zb_points_scheme *s = zb_points_active();
+  char list[1024], sid[ZB_FIELD_MAX + 1];
+  items_list(s, list, sizeof list);
+  zb_points_scheme_id(s, sid);
+  const zb_pts_item *it = item ? zb_points_item(s, item) : NULL;
+  zb_rec *r = malloc(sizeof *r);
+  zb_value *v = calloc(ZB_PF__COUNT, sizeof *v);
+  if (!r || !v) {
+    rc = fail(ZB_ENOMEM, "points add");
+    goto out;
+  }
+  if (!it) {
+    rc = item ? bad("item", "\"%s\" is no item of the points scheme %s: %s", item, sid, list)
+              : bad("item", "is required: %s", list);
+    goto out;
+  }
+  int w = zb_node_get(n, &zb_kind_member, member, r);
+  if (w == ZB_ENOTFOUND) {
+    zb_log_error("member %s not found", member);
+    rc = zb_exit_code(w);
+    goto out;
+  }
+  if (w) {
+    rc = fail(w, "points add");
+    goto out;
+  }
+  const zb_kind_desc *kd = &zb_kind_points;
+  put(kd, ZB_PF_MEMBER_ID, member, v);
+  put(kd, ZB_PF_ORG_CODE, r->v[ZB_MF_ORG_CODE], v);
+  put(kd, ZB_PF_ITEM, it->key, v);
+  char d[11];
+  zb_date_format(zb_date_today(), d);
+  put(kd, ZB_PF_DATE, date ? date : d, v);
+  snprintf(v[ZB_PF_POINTS], sizeof v[0], "%d", it->points);
+  put(kd, ZB_PF_SCHEME, sid, v);
+  if (note)
+    put(kd, ZB_PF_NOTE, note, v);
+  w = zb_node_add(n, kd, v, zb_cli_problem, NULL);
+  if (w == ZB_EINVAL || w == ZB_ESCOPE) {
+    rc = zb_exit_code(w);
+    goto out;
+  }
+  if (w) {
+    rc = fail(w, "points add");
+    goto out;
+  }
+  fprintf(stderr, "%s: points %s: %s %s, %s %s %+d (%s)\n", zb_log_progname(), v[ZB_PF_ID],
+          member, r->v[ZB_MF_NAME], v[ZB_PF_DATE], it->name, it->points, sid);
+  printf("%s\n", v[ZB_PF_ID]);
+  rc = zb_cli_flush();
+out:
+  zb_node_close(n);
+  free(r);
+  free(v);
+  return rc;
+}
+
+/* ---- the scheme ---- */
+
+int zb_cli_points_show(const zb_args *a) {
+  const zb_points_scheme *s = zb_points_active();
+  int rc = 0;
+  if (zb_args_has(a, "json")) {
+    json_t *j = zb_points_scheme_json(s);
+    rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
+    json_decref(j);
+  } else {
+    fwrite(s->text, 1, s->len, stdout);
+  }
+  if (rc)
+    return fail(rc, "points scheme");
+  return zb_cli_flush();
+}
+
+int zb_cli_points_install(const char *dir, const char *file) {
+  char why[512] = "";
+  int rc = zb_points_install(dir, file, why, sizeof why);
+  if (rc == ZB_EINVAL || rc == ZB_ENOTFOUND || rc == ZB_EIO) {
+    zb_log_error("points install: %s", why);
+    return zb_exit_code(rc == ZB_ENOTFOUND ? ZB_EUSAGE : rc);
+  }
+  if (rc)
+    return fail(rc, "points install");
+  const zb_points_scheme *s = zb_points_active();
+  char sid[ZB_FIELD_MAX + 1];
+  zb_points_scheme_id(s, sid);
+  fprintf(stderr, "%s: points scheme %s (%s) installed in %s/points.ini: %d items\n",
+          zb_log_progname(), sid, s->title, dir, s->nitems);
+  return 0;
+}
+
+static int cmd_scheme(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);   /* loads the data directory's scheme */
+  if (rc)
+    return rc;
+  zb_node_close(n);
+  return zb_cli_points_show(a);
+}
+
+static int cmd_install(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);   /* a node is there */
+  if (rc)
+    return rc;
+  zb_node_close(n);
+  return zb_cli_points_install(zb_cli_data_dir(a), a->pos[2]);
+}
+
+/* ---- report ranking ---- */
+
+int zb_cli_rank_out(const zb_args *a, json_t *report) {
+  int rc;
+  if (zb_args_has(a, "json"))
+    rc = zb_json_print(report, stdout, 0);
+  else if (zb_args_has(a, "csv"))
+    rc = zb_rank_write_csv(report, stdout);
+  else {
+    zb_rank_print(report, stdout);
+    rc = 0;
+  }
+  json_decref(report);
+  if (rc)
+    return fail(rc, "report ranking");
+  return zb_cli_flush();
+}
+
+const char zb_cli_rank_help[] =
+    "--year YYYY (default: this year).  Members of each branch of the subtree,\n"
+    "ranked by their points: the scheme's base, plus its manual items given with\n"
+    "points add (each within its yearly cap), plus its automatic items: each\n"
+    "meeting attended (出席) by type, each month of the year's dues paid in or\n"
+    "before the month (each within its cap).  Then the branches, ranked by the\n"
+    "branch score whose formula the scheme writes (meeting compliance, dues\n"
+    "collection, pipeline activity, sync freshness) and the report prints.\n"
+    "--json: org year as_of scheme scheme_title formula weights freshness_from\n"
+    "branches [{rank org_code name parent score parts members [{rank member_id\n"
+    "name base manual auto total items meetings dues_on_time}]}]; --csv: one row\n"
+    "per member.  ";
+
+static const char *const o_add[] = {"item", "date", "note", NULL};
+static const char *const o_scheme[] = {"json", NULL};
+static const char *const o_none[] = {NULL};
+
+static const struct zb_cmd node_cmds[] = {
+    {"points add", 2, 1, "MEMBER", cmd_add, o_add, "give a member a manual item (积分)",
+     "--item KEY (an item of the points scheme: points scheme lists them)\n"
+     "[--date YYYY-MM-DD (default today)] [--note TEXT].  The entry carries the\n"
+     "item's points and the scheme's NAME/VERSION.  A member gets at most the\n"
+     "item's yearly cap of it in the year of --date: checked here and again by\n"
+     "the server in its order, so of two PCs that together would pass the cap,\n"
+     "the later comes back rejected (zhibu-node rejected)."},
+    {"points scheme", 2, 0, "", cmd_scheme, o_scheme, "the points scheme (积分办法) in force",
+     "Prints this node's scheme: DIR/points.ini when installed, else the built-in\n"
+     "default (deploy/points.ini).  --json: name version title base items auto\n"
+     "branch formula."},
+    {"points install", 2, 1, "FILE", cmd_install, o_none,
+     "install a points scheme (积分办法) on this node",
+     "Checks FILE (an INI file: docs/RECORDS.md, \"Points\") and copies it to\n"
+     "DIR/points.ini.  Install the same file on the server (zhibu-server points\n"
+     "install FILE) and on every PC: entries carry the scheme's NAME/VERSION and\n"
+     "the server refuses those made under another."},
+};
+
+size_t zb_pointscli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {
+  open_node = open;
+  *out = node_cmds;
+  return sizeof node_cmds / sizeof *node_cmds;
+}

@@ -399,6 +399,15 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
   char advice[640];
   if (zb_sync_clock_advice(r, advice, sizeof advice))
     zb_log_warn("%s", advice);
+  if (r->restored)
+    zb_log_info("已从服务器恢复本节点 (restored): %llu of this node's own changes, held by the "
+                "server, are back on this PC; it continues where the old PC stopped",
+                (unsigned long long)r->restored);
+  if (rc == ZB_EREVOKED)
+    zb_log_error("本机的证书已被吊销 (certificate revoked): this PC was replaced by a new one and "
+                 "can never sync again. Changes made here that the server never received can "
+                 "be saved with `zhibu-node export-pending FILE` and imported on the new PC "
+                 "(member import FILE) after review; zhibu-node status shows how many.");
   if (rc == 0)
     zb_log_info("sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
                 "%llu bytes out, %llu bytes in, %.3f s%s%s",
@@ -432,8 +441,9 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   if (rrc)
     zb_log_warn("cannot record the outcome for status: %s", zb_strerror(rrc));
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
-                          "ok", rc == 0, "resumed", rep.resumed, "pushed", (json_int_t)rep.pushed, "pulled",
+    json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
+                          "ok", rc == 0, "resumed", rep.resumed, "restored", (json_int_t)rep.restored,
+                          "pushed", (json_int_t)rep.pushed, "pulled",
                           (json_int_t)rep.pulled, "conflicts", (int)rep.conflicts, "rejected",
                           (int)rep.rejected, "bytes_out", (json_int_t)rep.bytes_out, "bytes_in",
                           (json_int_t)rep.bytes_in, "batches", (int)rep.batches,

@@ -418,6 +418,9 @@ static int ssl_failure(zb_conn *c, int e, const char *what) {
       zb_log_warn("%s: %s: certificate refused: %s", c->peer, what,
                   X509_verify_cert_error_string(vr));
       rc = ZB_EREFUSED;
+    } else if (ERR_GET_LIB(err) == ERR_LIB_SSL && why == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED) {
+      /* The server found our certificate in its CRL: a replaced PC. */
+      rc = ZB_EREVOKED;
     } else if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
                (why >= SSL_AD_REASON_OFFSET || /* the peer sent an alert */
                 why == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||

@@ -32,7 +32,7 @@ struct peer {
   zb_pace pace;
   size_t pull_raw, pull_wire;
   uint64_t pull_sent_ms;
-  uint64_t pushed, pulled, t0;
+  uint64_t pushed, pulled, restored, t0;
   uint32_t rejected, conflicts;
   int close_reason;         /* why we closed, when we did */
   bool closing;             /* refused: no longer counts against its node */
@@ -262,6 +262,48 @@ static void send_pull_batch(struct peer *p) {
   free(z);
 }
 
+/* A replaced PC restoring its node (docs/PROTOCOL.md, "Restoring a
+ * replaced PC"): the ops of the certificate's node id, never of another. */
+static void send_restore_batch(struct peer *p, const Zb__RestoreRequest *r) {
+  struct server *srv = p->srv;
+  zb_hub_restored res;
+  int rc = zb_hub_restore(srv->hub, p->node_id, r->after, r->scan_from, ZB_SYNC_BATCH_RAW,
+                          &srv->batch, &res);
+  if (rc == ZB_ENOTFOUND && res.summarized) {
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED, rc,
+               "op %llu of this node was rejected and kept only as a summary: the node "
+               "cannot be restored from this server",
+               (unsigned long long)res.summarized);
+    return;
+  }
+  if (rc) {
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  uint8_t *z;
+  size_t zlen;
+  if ((rc = zb_batch_compress(&srv->batch, &z, &zlen))) {
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  Zb__RestoreBatch rb = ZB__RESTORE_BATCH__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  rb.count = srv->batch.count;
+  rb.raw_size = srv->batch.len;
+  rb.zdata.data = z;
+  rb.zdata.len = zlen;
+  rb.last_seq = res.last_seq;
+  rb.last_hash.data = res.last_hash;
+  rb.last_hash.len = sizeof res.last_hash;
+  rb.scan_to = res.scan_to;
+  rb.done = res.done;
+  f.msg_case = ZB__FRAME__MSG_RESTORE_BATCH;
+  f.restore_batch = &rb;
+  p->restored += srv->batch.count;
+  send_or_close(p, &f);
+  free(z);
+}
+
 static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   struct peer *p = zb_conn_user(c);
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
@@ -302,9 +344,13 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
        * close with its outcome. */
       p->done = true;
     break;
+  case ZB__FRAME__MSG_RESTORE:
+    send_restore_batch(p, f->restore);
+    break;
   case ZB__FRAME__MSG_HELLO_ACK:
   case ZB__FRAME__MSG_PUSH_ACK:
   case ZB__FRAME__MSG_PULL_BATCH:
+  case ZB__FRAME__MSG_RESTORE_BATCH:
   case ZB__FRAME__MSG_ERROR:
   case ZB__FRAME__MSG_PARCEL_HEADER:
   case ZB__FRAME__MSG_PARCEL_SEAL:
@@ -430,6 +476,9 @@ static void on_close(zb_conn *c, int reason) {
                 (unsigned long long)zb_conn_bytes_out(c), p->resumed ? "resumed" : "full",
                 (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
                 reason ? zb_strerror(reason) : "");
+  if (p->restored)
+    zb_log_info("session node=%s restored=%llu (its own ops, to a replaced PC)", p->node_id,
+                (unsigned long long)p->restored);
   note_session(p, reason);
   /* A push still waiting is committed all the same; there is just nobody
    * left to acknowledge it to (the node learns it at its next Hello). */

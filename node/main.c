@@ -28,6 +28,7 @@
 #include "zb_funnel.h"
 #include "zb_render.h"
 #include "zb_status.h"
+#include "zb_pending.h"
 #include "zb_sync.h"
 #include "zb_table.h"
 
@@ -460,6 +461,30 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   return zb_sync_exit_code(rc);
 }
 
+/* ---- export-pending: what a replaced PC never sent ---- */
+
+static int cmd_export_pending(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  zb_pending_result res;
+  rc = zb_pending_export(n, a->pos[1], stderr, &res);
+  zb_node_close(n);
+  if (rc == ZB_EEXIST) {
+    zb_log_error("%s exists; not overwriting it", a->pos[1]);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, a->pos[1]);
+  zb_log_info("%s: %zu unsent changes; %zu members written (每行是该党员在本机的当前记录), "
+              "%zu changes not in the file. Review it, then on the new PC: zhibu-node member "
+              "import %s",
+              a->pos[1], res.ops, res.members, res.left_out, a->pos[1]);
+  return 0;
+}
+
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig) {
@@ -580,6 +605,7 @@ static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- dispatch ---- */
 
+static const char *const o_none[] = {NULL};
 static const char *const o_json[] = {"json", NULL};
 static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
@@ -606,6 +632,15 @@ static const struct zb_cmd cmds[] = {
      "Checks every op's hash link and that the stored records equal a rebuild\n"
      "from the log.  Exit 0 when intact, 1 when not."},
     {"digest", 1, 0, "", cmd_digest, o_json, "SHA-256 of every record in scope", ""},
+    {"export-pending", 1, 1, "FILE", cmd_export_pending, o_none,
+     "write the changes the server never received, for another PC",
+     "For a PC that was replaced (zhibu-server enroll --replace) and can never\n"
+     "sync again: writes the current record of every member an unsent change\n"
+     "touched to FILE (never overwritten), as member import reads it (UTF-8 BOM,\n"
+     "Chinese column names, no id: the new PC matches each row by its ID number\n"
+     "or adds it).  Changes the file cannot carry (an act such as leave, a fact,\n"
+     "another kind) are listed on stderr, to be done again by hand.  Review the\n"
+     "file, then on the new PC: zhibu-node member import FILE."},
     {"sync", 1, 0, "", cmd_sync, o_sync, "one sync session with the server",
      "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
      "when caught up, 5 when the server cannot be reached or the session broke\n"

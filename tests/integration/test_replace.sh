@@ -41,8 +41,9 @@ say "A edits two members and adds one, and never sends them"
 ok "$NODE" member list --csv --lang en --data "$A"
 M1="$(awk -F, 'NR == 2 {print $1}' "$LAST_OUT")"
 M2="$(awk -F, 'NR == 3 {print $1}' "$LAST_OUT")"
+M3="$(awk -F, 'NR == 4 {print $1}' "$LAST_OUT")"
 ok "$NODE" member update "$M1" --phone 13900001111 --data "$A"
-ok "$NODE" member update "$M2" --occupation "工人" --data "$A"
+ok "$NODE" member update "$M2" --phone 13900003333 --data "$A"
 ok "$NODE" member add --name 新同志 --gender 女 --birth-date 1990-03-04 \
   --id-number 430121199003040023 --education 大学本科 --join-date 2020-07-01 \
   --full-date 2021-07-01 --data "$A"
@@ -96,7 +97,7 @@ assert_eq "$(json_value "$(cat "$LAST_OUT")" pending_ops)" 0 "B's unsent edits a
 assert_eq "$(json_value "$(cat "$LAST_OUT")" restoring)" false "B restoring after its first sync"
 
 say "B continues the seq: an edit, synced"
-ok "$NODE" member update "$M2" --phone 13700001234 --data "$B"
+ok "$NODE" member update "$M3" --phone 13700001234 --data "$B"
 assert_eq "$(ops_count "$B")" "$((SENT + 1))" "B's next seq"
 conv_sync "$B"
 assert_eq "$CONV_PUSHED" 1 "B pushes its edit"
@@ -111,4 +112,38 @@ assert_grep "$LAST_OUT" "再也发不出去" "A's status says its edits can neve
 assert_grep "$LAST_OUT" "export-pending" "A's status names export-pending"
 ok "$NODE" status --json --data "$A"
 assert_eq "$(json_value "$(cat "$LAST_OUT")" revoked)" true "A's status --json revoked"
+assert_eq "$(json_value "$(cat "$LAST_OUT")" pending_ops)" 3 "A's unsent edits, still there"
+
+say "A's export-pending file: its unsent members, imported on B after review"
+ok "$NODE" export-pending "$WORK/pending.csv" --data "$A"
+assert_grep "$LAST_ERR" "3 unsent changes; 3 members written" "export-pending says what it wrote"
+expect_exit 3 "$NODE" export-pending "$WORK/pending.csv" --data "$A"
+assert_grep "$LAST_ERR" "not overwriting" "export-pending never overwrites"
+python3 - "$WORK/pending.csv" "$M1" <<'PY' || fail "the export-pending file"
+import csv, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+assert text.startswith("\ufeff"), "no BOM"
+rows = list(csv.reader(text[1:].splitlines()))
+head = rows[0]
+assert head[0] == "编号" and "公民身份号码" in head, head
+assert len(rows) == 4, rows
+assert all(r[0] == "" for r in rows[1:]), "rows carry an id"
+phones = {r[head.index("联系电话")] for r in rows[1:]}
+assert "13900001111" in phones, phones
+names = {r[head.index("姓名")] for r in rows[1:]}
+assert "新同志" in names, names
+PY
+ok "$NODE" member import "$WORK/pending.csv" --data "$B"
+ok "$NODE" member show "$M1" --json --data "$B"
+assert_grep "$LAST_OUT" "13900001111" "A's unsent phone, on B"
+ok "$NODE" member show "$M2" --json --data "$B"
+assert_grep "$LAST_OUT" "13900003333" "A's unsent phone of another member, on B"
+ok "$NODE" member show "$M3" --json --data "$B"
+assert_grep "$LAST_OUT" "13700001234" "B's own edit stays"
+ok "$NODE" member list --csv --lang en --data "$B"
+assert_grep "$LAST_OUT" "430121199003040023" "A's unsent new member, on B"
+conv_sync "$B"
+ok "$NODE" verify --data "$B"
+conv_assert_converged "$SRV" "$B" "$B1" "B after importing A's unsent edits"
 conv_stop_server
+ok "$SERVER" verify --data "$SRV"

@@ -54,7 +54,9 @@ static const char *prog = "zhibu-node";
 
 
 static int fail(int rc, const char *what) {
-  if (rc == ZB_ENOTINIT)
+  if (rc == ZB_EACCES || rc == ZB_ENOSPC)
+    ;   /* the store said what and how to fix it */
+  else if (rc == ZB_ENOTINIT)
     zb_log_error("%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR",
                  what);
   else

@@ -66,7 +66,9 @@ static bool int_opt(const zb_args *a, const char *name, long lo, long hi, long *
 }
 
 static int fail(int rc, const char *what) {
-  if (rc == ZB_ENOTINIT)
+  if (rc == ZB_EACCES || rc == ZB_ENOSPC)
+    ;   /* the store said what and how to fix it */
+  else if (rc == ZB_ENOTINIT)
     zb_log_error("%s: no server here; create one with: zhibu-server init --data DIR", what);
   else
     zb_log_error("%s: %s", what, zb_strerror(rc));
@@ -298,13 +300,13 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
   if (zb_args_get(a, "http") &&
       (rc = zb_http_start(h, zb_args_get(a, "http"), pki, zb_args_get(a, "http-port-file"), &web))) {
     zb_hub_close(h);
-    return zb_exit_code(rc == ZB_EUSAGE ? rc : ZB_EIO);
+    return zb_exit_code(rc == ZB_EUSAGE || rc == ZB_EBUSY ? rc : ZB_EIO);
   }
   rc = zb_syncd_run(h, &o);
   zb_http_stop(web);
   zb_hub_close(h);
-  if (rc == ZB_EUSAGE)
-    return zb_exit_code(rc);
+  if (rc == ZB_EUSAGE || rc == ZB_EBUSY || rc == ZB_EACCES)
+    return zb_exit_code(rc);   /* said already, with the fix */
   return rc ? fail(rc, "run") : 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_outfile.h"
 #include "zb_render.h"
 #include "zb_state.h"
 
@@ -62,13 +63,7 @@ int zb_pending_export(zb_node *n, const char *path, FILE *note, zb_pending_resul
     free(ps.keys);
     if (e == EEXIST)
       return ZB_EEXIST;
-    zb_log_error("%s: %s", path,
-                 e == ENOENT   ? "上级目录不存在 (no such folder): the folder it would go in does "
-                                 "not exist; create it first, or choose another place"
-                 : e == EACCES ? "权限不足 (permission denied): this user may not write there"
-                 : e == ENOSPC ? "磁盘已满 (disk full): free space on that disk"
-                               : strerror(e));
-    return e == ENOENT ? ZB_ENOTFOUND : e == EACCES ? ZB_EACCES : e == ENOSPC ? ZB_ENOSPC : ZB_EIO;
+return zb_outfile_fail("export-pending", path, e);
   }
   FILE *out = fdopen(fd, "wb");
   zb_rec *r = malloc(sizeof *r);
@@ -94,11 +89,8 @@ int zb_pending_export(zb_node *n, const char *path, FILE *note, zb_pending_resul
   } else {
     close(fd);
   }
-  if (!rc && e) {
-    zb_log_error("%s: %s", path,
-                 e == ENOSPC ? "磁盘已满 (disk full): free space on that disk" : strerror(e));
-    rc = e == ENOSPC ? ZB_ENOSPC : ZB_EIO;
-  }
+  if (!rc && e)
+    rc = zb_outfile_fail("export-pending", path, e);
   if (rc)
     unlink(path);
   free(r);

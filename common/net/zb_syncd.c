@@ -637,9 +637,20 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
   if (!urc)
     urc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
   if (urc) {
-    zb_log_error("cannot listen on %s: %s", listen, uv_strerror(urc));
+    if (urc == UV_EADDRINUSE)
+      zb_log_error("端口已被占用 (port in use): cannot listen on %s: another program (perhaps "
+                   "another zhibu-server) uses that port; stop it, or give another --listen "
+                   "ADDR:PORT", listen);
+    else if (urc == UV_EADDRNOTAVAIL)
+      zb_log_error("cannot listen on %s: not an address of this machine (--listen ADDR:PORT; "
+                   "0.0.0.0 listens on all of them)", listen);
+    else if (urc == UV_EACCES)
+      zb_log_error("权限不足 (permission denied): cannot listen on %s: ports below 1024 need "
+                   "administrator rights; give a port of 1024 or above", listen);
+    else
+      zb_log_error("cannot listen on %s: %s", listen, uv_strerror(urc));
     uv_close((uv_handle_t *)&srv->listener, NULL);
-    rc = ZB_EIO;
+    rc = urc == UV_EADDRINUSE ? ZB_EBUSY : urc == UV_EACCES ? ZB_EACCES : ZB_EIO;
   } else {
     struct sockaddr_storage bound;
     int blen = sizeof bound;

@@ -4,6 +4,7 @@
  * read and written through zb_pem.h, the bundle through zb_bundle.h.
  */
 #include "zb_ca.h"
+#include "zb_outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -538,7 +539,7 @@ int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
       zb_log_error("%s: already exists; not overwriting it", out_path);
       return ZB_EEXIST;
     }
-    return zb_pem_io_fail(out_path, "create");
+    return zb_outfile_fail("--out", out_path, errno);
   }
   created = true;
   if (fchmod(fd, 0600) != 0) {

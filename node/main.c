@@ -113,7 +113,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("%s already holds a node; nothing changed", dir);
     return zb_exit_code(rc);
   }
-  if (rc == ZB_EINVAL) {
+  if (rc && why[0]) {
     zb_log_error("%s", why);
     return zb_exit_code(rc);
   }

@@ -898,17 +898,19 @@ int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_
   snprintf(path, sizeof path, "%s/enrollment.bundle", dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    if (errno == ENOENT)
+    int e = errno;
+    if (e == ENOENT)
       snprintf(why, cap, "上级目录不存在 (no such folder): cannot create %s, because the folder "
                "it would go in does not exist; create that folder first, or choose another place",
                dir);
-    else if (errno == EACCES)
+    else if (e == EACCES)
       snprintf(why, cap, "权限不足 (permission denied): cannot create %s: this user may not "
                "write in the folder it would go in", dir);
     else
-      snprintf(why, cap, "cannot create %s: %s", dir, strerror(errno));
+      snprintf(why, cap, "cannot create %s: %s", dir, strerror(e));
+    rc = e == ENOENT ? ZB_ENOTFOUND : e == EACCES ? ZB_EACCES : ZB_EIO;
     zb_bundle_clear(&b);
-    return ZB_EIO;
+    return rc;
   }
   rc = copy_file(bundle, tmp);
   if (!rc && rename(tmp, path) != 0)

@@ -503,7 +503,7 @@ static void daemon_session(void *ctx, const zb_daemon_event *ev) {
       [ZB_DAEMON_CHANGES] = "local changes",
   };
   char tail[96];
-  if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL)
+  if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL || ev->rc == ZB_EREVOKED)
     snprintf(tail, sizeof tail, " (%s); no retry", why[ev->why]);
   else
     snprintf(tail, sizeof tail, " (%s); next in %llu s at the latest", why[ev->why],

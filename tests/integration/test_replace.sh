@@ -113,6 +113,20 @@ assert_grep "$LAST_OUT" "export-pending" "A's status names export-pending"
 ok "$NODE" status --json --data "$A"
 assert_eq "$(json_value "$(cat "$LAST_OUT")" revoked)" true "A's status --json revoked"
 assert_eq "$(json_value "$(cat "$LAST_OUT")" pending_ops)" 3 "A's unsent edits, still there"
+expect_exit 6 "$NODE" daemon --data "$A" --server "$CONV_ADDR" --timeout 30
+assert_grep "$LAST_ERR" "no retry" "A's daemon stops: a revoked PC never syncs again"
+
+say "another node's replacement restores only its own ops (none here)"
+ok "$SERVER" enroll --data "$SRV" --node-id b0102 --org "$B1" --server 127.0.0.1:7420 \
+  --out "$WORK/c1.bundle"
+ok "$SERVER" enroll --data "$SRV" --node-id b0102 --org "$B1" --server 127.0.0.1:7420 \
+  --out "$WORK/c.bundle" --replace
+ok "$NODE" init --enroll "$WORK/c.bundle" --data "$WORK/c"
+conv_sync "$WORK/c"
+assert_eq "$(conv_json_field "$LAST_OUT" restored)" 0 "ops restored to b0102's replacement"
+assert_eq "$(ops_count "$WORK/c")" 0 "ops of b0102's replacement"
+conv_assert_converged "$SRV" "$WORK/c" "$B1" "b0102's replacement"
+ok "$NODE" verify --data "$WORK/c"
 
 say "A's export-pending file: its unsent members, imported on B after review"
 ok "$NODE" export-pending "$WORK/pending.csv" --data "$A"

@@ -628,7 +628,10 @@ static const struct zb_cmd cmds[] = {
      "sync, the last failure and its reason, the next attempt of the daemon.\n"
      "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
      "cursor last_sync last_success last_error last_error_code last_error_reason\n"
-     "next_attempt members orgs conflicts rejected."},
+     "next_attempt members orgs conflicts rejected revoked restoring.  A revoked\n"
+     "node (a replaced PC) is told that its unsent changes can never be sent\n"
+     "(export-pending saves them); a replacement PC that has not synced yet, to\n"
+     "sync first."},
     {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
     {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
      "Checks every op's hash link and that the stored records equal a rebuild\n"
@@ -646,7 +649,10 @@ static const struct zb_cmd cmds[] = {
     {"sync", 1, 0, "", cmd_sync, o_sync, "one sync session with the server",
      "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
      "when caught up, 5 when the server cannot be reached or the session broke\n"
-     "(run it again: it resumes where it stopped), 6 when the server refuses.\n"
+     "(run it again: it resumes where it stopped), 6 when the server refuses\n"
+     "(a revoked certificate: this PC was replaced; see export-pending).  The\n"
+     "first sync of a replacement PC (zhibu-server enroll --replace) restores\n"
+     "the node's own changes from the server first (--json: restored).\n"
      "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
      "(default 300) bounds the whole session."},
     {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync soon after changes, and periodically",

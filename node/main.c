@@ -29,6 +29,7 @@
 #include "zb_funnel.h"
 #include "zb_render.h"
 #include "zb_status.h"
+#include "zb_pending.h"
 #include "zb_sync.h"
 #include "zb_table.h"
 
@@ -54,7 +55,9 @@ static const char *prog = "zhibu-node";
 
 
 static int fail(int rc, const char *what) {
-  if (rc == ZB_ENOTINIT)
+  if (rc == ZB_EACCES || rc == ZB_ENOSPC)
+    ;   /* the store said what and how to fix it */
+  else if (rc == ZB_ENOTINIT)
     zb_log_error("%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR",
                  what);
   else
@@ -111,7 +114,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("%s already holds a node; nothing changed", dir);
     return zb_exit_code(rc);
   }
-  if (rc == ZB_EINVAL) {
+  if (rc && why[0]) {
     zb_log_error("%s", why);
     return zb_exit_code(rc);
   }
@@ -439,6 +442,15 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
   char advice[640];
   if (zb_sync_clock_advice(r, advice, sizeof advice))
     zb_log_warn("%s", advice);
+  if (r->restored)
+    zb_log_info("已从服务器恢复本节点 (restored): %llu of this node's own changes, held by the "
+                "server, are back on this PC; it continues where the old PC stopped",
+                (unsigned long long)r->restored);
+  if (rc == ZB_EREVOKED)
+    zb_log_error("本机的证书已被吊销 (certificate revoked): this PC was replaced by a new one and "
+                 "can never sync again. Changes made here that the server never received can "
+                 "be saved with `zhibu-node export-pending FILE` and imported on the new PC "
+                 "(member import FILE) after review; zhibu-node status shows how many.");
   if (rc == 0)
     zb_log_info("sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
                 "%llu bytes out, %llu bytes in, %.3f s%s%s",
@@ -472,8 +484,9 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   if (rrc)
     zb_log_warn("cannot record the outcome for status: %s", zb_strerror(rrc));
   if (zb_args_has(a, "json")) {
-    json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
-                          "ok", rc == 0, "resumed", rep.resumed, "pushed", (json_int_t)rep.pushed, "pulled",
+    json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
+                          "ok", rc == 0, "resumed", rep.resumed, "restored", (json_int_t)rep.restored,
+                          "pushed", (json_int_t)rep.pushed, "pulled",
                           (json_int_t)rep.pulled, "conflicts", (int)rep.conflicts, "rejected",
                           (int)rep.rejected, "bytes_out", (json_int_t)rep.bytes_out, "bytes_in",
                           (json_int_t)rep.bytes_in, "batches", (int)rep.batches,
@@ -488,6 +501,30 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
     zb_cli_flush();
   }
   return zb_sync_exit_code(rc);
+}
+
+/* ---- export-pending: what a replaced PC never sent ---- */
+
+static int cmd_export_pending(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_node *n;
+  int rc = open_node(a, &n);
+  if (rc)
+    return rc;
+  zb_pending_result res;
+  rc = zb_pending_export(n, a->pos[1], stderr, &res);
+  zb_node_close(n);
+  if (rc == ZB_EEXIST) {
+    zb_log_error("%s exists; not overwriting it", a->pos[1]);
+    return zb_exit_code(rc);
+  }
+  if (rc)
+    return fail(rc, a->pos[1]);
+  zb_log_info("%s: %zu unsent changes; %zu members written (每行是该党员在本机的当前记录), "
+              "%zu changes not in the file. Review it, then on the new PC: zhibu-node member "
+              "import %s",
+              a->pos[1], res.ops, res.members, res.left_out, a->pos[1]);
+  return 0;
 }
 
 static volatile sig_atomic_t stop_requested;
@@ -506,7 +543,7 @@ static void daemon_session(void *ctx, const zb_daemon_event *ev) {
       [ZB_DAEMON_CHANGES] = "local changes",
   };
   char tail[96];
-  if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL)
+  if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL || ev->rc == ZB_EREVOKED)
     snprintf(tail, sizeof tail, " (%s); no retry", why[ev->why]);
   else
     snprintf(tail, sizeof tail, " (%s); next in %llu s at the latest", why[ev->why],
@@ -610,6 +647,7 @@ static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
 
 /* ---- dispatch ---- */
 
+static const char *const o_none[] = {NULL};
 static const char *const o_json[] = {"json", NULL};
 static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
@@ -631,16 +669,31 @@ static const struct zb_cmd cmds[] = {
      "sync, the last failure and its reason, the next attempt of the daemon.\n"
      "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
      "cursor last_sync last_success last_error last_error_code last_error_reason\n"
-     "next_attempt members orgs conflicts rejected."},
+     "next_attempt members orgs conflicts rejected revoked restoring.  A revoked\n"
+     "node (a replaced PC) is told that its unsent changes can never be sent\n"
+     "(export-pending saves them); a replacement PC that has not synced yet, to\n"
+     "sync first."},
     {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
     {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
      "Checks every op's hash link and that the stored records equal a rebuild\n"
      "from the log.  Exit 0 when intact, 1 when not."},
     {"digest", 1, 0, "", cmd_digest, o_json, "SHA-256 of every record in scope", ""},
+    {"export-pending", 1, 1, "FILE", cmd_export_pending, o_none,
+     "write the changes the server never received, for another PC",
+     "For a PC that was replaced (zhibu-server enroll --replace) and can never\n"
+     "sync again: writes the current record of every member an unsent change\n"
+     "touched to FILE (never overwritten), as member import reads it (UTF-8 BOM,\n"
+     "Chinese column names, no id: the new PC matches each row by its ID number\n"
+     "or adds it).  Changes the file cannot carry (an act such as leave, a fact,\n"
+     "another kind) are listed on stderr, to be done again by hand.  Review the\n"
+     "file, then on the new PC: zhibu-node member import FILE."},
     {"sync", 1, 0, "", cmd_sync, o_sync, "one sync session with the server",
      "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
      "when caught up, 5 when the server cannot be reached or the session broke\n"
-     "(run it again: it resumes where it stopped), 6 when the server refuses.\n"
+     "(run it again: it resumes where it stopped), 6 when the server refuses\n"
+     "(a revoked certificate: this PC was replaced; see export-pending).  The\n"
+     "first sync of a replacement PC (zhibu-server enroll --replace) restores\n"
+     "the node's own changes from the server first (--json: restored).\n"
      "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
      "(default 300) bounds the whole session."},
     {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync soon after changes, and periodically",

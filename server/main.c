@@ -43,7 +43,7 @@ static const struct zb_opt options[] = {
     {"year", true},   {"http", true},    {"http-port-file", true}, {"expires", true},
     {"max-rejected-per-day", true},      {"node", true},      {"since", true},
     {"version", false}, {"month", true},  {"xlsx", true},   {"lang", true},
-    {"ticket-lifetime", true},
+    {"ticket-lifetime", true}, {"replace", false},
     {NULL, false},
 };
 
@@ -67,7 +67,9 @@ static bool int_opt(const zb_args *a, const char *name, long lo, long hi, long *
 }
 
 static int fail(int rc, const char *what) {
-  if (rc == ZB_ENOTINIT)
+  if (rc == ZB_EACCES || rc == ZB_ENOSPC)
+    ;   /* the store said what and how to fix it */
+  else if (rc == ZB_ENOTINIT)
     zb_log_error("%s: no server here; create one with: zhibu-server init --data DIR", what);
   else
     zb_log_error("%s: %s", what, zb_strerror(rc));
@@ -172,6 +174,25 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error("--server: \"%s\" is not HOST:PORT", server);
     return zb_exit_code(ZB_EINVAL);
   }
+  bool replace = zb_args_has(a, "replace");
+  char pki[4200];
+  pki_dir(dir, pki, sizeof pki);
+  /* One PC per node: a second enrollment of an id is a replacement, which
+   * revokes the first PC and restores the node on the new one
+   * (docs/PROTOCOL.md, "Restoring a replaced PC"). */
+  int known = zb_ca_enrolled(pki, id);
+  if (known && known != ZB_ENOTFOUND)
+    return fail(known, "enroll");
+  if (!known && !replace) {
+    zb_log_error("--node-id: node %s is enrolled already (节点已登记). To replace its PC, "
+                 "add --replace: the old PC is revoked and the new one restores the node "
+                 "from this server", id);
+    return zb_exit_code(ZB_EEXIST);
+  }
+  if (known == ZB_ENOTFOUND && replace) {
+    zb_log_error("--replace: node %s was never enrolled here; enroll it without --replace", id);
+    return zb_exit_code(ZB_ENOTFOUND);
+  }
   zb_hub *h;
   int rc = open_hub(a, &h);
   if (rc)
@@ -189,8 +210,6 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   }
   if (rc)
     return fail(rc, "enroll");
-  char pki[4200];
-  pki_dir(dir, pki, sizeof pki);
   /* The node will check that the server's certificate names the host it
    * dials: a --server it does not name would fail every sync. */
   char names[1024];
@@ -203,16 +222,26 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
     return zb_exit_code(rc);
   }
   if (!rc)
-    rc = zb_ca_enroll_orgs(pki, id, org, server, out, (int)days, orgs, olen);
+    /* A replacement restores the node's log, org imports included: it
+     * gets no org directory of its own to import. */
+    rc = zb_ca_enroll_orgs(pki, id, org, server, out, (int)days, replace ? NULL : orgs,
+                           replace ? 0 : olen, replace);
   free(orgs);
+  if (!rc && replace)
+    rc = zb_ca_revoke_older(pki, id);
   if (rc == ZB_EEXIST) {
     zb_log_error("%s exists; refusing to overwrite it", out);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "enroll");
-  fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key "
-          "and the org directory of the node's scope)\n", prog, id, org, out);
+  if (replace)
+    fprintf(stderr, "%s: node %s of org %s re-enrolled for a new PC; its old PC's certificate "
+            "is revoked. Give %s to its secretary: `zhibu-node init --enroll %s` and a first "
+            "sync restore the node from this server\n", prog, id, org, out, out);
+  else
+    fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key "
+            "and the org directory of the node's scope)\n", prog, id, org, out);
   return 0;
 }
 
@@ -275,13 +304,13 @@ static int cmd_run(const struct zb_cmd *c, const zb_args *a) {
       (rc = zb_http_start(h, zb_args_get(a, "http"), pki, zb_args_get(a, "http-port-file"),
                           &counters, &web))) {
     zb_hub_close(h);
-    return zb_exit_code(rc == ZB_EUSAGE ? rc : ZB_EIO);
+    return zb_exit_code(rc == ZB_EUSAGE || rc == ZB_EBUSY ? rc : ZB_EIO);
   }
   rc = zb_syncd_run(h, &o);
   zb_http_stop(web);
   zb_hub_close(h);
-  if (rc == ZB_EUSAGE)
-    return zb_exit_code(rc);
+  if (rc == ZB_EUSAGE || rc == ZB_EBUSY || rc == ZB_EACCES)
+    return zb_exit_code(rc);   /* said already, with the fix */
   return rc ? fail(rc, "run") : 0;
 }
 
@@ -784,7 +813,7 @@ static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
 static const char *const o_none[] = {NULL};
 static const char *const o_json[] = {"json", NULL};
 static const char *const o_init[] = {"name", NULL};
-static const char *const o_enroll[] = {"node-id", "org", "server", "out", "days", NULL};
+static const char *const o_enroll[] = {"node-id", "org", "server", "out", "days", "replace", NULL};
 static const char *const o_revoke[] = {"node-id", NULL};
 static const char *const o_run[] = {"listen", "port-file", "idle-timeout", "max-rejected-per-day",
                                     "http", "http-port-file", "ticket-lifetime", NULL};
@@ -813,8 +842,11 @@ static const struct zb_cmd cmds[] = {
      "directory of --org's subtree (so the node can import its roster before it\n"
      "syncs).  Refused: an org this server does not hold (exit 4; org import\n"
      "first), and a --server host the server certificate does not name (exit 3:\n"
-     "every sync would fail).  On the branch PC: zhibu-node init --enroll FILE\n"
-     "--data DIR."},
+     "every sync would fail), and a node id enrolled before (exit 3) unless\n"
+     "--replace: a new PC for that node.  --replace issues a new certificate,\n"
+     "revokes the old PC's, and marks the bundle so that the new PC's first sync\n"
+     "restores the node (its own records and edits) from this server.  On the\n"
+     "branch PC: zhibu-node init --enroll FILE --data DIR."},
     {"revoke", 1, 0, "", cmd_revoke, o_revoke, "refuse a node from its next connection on", ""},
     {"run", 1, 0, "", cmd_run, o_run, "serve sync sessions over mutual TLS 1.3",
      "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"

@@ -39,7 +39,11 @@
   X(EREFUSED,  -14, 6, 6, "refused by the server")                             \
   X(EPROTO,    -15, 5, 5, "protocol error")                                    \
   X(EBUSY,     -16, 1, 5, "resource busy")                                     \
-  X(EMAPFULL,  -17, 1, 5, "database map is full")
+  X(EMAPFULL,  -17, 1, 5, "database map is full")                            \
+  X(EREVOKED,  -18, 6, 6, "this node's certificate is revoked")                \
+  X(ERESTORE,  -19, 1, 5, "this PC replaces its node and has not restored it yet") \
+  X(ENOSPC,    -20, 1, 5, "the disk is full")                                  \
+  X(EACCES,    -21, 1, 5, "permission denied")
 
 enum zb_err {
   ZB_OK = 0,

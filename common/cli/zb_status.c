@@ -47,6 +47,8 @@ static const struct {
     {ZB_EPROTO, "与同步服务器通信出错（数据不对或版本不一致）。会自动重试；一直这样请联系上级管理员"},
     {ZB_EREFUSED, "同步服务器拒绝了本机（证书被吊销、不是本系统登记的电脑，或超出本支部的范围）。"
                   "请联系上级管理员"},
+    {ZB_EREVOKED, "本机的证书已被吊销：这台电脑已由新电脑替换，再也不能同步。没有发出的修改可用 "
+                  "zhibu-node export-pending 文件名 导出，交给新电脑核对后导入"},
     {ZB_ENOTINIT, "本机还没有登记到同步服务器：请用上级发的登记文件运行 zhibu-node init --enroll"},
     {ZB_EINVAL, "同步服务器地址写错了（应为 主机:端口）"},
     {0, "本机出错（磁盘、内存或数据库）。会自动重试；一直这样请联系技术人员"},
@@ -65,8 +67,15 @@ void zb_status_print(const zb_node_info *info, uint64_t now_ms, FILE *out) {
   fprintf(out, "本机：%s（组织 %s）\n", info->node_id, info->org);
   fprintf(out, "同步服务器：%s\n", info->server[0] ? info->server : "未登记（只在本机保存）");
   fprintf(out, "党员：%zu 人，组织：%zu 个\n", info->members, info->orgs);
-  fprintf(out, "未发送的修改：%" PRIu64 " 条%s\n", pending,
-          pending ? "（服务器还没有收到）" : "");
+  if (info->revoked)
+    fprintf(out, "未发送的修改：%" PRIu64 " 条（本机证书已被吊销，这些修改再也发不出去%s）\n",
+            pending, pending ? "：用 zhibu-node export-pending 文件名 导出，交给新电脑核对后用 "
+                               "member import 导入" : "");
+  else
+    fprintf(out, "未发送的修改：%" PRIu64 " 条%s\n", pending,
+            pending ? "（服务器还没有收到）" : "");
+  if (info->restoring)
+    fputs("本机是替换旧电脑的新电脑，还没有从服务器恢复本节点：请先运行 zhibu-node sync\n", out);
   if (info->last_sync_ms) {
     zb_status_when(info->last_sync_ms, now_ms, when, sizeof when);
     fprintf(out, "上次同步成功：%s\n", when);
@@ -105,7 +114,8 @@ static json_t *iso_or_null(uint64_t ms) {
 int zb_status_json(const zb_node_info *info, FILE *out) {
   bool failed = info->last_error_ms != 0;
   json_t *j = json_pack(
-      "{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?, s:o, s:I, s:I, s:I, s:I}",
+      "{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:s?, s:s?, s:o, s:I, s:I, s:I, s:I, "
+      "s:b, s:b}",
       "node_id", info->node_id, "org", info->org, "server", info->server[0] ? info->server : NULL,
       "ops", (json_int_t)info->head_seq, "pending_ops",
       (json_int_t)(info->head_seq - info->acked_seq), "acked_seq", (json_int_t)info->acked_seq,
@@ -115,7 +125,8 @@ int zb_status_json(const zb_node_info *info, FILE *out) {
       failed ? zb_err_name(info->last_error_code) : NULL, "last_error_reason",
       failed ? info->last_error_reason : NULL, "next_attempt", iso_or_null(info->next_attempt_ms),
       "members", (json_int_t)info->members, "orgs", (json_int_t)info->orgs, "conflicts",
-      (json_int_t)info->conflicts, "rejected", (json_int_t)info->rejected);
+      (json_int_t)info->conflicts, "rejected", (json_int_t)info->rejected, "revoked",
+      info->revoked, "restoring", info->restoring);
   if (!j)
     return ZB_ENOMEM;
   int rc = zb_json_print(j, out, 0);

@@ -2,6 +2,7 @@
  * zb_xlsxout.c — one-sheet workbooks on libxlsxwriter (zb_xlsxout.h).
  */
 #include "zb_xlsxout.h"
+#include "zb_outfile.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -40,6 +41,10 @@ int zb_xlsxout_open(const char *path, const char *sheet, const char *title, size
   *out = NULL;
   if (ncols == 0 || ncols > ZB_XLSXOUT_MAX_COLS)
     return ZB_EINVAL;
+  /* libxlsxwriter says why only at the end, in its own words. */
+  int rc = zb_outfile_check("--xlsx", path);
+  if (rc)
+    return rc;
   zb_xlsxout *x = calloc(1, sizeof *x);
   if (!x)
     return ZB_ENOMEM;

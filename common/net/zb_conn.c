@@ -424,11 +424,14 @@ static int ssl_failure(zb_conn *c, int e, const char *what) {
                   X509_verify_cert_error_string(vr));
       rc = ZB_EREFUSED;
       c->hs_fail = vr == X509_V_ERR_CERT_REVOKED ? ZB_HS_REVOKED : ZB_HS_BAD_CERT;
+    } else if (ssl_lib && why == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED) {
+      /* The server found our certificate in its CRL: a replaced PC. */
+      rc = ZB_EREVOKED;
+      c->hs_fail = ZB_HS_REVOKED;
     } else if (ssl_lib && (why == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
                            why == SSL_R_CERTIFICATE_VERIFY_FAILED ||
                            why == SSL_AD_REASON_OFFSET + SSL_AD_BAD_CERTIFICATE ||
                            why == SSL_AD_REASON_OFFSET + SSL_AD_UNKNOWN_CA ||
-                           why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_REVOKED ||
                            why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_EXPIRED ||
                            why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_REQUIRED)) {
       rc = ZB_EREFUSED;

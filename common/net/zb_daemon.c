@@ -81,7 +81,8 @@ int zb_daemon_run(zb_node *n, const zb_daemon_opts *o, zb_daemon_report_fn on_se
     /* A session is not interrupted by a stop request: it ends, bounded by
      * its timeout, and everything it committed stays committed. */
     rc = zb_sync_once(n, o->server, o->timeout_ms, &rep);
-    bool fatal = rc == ZB_ENOTINIT || rc == ZB_EINVAL;
+    /* Revoked: this PC was replaced and can never sync again. */
+    bool fatal = rc == ZB_ENOTINIT || rc == ZB_EINVAL || rc == ZB_EREVOKED;
     failures = rc ? failures + 1 : 0;
     uint64_t wait = fatal ? 0 : zb_daemon_wait_ms(o->interval_ms, failures, (uint64_t)rand());
     uint64_t now = zb_hlc_wall_ms();

@@ -82,7 +82,8 @@ uint64_t zb_daemon_due_ms(uint64_t planned_ms, uint64_t changed_ms, uint64_t set
 
 /* Runs sessions of n until *stop is set (checked between sessions and
  * while waiting) or a session fails in a way no retry can cure:
- * ZB_ENOTINIT (not enrolled) or ZB_EINVAL (a bad server address), which is
+ * ZB_ENOTINIT (not enrolled), ZB_EINVAL (a bad server address) or
+ * ZB_EREVOKED (a replaced PC: docs/PROTOCOL.md), which is
  * returned.  Returns 0 after a stop.  on_session (may be NULL) sees every
  * session. */
 int zb_daemon_run(zb_node *n, const zb_daemon_opts *o, zb_daemon_report_fn on_session, void *ctx,

@@ -5,6 +5,7 @@
 #include "zb_http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <microhttpd.h>
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include "zb_dues.h"
 #include "zb_err.h"
@@ -897,9 +900,25 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
   if (!s->d) {
-    zb_log_error("--http %s: cannot serve there (in use, or not this machine's address)", listen);
+    /* libmicrohttpd does not say why: bind the address once more to learn. */
+    int e = 0, fd = socket(sa.sin_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd >= 0) {
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        e = errno;
+      close(fd);
+    }
+    if (e == EADDRINUSE)
+      zb_log_error("端口已被占用 (port in use): --http %s: another program (perhaps another "
+                   "zhibu-server) uses that port; stop it, or give another --http ADDR:PORT",
+                   listen);
+    else
+      zb_log_error("--http %s: cannot serve there (%s)", listen,
+                   e == EADDRNOTAVAIL ? "not an address of this machine"
+                   : e                ? strerror(e)
+                                      : "the TLS certificate or key was refused");
     zb_http_stop(s);
-    return ZB_EIO;
+    return e == EADDRINUSE ? ZB_EBUSY : ZB_EIO;
   }
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   unsigned bound = di ? di->port : 0;

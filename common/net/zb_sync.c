@@ -193,6 +193,10 @@ struct session {
     uint64_t sent_ms;
   } fly[ZB_SYNC_WINDOW];
   int fly_head;
+  /* Restoring a replaced PC: what HelloAck said the server holds, and
+   * where the next RestoreRequest starts reading the server's log. */
+  bool restoring;
+  uint64_t restore_held, restore_scan, restore_server_ms;
   char ticket[4200];        /* where the TLS session is kept */
   uint8_t cert_sha[32];     /* of this node's certificate */
   bool offered;             /* a kept session was offered */
@@ -313,9 +317,24 @@ static void on_handshake(zb_conn *c, X509 *peer) {
    * link is then three round trips, not four).  Should HelloAck say the
    * server holds less after all, the pushes follow and so does a second
    * pull (on_pull_batch). */
-  if (info.head_seq == info.acked_seq)
+  s->restoring = info.restoring;
+  if (info.head_seq == info.acked_seq && !info.restoring)
     send_pull(s);
 }
+
+static void send_restore(struct session *s, uint64_t after) {
+  Zb__RestoreRequest rr = ZB__RESTORE_REQUEST__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  rr.after = after;
+  rr.scan_from = s->restore_scan;
+  f.msg_case = ZB__FRAME__MSG_RESTORE;
+  f.restore = &rr;
+  int rc = zb__sync_send(s->conn, &f);
+  if (rc)
+    fail(s, ZB_EUNREACH, "cannot send a restore request: %s", zb_strerror(rc));
+}
+
+static void hello_checked(struct session *s, const Zb__HelloAck *a);
 
 static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
   if (a->protocol != ZB_PROTOCOL_VERSION) {
@@ -323,15 +342,28 @@ static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
          ZB_PROTOCOL_VERSION);
     return;
   }
+  if (a->server_time_ms) {
+    s->rep->clock_known = true;
+    s->rep->clock_skew_ms = (int64_t)(zb_hlc_wall_ms() - a->server_time_ms);
+  }
+  /* A replacement PC first takes its node's own ops back (docs/PROTOCOL.md,
+   * "Restoring a replaced PC"); after them it checks HelloAck as always. */
+  if (s->restoring && a->held_seq > s->head) {
+    s->restore_held = a->held_seq;
+    s->restore_server_ms = a->server_time_ms;
+    send_restore(s, s->head);
+    return;
+  }
+  hello_checked(s, a);
+}
+
+/* HelloAck, once this node holds at least what the server holds of it. */
+static void hello_checked(struct session *s, const Zb__HelloAck *a) {
   char why[320];
   if (zb_node_check_held(s->n, s->head, a->held_seq, a->held_hash.data, a->held_hash.len, why,
                          sizeof why)) {
     fail(s, ZB_EREFUSED, "%s", why);
     return;
-  }
-  if (a->server_time_ms) {
-    s->rep->clock_known = true;
-    s->rep->clock_skew_ms = (int64_t)(zb_hlc_wall_ms() - a->server_time_ms);
   }
   int rc = zb_node_set_acked(s->n, a->held_seq);
   if (!rc && a->server_time_ms)
@@ -342,6 +374,48 @@ static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
   }
   s->sent_upto = a->held_seq;
   pump_push(s);
+}
+
+static void on_restore_batch(struct session *s, const Zb__RestoreBatch *b) {
+  if (!s->restoring || !s->restore_held) {
+    fail(s, ZB_EPROTO, "the server sent ops to restore that were not asked for");
+    return;
+  }
+  zb_restore_part part = {b->zdata.data, b->zdata.len, b->raw_size,    b->count,
+                          b->last_seq,   b->last_hash.data, b->last_hash.len};
+  char why[320];
+  int rc = zb_node_restore_apply(s->n, &part, why, sizeof why);
+  if (rc) {
+    fail(s, rc, "cannot restore this node's ops: %s", why[0] ? why : zb_strerror(rc));
+    return;
+  }
+  s->rep->restored += b->count;
+  s->head = b->last_seq;
+  s->restore_scan = b->scan_to;
+  if (!b->done) {
+    if (b->count == 0) {
+      fail(s, ZB_EPROTO, "the server sent an empty restore batch before the end");
+      return;
+    }
+    send_restore(s, s->head);
+    return;
+  }
+  if (s->head != s->restore_held) {
+    fail(s, ZB_EPROTO, "the server said it holds %llu ops of this node but restored %llu",
+         (unsigned long long)s->restore_held, (unsigned long long)s->head);
+    return;
+  }
+  /* Everything the server holds of this node is here: on as after any
+   * HelloAck (nothing to push; the pull brings the rest of the scope). */
+  uint8_t hash[32];
+  Zb__HelloAck a = ZB__HELLO_ACK__INIT;
+  a.protocol = ZB_PROTOCOL_VERSION;
+  a.held_seq = s->restore_held;
+  a.held_hash.data = hash;
+  a.held_hash.len = sizeof hash;
+  a.server_time_ms = s->restore_server_ms;
+  memcpy(hash, b->last_hash.data, b->last_hash.len == sizeof hash ? sizeof hash : 0);
+  hello_checked(s, &a);
 }
 
 static void on_push_ack(struct session *s, const Zb__PushAck *a) {
@@ -388,6 +462,15 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
     s->pulling = false;
     return;
   }
+  if (b->done && s->restoring) {
+    /* The first pull of a replacement PC is through: its state, rebuilt
+     * from its restored log and what it pulled, and it may write again. */
+    if ((rc = zb_node_restore_finish(s->n))) {
+      fail(s, rc, "cannot rebuild the restored node: %s", zb_strerror(rc));
+      return;
+    }
+    s->restoring = false;
+  }
   if (b->done) {
     s->finished = true;
     zb_conn_close(s->conn, 0);
@@ -413,6 +496,9 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
       s->rep->pull_max = len + 4;
     on_pull_batch(s, f->pull_batch);
     break;
+  case ZB__FRAME__MSG_RESTORE_BATCH:
+    on_restore_batch(s, f->restore_batch);
+    break;
   case ZB__FRAME__MSG_ERROR:
     fail(s, f->error->code == ZB__ERROR_CODE__ERROR_CODE_REFUSED ? ZB_EREFUSED : ZB_EUNREACH,
          "the server says: %.200s", f->error->message);
@@ -421,6 +507,7 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   case ZB__FRAME__MSG_PUSH:
   case ZB__FRAME__MSG_PULL:
   case ZB__FRAME__MSG_PULL_ACK:
+  case ZB__FRAME__MSG_RESTORE:
   case ZB__FRAME__MSG_PARCEL_HEADER:
   case ZB__FRAME__MSG_PARCEL_SEAL:
   case ZB__FRAME__MSG__NOT_SET:
@@ -545,7 +632,9 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   if (!rc)
     rc = s.finished ? 0 : (s.result ? s.result : ZB_EUNREACH);
   if (zb_node_info_get(n, &info) == 0)
-    rep->pushed = info.acked_seq > held_before ? info.acked_seq - held_before : 0;
+    rep->pushed = info.acked_seq > held_before + rep->restored
+                      ? info.acked_seq - held_before - rep->restored
+                      : 0;   /* restored ops were the server's already */
   rep->seconds = (double)(zb_hlc_wall_ms() - t0) / 1000.0;
   return rc;
 }

@@ -35,6 +35,7 @@
 typedef struct zb_sync_report {
   uint64_t pushed;          /* own ops the server newly holds */
   uint64_t pulled;          /* others' ops applied */
+  uint64_t restored;        /* own ops restored from the server (a replaced PC) */
   uint32_t conflicts, rejected;
   uint64_t bytes_out, bytes_in;   /* on the wire, TLS included */
   bool resumed;             /* the TLS session was resumed (a cheap reconnect) */

@@ -44,7 +44,7 @@ struct peer {
   zb_pace pace;
   size_t pull_raw, pull_wire;
   uint64_t pull_sent_ms;
-  uint64_t pushed, pulled, t0;
+  uint64_t pushed, pulled, restored, t0;
   uint32_t rejected, conflicts;
   int close_reason;         /* why we closed, when we did */
   bool closing;             /* refused: no longer counts against its node */
@@ -281,6 +281,48 @@ static void send_pull_batch(struct peer *p) {
   free(z);
 }
 
+/* A replaced PC restoring its node (docs/PROTOCOL.md, "Restoring a
+ * replaced PC"): the ops of the certificate's node id, never of another. */
+static void send_restore_batch(struct peer *p, const Zb__RestoreRequest *r) {
+  struct server *srv = p->srv;
+  zb_hub_restored res;
+  int rc = zb_hub_restore(srv->hub, p->node_id, r->after, r->scan_from, ZB_SYNC_BATCH_RAW,
+                          &srv->batch, &res);
+  if (rc == ZB_ENOTFOUND && res.summarized) {
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_REFUSED, rc,
+               "op %llu of this node was rejected and kept only as a summary: the node "
+               "cannot be restored from this server",
+               (unsigned long long)res.summarized);
+    return;
+  }
+  if (rc) {
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  uint8_t *z;
+  size_t zlen;
+  if ((rc = zb_batch_compress(&srv->batch, &z, &zlen))) {
+    peer_error(p, ZB__ERROR_CODE__ERROR_CODE_RETRY, rc, "server error: %s", zb_strerror(rc));
+    return;
+  }
+  Zb__RestoreBatch rb = ZB__RESTORE_BATCH__INIT;
+  Zb__Frame f = ZB__FRAME__INIT;
+  rb.count = srv->batch.count;
+  rb.raw_size = srv->batch.len;
+  rb.zdata.data = z;
+  rb.zdata.len = zlen;
+  rb.last_seq = res.last_seq;
+  rb.last_hash.data = res.last_hash;
+  rb.last_hash.len = sizeof res.last_hash;
+  rb.scan_to = res.scan_to;
+  rb.done = res.done;
+  f.msg_case = ZB__FRAME__MSG_RESTORE_BATCH;
+  f.restore_batch = &rb;
+  p->restored += srv->batch.count;
+  send_or_close(p, &f);
+  free(z);
+}
+
 static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   struct peer *p = zb_conn_user(c);
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
@@ -321,9 +363,13 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
        * close with its outcome. */
       p->done = true;
     break;
+  case ZB__FRAME__MSG_RESTORE:
+    send_restore_batch(p, f->restore);
+    break;
   case ZB__FRAME__MSG_HELLO_ACK:
   case ZB__FRAME__MSG_PUSH_ACK:
   case ZB__FRAME__MSG_PULL_BATCH:
+  case ZB__FRAME__MSG_RESTORE_BATCH:
   case ZB__FRAME__MSG_ERROR:
   case ZB__FRAME__MSG_PARCEL_HEADER:
   case ZB__FRAME__MSG_PARCEL_SEAL:
@@ -454,6 +500,9 @@ static void on_close(zb_conn *c, int reason) {
                 (unsigned long long)zb_conn_bytes_out(c), p->resumed ? "resumed" : "full",
                 (double)(zb_hlc_wall_ms() - p->t0) / 1000.0, reason ? " ended: " : "",
                 reason ? zb_strerror(reason) : "");
+  if (p->restored)
+    zb_log_info("session node=%s restored=%llu (its own ops, to a replaced PC)", p->node_id,
+                (unsigned long long)p->restored);
   note_session(p, reason);
   struct server *srv = p->srv;
   COUNT(srv, bytes_in, zb_conn_bytes_in(c));
@@ -628,9 +677,20 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
   if (!urc)
     urc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
   if (urc) {
-    zb_log_error("cannot listen on %s: %s", listen, uv_strerror(urc));
+    if (urc == UV_EADDRINUSE)
+      zb_log_error("端口已被占用 (port in use): cannot listen on %s: another program (perhaps "
+                   "another zhibu-server) uses that port; stop it, or give another --listen "
+                   "ADDR:PORT", listen);
+    else if (urc == UV_EADDRNOTAVAIL)
+      zb_log_error("cannot listen on %s: not an address of this machine (--listen ADDR:PORT; "
+                   "0.0.0.0 listens on all of them)", listen);
+    else if (urc == UV_EACCES)
+      zb_log_error("权限不足 (permission denied): cannot listen on %s: ports below 1024 need "
+                   "administrator rights; give a port of 1024 or above", listen);
+    else
+      zb_log_error("cannot listen on %s: %s", listen, uv_strerror(urc));
     uv_close((uv_handle_t *)&srv->listener, NULL);
-    rc = ZB_EIO;
+    rc = urc == UV_EADDRINUSE ? ZB_EBUSY : urc == UV_EACCES ? ZB_EACCES : ZB_EIO;
   } else {
     struct sockaddr_storage bound;
     int blen = sizeof bound;

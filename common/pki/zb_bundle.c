@@ -37,8 +37,8 @@ int zb_bundle_write(int fd, const char *path, const zb_bundle *b) {
   int rc = 0;
   BIO *mem = BIO_new(BIO_s_mem());
   if (mem == NULL ||
-      BIO_printf(mem, "%s\nserver: %s\nnode: %s\norg: %s\n", ZB_BUNDLE_MAGIC,
-                 b->server, b->node_id, b->org) <= 0 ||
+      BIO_printf(mem, "%s\nserver: %s\nnode: %s\norg: %s\n%s", ZB_BUNDLE_MAGIC,
+                 b->server, b->node_id, b->org, b->restore ? "restore: yes\n" : "") <= 0 ||
       !PEM_write_bio_X509(mem, b->ca) || !PEM_write_bio_X509(mem, b->cert) ||
       !PEM_write_bio_PrivateKey(mem, b->key, NULL, NULL, 0, NULL, NULL)) {
     rc = zb_pem_crypto_fail("encoding the bundle");
@@ -155,7 +155,8 @@ int zb_bundle_read(const char *path, zb_bundle *out, char *why,
    * until the first PEM block. */
   char *p = buf;
   long line = 0;
-  bool seen_server = false, seen_node = false, seen_org = false;
+  bool seen_server = false, seen_node = false, seen_org = false, seen_restore = false;
+  char restore[8] = "";
   for (;;) {
     char *nl = strchr(p, '\n');
     size_t ll = nl ? (size_t)(nl - p) : strlen(p);
@@ -192,6 +193,8 @@ int zb_bundle_read(const char *path, zb_bundle *out, char *why,
         dst = b.node_id, cap = sizeof b.node_id, seen = &seen_node;
       } else if (klen == 3 && memcmp(p, "org", 3) == 0) {
         dst = b.org, cap = sizeof b.org, seen = &seen_org;
+      } else if (klen == 7 && memcmp(p, "restore", 7) == 0) {
+        dst = restore, cap = sizeof restore, seen = &seen_restore;
       } else {
         set_why(why, why_len, "%s:%ld: unknown field \"%.*s\"", path, line,
                 (int)(klen > 32 ? 32 : klen), p);
@@ -212,6 +215,8 @@ int zb_bundle_read(const char *path, zb_bundle *out, char *why,
         ok = zb_pki_node_id_valid(dst);
       else if (ok && dst == b.org)
         ok = zb_org_code_valid(dst);
+      else if (ok && dst == restore)
+        ok = b.restore = strcmp(restore, "yes") == 0;
       if (!ok) {
         set_why(why, why_len, "%s:%ld: bad %.*s value%s", path, line,
                 (int)klen, p,

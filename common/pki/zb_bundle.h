@@ -13,6 +13,7 @@
  *   server: HOST:PORT
  *   node: ID
  *   org: CODE
+ *   restore: yes          (only in a replacement's bundle: see below)
  *   <CA certificate PEM>
  *   <node certificate PEM>
  *   <node private key PEM, PKCS#8, unencrypted>
@@ -24,6 +25,11 @@
  * block is optional (bundles of before it have none): `init --enroll`
  * imports it, so that a node can import its roster before it ever synced
  * (docs/DESIGN-NOTES.md, "Sync", Enrollment).
+ *
+ * `restore: yes` marks the bundle of `zhibu-server enroll --replace`: the
+ * node already has a log at the server, and the new PC must restore it
+ * (its first sync does, docs/PROTOCOL.md "Restoring a replaced PC") before
+ * it writes anything; such a bundle carries no org block to import.
  */
 #ifndef ZB_BUNDLE_H
 #define ZB_BUNDLE_H
@@ -54,6 +60,7 @@ typedef struct zb_bundle {
   char *orgs;                            /* the org directory (CSV text,
                                             NUL-terminated, owned) or NULL */
   size_t orgs_len;
+  bool restore;                          /* "restore: yes": a replacement */
 } zb_bundle;
 
 /* Frees the objects of b and zeroes it.  NULL is fine. */

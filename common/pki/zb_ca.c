@@ -4,6 +4,7 @@
  * read and written through zb_pem.h, the bundle through zb_bundle.h.
  */
 #include "zb_ca.h"
+#include "zb_outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -494,12 +495,12 @@ out:
 
 int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
                   const char *server_addr, const char *out_path, int days) {
-  return zb_ca_enroll_orgs(dir, node_id, org, server_addr, out_path, days, NULL, 0);
+  return zb_ca_enroll_orgs(dir, node_id, org, server_addr, out_path, days, NULL, 0, false);
 }
 
 int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
                       const char *server_addr, const char *out_path, int days,
-                      const char *orgs, size_t orgs_len) {
+                      const char *orgs, size_t orgs_len, bool restore) {
   int rc = 0, lock = -1, fd = -1;
   X509 *ca = NULL, *x = NULL;
   EVP_PKEY *ca_key = NULL, *key = NULL;
@@ -538,7 +539,7 @@ int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
       zb_log_error("%s: already exists; not overwriting it", out_path);
       return ZB_EEXIST;
     }
-    return zb_pem_io_fail(out_path, "create");
+    return zb_outfile_fail("--out", out_path, errno);
   }
   created = true;
   if (fchmod(fd, 0600) != 0) {
@@ -570,7 +571,8 @@ int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
   if ((rc = record_serial(dir, node_id, org, serial)) != 0)
     goto out;
   /* The bundle borrows the objects; they are freed below, not by it. */
-  zb_bundle b = {.ca = ca, .cert = x, .key = key, .orgs = (char *)orgs, .orgs_len = orgs_len};
+  zb_bundle b = {.ca = ca, .cert = x, .key = key, .orgs = (char *)orgs, .orgs_len = orgs_len,
+                 .restore = restore};
   snprintf(b.server, sizeof b.server, "%s", server_addr);
   snprintf(b.node_id, sizeof b.node_id, "%s", node_id);
   snprintf(b.org, sizeof b.org, "%s", org);
@@ -658,7 +660,34 @@ int zb_ca_server_names(const char *dir, const char *server_addr, char *names, si
 
 /* ---- revocation and trust --------------------------------------------- */
 
+static int revoke_serials(const char *dir, const char *node_id, bool keep_last);
+
 int zb_ca_revoke(const char *dir, const char *node_id) {
+  return revoke_serials(dir, node_id, false);
+}
+
+int zb_ca_revoke_older(const char *dir, const char *node_id) {
+  return revoke_serials(dir, node_id, true);
+}
+
+int zb_ca_enrolled(const char *dir, const char *node_id) {
+  char path[4096], *list = NULL;
+  size_t len = 0;
+  if (dir == NULL || !zb_pki_node_id_valid(node_id))
+    return ZB_EINVAL;
+  int n = snprintf(path, sizeof path, "%s/issued/%s", dir, node_id);
+  if (n < 0 || (size_t)n >= sizeof path)
+    return ZB_ETOOBIG;
+  int rc = zb_pem_read_small(path, ISSUED_MAX, &list, &len);
+  if (rc == 0 && strspn(list, " \n") == len)
+    rc = ZB_ENOTFOUND;
+  free(list);
+  return rc;
+}
+
+/* Every serial issued to node_id into the CRL; keep_last: but the last one
+ * issued (the replacement's, which enroll has just appended). */
+static int revoke_serials(const char *dir, const char *node_id, bool keep_last) {
   int rc = 0, lock = -1;
   char path[4096], crl_path[4096], *list = NULL;
   size_t len = 0;
@@ -719,6 +748,8 @@ int zb_ca_revoke(const char *dir, const char *node_id) {
       break;
     p = nl + 1;
   }
+  if (keep_last && sk_ASN1_INTEGER_num(serials) > 0)
+    ASN1_INTEGER_free(sk_ASN1_INTEGER_pop(serials));
   if (sk_ASN1_INTEGER_num(serials) == 0) {
     zb_log_error("node %s was never enrolled here (%s is empty)", node_id,
                  path);

@@ -84,10 +84,22 @@ int zb_ca_server_cert(const char *dir, const char *const *names, size_t n);
 int zb_ca_enroll(const char *dir, const char *node_id, const char *org,
                  const char *server_addr, const char *out_path, int days);
 /* The same with the org directory of the node's scope in the bundle
- * (orgs[0..orgs_len): CSV as `org import` reads it; NULL: none). */
+ * (orgs[0..orgs_len): CSV as `org import` reads it; NULL: none), and with
+ * restore: the bundle says "restore: yes" (a replacement PC, which restores
+ * the node's log from the server before it writes: zb_bundle.h). */
 int zb_ca_enroll_orgs(const char *dir, const char *node_id, const char *org,
                       const char *server_addr, const char *out_path, int days,
-                      const char *orgs, size_t orgs_len);
+                      const char *orgs, size_t orgs_len, bool restore);
+
+/* 0 if a certificate was ever issued to node_id in dir (dir/issued/ID has
+ * a serial), ZB_ENOTFOUND if not; ZB_EINVAL, ZB_EIO. */
+int zb_ca_enrolled(const char *dir, const char *node_id);
+
+/* Revokes, as zb_ca_revoke, every certificate issued to node_id but the
+ * last one: what `enroll --replace` does once the replacement's
+ * certificate is issued (docs/PROTOCOL.md, "Restoring a replaced PC").
+ * ZB_ENOTFOUND if node_id had no earlier certificate. */
+int zb_ca_revoke_older(const char *dir, const char *node_id);
 
 /* Whether the server certificate of dir names the host of server_addr
  * (HOST:PORT) as a node will check it when it dials: 0 if so; ZB_EINVAL

@@ -1019,12 +1019,19 @@ int zb_state_hash(zb_txn *t, uint8_t out[ZB_SHA256_LEN]) {
   return rc;
 }
 
+int zb_state_drop(zb_txn *t) {
+  int rc = 0;
+  for (size_t i = 0; i < ZB_STATE_NDBS && !rc; i++)
+    rc = zb_txn_drop(t, zb_state_dbs[i]);
+  return rc;
+}
+
 int zb_state_rebuild_check(zb_txn *t, int (*rebuild)(zb_txn *t, void *ctx), void *ctx,
                            char *why, size_t cap) {
   uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
   int rc = zb_state_hash(t, stored);
-  for (size_t i = 0; i < ZB_STATE_NDBS && !rc; i++)
-    rc = zb_txn_drop(t, zb_state_dbs[i]);
+  if (!rc)
+    rc = zb_state_drop(t);
   if (!rc)
     rc = rebuild(t, ctx);
   if (!rc)

@@ -147,6 +147,9 @@ extern const enum zb_dbi zb_state_dbs[ZB_STATE_NDBS];
  * included: equal hashes mean byte-identical state. */
 int zb_state_hash(zb_txn *t, uint8_t out[32]);
 
+/* Empties the state tables (a rebuild from the logs follows). */
+int zb_state_drop(zb_txn *t);
+
 /* The one check that stored state equals a rebuild from the log: hashes
  * the stored state (zb_state_hash), empties the state tables, runs
  * rebuild(t, ctx), hashes again.  0 when equal; ZB_ECORRUPT with a

@@ -937,6 +937,90 @@ int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor
   return rc;
 }
 
+/* ---- restoring a replaced PC (docs/PROTOCOL.md) ---- */
+
+struct restore_ctx {
+  const char *node_id;
+  zb_batch *out;
+  size_t max_raw;
+  uint64_t last, scanned;
+  bool full;
+  uint64_t summarized;      /* the seq of a summarized op met, 0: none */
+};
+
+static int restore_row(void *ctx, zb_val key, zb_val val) {
+  struct restore_ctx *rc_ = ctx;
+  if (rc_->out->len >= rc_->max_raw) {
+    rc_->full = true;
+    return 1;
+  }
+  if (key.len != 8 || val.len < ZB_SHA256_LEN)
+    return ZB_ECORRUPT;
+  Zb__ServerOp *so = zb__server_op__unpack(NULL, val.len - ZB_SHA256_LEN,
+                                           (const uint8_t *)val.data + ZB_SHA256_LEN);
+  if (!so)
+    return ZB_ECORRUPT;
+  int rc = 0;
+  if (so->origin && strcmp(so->origin, rc_->node_id) == 0 && so->origin_seq > rc_->last) {
+    if (so->origin_seq != rc_->last + 1)
+      rc = ZB_ECORRUPT;   /* zb_hub_verify would say the same */
+    else if (so->summarized) {
+      rc_->summarized = so->origin_seq;
+      rc = 1;
+    } else if (!(rc = zb_batch_add(rc_->out, so->op.data, so->op.len)))
+      rc_->last = so->origin_seq;
+  }
+  zb__server_op__free_unpacked(so, NULL);
+  if (rc == 0)
+    rc_->scanned = zb_be_u64(key.data);
+  return rc;
+}
+
+int zb_hub_restore(zb_hub *h, const char *node_id, uint64_t after, uint64_t scan_from,
+                   size_t max_raw, zb_batch *out, zb_hub_restored *res) {
+  zb_txn *t;
+  struct origin_state os;
+  uint8_t start[8];
+  memset(res, 0, sizeof *res);
+  zb_batch_reset(out);
+  int rc = zb_store_read(h->store, &t);
+  if (rc)
+    return rc;
+  if ((rc = origin_load(t, node_id, &os)))
+    goto out;
+  res->last_seq = after;
+  res->scan_to = scan_from;
+  if (after >= os.held) {
+    /* Nothing after it: also what a node with more than the server holds
+     * is told (its own ops are its to push). */
+    res->done = true;
+    rc = origin_op_hash(t, node_id, after > os.held ? os.held : after, res->last_hash);
+    goto out;
+  }
+  struct restore_ctx c = {.node_id = node_id, .out = out, .max_raw = max_raw, .last = after,
+                          .scanned = scan_from};
+  zb_u64_be(scan_from + 1, start);
+  rc = zb_txn_scan(t, ZB_DB_SLOG, start, 8, restore_row, &c);
+  if (rc)
+    goto out;
+  if (c.summarized) {
+    res->summarized = c.summarized;
+    rc = ZB_ENOTFOUND;
+    goto out;
+  }
+  if (!c.full && c.last < os.held) {
+    rc = ZB_ECORRUPT;   /* the log ends before the op the server says it holds */
+    goto out;
+  }
+  res->last_seq = c.last;
+  res->scan_to = c.scanned;
+  res->done = c.last == os.held;
+  rc = origin_op_hash(t, node_id, c.last, res->last_hash);
+out:
+  zb_txn_end(t);
+  return rc;
+}
+
 /* ---- what the server knows of each node between sessions ---- */
 
 /* meta "peer/ID": u64 cursor, u64 parcel seq, u8 org length, org, u16

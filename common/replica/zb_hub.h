@@ -165,6 +165,25 @@ int zb_hub_peers(zb_hub *h, zb_hub_peer_fn fn, void *ctx);
 int zb_hub_pull(zb_hub *h, const char *node_id, const char *org, uint64_t cursor,
                 size_t max_raw, zb_batch *out, uint64_t *next, bool *done);
 
+/* Restoring a replaced PC (docs/PROTOCOL.md, "Restoring a replaced PC"):
+ * node_id's own ops after its seq `after`, packed as the server logged
+ * them (without prev_hash), into out (reset first) until about max_raw
+ * bytes, reading the server log from server seq scan_from + 1.  res: the
+ * seq of the last op in out and its hash as recorded at the push, where
+ * the next call's scan starts, and whether that was the last op held.
+ * The caller passes the node id of a verified certificate, never one the
+ * node named.  ZB_ENOTFOUND with res->summarized when an op was kept only
+ * as a summary (a rejected op past the day's allowance: it cannot be
+ * given back); ZB_ECORRUPT for a log that does not hold what it says. */
+typedef struct zb_hub_restored {
+  uint64_t last_seq, scan_to;
+  uint8_t last_hash[32];
+  bool done;
+  uint64_t summarized;
+} zb_hub_restored;
+int zb_hub_restore(zb_hub *h, const char *node_id, uint64_t after, uint64_t scan_from,
+                   size_t max_raw, zb_batch *out, zb_hub_restored *res);
+
 int zb_hub_digest(zb_hub *h, const char *org, char out[65]);
 /* The records of kd placed in root's subtree (every one for NULL), in key
  * order (zb_recs_in_subtree). */

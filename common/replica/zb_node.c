@@ -33,6 +33,7 @@
 
 struct init_args {
   const char *id, *org, *server;
+  bool restore;
 };
 
 static int init_write(zb_txn *t, void *ctx) {
@@ -46,12 +47,14 @@ static int init_write(zb_txn *t, void *ctx) {
     rc = zb_meta_put_str(t, "server", a->server);
   if (!rc && a->server)
     rc = zb_meta_put_u64(t, "enrolled", 1);
+  if (!rc && a->restore)
+    rc = zb_meta_put_u64(t, "restore", 1);
   return rc;
 }
 
 /* Creates the node in one transaction (enrolled when server is set). */
 static int node_create(const char *dir, const char *node_id, const char *org, const char *server,
-                       const char **why) {
+                       bool restore, const char **why) {
   *why = NULL;
   if (!zb_node_id_valid(node_id)) {
     *why = "--node-id must be 1-64 ASCII letters, digits, '-', '_' or '.'";
@@ -77,7 +80,7 @@ static int node_create(const char *dir, const char *node_id, const char *org, co
   }
   if (rc != ZB_ENOTFOUND)
     goto out;
-  struct init_args a = {node_id, org, server};
+  struct init_args a = {node_id, org, server, restore};
   rc = zb_store_write(s, init_write, &a);
 out:
   zb_store_close(s);
@@ -85,7 +88,7 @@ out:
 }
 
 int zb_node_init(const char *dir, const char *node_id, const char *org, const char **why) {
-  return node_create(dir, node_id, org, NULL, why);
+  return node_create(dir, node_id, org, NULL, false, why);
 }
 
 /* The points scheme of the data directory (zb_points.h): it decides what
@@ -175,7 +178,15 @@ static int writer_begin(struct writer *w, zb_node *n, zb_txn *t) {
   w->n = n;
   w->t = t;
   w->flags = 0;
-  int rc = zb_oplog_head_load(t, &w->head);
+  /* A replacement PC writes nothing before it has its node's log back
+   * (docs/PROTOCOL.md, "Restoring a replaced PC"): its seqs would clash
+   * with the old PC's. */
+  uint64_t restoring = 0;
+  int rc = zb_meta_get_u64(t, "restore", &restoring);
+  if (!rc && restoring)
+    rc = ZB_ERESTORE;
+  if (!rc)
+    rc = zb_oplog_head_load(t, &w->head);
   if (!rc)
     rc = zb_meta_get_u64(t, "cursor", &w->cursor);
   return rc;
@@ -749,6 +760,13 @@ int zb_node_info_get(zb_node *n, zb_node_info *out) {
   out->rejected = zb_txn_count(t, ZB_DB_REJECTED);
   if (zb_meta_get_str(t, "server", out->server, sizeof out->server) == ZB_ENOTFOUND)
     out->server[0] = '\0';
+  uint64_t flag = 0;
+  if ((rc = zb_meta_get_u64(t, "restore", &flag)))
+    goto out;
+  out->restoring = flag != 0;
+  if ((rc = zb_meta_get_u64(t, "revoked", &flag)))
+    goto out;
+  out->revoked = flag != 0;
 out:
   zb_txn_end(t);
   return rc;
@@ -918,9 +936,19 @@ int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_
   snprintf(path, sizeof path, "%s/enrollment.bundle", dir);
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    snprintf(why, cap, "cannot create %s: %s", dir, strerror(errno));
+    int e = errno;
+    if (e == ENOENT)
+      snprintf(why, cap, "上级目录不存在 (no such folder): cannot create %s, because the folder "
+               "it would go in does not exist; create that folder first, or choose another place",
+               dir);
+    else if (e == EACCES)
+      snprintf(why, cap, "权限不足 (permission denied): cannot create %s: this user may not "
+               "write in the folder it would go in", dir);
+    else
+      snprintf(why, cap, "cannot create %s: %s", dir, strerror(e));
+    rc = e == ENOENT ? ZB_ENOTFOUND : e == EACCES ? ZB_EACCES : ZB_EIO;
     zb_bundle_clear(&b);
-    return ZB_EIO;
+    return rc;
   }
   rc = copy_file(bundle, tmp);
   if (!rc && rename(tmp, path) != 0)
@@ -933,7 +961,7 @@ int zb_node_init_enrolled(const char *dir, const char *bundle, const char *node_
   }
   /* The node and its enrollment are created in one transaction. */
   const char *w = NULL;
-  rc = node_create(dir, b.node_id, b.org, b.server, &w);
+  rc = node_create(dir, b.node_id, b.org, b.server, b.restore, &w);
   if (rc) {
     unlink(path);
     if (w)

@@ -52,6 +52,8 @@ typedef struct zb_node_info {
   int last_error_code;
   char last_error_reason[ZB_NODE_REASON_MAX + 1];
   uint64_t next_attempt_ms;
+  bool restoring;        /* a replacement PC before its first full sync */
+  bool revoked;          /* the server refused its certificate as revoked */
 } zb_node_info;
 
 
@@ -212,6 +214,31 @@ int zb_node_parcel_last(zb_node *n, uint64_t *seq, uint8_t hash[32]);
  * is the one this node wrote.  0, or ZB_EREFUSED with a sentence in why. */
 int zb_node_check_held(zb_node *n, uint64_t head, uint64_t held, const uint8_t *hash,
                        size_t hash_len, char *why, size_t cap);
+
+/* Restoring a replaced PC (docs/PROTOCOL.md, "Restoring a replaced PC").
+ * A node initialised from a bundle that says "restore: yes" is restoring:
+ * it writes nothing (ZB_ERESTORE) until its first sync has brought back
+ * its own ops from the server and pulled the rest.
+ *
+ * zb_node_restore_apply: one RestoreBatch, in one transaction: each op
+ * passes zb_opwire_decode, must be this node's next seq, and is chained
+ * onto the log as the old PC chained it; the last one's hash must be
+ * last_hash.  The acknowledged seq follows.  ZB_EPROTO with a sentence in
+ * why (nothing stored) otherwise, also for a node that is not restoring.
+ * zb_node_restore_finish: once the first pull is through, rebuilds the
+ * state from the logs (zb_node_replay) and ends the restore; nothing for a
+ * node that is not restoring. */
+typedef struct zb_restore_part {
+  const uint8_t *zdata;
+  size_t zlen;
+  uint64_t raw_size;
+  uint32_t count;
+  uint64_t last_seq;
+  const uint8_t *last_hash;
+  size_t last_hash_len;
+} zb_restore_part;
+int zb_node_restore_apply(zb_node *n, const zb_restore_part *part, char *why, size_t cap);
+int zb_node_restore_finish(zb_node *n);
 /* The server's clock at HelloAck: later local writes are stamped no
  * earlier than it, so a PC whose clock is behind still orders its new
  * writes after what the server had (docs/DESIGN-NOTES.md, "Time"). */

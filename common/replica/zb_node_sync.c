@@ -18,6 +18,7 @@
 #include "zb_node.h"
 #include "zb_node_priv.h"
 #include "zb_oplog.h"
+#include "zb_opwire.h"
 #include "zb_sha.h"
 #include "zb_state.h"
 #include "zb_utf8.h"
@@ -127,6 +128,9 @@ static int outcome_write(zb_txn *t, void *ctx) {
   }
   if (!rc && !o->keep_next)
     rc = zb_meta_put_u64(t, "next_attempt_ms", o->next_ms);
+  /* Revoked: what it has not sent can never be sent (status says so). */
+  if (!rc && o->at_ms && (o->code == 0 || o->code == ZB_EREVOKED))
+    rc = zb_meta_put_u64(t, "revoked", o->code == ZB_EREVOKED);
   return rc;
 }
 
@@ -473,4 +477,113 @@ int zb_node_rejected(zb_node *n, zb_rejected_fn fn, void *ctx) {
   rc = zb_txn_scan(t, ZB_DB_REJECTED, NULL, 0, rejected_row, &lc);
   zb_txn_end(t);
   return rc;
+}
+
+/* ---- restoring a replaced PC (docs/PROTOCOL.md, "Restoring a replaced PC") ---- */
+
+struct restore_apply {
+  zb_node *n;
+  zb_txn *t;
+  zb_oplog_head head;
+  char *why;
+  size_t cap;
+};
+
+/* One own op as the server holds it: chained onto this log exactly as the
+ * old PC chained it, so that its hash is the one the old PC computed. */
+static int restore_item(void *ctx, const uint8_t *item, size_t len) {
+  struct restore_apply *ra = ctx;
+  Zb__Op *op = NULL;
+  char why[160];
+  int rc = zb_opwire_decode(item, len, &op, why, sizeof why);
+  if (rc) {
+    snprintf(ra->why, ra->cap, "the server sent a restored op that does not decode: %s", why);
+    return rc;
+  }
+  int kind;
+  const char *key;
+  if (strcmp(op->origin, ra->n->id) != 0 || op->seq != ra->head.seq + 1 ||
+      !zb_op_target(op, &kind, &key, NULL)) {
+    snprintf(ra->why, ra->cap,
+             "the server sent op %llu of %.64s where op %llu of this node was due",
+             (unsigned long long)op->seq, op->origin, (unsigned long long)ra->head.seq + 1);
+    zb__op__free_unpacked(op, NULL);
+    return ZB_EPROTO;
+  }
+  rc = zb_oplog_append(ra->t, &ra->head, op);
+  op->prev_hash.data = NULL;   /* it pointed into ra->head */
+  op->prev_hash.len = 0;
+  if (!rc && op->hlc > ra->head.hlc)
+    ra->head.hlc = op->hlc;
+  /* Indexed under its record as every own op, so that a rollback finds it;
+   * the state is rebuilt from the logs once the first pull is through
+   * (zb_node_restore_finish). */
+  if (!rc)
+    rc = zb_node_index_op(ra->t, kind, key, ZB_NODE_OP_OWN, op->seq);
+  zb__op__free_unpacked(op, NULL);
+  return rc;
+}
+
+struct restore_batch_args {
+  struct restore_apply ra;
+  const zb_restore_part *part;
+};
+
+static int restore_write(zb_txn *t, void *ctx) {
+  struct restore_batch_args *a = ctx;
+  struct restore_apply *ra = &a->ra;
+  const zb_restore_part *p = a->part;
+  uint64_t restoring = 0;
+  ra->t = t;
+  int rc = zb_meta_get_u64(t, "restore", &restoring);
+  if (!rc && !restoring) {
+    snprintf(ra->why, ra->cap, "the server sent ops to restore, but this node is not restoring");
+    return ZB_EPROTO;
+  }
+  if (!rc)
+    rc = zb_oplog_head_load(t, &ra->head);
+  if (!rc)
+    rc = zb_batch_each(p->zdata, p->zlen, p->raw_size, p->count, restore_item, ra);
+  if (rc == ZB_EPROTO && !ra->why[0])
+    snprintf(ra->why, ra->cap, "the server sent a malformed restore batch");
+  if (rc)
+    return rc;
+  /* The chain this node rebuilt must end where the server's record of the
+   * old PC's pushes says: otherwise an op was altered on the way or in the
+   * server's log. */
+  if (ra->head.seq != p->last_seq || p->last_hash_len != sizeof ra->head.hash ||
+      memcmp(ra->head.hash, p->last_hash, sizeof ra->head.hash) != 0) {
+    snprintf(ra->why, ra->cap,
+             "the restored ops do not chain to the hash the server holds for op %llu of this "
+             "node: nothing was restored from this batch",
+             (unsigned long long)p->last_seq);
+    return ZB_EPROTO;
+  }
+  if (!(rc = zb_oplog_head_save(t, &ra->head)))
+    rc = acked_write(t, &ra->head.seq);
+  return rc;
+}
+
+int zb_node_restore_apply(zb_node *n, const zb_restore_part *part, char *why, size_t cap) {
+  struct restore_batch_args a = {.ra = {.n = n, .why = why, .cap = cap}, .part = part};
+  why[0] = '\0';
+  return zb_store_write(n->store, restore_write, &a);
+}
+
+static int restore_finish_write(zb_txn *t, void *ctx) {
+  struct zb_node_rebuild *rb = ctx;
+  uint64_t restoring = 0;
+  int rc = zb_meta_get_u64(t, "restore", &restoring);
+  if (rc || !restoring)
+    return rc;
+  rb->t = t;
+  if (!(rc = zb_state_drop(t)) && !(rc = zb_node_replay(rb)))
+    rc = zb_meta_put_u64(t, "restore", 0);
+  return rc;
+}
+
+int zb_node_restore_finish(zb_node *n) {
+  char why[64];
+  struct zb_node_rebuild rb = {.n = n, .why = why, .cap = sizeof why};
+  return zb_store_write(n->store, restore_finish_write, &rb);
 }

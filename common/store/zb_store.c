@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "zb_err.h"
 #include "zb_log.h"
@@ -56,6 +57,32 @@ struct zb_txn {
   void (*note_free)(void *);
 };
 
+/* A write that failed for want of disk space: LMDB passes write(2)'s
+ * ENOSPC on, and some filesystems say EIO when they are full. */
+static bool disk_full(const char *dir, int rc) {
+  struct statvfs vfs;
+  if (rc == ENOSPC || rc == EDQUOT)
+    return true;
+  return rc == EIO && statvfs(dir, &vfs) == 0 && vfs.f_bavail * vfs.f_frsize < (1u << 20);
+}
+
+/* The one message for a full disk under dir (README, "When something goes
+ * wrong"). */
+static int disk_full_err(const char *dir) {
+  zb_log_error("磁盘已满 (disk full): no space left to write the database in %s; free space "
+               "on that disk (or move the data directory to a larger one) and run the command "
+               "again. Nothing of this change was stored.", dir);
+  return ZB_ENOSPC;
+}
+
+/* Permission denied on the data directory (README, "When something goes
+ * wrong"). */
+static int denied_err(const char *dir) {
+  zb_log_error("权限不足 (permission denied): cannot open %s; this user may not read or write "
+               "it. Run as the user who owns it, or fix its permissions (ls -ld %s).", dir, dir);
+  return ZB_EACCES;
+}
+
 /* Translates an LMDB error once, here, logging LMDB's own message. */
 static int db_err(const char *what, int rc) {
   if (rc == MDB_MAP_FULL)
@@ -85,13 +112,28 @@ int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store
   memcpy(s->dir, dir, strlen(dir) + 1);
   snprintf(path, sizeof path, "%s/data.mdb", dir);
   if (stat(path, &st) != 0) {
+    if (errno == EACCES) {
+      ret = denied_err(dir);
+      goto out;
+    }
     if (!create) {
       ret = ZB_ENOTINIT;
       goto out;
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-      zb_log_error("cannot create %s: %s", dir, strerror(errno));
-      ret = ZB_EIO;
+      if (errno == ENOENT)
+        zb_log_error("上级目录不存在 (no such folder): cannot create %s, because the folder it "
+                     "would go in does not exist; create that folder first, or choose another "
+                     "place", dir);
+      else if (errno == EACCES)
+        zb_log_error("权限不足 (permission denied): cannot create %s: this user may not write "
+                     "in the folder it would go in", dir);
+      else if (errno == ENOSPC)
+        (void)disk_full_err(dir);
+      else
+        zb_log_error("cannot create %s: %s", dir, strerror(errno));
+      ret = errno == ENOENT ? ZB_ENOTFOUND : errno == EACCES ? ZB_EACCES
+            : errno == ENOSPC ? ZB_ENOSPC : ZB_EIO;
       goto out;
     }
   }
@@ -104,8 +146,14 @@ int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store
   /* An existing environment may already be larger than our initial map;
    * LMDB adopts the file's size when it is bigger. */
   if ((rc = mdb_env_open(s->env, dir, 0, 0600))) {
-    zb_log_error("cannot open database in %s: %s", dir, mdb_strerror(rc));
-    ret = rc == ENOENT ? ZB_ENOTINIT : ZB_EDB;
+    if (rc == EACCES || rc == EPERM || rc == EROFS)
+      ret = denied_err(dir);
+    else if (disk_full(dir, rc))
+      ret = disk_full_err(dir);
+    else {
+      zb_log_error("cannot open database in %s: %s", dir, mdb_strerror(rc));
+      ret = rc == ENOENT ? ZB_ENOTINIT : ZB_EDB;
+    }
     goto out;
   }
   if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) {
@@ -121,7 +169,7 @@ int zb_store_open_sized(const char *dir, bool create, size_t map_bytes, zb_store
   rc = mdb_txn_commit(txn);
   txn = NULL;
   if (rc) {
-    ret = db_err("mdb_txn_commit", rc);
+    ret = disk_full(dir, rc) ? disk_full_err(dir) : db_err("mdb_txn_commit", rc);
     goto out;
   }
   *out = s;
@@ -496,7 +544,7 @@ static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
       int mrc = mdb_txn_commit(t.txn);
       if (mrc == 0)
         return 0;
-      rc = db_err("mdb_txn_commit", mrc);
+      rc = disk_full(s->dir, mrc) ? disk_full_err(s->dir) : db_err("mdb_txn_commit", mrc);
     } else {
       mdb_txn_abort(t.txn);
     }

@@ -22,6 +22,7 @@
 #include "fuzz_ops.h"
 #include "zb_batch.h"
 #include "zb_frame.h"
+#include "zb_oplog.h"
 #include "zb_parcel.h"
 #include "zb_record.h"
 #include "zhibu.pb-c.h"
@@ -818,6 +819,58 @@ static void xlsx_seeds(void) {
   put("xlsx", "libxlsxwriter", buf, n + 1);
 }
 
+/* ---- restore: RestoreBatch messages for a node b0101 with an empty log ---- */
+
+static void restore_seed(const char *name, struct packed *ops, size_t n, uint64_t last_seq,
+                         bool right_hash) {
+  zb_batch bt;
+  zb_batch_init(&bt);
+  uint8_t prev[32] = {0}, buf[ZB_OP_PACKED_MAX], hash[32] = {0};
+  for (size_t i = 0; i < n; i++) {
+    if (zb_batch_add(&bt, ops[i].p, ops[i].len))
+      die("restore seed");
+    Zb__Op *op = zb__op__unpack(NULL, ops[i].len, ops[i].p);
+    size_t len;
+    if (!op || zb_op_pack_hash(op, prev, buf, sizeof buf, &len, hash))
+      die("restore seed op");
+    memcpy(prev, hash, 32);
+    zb__op__free_unpacked(op, NULL);
+  }
+  if (!right_hash)
+    hash[0] ^= 1;
+  uint8_t *z;
+  size_t zlen;
+  if (zb_batch_compress(&bt, &z, &zlen))
+    die("restore seed compress");
+  Zb__RestoreBatch rb = ZB__RESTORE_BATCH__INIT;
+  rb.count = bt.count, rb.raw_size = bt.len, rb.zdata.data = z, rb.zdata.len = zlen;
+  rb.last_seq = last_seq, rb.last_hash.data = hash, rb.last_hash.len = 32, rb.done = true;
+  size_t plen = zb__restore_batch__get_packed_size(&rb);
+  uint8_t *p = malloc(plen ? plen : 1);
+  if (!p)
+    die("restore seed");
+  zb__restore_batch__pack(&rb, p);
+  put("restore", name, p, plen);
+  free(p);
+  free(z);
+  zb_batch_free(&bt);
+}
+
+static void restore_seeds(void) {
+  struct packed ops[3] = {member_create("b0101", 1, "M0000000001", "430121-01-01", 1),
+                          member_create("b0101", 2, "M0000000002", "430121-01-01", 2),
+                          member_create("b0102", 3, "M0000000003", "430121-01-01", 3)};
+  restore_seed("two", ops, 2, 2, true);
+  restore_seed("one", ops, 1, 1, true);
+  restore_seed("wrong-hash", ops, 2, 2, false);
+  restore_seed("wrong-last", ops, 2, 3, true);
+  restore_seed("other-origin", ops, 3, 3, true);
+  restore_seed("gap", ops + 1, 1, 2, true);
+  restore_seed("empty", ops, 0, 0, true);
+  for (size_t i = 0; i < 3; i++)
+    free(ops[i].p);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: zhibu-fuzz-seeds OUTDIR\n");
@@ -834,6 +887,7 @@ int main(int argc, char **argv) {
   parcel_seeds();
   csv_seeds();
   xlsx_seeds();
+  restore_seeds();
   printf("zhibu-fuzz-seeds: %d seeds written under %s\n", nwritten, outdir);
   return 0;
 }

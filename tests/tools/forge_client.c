@@ -798,6 +798,8 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   case ZB__FRAME__MSG_PUSH:
   case ZB__FRAME__MSG_PULL:
   case ZB__FRAME__MSG_PULL_ACK:
+  case ZB__FRAME__MSG_RESTORE:
+  case ZB__FRAME__MSG_RESTORE_BATCH:
   case ZB__FRAME__MSG_PARCEL_HEADER:
   case ZB__FRAME__MSG_PARCEL_SEAL:
   case ZB__FRAME__MSG__NOT_SET:

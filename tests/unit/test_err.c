@@ -26,17 +26,22 @@ static void test_exit_codes(void **state) {
   assert_int_equal(zb_exit_code(ZB_EPROTO), 5);
   assert_int_equal(zb_exit_code(ZB_ESCOPE), 6);
   assert_int_equal(zb_exit_code(ZB_EREFUSED), 6);
+  assert_int_equal(zb_exit_code(ZB_EREVOKED), 6);
+  assert_int_equal(zb_exit_code(ZB_ENOSPC), 1);
+  assert_int_equal(zb_exit_code(ZB_EACCES), 1);
   assert_int_equal(zb_exit_code(ZB_EIO), 1);
   assert_int_equal(zb_exit_code(ZB_ECORRUPT), 1);
   assert_int_equal(zb_exit_code(-999), 1);
 }
 
 /* The switch the sync column replaced: 0 → 0, refused → 6, no node → 4,
- * invalid (a bad --server) → 2, anything else → 5. */
+ * invalid (a bad --server) → 2, anything else → 5; and since: a revoked
+ * certificate (a replaced PC) is refused → 6. */
 static int old_sync_exit(int rc) {
   switch (rc) {
   case 0: return 0;
   case ZB_EREFUSED: return 6;
+  case ZB_EREVOKED: return 6;
   case ZB_ENOTINIT: return 4;
   case ZB_EINVAL: return 2;
   default: return 5;

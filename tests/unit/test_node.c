@@ -341,6 +341,93 @@ static void test_ops_indexed_by_record(void **state) {
   assert_int_equal(zb_node_verify(node, why, sizeof why), 0);
 }
 
+static int set_restoring(zb_txn *t, void *ctx) {
+  return zb_meta_put_u64(t, "restore", *(uint64_t *)ctx);
+}
+
+/* A replaced PC's restore (docs/PROTOCOL.md, "Restoring a replaced PC"):
+ * a second node of the same id, restoring, takes the first one's ops back
+ * batch by batch; it must be restoring, each op must be its next seq, and
+ * the chain it rebuilds must end at the hash the server sends — a batch
+ * that breaks any of these stores nothing.  Until the restore ends it
+ * writes nothing; then its log is the first node's, op for op. */
+static void test_restore(void **state) {
+  (void)state;
+  zb_member m;
+  a_member(&m, "430121-01-01");
+  assert_int_equal(zb_node_add(node, &zb_kind_member, m.v, no_problem, NULL), 0);
+  zb_batch b;
+  zb_batch_init(&b);
+  uint64_t last;
+  assert_int_equal(zb_node_push_batch(node, 0, 1 << 20, &b, &last), 0);
+  assert_int_equal(last, 2);
+  uint8_t *z, hash[32], other[32];
+  size_t zlen;
+  assert_int_equal(zb_batch_compress(&b, &z, &zlen), 0);
+  assert_int_equal(zb_node_op_hash(node, 2, hash), 0);
+  assert_int_equal(zb_node_op_hash(node, 1, other), 0);
+
+  char path[128], why[320];
+  snprintf(path, sizeof path, "%s/new", dir);
+  const char *w = NULL;
+  assert_int_equal(zb_node_init(path, "b0101", "430121-01-01", &w), 0);
+  zb_node *nb;
+  assert_int_equal(zb_node_open(path, &nb), 0);
+  zb_restore_part part = {z, zlen, b.len, b.count, 2, hash, sizeof hash};
+  /* Not restoring: refused. */
+  assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
+  assert_non_null(strstr(why, "not restoring"));
+  zb_node_close(nb);
+  zb_store *st;
+  uint64_t one = 1;
+  assert_int_equal(zb_store_open(path, false, &st), 0);
+  assert_int_equal(zb_store_write(st, set_restoring, &one), 0);
+  zb_store_close(st);
+  assert_int_equal(zb_node_open(path, &nb), 0);
+  zb_node_info info;
+  assert_int_equal(zb_node_info_get(nb, &info), 0);
+  assert_true(info.restoring);
+  /* No write before the restore. */
+  zb_member m2;
+  a_member(&m2, "430121-01-01");
+  snprintf(m2.v[ZB_MF_ID_NUMBER], sizeof m2.v[0], "430121198001010037");
+  assert_int_equal(zb_node_add(nb, &zb_kind_member, m2.v, no_problem, NULL), ZB_ERESTORE);
+  /* A chain that does not end at the server's hash: nothing stored. */
+  part.last_hash = other;
+  assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
+  assert_non_null(strstr(why, "do not chain"));
+  assert_int_equal(zb_node_info_get(nb, &info), 0);
+  assert_int_equal(info.head_seq, 0);
+  /* The right hash, but said to end at another seq. */
+  part.last_hash = hash;
+  part.last_seq = 3;
+  assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
+  part.last_seq = 2;
+  assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), 0);
+  assert_int_equal(zb_node_info_get(nb, &info), 0);
+  assert_int_equal(info.head_seq, 2);
+  assert_int_equal(info.acked_seq, 2);
+  /* The same batch again: its first op is not the next seq. */
+  assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
+  assert_non_null(strstr(why, "where op 3 of this node was due"));
+  uint8_t got[32];
+  assert_int_equal(zb_node_op_hash(nb, 2, got), 0);
+  assert_memory_equal(got, hash, 32);
+  /* The end of the restore: the state is rebuilt from the log, and the
+   * node writes again, after the restored seqs. */
+  assert_int_equal(zb_node_restore_finish(nb), 0);
+  assert_int_equal(zb_node_info_get(nb, &info), 0);
+  assert_false(info.restoring);
+  assert_int_equal(info.members, 1);
+  assert_int_equal(zb_node_verify(nb, why, sizeof why), 0);
+  assert_int_equal(zb_node_add(nb, &zb_kind_member, m2.v, no_problem, NULL), 0);
+  assert_int_equal(zb_node_info_get(nb, &info), 0);
+  assert_int_equal(info.head_seq, 3);
+  zb_node_close(nb);
+  free(z);
+  zb_batch_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_writes_ids_scope_problems, setup, teardown),
@@ -348,6 +435,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_actor_cut_on_a_character, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sync_state, setup, teardown),
       cmocka_unit_test_setup_teardown(test_ops_indexed_by_record, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,7 +164,7 @@ static void test_bundle_orgs(void **state) {
   fx *f = *state;
   static const char orgs[] = "code,name,type,parent_code\n430121-01,星沙镇党委,committee,430121\n";
   assert_int_equal(zb_ca_enroll_orgs(f->ca, "t01", "430121-01", "h.example:1", f->bundle, 30,
-                                     orgs, sizeof orgs - 1),
+                                     orgs, sizeof orgs - 1, false),
                    0);
   zb_bundle b;
   char why[256];
@@ -173,6 +173,7 @@ static void test_bundle_orgs(void **state) {
   assert_int_equal(b.orgs_len, sizeof orgs - 1);
   assert_string_equal(b.orgs, orgs);
   assert_non_null(b.key);
+  assert_false(b.restore);
   zb_bundle_clear(&b);
   size_t len;
   char *text = slurp(f->bundle, &len);

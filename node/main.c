@@ -23,6 +23,7 @@
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_node.h"
 #include "zb_offline.h"
 #include "zb_funnel.h"
@@ -45,7 +46,7 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
 
 
 
-static const char *const global_opts[] = {"data", "help", "actor", NULL};
+static const char *const global_opts[] = {"data", "help", "actor", "lang", NULL};
 
 static const char *prog = "zhibu-node";
 
@@ -581,100 +582,22 @@ static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
 static const struct zb_cmd cmds[] = {
-    {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
-     "Creates the data directory and a node that keeps the records of --org and\n"
-     "every org below it (its scope).  With --enroll FILE (a bundle from\n"
-     "zhibu-server enroll) the node id, org and server come from the bundle."},
-    {"status", 1, 0, "", cmd_status, o_json, "node, org, unsent changes, sync state",
-     "In Chinese, local time: unsent changes (未发送的修改), the last successful\n"
-     "sync, the last failure and its reason, the next attempt of the daemon.\n"
-     "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
-     "cursor last_sync last_success last_error last_error_code last_error_reason\n"
-     "next_attempt members orgs conflicts rejected."},
-    {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
-    {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
-     "Checks every op's hash link and that the stored records equal a rebuild\n"
-     "from the log.  Exit 0 when intact, 1 when not."},
-    {"digest", 1, 0, "", cmd_digest, o_json, "SHA-256 of every record in scope", ""},
-    {"sync", 1, 0, "", cmd_sync, o_sync, "one sync session with the server",
-     "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
-     "when caught up, 5 when the server cannot be reached or the session broke\n"
-     "(run it again: it resumes where it stopped), 6 when the server refuses.\n"
-     "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
-     "(default 300) bounds the whole session."},
-    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync soon after changes, and periodically",
-     "Syncs at start, then --settle SECONDS (default 30) after the last local\n"
-     "change while the link works, and every --interval SECONDS (default 7200,\n"
-     "±20 % jitter) to fetch others' changes; after a failure it retries after\n"
-     "5 s, 10 s, 20 s … up to the interval.  One log line per session and its\n"
-     "next one (under systemd with \"<N>\" priorities for the journal); zhibu-node\n"
-     "status shows the last success, the last failure and the next attempt.\n"
-     "SIGTERM stops it after the current session.  The other commands keep\n"
-     "working on the same data directory while it runs."},
-    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_json,
-     "write a data parcel (数据包) for the server: no network needed",
-     "For an office with no link: writes FILE with this node's ops the server\n"
-     "does not hold yet and where its next pull starts, signed with the node's\n"
-     "key.  Carry it to a place with the server (or its operator), who runs\n"
-     "zhibu-server bundle import FILE, then zhibu-server bundle export --node ID\n"
-     "FILE2; bring FILE2 back and run zhibu-node bundle import FILE2.  Writing it\n"
-     "changes nothing here; exporting again is harmless.  --json: ok command file\n"
-     "node_id org from to cursor ops batches bytes error."},
-    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_json,
-     "apply a data parcel (数据包) from the server",
-     "Applies the server's parcel for this node as a sync would: what the\n"
-     "server holds of this node's ops, the records of its scope changed\n"
-     "elsewhere, its ops the server rejected.  Refused, with nothing stored\n"
-     "(exit 6): a parcel not signed by this deployment's server, altered, for\n"
-     "another node, older than one already imported, or starting after this\n"
-     "node's cursor; exit 3 for a damaged or truncated file.  Importing the\n"
-     "same parcel twice changes nothing.  --json: ok command file node_id org\n"
-     "parcel from to cursor held_seq ops applied conflicts rejected skipped\n"
-     "already bytes error."},
-    {"conflicts", 1, 0, "", cmd_conflicts, o_json, "concurrent edits kept for review",
-     "Each concurrent write the server found: the record, the field, the value\n"
-     "kept (last writer wins), the other value, and who wrote each."},
-    {"rejected", 1, 0, "", cmd_rejected, o_json, "this node's ops the server refused",
-     "With the reason.  Their effect has been rolled back here; the log keeps them."},
-    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline,
-     "the development pipeline (发展党员): applicants per stage, and who is overdue",
-     "Counts the applicants of --org's subtree (default: this node's org) at each stage\n"
-     "as of today, and lists the overdue: talks not held within a month of the\n"
-     "application, half-yearly assessments missing, approvals past 3 months of the\n"
-     "branch meeting (never allowed after 6).  --year Y counts only those who applied\n"
-     "in Y.  The server's `report pipeline --org` is the same computation."},
-    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline,
-     "organizational life (三会一课): meetings held against those required, per branch",
-     "For every branch of --org's subtree (default: this node's org) in --year (default:\n"
-     "this year): each meeting type held against the number the rules require (支部党员\n"
-     "大会 and 党课 quarterly, 支委会, 党小组会 and 主题党日 monthly, 组织生活会 and 民主评议\n"
-     "yearly), the periods with none (months or quarters that have begun), the\n"
-     "attendance rate (present of the attendance recorded), and meetings without their\n"
-     "quorum (more than half of the full members entitled to vote, of the committee for\n"
-     "a 支委会).  The server's `report meetings --org` is the same computation."},
-    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
-     "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
-     "Members who left on or before the as-of date are not counted; \"left\"\n"
-     "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
-     "developed (join_date) in that period.\n"
-     "--csv: with --lang zh (the default) a UTF-8 BOM and Chinese labels (项目,分类,人数),\n"
-     "with --lang en the English keys of --json.  --xlsx FILE: an Excel workbook\n"
-     "with the org's name and the dates in its title row."},
-    {"report balance", 2, 0, "", cmd_report_balance, o_balance,
-     "the balance of a year (党员增减情况)",
-     "--org CODE (default: this node's org) --year YYYY (default: this year).\n"
-     "Members at the start of the year (as of 31 December before), + joined in\n"
-     "the year, - left in the year by reason, = members at its end (as of 31\n"
-     "December): counted by the rule of report stats, so last year's end is this\n"
-     "year's start.  Moves between orgs are not counted: a member counts in the\n"
-     "org it belongs to now (docs/RECORDS.md, \"The balance of a year\").  A\n"
-     "member for whom the sum does not hold is listed with why.  --json keys:\n"
-     "org year start_date end_date start in in_total out out_total end gap\n"
-     "balanced gap_members; --csv: item,value,count."},
-    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
-     "dues (党费) due and paid, collection rate, arrears",
-     "--org CODE (default: this node's org): its subtree.\n%s"},
+    {"init", 1, 0, "", cmd_init, o_init, "node.init", "node.init.help"},
+    {"status", 1, 0, "", cmd_status, o_json, "node.status", "node.status.help"},
+    {"log", 1, 0, "", cmd_log, o_log, "node.log", ""},
+    {"verify", 1, 0, "", cmd_verify, o_json, "node.verify", "node.verify.help"},
+    {"digest", 1, 0, "", cmd_digest, o_json, "node.digest", ""},
+    {"sync", 1, 0, "", cmd_sync, o_sync, "node.sync", "node.sync.help"},
+    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "node.daemon", "node.daemon.help"},
+    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_json, "node.bundle export", "node.bundle export.help"},
+    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_json, "node.bundle import", "node.bundle import.help"},
+    {"conflicts", 1, 0, "", cmd_conflicts, o_json, "node.conflicts", "node.conflicts.help"},
+    {"rejected", 1, 0, "", cmd_rejected, o_json, "node.rejected", "node.rejected.help"},
+    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline, "node.report pipeline", "node.report pipeline.help"},
+    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline, "node.report meetings", "node.report meetings.help"},
+    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "node.report stats", "node.report stats.help"},
+    {"report balance", 2, 0, "", cmd_report_balance, o_balance, "node.report balance", "node.report balance.help"},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues, "node.report dues", "node.report dues.help"},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
@@ -684,17 +607,14 @@ static struct zb_cmd all_cmds[NCMDS + ZB_KINDCLI_MAX_CMDS];
 int main(int argc, char **argv) {
   static struct zb_cli cli = {
       .prog = "zhibu-node",
-      .about = "Zhibu branch node: keeps a Party branch's records offline in a\n"
-               "hash-chained log, and syncs them with the central server.\n",
+      .about = "node.about",
       .options = options,
       .global_opts = global_opts,
-      .global_help = "global options:\n"
-                     "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
-                     "  --actor NAME   who is making changes (default: the login name)\n"
-                     "  --json         machine-readable output on commands that read\n",
+      .global_help = "node.global",
       .cmds = all_cmds,
   };
   zb_log_init(prog);
+  zb_lang_init(argc, argv);
   size_t n = 0;
   all_cmds[n++] = cmds[0];
   /* The kinds' own commands: dues pay …, eval set … */
@@ -712,7 +632,7 @@ int main(int argc, char **argv) {
     all_cmds[n] = cmds[i];
     if (all_cmds[n].fn == cmd_report_dues) {   /* its help names the rules */
       static char help[2048];
-      snprintf(help, sizeof help, cmds[i].help, zb_cli_dues_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_msg("dues.report.help"));
       all_cmds[n].help = help;
     }
     n++;

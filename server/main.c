@@ -22,6 +22,7 @@
 #include "zb_hlc.h"
 #include "zb_hub.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_offline.h"
 #include "zb_pki.h"
 #include "zb_record.h"
@@ -46,7 +47,7 @@ static const struct zb_opt options[] = {
     {NULL, false},
 };
 
-static const char *const global_opts[] = {"data", "help", NULL};
+static const char *const global_opts[] = {"data", "help", "lang", NULL};
 
 /* An optional whole-number option in [lo, hi]; false (with the error
  * printed) when it is given and is not one. */
@@ -734,137 +735,46 @@ static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
 
 static const struct zb_cmd cmds[] = {
-    {"init", 1, 0, "", cmd_init, o_init, "create the data directory, the CA and the server certificate",
-     "--name HOST (repeatable) names the server certificate's hosts and\n"
-     "addresses; default localhost and 127.0.0.1.  The CA key stays in DIR/pki."},
-    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load the whole org tree (authoritative)",
-     "Columns code,name,type,parent_code.  All or nothing.  Nodes receive the\n"
-     "tree as a directory when they pull."},
-    {"enroll", 1, 0, "", cmd_enroll, o_enroll, "issue a node's certificate and bundle",
-     "Writes one bundle file (mode 0600): the CA certificate, the node's\n"
-     "certificate (binding --node-id and --org) and key, --server, and the org\n"
-     "directory of --org's subtree (so the node can import its roster before it\n"
-     "syncs).  Refused: an org this server does not hold (exit 4; org import\n"
-     "first), and a --server host the server certificate does not name (exit 3:\n"
-     "every sync would fail).  On the branch PC: zhibu-node init --enroll FILE\n"
-     "--data DIR."},
-    {"revoke", 1, 0, "", cmd_revoke, o_revoke, "refuse a node from its next connection on", ""},
-    {"run", 1, 0, "", cmd_run, o_run, "serve sync sessions over mutual TLS 1.3",
-     "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"
-     "cleanly after the current commit.  One log line per session on stderr.\n"
-     "--idle-timeout SECONDS (default 60) closes a silent session, and one that\n"
-     "sends a frame slower than 512 bytes/s once that long has passed.\n"
-     "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
-     "and day; the rest are kept as summaries (outcome, reason, hash).\n"
-     "--ticket-lifetime SECONDS (default 10800, 0 = off): a node that synced\n"
-     "within that time resumes its TLS session (a cheap reconnect); its\n"
-     "certificate is checked against the revocation list all the same.\n"
-     "At most 2 sessions per node at once; a third is told to retry later.\n"
-     "--http ADDR:PORT also serves the committees' dashboard over HTTPS with the\n"
-     "server's certificate (pages in Chinese, a JSON API, /metrics), to holders of\n"
-     "a token (zhibu-server token issue); --http-port-file F gets its port."},
-    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_bundle_import,
-     "take a node's data parcel (数据包) as its sync's push",
-     "FILE comes from zhibu-node bundle export at an office with no link.  Its\n"
-     "signature must be by a node certificate of this deployment that is not\n"
-     "revoked; the node and its scope are the certificate's.  Its ops pass every\n"
-     "check a sync's push passes (order, forks, scope, record rules, the daily\n"
-     "allowance --max-rejected-per-day N); all of them are stored or none.\n"
-     "--node ID: refuse it unless it is that node's.  Importing it twice changes\n"
-     "nothing.  Exit 6 refused (signature, another deployment or node, revoked,\n"
-     "a gap or a fork), 3 damaged or truncated.  --json: ok command file node_id\n"
-     "org from to cursor held_seq ops applied duplicates rejected conflicts\n"
-     "already bytes error."},
-    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_bundle_export,
-     "write a node's data parcel (数据包): what it would pull",
-     "--node ID (required): FILE gets what that node's sync would pull, after\n"
-     "the cursor it last acknowledged or its last parcel carried (--since\n"
-     "CURSOR: after that server seq instead), and how far the server holds its\n"
-     "ops; its rejected ops travel with it.  Signed with the server's key.\n"
-     "Exit 4 for a node that has neither synced nor sent a parcel (not even one\n"
-     "refused), 6 for a revoked one.  --json: ok command file node_id org\n"
-     "parcel from to ops held_seq batches bytes error."},
-    {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records, forks",
-     "Counts, and the evidence of every fork: a node that pushed an op other\n"
-     "than the one the server holds at that seq (both hashes).  --json keys:\n"
-     "server_seq nodes members orgs conflicts rejected rejected_summarized forks."},
-    {"digest", 1, 0, "", cmd_digest, o_digest, "SHA-256 of every record in an org's subtree",
-     "Equals the digest of a synced node whose org is --org."},
-    {"verify", 1, 0, "", cmd_verify, o_json, "check the server log, every node's chain and the state", ""},
-    {"conflicts", 1, 0, "", cmd_conflicts, o_digest, "concurrent edits kept for review",
-     "Every conflict record (both values, both writers, the value kept), or\n"
-     "those of --org's subtree."},
-    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline,
-     "the development pipeline (发展党员) of --org's subtree",
-     "Applicants per stage as of today and the overdue list, as zhibu-node report\n"
-     "pipeline computes it for a node's scope; --year Y: those who applied in Y."},
-    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline,
-     "organizational life (三会一课) of --org's subtree, per branch",
-     "Meetings held against those required, the periods without, attendance and\n"
-     "quorum, as zhibu-node report meetings computes it for a node's scope."},
-    {"token issue", 2, 0, "", cmd_token_issue, o_token_issue,
-     "a bearer token of the dashboard for --org's subtree",
-     "Prints the token once (the server keeps only its hash).  --expires DAYS\n"
-     "(default: none).  It opens https://HOST:PORT/ of zhibu-server run --http\n"
-     "(as \"Authorization: Bearer TOKEN\", or ?token=TOKEN in a browser) for that\n"
-     "org and the orgs below it; /metrics needs a token of a root org."},
-    {"token list", 2, 0, "", cmd_token_list, o_json, "the dashboard's tokens (ids, orgs, expiry)", ""},
-    {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "refuse a token from now on",
-     "ID is the token's id from token list (its first 6 or more digits)."},
-    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
-     "--as-of YYYY-MM-DD (default today); --json for machines; --csv (Chinese\n"
-     "labels and a BOM with --lang zh, the default; English keys with --lang en);\n"
-     "--xlsx FILE for an Excel workbook.\n"
-     "Members who left on or before the as-of date are not counted; \"left\"\n"
-     "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
-     "developed (join_date) in that period."},
-    {"report balance", 2, 0, "", cmd_report_balance, o_balance,
-     "the balance of a year (党员增减情况) for --org's subtree",
-     "--org CODE (required) --year YYYY (default: this year).  Members at the\n"
-     "start of the year (as of 31 December before), + joined in the year, - left\n"
-     "in the year by reason, = members at its end (as of 31 December): counted\n"
-     "by the rule of report stats, so last year's end is this year's start.\n"
-     "Moves between orgs are not counted: a member counts in the org it belongs\n"
-     "to now (docs/RECORDS.md, \"The balance of a year\").  A member for whom\n"
-     "the sum does not hold is listed with why.  --json keys: org year\n"
-     "start_date end_date start in in_total out out_total end gap balanced\n"
-     "gap_members; --csv: item,value,count."},
-    {"report freshness", 2, 0, "", cmd_report_freshness, o_fresh,
-     "which nodes sync, which went quiet, which branches have none",
-     "Every node enrolled here or heard from (of --org's subtree, default all):\n"
-     "its org, its last successful sync or parcel, its last failed session and\n"
-     "why, its ops the server does not hold yet (as of its last contact), and\n"
-     "the days since it last synced (or since it was enrolled, if never).  Times\n"
-     "are the server's clock, never the node's.  Nodes silent more than --days N\n"
-     "(default 14), or never synced that long after enrollment, are flagged (!).\n"
-     "Then the branches with no node of their own, and the node above that\n"
-     "keeps their records, if any.  --json keys: as_of days org nodes flagged\n"
-     "orgs_without_node; --csv: one row per node, then per branch."},
-    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
-     "dues (党费) of --org's subtree: due, paid, collection rate, arrears", NULL},
+    {"init", 1, 0, "", cmd_init, o_init, "server.init", "server.init.help"},
+    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "server.org import", "server.org import.help"},
+    {"enroll", 1, 0, "", cmd_enroll, o_enroll, "server.enroll", "server.enroll.help"},
+    {"revoke", 1, 0, "", cmd_revoke, o_revoke, "server.revoke", ""},
+    {"run", 1, 0, "", cmd_run, o_run, "server.run", "server.run.help"},
+    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_bundle_import, "server.bundle import", "server.bundle import.help"},
+    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_bundle_export, "server.bundle export", "server.bundle export.help"},
+    {"status", 1, 0, "", cmd_status, o_json, "server.status", "server.status.help"},
+    {"digest", 1, 0, "", cmd_digest, o_digest, "server.digest", "server.digest.help"},
+    {"verify", 1, 0, "", cmd_verify, o_json, "server.verify", ""},
+    {"conflicts", 1, 0, "", cmd_conflicts, o_digest, "server.conflicts", "server.conflicts.help"},
+    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline, "server.report pipeline", "server.report pipeline.help"},
+    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline, "server.report meetings", "server.report meetings.help"},
+    {"token issue", 2, 0, "", cmd_token_issue, o_token_issue, "server.token issue", "server.token issue.help"},
+    {"token list", 2, 0, "", cmd_token_list, o_json, "server.token list", ""},
+    {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "server.token revoke", "server.token revoke.help"},
+    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "server.report stats", "server.report stats.help"},
+    {"report balance", 2, 0, "", cmd_report_balance, o_balance, "server.report balance", "server.report balance.help"},
+    {"report freshness", 2, 0, "", cmd_report_freshness, o_fresh, "server.report freshness", "server.report freshness.help"},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues, "server.report dues", "server.report dues.help"},
 };
 
 int main(int argc, char **argv) {
   static struct zb_cli cli = {
       .prog = "zhibu-server",
-      .about = "Zhibu central server: merges every branch's log and reports for\n"
-               "every committee level.\n",
+      .about = "server.about",
       .options = options,
       .global_opts = global_opts,
-      .global_help = "global options:\n"
-                     "  --data DIR     the server's data directory (or ZHIBU_DATA)\n"
-                     "  --json         machine-readable output on commands that read\n",
+      .global_help = "server.global",
       .cmds = cmds,
       .ncmds = sizeof cmds / sizeof *cmds,
   };
   zb_log_init(prog);
+  zb_lang_init(argc, argv);
   static struct zb_cmd all[sizeof cmds / sizeof *cmds];
   static char help[2048];
   for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
     all[i] = cmds[i];
     if (cmds[i].fn == cmd_report_dues) {   /* its help names the rules */
-      snprintf(help, sizeof help, "--org CODE (required): its subtree.\n%s", zb_cli_dues_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_msg("dues.report.help"));
       all[i].help = help;
     }
   }

@@ -13,6 +13,7 @@
 #include "zb_merge.h"
 #include "zb_table.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
 #include "zb_offline.h"
@@ -21,12 +22,12 @@
 
 static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
   fprintf(out, "  %s %s%s%s", cli->prog, c->words, *c->operand_names ? " " : "",
-          c->operand_names);
+          zb_msg(c->operand_names));
   size_t n = 0;
   for (const char *const *o = c->opts; *o; o++)
     n++;
   if (n > 8) {
-    fputs(" --FIELD VALUE …", out);
+    fputs(zb_msg("cli.usage_fields"), out);
   } else {
     for (const char *const *o = c->opts; *o; o++)
       fprintf(out, " [--%s%s]", *o, strcmp(*o, "json") && strcmp(*o, "csv") ? " …" : "");
@@ -35,29 +36,25 @@ static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *o
 }
 
 static void usage(const struct zb_cli *cli, FILE *out) {
-  fprintf(out, "usage: %s COMMAND [options]\n%s\ncommands:\n", cli->prog, cli->about);
+  fprintf(out, zb_msg("cli.usage"), cli->prog, zb_msg(cli->about));
   int w = 15;   /* the longest command's words set the column */
   for (size_t i = 0; i < cli->ncmds; i++)
     if ((int)strlen(cli->cmds[i].words) > w)
       w = (int)strlen(cli->cmds[i].words);
   for (size_t i = 0; i < cli->ncmds; i++)
-    fprintf(out, "  %-*s %s\n", w, cli->cmds[i].words, cli->cmds[i].summary);
-  fprintf(out,
-          "\n%s"
-          "  --help         help for a command: %s %s --help\n"
-          "  --version      the program's version\n"
-          "\nexit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
-          "4 not found, 5 sync failed (retry later), 6 refused by scope or server,\n"
-          "1 other errors.\n",
-          cli->global_help, cli->prog, cli->cmds[0].words);
+    fprintf(out, "  %-*s %s\n", w, cli->cmds[i].words, zb_msg(cli->cmds[i].summary));
+  fputc('\n', out);
+  fputs(zb_msg(cli->global_help), out);
+  fprintf(out, zb_msg("cli.usage_tail"), cli->prog, cli->cmds[0].words);
 }
 
 static void cmd_help(const struct zb_cli *cli, const struct zb_cmd *c) {
-  printf("usage:\n");
+  printf("%s\n", zb_msg("cli.usage_head"));
   usage_line(cli, c, stdout);
-  printf("\n%s.\n", c->summary);
-  if (*c->help)
-    printf("\n%s\n", c->help);
+  printf("\n%s%s\n", zb_msg(c->summary), zb_msg("cli.full_stop"));
+  const char *help = zb_msg(c->help);
+  if (*help)
+    printf("\n%s\n", help);
 }
 
 int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
@@ -67,9 +64,15 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
   zb_args a;
   char err[256];
   if (zb_args_parse(argc, argv, cli->options, &a, err, sizeof err) != 0) {
-    zb_log_error("%s (see %s --help)", err, cli->prog);
+    zb_log_error(zb_msg("cli.see_help"), err, cli->prog);
     return zb_exit_code(ZB_EUSAGE);
   }
+  bool zh = true;
+  if (zb_lang_decide(zb_args_get(&a, "lang"), &zh) != 0) {
+    zb_log_error(zb_msg("cli.bad_lang"), zb_args_get(&a, "lang"));
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  zb_lang_set(zh);
   if (zb_args_has(&a, "version")) {
     printf("%s %s\n", cli->prog, ZB_VERSION);
     return zb_cli_flush();
@@ -106,17 +109,15 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
         continue;
       if (nfirst++ == 0) {
         if (help || a.npos == 1)
-          fprintf(out, "%s %s: one of these commands (%s %s COMMAND --help for one):\n",
-                  cli->prog, a.pos[0], cli->prog, a.pos[0]);
+          fprintf(out, zb_msg("cli.one_of"), cli->prog, a.pos[0], cli->prog, a.pos[0]);
         else
-          zb_log_error("unknown command \"%s %s\"; the %s commands are:", a.pos[0], a.pos[1],
-                       a.pos[0]);
+          zb_log_error(zb_msg("cli.unknown_sub"), a.pos[0], a.pos[1], a.pos[0]);
       }
-      fprintf(out, "  %-22s %s\n", words, cli->cmds[i].summary);
+      fprintf(out, "  %-22s %s\n", words, zb_msg(cli->cmds[i].summary));
     }
     if (nfirst > 0)
       return help ? 0 : zb_exit_code(ZB_EUSAGE);
-    zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
+    zb_log_error(zb_msg("cli.unknown_command"), a.pos[0], a.npos > 1 ? " " : "",
                  a.npos > 1 ? a.pos[1] : "", cli->prog);
     return zb_exit_code(ZB_EUSAGE);
   }
@@ -125,8 +126,11 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
     return 0;
   }
   if (a.npos != (size_t)(c->nwords + c->operands)) {
-    zb_log_error("%s takes %s (see %s %s --help)", c->words,
-                 c->operands ? c->operand_names : "no further arguments", cli->prog, c->words);
+    if (c->operands)
+      zb_log_error(zb_msg("cli.operands"), c->words, zb_msg(c->operand_names), cli->prog,
+                   c->words);
+    else
+      zb_log_error(zb_msg("cli.no_operands"), c->words, cli->prog, c->words);
     return zb_exit_code(ZB_EUSAGE);
   }
   const char *allowed[ZB_ARGS_MAX];
@@ -137,7 +141,7 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
     allowed[na++] = *o;
   allowed[na] = NULL;
   if (zb_args_only(&a, allowed, err, sizeof err) != 0) {
-    zb_log_error("%s: %s (see %s %s --help)", c->words, err, cli->prog, c->words);
+    zb_log_error(zb_msg("cli.bad_option"), c->words, err, cli->prog, c->words);
     return zb_exit_code(ZB_EUSAGE);
   }
   return c->fn(c, &a);
@@ -209,25 +213,16 @@ int zb_cli_stats_init(const zb_args *a, zb_stats *st) {
 }
 
 int zb_cli_lang_zh(const zb_args *a, bool *zh) {
-  const char *l = zb_args_get(a, "lang");
-  if (l) {
-    if (strcmp(l, "zh") != 0 && strcmp(l, "en") != 0) {
-      zb_log_error("--lang: \"%s\" is neither zh (中文) nor en (English)", l);
-      return ZB_EUSAGE;
-    }
-    *zh = strcmp(l, "zh") == 0;
-    return 0;
+  if (zb_lang_decide(zb_args_get(a, "lang"), zh) != 0) {
+    zb_log_error(zb_msg("cli.bad_lang"), zb_args_get(a, "lang"));
+    return ZB_EUSAGE;
   }
-  const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-  for (size_t i = 0; i < 3; i++) {
-    const char *v = getenv(names[i]);
-    if (v && *v) {
-      *zh = strncmp(v, "en", 2) != 0;
-      return 0;
-    }
-  }
-  *zh = true;
   return 0;
+}
+
+const char *zb_cli_strerror(int rc) {
+  const char *name = zb_err_name(rc);
+  return zb_msg_has(name) ? zb_msg(name) : zb_strerror(rc);
 }
 
 void zb_cli_today_zh(char *buf, size_t cap) {

@@ -289,18 +289,8 @@ static const char *const o_list[] = {"org", "year", "json", "csv", NULL};
 static const struct zb_cmd node_cmds[] = {
     {"eval add", 2, 0, "", NULL, NULL, "", ""},      /* eval set makes them */
     {"eval update", 2, 0, "", NULL, NULL, "", ""},   /* and changes them */
-    {"eval list", 2, 0, "", cmd_list, o_list, "list evaluations (民主评议) of a year",
-     "--year YYYY (default this year), --org CODE (default this node's).  The\n"
-     "table ends with each org's count: graded, 优秀, and the most 优秀 it may\n"
-     "give (one third of its full members).  --json adds the member's name;\n"
-     "--csv writes what eval import reads back."},
-    {"eval set", 2, 1, "MEMBER", cmd_set, o_set, "grade a member for a year (民主评议)",
-     "--year YYYY (required, not after this year) --grade 优秀|合格|基本合格|不合格\n"
-     "[--note TEXT].  One evaluation per member and year (key MEMBER-YYYY);\n"
-     "setting it again changes the grade.  Only full members (正式党员) are\n"
-     "graded; 优秀 goes to at most one third of the org's full members who\n"
-     "have not left.  Checked here and again by the server in its order: of two\n"
-     "PCs that together would exceed the third, the later comes back rejected."},
+    {"eval list", 2, 0, "", cmd_list, o_list, "node.eval list", "node.eval list.help"},
+    {"eval set", 2, 1, "MEMBER", cmd_set, o_set, "node.eval set", "node.eval set.help"},
 };
 
 size_t zb_evalcli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {

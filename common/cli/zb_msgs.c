@@ -1,0 +1,722 @@
+/*
+ * zb_msgs.c — the message catalogue (zb_msg.h): every sentence the two
+ * programs say to people, as {key, Chinese, English}.  Keys are stable
+ * names; printf placeholders must be the same, in the same order, in both
+ * languages (tests/unit/test_msg.c checks it).  A new command adds its
+ * entries here: "PROG.WORDS" for its summary and "PROG.WORDS.help" for its
+ * --help text (docs/DESIGN-NOTES.md, "Language").
+ */
+#include "zb_msg.h"
+
+const zb_msg_entry zb_msgs[] = {
+    /* ---- the dispatcher (zb_cli.c, zb_args.c) and error codes (zb_err.h) ---- */
+    {"cli.usage",
+     "用法：%s 命令 [选项]\n"
+     "%s\n"
+     "命令：\n",
+     "usage: %s COMMAND [options]\n"
+     "%s\n"
+     "commands:\n"},
+    {"cli.usage_tail",
+     "  --help         某条命令的帮助：%s %s --help\n"
+     "  --version      程序的版本\n"
+     "  --lang zh|en   界面语言：中文（默认）或英文；不写时，LC_ALL、LC_MESSAGES、LANG\n"
+     "                 中第一个有值的以 en 开头则用英文\n"
+     "\n"
+     "退出码：0 成功，2 用法错误，3 输入有误（什么都没有写入），4 找不到，\n"
+     "5 同步失败（稍后重试），6 超出范围或被服务器拒绝，1 其他错误。\n",
+     "  --help         help for a command: %s %s --help\n"
+     "  --version      the program's version\n"
+     "  --lang zh|en   language: Chinese (the default) or English; without it,\n"
+     "                 English when LC_ALL, LC_MESSAGES or LANG (the first set)\n"
+     "                 starts with en\n"
+     "\n"
+     "exit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
+     "4 not found, 5 sync failed (retry later), 6 refused by scope or server,\n"
+     "1 other errors.\n"},
+    {"cli.usage_head",
+     "用法：",
+     "usage:"},
+    {"cli.usage_fields",
+     " --字段 值 …",
+     " --FIELD VALUE …"},
+    {"cli.full_stop",
+     "。",
+     "."},
+    {"cli.see_help",
+     "%s（见 %s --help）",
+     "%s (see %s --help)"},
+    {"cli.bad_lang",
+     "--lang：“%s”既不是 zh（中文）也不是 en（English）",
+     "--lang: \"%s\" is neither zh (中文) nor en (English)"},
+    {"cli.one_of",
+     "%s %s：有以下命令（%s %s 命令 --help 查看某一条的帮助）：\n",
+     "%s %s: one of these commands (%s %s COMMAND --help for one):\n"},
+    {"cli.unknown_sub",
+     "没有“%s %s”这条命令；%s 的命令有：",
+     "unknown command \"%s %s\"; the %s commands are:"},
+    {"cli.unknown_command",
+     "没有“%s%s%s”这条命令（见 %s --help）",
+     "unknown command \"%s%s%s\" (see %s --help)"},
+    {"cli.operands",
+     "%s 需要参数：%s（见 %s %s --help）",
+     "%s takes %s (see %s %s --help)"},
+    {"cli.no_operands",
+     "%s 不需要其他参数（见 %s %s --help）",
+     "%s takes no further arguments (see %s %s --help)"},
+    {"cli.bad_option",
+     "%s：%s（见 %s %s --help）",
+     "%s: %s (see %s %s --help)"},
+    {"args.too_many",
+     "参数太多",
+     "too many arguments"},
+    {"args.unknown_spelled",
+     "没有 %s 这个选项（选项写作 --名称）",
+     "unknown option %s (options are spelled --name)"},
+    {"args.unknown",
+     "没有 --%.*s 这个选项",
+     "unknown option --%.*s"},
+    {"args.needs_value",
+     "选项 --%s 后面需要一个值",
+     "option --%s needs a value"},
+    {"args.no_value",
+     "选项 --%s 不带值",
+     "option --%s takes no value"},
+    {"args.too_many_opts",
+     "选项太多",
+     "too many options"},
+    {"args.not_here",
+     "选项 --%s 不适用于这条命令",
+     "option --%s does not apply to this command"},
+    {"FILE",
+     "文件",
+     "FILE"},
+    {"FILE.csv",
+     "文件.csv",
+     "FILE.csv"},
+    {"KEY",
+     "编号",
+     "KEY"},
+    {"MEMBER",
+     "党员编号",
+     "MEMBER"},
+    {"ID",
+     "编号",
+     "ID"},
+    {"TEXT",
+     "文字",
+     "TEXT"},
+    {"ZB_EINVAL",
+     "输入有误",
+     "invalid input"},
+    {"ZB_ENOMEM",
+     "内存不足",
+     "out of memory"},
+    {"ZB_EIO",
+     "读写出错",
+     "input/output error"},
+    {"ZB_ENOTFOUND",
+     "找不到",
+     "not found"},
+    {"ZB_EEXIST",
+     "已经存在",
+     "already exists"},
+    {"ZB_EUSAGE",
+     "用法错误",
+     "usage error"},
+    {"ZB_ESCOPE",
+     "超出本机范围",
+     "outside this node's scope"},
+    {"ZB_EDB",
+     "数据库出错",
+     "database error"},
+    {"ZB_ECORRUPT",
+     "保存的数据未通过校验",
+     "stored data failed verification"},
+    {"ZB_ETOOBIG",
+     "值太大",
+     "value too large"},
+    {"ZB_ENOTINIT",
+     "数据目录还没有初始化",
+     "data directory is not initialised"},
+    {"ZB_ECRYPTO",
+     "加密库出错",
+     "cryptographic library error"},
+    {"ZB_EUNREACH",
+     "连不上服务器或同步没有完成",
+     "could not reach or finish a sync"},
+    {"ZB_EREFUSED",
+     "被服务器拒绝",
+     "refused by the server"},
+    {"ZB_EPROTO",
+     "通信协议出错",
+     "protocol error"},
+    {"ZB_EBUSY",
+     "资源被占用",
+     "resource busy"},
+    {"ZB_EMAPFULL",
+     "数据库空间已满",
+     "database map is full"},
+
+    /* ---- zhibu-node: the program and its own commands (node/main.c) ---- */
+    {"node.about",
+     "智部支部节点：在本机离线保存党支部的记录（哈希链日志），\n"
+     "并与中心服务器同步。\n",
+     "Zhibu branch node: keeps a Party branch's records offline in a\n"
+     "hash-chained log, and syncs them with the central server.\n"},
+    {"node.global",
+     "全局选项：\n"
+     "  --data 目录    本机的数据目录（或环境变量 ZHIBU_DATA）\n"
+     "  --actor 名字   谁在修改（默认为登录名）\n"
+     "  --json         读数据的命令输出供程序使用的 JSON\n",
+     "global options:\n"
+     "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
+     "  --actor NAME   who is making changes (default: the login name)\n"
+     "  --json         machine-readable output on commands that read\n"},
+    {"node.init",
+     "为支部或党委建立本机节点",
+     "create a node for a branch or committee"},
+    {"node.init.help",
+     "建立数据目录和一个节点，保存 --org 及其下属全部组织（本机范围）的记录。\n"
+     "用 --enroll 文件（zhibu-server enroll 发的登记文件）时，节点编号、组织和\n"
+     "同步服务器都取自该文件。",
+     "Creates the data directory and a node that keeps the records of --org and\n"
+     "every org below it (its scope).  With --enroll FILE (a bundle from\n"
+     "zhibu-server enroll) the node id, org and server come from the bundle."},
+    {"node.status",
+     "本机、组织、未发送的修改、同步情况",
+     "node, org, unsent changes, sync state"},
+    {"node.status.help",
+     "以中文和本地时间显示：未发送的修改、上次同步成功的时间、上次失败的时间和原因、\n"
+     "后台同步的下次尝试。\n"
+     "--json（UTC 时间，没有时为 null）的键：node_id org server ops pending_ops acked_seq\n"
+     "cursor last_sync last_success last_error last_error_code last_error_reason\n"
+     "next_attempt members orgs conflicts rejected。",
+     "In Chinese, local time: unsent changes (未发送的修改), the last successful\n"
+     "sync, the last failure and its reason, the next attempt of the daemon.\n"
+     "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
+     "cursor last_sync last_success last_error last_error_code last_error_reason\n"
+     "next_attempt members orgs conflicts rejected."},
+    {"node.log",
+     "操作日志（只列字段名，不列内容）",
+     "the op log (field names, never values)"},
+    {"node.verify",
+     "检查哈希链和数据",
+     "check the hash chain and the state"},
+    {"node.verify.help",
+     "检查每条操作的哈希链接，以及保存的记录与按日志重建的结果一致。\n"
+     "完好时退出码 0，否则 1。",
+     "Checks every op's hash link and that the stored records equal a rebuild\n"
+     "from the log.  Exit 0 when intact, 1 when not."},
+    {"node.digest",
+     "本机范围内全部记录的 SHA-256 摘要",
+     "SHA-256 of every record in scope"},
+    {"node.sync",
+     "与同步服务器同步一次",
+     "one sync session with the server"},
+    {"node.sync.help",
+     "先推送本机新的操作，再拉取与本机范围有关的修改。已同步到最新时退出码 0；\n"
+     "连不上服务器或中途断开时 5（再运行一次即可，会从断开处继续）；服务器拒绝时 6。\n"
+     "--server 主机:端口 只这一次代替登记的地址；--timeout 秒数（默认 300）限制整次同步的时间。",
+     "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
+     "when caught up, 5 when the server cannot be reached or the session broke\n"
+     "(run it again: it resumes where it stopped), 6 when the server refuses.\n"
+     "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
+     "(default 300) bounds the whole session."},
+    {"node.daemon",
+     "后台同步：修改后不久同步，并定期同步",
+     "sync soon after changes, and periodically"},
+    {"node.daemon.help",
+     "启动时同步一次；网络正常时，本机最后一次修改后 --settle 秒（默认 30）再同步；\n"
+     "并每 --interval 秒（默认 7200，上下浮动 20%）同步一次以取得别处的修改。失败后\n"
+     "隔 5 秒、10 秒、20 秒……重试，最长到该间隔。每次同步写一行日志并写明下一次的时间\n"
+     "（在 systemd 下带“<N>”优先级供 journal 使用）；zhibu-node status 显示上次成功、\n"
+     "上次失败和下次尝试。收到 SIGTERM 后做完当前这次同步即停止。运行期间，其他命令\n"
+     "照常可以使用同一个数据目录。",
+     "Syncs at start, then --settle SECONDS (default 30) after the last local\n"
+     "change while the link works, and every --interval SECONDS (default 7200,\n"
+     "±20 % jitter) to fetch others' changes; after a failure it retries after\n"
+     "5 s, 10 s, 20 s … up to the interval.  One log line per session and its\n"
+     "next one (under systemd with \"<N>\" priorities for the journal); zhibu-node\n"
+     "status shows the last success, the last failure and the next attempt.\n"
+     "SIGTERM stops it after the current session.  The other commands keep\n"
+     "working on the same data directory while it runs."},
+    {"node.bundle export",
+     "写出给服务器的数据包：不需要网络",
+     "write a data parcel (数据包) for the server: no network needed"},
+    {"node.bundle export.help",
+     "用于没有网络的地方：把服务器还没有的本机操作和本机下次拉取的起点写入 文件，\n"
+     "用本机的密钥签名。把它带到有服务器（或其管理员）的地方，由管理员运行\n"
+     "zhibu-server bundle import 文件，再运行 zhibu-server bundle export --node 编号 文件2；\n"
+     "把 文件2 带回来，运行 zhibu-node bundle import 文件2。写出数据包不改变本机的任何\n"
+     "数据；重复导出没有害处。--json 的键：ok command file node_id org from to cursor ops\n"
+     "batches bytes error。",
+     "For an office with no link: writes FILE with this node's ops the server\n"
+     "does not hold yet and where its next pull starts, signed with the node's\n"
+     "key.  Carry it to a place with the server (or its operator), who runs\n"
+     "zhibu-server bundle import FILE, then zhibu-server bundle export --node ID\n"
+     "FILE2; bring FILE2 back and run zhibu-node bundle import FILE2.  Writing it\n"
+     "changes nothing here; exporting again is harmless.  --json: ok command file\n"
+     "node_id org from to cursor ops batches bytes error."},
+    {"node.bundle import",
+     "导入服务器发来的数据包",
+     "apply a data parcel (数据包) from the server"},
+    {"node.bundle import.help",
+     "像一次同步那样应用服务器给本机的数据包：服务器已收到的本机操作、本机范围内\n"
+     "别处改过的记录、服务器退回的本机操作。以下情况拒绝并且什么都不保存（退出码 6）：\n"
+     "不是本系统服务器签名的、被改动过的、给别的节点的、比已导入的更旧的、或起点在\n"
+     "本机游标之后的数据包；文件损坏或不完整时退出码 3。同一个数据包导入两次不会\n"
+     "改变任何数据。--json 的键：ok command file node_id org parcel from to cursor\n"
+     "held_seq ops applied conflicts rejected skipped already bytes error。",
+     "Applies the server's parcel for this node as a sync would: what the\n"
+     "server holds of this node's ops, the records of its scope changed\n"
+     "elsewhere, its ops the server rejected.  Refused, with nothing stored\n"
+     "(exit 6): a parcel not signed by this deployment's server, altered, for\n"
+     "another node, older than one already imported, or starting after this\n"
+     "node's cursor; exit 3 for a damaged or truncated file.  Importing the\n"
+     "same parcel twice changes nothing.  --json: ok command file node_id org\n"
+     "parcel from to cursor held_seq ops applied conflicts rejected skipped\n"
+     "already bytes error."},
+    {"node.conflicts",
+     "待核对的同时修改",
+     "concurrent edits kept for review"},
+    {"node.conflicts.help",
+     "服务器发现的每一处同时修改：记录、字段、保留的值（以最后写入的为准）、\n"
+     "另一个值，以及各自是谁写的。",
+     "Each concurrent write the server found: the record, the field, the value\n"
+     "kept (last writer wins), the other value, and who wrote each."},
+    {"node.rejected",
+     "被服务器退回的本机修改",
+     "this node's ops the server refused"},
+    {"node.rejected.help",
+     "列出退回原因。这些修改在本机已经撤销；日志中仍保留着它们。",
+     "With the reason.  Their effect has been rolled back here; the log keeps them."},
+    {"node.report pipeline",
+     "发展党员：各阶段人数和逾期名单",
+     "the development pipeline (发展党员): applicants per stage, and who is overdue"},
+    {"node.report pipeline.help",
+     "统计 --org（默认本机组织）及其下属组织的入党申请人截至今天处于各阶段的人数，\n"
+     "并列出逾期的：递交申请后一个月内未谈话、缺少半年一次的考察、支部大会讨论后\n"
+     "超过 3 个月未审批（不得超过 6 个月）。--year 年份 只统计该年递交申请的人。\n"
+     "服务器的 report pipeline --org 用同样的算法。",
+     "Counts the applicants of --org's subtree (default: this node's org) at each stage\n"
+     "as of today, and lists the overdue: talks not held within a month of the\n"
+     "application, half-yearly assessments missing, approvals past 3 months of the\n"
+     "branch meeting (never allowed after 6).  --year Y counts only those who applied\n"
+     "in Y.  The server's `report pipeline --org` is the same computation."},
+    {"node.report meetings",
+     "三会一课：各支部应开与实开的会议",
+     "organizational life (三会一课): meetings held against those required, per branch"},
+    {"node.report meetings.help",
+     "对 --org（默认本机组织）下属的每个支部，统计 --year 年（默认今年）：每种会议\n"
+     "实开次数与规定次数（支部党员大会和党课每季度，支委会、党小组会和主题党日每月，\n"
+     "组织生活会和民主评议每年），没有开会的月份或季度（已开始的），出席率（已记录\n"
+     "出席情况中的实到比例），以及不足法定人数的会议（有表决权的正式党员过半数，\n"
+     "支委会为委员过半数）。服务器的 report meetings --org 用同样的算法。",
+     "For every branch of --org's subtree (default: this node's org) in --year (default:\n"
+     "this year): each meeting type held against the number the rules require (支部党员\n"
+     "大会 and 党课 quarterly, 支委会, 党小组会 and 主题党日 monthly, 组织生活会 and 民主评议\n"
+     "yearly), the periods with none (months or quarters that have begun), the\n"
+     "attendance rate (present of the attendance recorded), and meetings without their\n"
+     "quorum (more than half of the full members entitled to vote, of the committee for\n"
+     "a 支委会).  The server's `report meetings --org` is the same computation."},
+    {"node.report stats",
+     "党内统计",
+     "member statistics (党内统计)"},
+    {"node.report stats.help",
+     "--org 组织代码（默认本机组织）--as-of YYYY-MM-DD（默认今天）。\n"
+     "截至该日已离开的党员不计入；“减少”按原因统计 --from（默认该年 1 月 1 日）至\n"
+     "--to（默认截至日）期间离开的人数；“发展党员”统计这期间入党（join_date）的人数。\n"
+     "--csv：--lang zh（默认）时带 UTF-8 BOM 和中文表头（项目,分类,人数），\n"
+     "--lang en 时为 --json 的英文键。--xlsx 文件：Excel 工作簿，标题行写明组织名称和日期。",
+     "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
+     "Members who left on or before the as-of date are not counted; \"left\"\n"
+     "counts those who left from --from (default: 1 January of the as-of year)\n"
+     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
+     "developed (join_date) in that period.\n"
+     "--csv: with --lang zh (the default) a UTF-8 BOM and Chinese labels (项目,分类,人数),\n"
+     "with --lang en the English keys of --json.  --xlsx FILE: an Excel workbook\n"
+     "with the org's name and the dates in its title row."},
+    {"node.report balance",
+     "年度党员增减情况",
+     "the balance of a year (党员增减情况)"},
+    {"node.report balance.help",
+     "--org 组织代码（默认本机组织）--year 年份（默认今年）。\n"
+     "年初人数（上年 12 月 31 日）+ 当年发展 - 当年减少（按原因）= 年末人数（12 月 31 日）：\n"
+     "按 report stats 的规则统计，所以上年末等于今年初。组织之间的调动不计：党员算在\n"
+     "现在所属的组织（docs/RECORDS.md，“The balance of a year”）。对不上的党员逐一列出\n"
+     "原因。--json 的键：org year start_date end_date start in in_total out out_total end\n"
+     "gap balanced gap_members；--csv：item,value,count。",
+     "--org CODE (default: this node's org) --year YYYY (default: this year).\n"
+     "Members at the start of the year (as of 31 December before), + joined in\n"
+     "the year, - left in the year by reason, = members at its end (as of 31\n"
+     "December): counted by the rule of report stats, so last year's end is this\n"
+     "year's start.  Moves between orgs are not counted: a member counts in the\n"
+     "org it belongs to now (docs/RECORDS.md, \"The balance of a year\").  A\n"
+     "member for whom the sum does not hold is listed with why.  --json keys:\n"
+     "org year start_date end_date start in in_total out out_total end gap\n"
+     "balanced gap_members; --csv: item,value,count."},
+    {"node.report dues",
+     "党费：应交、实交、收缴率、欠交",
+     "dues (党费) due and paid, collection rate, arrears"},
+    {"node.report dues.help",
+     "--org 组织代码（默认本机组织）：统计其下属全部组织。\n"
+     "%s",
+     "--org CODE (default: this node's org): its subtree.\n"
+     "%s"},
+
+    /* ---- zhibu-server (server/main.c) ---- */
+    {"server.about",
+     "智部中心服务器：合并各支部的日志，为各级党委出报表。\n",
+     "Zhibu central server: merges every branch's log and reports for\n"
+     "every committee level.\n"},
+    {"server.global",
+     "全局选项：\n"
+     "  --data 目录    服务器的数据目录（或环境变量 ZHIBU_DATA）\n"
+     "  --json         读数据的命令输出供程序使用的 JSON\n",
+     "global options:\n"
+     "  --data DIR     the server's data directory (or ZHIBU_DATA)\n"
+     "  --json         machine-readable output on commands that read\n"},
+    {"server.init",
+     "建立数据目录、CA 和服务器证书",
+     "create the data directory, the CA and the server certificate"},
+    {"server.init.help",
+     "--name 主机（可重复）写明服务器证书上的主机名和地址；默认 localhost 和 127.0.0.1。\n"
+     "CA 私钥保存在 目录/pki 中。",
+     "--name HOST (repeatable) names the server certificate's hosts and\n"
+     "addresses; default localhost and 127.0.0.1.  The CA key stays in DIR/pki."},
+    {"server.org import",
+     "导入整个组织树（以此为准）",
+     "load the whole org tree (authoritative)"},
+    {"server.org import.help",
+     "列为 code,name,type,parent_code。要么全部导入，要么什么都不导入。各节点拉取时\n"
+     "会收到组织目录。",
+     "Columns code,name,type,parent_code.  All or nothing.  Nodes receive the\n"
+     "tree as a directory when they pull."},
+    {"server.enroll",
+     "为节点签发证书和登记文件",
+     "issue a node's certificate and bundle"},
+    {"server.enroll.help",
+     "写出一个登记文件（权限 0600）：CA 证书、节点证书（绑定 --node-id 和 --org）及其\n"
+     "私钥、--server，以及 --org 下属的组织目录（节点同步之前就能导入花名册）。以下\n"
+     "情况拒绝：本服务器没有的组织（退出码 4；请先 org import），以及服务器证书上\n"
+     "没有写明的 --server 主机（退出码 3：否则每次同步都会失败）。在支部电脑上运行：\n"
+     "zhibu-node init --enroll 文件 --data 目录。",
+     "Writes one bundle file (mode 0600): the CA certificate, the node's\n"
+     "certificate (binding --node-id and --org) and key, --server, and the org\n"
+     "directory of --org's subtree (so the node can import its roster before it\n"
+     "syncs).  Refused: an org this server does not hold (exit 4; org import\n"
+     "first), and a --server host the server certificate does not name (exit 3:\n"
+     "every sync would fail).  On the branch PC: zhibu-node init --enroll FILE\n"
+     "--data DIR."},
+    {"server.revoke",
+     "从节点下次连接起拒绝它",
+     "refuse a node from its next connection on"},
+    {"server.run",
+     "通过双向 TLS 1.3 提供同步服务",
+     "serve sync sessions over mutual TLS 1.3"},
+    {"server.run.help",
+     "--listen 地址:端口（默认 0.0.0.0:7420）。收到 SIGTERM 或 SIGINT 时在当前提交之后\n"
+     "正常停止。每次同步在 stderr 写一行日志。\n"
+     "--idle-timeout 秒数（默认 60）：关闭长时间没有动静的连接，以及过了这段时间后\n"
+     "发送速度低于每秒 512 字节的连接。\n"
+     "--max-rejected-per-day N（默认 1000）：每个节点每天完整保留的被退回操作数；\n"
+     "其余只保留摘要（结果、原因、哈希）。\n"
+     "--ticket-lifetime 秒数（默认 10800，0 为关闭）：在这段时间内同步过的节点可以\n"
+     "恢复 TLS 会话（重连更快）；证书照样对照吊销名单检查。\n"
+     "每个节点最多同时 2 个连接；第三个会被告知稍后重试。\n"
+     "--http 地址:端口 同时用服务器证书通过 HTTPS 提供各级党委的看板（中文网页、JSON 接口、\n"
+     "/metrics），凭令牌访问（zhibu-server token issue）；--http-port-file 文件 写入其端口。",
+     "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"
+     "cleanly after the current commit.  One log line per session on stderr.\n"
+     "--idle-timeout SECONDS (default 60) closes a silent session, and one that\n"
+     "sends a frame slower than 512 bytes/s once that long has passed.\n"
+     "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
+     "and day; the rest are kept as summaries (outcome, reason, hash).\n"
+     "--ticket-lifetime SECONDS (default 10800, 0 = off): a node that synced\n"
+     "within that time resumes its TLS session (a cheap reconnect); its\n"
+     "certificate is checked against the revocation list all the same.\n"
+     "At most 2 sessions per node at once; a third is told to retry later.\n"
+     "--http ADDR:PORT also serves the committees' dashboard over HTTPS with the\n"
+     "server's certificate (pages in Chinese, a JSON API, /metrics), to holders of\n"
+     "a token (zhibu-server token issue); --http-port-file F gets its port."},
+    {"server.bundle import",
+     "接收节点的数据包，当作一次同步的推送",
+     "take a node's data parcel (数据包) as its sync's push"},
+    {"server.bundle import.help",
+     "文件 来自没有网络的地方运行的 zhibu-node bundle export。它的签名必须来自本系统\n"
+     "未被吊销的节点证书；节点和范围以证书为准。其中的操作要通过同步推送时的全部检查\n"
+     "（顺序、分叉、范围、记录规则、每天的限额 --max-rejected-per-day N）；要么全部保存，\n"
+     "要么都不保存。--node 编号：不是该节点的数据包就拒绝。导入两次不会改变任何数据。\n"
+     "退出码 6 为拒绝（签名、别的系统或节点、已吊销、有缺口或分叉），3 为文件损坏或不完整。\n"
+     "--json 的键：ok command file node_id org from to cursor held_seq ops applied duplicates\n"
+     "rejected conflicts already bytes error。",
+     "FILE comes from zhibu-node bundle export at an office with no link.  Its\n"
+     "signature must be by a node certificate of this deployment that is not\n"
+     "revoked; the node and its scope are the certificate's.  Its ops pass every\n"
+     "check a sync's push passes (order, forks, scope, record rules, the daily\n"
+     "allowance --max-rejected-per-day N); all of them are stored or none.\n"
+     "--node ID: refuse it unless it is that node's.  Importing it twice changes\n"
+     "nothing.  Exit 6 refused (signature, another deployment or node, revoked,\n"
+     "a gap or a fork), 3 damaged or truncated.  --json: ok command file node_id\n"
+     "org from to cursor held_seq ops applied duplicates rejected conflicts\n"
+     "already bytes error."},
+    {"server.bundle export",
+     "写出给节点的数据包：它同步时会拉取的内容",
+     "write a node's data parcel (数据包): what it would pull"},
+    {"server.bundle export.help",
+     "--node 编号（必填）：文件 中写入该节点同步时会拉取的内容，从它上次确认的游标\n"
+     "或上一个数据包之后开始（--since 游标：改为从该服务器序号之后），以及服务器收到\n"
+     "它的操作到哪一条；被退回的操作也一起带上。用服务器的密钥签名。既没有同步过也\n"
+     "没有送来过数据包（哪怕被拒绝的）的节点退出码 4，已吊销的节点 6。--json 的键：ok\n"
+     "command file node_id org parcel from to ops held_seq batches bytes error。",
+     "--node ID (required): FILE gets what that node's sync would pull, after\n"
+     "the cursor it last acknowledged or its last parcel carried (--since\n"
+     "CURSOR: after that server seq instead), and how far the server holds its\n"
+     "ops; its rejected ops travel with it.  Signed with the server's key.\n"
+     "Exit 4 for a node that has neither synced nor sent a parcel (not even one\n"
+     "refused), 6 for a revoked one.  --json: ok command file node_id org\n"
+     "parcel from to ops held_seq batches bytes error."},
+    {"server.status",
+     "服务器日志、节点、记录、分叉",
+     "server log, nodes, records, forks"},
+    {"server.status.help",
+     "各项数量，以及每一次分叉的证据：某个节点在某个序号推送的操作与服务器保存的\n"
+     "不同（列出两个哈希）。--json 的键：server_seq nodes members orgs conflicts rejected\n"
+     "rejected_summarized forks。",
+     "Counts, and the evidence of every fork: a node that pushed an op other\n"
+     "than the one the server holds at that seq (both hashes).  --json keys:\n"
+     "server_seq nodes members orgs conflicts rejected rejected_summarized forks."},
+    {"server.digest",
+     "某组织及其下属全部记录的 SHA-256 摘要",
+     "SHA-256 of every record in an org's subtree"},
+    {"server.digest.help",
+     "等于组织为 --org 且已同步的节点的摘要。",
+     "Equals the digest of a synced node whose org is --org."},
+    {"server.verify",
+     "检查服务器日志、每个节点的哈希链和数据",
+     "check the server log, every node's chain and the state"},
+    {"server.conflicts",
+     "待核对的同时修改",
+     "concurrent edits kept for review"},
+    {"server.conflicts.help",
+     "全部冲突记录（两个值、两个写入者、保留的值），或 --org 下属的冲突记录。",
+     "Every conflict record (both values, both writers, the value kept), or\n"
+     "those of --org's subtree."},
+    {"server.report pipeline",
+     "--org 下属的发展党员情况",
+     "the development pipeline (发展党员) of --org's subtree"},
+    {"server.report pipeline.help",
+     "截至今天各阶段的申请人数和逾期名单，与 zhibu-node report pipeline 对本机范围的\n"
+     "算法相同；--year 年份：只统计该年递交申请的人。",
+     "Applicants per stage as of today and the overdue list, as zhibu-node report\n"
+     "pipeline computes it for a node's scope; --year Y: those who applied in Y."},
+    {"server.report meetings",
+     "--org 下属各支部的三会一课",
+     "organizational life (三会一课) of --org's subtree, per branch"},
+    {"server.report meetings.help",
+     "应开与实开的会议、没有开会的期间、出席率和法定人数，与 zhibu-node report meetings\n"
+     "对本机范围的算法相同。",
+     "Meetings held against those required, the periods without, attendance and\n"
+     "quorum, as zhibu-node report meetings computes it for a node's scope."},
+    {"server.token issue",
+     "为 --org 下属签发看板令牌",
+     "a bearer token of the dashboard for --org's subtree"},
+    {"server.token issue.help",
+     "令牌只显示这一次（服务器只保存其哈希）。--expires 天数（默认不过期）。凭它可以\n"
+     "访问 zhibu-server run --http 的 https://主机:端口/（用“Authorization: Bearer 令牌”，\n"
+     "或在浏览器中用 ?token=令牌），看该组织及其下属组织；/metrics 需要根组织的令牌。",
+     "Prints the token once (the server keeps only its hash).  --expires DAYS\n"
+     "(default: none).  It opens https://HOST:PORT/ of zhibu-server run --http\n"
+     "(as \"Authorization: Bearer TOKEN\", or ?token=TOKEN in a browser) for that\n"
+     "org and the orgs below it; /metrics needs a token of a root org."},
+    {"server.token list",
+     "看板的令牌（编号、组织、到期）",
+     "the dashboard's tokens (ids, orgs, expiry)"},
+    {"server.token revoke",
+     "从现在起拒绝某个令牌",
+     "refuse a token from now on"},
+    {"server.token revoke.help",
+     "编号 为 token list 中令牌的编号（前 6 位或更多）。",
+     "ID is the token's id from token list (its first 6 or more digits)."},
+    {"server.report stats",
+     "--org 下属的党内统计",
+     "member statistics for --org's subtree"},
+    {"server.report stats.help",
+     "--as-of YYYY-MM-DD（默认今天）；--json 供程序使用；--csv（--lang zh 即默认时为中文\n"
+     "表头和 BOM；--lang en 时为英文键）；--xlsx 文件 写 Excel 工作簿。\n"
+     "截至该日已离开的党员不计入；“减少”按原因统计 --from（默认该年 1 月 1 日）至\n"
+     "--to（默认截至日）期间离开的人数；“发展党员”统计这期间入党（join_date）的人数。",
+     "--as-of YYYY-MM-DD (default today); --json for machines; --csv (Chinese\n"
+     "labels and a BOM with --lang zh, the default; English keys with --lang en);\n"
+     "--xlsx FILE for an Excel workbook.\n"
+     "Members who left on or before the as-of date are not counted; \"left\"\n"
+     "counts those who left from --from (default: 1 January of the as-of year)\n"
+     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
+     "developed (join_date) in that period."},
+    {"server.report balance",
+     "--org 下属的年度党员增减情况",
+     "the balance of a year (党员增减情况) for --org's subtree"},
+    {"server.report balance.help",
+     "--org 组织代码（必填）--year 年份（默认今年）。年初人数（上年 12 月 31 日）+ 当年\n"
+     "发展 - 当年减少（按原因）= 年末人数（12 月 31 日）：按 report stats 的规则统计，\n"
+     "所以上年末等于今年初。组织之间的调动不计：党员算在现在所属的组织\n"
+     "（docs/RECORDS.md，“The balance of a year”）。对不上的党员逐一列出原因。\n"
+     "--json 的键：org year start_date end_date start in in_total out out_total end gap\n"
+     "balanced gap_members；--csv：item,value,count。",
+     "--org CODE (required) --year YYYY (default: this year).  Members at the\n"
+     "start of the year (as of 31 December before), + joined in the year, - left\n"
+     "in the year by reason, = members at its end (as of 31 December): counted\n"
+     "by the rule of report stats, so last year's end is this year's start.\n"
+     "Moves between orgs are not counted: a member counts in the org it belongs\n"
+     "to now (docs/RECORDS.md, \"The balance of a year\").  A member for whom\n"
+     "the sum does not hold is listed with why.  --json keys: org year\n"
+     "start_date end_date start in in_total out out_total end gap balanced\n"
+     "gap_members; --csv: item,value,count."},
+    {"server.report freshness",
+     "哪些节点在同步、哪些沉寂了、哪些支部没有节点",
+     "which nodes sync, which went quiet, which branches have none"},
+    {"server.report freshness.help",
+     "在这里登记过或联系过的每个节点（--org 下属的，默认全部）：所属组织、上次成功的\n"
+     "同步或数据包、上次失败的连接及原因、服务器还没有的操作数（截至它上次联系），\n"
+     "以及距上次同步的天数（从未同步的，从登记时算）。时间以服务器的时钟为准，不用\n"
+     "节点的时钟。超过 --days N 天（默认 14）没有联系的、或登记后这么久从未同步的节点\n"
+     "标上 (!)。然后列出没有自己节点的支部，以及保存其记录的上级节点（如果有）。\n"
+     "--json 的键：as_of days org nodes flagged orgs_without_node；--csv：每个节点一行，\n"
+     "然后每个支部一行。",
+     "Every node enrolled here or heard from (of --org's subtree, default all):\n"
+     "its org, its last successful sync or parcel, its last failed session and\n"
+     "why, its ops the server does not hold yet (as of its last contact), and\n"
+     "the days since it last synced (or since it was enrolled, if never).  Times\n"
+     "are the server's clock, never the node's.  Nodes silent more than --days N\n"
+     "(default 14), or never synced that long after enrollment, are flagged (!).\n"
+     "Then the branches with no node of their own, and the node above that\n"
+     "keeps their records, if any.  --json keys: as_of days org nodes flagged\n"
+     "orgs_without_node; --csv: one row per node, then per branch."},
+    {"server.report dues",
+     "--org 下属的党费：应交、实交、收缴率、欠交",
+     "dues (党费) of --org's subtree: due, paid, collection rate, arrears"},
+    {"server.report dues.help",
+     "--org 组织代码（必填）：统计其下属全部组织。\n"
+     "%s",
+     "--org CODE (required): its subtree.\n"
+     "%s"},
+
+    /* ---- dues and evaluations (zb_duescli.c, zb_evalcli.c) ---- */
+    {"node.dues list",
+     "列出党费缴纳记录（--org 下属的）",
+     "list dues payments (of --org's subtree)"},
+    {"node.dues list.help",
+     "--month YYYY-MM 或 --year YYYY：这些月份的缴纳记录。已作废的不列出；--all 也列出\n"
+     "作废的。表格中金额以元为单位，并标出金额不是标准的缴纳（非标准）；--json 以数字\n"
+     "给出 standard_fen 和 amount_fen，以及 \"flagged\"；--csv 写出 dues import 能读回的文件。",
+     "--month YYYY-MM or --year YYYY: payments for those months.  Voided payments\n"
+     "are left out; --all lists them too.  The table gives amounts in yuan and\n"
+     "marks a payment whose amount is not the standard (非标准); --json gives\n"
+     "standard_fen and amount_fen as numbers and \"flagged\"; --csv writes what\n"
+     "dues import reads back."},
+    {"node.dues pay",
+     "记录党员某个月的党费",
+     "record a member's dues (党费) for a month"},
+    {"node.dues pay.help",
+     "--month YYYY-MM（必填）：所交的月份，与 --date（收款日，默认今天）相差最多 6 个月。\n"
+     "--kind（必填）：employee（在职，按税后月工资的比例）、retiree（离退休，按养老金的\n"
+     "比例）、farmer（农民）、student（学生）、unemployed（下岗失业）或 low_income（低保）：\n"
+     "标准金额按该月适用的规则计算（zhibu-node dues rules）：在职 3000 元以下（含）0.5%，\n"
+     "3000 至 5000 元 1%，5000 至 10000 元 1.5%，10000 元以上 2%；离退休 5000 元以下（含）\n"
+     "0.5%，以上 1%；学生、下岗失业、低保 0.20 元；农民在本机设定的范围内（dues setting；\n"
+     "默认 0.20 至 1.00 元）。\n"
+     "--base 元：月工资或养老金（只用于 employee、retiree）。比例金额四舍五入到分。\n"
+     "--amount 元：实交金额不是标准时写明（多交总是可以；少交或不交需经党委同意）：\n"
+     "该缴纳会被标出；--note 文字 写明原因。农民所交金额在范围内即为其标准。每名党员\n"
+     "每月一条：第二条会被拒绝（先作废第一条）。显示缴纳记录的编号 党员编号-YYYYMM\n"
+     "（作废后为 -2、-3……）；--json 显示整条记录。服务器会再检查一次。",
+     "--month YYYY-MM (required): the month paid for, at most 6 months ahead of\n"
+     "or behind --date (the day the money was received; default today).\n"
+     "--kind (required): employee (在职, a share of the monthly wage after tax),\n"
+     "retiree (离退休, a share of the pension), farmer (农民), student (学生),\n"
+     "unemployed (下岗失业) or low_income (低保): the standard amount comes from\n"
+     "the rule in force for the month (zhibu-node dues rules): employee 0.5 % of\n"
+     "a base up to 3000 yuan, 1 % to 5000, 1.5 % to 10000, 2 % above; retiree\n"
+     "0.5 % up to 5000, 1 % above; student, unemployed, low_income 0.20 yuan;\n"
+     "farmer within this node's range (dues setting; default 0.20 to 1.00).\n"
+     "--base YUAN: the monthly wage or pension (employee, retiree only).  A share\n"
+     "rounds half up to a whole fen.\n"
+     "--amount YUAN: what was paid, when it is not the standard (more is always\n"
+     "welcome; less or none with the committee's approval): the payment is then\n"
+     "flagged; --note TEXT says why.  A farmer's amount inside the range is his\n"
+     "standard.  One payment per member and month: a second is refused (void\n"
+     "the first).  Prints the payment's key, MEMBER-YYYYMM (-2, -3 … after a\n"
+     "void); --json prints the payment.  The server checks it again."},
+    {"node.dues rules",
+     "党费规则表（分档，作为数据）",
+     "the dues rule tables (brackets, as data)"},
+    {"node.dues rules.help",
+     "每条规则及其版本、起用日期、依据和各档。--json 供程序使用。",
+     "Every rule with its version, the date it applies from, its source and its\n"
+     "rows.  --json for machines."},
+    {"node.dues setting",
+     "本机农民党员党费的范围",
+     "this node's farmer range for dues"},
+    {"node.dues setting.help",
+     "不带选项：显示当前范围。--farmer-min 元 --farmer-max 元：设定范围，须在全国规定的\n"
+     "0.20 至 1.00 元之内（各省自定范围；同一系统的每台电脑请设成一样）。只有 dues pay\n"
+     "用它：农民党员所交金额在范围内即为标准；不写 --amount 时按最低额缴纳。",
+     "Without options: prints it.  --farmer-min YUAN --farmer-max YUAN: sets it,\n"
+     "inside the national 0.20 to 1.00 yuan (provinces set their own range; set\n"
+     "the same on every PC of the deployment).  Only dues pay uses it: a\n"
+     "farmer paying an amount in the range pays the standard; without --amount\n"
+     "the minimum is paid."},
+    {"dues.report.help",
+     "--month YYYY-MM 或 --year YYYY（默认 --as-of 所在的月份）；\n"
+     "--as-of YYYY-MM-DD（默认今天）：之后的月份还不到交的时候。\n"
+     "党员在某月任何一天是党员，就应交该月党费（从入党的月份起；离开日期是某月 1 日或\n"
+     "更早的，该月起不再交）。已交：该月有一条未作废的缴纳记录。\n"
+     "应交金额：每个应交月份的标准——按该月缴纳记录的标准，未交的按该党员之前最近一次\n"
+     "缴纳的标准（没有则按之后最早的一次）。\n"
+     "收缴率：已交月数 / 应交月数。欠交：每个有未交月份的党员、未交的月份、估计欠交的\n"
+     "金额，以及截至最后一个应交月份连续未交的月数；6 个月及以上的标出（党章 第九条）。\n"
+     "--json（键：org from to as_of due_to members months_due months_paid collection_rate\n"
+     "expected_fen paid_fen flagged_payments months_without_standard orgs arrears），\n"
+     "--csv 写出欠交名单。",
+     "--month YYYY-MM or --year YYYY (default: the month of --as-of);\n"
+     "--as-of YYYY-MM-DD (default today): months after it are not due yet.\n"
+     "A member owes dues for each month in which he was a member on one of its\n"
+     "days (from the month of joining; not from a month whose first day is the\n"
+     "leave date or after it).  Paid: a payment of that month, not voided.\n"
+     "Expected: the standard of each due month — of its payment, or, unpaid, of\n"
+     "the member's latest earlier payment (else the earliest later one).\n"
+     "Collection rate: months paid / months due.  Arrears: each member with an\n"
+     "unpaid month, the months, what they are estimated to owe, and how many\n"
+     "months in a row are unpaid up to the last due month; 6 or more is flagged\n"
+     "(党章 第九条).  --json (keys: org from to as_of due_to members months_due\n"
+     "months_paid collection_rate expected_fen paid_fen flagged_payments\n"
+     "months_without_standard orgs arrears), --csv the arrears."},
+    {"node.eval list",
+     "列出某年的民主评议",
+     "list evaluations (民主评议) of a year"},
+    {"node.eval list.help",
+     "--year 年份（默认今年），--org 组织代码（默认本机组织）。表格最后列出每个组织的\n"
+     "已评议人数、优秀人数，以及最多可评优秀的人数（正式党员的三分之一）。--json 另给出\n"
+     "党员姓名；--csv 写出 eval import 能读回的文件。",
+     "--year YYYY (default this year), --org CODE (default this node's).  The\n"
+     "table ends with each org's count: graded, 优秀, and the most 优秀 it may\n"
+     "give (one third of its full members).  --json adds the member's name;\n"
+     "--csv writes what eval import reads back."},
+    {"node.eval set",
+     "评定党员某年的民主评议等次",
+     "grade a member for a year (民主评议)"},
+    {"node.eval set.help",
+     "--year 年份（必填，不晚于今年）--grade 优秀|合格|基本合格|不合格 [--note 文字]。\n"
+     "每名党员每年一条（编号 党员编号-年份）；再次评定即修改等次。只评议正式党员；\n"
+     "优秀最多为该组织未离开的正式党员的三分之一。本机检查一次，服务器按其顺序再检查：\n"
+     "两台电脑合起来超过三分之一时，后到的会被退回。",
+     "--year YYYY (required, not after this year) --grade 优秀|合格|基本合格|不合格\n"
+     "[--note TEXT].  One evaluation per member and year (key MEMBER-YYYY);\n"
+     "setting it again changes the grade.  Only full members (正式党员) are\n"
+     "graded; 优秀 goes to at most one third of the org's full members who\n"
+     "have not left.  Checked here and again by the server in its order: of two\n"
+     "PCs that together would exceed the third, the later comes back rejected."},
+};
+
+const size_t zb_msgs_count = sizeof zb_msgs / sizeof *zb_msgs;

@@ -58,7 +58,7 @@ static int fail(int rc, const char *what) {
     zb_log_error("%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR",
                  what);
   else
-    zb_log_error("%s: %s", what, zb_strerror(rc));
+    zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 
@@ -409,7 +409,7 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
   else
     zb_log_error("sync failed after %.3f s (pushed %llu, pulled %llu): %s%s", r->seconds,
                  (unsigned long long)r->pushed, (unsigned long long)r->pulled,
-                 r->error[0] ? r->error : zb_strerror(rc), why);
+                 r->error[0] ? r->error : zb_cli_strerror(rc), why);
 }
 
 static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
@@ -431,7 +431,7 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   sync_line(&rep, rc, "");
   if (rrc)
-    zb_log_warn("cannot record the outcome for status: %s", zb_strerror(rrc));
+    zb_log_warn("cannot record the outcome for status: %s", zb_cli_strerror(rrc));
   if (zb_args_has(a, "json")) {
     json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
                           "ok", rc == 0, "resumed", rep.resumed, "pushed", (json_int_t)rep.pushed, "pulled",

@@ -70,7 +70,7 @@ static int fail(int rc, const char *what) {
   if (rc == ZB_ENOTINIT)
     zb_log_error("%s: no server here; create one with: zhibu-server init --data DIR", what);
   else
-    zb_log_error("%s: %s", what, zb_strerror(rc));
+    zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 

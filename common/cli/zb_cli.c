@@ -311,7 +311,7 @@ int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org
     zb_stats_print(st, org, stdout);
   }
   if (rc) {
-    zb_log_error("report stats: %s", zb_strerror(rc));
+    zb_log_error("report stats: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -374,7 +374,7 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
     }
   }
   if (rc) {
-    zb_log_error("report pipeline: %s", zb_strerror(rc));
+    zb_log_error("report pipeline: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -394,7 +394,7 @@ int zb_cli_life_out(const zb_args *a, json_t *report) {
     zb_life_print(report, stdout);
   json_decref(report);
   if (rc) {
-    zb_log_error("report meetings: %s", zb_strerror(rc));
+    zb_log_error("report meetings: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -431,7 +431,7 @@ int zb_cli_balance_out(const zb_args *a, zb_balance *b, const char *org) {
   }
   zb_balance_free(b);
   if (rc) {
-    zb_log_error("report balance: %s", zb_strerror(rc));
+    zb_log_error("report balance: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -467,7 +467,7 @@ int zb_rows_end(zb_rows *r, int rc, const char *what) {
   zb_table_free(r->t);
   r->t = NULL;
   if (rc) {
-    zb_log_error("%s: %s", what, zb_strerror(rc));
+    zb_log_error("%s: %s", what, zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -486,7 +486,7 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
     return zb_exit_code(ZB_EINVAL);
   }
   if (rc) {
-    zb_log_error("%s: %s", name, zb_strerror(rc));
+    zb_log_error("%s: %s", name, zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
@@ -510,7 +510,7 @@ int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd
     zb_log_error("bundle %s: %s", cmd == ZB_PARCEL_NODE_EXPORT || cmd == ZB_PARCEL_SERVER_EXPORT
                                       ? "export"
                                       : "import",
-                 r->error[0] ? r->error : zb_strerror(rc));
+                 r->error[0] ? r->error : zb_cli_strerror(rc));
   } else if (cmd == ZB_PARCEL_NODE_EXPORT) {
     fprintf(stderr,
             "%s: %s: parcel for the server: node %s, ops %llu to %llu (%llu ops, the server "

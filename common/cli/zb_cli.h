@@ -67,10 +67,13 @@ int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
 int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org,
                            const char *org_name);
 
-/* Whether files for people (--csv, --xlsx) are in Chinese: --lang zh or en;
- * without it, English when the locale (LC_ALL, LC_MESSAGES, LANG, the
- * first that is set) starts with "en", else Chinese.  ZB_EUSAGE
- * (reported) for another --lang. */
+/* zb_strerror in the language of the catalogue (zb_msg.h). */
+const char *zb_cli_strerror(int rc);
+/* Whether files for people (--csv, --xlsx) are in Chinese, by the rule of
+ * everything printed (zb_lang_decide, zb_msg.h): --lang zh or en; without
+ * it, English when the locale (LC_ALL, LC_MESSAGES, LANG, the first that
+ * is set) starts with "en", else Chinese.  ZB_EUSAGE (reported) for
+ * another --lang. */
 int zb_cli_lang_zh(const zb_args *a, bool *zh);
 /* "2026年11月28日" for today, into buf. */
 void zb_cli_today_zh(char *buf, size_t cap);

@@ -18,7 +18,7 @@
 static zb_kindcli_open_fn open_node;
 
 static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_strerror(rc));
+  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 

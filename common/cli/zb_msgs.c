@@ -717,6 +717,320 @@ const zb_msg_entry zb_msgs[] = {
      "graded; 优秀 goes to at most one third of the org's full members who\n"
      "have not left.  Checked here and again by the server in its order: of two\n"
      "PCs that together would exceed the third, the later comes back rejected."},
+
+    /* ---- the record commands made from the kind descriptors (zb_kindcli.c) ---- */
+    {"kind.fields",
+     "字段（CSV 列名和 --json 的键为选项名中的 '-' 换成 '_'）：\n",
+     "Fields (the CSV columns and --json keys are the names with '_'):\n"},
+    {"kind.field_line",
+     "  --%-12s %s：%s%s\n",
+     "  --%-12s %s: %s%s\n"},
+    {"kind.required",
+     "（必填）",
+     " (required)"},
+    {"kind.may_omit",
+     "（可以没有）",
+     " (may be left out)"},
+    {"kind.org_short",
+     "  --org          即 --%s",
+     "  --org          short for --%s"},
+    {"kind.to_short",
+     "  --to           即 --%s",
+     "  --to           short for --%s"},
+    {"kind.columns",
+     "列名可以用英文名，或其后的任一中文名：\n",
+     "Columns, by the English name or any of the Chinese names after it:\n"},
+    {"kind.ft.text",
+     "文字",
+     "text"},
+    {"kind.ft.text_max",
+     "文字，最多 %u 个字",
+     "text, at most %u characters"},
+    {"kind.ft.id",
+     "编号（字母、数字、- _ .，最多 32 个）",
+     "an id (letters, digits, - _ ., at most 32)"},
+    {"kind.ft.date",
+     "日期 YYYY-MM-DD（也可写 2015/6/30、2015年6月30日）",
+     "a date YYYY-MM-DD"},
+    {"kind.ft.vocab",
+     "以下之一：%s",
+     "one of: %s"},
+    {"kind.ft.vocab_many",
+     "%d 个值之一，如 %s",
+     "one of %d values, such as %s"},
+    {"kind.ft.org",
+     "组织代码",
+     "an org code"},
+    {"kind.ft.idnum",
+     "18 位公民身份号码",
+     "an 18-character resident ID number"},
+    {"kind.ft.phone",
+     "手机（13800138000）或固定电话（0731-84012345）",
+     "a mobile (13800138000) or landline (0731-84012345)"},
+    {"kind.ft.count",
+     "整数 0-999999",
+     "a whole number 0-999999"},
+    {"kind.ft.month",
+     "月份 YYYY-MM",
+     "a month YYYY-MM"},
+    {"kind.ft.fen",
+     "金额，以分为单位的整数",
+     "money, a whole number of fen"},
+    {"kind.ft.actor",
+     "（不写时为 --actor）",
+     " (empty: the --actor)"},
+    {"kind.ft.state",
+     "（由操作改变）",
+     " (changed by acts)"},
+    {"kind.ft.auto",
+     "（不写时自动分配）",
+     " (assigned when absent)"},
+    {"kind.import",
+     "从 CSV 文件或 Excel 工作簿导入%s",
+     "load %s from CSV or an Excel workbook"},
+    {"kind.keyless",
+     "没有 %s 的行（或文件没有这一列）：更新%s中%s相同的那一条，没有则新增一条，\n"
+     "分配新的 %s（与 %s add 相同）。\n",
+     "A row without %s (or a file without that column) updates the %s with\n"
+     "the same %s, or adds one with a new %s (as %s add does).\n"},
+    {"kind.reach_skip",
+     "本机范围以外的行跳过并计数。",
+     "  Rows outside the node's scope are skipped and counted."},
+    {"kind.import.help",
+     "文件 可以是 CSV 文本或 Excel 工作簿（.xlsx，即 Excel 和 WPS 保存的格式：按文件内容\n"
+     "识别，与文件名无关），读取第一个工作表；表头上方的标题行会跳过，日期可以是日期\n"
+     "单元格，问题按工作表的行号报告。\n"
+     "表头行写明各列，顺序不限（名称前后的空格和英文大小写不影响）；其他列（序号、备注\n"
+     "等）忽略，并用一行警告列出。文件可以是 UTF-8（带或不带 BOM）或 GB18030/GBK，即\n"
+     "Excel 和 WPS 保存的“CSV (逗号分隔)”；CRLF 换行可以，全空的行跳过。值按人们的\n"
+     "写法读取：去掉前后空格，全角数字转为半角，日期可写 2015-06-30、2015/6/30、2015.6.30、\n"
+     "2015年6月30日 或 20150630，电话可写 138 0013 8000 或 (0731)84012345，汉、本科 等简称\n"
+     "即 汉族、大学本科（docs/RECORDS.md，“Importing”）。\n"
+     "要么全部导入，要么什么都不导入：有任何一行有错就什么都不保存，每个错行报告为\n"
+     "文件:行号: 列: 原因 (value: \"...\")。%s 已存在的行更新该%s；完全相同的行不改变任何数据。\n"
+     "%s文件 写作 - 时从标准输入读取（问题中的文件名为 \"stdin\"）。先读取并检查整个文件，\n"
+     "只在随后短暂的写入时锁住数据库，所以正在运行的后台同步只需等这么久。%s\n"
+     "\n"
+     "%s",
+     "FILE is CSV text or an Excel workbook (.xlsx, as Excel and WPS save it: told\n"
+     "by its bytes, whatever its name), whose first sheet is read; a title row\n"
+     "above the header is skipped, dates may be date cells, and problems name the\n"
+     "sheet's row as the LINE.\n"
+     "A header row names the columns, in any order (blanks around a name and the\n"
+     "case of its letters do not matter); other columns (序号, 备注, ...) are\n"
+     "ignored, with one warning naming them.  The file may be UTF-8 (with or\n"
+     "without BOM) or GB18030/GBK, as Excel and WPS save \"CSV (逗号分隔)\";\n"
+     "CRLF line ends are fine, rows of empty cells are skipped.  Values are read\n"
+     "as people write them: blanks around them and full-width digits are dropped,\n"
+     "dates may be 2015-06-30, 2015/6/30, 2015.6.30, 2015年6月30日 or 20150630,\n"
+     "phones 138 0013 8000 or (0731)84012345, short forms such as 汉 or 本科 stand\n"
+     "for 汉族 and 大学本科 (docs/RECORDS.md, \"Importing\").\n"
+     "All or nothing: a file with any bad row stores nothing, and every bad row\n"
+     "is reported as FILE:LINE: column: reason (value: \"...\").  A row whose %s\n"
+     "exists updates that %s; an identical row changes nothing.\n"
+     "%sGive - as FILE to read the file from stdin (problems then name the file\n"
+     "\"stdin\").  The file is read and checked first; the database is locked for\n"
+     "writing only for the short write that follows, so a running daemon's sync\n"
+     "waits only that long.%s\n"
+     "\n"
+     "%s"},
+    {"kind.issue",
+     "办理%s：%s",
+     "issue a %s of a %s"},
+    {"kind.issue.help",
+     "%s\n"
+     "显示新%s的%s。\n"
+     "\n"
+     "%s",
+     "%s.\n"
+     "Prints the %s's %s.\n"
+     "\n"
+     "%s"},
+    {"kind.transfer.add_help",
+     "办理党员到本系统另一个支部的组织关系转接：\n"
+     "  transfer out 党员编号 --to 组织代码 [--reason 文字] [--date YYYY-MM-DD]\n"
+     "服务器把它连同党员记录的副本发给范围内有该组织的每个节点；接收方（或其上级党委）\n"
+     "接收或拒绝，在此之前本方可以撤销。接收之前党员仍留在本方。从 --date 起 3 个月内\n"
+     "未接收的，转接过期。党员转到本系统以外（外省的系统）：\n"
+     "  transfer out 党员编号 --outside 名称 --letter 介绍信编号 [--date YYYY-MM-DD]\n"
+     "结束其在本方的党籍（member leave，原因 转出系统外），并记下介绍信编号。",
+     "issue the transfer of a member to another branch of this deployment:\n"
+     "  transfer out MEMBER --to CODE [--reason TEXT] [--date YYYY-MM-DD]\n"
+     "The server sends it, with a copy of the member's record, to every node whose scope\n"
+     "holds CODE; the destination (or a committee above it) accepts or rejects it, and\n"
+     "this side may cancel it until then.  Until it is accepted the member stays here.\n"
+     "Not accepted within 3 months (from --date), it expires.  A member moving outside\n"
+     "this deployment (another province's system):\n"
+     "  transfer out MEMBER --outside NAME --letter NO [--date YYYY-MM-DD]\n"
+     "ends the membership here (member leave, reason 转出系统外) with the letter's number"},
+    {"kind.add",
+     "添加%s",
+     "add one %s"},
+    {"kind.add.help",
+     "显示新%s的%s。\n"
+     "\n"
+     "%s",
+     "Prints the %s's %s.\n"
+     "\n"
+     "%s"},
+    {"kind.update",
+     "修改%s的字段",
+     "change fields of a %s"},
+    {"kind.show",
+     "显示一条%s记录",
+     "show one %s"},
+    {"kind.list",
+     "列出%s（--org 下属的）",
+     "list %s (of --org's subtree)"},
+    {"kind.list.csv_import",
+     "--csv 写出 %s import 能原样读回的文件：--lang zh（默认；--lang en 或英文的 LANG 为英文）时\n"
+     "以 UTF-8 BOM 开头，列名为中文，正是 Excel 和 WPS 需要的。\n"
+     "--xlsx 文件 写出 Excel 工作簿%s%s%s：标题行写明组织名称和今天的日期，然后是表头，\n"
+     "每条%s一行；身份证号和电话为文本，日期为日期。%s import 能读回。",
+     "--csv writes a file that %s import reads back unchanged: with --lang zh (the\n"
+     "default; --lang en or an English LANG for English) it starts with a UTF-8\n"
+     "BOM and names the columns in Chinese, as Excel and WPS want it.\n"
+     "--xlsx FILE writes an Excel workbook%s%s%s: a title row with the org's\n"
+     "name and today's date, the header, one row per %s; ID numbers and phones\n"
+     "are text, dates are dates.  %s import reads it back."},
+    {"kind.list.sheet_open",
+     "（",
+     " (the "},
+    {"kind.list.sheet_close",
+     "，按通常的列顺序）",
+     ", in its usual columns)"},
+    {"kind.list.csv",
+     "--csv 写出以 --json 的键为表头的 CSV（--lang zh 即默认时为中文列名）；\n"
+     "--xlsx 文件 写出 Excel 工作簿。",
+     "--csv writes CSV with the --json keys as its header (Chinese names\n"
+     "with --lang zh, the default); --xlsx FILE an Excel workbook."},
+    {"kind.list.down",
+     "\n"
+     "不写 --org：本机组织及其上级组织的。",
+     "\n"
+     "Without --org: this node's own and those of the orgs above it."},
+    {"kind.list.all",
+     "\n"
+     "--all 同时列出已离开当前名单的（状态已结束）。",
+     "\n"
+     "--all also lists those that have left the current list (their state ended)."},
+    {"kind.list.state",
+     "\n"
+     "--state 状态（或 --%s 状态）只列出处于该状态的（%s）。",
+     "\n"
+     "--state S (or --%s S) lists only those in state S (%s)."},
+    {"kind.list.overdue",
+     "\n"
+     "--overdue 只列出逾期的，并写明原因（只提示，不拒绝）。",
+     "\n"
+     "--overdue lists only those overdue, with why (flagged, never refused)."},
+    {"kind.list.reach",
+     "\n"
+     "--in 列出转入本机范围的（%s 在范围内），--out 列出转出的（%s 在范围内）。",
+     "\n"
+     "--in lists those coming into this node's scope (%s in it), --out those\n"
+     "going out (%s in it)."},
+    {"kind.act.head",
+     "操作 为以下之一（英文名或中文名；适用于哪些%s，之后的%s）：\n",
+     "ACT is one of (English or Chinese name; in which %s; the %s after):\n"},
+    {"kind.act.same",
+     "不变",
+     "the same"},
+    {"kind.act.tail",
+     "服务器会按其顺序再检查每个操作：被退回的操作会在本机撤销。",
+     "The server checks each act again in its order: a rejected act is undone here."},
+    {"kind.act",
+     "记录%s的一个步骤",
+     "record a step (act) of a %s"},
+    {"kind.one_act",
+     "%s%s",
+     "%s a %s"},
+    {"kind.one_act.help",
+     "%s。\n"
+     "适用于%s的%s为 %s 时；之后为 %s。\n"
+     "服务器会按其顺序再检查一次：被退回的操作会在本机撤销。",
+     "%s.\n"
+     "Applies when the %s's %s is %s; afterwards it is %s.\n"
+     "The server checks it again in its order: a rejected act is undone here."},
+    {"kind.unchanged",
+     "不变",
+     "unchanged"},
+    {"kind.fact",
+     "记录%s的%s",
+     "record %s on a %s"},
+    {"kind.fact.help",
+     "每个%s一条%s：再次记录不会改变任何数据。\n"
+     "\n"
+     "%s",
+     "One %s per %s: recording it again changes nothing.\n"
+     "\n"
+     "%s"},
+    {"KEY ACT",
+     "编号 操作",
+     "KEY ACT"},
+    {"kind.too_long",
+     "--%s：值有 %zu 字节，超过 %d",
+     "--%s: value is %zu bytes, more than %d"},
+    {"kind.to_outside",
+     "--to 和 --outside：只能给一个去向",
+     "--to and --outside: give one destination"},
+    {"kind.exists",
+     "--%s：%s %s 已经存在（修改请用 %s update）",
+     "--%s: %s %s already exists (use %s update)"},
+    {"kind.key_fixed",
+     "--%s：%s的%s不能修改",
+     "--%s: a %s's %s cannot be changed"},
+    {"kind.nothing_to_change",
+     "%s：请至少写一个要修改的字段，例如 --%s 值",
+     "%s: name at least one field to change, e.g. --%s VALUE"},
+    {"kind.not_found",
+     "找不到%s %s",
+     "%s %s not found"},
+    {"kind.updated",
+     "%s：%s %s 已修改\n",
+     "%s: %s %s updated\n"},
+    {"kind.same",
+     "%s：%s %s 没有变化（值相同）\n",
+     "%s: %s %s unchanged (same values)\n"},
+    {"kind.field",
+     "字段",
+     "field"},
+    {"kind.value",
+     "值",
+     "value"},
+    {"kind.overdue",
+     "逾期",
+     "overdue"},
+    {"kind.count",
+     "共 %ld 条%s\n",
+     "%ld %s\n"},
+    {"kind.bad_state",
+     "--state：“%s”不是%s的状态；状态有 %s",
+     "--state: \"%s\" is not a state of a %s; the states are %s"},
+    {"kind.outside_scope",
+     "--org：%s 不在本机范围 %s 之内",
+     "--org: %s is outside this node's scope %s"},
+    {"kind.xlsx_failed",
+     "--xlsx：%s：无法写入",
+     "--xlsx: %s: cannot be written"},
+    {"kind.xlsx_failed_why",
+     "--xlsx：%s：无法写入（%s）",
+     "--xlsx: %s: cannot be written (%s)"},
+    {"kind.xlsx_written",
+     "%s：%s：已写出 %ld 条%s\n",
+     "%s: %s: %ld %s written\n"},
+    {"kind.no_act",
+     "%s act：没有“%s”这个操作；见 %s %s act --help",
+     "%s act: no act \"%s\"; see %s %s act --help"},
+    {"kind.act_opt",
+     "--%s：不是 %s（%s）的选项",
+     "--%s: not an option of %s (%s)"},
+    {"kind.outside_needs",
+     "--outside 需要去向的名称和 --letter 介绍信编号",
+     "--outside needs the destination's name and --letter, the number of the introduction letter (介绍信编号)"},
+    {"kind.already",
+     "（已记录过）",
+     " (already recorded)"},
 };
 
 const size_t zb_msgs_count = sizeof zb_msgs / sizeof *zb_msgs;

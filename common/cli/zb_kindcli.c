@@ -776,12 +776,12 @@ static char *field_help(const zb_kind_desc *kd, bool fact) {
     bool required = (fd->flags & ZB_FF_REQUIRED) && !(i == 0 && kd->auto_key) &&
                     i != kd->org_field && !(fd->flags & (ZB_FF_STATE | ZB_FF_ACTOR)) &&
                     !(fact && fd->type == ZB_FT_DATE);
-    if (i == 0 && kd->auto_key && zb_lang_is_zh())
-      snprintf(desc, sizeof desc, "%s%s", field_desc(fd, (char[512]){0}, 512),
-               zb_msg("kind.ft.auto"));
-    else
-      field_desc(fd, desc, sizeof desc);
-    fprintf(f, zb_msg("kind.field_line"), opt_name(fd->name, on, sizeof on), fd->zh, desc,
+    const char *d = field_desc(fd, desc, sizeof desc);
+    if (i == 0 && kd->auto_key && zb_lang_is_zh()) {
+      size_t dl = strlen(desc);
+      snprintf(desc + dl, sizeof desc - dl, "%s", zb_msg("kind.ft.auto"));
+    }
+    fprintf(f, zb_msg("kind.field_line"), opt_name(fd->name, on, sizeof on), fd->zh, d,
             required ? zb_msg("kind.required") : "");
   }
   if (kd->org_field != 0 && !(kd->fields[kd->org_field].flags & ZB_FF_DERIVED))

@@ -55,8 +55,7 @@ static const char *prog = "zhibu-node";
 
 static int fail(int rc, const char *what) {
   if (rc == ZB_ENOTINIT)
-    zb_log_error("%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR",
-                 what);
+    zb_log_error(zb_msg("node.no_node"), what);
   else
     zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
@@ -75,7 +74,7 @@ static void set_actor(zb_node *n, const zb_args *a) {
 static int open_node(const zb_args *a, zb_node **n) {
   const char *dir = zb_cli_data_dir(a);
   if (!dir) {
-    zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
+    zb_log_error("%s", zb_msg("node.no_data"));
     return zb_exit_code(ZB_EUSAGE);
   }
   int rc = zb_node_open(dir, n);
@@ -95,7 +94,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   const char *dir = zb_cli_data_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org");
   const char *bundle = zb_args_get(a, "enroll");
   if (!dir || (!bundle && (!id || !org))) {
-    zb_log_error("init needs --data DIR (or ZHIBU_DATA), and --enroll FILE or --node-id ID --org CODE");
+    zb_log_error("%s", zb_msg("node.init_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   char why[512] = "";
@@ -108,7 +107,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   if (w)
     snprintf(why, sizeof why, "%s", w);
   if (rc == ZB_EEXIST) {
-    zb_log_error("%s already holds a node; nothing changed", dir);
+    zb_log_error(zb_msg("node.init_exists"), dir);
     return zb_exit_code(rc);
   }
   if (rc == ZB_EINVAL) {
@@ -119,10 +118,10 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     return fail(rc, dir);
   zb_node *n;
   if (zb_node_open(dir, &n) == 0) {
-    fprintf(stderr, "%s: node %s for org %s created in %s%s", prog, zb_node_id(n),
-            zb_node_org(n), dir, bundle ? ", enrolled" : "");
+    fprintf(stderr, zb_msg("node.created"), prog, zb_node_id(n), zb_node_org(n), dir,
+            bundle ? zb_msg("node.enrolled") : "");
     if (orgs.rows)
-      fprintf(stderr, "; %ld orgs of its scope from the bundle", orgs.created + orgs.unchanged);
+      fprintf(stderr, zb_msg("node.bundle_orgs"), orgs.created + orgs.unchanged);
     fputc('\n', stderr);
     zb_node_close(n);
   }
@@ -155,7 +154,10 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 static int log_op(void *ctx, const zb_op_view *op) {
   zb_rows *lo = ctx;
   char when[32], hash[65];
-  zb_hlc_format(op->hlc, when);
+  if (lo->json)
+    zb_hlc_format(op->hlc, when);
+  else
+    zb_cli_local_time(op->hlc, when);
   snprintf(hash, sizeof hash, "%s", op->hash);
   /* Field names only, never values (zb_view.h). */
   char fields[512] = "";
@@ -190,7 +192,7 @@ static int log_op(void *ctx, const zb_op_view *op) {
     char *cut = fields + 40;
     while (cut > fields && *cut != ',')
       cut--;
-    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)", op->nfields);
+    snprintf(cut, sizeof fields - (size_t)(cut - fields), zb_msg("node.log_fields"), op->nfields);
   }
   char seq[24];
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
@@ -214,14 +216,15 @@ static int cmd_log(const struct zb_cmd *c, const zb_args *a) {
   uint64_t since = 0;
   const char *s = zb_args_get(a, "since");
   if (s && parse_u64(s, &since)) {
-    zb_log_error("--since: \"%s\" is not a sequence number", s);
+    zb_log_error(zb_msg("node.bad_since"), s);
     return zb_exit_code(ZB_EUSAGE);
   }
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
     return rc;
-  static const char *const hdr[] = {"seq", "time (UTC)", "actor", "kind", "key", "fields", "hash"};
+  static const char *const hdr[] = {"col.seq", "col.time", "col.actor", "col.kind",
+                                    "col.key", "col.fields", "col.hash"};
   zb_rows lo;
   rc = zb_rows_begin(&lo, a, 7, hdr);
   if (!rc)
@@ -245,7 +248,7 @@ static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
   if (rc && rc != ZB_ECORRUPT)
     return fail(rc, "verify");
   return zb_cli_verify_out(a, rc, why, "ops", info.head_seq,
-                           "ops, hash chain intact, state equals a rebuild from the log");
+                           zb_msg("node.verify_ok"));
 }
 
 static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
@@ -279,9 +282,9 @@ static int node_report(const zb_args *a, const char *what, report_fn run, void *
            zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
   rc = run(n, org, ctx);
   if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+    zb_log_error(zb_msg("kind.outside_scope"), org, zb_node_org(n));
   if (rc == ZB_ENOTFOUND)
-    zb_log_error("%s: no org %s here (import the org tree, or sync first)", what, org);
+    zb_log_error(zb_msg("node.no_org"), what, org);
   if (!rc && name)
     zb_kindcli_org_name(n, org, name);
   zb_node_close(n);
@@ -390,7 +393,7 @@ static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, i
   uint64_t v = dflt;
   const char *s = zb_args_get(a, name);
   if (s && (parse_u64(s, &v) || v == 0 || v > 86400 * 7)) {
-    zb_log_error("--%s: \"%s\" is not a number of seconds (1..604800)", name, s);
+    zb_log_error(zb_msg("node.bad_seconds"), name, s);
     *bad = 1;
   }
   return v;
@@ -401,13 +404,12 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
   if (zb_sync_clock_advice(r, advice, sizeof advice))
     zb_log_warn("%s", advice);
   if (rc == 0)
-    zb_log_info("sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
-                "%llu bytes out, %llu bytes in, %.3f s%s%s",
+    zb_log_info(zb_msg("node.sync_ok"),
                 (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
                 r->rejected, (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in,
-                r->seconds, r->resumed ? " (TLS session resumed)" : "", why);
+                r->seconds, r->resumed ? zb_msg("node.sync_resumed") : "", why);
   else
-    zb_log_error("sync failed after %.3f s (pushed %llu, pulled %llu): %s%s", r->seconds,
+    zb_log_error(zb_msg("node.sync_failed"), r->seconds,
                  (unsigned long long)r->pushed, (unsigned long long)r->pulled,
                  r->error[0] ? r->error : zb_cli_strerror(rc), why);
 }
@@ -431,7 +433,7 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   sync_line(&rep, rc, "");
   if (rrc)
-    zb_log_warn("cannot record the outcome for status: %s", zb_cli_strerror(rrc));
+    zb_log_warn(zb_msg("node.sync_unrecorded"), zb_cli_strerror(rrc));
   if (zb_args_has(a, "json")) {
     json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
                           "ok", rc == 0, "resumed", rep.resumed, "pushed", (json_int_t)rep.pushed, "pulled",
@@ -462,15 +464,15 @@ static void on_stop_signal(int sig) {
 static void daemon_session(void *ctx, const zb_daemon_event *ev) {
   (void)ctx;
   static const char *const why[] = {
-      [ZB_DAEMON_START] = "start",
-      [ZB_DAEMON_INTERVAL] = "interval",
-      [ZB_DAEMON_CHANGES] = "local changes",
+      [ZB_DAEMON_START] = "node.why_start",
+      [ZB_DAEMON_INTERVAL] = "node.why_interval",
+      [ZB_DAEMON_CHANGES] = "node.why_changes",
   };
-  char tail[96];
+  char tail[160];
   if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL)
-    snprintf(tail, sizeof tail, " (%s); no retry", why[ev->why]);
+    snprintf(tail, sizeof tail, zb_msg("node.no_retry"), zb_msg(why[ev->why]));
   else
-    snprintf(tail, sizeof tail, " (%s); next in %llu s at the latest", why[ev->why],
+    snprintf(tail, sizeof tail, zb_msg("node.next_in"), zb_msg(why[ev->why]),
              (unsigned long long)(ev->next_in_ms / 1000));
   sync_line(ev->rep, ev->rc, tail);
 }
@@ -490,13 +492,13 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
-  zb_log_info("daemon: node %s, every %llu s, %llu s after local changes", zb_node_id(n),
+  zb_log_info(zb_msg("node.daemon_start"), zb_node_id(n),
               (unsigned long long)interval, (unsigned long long)settle);
   zb_daemon_opts o = {.server = zb_args_get(a, "server"), .interval_ms = interval * 1000,
                       .timeout_ms = timeout * 1000, .settle_ms = settle * 1000};
   rc = zb_daemon_run(n, &o, daemon_session, NULL, &stop_requested);
   zb_node_close(n);
-  zb_log_info("daemon stopped");
+  zb_log_info("%s", zb_msg("node.daemon_stopped"));
   return rc ? zb_sync_exit_code(rc) : 0;
 }
 
@@ -530,7 +532,10 @@ static int cmd_bundle_import(const struct zb_cmd *c, const zb_args *a) {
 static int rejected_out(void *ctx, const zb_rejected_view *r) {
   zb_rows *ro = ctx;
   char when[32], seq[24];
-  zb_hlc_format(r->hlc, when);
+  if (ro->json)
+    zb_hlc_format(r->hlc, when);
+  else
+    zb_cli_local_time(r->hlc, when);
   if (ro->json) {
     json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
                             "time", when, "actor", r->actor, "kind", r->kind, "key", r->key,
@@ -545,7 +550,8 @@ static int rejected_out(void *ctx, const zb_rejected_view *r) {
 }
 
 static int list_rows(const zb_args *a, bool conflicts) {
-  static const char *const rh[] = {"seq", "time (UTC)", "kind", "record", "field", "reason"};
+  static const char *const rh[] = {"col.seq", "col.time", "col.kind", "col.record", "col.field",
+                                   "col.reason"};
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)

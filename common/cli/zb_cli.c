@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zb_balance.h"
 #include "zb_err.h"
@@ -182,7 +183,7 @@ void zb_cli_problem(void *ctx, const char *file, long line, const char *column,
 
 int zb_cli_flush(void) {
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    zb_log_error("cannot write output: %s", strerror(errno));
+    zb_log_error(zb_msg("cli.cannot_write"), strerror(errno));
     return zb_exit_code(ZB_EIO);
   }
   return 0;
@@ -191,7 +192,7 @@ int zb_cli_flush(void) {
 static int date_opt(const zb_args *a, const char *name, zb_date *out) {
   const char *d = zb_args_get(a, name);
   if (d && zb_date_parse(d, strlen(d), out) != 0) {
-    zb_log_error("--%s: \"%s\" is not a date YYYY-MM-DD", name, d);
+    zb_log_error(zb_msg("cli.bad_date"), name, d);
     return zb_exit_code(ZB_EINVAL);
   }
   return 0;
@@ -206,7 +207,7 @@ int zb_cli_stats_init(const zb_args *a, zb_stats *st) {
   if ((rc = date_opt(a, "from", &st->from)) || (rc = date_opt(a, "to", &st->to)))
     return rc;
   if (zb_date_cmp(st->from, st->to) > 0) {
-    zb_log_error("--from is after --to: the period is empty");
+    zb_log_error("%s", zb_msg("cli.from_after_to"));
     return zb_exit_code(ZB_EINVAL);
   }
   return 0;
@@ -225,6 +226,16 @@ const char *zb_cli_strerror(int rc) {
   return zb_msg_has(name) ? zb_msg(name) : zb_strerror(rc);
 }
 
+void zb_cli_local_time(uint64_t hlc, char out[32]) {
+  uint64_t ms = ZB_HLC_MS(hlc);
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  if (ms / 1000 > (uint64_t)253402300799 || !localtime_r(&t, &tm))   /* past 9999-12-31 */
+    snprintf(out, 32, "?");
+  else
+    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
 void zb_cli_today_zh(char *buf, size_t cap) {
   zb_date d = zb_date_today();
   snprintf(buf, cap, "%d年%d月%d日", d.y, d.m, d.d);
@@ -233,7 +244,7 @@ void zb_cli_today_zh(char *buf, size_t cap) {
 int zb_cli_one_format(const zb_args *a) {
   int n = zb_args_has(a, "json") + zb_args_has(a, "csv") + (zb_args_get(a, "xlsx") != NULL);
   if (n > 1) {
-    zb_log_error("--json, --csv and --xlsx: give one of them");
+    zb_log_error("%s", zb_msg("cli.one_format"));
     return ZB_EUSAGE;
   }
   return 0;
@@ -272,14 +283,14 @@ static int stats_xlsx(const char *path, const zb_stats *st, const char *org, con
   int rc = zb_xlsxout_open(path, zh ? "党员统计" : "statistics", title, 3, zh ? h_zh : h_en,
                            kinds, &ss.x);
   if (rc) {
-    zb_log_error("--xlsx: %s: cannot be written", path);
+    zb_log_error(zb_msg("kind.xlsx_failed"), path);
     return ZB_EIO;
   }
   rc = zb_stats_rows(st, zh, stats_sheet_row, &ss);
   const char *why;
   int crc = zb_xlsxout_close(ss.x, &why);
   if (!rc && crc) {
-    zb_log_error("--xlsx: %s: cannot be written (%s)", path, why ? why : "");
+    zb_log_error(zb_msg("kind.xlsx_failed_why"), path, why ? why : "");
     return crc;
   }
   return rc;
@@ -305,10 +316,10 @@ int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org
   } else if (xlsx) {
     if ((rc = stats_xlsx(xlsx, st, org, org_name, zh)))
       return zb_exit_code(rc);
-    fprintf(stderr, "%s: %s: report of %s written (%ld members)\n", zb_log_progname(), xlsx,
+    fprintf(stderr, zb_msg("cli.report_written"), zb_log_progname(), xlsx,
             org_name ? org_name : org, st->total);
   } else {
-    zb_stats_print(st, org, stdout);
+    zb_stats_print(st, org, stdout, zb_lang_is_zh());
   }
   if (rc) {
     zb_log_error("report stats: %s", zb_cli_strerror(rc));
@@ -329,7 +340,7 @@ static int year_opt(const zb_args *a, int dflt, int *year) {
   errno = 0;
   long v = strtol(y, &end, 10);
   if (errno || end == y || *end || v < 1900 || v > 9999) {
-    zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
+    zb_log_error(zb_msg("cli.bad_year"), y);
     return zb_exit_code(ZB_EUSAGE);
   }
   *year = (int)v;
@@ -352,8 +363,11 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else {
-    printf("发展党员 %s%s%s: %zu\n", org, f->year ? " " : "", f->year ? "(申请年份)" : "", f->total);
-    zb_table *t = zb_table_new(2, (const char *const[]){"阶段", "人数"});
+    if (f->year)
+      printf(zb_msg("cli.funnel_year"), org, f->year, f->total);
+    else
+      printf(zb_msg("cli.funnel"), org, f->total);
+    zb_table *t = zb_table_new(2, (const char *const[]){zb_msg("col.stage"), zb_msg("col.count")});
     for (int i = 0; t && sfd->vocab[i]; i++) {
       char n[24];
       snprintf(n, sizeof n, "%zu", f->counts[i]);
@@ -363,8 +377,9 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
       zb_table_print(t, stdout);
     zb_table_free(t);
     if (f->noverdue) {
-      printf("\n逾期 (overdue): %zu\n", f->noverdue);
-      zb_table *o = zb_table_new(3, (const char *const[]){"编号", "所在党支部", "原因"});
+      printf(zb_msg("cli.funnel_overdue"), f->noverdue);
+      zb_table *o = zb_table_new(
+          3, (const char *const[]){zb_msg("col.key"), zb_msg("col.branch"), zb_msg("col.reason")});
       for (size_t i = 0; o && i < f->noverdue; i++)
         zb_table_add(o, (const char *const[]){f->overdue[i].key, f->overdue[i].org,
                                               f->overdue[i].why});
@@ -408,8 +423,7 @@ int zb_cli_balance_init(const zb_args *a, zb_balance *b) {
     errno = 0;
     long v = strtol(y, &end, 10);
     if (errno || end == y || *end || v < ZB_BALANCE_YEAR_MIN || v > ZB_BALANCE_YEAR_MAX) {
-      zb_log_error("--year: \"%s\" is not a year from %d to %d", y, ZB_BALANCE_YEAR_MIN,
-                   ZB_BALANCE_YEAR_MAX);
+      zb_log_error(zb_msg("cli.bad_year_range"), y, ZB_BALANCE_YEAR_MIN, ZB_BALANCE_YEAR_MAX);
       return zb_exit_code(ZB_EINVAL);
     }
     year = (int)v;
@@ -446,13 +460,17 @@ int zb_rows_begin(zb_rows *r, const zb_args *a, size_t ncols, const char *const 
     zb_json_stream_begin(&r->js, stdout);
     return 0;
   }
-  r->t = zb_table_new(ncols, header);
+  /* The header cells are catalogue keys (zb_msg.h), or text as it is. */
+  const char *h[ZB_ARGS_MAX];
+  for (size_t i = 0; i < ncols && i < ZB_ARGS_MAX; i++)
+    h[i] = zb_msg(header[i]);
+  r->t = zb_table_new(ncols < ZB_ARGS_MAX ? ncols : ZB_ARGS_MAX, h);
   return r->t ? 0 : ZB_ENOMEM;
 }
 
 int zb_rows_begin_conflicts(zb_rows *r, const zb_args *a) {
-  static const char *const h[] = {"server seq", "record", "field", "kept", "written by",
-                                  "other value", "written by"};
+  static const char *const h[] = {"col.server_seq", "col.record", "col.field", "col.kept",
+                                  "col.written_by", "col.other", "col.written_by"};
   return zb_rows_begin(r, a, 7, h);
 }
 
@@ -477,26 +495,26 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
                       const zb_import_result *res, bool skipped) {
   const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
   if (rc == ZB_EINVAL) {
-    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
+    zb_log_error(zb_msg("cli.import_nothing"), name);
     return zb_exit_code(rc);
   }
   if (rc == ZB_EIO) {
     /* A file that cannot be read is bad input, not a fault of the program. */
-    zb_log_error("%s: nothing was imported: cannot read the file", name);
+    zb_log_error(zb_msg("cli.import_unreadable"), name);
     return zb_exit_code(ZB_EINVAL);
   }
   if (rc) {
     zb_log_error("%s: %s", name, zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
-  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
-          res->rows, res->created, res->updated, res->unchanged);
+  fprintf(stderr, zb_msg("cli.imported"), prog, name, res->rows, res->created, res->updated,
+          res->unchanged);
   if (skipped)
-    fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
+    fprintf(stderr, zb_msg("cli.imported_skipped"), res->skipped);
   if (res->gb18030)
-    fputs(" (read as GB18030/GBK)", stderr);
+    fputs(zb_msg("cli.imported_gb18030"), stderr);
   if (res->xlsx)
-    fprintf(stderr, " (the workbook's first sheet, \"%s\")", res->sheet);
+    fprintf(stderr, zb_msg("cli.imported_sheet"), res->sheet);
   fputc('\n', stderr);
   return 0;
 }
@@ -605,11 +623,11 @@ int zb_cli_verify_out(const zb_args *a, int rc, const char *why, const char *cou
     json_decref(j);
   }
   if (rc) {
-    zb_log_error("verify failed: %s", why);
+    zb_log_error(zb_msg("cli.verify_failed"), why);
     zb_cli_flush();
     return zb_exit_code(ZB_ECORRUPT);
   }
   if (!json)
-    printf("ok: %llu %s\n", (unsigned long long)count, ok_text);
+    printf(zb_msg("cli.verify_ok"), (unsigned long long)count, ok_text);
   return zb_cli_flush();
 }

@@ -75,6 +75,9 @@ const char *zb_cli_strerror(int rc);
  * is set) starts with "en", else Chinese.  ZB_EUSAGE (reported) for
  * another --lang. */
 int zb_cli_lang_zh(const zb_args *a, bool *zh);
+/* hlc's wall-clock time as people read it: local time,
+ * "2026-11-28 14:05:09" (--json keeps UTC, zb_hlc_format). */
+void zb_cli_local_time(uint64_t hlc, char out[32]);
 /* "2026年11月28日" for today, into buf. */
 void zb_cli_today_zh(char *buf, size_t cap);
 /* --xlsx FILE together with --json or --csv: reported, ZB_EUSAGE. */
@@ -135,7 +138,8 @@ struct zb_offline_report;
 int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd,
                       const char *path, int rc, const struct zb_offline_report *r);
 
-/* Rows printed as an aligned table, or as a JSON array with --json. */
+/* Rows printed as an aligned table, or as a JSON array with --json.  The
+ * header cells are catalogue keys ("col.seq", zb_msg.h) or plain text. */
 typedef struct zb_rows {
   bool json;
   zb_json_stream js;

@@ -2,7 +2,9 @@
  * zb_msgs.c — the message catalogue (zb_msg.h): every sentence the two
  * programs say to people, as {key, Chinese, English}.  Keys are stable
  * names; printf placeholders must be the same, in the same order, in both
- * languages (tests/unit/test_msg.c checks it).  A new command adds its
+ * languages (tests/unit/test_msg.c checks it).  Texts printed as they are
+ * (help) are read for placeholders all the same: write "per cent" and
+ * 百分之, never a bare percent sign.  A new command adds its
  * entries here: "PROG.WORDS" for its summary and "PROG.WORDS.help" for its
  * --help text (docs/DESIGN-NOTES.md, "Language").
  */
@@ -228,14 +230,14 @@ const zb_msg_entry zb_msgs[] = {
      "sync soon after changes, and periodically"},
     {"node.daemon.help",
      "启动时同步一次；网络正常时，本机最后一次修改后 --settle 秒（默认 30）再同步；\n"
-     "并每 --interval 秒（默认 7200，上下浮动 20%）同步一次以取得别处的修改。失败后\n"
+     "并每 --interval 秒（默认 7200，上下浮动百分之二十）同步一次以取得别处的修改。失败后\n"
      "隔 5 秒、10 秒、20 秒……重试，最长到该间隔。每次同步写一行日志并写明下一次的时间\n"
      "（在 systemd 下带“<N>”优先级供 journal 使用）；zhibu-node status 显示上次成功、\n"
      "上次失败和下次尝试。收到 SIGTERM 后做完当前这次同步即停止。运行期间，其他命令\n"
      "照常可以使用同一个数据目录。",
      "Syncs at start, then --settle SECONDS (default 30) after the last local\n"
      "change while the link works, and every --interval SECONDS (default 7200,\n"
-     "±20 % jitter) to fetch others' changes; after a failure it retries after\n"
+     "±20 per cent jitter) to fetch others' changes; after a failure it retries after\n"
      "5 s, 10 s, 20 s … up to the interval.  One log line per session and its\n"
      "next one (under systemd with \"<N>\" priorities for the journal); zhibu-node\n"
      "status shows the last success, the last failure and the next attempt.\n"
@@ -622,9 +624,9 @@ const zb_msg_entry zb_msgs[] = {
      "--month YYYY-MM（必填）：所交的月份，与 --date（收款日，默认今天）相差最多 6 个月。\n"
      "--kind（必填）：employee（在职，按税后月工资的比例）、retiree（离退休，按养老金的\n"
      "比例）、farmer（农民）、student（学生）、unemployed（下岗失业）或 low_income（低保）：\n"
-     "标准金额按该月适用的规则计算（zhibu-node dues rules）：在职 3000 元以下（含）0.5%，\n"
-     "3000 至 5000 元 1%，5000 至 10000 元 1.5%，10000 元以上 2%；离退休 5000 元以下（含）\n"
-     "0.5%，以上 1%；学生、下岗失业、低保 0.20 元；农民在本机设定的范围内（dues setting；\n"
+     "标准金额按该月适用的规则计算（zhibu-node dues rules）：在职 3000 元以下（含）千分之五，\n"
+     "3000 至 5000 元百分之一，5000 至 10000 元百分之一点五，10000 元以上百分之二；离退休\n"
+     "5000 元以下（含）千分之五，以上百分之一；学生、下岗失业、低保 0.20 元；农民在本机设定的范围内（dues setting；\n"
      "默认 0.20 至 1.00 元）。\n"
      "--base 元：月工资或养老金（只用于 employee、retiree）。比例金额四舍五入到分。\n"
      "--amount 元：实交金额不是标准时写明（多交总是可以；少交或不交需经党委同意）：\n"
@@ -636,9 +638,9 @@ const zb_msg_entry zb_msgs[] = {
      "--kind (required): employee (在职, a share of the monthly wage after tax),\n"
      "retiree (离退休, a share of the pension), farmer (农民), student (学生),\n"
      "unemployed (下岗失业) or low_income (低保): the standard amount comes from\n"
-     "the rule in force for the month (zhibu-node dues rules): employee 0.5 % of\n"
-     "a base up to 3000 yuan, 1 % to 5000, 1.5 % to 10000, 2 % above; retiree\n"
-     "0.5 % up to 5000, 1 % above; student, unemployed, low_income 0.20 yuan;\n"
+     "the rule in force for the month (zhibu-node dues rules): employee 0.5 per cent\n"
+     "of a base up to 3000 yuan, 1 per cent to 5000, 1.5 to 10000, 2 above; retiree\n"
+     "0.5 per cent up to 5000, 1 above; student, unemployed, low_income 0.20 yuan;\n"
      "farmer within this node's range (dues setting; default 0.20 to 1.00).\n"
      "--base YUAN: the monthly wage or pension (employee, retiree only).  A share\n"
      "rounds half up to a whole fen.\n"
@@ -1031,6 +1033,184 @@ const zb_msg_entry zb_msgs[] = {
     {"kind.already",
      "（已记录过）",
      " (already recorded)"},
+
+    /* ---- what the commands say as they run (node/main.c, zb_cli.c) ---- */
+    {"node.no_node",
+     "%s：这里没有节点；请先建立：zhibu-node init --node-id 编号 --org 组织代码 --data 目录",
+     "%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR"},
+    {"node.no_data",
+     "没有数据目录：请写 --data 目录，或设置环境变量 ZHIBU_DATA",
+     "no data directory: pass --data DIR or set ZHIBU_DATA"},
+    {"node.init_needs",
+     "init 需要 --data 目录（或 ZHIBU_DATA），以及 --enroll 文件 或 --node-id 编号 --org 组织代码",
+     "init needs --data DIR (or ZHIBU_DATA), and --enroll FILE or --node-id ID --org CODE"},
+    {"node.init_exists",
+     "%s 中已经有节点；什么都没有改变",
+     "%s already holds a node; nothing changed"},
+    {"node.created",
+     "%s：已在 %s 建立节点 %s（组织 %s）%s",
+     "%s: node %s for org %s created in %s%s"},
+    {"node.enrolled",
+     "，已登记",
+     ", enrolled"},
+    {"node.bundle_orgs",
+     "；从登记文件取得本机范围内的 %ld 个组织",
+     "; %ld orgs of its scope from the bundle"},
+    {"node.log_fields",
+     ",…（共 %zu 个字段）",
+     ",… (%zu fields)"},
+    {"node.bad_since",
+     "--since：“%s”不是序号",
+     "--since: \"%s\" is not a sequence number"},
+    {"node.verify_ok",
+     "条操作，哈希链完好，数据与按日志重建的结果一致",
+     "ops, hash chain intact, state equals a rebuild from the log"},
+    {"node.no_org",
+     "%s：这里没有组织 %s（请导入组织树，或先同步）",
+     "%s: no org %s here (import the org tree, or sync first)"},
+    {"node.bad_seconds",
+     "--%s：“%s”不是秒数（1..604800）",
+     "--%s: \"%s\" is not a number of seconds (1..604800)"},
+    {"node.sync_ok",
+     "同步完成：推送 %llu，拉取 %llu，冲突 %u，退回 %u，发送 %llu 字节，接收 %llu 字节，用时 %.3f 秒%s%s",
+     "sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, %llu bytes out, %llu bytes in, %.3f s%s%s"},
+    {"node.sync_resumed",
+     "（恢复了 TLS 会话）",
+     " (TLS session resumed)"},
+    {"node.sync_failed",
+     "同步失败，用时 %.3f 秒（推送 %llu，拉取 %llu）：%s%s",
+     "sync failed after %.3f s (pushed %llu, pulled %llu): %s%s"},
+    {"node.sync_unrecorded",
+     "无法记下这次同步的结果供 status 显示：%s",
+     "cannot record the outcome for status: %s"},
+    {"node.why_start",
+     "启动",
+     "start"},
+    {"node.why_interval",
+     "定时",
+     "interval"},
+    {"node.why_changes",
+     "本机有修改",
+     "local changes"},
+    {"node.no_retry",
+     "（%s）；不再重试",
+     " (%s); no retry"},
+    {"node.next_in",
+     "（%s）；最迟 %llu 秒后再同步",
+     " (%s); next in %llu s at the latest"},
+    {"node.daemon_start",
+     "后台同步：节点 %s，每 %llu 秒一次，本机修改后 %llu 秒",
+     "daemon: node %s, every %llu s, %llu s after local changes"},
+    {"node.daemon_stopped",
+     "后台同步已停止",
+     "daemon stopped"},
+    {"col.seq",
+     "序号",
+     "seq"},
+    {"col.time",
+     "时间",
+     "time"},
+    {"col.actor",
+     "操作人",
+     "actor"},
+    {"col.kind",
+     "类别",
+     "kind"},
+    {"col.key",
+     "编号",
+     "key"},
+    {"col.fields",
+     "字段",
+     "fields"},
+    {"col.hash",
+     "哈希",
+     "hash"},
+    {"col.record",
+     "记录",
+     "record"},
+    {"col.field",
+     "字段",
+     "field"},
+    {"col.reason",
+     "原因",
+     "reason"},
+    {"col.server_seq",
+     "服务器序号",
+     "server seq"},
+    {"col.kept",
+     "保留的值",
+     "kept"},
+    {"col.written_by",
+     "写入者",
+     "written by"},
+    {"col.other",
+     "另一个值",
+     "other value"},
+    {"col.stage",
+     "阶段",
+     "stage"},
+    {"col.count",
+     "人数",
+     "count"},
+    {"col.branch",
+     "所在党支部",
+     "branch"},
+    {"cli.cannot_write",
+     "无法写出结果：%s",
+     "cannot write output: %s"},
+    {"cli.bad_date",
+     "--%s：“%s”不是日期 YYYY-MM-DD",
+     "--%s: \"%s\" is not a date YYYY-MM-DD"},
+    {"cli.from_after_to",
+     "--from 晚于 --to：这段时间是空的",
+     "--from is after --to: the period is empty"},
+    {"cli.one_format",
+     "--json、--csv 和 --xlsx：只能选一个",
+     "--json, --csv and --xlsx: give one of them"},
+    {"cli.report_written",
+     "%s：%s：已写出 %s 的报表（%ld 名党员）\n",
+     "%s: %s: report of %s written (%ld members)\n"},
+    {"cli.bad_year",
+     "--year：“%s”不是年份（例如 2026）",
+     "--year: \"%s\" is not a year (e.g. 2026)"},
+    {"cli.bad_year_range",
+     "--year：“%s”不是 %d 到 %d 之间的年份",
+     "--year: \"%s\" is not a year from %d to %d"},
+    {"cli.funnel",
+     "发展党员 %s：%zu\n",
+     "development pipeline of %s: %zu\n"},
+    {"cli.funnel_year",
+     "发展党员 %s（%d 年递交申请）：%zu\n",
+     "development pipeline of %s (applied in %d): %zu\n"},
+    {"cli.funnel_overdue",
+     "\n"
+     "逾期：%zu\n",
+     "\n"
+     "overdue: %zu\n"},
+    {"cli.import_nothing",
+     "%s：什么都没有导入；请改正上面列出的行，再导入一次",
+     "%s: nothing was imported; correct the rows above and run the import again"},
+    {"cli.import_unreadable",
+     "%s：什么都没有导入：无法读取该文件",
+     "%s: nothing was imported: cannot read the file"},
+    {"cli.imported",
+     "%s：%s：%ld 行：新增 %ld，更新 %ld，未变 %ld",
+     "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged"},
+    {"cli.imported_skipped",
+     "，本机范围以外跳过 %ld",
+     ", %ld outside this node's scope skipped"},
+    {"cli.imported_gb18030",
+     "（按 GB18030/GBK 读取）",
+     " (read as GB18030/GBK)"},
+    {"cli.imported_sheet",
+     "（工作簿的第一个工作表“%s”）",
+     " (the workbook's first sheet, \"%s\")"},
+    {"cli.verify_failed",
+     "检查未通过：%s",
+     "verify failed: %s"},
+    {"cli.verify_ok",
+     "完好：%llu %s\n",
+     "ok: %llu %s\n"},
 };
 
 const size_t zb_msgs_count = sizeof zb_msgs / sizeof *zb_msgs;

@@ -19,6 +19,7 @@
 #include "zb_daemon.h"
 #include "zb_duescli.h"
 #include "zb_evalcli.h"
+#include "zb_findcli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
@@ -151,6 +152,12 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 }
 
 
+/* A kind as people name it: 党员 for member (its descriptor's label). */
+static const char *kind_label(const char *kind) {
+  const zb_kind_desc *kd = zb_kind_by_name(kind, strlen(kind));
+  return kd && zb_lang_is_zh() ? kd->zh : kind;
+}
+
 static int log_op(void *ctx, const zb_op_view *op) {
   zb_rows *lo = ctx;
   char when[32], hash[65];
@@ -197,7 +204,7 @@ static int log_op(void *ctx, const zb_op_view *op) {
   char seq[24];
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
   hash[12] = '\0';
-  const char *cells[] = {seq, when, op->actor, op->kind, op->key, fields, hash};
+  const char *cells[] = {seq, when, op->actor, kind_label(op->kind), op->key, fields, hash};
   return zb_table_add(lo->t, cells);
 }
 
@@ -545,7 +552,7 @@ static int rejected_out(void *ctx, const zb_rejected_view *r) {
     return zb_json_stream_add(&ro->js, row);
   }
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)r->seq);
-  const char *cells[] = {seq, when, r->kind, r->key, r->field, r->reason};
+  const char *cells[] = {seq, when, kind_label(r->kind), r->key, r->field, r->reason};
   return zb_table_add(ro->t, cells);
 }
 
@@ -575,9 +582,40 @@ static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
   return list_rows(a, false);
 }
 
+/* ---- member find ---- */
+
+static int cmd_member_find(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_find_run f;
+  int rc = zb_cli_find_init(a->pos[2], &f);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  const char *org = zb_args_get(a, "org");
+  rc = zb_node_members_of(n, org, zb_cli_find_member, &f);
+  if (rc == ZB_ESCOPE)
+    zb_log_error(zb_msg("kind.outside_scope"), org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error(zb_msg("node.no_org"), "member find", org);
+  zb_node_close(n);
+  if (rc) {
+    zb_cli_find_free(&f);
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "member find");
+  }
+  return zb_cli_find_out(a, &f);
+}
+
 /* ---- dispatch ---- */
 
 static const char *const o_json[] = {"json", NULL};
+static const char *const o_find[] = {"json", "org", NULL};
+/* Commands of a kind written here, placed among the kind's own. */
+static const struct zb_cmd member_cmds[] = {
+    {"member find", 2, 1, "TEXT", cmd_member_find, o_find, "node.member find",
+     "node.member find.help"},
+};
 static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", "settle", NULL};
@@ -632,6 +670,8 @@ int main(int argc, char **argv) {
   np = zb_evalcli_node_cmds(&part, open_node);
   for (size_t i = 0; i < np && nown < 16; i++)
     own[nown++] = part[i];
+  for (size_t i = 0; i < sizeof member_cmds / sizeof *member_cmds && nown < 16; i++)
+    own[nown++] = member_cmds[i];
   zb_duescli_options(options, ZB_KINDCLI_MAX_OPTS);
   n += zb_kindcli_build(all_cmds + n, options, open_node, own, nown);
   for (size_t i = 1; i < NCMDS; i++) {

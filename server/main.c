@@ -21,6 +21,7 @@
 #include "zb_fresh.h"
 #include "zb_hlc.h"
 #include "zb_hub.h"
+#include "zb_findcli.h"
 #include "zb_log.h"
 #include "zb_msg.h"
 #include "zb_offline.h"
@@ -567,6 +568,22 @@ static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_balance_out(a, &b, org);
 }
 
+/* ---- member find ---- */
+
+static int run_find(zb_hub *h, const char *org, void *ctx) {
+  return zb_hub_members_of(h, org, zb_cli_find_member, ctx);
+}
+
+static int cmd_member_find(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_find_run f;
+  const char *org;
+  int rc = zb_cli_find_init(a->pos[2], &f);
+  if (!rc && (rc = hub_report(a, "member find", run_find, &f, &org)))
+    zb_cli_find_free(&f);
+  return rc ? rc : zb_cli_find_out(a, &f);
+}
+
 /* ---- dashboard tokens ---- */
 
 static int cmd_token_issue(const struct zb_cmd *c, const zb_args *a) {
@@ -728,6 +745,7 @@ static const char *const o_balance[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_fresh[] = {"json", "csv", "org", "days", NULL};
 static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
+static const char *const o_find[] = {"json", "org", NULL};
 static const char *const o_token_issue[] = {"org", "expires", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
@@ -751,6 +769,8 @@ static const struct zb_cmd cmds[] = {
     {"token issue", 2, 0, "", cmd_token_issue, o_token_issue, "server.token issue", "server.token issue.help"},
     {"token list", 2, 0, "", cmd_token_list, o_json, "server.token list", ""},
     {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "server.token revoke", "server.token revoke.help"},
+    {"member find", 2, 1, "TEXT", cmd_member_find, o_find, "server.member find",
+     "server.member find.help"},
     {"report stats", 2, 0, "", cmd_report_stats, o_stats, "server.report stats", "server.report stats.help"},
     {"report balance", 2, 0, "", cmd_report_balance, o_balance, "server.report balance", "server.report balance.help"},
     {"report freshness", 2, 0, "", cmd_report_freshness, o_fresh, "server.report freshness", "server.report freshness.help"},

@@ -60,7 +60,7 @@ static bool int_opt(const zb_args *a, const char *name, long lo, long hi, long *
   errno = 0;
   long n = strtol(v, &end, 10);
   if (errno || end == v || *end || n < lo || n > hi) {
-    zb_log_error("--%s: \"%s\" is not a whole number from %ld to %ld", name, v, lo, hi);
+    zb_log_error(zb_msg("server.bad_number"), name, v, lo, hi);
     return false;
   }
   *out = n;
@@ -69,7 +69,7 @@ static bool int_opt(const zb_args *a, const char *name, long lo, long hi, long *
 
 static int fail(int rc, const char *what) {
   if (rc == ZB_ENOTINIT)
-    zb_log_error("%s: no server here; create one with: zhibu-server init --data DIR", what);
+    zb_log_error(zb_msg("server.no_server"), what);
   else
     zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
@@ -78,7 +78,7 @@ static int fail(int rc, const char *what) {
 static const char *need_dir(const zb_args *a) {
   const char *d = zb_cli_data_dir(a);
   if (!d)
-    zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
+    zb_log_error("%s", zb_msg("node.no_data"));
   return d;
 }
 
@@ -109,12 +109,12 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     names[n++] = "127.0.0.1";
   }
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    zb_log_error("cannot create %s: %s", dir, strerror(errno));
+    zb_log_error(zb_msg("server.cannot_create"), dir, strerror(errno));
     return zb_exit_code(ZB_EIO);
   }
   int rc = zb_hub_init(dir);
   if (rc == ZB_EEXIST) {
-    zb_log_error("%s already holds a server; nothing changed", dir);
+    zb_log_error(zb_msg("server.init_exists"), dir);
     return zb_exit_code(rc);
   }
   if (rc)
@@ -122,14 +122,13 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
   if (mkdir(pki, 0700) != 0 && errno != EEXIST) {
-    zb_log_error("cannot create %s: %s", pki, strerror(errno));
+    zb_log_error(zb_msg("server.cannot_create"), pki, strerror(errno));
     return zb_exit_code(ZB_EIO);
   }
   if ((rc = zb_ca_create(pki, "Zhibu deployment CA")) ||
       (rc = zb_ca_server_cert(pki, names, n)))
     return fail(rc, pki);
-  fprintf(stderr, "%s: server created in %s: CA %s/ca.crt, server certificate for", prog, dir,
-          pki);
+  fprintf(stderr, zb_msg("server.created"), prog, dir, pki);
   for (size_t i = 0; i < n; i++)
     fprintf(stderr, " %s", names[i]);
   fputc('\n', stderr);
@@ -155,22 +154,22 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (!id || !org || !server || !out) {
-    zb_log_error("enroll needs --node-id ID --org CODE --server HOST:PORT --out FILE");
+    zb_log_error("%s", zb_msg("server.enroll_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   long days = ZB_CA_NODE_DAYS_DEFAULT;
   if (!int_opt(a, "days", 1, ZB_CA_NODE_DAYS_MAX, &days))
     return zb_exit_code(ZB_EUSAGE);
   if (!zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code such as 430121-03-07", org);
+    zb_log_error(zb_msg("server.bad_org_eg"), org);
     return zb_exit_code(ZB_EINVAL);
   }
   if (!zb_pki_node_id_valid(id)) {
-    zb_log_error("--node-id: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
+    zb_log_error("%s", zb_msg("server.bad_node_id"));
     return zb_exit_code(ZB_EINVAL);
   }
   if (!zb_pki_server_addr_valid(server)) {
-    zb_log_error("--server: \"%s\" is not HOST:PORT", server);
+    zb_log_error(zb_msg("server.bad_server"), server);
     return zb_exit_code(ZB_EINVAL);
   }
   zb_hub *h;
@@ -184,8 +183,7 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_hub_org_csv(h, org, &orgs, &olen);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("--org: this server holds no org %s: import the org tree first "
-                 "(zhibu-server org import FILE), or check the code", org);
+    zb_log_error(zb_msg("server.enroll_no_org"), org);
     return zb_exit_code(rc);
   }
   if (rc)
@@ -197,9 +195,8 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   char names[1024];
   rc = zb_ca_server_names(pki, server, names, sizeof names);
   if (rc == ZB_EINVAL) {
-    zb_log_error("--server: the server certificate does not name the host of %s, so every "
-                 "sync would fail; it names: %s (zhibu-server init --name); give one of those",
-                 server, names[0] ? names : "nothing");
+    zb_log_error(zb_msg("server.enroll_bad_host"), server,
+                 names[0] ? names : zb_msg("server.nothing"));
     free(orgs);
     return zb_exit_code(rc);
   }
@@ -207,13 +204,12 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
     rc = zb_ca_enroll_orgs(pki, id, org, server, out, (int)days, orgs, olen);
   free(orgs);
   if (rc == ZB_EEXIST) {
-    zb_log_error("%s exists; refusing to overwrite it", out);
+    zb_log_error(zb_msg("server.exists"), out);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "enroll");
-  fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key "
-          "and the org directory of the node's scope)\n", prog, id, org, out);
+  fprintf(stderr, zb_msg("server.enrolled"), prog, id, org, out);
   return 0;
 }
 
@@ -223,19 +219,19 @@ static int cmd_revoke(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (!id) {
-    zb_log_error("revoke needs --node-id ID");
+    zb_log_error("%s", zb_msg("server.revoke_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
   int rc = zb_ca_revoke(pki, id);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("node %s was never enrolled here", id);
+    zb_log_error(zb_msg("server.never_enrolled"), id);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "revoke");
-  fprintf(stderr, "%s: node %s revoked; refused from its next connection on\n", prog, id);
+  fprintf(stderr, zb_msg("server.revoked"), prog, id);
   return 0;
 }
 
@@ -312,11 +308,11 @@ static int cmd_bundle_export(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (!node) {
-    zb_log_error("bundle export needs --node ID");
+    zb_log_error("%s", zb_msg("server.export_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   if (!zb_pki_node_id_valid(node)) {
-    zb_log_error("--node: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
+    zb_log_error("%s", zb_msg("server.bad_node"));
     return zb_exit_code(ZB_EUSAGE);
   }
   uint64_t since = 0;
@@ -325,7 +321,7 @@ static int cmd_bundle_export(const struct zb_cmd *c, const zb_args *a) {
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (!*s || *end || errno || s[0] == '-') {
-      zb_log_error("--since: \"%s\" is not a server seq", s);
+      zb_log_error(zb_msg("server.bad_since"), s);
       return zb_exit_code(ZB_EUSAGE);
     }
     since = v;
@@ -360,7 +356,7 @@ static int fork_out(void *ctx, const zb_fork *f) {
                                                     held, "offered_hash", offered, "at", when))
                ? ZB_ENOMEM
                : 0;
-  printf("  fork: node %s op %llu at %s: held %s, offered %s\n", f->node,
+  printf(zb_msg("server.fork"), f->node,
          (unsigned long long)f->seq, when, held, offered);
   return 0;
 }
@@ -390,12 +386,10 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
       zb_json_print(j, stdout, 0);
     json_decref(j);
   } else {
-    printf("server seq  %llu\nnodes       %zu (that have pushed)\nmembers     %zu\n"
-           "orgs        %zu\nconflicts   %zu\nrejected    %llu (%llu kept as summaries)\n"
-           "forks       %zu%s\n",
+    printf(zb_msg("server.status_lines"),
            (unsigned long long)info.head, info.origins, info.members, info.orgs, info.conflicts,
            (unsigned long long)info.rejected, (unsigned long long)info.summarized, info.forks,
-           info.forks ? " (a node's log was forked: revoke and re-enroll it)" : "");
+           info.forks ? zb_msg("server.forked") : "");
     rc = zb_hub_forks(h, fork_out, &fo);
   }
   zb_hub_close(h);
@@ -407,9 +401,9 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 static const char *need_org(const zb_args *a) {
   const char *org = zb_args_get(a, "org");
   if (!org)
-    zb_log_error("--org CODE is required");
+    zb_log_error("%s", zb_msg("server.org_required"));
   else if (!zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code", org);
+    zb_log_error(zb_msg("server.bad_org"), org);
     return NULL;
   }
   return org;
@@ -468,7 +462,7 @@ static int hub_report(const zb_args *a, const char *what, report_fn run, void *c
   rc = run(h, *org, ctx);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("%s: no org %s (see zhibu-server org import)", what, *org);
+    zb_log_error(zb_msg("server.no_org"), what, *org);
     return zb_exit_code(rc);
   }
   return rc ? fail(rc, what) : 0;
@@ -603,14 +597,13 @@ static int cmd_token_issue(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_token_issue(h, org, (unsigned)days, tok, &info);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("token issue: no org %s (see zhibu-server org import)", org);
+    zb_log_error(zb_msg("server.no_org"), "token issue", org);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "token issue");
   printf("%s\n", tok);
-  zb_log_info("token %s for %s%s: give it to the committee; it is not shown again", info.id, org,
-              days ? "" : " (no expiry)");
+  zb_log_info(zb_msg("server.token_issued"), info.id, org, days ? "" : zb_msg("server.no_expiry"));
   return zb_cli_flush();
 }
 
@@ -656,14 +649,13 @@ static int cmd_token_revoke(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_token_revoke(h, a->pos[2]);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND || rc == ZB_EINVAL) {
-    zb_log_error("token revoke: %s %s", a->pos[2],
-                 rc == ZB_ENOTFOUND ? "names no token (see token list)"
-                                    : "is not one token's id (give more of it, from token list)");
+    zb_log_error(zb_msg(rc == ZB_ENOTFOUND ? "server.no_token" : "server.token_ambiguous"),
+                 a->pos[2]);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "token revoke");
-  zb_log_info("token %s revoked", a->pos[2]);
+  zb_log_info(zb_msg("server.token_revoked"), a->pos[2]);
   return 0;
 }
 
@@ -673,7 +665,7 @@ static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (org && !zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code", org);
+    zb_log_error(zb_msg("server.bad_org"), org);
     return zb_exit_code(ZB_EUSAGE);
   }
   long days = ZB_FRESH_DAYS_DEFAULT;
@@ -692,7 +684,7 @@ static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {
   if (rc) {
     zb_fresh_free(&f);
     if (rc == ZB_ENOTFOUND) {
-      zb_log_error("report freshness: no org %s (see zhibu-server org import)", org);
+      zb_log_error(zb_msg("server.no_org"), "report freshness", org);
       return zb_exit_code(rc);
     }
     return fail(rc, "report freshness");
@@ -716,7 +708,7 @@ static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
   if (org && !zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code", org);
+    zb_log_error(zb_msg("server.bad_org"), org);
     return zb_exit_code(ZB_EUSAGE);
   }
   zb_hub *h;

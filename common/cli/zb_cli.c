@@ -530,33 +530,23 @@ int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd
                                       : "import",
                  r->error[0] ? r->error : zb_cli_strerror(rc));
   } else if (cmd == ZB_PARCEL_NODE_EXPORT) {
-    fprintf(stderr,
-            "%s: %s: parcel for the server: node %s, ops %llu to %llu (%llu ops, the server "
-            "holds up to %llu), pull cursor %llu, %llu bytes\n",
-            prog, path, r->node_id, ops ? from + 1 : from, to, ops, from,
-            (unsigned long long)r->cursor, (unsigned long long)r->bytes);
+    fprintf(stderr, zb_msg("parcel.node_export"), prog, path, r->node_id, ops ? from + 1 : from,
+            to, ops, from, (unsigned long long)r->cursor, (unsigned long long)r->bytes);
   } else if (cmd == ZB_PARCEL_SERVER_EXPORT) {
-    fprintf(stderr,
-            "%s: %s: parcel %llu for node %s (org %s): %llu entries after server seq %llu, "
-            "up to %llu; the server holds its ops up to %llu; %llu bytes\n",
-            prog, path, (unsigned long long)r->seq, r->node_id, r->org, ops, from, to,
+    fprintf(stderr, zb_msg("parcel.server_export"), prog, path, (unsigned long long)r->seq,
+            r->node_id, r->org, ops, from, to,
             (unsigned long long)r->held_seq, (unsigned long long)r->bytes);
   } else if (r->already) {
-    fprintf(stderr, "%s: %s: imported before (or synced since): nothing changed\n", prog, path);
+    fprintf(stderr, zb_msg("parcel.already"), prog, path);
   } else if (cmd == ZB_PARCEL_SERVER_IMPORT) {
-    fprintf(stderr,
-            "%s: %s: node %s (org %s): %llu ops: %llu applied, %llu rejected, %llu conflicts, "
-            "%llu held already; the server holds its ops up to %llu; its next pull starts "
-            "after %llu\n",
-            prog, path, r->node_id, r->org, ops, (unsigned long long)r->applied,
+    fprintf(stderr, zb_msg("parcel.server_import"), prog, path, r->node_id, r->org, ops,
+            (unsigned long long)r->applied,
             (unsigned long long)r->rejected, (unsigned long long)r->conflicts,
             (unsigned long long)r->duplicates, (unsigned long long)r->held_seq,
             (unsigned long long)r->cursor);
   } else {
-    fprintf(stderr,
-            "%s: %s: server parcel %llu: pulled %llu, conflicts %llu, rejected %llu, %llu had "
-            "arrived already; cursor %llu; the server holds this node's ops up to %llu\n",
-            prog, path, (unsigned long long)r->seq, (unsigned long long)r->applied,
+    fprintf(stderr, zb_msg("parcel.node_import"), prog, path, (unsigned long long)r->seq,
+            (unsigned long long)r->applied,
             (unsigned long long)r->conflicts, (unsigned long long)r->rejected,
             (unsigned long long)r->skipped, (unsigned long long)r->cursor,
             (unsigned long long)r->held_seq);

@@ -632,7 +632,8 @@ static int cmd_token_list(const struct zb_cmd *c, const zb_args *a) {
   if (rc)
     return rc;
   zb_rows r;
-  static const char *const hdr[] = {"id", "org", "issued", "expires", "state"};
+  static const char *const hdr[] = {"col.token", "col.org", "col.issued", "col.expires",
+                                    "col.state"};
   rc = zb_rows_begin(&r, a, 5, hdr);
   if (!rc)
     rc = zb_token_list(h, token_row, &r);

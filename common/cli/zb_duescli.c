@@ -10,6 +10,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
@@ -144,7 +145,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   }
   int g = zb_node_get(n, &zb_kind_member, member, r);
   if (g == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", member);
+    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", member);
     rc = zb_exit_code(g);
     goto out;
   }

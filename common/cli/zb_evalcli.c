@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
@@ -72,7 +73,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
   }
   int w = zb_node_get(n, &zb_kind_member, member, r);
   if (w == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", member);
+    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", member);
     rc = zb_exit_code(w);
     goto out;
   }

@@ -162,7 +162,7 @@ say "GB18030 from stdin: the same records"
 S="$WORK/n-stdin"
 fresh "$S"
 expect_exit 0 bash -c '"$1" member import - --data "$2" <"$3"' _ "$NODE" "$S" "$F/gbk.csv"
-assert_grep "$LAST_ERR" "stdin：$N 行：新增 $N" "GB18030 on stdin"
+assert_grep "$LAST_ERR" "stdin: $N 行：新增 $N" "GB18030 on stdin"
 assert_eq "$(digest_of "$S")" "$DIG" "GB18030 on stdin: digest"
 
 say "UTF-8 with a BOM and CRLF: the same records"

@@ -93,7 +93,7 @@ assert_eq "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))
 ok "$NODE" member list --all --json --data "$WORK/b0101"
 assert_grep "$LAST_OUT" "$M1" "member list --all shows it"
 ok "$NODE" member list --data "$WORK/b0101"
-assert_grep "$LAST_OUT" "5 members" "the table counts five"
+assert_grep "$LAST_OUT" "共 5 条党员" "the table counts five"
 expect_exit 3 "$NODE" member leave "$M1" --reason 出党 --date "$TODAY" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "已离开" "leaving twice is refused, naming the state"
 

@@ -359,7 +359,7 @@ for m in got:
 print("compared", len(got), "members x", len(header), "fields")
 EOF
 ok "$NODE" member list --data "$C"
-assert_eq "$(tail -n 1 "$LAST_OUT")" "2000 members" "member list (table) count line"
+assert_eq "$(tail -n 1 "$LAST_OUT")" "共 2000 条党员" "member list (table) count line"
 ok "$NODE" member list --org "$TOWN" --json --data "$C"
 python3 - "$LAST_OUT" "$R/members.csv" <<'EOF' || fail "member list --org $TOWN"
 import csv, json, sys

@@ -129,7 +129,7 @@ done
 say "read receipts: one per org, from the branches up to the township"
 ok "$NODE" notice read T01-N1 --data "$WORK/b0101" --actor 王书记
 ok "$NODE" notice read T01-N1 --data "$WORK/b0101"
-assert_grep "$LAST_ERR" "already recorded" "the same receipt twice is one"
+assert_grep "$LAST_ERR" "（已记录过）" "the same receipt twice is one"
 expect_exit 6 "$NODE" notice read T01-N1 --org-code "$B2" --data "$WORK/b0101"
 ok "$NODE" notice read T01-N1 --data "$WORK/b0102" --actor 陈书记
 expect_exit 4 "$NODE" notice read B0101-N1 --data "$WORK/b0102"

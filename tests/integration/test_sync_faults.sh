@@ -247,7 +247,7 @@ run_round() {   # DIRECTION N
     completed=$((completed + 1))
   elif [[ $rc -eq 5 ]]; then
     [[ $cut == true ]] || fail "$what: sync exited 5 without a cut"
-    grep -q 'sync failed' "$WORK/round$round.err" || fail "$what: no failure line on stderr"
+    grep -q '同步失败' "$WORK/round$round.err" || fail "$what: no failure line on stderr"
   else
     cat "$WORK/round$round.err" >&2
     fail "$what: sync exited $rc, want 5 (or 0 after the end): a cut is not a refusal"

@@ -194,7 +194,7 @@ const zb_msg_entry zb_msgs[] = {
      "--json（UTC 时间，没有时为 null）的键：node_id org server ops pending_ops acked_seq\n"
      "cursor last_sync last_success last_error last_error_code last_error_reason\n"
      "next_attempt members orgs conflicts rejected。",
-     "In Chinese, local time: unsent changes (未发送的修改), the last successful\n"
+     "In words and local time: unsent changes (未发送的修改), the last successful\n"
      "sync, the last failure and its reason, the next attempt of the daemon.\n"
      "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
      "cursor last_sync last_success last_error last_error_code last_error_reason\n"

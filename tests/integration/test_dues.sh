@@ -289,7 +289,7 @@ ok "$NODE" member leave "$LEAVER" --reason 去世 --date "$Y-09-01" --data "$WOR
 ok "$NODE" dues import "$WORK/pay-b1.csv" --data "$WORK/b0101"
 ok "$NODE" dues import "$WORK/pay-b2.csv" --data "$WORK/b0102"
 ok "$NODE" dues import "$WORK/pay-b3.csv" --data "$WORK/t01"   # branch 03 has no node
-assert_grep "$LAST_ERR" "0 updated" "the township enters branch 03's payments"
+assert_grep "$LAST_ERR" "更新 0" "the township enters branch 03's payments"
 expect_exit 3 "$NODE" dues pay "$LEAVER" --month "$Y-09" --kind student --date "$Y-09-15" \
   --data "$WORK/b0102"
 assert_grep "$LAST_ERR" "left on $Y-09-01: no dues are due for $Y-09" "none due after leaving"

@@ -222,7 +222,7 @@ say "report stats --xlsx and --csv"
 ok "$NODE" report stats --org 430121-01 --as-of 2026-11-01 --json --data "$REF"
 cp "$LAST_OUT" "$WORK/stats.json"
 ok "$NODE" report stats --org 430121-01 --as-of 2026-11-01 --xlsx "$F/stats.xlsx" --data "$REF"
-assert_grep "$LAST_ERR" "stats.xlsx: report of" "report stats --xlsx says what it wrote"
+assert_grep "$LAST_ERR" "stats.xlsx: 已写出 " "report stats --xlsx says what it wrote"
 python3 - "$F/stats.xlsx" "$WORK/stats.json" <<'EOF' || fail "report stats --xlsx"
 import json, re, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])

@@ -20,10 +20,12 @@
 #include "zb_duescli.h"
 #include "zb_evalcli.h"
 #include "zb_pointscli.h"
+#include "zb_findcli.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_kindcli.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_node.h"
 #include "zb_offline.h"
 #include "zb_funnel.h"
@@ -47,7 +49,7 @@ static struct zb_opt options[ZB_KINDCLI_MAX_OPTS] = {
 
 
 
-static const char *const global_opts[] = {"data", "help", "actor", NULL};
+static const char *const global_opts[] = {"data", "help", "actor", "lang", NULL};
 
 static const char *prog = "zhibu-node";
 
@@ -58,10 +60,9 @@ static int fail(int rc, const char *what) {
   if (rc == ZB_EACCES || rc == ZB_ENOSPC)
     ;   /* the store said what and how to fix it */
   else if (rc == ZB_ENOTINIT)
-    zb_log_error("%s: no node here; create one with: zhibu-node init --node-id ID --org CODE --data DIR",
-                 what);
+    zb_log_error(zb_msg("node.no_node"), what);
   else
-    zb_log_error("%s: %s", what, zb_strerror(rc));
+    zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 
@@ -78,7 +79,7 @@ static void set_actor(zb_node *n, const zb_args *a) {
 static int open_node(const zb_args *a, zb_node **n) {
   const char *dir = zb_cli_data_dir(a);
   if (!dir) {
-    zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
+    zb_log_error("%s", zb_msg("node.no_data"));
     return zb_exit_code(ZB_EUSAGE);
   }
   int rc = zb_node_open(dir, n);
@@ -98,7 +99,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   const char *dir = zb_cli_data_dir(a), *id = zb_args_get(a, "node-id"), *org = zb_args_get(a, "org");
   const char *bundle = zb_args_get(a, "enroll");
   if (!dir || (!bundle && (!id || !org))) {
-    zb_log_error("init needs --data DIR (or ZHIBU_DATA), and --enroll FILE or --node-id ID --org CODE");
+    zb_log_error("%s", zb_msg("node.init_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   char why[512] = "";
@@ -111,7 +112,7 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   if (w)
     snprintf(why, sizeof why, "%s", w);
   if (rc == ZB_EEXIST) {
-    zb_log_error("%s already holds a node; nothing changed", dir);
+    zb_log_error(zb_msg("node.init_exists"), dir);
     return zb_exit_code(rc);
   }
   if (rc && why[0]) {
@@ -122,10 +123,10 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     return fail(rc, dir);
   zb_node *n;
   if (zb_node_open(dir, &n) == 0) {
-    fprintf(stderr, "%s: node %s for org %s created in %s%s", prog, zb_node_id(n),
-            zb_node_org(n), dir, bundle ? ", enrolled" : "");
+    fprintf(stderr, zb_msg("node.created"), prog, zb_node_id(n), zb_node_org(n), dir,
+            bundle ? zb_msg("node.enrolled") : "");
     if (orgs.rows)
-      fprintf(stderr, "; %ld orgs of its scope from the bundle", orgs.created + orgs.unchanged);
+      fprintf(stderr, zb_msg("node.bundle_orgs"), orgs.created + orgs.unchanged);
     fputc('\n', stderr);
     zb_node_close(n);
   }
@@ -155,10 +156,19 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 }
 
 
+/* A kind as people name it: 党员 for member (its descriptor's label). */
+static const char *kind_label(const char *kind) {
+  const zb_kind_desc *kd = zb_kind_by_name(kind, strlen(kind));
+  return kd && zb_lang_is_zh() ? kd->zh : kind;
+}
+
 static int log_op(void *ctx, const zb_op_view *op) {
   zb_rows *lo = ctx;
   char when[32], hash[65];
-  zb_hlc_format(op->hlc, when);
+  if (lo->json)
+    zb_hlc_format(op->hlc, when);
+  else
+    zb_cli_local_time(op->hlc, when);
   snprintf(hash, sizeof hash, "%s", op->hash);
   /* Field names only, never values (zb_view.h). */
   char fields[512] = "";
@@ -193,12 +203,12 @@ static int log_op(void *ctx, const zb_op_view *op) {
     char *cut = fields + 40;
     while (cut > fields && *cut != ',')
       cut--;
-    snprintf(cut, sizeof fields - (size_t)(cut - fields), ",… (%zu fields)", op->nfields);
+    snprintf(cut, sizeof fields - (size_t)(cut - fields), zb_msg("node.log_fields"), op->nfields);
   }
   char seq[24];
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)op->seq);
   hash[12] = '\0';
-  const char *cells[] = {seq, when, op->actor, op->kind, op->key, fields, hash};
+  const char *cells[] = {seq, when, op->actor, kind_label(op->kind), op->key, fields, hash};
   return zb_table_add(lo->t, cells);
 }
 
@@ -217,14 +227,15 @@ static int cmd_log(const struct zb_cmd *c, const zb_args *a) {
   uint64_t since = 0;
   const char *s = zb_args_get(a, "since");
   if (s && parse_u64(s, &since)) {
-    zb_log_error("--since: \"%s\" is not a sequence number", s);
+    zb_log_error(zb_msg("node.bad_since"), s);
     return zb_exit_code(ZB_EUSAGE);
   }
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
     return rc;
-  static const char *const hdr[] = {"seq", "time (UTC)", "actor", "kind", "key", "fields", "hash"};
+  static const char *const hdr[] = {"col.seq", "col.time", "col.actor", "col.kind",
+                                    "col.key", "col.fields", "col.hash"};
   zb_rows lo;
   rc = zb_rows_begin(&lo, a, 7, hdr);
   if (!rc)
@@ -248,7 +259,7 @@ static int cmd_verify(const struct zb_cmd *c, const zb_args *a) {
   if (rc && rc != ZB_ECORRUPT)
     return fail(rc, "verify");
   return zb_cli_verify_out(a, rc, why, "ops", info.head_seq,
-                           "ops, hash chain intact, state equals a rebuild from the log");
+                           zb_msg("node.verify_ok"));
 }
 
 static int cmd_digest(const struct zb_cmd *c, const zb_args *a) {
@@ -282,9 +293,9 @@ static int node_report(const zb_args *a, const char *what, report_fn run, void *
            zb_args_get(a, "org") ? zb_args_get(a, "org") : zb_node_org(n));
   rc = run(n, org, ctx);
   if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+    zb_log_error(zb_msg("kind.outside_scope"), org, zb_node_org(n));
   if (rc == ZB_ENOTFOUND)
-    zb_log_error("%s: no org %s here (import the org tree, or sync first)", what, org);
+    zb_log_error(zb_msg("node.no_org"), what, org);
   if (!rc && name)
     zb_kindcli_org_name(n, org, name);
   zb_node_close(n);
@@ -432,7 +443,7 @@ static uint64_t seconds_opt(const zb_args *a, const char *name, uint64_t dflt, i
   uint64_t v = dflt;
   const char *s = zb_args_get(a, name);
   if (s && (parse_u64(s, &v) || v == 0 || v > 86400 * 7)) {
-    zb_log_error("--%s: \"%s\" is not a number of seconds (1..604800)", name, s);
+    zb_log_error(zb_msg("node.bad_seconds"), name, s);
     *bad = 1;
   }
   return v;
@@ -452,15 +463,14 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
                  "be saved with `zhibu-node export-pending FILE` and imported on the new PC "
                  "(member import FILE) after review; zhibu-node status shows how many.");
   if (rc == 0)
-    zb_log_info("sync: pushed %llu, pulled %llu, conflicts %u, rejected %u, "
-                "%llu bytes out, %llu bytes in, %.3f s%s%s",
+    zb_log_info(zb_msg("node.sync_ok"),
                 (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
                 r->rejected, (unsigned long long)r->bytes_out, (unsigned long long)r->bytes_in,
-                r->seconds, r->resumed ? " (TLS session resumed)" : "", why);
+                r->seconds, r->resumed ? zb_msg("node.sync_resumed") : "", why);
   else
-    zb_log_error("sync failed after %.3f s (pushed %llu, pulled %llu): %s%s", r->seconds,
+    zb_log_error(zb_msg("node.sync_failed"), r->seconds,
                  (unsigned long long)r->pushed, (unsigned long long)r->pulled,
-                 r->error[0] ? r->error : zb_strerror(rc), why);
+                 r->error[0] ? r->error : zb_cli_strerror(rc), why);
 }
 
 static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
@@ -482,7 +492,7 @@ static int cmd_sync(const struct zb_cmd *c, const zb_args *a) {
   zb_node_close(n);
   sync_line(&rep, rc, "");
   if (rrc)
-    zb_log_warn("cannot record the outcome for status: %s", zb_strerror(rrc));
+    zb_log_warn(zb_msg("node.sync_unrecorded"), zb_cli_strerror(rrc));
   if (zb_args_has(a, "json")) {
     json_t *j = json_pack("{s:b, s:b, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:i, s:I, s:I, s:f, s:s, s:o}",
                           "ok", rc == 0, "resumed", rep.resumed, "restored", (json_int_t)rep.restored,
@@ -538,15 +548,15 @@ static void on_stop_signal(int sig) {
 static void daemon_session(void *ctx, const zb_daemon_event *ev) {
   (void)ctx;
   static const char *const why[] = {
-      [ZB_DAEMON_START] = "start",
-      [ZB_DAEMON_INTERVAL] = "interval",
-      [ZB_DAEMON_CHANGES] = "local changes",
+      [ZB_DAEMON_START] = "node.why_start",
+      [ZB_DAEMON_INTERVAL] = "node.why_interval",
+      [ZB_DAEMON_CHANGES] = "node.why_changes",
   };
-  char tail[96];
+  char tail[160];
   if (ev->rc == ZB_ENOTINIT || ev->rc == ZB_EINVAL || ev->rc == ZB_EREVOKED)
-    snprintf(tail, sizeof tail, " (%s); no retry", why[ev->why]);
+    snprintf(tail, sizeof tail, zb_msg("node.no_retry"), zb_msg(why[ev->why]));
   else
-    snprintf(tail, sizeof tail, " (%s); next in %llu s at the latest", why[ev->why],
+    snprintf(tail, sizeof tail, zb_msg("node.next_in"), zb_msg(why[ev->why]),
              (unsigned long long)(ev->next_in_ms / 1000));
   sync_line(ev->rep, ev->rc, tail);
 }
@@ -566,13 +576,13 @@ static int cmd_daemon(const struct zb_cmd *c, const zb_args *a) {
   struct sigaction sa = {.sa_handler = on_stop_signal};
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
-  zb_log_info("daemon: node %s, every %llu s, %llu s after local changes", zb_node_id(n),
+  zb_log_info(zb_msg("node.daemon_start"), zb_node_id(n),
               (unsigned long long)interval, (unsigned long long)settle);
   zb_daemon_opts o = {.server = zb_args_get(a, "server"), .interval_ms = interval * 1000,
                       .timeout_ms = timeout * 1000, .settle_ms = settle * 1000};
   rc = zb_daemon_run(n, &o, daemon_session, NULL, &stop_requested);
   zb_node_close(n);
-  zb_log_info("daemon stopped");
+  zb_log_info("%s", zb_msg("node.daemon_stopped"));
   return rc ? zb_sync_exit_code(rc) : 0;
 }
 
@@ -606,7 +616,10 @@ static int cmd_bundle_import(const struct zb_cmd *c, const zb_args *a) {
 static int rejected_out(void *ctx, const zb_rejected_view *r) {
   zb_rows *ro = ctx;
   char when[32], seq[24];
-  zb_hlc_format(r->hlc, when);
+  if (ro->json)
+    zb_hlc_format(r->hlc, when);
+  else
+    zb_cli_local_time(r->hlc, when);
   if (ro->json) {
     json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
                             "time", when, "actor", r->actor, "kind", r->kind, "key", r->key,
@@ -616,12 +629,13 @@ static int rejected_out(void *ctx, const zb_rejected_view *r) {
     return zb_json_stream_add(&ro->js, row);
   }
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)r->seq);
-  const char *cells[] = {seq, when, r->kind, r->key, r->field, r->reason};
+  const char *cells[] = {seq, when, kind_label(r->kind), r->key, r->field, r->reason};
   return zb_table_add(ro->t, cells);
 }
 
 static int list_rows(const zb_args *a, bool conflicts) {
-  static const char *const rh[] = {"seq", "time (UTC)", "kind", "record", "field", "reason"};
+  static const char *const rh[] = {"col.seq", "col.time", "col.kind", "col.record", "col.field",
+                                   "col.reason"};
   zb_node *n;
   int rc = open_node(a, &n);
   if (rc)
@@ -645,10 +659,41 @@ static int cmd_rejected(const struct zb_cmd *c, const zb_args *a) {
   return list_rows(a, false);
 }
 
+/* ---- member find ---- */
+
+static int cmd_member_find(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_find_run f;
+  int rc = zb_cli_find_init(a->pos[2], &f);
+  if (rc)
+    return rc;
+  zb_node *n;
+  if ((rc = open_node(a, &n)))
+    return rc;
+  const char *org = zb_args_get(a, "org");
+  rc = zb_node_members_of(n, org, zb_cli_find_member, &f);
+  if (rc == ZB_ESCOPE)
+    zb_log_error(zb_msg("kind.outside_scope"), org, zb_node_org(n));
+  if (rc == ZB_ENOTFOUND)
+    zb_log_error(zb_msg("node.no_org"), "member find", org);
+  zb_node_close(n);
+  if (rc) {
+    zb_cli_find_free(&f);
+    return rc == ZB_ESCOPE || rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, "member find");
+  }
+  return zb_cli_find_out(a, &f);
+}
+
 /* ---- dispatch ---- */
 
 static const char *const o_none[] = {NULL};
 static const char *const o_json[] = {"json", NULL};
+static const char *const o_find[] = {"json", "org", NULL};
+/* Commands of a kind written here, placed among the kind's own. */
+static const struct zb_cmd member_cmds[] = {
+    {"member find", 2, 1, "TEXT", cmd_member_find, o_find, "node.member find",
+     "node.member find.help"},
+};
 static const char *const o_init[] = {"node-id", "org", "enroll", NULL};
 static const char *const o_sync[] = {"json", "server", "timeout", NULL};
 static const char *const o_daemon[] = {"server", "timeout", "interval", "settle", NULL};
@@ -660,120 +705,26 @@ static const char *const o_ranking[] = {"json", "csv", "org", "year", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
 static const struct zb_cmd cmds[] = {
-    {"init", 1, 0, "", cmd_init, o_init, "create a node for a branch or committee",
-     "Creates the data directory and a node that keeps the records of --org and\n"
-     "every org below it (its scope).  With --enroll FILE (a bundle from\n"
-     "zhibu-server enroll) the node id, org and server come from the bundle."},
-    {"status", 1, 0, "", cmd_status, o_json, "node, org, unsent changes, sync state",
-     "In Chinese, local time: unsent changes (未发送的修改), the last successful\n"
-     "sync, the last failure and its reason, the next attempt of the daemon.\n"
-     "--json (UTC, null when none): node_id org server ops pending_ops acked_seq\n"
-     "cursor last_sync last_success last_error last_error_code last_error_reason\n"
-     "next_attempt members orgs conflicts rejected revoked restoring.  A revoked\n"
-     "node (a replaced PC) is told that its unsent changes can never be sent\n"
-     "(export-pending saves them); a replacement PC that has not synced yet, to\n"
-     "sync first."},
-    {"log", 1, 0, "", cmd_log, o_log, "the op log (field names, never values)", ""},
-    {"verify", 1, 0, "", cmd_verify, o_json, "check the hash chain and the state",
-     "Checks every op's hash link and that the stored records equal a rebuild\n"
-     "from the log.  Exit 0 when intact, 1 when not."},
-    {"digest", 1, 0, "", cmd_digest, o_json, "SHA-256 of every record in scope", ""},
-    {"export-pending", 1, 1, "FILE", cmd_export_pending, o_none,
-     "write the changes the server never received, for another PC",
-     "For a PC that was replaced (zhibu-server enroll --replace) and can never\n"
-     "sync again: writes the current record of every member an unsent change\n"
-     "touched to FILE (never overwritten), as member import reads it (UTF-8 BOM,\n"
-     "Chinese column names, no id: the new PC matches each row by its ID number\n"
-     "or adds it).  Changes the file cannot carry (an act such as leave, a fact,\n"
-     "another kind) are listed on stderr, to be done again by hand.  Review the\n"
-     "file, then on the new PC: zhibu-node member import FILE."},
-    {"sync", 1, 0, "", cmd_sync, o_sync, "one sync session with the server",
-     "Pushes this node's new ops, then pulls what concerns its scope.  Exit 0\n"
-     "when caught up, 5 when the server cannot be reached or the session broke\n"
-     "(run it again: it resumes where it stopped), 6 when the server refuses\n"
-     "(a revoked certificate: this PC was replaced; see export-pending).  The\n"
-     "first sync of a replacement PC (zhibu-server enroll --replace) restores\n"
-     "the node's own changes from the server first (--json: restored).\n"
-     "--server HOST:PORT overrides the enrolled address once; --timeout SECONDS\n"
-     "(default 300) bounds the whole session."},
-    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "sync soon after changes, and periodically",
-     "Syncs at start, then --settle SECONDS (default 30) after the last local\n"
-     "change while the link works, and every --interval SECONDS (default 7200,\n"
-     "±20 % jitter) to fetch others' changes; after a failure it retries after\n"
-     "5 s, 10 s, 20 s … up to the interval.  One log line per session and its\n"
-     "next one (under systemd with \"<N>\" priorities for the journal); zhibu-node\n"
-     "status shows the last success, the last failure and the next attempt.\n"
-     "SIGTERM stops it after the current session.  The other commands keep\n"
-     "working on the same data directory while it runs."},
-    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_json,
-     "write a data parcel (数据包) for the server: no network needed",
-     "For an office with no link: writes FILE with this node's ops the server\n"
-     "does not hold yet and where its next pull starts, signed with the node's\n"
-     "key.  Carry it to a place with the server (or its operator), who runs\n"
-     "zhibu-server bundle import FILE, then zhibu-server bundle export --node ID\n"
-     "FILE2; bring FILE2 back and run zhibu-node bundle import FILE2.  Writing it\n"
-     "changes nothing here; exporting again is harmless.  --json: ok command file\n"
-     "node_id org from to cursor ops batches bytes error."},
-    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_json,
-     "apply a data parcel (数据包) from the server",
-     "Applies the server's parcel for this node as a sync would: what the\n"
-     "server holds of this node's ops, the records of its scope changed\n"
-     "elsewhere, its ops the server rejected.  Refused, with nothing stored\n"
-     "(exit 6): a parcel not signed by this deployment's server, altered, for\n"
-     "another node, older than one already imported, or starting after this\n"
-     "node's cursor; exit 3 for a damaged or truncated file.  Importing the\n"
-     "same parcel twice changes nothing.  --json: ok command file node_id org\n"
-     "parcel from to cursor held_seq ops applied conflicts rejected skipped\n"
-     "already bytes error."},
-    {"conflicts", 1, 0, "", cmd_conflicts, o_json, "concurrent edits kept for review",
-     "Each concurrent write the server found: the record, the field, the value\n"
-     "kept (last writer wins), the other value, and who wrote each."},
-    {"rejected", 1, 0, "", cmd_rejected, o_json, "this node's ops the server refused",
-     "With the reason.  Their effect has been rolled back here; the log keeps them."},
-    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline,
-     "the development pipeline (发展党员): applicants per stage, and who is overdue",
-     "Counts the applicants of --org's subtree (default: this node's org) at each stage\n"
-     "as of today, and lists the overdue: talks not held within a month of the\n"
-     "application, half-yearly assessments missing, approvals past 3 months of the\n"
-     "branch meeting (never allowed after 6).  --year Y counts only those who applied\n"
-     "in Y.  The server's `report pipeline --org` is the same computation."},
-    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline,
-     "organizational life (三会一课): meetings held against those required, per branch",
-     "For every branch of --org's subtree (default: this node's org) in --year (default:\n"
-     "this year): each meeting type held against the number the rules require (支部党员\n"
-     "大会 and 党课 quarterly, 支委会, 党小组会 and 主题党日 monthly, 组织生活会 and 民主评议\n"
-     "yearly), the periods with none (months or quarters that have begun), the\n"
-     "attendance rate (present of the attendance recorded), and meetings without their\n"
-     "quorum (more than half of the full members entitled to vote, of the committee for\n"
-     "a 支委会).  The server's `report meetings --org` is the same computation."},
-    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics (党内统计)",
-     "--org CODE (default: this node's org) --as-of YYYY-MM-DD (default: today).\n"
-     "Members who left on or before the as-of date are not counted; \"left\"\n"
-     "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
-     "developed (join_date) in that period.\n"
-     "--csv: with --lang zh (the default) a UTF-8 BOM and Chinese labels (项目,分类,人数),\n"
-     "with --lang en the English keys of --json.  --xlsx FILE: an Excel workbook\n"
-     "with the org's name and the dates in its title row."},
-    {"report balance", 2, 0, "", cmd_report_balance, o_balance,
-     "the balance of a year (党员增减情况)",
-     "--org CODE (default: this node's org) --year YYYY (default: this year).\n"
-     "Members at the start of the year (as of 31 December before), + joined in\n"
-     "the year, - left in the year by reason, = members at its end (as of 31\n"
-     "December): counted by the rule of report stats, so last year's end is this\n"
-     "year's start.  Moves between orgs are not counted: a member counts in the\n"
-     "org it belongs to now (docs/RECORDS.md, \"The balance of a year\").  A\n"
-     "member for whom the sum does not hold is listed with why.  --json keys:\n"
-     "org year start_date end_date start in in_total out out_total end gap\n"
-     "balanced gap_members; --csv: item,value,count."},
-    {"report ranking", 2, 0, "", cmd_report_ranking, o_ranking,
-     "points (积分) of members within each branch, and the branches by their score",
-     "--org CODE (default: this node's org): its subtree.  %s\n"
-     "Sync freshness here is this node's own last completed sync, for every branch\n"
-     "of its scope; the server's `report ranking --org` knows each node's."},
-    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
-     "dues (党费) due and paid, collection rate, arrears",
-     "--org CODE (default: this node's org): its subtree.\n%s"},
+    {"init", 1, 0, "", cmd_init, o_init, "node.init", "node.init.help"},
+    {"status", 1, 0, "", cmd_status, o_json, "node.status", "node.status.help"},
+    {"log", 1, 0, "", cmd_log, o_log, "node.log", ""},
+    {"verify", 1, 0, "", cmd_verify, o_json, "node.verify", "node.verify.help"},
+    {"digest", 1, 0, "", cmd_digest, o_json, "node.digest", ""},
+    {"export-pending", 1, 1, "FILE", cmd_export_pending, o_none, "node.export-pending",
+     "node.export-pending.help"},
+    {"sync", 1, 0, "", cmd_sync, o_sync, "node.sync", "node.sync.help"},
+    {"daemon", 1, 0, "", cmd_daemon, o_daemon, "node.daemon", "node.daemon.help"},
+    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_json, "node.bundle export", "node.bundle export.help"},
+    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_json, "node.bundle import", "node.bundle import.help"},
+    {"conflicts", 1, 0, "", cmd_conflicts, o_json, "node.conflicts", "node.conflicts.help"},
+    {"rejected", 1, 0, "", cmd_rejected, o_json, "node.rejected", "node.rejected.help"},
+    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline, "node.report pipeline", "node.report pipeline.help"},
+    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline, "node.report meetings", "node.report meetings.help"},
+    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "node.report stats", "node.report stats.help"},
+    {"report balance", 2, 0, "", cmd_report_balance, o_balance, "node.report balance", "node.report balance.help"},
+    {"report ranking", 2, 0, "", cmd_report_ranking, o_ranking, "node.report ranking",
+     "node.report ranking.help"},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues, "node.report dues", "node.report dues.help"},
 };
 #define NCMDS (sizeof cmds / sizeof *cmds)
 
@@ -783,17 +734,14 @@ static struct zb_cmd all_cmds[NCMDS + ZB_KINDCLI_MAX_CMDS];
 int main(int argc, char **argv) {
   static struct zb_cli cli = {
       .prog = "zhibu-node",
-      .about = "Zhibu branch node: keeps a Party branch's records offline in a\n"
-               "hash-chained log, and syncs them with the central server.\n",
+      .about = "node.about",
       .options = options,
       .global_opts = global_opts,
-      .global_help = "global options:\n"
-                     "  --data DIR     the node's data directory (or ZHIBU_DATA)\n"
-                     "  --actor NAME   who is making changes (default: the login name)\n"
-                     "  --json         machine-readable output on commands that read\n",
+      .global_help = "node.global",
       .cmds = all_cmds,
   };
   zb_log_init(prog);
+  zb_lang_init(argc, argv);
   size_t n = 0;
   all_cmds[n++] = cmds[0];
   /* The kinds' own commands: dues pay …, eval set … */
@@ -808,18 +756,20 @@ int main(int argc, char **argv) {
   np = zb_pointscli_node_cmds(&part, open_node);
   for (size_t i = 0; i < np && nown < 16; i++)
     own[nown++] = part[i];
+  for (size_t i = 0; i < sizeof member_cmds / sizeof *member_cmds && nown < 16; i++)
+    own[nown++] = member_cmds[i];
   zb_duescli_options(options, ZB_KINDCLI_MAX_OPTS);
   n += zb_kindcli_build(all_cmds + n, options, open_node, own, nown);
   for (size_t i = 1; i < NCMDS; i++) {
     all_cmds[n] = cmds[i];
     if (all_cmds[n].fn == cmd_report_dues) {   /* its help names the rules */
       static char help[2048];
-      snprintf(help, sizeof help, cmds[i].help, zb_cli_dues_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_msg("dues.report.help"));
       all_cmds[n].help = help;
     }
     if (all_cmds[n].fn == cmd_report_ranking) {
       static char help[2048];
-      snprintf(help, sizeof help, cmds[i].help, zb_cli_rank_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_cli_rank_help);
       all_cmds[n].help = help;
     }
     n++;

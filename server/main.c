@@ -22,7 +22,9 @@
 #include "zb_pointscli.h"
 #include "zb_hlc.h"
 #include "zb_hub.h"
+#include "zb_findcli.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_offline.h"
 #include "zb_pki.h"
 #include "zb_record.h"
@@ -47,7 +49,7 @@ static const struct zb_opt options[] = {
     {NULL, false},
 };
 
-static const char *const global_opts[] = {"data", "help", NULL};
+static const char *const global_opts[] = {"data", "help", "lang", NULL};
 
 /* An optional whole-number option in [lo, hi]; false (with the error
  * printed) when it is given and is not one. */
@@ -59,7 +61,7 @@ static bool int_opt(const zb_args *a, const char *name, long lo, long hi, long *
   errno = 0;
   long n = strtol(v, &end, 10);
   if (errno || end == v || *end || n < lo || n > hi) {
-    zb_log_error("--%s: \"%s\" is not a whole number from %ld to %ld", name, v, lo, hi);
+    zb_log_error(zb_msg("server.bad_number"), name, v, lo, hi);
     return false;
   }
   *out = n;
@@ -70,16 +72,16 @@ static int fail(int rc, const char *what) {
   if (rc == ZB_EACCES || rc == ZB_ENOSPC)
     ;   /* the store said what and how to fix it */
   else if (rc == ZB_ENOTINIT)
-    zb_log_error("%s: no server here; create one with: zhibu-server init --data DIR", what);
+    zb_log_error(zb_msg("server.no_server"), what);
   else
-    zb_log_error("%s: %s", what, zb_strerror(rc));
+    zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 
 static const char *need_dir(const zb_args *a) {
   const char *d = zb_cli_data_dir(a);
   if (!d)
-    zb_log_error("no data directory: pass --data DIR or set ZHIBU_DATA");
+    zb_log_error("%s", zb_msg("node.no_data"));
   return d;
 }
 
@@ -110,12 +112,12 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
     names[n++] = "127.0.0.1";
   }
   if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    zb_log_error("cannot create %s: %s", dir, strerror(errno));
+    zb_log_error(zb_msg("server.cannot_create"), dir, strerror(errno));
     return zb_exit_code(ZB_EIO);
   }
   int rc = zb_hub_init(dir);
   if (rc == ZB_EEXIST) {
-    zb_log_error("%s already holds a server; nothing changed", dir);
+    zb_log_error(zb_msg("server.init_exists"), dir);
     return zb_exit_code(rc);
   }
   if (rc)
@@ -123,14 +125,13 @@ static int cmd_init(const struct zb_cmd *c, const zb_args *a) {
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
   if (mkdir(pki, 0700) != 0 && errno != EEXIST) {
-    zb_log_error("cannot create %s: %s", pki, strerror(errno));
+    zb_log_error(zb_msg("server.cannot_create"), pki, strerror(errno));
     return zb_exit_code(ZB_EIO);
   }
   if ((rc = zb_ca_create(pki, "Zhibu deployment CA")) ||
       (rc = zb_ca_server_cert(pki, names, n)))
     return fail(rc, pki);
-  fprintf(stderr, "%s: server created in %s: CA %s/ca.crt, server certificate for", prog, dir,
-          pki);
+  fprintf(stderr, zb_msg("server.created"), prog, dir, pki);
   for (size_t i = 0; i < n; i++)
     fprintf(stderr, " %s", names[i]);
   fputc('\n', stderr);
@@ -156,22 +157,22 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (!id || !org || !server || !out) {
-    zb_log_error("enroll needs --node-id ID --org CODE --server HOST:PORT --out FILE");
+    zb_log_error("%s", zb_msg("server.enroll_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   long days = ZB_CA_NODE_DAYS_DEFAULT;
   if (!int_opt(a, "days", 1, ZB_CA_NODE_DAYS_MAX, &days))
     return zb_exit_code(ZB_EUSAGE);
   if (!zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code such as 430121-03-07", org);
+    zb_log_error(zb_msg("server.bad_org_eg"), org);
     return zb_exit_code(ZB_EINVAL);
   }
   if (!zb_pki_node_id_valid(id)) {
-    zb_log_error("--node-id: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
+    zb_log_error("%s", zb_msg("server.bad_node_id"));
     return zb_exit_code(ZB_EINVAL);
   }
   if (!zb_pki_server_addr_valid(server)) {
-    zb_log_error("--server: \"%s\" is not HOST:PORT", server);
+    zb_log_error(zb_msg("server.bad_server"), server);
     return zb_exit_code(ZB_EINVAL);
   }
   bool replace = zb_args_has(a, "replace");
@@ -204,8 +205,7 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_hub_org_csv(h, org, &orgs, &olen);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("--org: this server holds no org %s: import the org tree first "
-                 "(zhibu-server org import FILE), or check the code", org);
+    zb_log_error(zb_msg("server.enroll_no_org"), org);
     return zb_exit_code(rc);
   }
   if (rc)
@@ -215,9 +215,8 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   char names[1024];
   rc = zb_ca_server_names(pki, server, names, sizeof names);
   if (rc == ZB_EINVAL) {
-    zb_log_error("--server: the server certificate does not name the host of %s, so every "
-                 "sync would fail; it names: %s (zhibu-server init --name); give one of those",
-                 server, names[0] ? names : "nothing");
+    zb_log_error(zb_msg("server.enroll_bad_host"), server,
+                 names[0] ? names : zb_msg("server.nothing"));
     free(orgs);
     return zb_exit_code(rc);
   }
@@ -230,18 +229,15 @@ static int cmd_enroll(const struct zb_cmd *c, const zb_args *a) {
   if (!rc && replace)
     rc = zb_ca_revoke_older(pki, id);
   if (rc == ZB_EEXIST) {
-    zb_log_error("%s exists; refusing to overwrite it", out);
+    zb_log_error(zb_msg("server.exists"), out);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "enroll");
   if (replace)
-    fprintf(stderr, "%s: node %s of org %s re-enrolled for a new PC; its old PC's certificate "
-            "is revoked. Give %s to its secretary: `zhibu-node init --enroll %s` and a first "
-            "sync restore the node from this server\n", prog, id, org, out, out);
+    fprintf(stderr, zb_msg("server.enrolled_replace"), prog, id, org, out, out);
   else
-    fprintf(stderr, "%s: node %s of org %s enrolled: give %s to its secretary (it holds a key "
-            "and the org directory of the node's scope)\n", prog, id, org, out);
+    fprintf(stderr, zb_msg("server.enrolled"), prog, id, org, out);
   return 0;
 }
 
@@ -251,19 +247,19 @@ static int cmd_revoke(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (!id) {
-    zb_log_error("revoke needs --node-id ID");
+    zb_log_error("%s", zb_msg("server.revoke_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   char pki[4200];
   pki_dir(dir, pki, sizeof pki);
   int rc = zb_ca_revoke(pki, id);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("node %s was never enrolled here", id);
+    zb_log_error(zb_msg("server.never_enrolled"), id);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "revoke");
-  fprintf(stderr, "%s: node %s revoked; refused from its next connection on\n", prog, id);
+  fprintf(stderr, zb_msg("server.revoked"), prog, id);
   return 0;
 }
 
@@ -343,11 +339,11 @@ static int cmd_bundle_export(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (!node) {
-    zb_log_error("bundle export needs --node ID");
+    zb_log_error("%s", zb_msg("server.export_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   if (!zb_pki_node_id_valid(node)) {
-    zb_log_error("--node: must be 1-64 ASCII letters, digits, '-', '_' or '.'");
+    zb_log_error("%s", zb_msg("server.bad_node"));
     return zb_exit_code(ZB_EUSAGE);
   }
   uint64_t since = 0;
@@ -356,7 +352,7 @@ static int cmd_bundle_export(const struct zb_cmd *c, const zb_args *a) {
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (!*s || *end || errno || s[0] == '-') {
-      zb_log_error("--since: \"%s\" is not a server seq", s);
+      zb_log_error(zb_msg("server.bad_since"), s);
       return zb_exit_code(ZB_EUSAGE);
     }
     since = v;
@@ -391,7 +387,7 @@ static int fork_out(void *ctx, const zb_fork *f) {
                                                     held, "offered_hash", offered, "at", when))
                ? ZB_ENOMEM
                : 0;
-  printf("  fork: node %s op %llu at %s: held %s, offered %s\n", f->node,
+  printf(zb_msg("server.fork"), f->node,
          (unsigned long long)f->seq, when, held, offered);
   return 0;
 }
@@ -421,12 +417,10 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
       zb_json_print(j, stdout, 0);
     json_decref(j);
   } else {
-    printf("server seq  %llu\nnodes       %zu (that have pushed)\nmembers     %zu\n"
-           "orgs        %zu\nconflicts   %zu\nrejected    %llu (%llu kept as summaries)\n"
-           "forks       %zu%s\n",
+    printf(zb_msg("server.status_lines"),
            (unsigned long long)info.head, info.origins, info.members, info.orgs, info.conflicts,
            (unsigned long long)info.rejected, (unsigned long long)info.summarized, info.forks,
-           info.forks ? " (a node's log was forked: revoke and re-enroll it)" : "");
+           info.forks ? zb_msg("server.forked") : "");
     rc = zb_hub_forks(h, fork_out, &fo);
   }
   zb_hub_close(h);
@@ -438,9 +432,9 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 static const char *need_org(const zb_args *a) {
   const char *org = zb_args_get(a, "org");
   if (!org)
-    zb_log_error("--org CODE is required");
+    zb_log_error("%s", zb_msg("server.org_required"));
   else if (!zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code", org);
+    zb_log_error(zb_msg("server.bad_org"), org);
     return NULL;
   }
   return org;
@@ -499,7 +493,7 @@ static int hub_report(const zb_args *a, const char *what, report_fn run, void *c
   rc = run(h, *org, ctx);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("%s: no org %s (see zhibu-server org import)", what, *org);
+    zb_log_error(zb_msg("server.no_org"), what, *org);
     return zb_exit_code(rc);
   }
   return rc ? fail(rc, what) : 0;
@@ -661,6 +655,22 @@ static int cmd_report_balance(const struct zb_cmd *c, const zb_args *a) {
   return zb_cli_balance_out(a, &b, org);
 }
 
+/* ---- member find ---- */
+
+static int run_find(zb_hub *h, const char *org, void *ctx) {
+  return zb_hub_members_of(h, org, zb_cli_find_member, ctx);
+}
+
+static int cmd_member_find(const struct zb_cmd *c, const zb_args *a) {
+  (void)c;
+  zb_find_run f;
+  const char *org;
+  int rc = zb_cli_find_init(a->pos[2], &f);
+  if (!rc && (rc = hub_report(a, "member find", run_find, &f, &org)))
+    zb_cli_find_free(&f);
+  return rc ? rc : zb_cli_find_out(a, &f);
+}
+
 /* ---- dashboard tokens ---- */
 
 static int cmd_token_issue(const struct zb_cmd *c, const zb_args *a) {
@@ -680,14 +690,13 @@ static int cmd_token_issue(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_token_issue(h, org, (unsigned)days, tok, &info);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND) {
-    zb_log_error("token issue: no org %s (see zhibu-server org import)", org);
+    zb_log_error(zb_msg("server.no_org"), "token issue", org);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "token issue");
   printf("%s\n", tok);
-  zb_log_info("token %s for %s%s: give it to the committee; it is not shown again", info.id, org,
-              days ? "" : " (no expiry)");
+  zb_log_info(zb_msg("server.token_issued"), info.id, org, days ? "" : zb_msg("server.no_expiry"));
   return zb_cli_flush();
 }
 
@@ -716,7 +725,8 @@ static int cmd_token_list(const struct zb_cmd *c, const zb_args *a) {
   if (rc)
     return rc;
   zb_rows r;
-  static const char *const hdr[] = {"id", "org", "issued", "expires", "state"};
+  static const char *const hdr[] = {"col.token", "col.org", "col.issued", "col.expires",
+                                    "col.state"};
   rc = zb_rows_begin(&r, a, 5, hdr);
   if (!rc)
     rc = zb_token_list(h, token_row, &r);
@@ -733,14 +743,13 @@ static int cmd_token_revoke(const struct zb_cmd *c, const zb_args *a) {
   rc = zb_token_revoke(h, a->pos[2]);
   zb_hub_close(h);
   if (rc == ZB_ENOTFOUND || rc == ZB_EINVAL) {
-    zb_log_error("token revoke: %s %s", a->pos[2],
-                 rc == ZB_ENOTFOUND ? "names no token (see token list)"
-                                    : "is not one token's id (give more of it, from token list)");
+    zb_log_error(zb_msg(rc == ZB_ENOTFOUND ? "server.no_token" : "server.token_ambiguous"),
+                 a->pos[2]);
     return zb_exit_code(rc);
   }
   if (rc)
     return fail(rc, "token revoke");
-  zb_log_info("token %s revoked", a->pos[2]);
+  zb_log_info(zb_msg("server.token_revoked"), a->pos[2]);
   return 0;
 }
 
@@ -750,7 +759,7 @@ static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {
   if (!dir)
     return zb_exit_code(ZB_EUSAGE);
   if (org && !zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code", org);
+    zb_log_error(zb_msg("server.bad_org"), org);
     return zb_exit_code(ZB_EUSAGE);
   }
   long days = ZB_FRESH_DAYS_DEFAULT;
@@ -769,7 +778,7 @@ static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {
   if (rc) {
     zb_fresh_free(&f);
     if (rc == ZB_ENOTFOUND) {
-      zb_log_error("report freshness: no org %s (see zhibu-server org import)", org);
+      zb_log_error(zb_msg("server.no_org"), "report freshness", org);
       return zb_exit_code(rc);
     }
     return fail(rc, "report freshness");
@@ -793,7 +802,7 @@ static int cmd_conflicts(const struct zb_cmd *c, const zb_args *a) {
   (void)c;
   const char *org = zb_args_get(a, "org");
   if (org && !zb_org_code_valid(org)) {
-    zb_log_error("--org: \"%s\" is not an org code", org);
+    zb_log_error(zb_msg("server.bad_org"), org);
     return zb_exit_code(ZB_EUSAGE);
   }
   zb_hub *h;
@@ -823,6 +832,7 @@ static const char *const o_fresh[] = {"json", "csv", "org", "days", NULL};
 static const char *const o_stats[] = {"json", "csv", "xlsx", "lang", "org", "as-of", "from", "to", NULL};
 static const char *const o_pipeline[] = {"json", "org", "year", NULL};
 static const char *const o_ranking[] = {"json", "csv", "org", "year", NULL};
+static const char *const o_find[] = {"json", "org", NULL};
 static const char *const o_token_issue[] = {"org", "expires", NULL};
 static const char *const o_report_dues[] = {"json", "csv", "org", "month", "year", "as-of", NULL};
 
@@ -830,159 +840,58 @@ static const char *const o_bundle_import[] = {"json", "node", "max-rejected-per-
 static const char *const o_bundle_export[] = {"json", "node", "since", NULL};
 
 static const struct zb_cmd cmds[] = {
-    {"init", 1, 0, "", cmd_init, o_init, "create the data directory, the CA and the server certificate",
-     "--name HOST (repeatable) names the server certificate's hosts and\n"
-     "addresses; default localhost and 127.0.0.1.  The CA key stays in DIR/pki."},
-    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "load the whole org tree (authoritative)",
-     "Columns code,name,type,parent_code.  All or nothing.  Nodes receive the\n"
-     "tree as a directory when they pull."},
-    {"enroll", 1, 0, "", cmd_enroll, o_enroll, "issue a node's certificate and bundle",
-     "Writes one bundle file (mode 0600): the CA certificate, the node's\n"
-     "certificate (binding --node-id and --org) and key, --server, and the org\n"
-     "directory of --org's subtree (so the node can import its roster before it\n"
-     "syncs).  Refused: an org this server does not hold (exit 4; org import\n"
-     "first), and a --server host the server certificate does not name (exit 3:\n"
-     "every sync would fail), and a node id enrolled before (exit 3) unless\n"
-     "--replace: a new PC for that node.  --replace issues a new certificate,\n"
-     "revokes the old PC's, and marks the bundle so that the new PC's first sync\n"
-     "restores the node (its own records and edits) from this server.  On the\n"
-     "branch PC: zhibu-node init --enroll FILE --data DIR."},
-    {"revoke", 1, 0, "", cmd_revoke, o_revoke, "refuse a node from its next connection on", ""},
-    {"run", 1, 0, "", cmd_run, o_run, "serve sync sessions over mutual TLS 1.3",
-     "--listen ADDR:PORT (default 0.0.0.0:7420).  SIGTERM or SIGINT stop it\n"
-     "cleanly after the current commit.  One log line per session on stderr.\n"
-     "--idle-timeout SECONDS (default 60) closes a silent session, and one that\n"
-     "sends a frame slower than 512 bytes/s once that long has passed.\n"
-     "--max-rejected-per-day N (default 1000): rejected ops kept whole per node\n"
-     "and day; the rest are kept as summaries (outcome, reason, hash).\n"
-     "--ticket-lifetime SECONDS (default 10800, 0 = off): a node that synced\n"
-     "within that time resumes its TLS session (a cheap reconnect); its\n"
-     "certificate is checked against the revocation list all the same.\n"
-     "At most 2 sessions per node at once; a third is told to retry later.\n"
-     "--http ADDR:PORT also serves the committees' dashboard over HTTPS with the\n"
-     "server's certificate (pages in Chinese, a JSON API, /metrics), to holders of\n"
-     "a token (zhibu-server token issue); --http-port-file F gets its port."},
-    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_bundle_import,
-     "take a node's data parcel (数据包) as its sync's push",
-     "FILE comes from zhibu-node bundle export at an office with no link.  Its\n"
-     "signature must be by a node certificate of this deployment that is not\n"
-     "revoked; the node and its scope are the certificate's.  Its ops pass every\n"
-     "check a sync's push passes (order, forks, scope, record rules, the daily\n"
-     "allowance --max-rejected-per-day N); all of them are stored or none.\n"
-     "--node ID: refuse it unless it is that node's.  Importing it twice changes\n"
-     "nothing.  Exit 6 refused (signature, another deployment or node, revoked,\n"
-     "a gap or a fork), 3 damaged or truncated.  --json: ok command file node_id\n"
-     "org from to cursor held_seq ops applied duplicates rejected conflicts\n"
-     "already bytes error."},
-    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_bundle_export,
-     "write a node's data parcel (数据包): what it would pull",
-     "--node ID (required): FILE gets what that node's sync would pull, after\n"
-     "the cursor it last acknowledged or its last parcel carried (--since\n"
-     "CURSOR: after that server seq instead), and how far the server holds its\n"
-     "ops; its rejected ops travel with it.  Signed with the server's key.\n"
-     "Exit 4 for a node that has neither synced nor sent a parcel (not even one\n"
-     "refused), 6 for a revoked one.  --json: ok command file node_id org\n"
-     "parcel from to ops held_seq batches bytes error."},
-    {"status", 1, 0, "", cmd_status, o_json, "server log, nodes, records, forks",
-     "Counts, and the evidence of every fork: a node that pushed an op other\n"
-     "than the one the server holds at that seq (both hashes).  --json keys:\n"
-     "server_seq nodes members orgs conflicts rejected rejected_summarized forks."},
-    {"digest", 1, 0, "", cmd_digest, o_digest, "SHA-256 of every record in an org's subtree",
-     "Equals the digest of a synced node whose org is --org."},
-    {"verify", 1, 0, "", cmd_verify, o_json, "check the server log, every node's chain and the state", ""},
-    {"conflicts", 1, 0, "", cmd_conflicts, o_digest, "concurrent edits kept for review",
-     "Every conflict record (both values, both writers, the value kept), or\n"
-     "those of --org's subtree."},
-    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline,
-     "the development pipeline (发展党员) of --org's subtree",
-     "Applicants per stage as of today and the overdue list, as zhibu-node report\n"
-     "pipeline computes it for a node's scope; --year Y: those who applied in Y."},
-    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline,
-     "organizational life (三会一课) of --org's subtree, per branch",
-     "Meetings held against those required, the periods without, attendance and\n"
-     "quorum, as zhibu-node report meetings computes it for a node's scope."},
-    {"token issue", 2, 0, "", cmd_token_issue, o_token_issue,
-     "a bearer token of the dashboard for --org's subtree",
-     "Prints the token once (the server keeps only its hash).  --expires DAYS\n"
-     "(default: none).  It opens https://HOST:PORT/ of zhibu-server run --http\n"
-     "(as \"Authorization: Bearer TOKEN\", or ?token=TOKEN in a browser) for that\n"
-     "org and the orgs below it; /metrics needs a token of a root org."},
-    {"token list", 2, 0, "", cmd_token_list, o_json, "the dashboard's tokens (ids, orgs, expiry)", ""},
-    {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "refuse a token from now on",
-     "ID is the token's id from token list (its first 6 or more digits)."},
-    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "member statistics for --org's subtree",
-     "--as-of YYYY-MM-DD (default today); --json for machines; --csv (Chinese\n"
-     "labels and a BOM with --lang zh, the default; English keys with --lang en);\n"
-     "--xlsx FILE for an Excel workbook.\n"
-     "Members who left on or before the as-of date are not counted; \"left\"\n"
-     "counts those who left from --from (default: 1 January of the as-of year)\n"
-     "to --to (default: the as-of date), by reason; \"joined\" the members\n"
-     "developed (join_date) in that period."},
-    {"report balance", 2, 0, "", cmd_report_balance, o_balance,
-     "the balance of a year (党员增减情况) for --org's subtree",
-     "--org CODE (required) --year YYYY (default: this year).  Members at the\n"
-     "start of the year (as of 31 December before), + joined in the year, - left\n"
-     "in the year by reason, = members at its end (as of 31 December): counted\n"
-     "by the rule of report stats, so last year's end is this year's start.\n"
-     "Moves between orgs are not counted: a member counts in the org it belongs\n"
-     "to now (docs/RECORDS.md, \"The balance of a year\").  A member for whom\n"
-     "the sum does not hold is listed with why.  --json keys: org year\n"
-     "start_date end_date start in in_total out out_total end gap balanced\n"
-     "gap_members; --csv: item,value,count."},
-    {"report freshness", 2, 0, "", cmd_report_freshness, o_fresh,
-     "which nodes sync, which went quiet, which branches have none",
-     "Every node enrolled here or heard from (of --org's subtree, default all):\n"
-     "its org, its last successful sync or parcel, its last failed session and\n"
-     "why, its ops the server does not hold yet (as of its last contact), and\n"
-     "the days since it last synced (or since it was enrolled, if never).  Times\n"
-     "are the server's clock, never the node's.  Nodes silent more than --days N\n"
-     "(default 14), or never synced that long after enrollment, are flagged (!).\n"
-     "Then the branches with no node of their own, and the node above that\n"
-     "keeps their records, if any.  --json keys: as_of days org nodes flagged\n"
-     "orgs_without_node; --csv: one row per node, then per branch."},
-    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues,
-     "dues (党费) of --org's subtree: due, paid, collection rate, arrears", NULL},
-    {"report ranking", 2, 0, "", cmd_report_ranking, o_ranking,
-     "points (积分) of members within each branch of --org's subtree, and the branches", NULL},
-    {"points scheme", 2, 0, "", cmd_points_scheme, o_json, "the points scheme (积分办法) in force",
-     "Prints DIR/points.ini when installed, else the built-in default\n"
-     "(deploy/points.ini).  --json: name version title base items auto branch\n"
-     "formula."},
-    {"points install", 2, 1, "FILE", cmd_points_install, o_none,
-     "install a points scheme (积分办法) on the server",
-     "Checks FILE (an INI file: docs/RECORDS.md, \"Points\") and copies it to\n"
-     "DIR/points.ini; zhibu-server run uses it from its next start.  Entries\n"
-     "(zhibu-node points add) carry the scheme's NAME/VERSION: the server refuses\n"
-     "one made under another, so install the same file on every PC."},
+    {"init", 1, 0, "", cmd_init, o_init, "server.init", "server.init.help"},
+    {"org import", 2, 1, "FILE.csv", cmd_org_import, o_none, "server.org import", "server.org import.help"},
+    {"enroll", 1, 0, "", cmd_enroll, o_enroll, "server.enroll", "server.enroll.help"},
+    {"revoke", 1, 0, "", cmd_revoke, o_revoke, "server.revoke", ""},
+    {"run", 1, 0, "", cmd_run, o_run, "server.run", "server.run.help"},
+    {"bundle import", 2, 1, "FILE", cmd_bundle_import, o_bundle_import, "server.bundle import", "server.bundle import.help"},
+    {"bundle export", 2, 1, "FILE", cmd_bundle_export, o_bundle_export, "server.bundle export", "server.bundle export.help"},
+    {"status", 1, 0, "", cmd_status, o_json, "server.status", "server.status.help"},
+    {"digest", 1, 0, "", cmd_digest, o_digest, "server.digest", "server.digest.help"},
+    {"verify", 1, 0, "", cmd_verify, o_json, "server.verify", ""},
+    {"conflicts", 1, 0, "", cmd_conflicts, o_digest, "server.conflicts", "server.conflicts.help"},
+    {"report pipeline", 2, 0, "", cmd_report_pipeline, o_pipeline, "server.report pipeline", "server.report pipeline.help"},
+    {"report meetings", 2, 0, "", cmd_report_meetings, o_pipeline, "server.report meetings", "server.report meetings.help"},
+    {"token issue", 2, 0, "", cmd_token_issue, o_token_issue, "server.token issue", "server.token issue.help"},
+    {"token list", 2, 0, "", cmd_token_list, o_json, "server.token list", ""},
+    {"token revoke", 2, 1, "ID", cmd_token_revoke, o_none, "server.token revoke", "server.token revoke.help"},
+    {"member find", 2, 1, "TEXT", cmd_member_find, o_find, "server.member find",
+     "server.member find.help"},
+    {"report stats", 2, 0, "", cmd_report_stats, o_stats, "server.report stats", "server.report stats.help"},
+    {"report balance", 2, 0, "", cmd_report_balance, o_balance, "server.report balance", "server.report balance.help"},
+    {"report freshness", 2, 0, "", cmd_report_freshness, o_fresh, "server.report freshness", "server.report freshness.help"},
+    {"report dues", 2, 0, "", cmd_report_dues, o_report_dues, "server.report dues", "server.report dues.help"},
+    {"report ranking", 2, 0, "", cmd_report_ranking, o_ranking, "server.report ranking", NULL},
+    {"points scheme", 2, 0, "", cmd_points_scheme, o_json, "server.points scheme",
+     "server.points scheme.help"},
+    {"points install", 2, 1, "FILE", cmd_points_install, o_none, "server.points install",
+     "server.points install.help"},
 };
 
 int main(int argc, char **argv) {
   static struct zb_cli cli = {
       .prog = "zhibu-server",
-      .about = "Zhibu central server: merges every branch's log and reports for\n"
-               "every committee level.\n",
+      .about = "server.about",
       .options = options,
       .global_opts = global_opts,
-      .global_help = "global options:\n"
-                     "  --data DIR     the server's data directory (or ZHIBU_DATA)\n"
-                     "  --json         machine-readable output on commands that read\n",
+      .global_help = "server.global",
       .cmds = cmds,
       .ncmds = sizeof cmds / sizeof *cmds,
   };
   zb_log_init(prog);
+  zb_lang_init(argc, argv);
   static struct zb_cmd all[sizeof cmds / sizeof *cmds];
   static char help[2048], rank_help[2048];
   for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
     all[i] = cmds[i];
     if (cmds[i].fn == cmd_report_ranking) {
-      snprintf(rank_help, sizeof rank_help,
-               "--org CODE (required): its subtree.  %s\nSync freshness is the days since "
-               "the last successful contact of the node\nthat keeps each branch (its own, or "
-               "the nearest above it: report freshness).", zb_cli_rank_help);
+      snprintf(rank_help, sizeof rank_help, zb_msg("server.report ranking.help"),
+               zb_cli_rank_help);
       all[i].help = rank_help;
     }
     if (cmds[i].fn == cmd_report_dues) {   /* its help names the rules */
-      snprintf(help, sizeof help, "--org CODE (required): its subtree.\n%s", zb_cli_dues_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_msg("dues.report.help"));
       all[i].help = help;
     }
   }

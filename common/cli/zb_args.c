@@ -1,4 +1,5 @@
 #include "zb_args.h"
+#include "zb_msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,7 @@ int zb_args_parse(int argc, char **argv, const struct zb_opt *known, zb_args *ou
     const char *a = argv[i];
     if (opts_done || a[0] != '-' || a[1] == '\0') {
       if (out->npos == ZB_ARGS_MAX) {
-        snprintf(err, cap, "too many arguments");
+        snprintf(err, cap, "%s", zb_msg("args.too_many"));
         return ZB_EUSAGE;
       }
       out->pos[out->npos++] = a;
@@ -38,7 +39,7 @@ int zb_args_parse(int argc, char **argv, const struct zb_opt *known, zb_args *ou
     if (strcmp(a, "-h") == 0)
       a = "--help";
     if (a[1] != '-') {
-      snprintf(err, cap, "unknown option %s (options are spelled --name)", a);
+      snprintf(err, cap, zb_msg("args.unknown_spelled"), a);
       return ZB_EUSAGE;
     }
     const char *name = a + 2, *eq = strchr(name, '=');
@@ -51,7 +52,7 @@ int zb_args_parse(int argc, char **argv, const struct zb_opt *known, zb_args *ou
       }
     }
     if (!o) {
-      snprintf(err, cap, "unknown option --%.*s", (int)(len > 64 ? 64 : len), name);
+      snprintf(err, cap, zb_msg("args.unknown"), (int)(len > 64 ? 64 : len), name);
       return ZB_EUSAGE;
     }
     const char *val = NULL;
@@ -61,15 +62,15 @@ int zb_args_parse(int argc, char **argv, const struct zb_opt *known, zb_args *ou
       } else if (i + 1 < argc) {
         val = argv[++i];
       } else {
-        snprintf(err, cap, "option --%s needs a value", o->name);
+        snprintf(err, cap, zb_msg("args.needs_value"), o->name);
         return ZB_EUSAGE;
       }
     } else if (eq) {
-      snprintf(err, cap, "option --%s takes no value", o->name);
+      snprintf(err, cap, zb_msg("args.no_value"), o->name);
       return ZB_EUSAGE;
     }
     if (out->nopt == ZB_ARGS_MAX) {
-      snprintf(err, cap, "too many options");
+      snprintf(err, cap, "%s", zb_msg("args.too_many_opts"));
       return ZB_EUSAGE;
     }
     out->opt[out->nopt] = o;
@@ -99,7 +100,7 @@ int zb_args_only(const zb_args *a, const char *const *allowed, char *err, size_t
     for (const char *const *p = allowed; *p && !ok; p++)
       ok = strcmp(*p, a->opt[i]->name) == 0;
     if (!ok) {
-      snprintf(err, cap, "option --%s does not apply to this command", a->opt[i]->name);
+      snprintf(err, cap, zb_msg("args.not_here"), a->opt[i]->name);
       return ZB_EUSAGE;
     }
   }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zb_balance.h"
 #include "zb_err.h"
@@ -13,6 +14,7 @@
 #include "zb_merge.h"
 #include "zb_table.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
 #include "zb_offline.h"
@@ -21,12 +23,12 @@
 
 static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *out) {
   fprintf(out, "  %s %s%s%s", cli->prog, c->words, *c->operand_names ? " " : "",
-          c->operand_names);
+          zb_msg(c->operand_names));
   size_t n = 0;
   for (const char *const *o = c->opts; *o; o++)
     n++;
   if (n > 8) {
-    fputs(" --FIELD VALUE …", out);
+    fputs(zb_msg("cli.usage_fields"), out);
   } else {
     for (const char *const *o = c->opts; *o; o++)
       fprintf(out, " [--%s%s]", *o, strcmp(*o, "json") && strcmp(*o, "csv") ? " …" : "");
@@ -35,29 +37,25 @@ static void usage_line(const struct zb_cli *cli, const struct zb_cmd *c, FILE *o
 }
 
 static void usage(const struct zb_cli *cli, FILE *out) {
-  fprintf(out, "usage: %s COMMAND [options]\n%s\ncommands:\n", cli->prog, cli->about);
+  fprintf(out, zb_msg("cli.usage"), cli->prog, zb_msg(cli->about));
   int w = 15;   /* the longest command's words set the column */
   for (size_t i = 0; i < cli->ncmds; i++)
     if ((int)strlen(cli->cmds[i].words) > w)
       w = (int)strlen(cli->cmds[i].words);
   for (size_t i = 0; i < cli->ncmds; i++)
-    fprintf(out, "  %-*s %s\n", w, cli->cmds[i].words, cli->cmds[i].summary);
-  fprintf(out,
-          "\n%s"
-          "  --help         help for a command: %s %s --help\n"
-          "  --version      the program's version\n"
-          "\nexit status: 0 ok, 2 usage, 3 invalid input (nothing written),\n"
-          "4 not found, 5 sync failed (retry later), 6 refused by scope or server,\n"
-          "1 other errors.\n",
-          cli->global_help, cli->prog, cli->cmds[0].words);
+    fprintf(out, "  %-*s %s\n", w, cli->cmds[i].words, zb_msg(cli->cmds[i].summary));
+  fputc('\n', out);
+  fputs(zb_msg(cli->global_help), out);
+  fprintf(out, zb_msg("cli.usage_tail"), cli->prog, cli->cmds[0].words);
 }
 
 static void cmd_help(const struct zb_cli *cli, const struct zb_cmd *c) {
-  printf("usage:\n");
+  printf("%s\n", zb_msg("cli.usage_head"));
   usage_line(cli, c, stdout);
-  printf("\n%s.\n", c->summary);
-  if (*c->help)
-    printf("\n%s\n", c->help);
+  printf("\n%s%s\n", zb_msg(c->summary), zb_msg("cli.full_stop"));
+  const char *help = zb_msg(c->help);
+  if (*help)
+    printf("\n%s\n", help);
 }
 
 int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
@@ -67,9 +65,15 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
   zb_args a;
   char err[256];
   if (zb_args_parse(argc, argv, cli->options, &a, err, sizeof err) != 0) {
-    zb_log_error("%s (see %s --help)", err, cli->prog);
+    zb_log_error(zb_msg("cli.see_help"), err, cli->prog);
     return zb_exit_code(ZB_EUSAGE);
   }
+  bool zh = true;
+  if (zb_lang_decide(zb_args_get(&a, "lang"), &zh) != 0) {
+    zb_log_error(zb_msg("cli.bad_lang"), zb_args_get(&a, "lang"));
+    return zb_exit_code(ZB_EUSAGE);
+  }
+  zb_lang_set(zh);
   if (zb_args_has(&a, "version")) {
     printf("%s %s\n", cli->prog, ZB_VERSION);
     return zb_cli_flush();
@@ -106,17 +110,15 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
         continue;
       if (nfirst++ == 0) {
         if (help || a.npos == 1)
-          fprintf(out, "%s %s: one of these commands (%s %s COMMAND --help for one):\n",
-                  cli->prog, a.pos[0], cli->prog, a.pos[0]);
+          fprintf(out, zb_msg("cli.one_of"), cli->prog, a.pos[0], cli->prog, a.pos[0]);
         else
-          zb_log_error("unknown command \"%s %s\"; the %s commands are:", a.pos[0], a.pos[1],
-                       a.pos[0]);
+          zb_log_error(zb_msg("cli.unknown_sub"), a.pos[0], a.pos[1], a.pos[0]);
       }
-      fprintf(out, "  %-22s %s\n", words, cli->cmds[i].summary);
+      fprintf(out, "  %-22s %s\n", words, zb_msg(cli->cmds[i].summary));
     }
     if (nfirst > 0)
       return help ? 0 : zb_exit_code(ZB_EUSAGE);
-    zb_log_error("unknown command \"%s%s%s\" (see %s --help)", a.pos[0], a.npos > 1 ? " " : "",
+    zb_log_error(zb_msg("cli.unknown_command"), a.pos[0], a.npos > 1 ? " " : "",
                  a.npos > 1 ? a.pos[1] : "", cli->prog);
     return zb_exit_code(ZB_EUSAGE);
   }
@@ -125,8 +127,11 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
     return 0;
   }
   if (a.npos != (size_t)(c->nwords + c->operands)) {
-    zb_log_error("%s takes %s (see %s %s --help)", c->words,
-                 c->operands ? c->operand_names : "no further arguments", cli->prog, c->words);
+    if (c->operands)
+      zb_log_error(zb_msg("cli.operands"), c->words, zb_msg(c->operand_names), cli->prog,
+                   c->words);
+    else
+      zb_log_error(zb_msg("cli.no_operands"), c->words, cli->prog, c->words);
     return zb_exit_code(ZB_EUSAGE);
   }
   const char *allowed[ZB_ARGS_MAX];
@@ -137,7 +142,7 @@ int zb_cli_main(const struct zb_cli *cli, int argc, char **argv) {
     allowed[na++] = *o;
   allowed[na] = NULL;
   if (zb_args_only(&a, allowed, err, sizeof err) != 0) {
-    zb_log_error("%s: %s (see %s %s --help)", c->words, err, cli->prog, c->words);
+    zb_log_error(zb_msg("cli.bad_option"), c->words, err, cli->prog, c->words);
     return zb_exit_code(ZB_EUSAGE);
   }
   return c->fn(c, &a);
@@ -178,7 +183,7 @@ void zb_cli_problem(void *ctx, const char *file, long line, const char *column,
 
 int zb_cli_flush(void) {
   if (fflush(stdout) != 0 || ferror(stdout)) {
-    zb_log_error("cannot write output: %s", strerror(errno));
+    zb_log_error(zb_msg("cli.cannot_write"), strerror(errno));
     return zb_exit_code(ZB_EIO);
   }
   return 0;
@@ -187,7 +192,7 @@ int zb_cli_flush(void) {
 static int date_opt(const zb_args *a, const char *name, zb_date *out) {
   const char *d = zb_args_get(a, name);
   if (d && zb_date_parse(d, strlen(d), out) != 0) {
-    zb_log_error("--%s: \"%s\" is not a date YYYY-MM-DD", name, d);
+    zb_log_error(zb_msg("cli.bad_date"), name, d);
     return zb_exit_code(ZB_EINVAL);
   }
   return 0;
@@ -202,32 +207,33 @@ int zb_cli_stats_init(const zb_args *a, zb_stats *st) {
   if ((rc = date_opt(a, "from", &st->from)) || (rc = date_opt(a, "to", &st->to)))
     return rc;
   if (zb_date_cmp(st->from, st->to) > 0) {
-    zb_log_error("--from is after --to: the period is empty");
+    zb_log_error("%s", zb_msg("cli.from_after_to"));
     return zb_exit_code(ZB_EINVAL);
   }
   return 0;
 }
 
 int zb_cli_lang_zh(const zb_args *a, bool *zh) {
-  const char *l = zb_args_get(a, "lang");
-  if (l) {
-    if (strcmp(l, "zh") != 0 && strcmp(l, "en") != 0) {
-      zb_log_error("--lang: \"%s\" is neither zh (中文) nor en (English)", l);
-      return ZB_EUSAGE;
-    }
-    *zh = strcmp(l, "zh") == 0;
-    return 0;
+  if (zb_lang_decide(zb_args_get(a, "lang"), zh) != 0) {
+    zb_log_error(zb_msg("cli.bad_lang"), zb_args_get(a, "lang"));
+    return ZB_EUSAGE;
   }
-  const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-  for (size_t i = 0; i < 3; i++) {
-    const char *v = getenv(names[i]);
-    if (v && *v) {
-      *zh = strncmp(v, "en", 2) != 0;
-      return 0;
-    }
-  }
-  *zh = true;
   return 0;
+}
+
+const char *zb_cli_strerror(int rc) {
+  const char *name = zb_err_name(rc);
+  return zb_msg_has(name) ? zb_msg(name) : zb_strerror(rc);
+}
+
+void zb_cli_local_time(uint64_t hlc, char out[32]) {
+  uint64_t ms = ZB_HLC_MS(hlc);
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  if (ms / 1000 > (uint64_t)253402300799 || !localtime_r(&t, &tm))   /* past 9999-12-31 */
+    snprintf(out, 32, "?");
+  else
+    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
 void zb_cli_today_zh(char *buf, size_t cap) {
@@ -238,7 +244,7 @@ void zb_cli_today_zh(char *buf, size_t cap) {
 int zb_cli_one_format(const zb_args *a) {
   int n = zb_args_has(a, "json") + zb_args_has(a, "csv") + (zb_args_get(a, "xlsx") != NULL);
   if (n > 1) {
-    zb_log_error("--json, --csv and --xlsx: give one of them");
+    zb_log_error("%s", zb_msg("cli.one_format"));
     return ZB_EUSAGE;
   }
   return 0;
@@ -277,14 +283,14 @@ static int stats_xlsx(const char *path, const zb_stats *st, const char *org, con
   int rc = zb_xlsxout_open(path, zh ? "党员统计" : "statistics", title, 3, zh ? h_zh : h_en,
                            kinds, &ss.x);
   if (rc) {
-    zb_log_error("--xlsx: %s: cannot be written", path);
+    zb_log_error(zb_msg("kind.xlsx_failed"), path);
     return ZB_EIO;
   }
   rc = zb_stats_rows(st, zh, stats_sheet_row, &ss);
   const char *why;
   int crc = zb_xlsxout_close(ss.x, &why);
   if (!rc && crc) {
-    zb_log_error("--xlsx: %s: cannot be written (%s)", path, why ? why : "");
+    zb_log_error(zb_msg("kind.xlsx_failed_why"), path, why ? why : "");
     return crc;
   }
   return rc;
@@ -310,13 +316,13 @@ int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org
   } else if (xlsx) {
     if ((rc = stats_xlsx(xlsx, st, org, org_name, zh)))
       return zb_exit_code(rc);
-    fprintf(stderr, "%s: %s: report of %s written (%ld members)\n", zb_log_progname(), xlsx,
+    fprintf(stderr, zb_msg("cli.report_written"), zb_log_progname(), xlsx,
             org_name ? org_name : org, st->total);
   } else {
-    zb_stats_print(st, org, stdout);
+    zb_stats_print(st, org, stdout, zb_lang_is_zh());
   }
   if (rc) {
-    zb_log_error("report stats: %s", zb_strerror(rc));
+    zb_log_error("report stats: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -334,7 +340,7 @@ static int year_opt(const zb_args *a, int dflt, int *year) {
   errno = 0;
   long v = strtol(y, &end, 10);
   if (errno || end == y || *end || v < 1900 || v > 9999) {
-    zb_log_error("--year: \"%s\" is not a year (e.g. 2026)", y);
+    zb_log_error(zb_msg("cli.bad_year"), y);
     return zb_exit_code(ZB_EUSAGE);
   }
   *year = (int)v;
@@ -357,8 +363,11 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else {
-    printf("发展党员 %s%s%s: %zu\n", org, f->year ? " " : "", f->year ? "(申请年份)" : "", f->total);
-    zb_table *t = zb_table_new(2, (const char *const[]){"阶段", "人数"});
+    if (f->year)
+      printf(zb_msg("cli.funnel_year"), org, f->year, f->total);
+    else
+      printf(zb_msg("cli.funnel"), org, f->total);
+    zb_table *t = zb_table_new(2, (const char *const[]){zb_msg("col.stage"), zb_msg("col.count")});
     for (int i = 0; t && sfd->vocab[i]; i++) {
       char n[24];
       snprintf(n, sizeof n, "%zu", f->counts[i]);
@@ -368,8 +377,9 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
       zb_table_print(t, stdout);
     zb_table_free(t);
     if (f->noverdue) {
-      printf("\n逾期 (overdue): %zu\n", f->noverdue);
-      zb_table *o = zb_table_new(3, (const char *const[]){"编号", "所在党支部", "原因"});
+      printf(zb_msg("cli.funnel_overdue"), f->noverdue);
+      zb_table *o = zb_table_new(
+          3, (const char *const[]){zb_msg("col.key"), zb_msg("col.branch"), zb_msg("col.reason")});
       for (size_t i = 0; o && i < f->noverdue; i++)
         zb_table_add(o, (const char *const[]){f->overdue[i].key, f->overdue[i].org,
                                               f->overdue[i].why});
@@ -379,7 +389,7 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
     }
   }
   if (rc) {
-    zb_log_error("report pipeline: %s", zb_strerror(rc));
+    zb_log_error("report pipeline: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -399,7 +409,7 @@ int zb_cli_life_out(const zb_args *a, json_t *report) {
     zb_life_print(report, stdout);
   json_decref(report);
   if (rc) {
-    zb_log_error("report meetings: %s", zb_strerror(rc));
+    zb_log_error("report meetings: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -413,8 +423,7 @@ int zb_cli_balance_init(const zb_args *a, zb_balance *b) {
     errno = 0;
     long v = strtol(y, &end, 10);
     if (errno || end == y || *end || v < ZB_BALANCE_YEAR_MIN || v > ZB_BALANCE_YEAR_MAX) {
-      zb_log_error("--year: \"%s\" is not a year from %d to %d", y, ZB_BALANCE_YEAR_MIN,
-                   ZB_BALANCE_YEAR_MAX);
+      zb_log_error(zb_msg("cli.bad_year_range"), y, ZB_BALANCE_YEAR_MIN, ZB_BALANCE_YEAR_MAX);
       return zb_exit_code(ZB_EINVAL);
     }
     year = (int)v;
@@ -436,7 +445,7 @@ int zb_cli_balance_out(const zb_args *a, zb_balance *b, const char *org) {
   }
   zb_balance_free(b);
   if (rc) {
-    zb_log_error("report balance: %s", zb_strerror(rc));
+    zb_log_error("report balance: %s", zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -451,13 +460,17 @@ int zb_rows_begin(zb_rows *r, const zb_args *a, size_t ncols, const char *const 
     zb_json_stream_begin(&r->js, stdout);
     return 0;
   }
-  r->t = zb_table_new(ncols, header);
+  /* The header cells are catalogue keys (zb_msg.h), or text as it is. */
+  const char *h[ZB_ARGS_MAX];
+  for (size_t i = 0; i < ncols && i < ZB_ARGS_MAX; i++)
+    h[i] = zb_msg(header[i]);
+  r->t = zb_table_new(ncols < ZB_ARGS_MAX ? ncols : ZB_ARGS_MAX, h);
   return r->t ? 0 : ZB_ENOMEM;
 }
 
 int zb_rows_begin_conflicts(zb_rows *r, const zb_args *a) {
-  static const char *const h[] = {"server seq", "record", "field", "kept", "written by",
-                                  "other value", "written by"};
+  static const char *const h[] = {"col.server_seq", "col.record", "col.field", "col.kept",
+                                  "col.written_by", "col.other", "col.written_by"};
   return zb_rows_begin(r, a, 7, h);
 }
 
@@ -472,7 +485,7 @@ int zb_rows_end(zb_rows *r, int rc, const char *what) {
   zb_table_free(r->t);
   r->t = NULL;
   if (rc) {
-    zb_log_error("%s: %s", what, zb_strerror(rc));
+    zb_log_error("%s: %s", what, zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
   return zb_cli_flush();
@@ -482,26 +495,26 @@ int zb_cli_import_out(const char *prog, const char *path, int rc,
                       const zb_import_result *res, bool skipped) {
   const char *name = strcmp(path, "-") == 0 ? "stdin" : path;   /* as zb_import names it */
   if (rc == ZB_EINVAL) {
-    zb_log_error("%s: nothing was imported; correct the rows above and run the import again", name);
+    zb_log_error(zb_msg("cli.import_nothing"), name);
     return zb_exit_code(rc);
   }
   if (rc == ZB_EIO) {
     /* A file that cannot be read is bad input, not a fault of the program. */
-    zb_log_error("%s: nothing was imported: cannot read the file", name);
+    zb_log_error(zb_msg("cli.import_unreadable"), name);
     return zb_exit_code(ZB_EINVAL);
   }
   if (rc) {
-    zb_log_error("%s: %s", name, zb_strerror(rc));
+    zb_log_error("%s: %s", name, zb_cli_strerror(rc));
     return zb_exit_code(rc);
   }
-  fprintf(stderr, "%s: %s: %ld rows: %ld added, %ld updated, %ld unchanged", prog, name,
-          res->rows, res->created, res->updated, res->unchanged);
+  fprintf(stderr, zb_msg("cli.imported"), prog, name, res->rows, res->created, res->updated,
+          res->unchanged);
   if (skipped)
-    fprintf(stderr, ", %ld outside this node's scope skipped", res->skipped);
+    fprintf(stderr, zb_msg("cli.imported_skipped"), res->skipped);
   if (res->gb18030)
-    fputs(" (read as GB18030/GBK)", stderr);
+    fputs(zb_msg("cli.imported_gb18030"), stderr);
   if (res->xlsx)
-    fprintf(stderr, " (the workbook's first sheet, \"%s\")", res->sheet);
+    fprintf(stderr, zb_msg("cli.imported_sheet"), res->sheet);
   fputc('\n', stderr);
   return 0;
 }
@@ -515,35 +528,25 @@ int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd
     zb_log_error("bundle %s: %s", cmd == ZB_PARCEL_NODE_EXPORT || cmd == ZB_PARCEL_SERVER_EXPORT
                                       ? "export"
                                       : "import",
-                 r->error[0] ? r->error : zb_strerror(rc));
+                 r->error[0] ? r->error : zb_cli_strerror(rc));
   } else if (cmd == ZB_PARCEL_NODE_EXPORT) {
-    fprintf(stderr,
-            "%s: %s: parcel for the server: node %s, ops %llu to %llu (%llu ops, the server "
-            "holds up to %llu), pull cursor %llu, %llu bytes\n",
-            prog, path, r->node_id, ops ? from + 1 : from, to, ops, from,
-            (unsigned long long)r->cursor, (unsigned long long)r->bytes);
+    fprintf(stderr, zb_msg("parcel.node_export"), prog, path, r->node_id, ops ? from + 1 : from,
+            to, ops, from, (unsigned long long)r->cursor, (unsigned long long)r->bytes);
   } else if (cmd == ZB_PARCEL_SERVER_EXPORT) {
-    fprintf(stderr,
-            "%s: %s: parcel %llu for node %s (org %s): %llu entries after server seq %llu, "
-            "up to %llu; the server holds its ops up to %llu; %llu bytes\n",
-            prog, path, (unsigned long long)r->seq, r->node_id, r->org, ops, from, to,
+    fprintf(stderr, zb_msg("parcel.server_export"), prog, path, (unsigned long long)r->seq,
+            r->node_id, r->org, ops, from, to,
             (unsigned long long)r->held_seq, (unsigned long long)r->bytes);
   } else if (r->already) {
-    fprintf(stderr, "%s: %s: imported before (or synced since): nothing changed\n", prog, path);
+    fprintf(stderr, zb_msg("parcel.already"), prog, path);
   } else if (cmd == ZB_PARCEL_SERVER_IMPORT) {
-    fprintf(stderr,
-            "%s: %s: node %s (org %s): %llu ops: %llu applied, %llu rejected, %llu conflicts, "
-            "%llu held already; the server holds its ops up to %llu; its next pull starts "
-            "after %llu\n",
-            prog, path, r->node_id, r->org, ops, (unsigned long long)r->applied,
+    fprintf(stderr, zb_msg("parcel.server_import"), prog, path, r->node_id, r->org, ops,
+            (unsigned long long)r->applied,
             (unsigned long long)r->rejected, (unsigned long long)r->conflicts,
             (unsigned long long)r->duplicates, (unsigned long long)r->held_seq,
             (unsigned long long)r->cursor);
   } else {
-    fprintf(stderr,
-            "%s: %s: server parcel %llu: pulled %llu, conflicts %llu, rejected %llu, %llu had "
-            "arrived already; cursor %llu; the server holds this node's ops up to %llu\n",
-            prog, path, (unsigned long long)r->seq, (unsigned long long)r->applied,
+    fprintf(stderr, zb_msg("parcel.node_import"), prog, path, (unsigned long long)r->seq,
+            (unsigned long long)r->applied,
             (unsigned long long)r->conflicts, (unsigned long long)r->rejected,
             (unsigned long long)r->skipped, (unsigned long long)r->cursor,
             (unsigned long long)r->held_seq);
@@ -610,11 +613,11 @@ int zb_cli_verify_out(const zb_args *a, int rc, const char *why, const char *cou
     json_decref(j);
   }
   if (rc) {
-    zb_log_error("verify failed: %s", why);
+    zb_log_error(zb_msg("cli.verify_failed"), why);
     zb_cli_flush();
     return zb_exit_code(ZB_ECORRUPT);
   }
   if (!json)
-    printf("ok: %llu %s\n", (unsigned long long)count, ok_text);
+    printf(zb_msg("cli.verify_ok"), (unsigned long long)count, ok_text);
   return zb_cli_flush();
 }

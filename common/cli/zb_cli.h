@@ -67,11 +67,17 @@ int zb_cli_stats_out(const zb_args *a, const zb_stats *st, const char *org);
 int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org,
                            const char *org_name);
 
-/* Whether files for people (--csv, --xlsx) are in Chinese: --lang zh or en;
- * without it, English when the locale (LC_ALL, LC_MESSAGES, LANG, the
- * first that is set) starts with "en", else Chinese.  ZB_EUSAGE
- * (reported) for another --lang. */
+/* zb_strerror in the language of the catalogue (zb_msg.h). */
+const char *zb_cli_strerror(int rc);
+/* Whether files for people (--csv, --xlsx) are in Chinese, by the rule of
+ * everything printed (zb_lang_decide, zb_msg.h): --lang zh or en; without
+ * it, English when the locale (LC_ALL, LC_MESSAGES, LANG, the first that
+ * is set) starts with "en", else Chinese.  ZB_EUSAGE (reported) for
+ * another --lang. */
 int zb_cli_lang_zh(const zb_args *a, bool *zh);
+/* hlc's wall-clock time as people read it: local time,
+ * "2026-11-28 14:05:09" (--json keeps UTC, zb_hlc_format). */
+void zb_cli_local_time(uint64_t hlc, char out[32]);
 /* "2026年11月28日" for today, into buf. */
 void zb_cli_today_zh(char *buf, size_t cap);
 /* --xlsx FILE together with --json or --csv: reported, ZB_EUSAGE. */
@@ -132,7 +138,8 @@ struct zb_offline_report;
 int zb_cli_parcel_out(const zb_args *a, const char *prog, enum zb_parcel_cmd cmd,
                       const char *path, int rc, const struct zb_offline_report *r);
 
-/* Rows printed as an aligned table, or as a JSON array with --json. */
+/* Rows printed as an aligned table, or as a JSON array with --json.  The
+ * header cells are catalogue keys ("col.seq", zb_msg.h) or plain text. */
 typedef struct zb_rows {
   bool json;
   zb_json_stream js;

@@ -10,6 +10,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_names.h"
 #include "zb_norm.h"
 #include "zb_render.h"
@@ -22,7 +23,7 @@ static zb_kindcli_open_fn open_node;
 #define SET_FARMER_MAX "dues_farmer_max_fen"
 
 static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_strerror(rc));
+  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 
@@ -145,7 +146,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   }
   int g = zb_node_get(n, &zb_kind_member, member, r);
   if (g == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", member);
+    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", member);
     rc = zb_exit_code(g);
     goto out;
   }
@@ -521,39 +522,10 @@ static const char *const o_setting[] = {"farmer-min", "farmer-max", "json", NULL
 
 static const struct zb_cmd node_cmds[] = {
     {"dues add", 2, 0, "", NULL, NULL, "", ""},   /* payments are made by dues pay */
-    {"dues list", 2, 0, "", cmd_list, o_list, "list dues payments (of --org's subtree)",
-     "--month YYYY-MM or --year YYYY: payments for those months.  Voided payments\n"
-     "are left out; --all lists them too.  The table gives amounts in yuan and\n"
-     "marks a payment whose amount is not the standard (非标准); --json gives\n"
-     "standard_fen and amount_fen as numbers and \"flagged\"; --csv writes what\n"
-     "dues import reads back."},
-    {"dues pay", 2, 1, "MEMBER", cmd_pay, o_pay, "record a member's dues (党费) for a month",
-     "--month YYYY-MM (required): the month paid for, at most 6 months ahead of\n"
-     "or behind --date (the day the money was received; default today).\n"
-     "--kind (required): employee (在职, a share of the monthly wage after tax),\n"
-     "retiree (离退休, a share of the pension), farmer (农民), student (学生),\n"
-     "unemployed (下岗失业) or low_income (低保): the standard amount comes from\n"
-     "the rule in force for the month (zhibu-node dues rules): employee 0.5 % of\n"
-     "a base up to 3000 yuan, 1 % to 5000, 1.5 % to 10000, 2 % above; retiree\n"
-     "0.5 % up to 5000, 1 % above; student, unemployed, low_income 0.20 yuan;\n"
-     "farmer within this node's range (dues setting; default 0.20 to 1.00).\n"
-     "--base YUAN: the monthly wage or pension (employee, retiree only).  A share\n"
-     "rounds half up to a whole fen.\n"
-     "--amount YUAN: what was paid, when it is not the standard (more is always\n"
-     "welcome; less or none with the committee's approval): the payment is then\n"
-     "flagged; --note TEXT says why.  A farmer's amount inside the range is his\n"
-     "standard.  One payment per member and month: a second is refused (void\n"
-     "the first).  Prints the payment's key, MEMBER-YYYYMM (-2, -3 … after a\n"
-     "void); --json prints the payment.  The server checks it again."},
-    {"dues rules", 2, 0, "", cmd_rules, o_rules, "the dues rule tables (brackets, as data)",
-     "Every rule with its version, the date it applies from, its source and its\n"
-     "rows.  --json for machines."},
-    {"dues setting", 2, 0, "", cmd_setting, o_setting, "this node's farmer range for dues",
-     "Without options: prints it.  --farmer-min YUAN --farmer-max YUAN: sets it,\n"
-     "inside the national 0.20 to 1.00 yuan (provinces set their own range; set\n"
-     "the same on every PC of the deployment).  Only dues pay uses it: a\n"
-     "farmer paying an amount in the range pays the standard; without --amount\n"
-     "the minimum is paid."},
+    {"dues list", 2, 0, "", cmd_list, o_list, "node.dues list", "node.dues list.help"},
+    {"dues pay", 2, 1, "MEMBER", cmd_pay, o_pay, "node.dues pay", "node.dues pay.help"},
+    {"dues rules", 2, 0, "", cmd_rules, o_rules, "node.dues rules", "node.dues rules.help"},
+    {"dues setting", 2, 0, "", cmd_setting, o_setting, "node.dues setting", "node.dues setting.help"},
 };
 
 size_t zb_duescli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {
@@ -580,20 +552,6 @@ void zb_duescli_options(struct zb_opt *opts, size_t cap) {
 
 /* ---- report dues ---- */
 
-const char zb_cli_dues_help[] =
-    "--month YYYY-MM or --year YYYY (default: the month of --as-of);\n"
-    "--as-of YYYY-MM-DD (default today): months after it are not due yet.\n"
-    "A member owes dues for each month in which he was a member on one of its\n"
-    "days (from the month of joining; not from a month whose first day is the\n"
-    "leave date or after it).  Paid: a payment of that month, not voided.\n"
-    "Expected: the standard of each due month — of its payment, or, unpaid, of\n"
-    "the member's latest earlier payment (else the earliest later one).\n"
-    "Collection rate: months paid / months due.  Arrears: each member with an\n"
-    "unpaid month, the months, what they are estimated to owe, and how many\n"
-    "months in a row are unpaid up to the last due month; 6 or more is flagged\n"
-    "(党章 第九条).  --json (keys: org from to as_of due_to members months_due\n"
-    "months_paid collection_rate expected_fen paid_fen flagged_payments\n"
-    "months_without_standard orgs arrears), --csv the arrears.";
 
 int zb_cli_dues_query(const zb_args *a, zb_dues_query *q) {
   q->as_of = zb_date_today();

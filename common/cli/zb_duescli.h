@@ -22,8 +22,6 @@ void zb_duescli_options(struct zb_opt *opts, size_t cap);
  * the as-of month) and --as-of (default today).  0, or an exit status
  * after saying what is wrong. */
 int zb_cli_dues_query(const zb_args *a, zb_dues_query *q);
-/* The help text of report dues. */
-extern const char zb_cli_dues_help[];
 /* Prints r as --json, --csv (the arrears) or tables; the exit status. */
 int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r);
 

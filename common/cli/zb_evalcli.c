@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_names.h"
 #include "zb_norm.h"
 #include "zb_render.h"
@@ -19,7 +20,7 @@
 static zb_kindcli_open_fn open_node;
 
 static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_strerror(rc));
+  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 
@@ -73,7 +74,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
   }
   int w = zb_node_get(n, &zb_kind_member, member, r);
   if (w == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", member);
+    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", member);
     rc = zb_exit_code(w);
     goto out;
   }
@@ -261,18 +262,8 @@ static const char *const o_list[] = {"org", "year", "json", "csv", NULL};
 static const struct zb_cmd node_cmds[] = {
     {"eval add", 2, 0, "", NULL, NULL, "", ""},      /* eval set makes them */
     {"eval update", 2, 0, "", NULL, NULL, "", ""},   /* and changes them */
-    {"eval list", 2, 0, "", cmd_list, o_list, "list evaluations (民主评议) of a year",
-     "--year YYYY (default this year), --org CODE (default this node's).  The\n"
-     "table ends with each org's count: graded, 优秀, and the most 优秀 it may\n"
-     "give (one third of its full members).  --json adds the member's name;\n"
-     "--csv writes what eval import reads back."},
-    {"eval set", 2, 1, "MEMBER", cmd_set, o_set, "grade a member for a year (民主评议)",
-     "--year YYYY (required, not after this year) --grade 优秀|合格|基本合格|不合格\n"
-     "[--note TEXT].  One evaluation per member and year (key MEMBER-YYYY);\n"
-     "setting it again changes the grade.  Only full members (正式党员) are\n"
-     "graded; 优秀 goes to at most one third of the org's full members who\n"
-     "have not left.  Checked here and again by the server in its order: of two\n"
-     "PCs that together would exceed the third, the later comes back rejected."},
+    {"eval list", 2, 0, "", cmd_list, o_list, "node.eval list", "node.eval list.help"},
+    {"eval set", 2, 1, "MEMBER", cmd_set, o_set, "node.eval set", "node.eval set.help"},
 };
 
 size_t zb_evalcli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {

@@ -12,6 +12,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_merge.h"
 #include "zb_norm.h"
 #include "zb_render.h"
@@ -87,12 +88,22 @@ static const char *opt_name(const char *field, char *buf, size_t cap) {
   return buf;
 }
 
+/* What people call a kind and a field: the Chinese label, or in English
+ * the stable name (zb_msg.h). */
+static const char *noun(const zb_kind_desc *kd) {
+  return zb_lang_is_zh() ? kd->zh : kd->name;
+}
+
+static const char *label(const zb_field_desc *fd) {
+  return zb_lang_is_zh() ? fd->zh : fd->name;
+}
+
 /* The value of option opt for field fd into out, read as an import reads
  * a cell: 1990/7/1, 汉, full-width digits (zb_norm.h).  0, or exit 3 when
  * too long. */
 static int take_value(const zb_field_desc *fd, const char *opt, const char *val, zb_value out) {
   if (strlen(val) > ZB_FIELD_MAX) {
-    zb_log_error("--%s: value is %zu bytes, more than %d", opt, strlen(val), ZB_FIELD_MAX);
+    zb_log_error(zb_msg("kind.too_long"), opt, strlen(val), ZB_FIELD_MAX);
     return zb_exit_code(ZB_EINVAL);
   }
   zb_norm_field(fd, val, strlen(val), out);
@@ -120,7 +131,7 @@ static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *
 }
 
 static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_strerror(rc));
+  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
   return zb_exit_code(rc);
 }
 
@@ -146,7 +157,7 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
   const zb_kind_desc *kd = cmd_kind(c);
   if (kd->add_word && zb_args_has(a, "outside")) {
     if (zb_args_has(a, "to")) {
-      zb_log_error("--to and --outside: give one destination");
+      zb_log_error("%s", zb_msg("kind.to_outside"));
       return zb_exit_code(ZB_EUSAGE);
     }
     return transfer_outside(a, a->pos[2]);
@@ -164,8 +175,7 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
     int w = zb_node_add(n, kd, v, zb_cli_problem, NULL);
     zb_node_close(n);
     if (w == ZB_EEXIST)
-      zb_log_error("--%s: %s %s already exists (use %s update)", kd->fields[0].name, kd->name,
-                   v[0], kd->name);
+      zb_log_error(zb_msg("kind.exists"), kd->fields[0].name, noun(kd), v[0], kd->name);
     if (w == ZB_EEXIST || w == ZB_EINVAL || w == ZB_ESCOPE)
       rc = zb_exit_code(w);
     else if (w)
@@ -182,7 +192,7 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
   const char *key = a->pos[2];
   char on[64];
   if (zb_args_has(a, opt_name(kd->fields[0].name, on, sizeof on))) {
-    zb_log_error("--%s: a %s's %s cannot be changed", on, kd->name, kd->fields[0].name);
+    zb_log_error(zb_msg("kind.key_fixed"), on, noun(kd), label(&kd->fields[0]));
     return zb_exit_code(ZB_EINVAL);
   }
   zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
@@ -194,7 +204,7 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
   for (int f = 0; f < kd->nfields; f++)
     any |= set[f];
   if (!rc && !any) {
-    zb_log_error("%s: name at least one field to change, e.g. --%s VALUE", c->words,
+    zb_log_error(zb_msg("kind.nothing_to_change"), c->words,
                  opt_name(kd->fields[kd->nfields - 1].name, on, sizeof on));
     rc = zb_exit_code(ZB_EUSAGE);
   }
@@ -204,14 +214,13 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
     int w = zb_node_update(n, kd, key, set, v, zb_cli_problem, NULL, &changed);
     zb_node_close(n);
     if (w == ZB_ENOTFOUND)
-      zb_log_error("%s %s not found", kd->name, key);
+      zb_log_error(zb_msg("kind.not_found"), noun(kd), key);
     if (w == ZB_ENOTFOUND || w == ZB_EINVAL || w == ZB_ESCOPE)
       rc = zb_exit_code(w);
     else if (w)
       rc = fail(w, c->words);
     else
-      fprintf(stderr, "%s: %s %s %s\n", prog, kd->name, key,
-              changed ? "updated" : "unchanged (same values)");
+      fprintf(stderr, zb_msg(changed ? "kind.updated" : "kind.same"), prog, noun(kd), key);
   }
   free(v);
   return rc;
@@ -250,7 +259,7 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
   rc = r ? zb_node_get(n, kd, key, r) : ZB_ENOMEM;
   zb_node_close(n);
   if (rc == ZB_ENOTFOUND)
-    zb_log_error("%s %s not found", kd->name, key);
+    zb_log_error(zb_msg("kind.not_found"), noun(kd), key);
   if (rc) {
     free(r);
     return rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, c->words);
@@ -277,9 +286,9 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else {
-    zb_table *t = zb_table_new(2, (const char *const[]){"field", "value"});
+    zb_table *t = zb_table_new(2, (const char *const[]){zb_msg("kind.field"), zb_msg("kind.value")});
     for (int f = 0; t && f < kd->nfields; f++)
-      zb_table_add(t, (const char *const[]){kd->fields[f].name, v[f]});
+      zb_table_add(t, (const char *const[]){label(&kd->fields[f]), v[f]});
     rc = t ? 0 : ZB_ENOMEM;
     if (t)
       zb_table_print(t, stdout);
@@ -404,7 +413,7 @@ static int list_xlsx_open(struct list_out *lo, zb_node *n, const char *path, con
   int rc = zb_xlsxout_open(path, lo->zh ? (kd->sheet_title ? kd->sheet_title : kd->zh) : kd->plural,
                            title, (size_t)lo->ncols, hdr, kinds, &lo->x);
   if (rc && rc != ZB_ENOTFOUND && rc != ZB_EACCES)   /* those were said, with the fix */
-    zb_log_error("--xlsx: %s: cannot be written", path);
+    zb_log_error(zb_msg("kind.xlsx_failed"), path);
   return rc;
 }
 
@@ -431,8 +440,8 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   }
   lo->overdue = kd->overdue && zb_args_has(a, "overdue");
   if (lo->state && zb_vocab_index(kd->fields[kd->state_field].vocab, lo->state) < 0) {
-    zb_log_error("--state: \"%s\" is not a state of a %s; the states are %s", lo->state,
-                 kd->name, kd->fields[kd->state_field].help);
+    zb_log_error(zb_msg("kind.bad_state"), lo->state, noun(kd),
+                 kd->fields[kd->state_field].help);
     rc = zb_exit_code(ZB_EUSAGE);
   }
   if (kd->reach_field && zb_args_has(a, "in"))
@@ -463,23 +472,23 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     const char *hdr[ZB_REC_FIELDS_MAX];
     for (int f = 0; f < kd->nfields; f++)
       if (kd->fields[f].flags & ZB_FF_TABLE) {
-        hdr[lo->ncols] = kd->fields[f].name;
+        hdr[lo->ncols] = label(&kd->fields[f]);
         lo->cols[lo->ncols++] = f;
       }
-    hdr[lo->ncols] = "overdue";
+    hdr[lo->ncols] = zb_msg("kind.overdue");
     if (!(lo->t = zb_table_new((size_t)lo->ncols + lo->overdue, hdr)))
       rc = ZB_ENOMEM;
   }
   if (!rc)
     rc = zb_node_list(n, kd, org, list_row, lo);
   if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+    zb_log_error(zb_msg("kind.outside_scope"), org, zb_node_org(n));
   zb_node_close(n);
   if (!rc && lo->mode == 1) {
     rc = zb_json_stream_end(&lo->js);
   } else if (!rc && lo->mode == 0) {
     zb_table_print(lo->t, stdout);
-    printf("%ld %s\n", lo->n, kd->plural);
+    printf(zb_msg("kind.count"), lo->n, zb_lang_is_zh() ? kd->zh : kd->plural);
   }
   if (lo->x) {
     const char *why;
@@ -487,9 +496,10 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     if (rc)
       unlink(xlsx);   /* no file rather than a partial one */
     else if (crc)
-      zb_log_error("--xlsx: %s: cannot be written (%s)", xlsx, why ? why : "");
+      zb_log_error(zb_msg("kind.xlsx_failed_why"), xlsx, why ? why : "");
     else if (!rc)
-      fprintf(stderr, "%s: %s: %ld %s written\n", prog, xlsx, lo->n, kd->plural);
+      fprintf(stderr, zb_msg("kind.xlsx_written"), prog, xlsx, lo->n,
+              zb_lang_is_zh() ? kd->zh : kd->plural);
     if (!rc)
       rc = crc;
   }
@@ -515,7 +525,7 @@ static const zb_kind_desc *cmd_fact(const struct zb_cmd *c, const zb_kind_desc *
 
 static int step_outcome(int rc, const zb_kind_desc *kd, const char *key, const char *what) {
   if (rc == ZB_ENOTFOUND)
-    zb_log_error("%s %s not found", kd->name, key);
+    zb_log_error(zb_msg("kind.not_found"), noun(kd), key);
   if (rc == ZB_ENOTFOUND || rc == ZB_EINVAL || rc == ZB_ESCOPE)
     return zb_exit_code(rc);
   return rc ? fail(rc, what) : 0;
@@ -579,8 +589,7 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
       if (strcmp(kd->acts[i].name, a->pos[3]) == 0 || strcmp(kd->acts[i].zh, a->pos[3]) == 0)
         ad = &kd->acts[i];
     if (!ad) {
-      zb_log_error("%s act: no act \"%s\"; see %s %s act --help", kd->name, a->pos[3], prog,
-                   kd->name);
+      zb_log_error(zb_msg("kind.no_act"), kd->name, a->pos[3], prog, kd->name);
       return zb_exit_code(ZB_EUSAGE);
     }
     /* Only this act's options among the acts' (--votes-for is not the
@@ -597,7 +606,7 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
           }
         }
       if (an_act_opt && !mine) {
-        zb_log_error("--%s: not an option of %s (%s)", o, ad->name, ad->zh);
+        zb_log_error(zb_msg("kind.act_opt"), o, ad->name, ad->zh);
         return zb_exit_code(ZB_EUSAGE);
       }
     }
@@ -614,7 +623,7 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
     zb_node_close(n);
     rc = step_outcome(w, kd, key, c->words);
     if (!w)
-      fprintf(stderr, "%s: %s %s: %s (%s)\n", prog, kd->name, key, ad->name, ad->zh);
+      fprintf(stderr, "%s: %s %s: %s (%s)\n", prog, noun(kd), key, ad->name, ad->zh);
   }
   free(v);
   return rc;
@@ -630,8 +639,7 @@ static int transfer_outside(const zb_args *a, const char *member) {
   const zb_act_desc *leave = zb_kind_act(mk, "leave");
   const char *dest = zb_args_get(a, "outside"), *letter = zb_args_get(a, "letter");
   if (!letter || !*letter || !*dest) {
-    zb_log_error("--outside needs the destination's name and --letter, the number of the "
-                 "introduction letter (介绍信编号)");
+    zb_log_error("%s", zb_msg("kind.outside_needs"));
     return zb_exit_code(ZB_EUSAGE);
   }
   zb_value *v = calloc((size_t)mk->nfields, sizeof *v);
@@ -677,8 +685,8 @@ static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
     zb_node_close(n);
     rc = step_outcome(w, kd, key, c->words);
     if (!w)
-      fprintf(stderr, "%s: %s %s: %s %s%s\n", prog, kd->name, key, fk->name, v[0],
-              changed ? "" : " (already recorded)");
+      fprintf(stderr, "%s: %s %s: %s %s%s\n", prog, noun(kd), key,
+              zb_lang_is_zh() ? fk->zh : fk->name, v[0], changed ? "" : zb_msg("kind.already"));
   }
   free(v);
   return rc;
@@ -703,6 +711,54 @@ static char *fmt(const char *f, ...) {
   return s ? s : (char *)"";
 }
 
+/* What a field holds, from its descriptor: its own help line in English,
+ * in Chinese what its type and vocabulary say, into buf. */
+static const char *field_desc(const zb_field_desc *fd, char *buf, size_t cap) {
+  if (!zb_lang_is_zh())
+    return fd->help;
+  char vocab[512] = "";
+  size_t used = 0;
+  switch (fd->type) {
+  case ZB_FT_TEXT:
+    if (fd->max_chars)
+      snprintf(buf, cap, zb_msg("kind.ft.text_max"), fd->max_chars);
+    else
+      snprintf(buf, cap, "%s", zb_msg("kind.ft.text"));
+    break;
+  case ZB_FT_ID: snprintf(buf, cap, "%s", zb_msg("kind.ft.id")); break;
+  case ZB_FT_DATE: snprintf(buf, cap, "%s", zb_msg("kind.ft.date")); break;
+  case ZB_FT_ORG_CODE: snprintf(buf, cap, "%s", zb_msg("kind.ft.org")); break;
+  case ZB_FT_ID_NUMBER: snprintf(buf, cap, "%s", zb_msg("kind.ft.idnum")); break;
+  case ZB_FT_PHONE: snprintf(buf, cap, "%s", zb_msg("kind.ft.phone")); break;
+  case ZB_FT_COUNT: snprintf(buf, cap, "%s", zb_msg("kind.ft.count")); break;
+  case ZB_FT_MONTH: snprintf(buf, cap, "%s", zb_msg("kind.ft.month")); break;
+  case ZB_FT_FEN: snprintf(buf, cap, "%s", zb_msg("kind.ft.fen")); break;
+  case ZB_FT_VOCAB:
+    if (fd->vocab_desc) {   /* a long list: its size and its first value */
+      int nv = 0;
+      while (fd->vocab[nv])
+        nv++;
+      snprintf(buf, cap, zb_msg("kind.ft.vocab_many"), nv, fd->vocab[0]);
+      break;
+    } else {
+      for (int i = 0; fd->vocab[i] && used + 1 < sizeof vocab; i++) {
+        int w = snprintf(vocab + used, sizeof vocab - used, "%s%s", i ? "、" : "", fd->vocab[i]);
+        if (w < 0 || (size_t)w >= sizeof vocab - used)
+          break;
+        used += (size_t)w;
+      }
+    }
+    snprintf(buf, cap, zb_msg("kind.ft.vocab"), vocab);
+    break;
+  }
+  const char *tail = fd->flags & ZB_FF_ACTOR ? zb_msg("kind.ft.actor")
+                     : fd->flags & ZB_FF_STATE ? zb_msg("kind.ft.state")
+                                               : "";
+  size_t n = strlen(buf);
+  snprintf(buf + n, cap - n, "%s", tail);
+  return buf;
+}
+
 /* "  --birth-date  出生日期: YYYY-MM-DD (required)\n" for every field. */
 static char *field_help(const zb_kind_desc *kd, bool fact) {
   char *out = NULL;
@@ -710,25 +766,30 @@ static char *field_help(const zb_kind_desc *kd, bool fact) {
   FILE *f = open_memstream(&out, &len);
   if (!f)
     return (char *)"";
-  fprintf(f, "Fields (the CSV columns and --json keys are the names with '_'):\n");
+  fputs(zb_msg("kind.fields"), f);
   for (int i = 0; i < kd->nfields; i++) {
     const zb_field_desc *fd = &kd->fields[i];
-    char on[64];
+    char on[64], desc[640];
     if (fd->flags & ZB_FF_DERIVED)
       continue;
     /* Fields with a default on add are not the user's to give. */
     bool required = (fd->flags & ZB_FF_REQUIRED) && !(i == 0 && kd->auto_key) &&
                     i != kd->org_field && !(fd->flags & (ZB_FF_STATE | ZB_FF_ACTOR)) &&
                     !(fact && fd->type == ZB_FT_DATE);
-    fprintf(f, "  --%-12s %s: %s%s\n", opt_name(fd->name, on, sizeof on), fd->zh, fd->help,
-            required ? " (required)" : "");
+    const char *d = field_desc(fd, desc, sizeof desc);
+    if (i == 0 && kd->auto_key && zb_lang_is_zh()) {
+      size_t dl = strlen(desc);
+      snprintf(desc + dl, sizeof desc - dl, "%s", zb_msg("kind.ft.auto"));
+    }
+    fprintf(f, zb_msg("kind.field_line"), opt_name(fd->name, on, sizeof on), fd->zh, d,
+            required ? zb_msg("kind.required") : "");
   }
   if (kd->org_field != 0 && !(kd->fields[kd->org_field].flags & ZB_FF_DERIVED))
-    fprintf(f, "  --org          short for --%s", opt_name(kd->fields[kd->org_field].name,
-                                                           (char[64]){0}, 64));
+    fprintf(f, zb_msg("kind.org_short"), opt_name(kd->fields[kd->org_field].name,
+                                                    (char[64]){0}, 64));
   if (kd->reach_field)
-    fprintf(f, "  --to           short for --%s", opt_name(kd->fields[kd->reach_field].name,
-                                                          (char[64]){0}, 64));
+    fprintf(f, zb_msg("kind.to_short"), opt_name(kd->fields[kd->reach_field].name,
+                                                   (char[64]){0}, 64));
   fclose(f);
   return out ? out : (char *)"";
 }
@@ -750,16 +811,16 @@ static char *columns_help(const zb_kind_desc *kd) {
   FILE *f = open_memstream(&out, &len);
   if (!f)
     return (char *)"";
-  fprintf(f, "Columns, by the English name or any of the Chinese names after it:\n");
+  fputs(zb_msg("kind.columns"), f);
   for (int i = 0; i < kd->nfields; i++) {
     const zb_field_desc *fd = &kd->fields[i];
     fprintf(f, "  %-12s %s", fd->name, fd->zh);
     for (int h = 0; fd->headers && fd->headers[h]; h++)
       fprintf(f, ", %s", fd->headers[h]);
     if (i == 0 && match_field(kd) >= 0)
-      fprintf(f, " (may be left out)");
+      fputs(zb_msg("kind.may_omit"), f);
     else if (fd->flags & ZB_FF_REQUIRED)
-      fprintf(f, " (required)");
+      fputs(zb_msg("kind.required"), f);
     fputc('\n', f);
   }
   fclose(f);
@@ -823,92 +884,72 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
     const char *const *fo = field_opts(kd, opts);
     char *fields = field_help(kd, false);
     const char *n = kd->name;
+    bool zh = zb_lang_is_zh();
+    const char *noun_ = zh ? kd->zh : n;
     if (which & C_IMPORT) {
       char *cols = columns_help(kd);
       int mf = match_field(kd);
+      const zb_field_desc *kf = &kd->fields[0];
       char *keyless = mf >= 0
-          ? fmt("A row without %s (or a file without that column) updates the %s with\n"
-                "the same %s, or adds one with a new %s (as %s add does).\n",
-                kd->fields[0].name, n, kd->fields[mf].name, kd->fields[0].name, n)
+          ? fmt(zb_msg("kind.keyless"), zh ? kf->zh : kf->name, noun_,
+                zh ? kd->fields[mf].zh : kd->fields[mf].name, zh ? kf->zh : kf->name, n)
           : (char *)"";
       put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s import", n), 2, 1, "FILE", cmd_import, o_none,
-          fmt("load %s (%s) from CSV or an Excel workbook", kd->plural, kd->zh),
-          fmt("FILE is CSV text or an Excel workbook (.xlsx, as Excel and WPS save it: told\n"
-              "by its bytes, whatever its name), whose first sheet is read; a title row\n"
-              "above the header is skipped, dates may be date cells, and problems name the\n"
-              "sheet's row as the LINE.\n"
-              "A header row names the columns, in any order (blanks around a name and the\n"
-              "case of its letters do not matter); other columns (序号, 备注, ...) are\n"
-              "ignored, with one warning naming them.  The file may be UTF-8 (with or\n"
-              "without BOM) or GB18030/GBK, as Excel and WPS save \"CSV (逗号分隔)\";\n"
-              "CRLF line ends are fine, rows of empty cells are skipped.  Values are read\n"
-              "as people write them: blanks around them and full-width digits are dropped,\n"
-              "dates may be 2015-06-30, 2015/6/30, 2015.6.30, 2015年6月30日 or 20150630,\n"
-              "phones 138 0013 8000 or (0731)84012345, short forms such as 汉 or 本科 stand\n"
-              "for 汉族 and 大学本科 (docs/RECORDS.md, \"Importing\").\n"
-              "All or nothing: a file with any bad row stores nothing, and every bad row\n"
-              "is reported as FILE:LINE: column: reason (value: \"...\").  A row whose %s\n"
-              "exists updates that %s; an identical row changes nothing.\n%s"
-              "Give - as FILE to read the file from stdin (problems then name the file\n"
-              "\"stdin\").  The file is read and checked first; the database is locked for\n"
-              "writing only for the short write that follows, so a running daemon's sync\n"
-              "waits only that long.%s\n\n%s",
-              kd->fields[0].name, n, keyless,
-              kd->reach == ZB_REACH_ALL ? "  Rows outside the node's scope are skipped and counted." : "",
-              cols)});
+          fmt(zb_msg("kind.import"), zh ? kd->zh : kd->plural),
+          fmt(zb_msg("kind.import.help"), zh ? kf->zh : kf->name, noun_, keyless,
+              kd->reach == ZB_REACH_ALL ? zb_msg("kind.reach_skip") : "", cols)});
       if (*cols)
         free(cols);
       if (*keyless)
         free(keyless);
     }
-    if ((which & C_ADD) && kd->add_word)
+    if ((which & C_ADD) && kd->add_word) {
+      char key[64];
+      snprintf(key, sizeof key, "kind.%s.add_help", n);
+      const zb_field_desc *af = &kd->fields[kd->add_arg];
       put_cmd(cmds, &nc, (struct zb_cmd){
-          fmt("%s %s", n, kd->add_word), 2, 1, fmt("%s", kd->fields[kd->add_arg].name), cmd_add,
-          fo, fmt("issue a %s (%s) of a %s", n, kd->zh, kd->fields[kd->add_arg].name),
-          fmt("%s.\nPrints the %s's %s.\n\n%s", kd->add_help ? kd->add_help : "", n,
-              kd->fields[0].name, fields)});
-    else if (which & C_ADD)
+          fmt("%s %s", n, kd->add_word), 2, 1, fmt("%s", af->name), cmd_add, fo,
+          fmt(zb_msg("kind.issue"), noun_, zh ? af->zh : af->name),
+          fmt(zb_msg("kind.issue.help"), zb_msg_has(key) ? zb_msg(key) : "", noun_,
+              zh ? kd->fields[0].zh : kd->fields[0].name, fields)});
+    } else if (which & C_ADD) {
       put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s add", n), 2, 0, "", cmd_add, fo,
-                                   fmt("add one %s (%s)", n, kd->zh),
-                                   fmt("Prints the %s's %s.\n\n%s", n, kd->fields[0].name, fields)});
+                                   fmt(zb_msg("kind.add"), noun_),
+                                   fmt(zb_msg("kind.add.help"), noun_,
+                                       zh ? kd->fields[0].zh : kd->fields[0].name, fields)});
+    }
     if (which & C_UPDATE)
       put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s update", n), 2, 1, "KEY", cmd_update, fo,
-                                   fmt("change fields of a %s", n), fmt("%s", fields)});
+                                   fmt(zb_msg("kind.update"), noun_), fmt("%s", fields)});
     if (which & C_SHOW)
       put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s show", n), 2, 1, "KEY", cmd_show, o_show,
-                                         fmt("show one %s", n), ""});
+                                         fmt(zb_msg("kind.show"), noun_), ""});
     if (which & C_LIST) {
       char *lh = NULL;
       size_t ll = 0;
       FILE *f = open_memstream(&lh, &ll);
       if (f) {
         if (which & C_IMPORT)
-          fprintf(f, "--csv writes a file that %s import reads back unchanged: with --lang zh (the\n"
-                     "default; --lang en or an English LANG for English) it starts with a UTF-8\n"
-                     "BOM and names the columns in Chinese, as Excel and WPS want it.\n"
-                     "--xlsx FILE writes an Excel workbook%s%s%s: a title row with the org's\n"
-                     "name and today's date, the header, one row per %s; ID numbers and phones\n"
-                     "are text, dates are dates.  %s import reads it back.",
-                  n, kd->sheet_title ? " (the " : "", kd->sheet_title ? kd->sheet_title : "",
-                  kd->sheet_title ? ", in its usual columns)" : "", n, n);
+          fprintf(f, zb_msg("kind.list.csv_import"), n,
+                  kd->sheet_title ? zb_msg("kind.list.sheet_open") : "",
+                  kd->sheet_title ? kd->sheet_title : "",
+                  kd->sheet_title ? zb_msg("kind.list.sheet_close") : "", noun_, n);
         else
-          fprintf(f, "--csv writes CSV with the --json keys as its header (Chinese names\n"
-                     "with --lang zh, the default); --xlsx FILE an Excel workbook.");
+          fputs(zb_msg("kind.list.csv"), f);
         if (kd->reach == ZB_REACH_DOWN)
-          fprintf(f, "\nWithout --org: this node's own and those of the orgs above it.");
+          fputs(zb_msg("kind.list.down"), f);
         if (kd->ended)
-          fprintf(f, "\n--all also lists those that have left the current list (their state "
-                     "ended).");
+          fputs(zb_msg("kind.list.all"), f);
         if (kd->state_field)
-          fprintf(f, "\n--state S (or --%s S) lists only those in state S (%s).",
-                  kd->fields[kd->state_field].name, kd->fields[kd->state_field].help);
+          fprintf(f, zb_msg("kind.list.state"), opt_name(kd->fields[kd->state_field].name,
+                                                         (char[64]){0}, 64),
+                  kd->fields[kd->state_field].help);
         if (kd->overdue)
-          fprintf(f, "\n--overdue lists only those overdue, with why (flagged, never refused).");
+          fputs(zb_msg("kind.list.overdue"), f);
         if (kd->reach_field)
-          fprintf(f, "\n--in lists those coming into this node's scope (%s in it), --out those\n"
-                     "going out (%s in it).",
-                  kd->fields[kd->reach_field].name, kd->fields[kd->org_field].name);
+          fprintf(f, zb_msg("kind.list.reach"), label(&kd->fields[kd->reach_field]),
+                  label(&kd->fields[kd->org_field]));
         fclose(f);
       }
       const char **lopts = opt_list();
@@ -926,7 +967,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
         lopts[nl++] = "overdue";
       lopts[nl] = NULL;
       put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s list", n), 2, 0, "", cmd_list, lopts,
-                                         fmt("list %s (of --org's subtree)", kd->plural),
+                                         fmt(zb_msg("kind.list"), zh ? kd->zh : kd->plural),
                                          lh ? lh : ""});
     }
     if (*fields)
@@ -941,8 +982,7 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       FILE *f = open_memstream(&h, &hl);
       const zb_field_desc *sfd = &kd->fields[kd->state_field];
       if (f)
-        fprintf(f, "ACT is one of (English or Chinese name; in which %s; the %s after):\n",
-                sfd->name, sfd->name);
+        fprintf(f, zb_msg("kind.act.head"), label(sfd), label(sfd));
       for (int i = 0; i < kd->nacts; i++) {
         const zb_act_desc *ad = &kd->acts[i];
         for (int j = 0; j < ad->nparams; j++) {
@@ -965,23 +1005,25 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
         }
         if (!f)
           continue;
-        fprintf(f, "  %-20s %s: %s\n      (", ad->name, ad->zh, ad->help);
+        if (zh)
+          fprintf(f, "  %-20s %s\n      (", ad->name, ad->zh);
+        else
+          fprintf(f, "  %-20s %s: %s\n      (", ad->name, ad->zh, ad->help);
         bool first = true;
         for (int st = 0; sfd->vocab[st]; st++)
           if (ad->from & (1u << st)) {
             fprintf(f, "%s%s", first ? "" : ", ", sfd->vocab[st]);
             first = false;
           }
-        fprintf(f, " → %s)\n", ad->to == ZB_ACT_STAY ? "the same" : sfd->vocab[ad->to]);
+        fprintf(f, " → %s)\n", ad->to == ZB_ACT_STAY ? zb_msg("kind.act.same") : sfd->vocab[ad->to]);
       }
       po[np] = NULL;
       if (f) {
-        fprintf(f, "The server checks each act again in its order: a rejected act is undone "
-                   "here.");
+        fputs(zb_msg("kind.act.tail"), f);
         fclose(f);
       }
       put_cmd(cmds, &nc, (struct zb_cmd){fmt("%s act", n), 2, 2, "KEY ACT", cmd_act_run, po,
-                                         fmt("record a step (act) of a %s", n), h ? h : ""});
+                                         fmt(zb_msg("kind.act"), noun_), h ? h : ""});
     }
     for (int i = 0; i < kd->nacts && kd->nacts <= ACTS_INLINE && nc < ZB_KINDCLI_MAX_CMDS; i++) {
       const zb_act_desc *ad = &kd->acts[i];
@@ -1014,11 +1056,12 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
         fclose(f);
       put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s %s", n, ad->name), 2, 1, "KEY", cmd_act_run, po,
-          fmt("%s (%s) a %s", ad->name, ad->zh, n),
-          fmt("%s.\nApplies when the %s's %s is %s; afterwards it is %s.\n"
-              "The server checks it again in its order: a rejected act is undone here.",
-              ad->help, n, kd->state_field ? sfd->name : "state", from ? from : "",
-              !kd->state_field ? "" : ad->to == ZB_ACT_STAY ? "unchanged" : sfd->vocab[ad->to])});
+          zh ? fmt(zb_msg("kind.one_act"), ad->zh, kd->zh) : fmt(zb_msg("kind.one_act"), ad->name, n),
+          fmt(zb_msg("kind.one_act.help"), zh ? ad->zh : ad->help, noun_,
+              kd->state_field ? label(sfd) : zh ? "状态" : "state", from ? from : "",
+              !kd->state_field                ? ""
+              : ad->to == ZB_ACT_STAY         ? zb_msg("kind.unchanged")
+                                              : sfd->vocab[ad->to])});
       free(from);
     }
     for (int i = 0; i < kd->nfacts && nc < ZB_KINDCLI_MAX_CMDS; i++) {
@@ -1027,9 +1070,9 @@ size_t zb_kindcli_build(struct zb_cmd *cmds, struct zb_opt *opts, zb_kindcli_ope
       const char *const *fo2 = field_opts(fk, opts);
       put_cmd(cmds, &nc, (struct zb_cmd){
           fmt("%s %s", n, fk->name), 2, 1, "KEY", cmd_fact_run, fo2,
-          fmt("record %s (%s) on a %s", fk->name, fk->zh, n),
-          fmt("One %s per %s: recording it again changes nothing.\n\n%s", fk->name,
-              fk->fields[0].name, ff)});
+          zh ? fmt(zb_msg("kind.fact"), kd->zh, fk->zh) : fmt(zb_msg("kind.fact"), fk->name, n),
+          fmt(zb_msg("kind.fact.help"), zh ? fk->fields[0].zh : fk->name,
+              zh ? fk->zh : fk->fields[0].name, ff)});
       if (*ff)
         free(ff);
     }

@@ -262,7 +262,6 @@ typedef struct zb_kind_desc {
    * argument gives.  NULL: add. */
   const char *add_word;
   int add_arg;
-  const char *add_help;         /* that command's first help lines */
   /* Whether a record is overdue on day today (a talk not held within a
    * month): flagged in lists and reports, never refused; why gets one
    * line.  NULL: never. */

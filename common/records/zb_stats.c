@@ -336,29 +336,34 @@ int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out, bool zh) {
   return rc;
 }
 
-void zb_stats_print(const zb_stats *s, const char *org, FILE *out) {
+void zb_stats_print(const zb_stats *s, const char *org, FILE *out, bool zh) {
   struct dim dims[DIM_COUNT];
   char as_of[11];
 
   build_dims(s, dims);
   zb_date_format(s->as_of, as_of);
-  fprintf(out, "Member statistics for %s as of %s: total %ld\n",
-          org ? org : "", as_of, s->total);
+  if (zh)
+    fprintf(out, "%s 党内统计（截至 %s）：党员总数 %ld\n", org ? org : "", as_of, s->total);
+  else
+    fprintf(out, "Member statistics for %s as of %s: total %ld\n", org ? org : "", as_of,
+            s->total);
   if (s->skipped > 0)
     fprintf(out,
-            "warning: %ld record(s) with an unusable gender, birth_date or "
-            "join_date were not counted\n",
+            zh ? "注意：%ld 条记录的性别、出生日期或入党日期无法使用，没有计入\n"
+               : "warning: %ld record(s) with an unusable gender, birth_date or "
+                 "join_date were not counted\n",
             s->skipped);
   char from[11], to[11];
   zb_date_format(s->from, from);
   zb_date_format(s->to, to);
+  const char *count = zh ? "人数" : "count";
   for (size_t i = 0; i < DIM_COUNT; i++) {
-    char name[64];
+    char name[160];
     if (i == DIM_LEFT) {   /* the period's counts: say their period */
       char num[24];
-      snprintf(name, sizeof name, "joined %s..%s", from, to);
+      snprintf(name, sizeof name, zh ? "发展党员 %s 至 %s" : "joined %s..%s", from, to);
       snprintf(num, sizeof num, "%ld", s->joined);
-      const char *header[2] = {name, "count"};
+      const char *header[2] = {name, count};
       const char *row[2] = {"发展党员", num};
       zb_table *t = zb_table_new(2, header);
       if (t == NULL || zb_table_add(t, row) != 0) {
@@ -368,18 +373,25 @@ void zb_stats_print(const zb_stats *s, const char *org, FILE *out) {
       fputc('\n', out);
       zb_table_print(t, out);
       zb_table_free(t);
-      snprintf(name, sizeof name, "left %s..%s", from, to);
+      snprintf(name, sizeof name, zh ? "减少 %s 至 %s" : "left %s..%s", from, to);
     } else {
-      snprintf(name, sizeof name, "%s", dims[i].name);
+      snprintf(name, sizeof name, "%s", zh ? dim_zh[i] : dims[i].name);
     }
-    const char *header[2] = {name, "count"};
+    const char *header[2] = {name, count};
     zb_table *t = zb_table_new(2, header);
     if (t == NULL)
       return;
     for (size_t j = 0; j < dims[i].n; j++) {
       char num[24];
       snprintf(num, sizeof(num), "%ld", dims[i].count[j]);
-      const char *row[2] = {dims[i].value[j], num};
+      /* People read the labels of the 党内统计公报, never the keys
+       * (before_1949-10-01) of --json. */
+      const char *v = dims[i].value[j];
+      if (zh && i == DIM_AGE)
+        v = age_zh[j];
+      else if (zh && i == DIM_JOIN)
+        v = join_zh[j];
+      const char *row[2] = {v, num};
       if (zb_table_add(t, row) != 0) {
         zb_table_free(t);
         return;

@@ -104,7 +104,8 @@ int zb_stats_rows(const zb_stats *s, bool zh, zb_stats_row_fn fn, void *ctx);
  * UTF-8 BOM, the header 项目,分类,人数 and the Chinese labels.  0 or
  * ZB_EIO.  org is not written (the rows are counts only). */
 int zb_stats_write_csv(const zb_stats *s, const char *org, FILE *out, bool zh);
-/* Human report, columns aligned by display width. */
-void zb_stats_print(const zb_stats *s, const char *org, FILE *out);
+/* Human report, columns aligned by display width: with zh the Chinese
+ * labels of the 党内统计公报 (as --csv with zh), else the English names. */
+void zb_stats_print(const zb_stats *s, const char *org, FILE *out, bool zh);
 
 #endif

@@ -214,7 +214,7 @@ say "refusals: outside the scope 6, no such org 4, a bad year 3; no --org at the
 expect_exit 6 "$NODE" report balance --org 430121-02 --data "$B"
 expect_exit 4 "$NODE" report balance --org 430121-01-77 --data "$C"
 expect_exit 4 "$SERVER" report balance --org 430121-01-77 --data "$SRV"
-assert_grep "$LAST_ERR" "no org 430121-01-77" "the server names the missing org"
+assert_grep "$LAST_ERR" "没有组织 430121-01-77" "the server names the missing org"
 expect_exit 3 "$NODE" report balance --year 1899 --data "$C"
 assert_grep "$LAST_ERR" "--year" "a bad year names its option"
 expect_exit 3 "$NODE" report balance --year 20x5 --data "$C"

@@ -108,7 +108,7 @@ say "the server imports it again: nothing changes, and it says so"
 before="$(srv_state)"
 ok "$SERVER" bundle import "$WORK/p1.zbp" --data "$SRV" --json
 assert_eq "$(conv_json_field "$LAST_OUT" already)" True "second import of p1 says so"
-assert_grep "$LAST_ERR" "nothing changed" "second import of p1"
+assert_grep "$LAST_ERR" "没有任何改变" "second import of p1"
 [[ "$(srv_state)" == "$before" ]] || fail "importing p1 twice changed the server"
 
 ok "$SERVER" bundle export --node b0101 "$WORK/s1.zbp" --data "$SRV" --json
@@ -203,7 +203,7 @@ ok "$NODE" member update "$mid" --phone 13900000004 --data "$N1"
 ok "$NODE" bundle export "$WORK/p5.zbp" --data "$N1"
 conv_sync "$N1"
 ok "$SERVER" bundle import "$WORK/p5.zbp" --data "$SRV"
-assert_grep "$LAST_ERR" "nothing changed" "a parcel whose ops a sync brought"
+assert_grep "$LAST_ERR" "没有任何改变" "a parcel whose ops a sync brought"
 ok "$NODE" member update "$mid" --phone 13900000005 --data "$NT"
 conv_sync "$NT"
 ok "$SERVER" bundle export --node b0101 "$WORK/s5.zbp" --data "$SRV"

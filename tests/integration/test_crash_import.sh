@@ -37,7 +37,7 @@ t0="$(date +%s.%N)"
 ok "$NODE" member import "$WORK/big.csv" --data "$WORK/calib"
 t1="$(date +%s.%N)"
 DUR="$(python3 -c "print('%.3f' % ($t1 - $t0))")"
-assert_grep "$LAST_ERR" "100000 rows: 100000 added" "calibration import summary"
+assert_grep "$LAST_ERR" "100000 行：新增 100000" "calibration import summary"
 CALIB_DIG="$(digest_of "$WORK/calib")"
 echo "a complete import takes ${DUR}s"
 
@@ -100,7 +100,7 @@ done
 
 say "an import left to finish adds all 100,000 rows"
 ok "$NODE" member import "$WORK/big.csv" --data "$D"
-assert_grep "$LAST_ERR" "100000 rows: 100000 added, 0 updated, 0 unchanged" "final import summary"
+assert_grep "$LAST_ERR" "100000 行：新增 100000，更新 0，未变 0" "final import summary"
 ok "$NODE" verify --data "$D"
 assert_eq "$(members_count "$D")" 101000 "members after the final import"
 assert_eq "$(ops_count "$D")" "$((OPS0 + 100000))" "ops after the final import"

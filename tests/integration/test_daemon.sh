@@ -5,10 +5,14 @@
 # last success, the last failure with its reason and the next attempt for
 # `status` (Chinese words, and --json); logs one line per event, with
 # sd-daemon priorities when stderr is the journal; stops on SIGTERM and
-# says so in status.
+# says so in status.  The log lines are checked in English (an English
+# locale, as a service with LANG=en_US.UTF-8 would log); test_lang checks
+# the Chinese default, and status below is read with --lang zh.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 zb_setup_sync
+unset LC_ALL LC_MESSAGES
+export LANG=en_US.UTF-8
 
 R="$WORK/roster"
 gen_roster "$R" --townships 1 --branches 2 --members 40
@@ -56,7 +60,7 @@ t = datetime.datetime.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzi
 d = (t - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
 sys.exit(0 if 47 * 60 <= d <= 72 * 60 else 1)
 PY
-TZ=CST-8 ok "$NODE" status --data "$B"
+TZ=CST-8 ok "$NODE" status --lang zh --data "$B"
 assert_grep "$LAST_OUT" "未发送的修改：0 条" "status: unsent changes"
 grep -q -E "^上次同步成功：20[0-9-]+ [0-9]{2}:[0-9]{2}（(刚刚|[0-9]+ 分钟前)）$" "$LAST_OUT" ||
   fail "status: no 上次同步成功 line: $(<"$LAST_OUT")"
@@ -93,7 +97,7 @@ ok "$NODE" status --json --data "$B"
 assert_eq "$(json_field "$LAST_OUT" last_error_code)" ZB_EUNREACH "last_error_code"
 [[ -n "$(json_field "$LAST_OUT" last_error_reason)" ]] || fail "empty last_error_reason"
 [[ "$(json_field "$LAST_OUT" next_attempt)" != null ]] || fail "no next_attempt while the daemon runs"
-ok "$NODE" status --data "$B"
+ok "$NODE" status --lang zh --data "$B"
 assert_grep "$LAST_OUT" "未发送的修改：1 条" "status: one unsent change"
 assert_grep "$LAST_OUT" "上次同步失败：" "status: the failure"
 assert_grep "$LAST_OUT" "失败原因：连不上同步服务器" "status: the failure's reason in words"
@@ -115,7 +119,7 @@ wait_exit "$DPID" 20
 assert_eq "$WAIT_RC" 0 "daemon exit status after SIGTERM"
 grep -q "daemon stopped" "$DLOG" || fail "the daemon did not say it stopped"
 assert_eq "$(node_field "$B" next_attempt)" null "next_attempt after the daemon stopped"
-ok "$NODE" status --data "$B"
+ok "$NODE" status --lang zh --data "$B"
 assert_grep "$LAST_OUT" "下次尝试：未安排" "status: nothing planned"
 ok "$NODE" verify --data "$B"
 echo "test_daemon: ok"

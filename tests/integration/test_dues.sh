@@ -111,7 +111,7 @@ expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind farmer --bas
   --data "$WORK/b0201"
 expect_exit 3 "$NODE" dues pay "$X" --month 2026-13 --kind student --data "$WORK/b0201"
 expect_exit 4 "$NODE" dues pay "$XB1" --month "$(month_add 0)" --kind student --data "$WORK/b0201"
-assert_grep "$LAST_ERR" "member $XB1 not found" "a branch pays for its own members"
+assert_grep "$LAST_ERR" "找不到党员 $XB1" "a branch pays for its own members"
 assert_eq "$(ops_count "$WORK/b0201")" "$ops_before" "refused payments add no op"
 
 say "void, then pay the month again (KEY-2); a farmer's range"
@@ -146,7 +146,7 @@ assert_grep "$LAST_OUT" "2 payments" "two payments of the month, one voided"
 ok "$NODE" dues list --csv --all --data "$WORK/b0201"
 cp "$LAST_OUT" "$WORK/b4-dues.csv"
 ok "$NODE" dues import "$WORK/b4-dues.csv" --data "$WORK/b0201"
-assert_grep "$LAST_ERR" "0 added, 0 updated" "dues list --csv imports back unchanged"
+assert_grep "$LAST_ERR" "新增 0，更新 0" "dues list --csv imports back unchanged"
 
 say "the server refuses the same bad payments, with the node's reasons"
 conv_sync "$WORK/b0201"
@@ -289,7 +289,7 @@ ok "$NODE" member leave "$LEAVER" --reason 去世 --date "$Y-09-01" --data "$WOR
 ok "$NODE" dues import "$WORK/pay-b1.csv" --data "$WORK/b0101"
 ok "$NODE" dues import "$WORK/pay-b2.csv" --data "$WORK/b0102"
 ok "$NODE" dues import "$WORK/pay-b3.csv" --data "$WORK/t01"   # branch 03 has no node
-assert_grep "$LAST_ERR" "0 updated" "the township enters branch 03's payments"
+assert_grep "$LAST_ERR" "更新 0" "the township enters branch 03's payments"
 expect_exit 3 "$NODE" dues pay "$LEAVER" --month "$Y-09" --kind student --date "$Y-09-15" \
   --data "$WORK/b0102"
 assert_grep "$LAST_ERR" "left on $Y-09-01: no dues are due for $Y-09" "none due after leaving"

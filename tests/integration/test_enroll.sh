@@ -29,26 +29,26 @@ ok "$SERVER" init --data "$SRV" --name sync.example.gov.cn --name 127.0.0.1
 say "enroll refuses an org the server does not hold"
 expect_exit 4 "$SERVER" enroll --data "$SRV" --node-id b0102 --org "$B1" \
   --server sync.example.gov.cn:7420 --out "$WORK/b0102.bundle"
-assert_grep "$LAST_ERR" "--org: this server holds no org $B1: import the org tree first" "no org tree"
+assert_grep "$LAST_ERR" "--org：本服务器没有组织 $B1：请先导入组织树" "no org tree"
 [[ ! -e "$WORK/b0102.bundle" ]] || fail "a refused enrollment wrote a bundle"
 [[ ! -e "$SRV/pki/issued/b0102" ]] || fail "a refused enrollment issued a certificate"
 ok "$SERVER" org import "$R/orgs.csv" --data "$SRV"
 expect_exit 4 "$SERVER" enroll --data "$SRV" --node-id b0199 --org 430121-01-99 \
   --server sync.example.gov.cn:7420 --out "$WORK/b0199.bundle"
-assert_grep "$LAST_ERR" "no org 430121-01-99" "an org code that is not in the tree"
+assert_grep "$LAST_ERR" "没有组织 430121-01-99" "an org code that is not in the tree"
 [[ ! -e "$WORK/b0199.bundle" ]] || fail "a refused enrollment wrote a bundle"
 
 say "enroll refuses a --server host that the server certificate does not name"
 for bad in localhost:7420 sync.example.gov.cn.evil:7420 10.0.0.1:7420 "[::1]:7420" example.gov.cn:7420; do
   expect_exit 3 "$SERVER" enroll --data "$SRV" --node-id b0102 --org "$B1" --server "$bad" \
     --out "$WORK/b0102.bundle"
-  assert_grep "$LAST_ERR" "--server: the server certificate does not name the host of $bad" "host $bad"
-  assert_grep "$LAST_ERR" "it names: sync.example.gov.cn, 127.0.0.1" "host $bad: the names it has"
+  assert_grep "$LAST_ERR" "--server：服务器证书上没有写明 $bad 的主机" "host $bad"
+  assert_grep "$LAST_ERR" "证书写明的是：sync.example.gov.cn, 127.0.0.1" "host $bad: the names it has"
   [[ ! -e "$WORK/b0102.bundle" ]] || fail "enrollment for $bad wrote a bundle"
 done
 ok "$SERVER" enroll --data "$SRV" --node-id dns --org "$B1" --server SYNC.example.gov.cn:7420 \
   --out "$WORK/dns.bundle"
-assert_grep "$LAST_ERR" "the org directory of the node's scope" "the enrollment says what the bundle holds"
+assert_grep "$LAST_ERR" "本节点范围的组织目录" "the enrollment says what the bundle holds"
 
 say "the bundle carries the org directory of the scope: a roster imports offline"
 ok "$SERVER" enroll --data "$SRV" --node-id t01 --org "$T1" --server 127.0.0.1:7420 \
@@ -66,16 +66,16 @@ EOF
 NT="$WORK/t01"
 ok "$NODE" init --enroll "$WORK/t01.bundle" --data "$NT"
 ORGS_T1="$(awk -F, -v o="$T1" 'NR > 1 && ($1 == o || index($1, o "-") == 1)' "$R/orgs.csv" | wc -l)"
-assert_grep "$LAST_ERR" "; $ORGS_T1 orgs of its scope from the bundle" "init says it took the orgs"
+assert_grep "$LAST_ERR" "；从登记文件取得本机范围内的 $ORGS_T1 个组织" "init says it took the orgs"
 assert_eq "$(node_field "$NT" orgs)" "$ORGS_T1" "orgs of the township node"
 awk -F, -v o="$T1" 'NR == 1 || index($11, o "-") == 1' "$R/members.csv" >"$WORK/t01-members.csv"
 M_T1=$(($(wc -l <"$WORK/t01-members.csv") - 1))
 [[ $M_T1 -gt 0 ]] || fail "no members of $T1 in the roster"
 ok "$NODE" member import "$WORK/t01-members.csv" --data "$NT"
-assert_grep "$LAST_ERR" "$M_T1 rows: $M_T1 added" "the roster imports with no org file"
+assert_grep "$LAST_ERR" "$M_T1 行：新增 $M_T1" "the roster imports with no org file"
 ok "$NODE" verify --data "$NT"
 ok "$NODE" org import "$R/orgs.csv" --data "$NT"
-assert_grep "$LAST_ERR" "0 added, 0 updated, $ORGS_T1 unchanged" "the org file adds nothing to the bundle's orgs"
+assert_grep "$LAST_ERR" "新增 0，更新 0，未变 $ORGS_T1" "the org file adds nothing to the bundle's orgs"
 
 say "a bundle whose org block was tampered with is refused"
 for how in unclosed dashes; do

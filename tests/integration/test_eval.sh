@@ -114,7 +114,7 @@ assert_grep "$LAST_OUT" "复评" "the note"
 ok "$NODE" eval list --year "$YEAR" --csv --data "$WORK/t01"
 cp "$LAST_OUT" "$WORK/eval.csv"
 ok "$NODE" eval import "$WORK/eval.csv" --data "$WORK/t01"
-assert_grep "$LAST_ERR" "0 added, 0 updated, $NFULL unchanged" "the CSV imports back unchanged"
+assert_grep "$LAST_ERR" "新增 0，更新 0，未变 $NFULL" "the CSV imports back unchanged"
 ok "$NODE" eval list --year $((YEAR - 1)) --json --data "$WORK/t01"
 assert_eq "$(cat "$LAST_OUT")" "[]" "nothing graded last year"
 

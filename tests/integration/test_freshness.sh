@@ -190,7 +190,7 @@ b22_sync="$(python3 -c '
 import json, sys
 print({x["node_id"]: x for x in json.load(open(sys.argv[1]))["nodes"]}["b22"]["last_sync"])' "$WORK/f5.json")"
 expect_exit 0 skewed +20d "$SERVER" bundle import "$WORK/b22-up.zbp" --data "$SRV"
-assert_grep "$LAST_ERR" "nothing changed" "the second import"
+assert_grep "$LAST_ERR" "没有任何改变" "the second import"
 fresh "$WORK/f6.json"
 node_is "$WORK/f6.json" b22 last_sync "\"$b22_sync\""
 

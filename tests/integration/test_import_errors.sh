@@ -229,7 +229,7 @@ got = sorted({int(m) for m in re.findall(pat, err)})
 want = sorted({int(l.split()[0]) for l in open(sys.argv[3])})
 assert got == want, "reported %s, want %s" % (got, want)
 EOF
-assert_grep "$WORK/bad.err" "nothing was imported" "the summary says nothing was stored"
+assert_grep "$WORK/bad.err" "什么都没有导入" "the summary says nothing was stored"
 assert_eq "$(members_count "$D")" "$members0" "members after the refused import"
 assert_eq "$(ops_count "$D")" "$ops0" "ops after the refused import"
 assert_eq "$(digest_of "$D")" "$dig0" "digest after the refused import"
@@ -288,7 +288,7 @@ EOF
 ok "$NODE" member import "$WORK/extracol.csv" --data "$D"
 assert_grep "$LAST_ERR" "extracol.csv:1: columns ignored (no field of a member has these names): 序号, nickname, 备注" "ignored columns named once"
 [[ "$(grep -c "columns ignored" "$LAST_ERR")" -eq 1 ]] || fail "one warning for the ignored columns"
-assert_grep "$LAST_ERR" "5 rows: 5 added" "rows with ignored columns imported"
+assert_grep "$LAST_ERR" "5 行：新增 5" "rows with ignored columns imported"
 members1="$(members_count "$D")"
 ops1="$(ops_count "$D")"
 dig1="$(digest_of "$D")"
@@ -337,7 +337,7 @@ open(sys.argv[2], "wb").write(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\
 open(sys.argv[3], "wb").write("\n".join(rows).encode() + b"\n")
 EOF
 ok "$NODE" member import "$WORK/crlf.csv" --data "$D"
-assert_grep "$LAST_ERR" "20 rows: 20 added" "CRLF + BOM import summary"
+assert_grep "$LAST_ERR" "20 行：新增 20" "CRLF + BOM import summary"
 # The same rows without BOM and CRLF, on a second node with the same
 # history: the digests must agree (no \r kept in the last field, no BOM in
 # the first column).
@@ -351,5 +351,5 @@ ok "$NODE" member import "$WORK/reordered.csv" --data "$D2"
 ok "$NODE" member import "$WORK/plain.csv" --data "$D2"
 assert_eq "$(digest_of "$D")" "$(digest_of "$D2")" "digest of CRLF+BOM import vs plain import"
 ok "$NODE" member import "$WORK/plain.csv" --data "$D"
-assert_grep "$LAST_ERR" "20 rows: 0 added, 0 updated, 20 unchanged" "plain file after the CRLF one changes nothing"
+assert_grep "$LAST_ERR" "20 行：新增 0，更新 0，未变 20" "plain file after the CRLF one changes nothing"
 ok "$NODE" verify --data "$D"

@@ -28,16 +28,16 @@ ok "$NODE" org import "$R/orgs.csv" --data "$A"
 ok "$NODE" org import - --data "$B" <"$R/orgs.csv"
 assert_grep "$LAST_ERR" "stdin: " "org import - names its input stdin"
 ok "$NODE" member import "$WORK/members.csv" --data "$A"
-assert_grep "$LAST_ERR" "3000 rows: 3000 added, 0 updated, 0 unchanged" "import by name"
+assert_grep "$LAST_ERR" "3000 行：新增 3000，更新 0，未变 0" "import by name"
 [[ "$(wc -c <"$WORK/members.csv")" -gt 65536 ]] || fail "the roster must be larger than a pipe buffer"
 expect_exit 0 bash -c 'cat "$1" | "$2" member import - --data "$3"' _ "$WORK/members.csv" "$NODE" "$B"
-assert_grep "$LAST_ERR" "stdin: 3000 rows: 3000 added, 0 updated, 0 unchanged" "import from stdin"
+assert_grep "$LAST_ERR" "stdin: 3000 行：新增 3000，更新 0，未变 0" "import from stdin"
 assert_eq "$(digest_of "$B")" "$(digest_of "$A")" "digest after the stdin import"
 ok "$NODE" verify --data "$B"
 
 say "the same rows again from stdin: all unchanged"
 ok "$NODE" member import - --data "$B" <"$WORK/members.csv"
-assert_grep "$LAST_ERR" "stdin: 3000 rows: 0 added, 0 updated, 3000 unchanged" "re-import from stdin"
+assert_grep "$LAST_ERR" "stdin: 3000 行：新增 0，更新 0，未变 3000" "re-import from stdin"
 
 say "a bad row from stdin: exit 3, reported as stdin:LINE, nothing stored"
 ops0="$(ops_count "$B")"
@@ -83,6 +83,6 @@ exec 3>&-
 rc=0
 wait "$IMP" || rc=$?
 [[ $rc -eq 0 ]] || { cat "$WORK/imp.err" >&2; fail "the import through the FIFO exited $rc"; }
-assert_grep "$WORK/imp.err" "3000 rows: 3000 added" "import through the FIFO"
+assert_grep "$WORK/imp.err" "3000 行：新增 3000" "import through the FIFO"
 assert_eq "$(members_count "$C")" 3001 "members after the import and the add"
 ok "$NODE" verify --data "$C"

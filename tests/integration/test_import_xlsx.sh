@@ -57,14 +57,14 @@ check_same() {
   fresh "$d"
   ok "$NODE" member import "$1" --data "$d"
   cp "$LAST_ERR" "$WORK/import.err"
-  assert_grep "$WORK/import.err" "$N rows: $N added, 0 updated, 0 unchanged" "$2: summary"
+  assert_grep "$WORK/import.err" "$N 行：新增 $N，更新 0，未变 0" "$2: summary"
   assert_eq "$(digest_of "$d")" "$DIG" "$2: digest against the reference"
   ok "$NODE" verify --data "$d"
 }
 
 say "member list --xlsx: the 花名册, and it imports to the same records"
 ok "$NODE" member list --xlsx "$F/export.xlsx" --data "$REF"
-assert_grep "$LAST_ERR" "export.xlsx: $N members written" "the export says what it wrote"
+assert_grep "$LAST_ERR" "export.xlsx: 已写出 $N 条党员" "the export says what it wrote"
 [[ ! -s "$LAST_OUT" ]] || fail "member list --xlsx wrote to stdout"
 head -c 4 "$F/export.xlsx" | od -An -c | grep -q "P   K 003 004" || fail "export.xlsx is not a zip"
 python3 - "$F/export.xlsx" <<'EOF' || fail "the exported sheet"
@@ -90,7 +90,7 @@ assert isinstance(cell("D3"), float), cell("D3")
 assert 'mergeCell ref="A1:N1"' in sheet, "title not across the columns"
 EOF
 check_same "$F/export.xlsx" "member list --xlsx"
-assert_grep "$WORK/import.err" "(the workbook's first sheet, \"党员花名册\")" "the summary names the sheet"
+assert_grep "$WORK/import.err" "（工作簿的第一个工作表“党员花名册”）" "the summary names the sheet"
 if grep -q "warning" "$WORK/import.err"; then fail "the export's own columns gave a warning"; fi
 
 say "English headers (--lang en), and a workbook whose name ends .csv"
@@ -101,7 +101,7 @@ say "a workbook from stdin: the same records"
 S="$WORK/n-stdin"
 fresh "$S"
 expect_exit 0 bash -c '"$1" member import - --data "$2" <"$3"' _ "$NODE" "$S" "$F/export.xlsx"
-assert_grep "$LAST_ERR" "stdin: $N rows: $N added" "xlsx on stdin"
+assert_grep "$LAST_ERR" "stdin: $N 行：新增 $N" "xlsx on stdin"
 assert_eq "$(digest_of "$S")" "$DIG" "xlsx on stdin: digest"
 
 say "member list --csv: Chinese with a BOM by default, English with --lang en or an English locale"
@@ -118,7 +118,7 @@ assert_eq "$(head -c 2 "$LAST_OUT")" "id" "an English LANG: English header"
 expect_exit 0 env LANG=en_US.UTF-8 "$NODE" member list --csv --lang zh --data "$REF"
 assert_eq "$(head -c 3 "$LAST_OUT" | od -An -tx1 | tr -d ' ')" "efbbbf" "--lang zh beats LANG"
 expect_exit 2 "$NODE" member list --csv --lang fr --data "$REF"
-assert_grep "$LAST_ERR" "--lang: \"fr\" is neither zh" "an unknown --lang"
+assert_grep "$LAST_ERR" "--lang：“fr”既不是 zh" "an unknown --lang"
 expect_exit 2 "$NODE" member list --csv --xlsx "$F/x.xlsx" --data "$REF"
 [[ ! -e "$F/x.xlsx" ]] || fail "--csv --xlsx wrote a workbook"
 expect_exit 6 "$NODE" member list --xlsx "$F/out.xlsx" --org 430122 --data "$REF"
@@ -144,7 +144,7 @@ E="$WORK/n-edit"
 fresh "$E"
 ok "$NODE" member import "$R/members.csv" --data "$E"
 ok "$NODE" member import "$F/edited.csv" --data "$E"
-assert_grep "$LAST_ERR" "$N rows: 0 added, 1 updated, $((N - 1)) unchanged" "the edited CSV"
+assert_grep "$LAST_ERR" "$N 行：新增 0，更新 1，未变 $((N - 1))" "the edited CSV"
 ok "$NODE" member show "$MID" --json --data "$E"
 assert_eq "$(json_field "$LAST_OUT" phone)" "0731-84012345" "the edited phone (CSV)"
 ok "$NODE" member list --xlsx "$F/back.xlsx" --data "$E"
@@ -173,7 +173,7 @@ EOF
   fresh "$E3"
   ok "$NODE" member import "$R/members.csv" --data "$E3"
   ok "$NODE" member import "$F/edited.xlsx" --data "$E3"
-  assert_grep "$LAST_ERR" "$N rows: 0 added, 1 updated, $((N - 1)) unchanged" "the edited workbook"
+  assert_grep "$LAST_ERR" "$N 行：新增 0，更新 1，未变 $((N - 1))" "the edited workbook"
   assert_eq "$(digest_of "$E3")" "$EOF_DIG" "edited in openpyxl = edited as CSV"
 
   say "openpyxl: a roster as a secretary keeps it (title, other order, 序号, 备注, date cells, numbers, no id)"
@@ -206,13 +206,13 @@ EOF
   O="$WORK/n-openpyxl"
   fresh "$O"
   ok "$NODE" member import "$F/openpyxl.xlsx" --data "$O"
-  assert_grep "$LAST_ERR" "$N rows: $N added" "openpyxl roster: summary"
+  assert_grep "$LAST_ERR" "$N 行：新增 $N" "openpyxl roster: summary"
   assert_grep "$LAST_ERR" "openpyxl.xlsx:3: columns ignored (no field of a member has these names): 序号, 备注" \
     "openpyxl roster: the header on row 3, one warning"
   # Same members as the reference but for the ids: matched by ID number
   # into the reference node, every row is unchanged.
   ok "$NODE" member import "$F/openpyxl.xlsx" --data "$REF"
-  assert_grep "$LAST_ERR" "$N rows: 0 added, 0 updated, $N unchanged" "openpyxl roster = the reference"
+  assert_grep "$LAST_ERR" "$N 行：新增 0，更新 0，未变 $N" "openpyxl roster = the reference"
   assert_eq "$(digest_of "$REF")" "$DIG" "the reference after the openpyxl roster"
 else
   say "openpyxl is not installed (Debian: python3-openpyxl): its workbooks are not tested"
@@ -222,7 +222,7 @@ say "report stats --xlsx and --csv"
 ok "$NODE" report stats --org 430121-01 --as-of 2026-11-01 --json --data "$REF"
 cp "$LAST_OUT" "$WORK/stats.json"
 ok "$NODE" report stats --org 430121-01 --as-of 2026-11-01 --xlsx "$F/stats.xlsx" --data "$REF"
-assert_grep "$LAST_ERR" "stats.xlsx: report of" "report stats --xlsx says what it wrote"
+assert_grep "$LAST_ERR" "stats.xlsx: 已写出 " "report stats --xlsx says what it wrote"
 python3 - "$F/stats.xlsx" "$WORK/stats.json" <<'EOF' || fail "report stats --xlsx"
 import json, re, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
@@ -326,7 +326,7 @@ assert_grep "$WORK/bad.err" "bad.xlsx:7: 联系电话 (phone): holds an Excel er
 assert_grep "$WORK/bad.err" "bad.xlsx:8: 出生日期 (birth_date):" "a month without its day: the row and column"
 assert_grep "$WORK/bad.err" "(value: \"1990年7月\")" "... and the value"
 assert_grep "$WORK/bad.err" "bad.xlsx:9: 身份证号 (id_number): check character" "a wrong check digit"
-assert_grep "$WORK/bad.err" "nothing was imported" "all or nothing"
+assert_grep "$WORK/bad.err" "什么都没有导入" "all or nothing"
 assert_eq "$(ops_count "$W")" "$ops0" "ops after the refused workbook"
 assert_eq "$(members_count "$W")" "0" "members after the refused workbook"
 

@@ -57,7 +57,7 @@ server_total() {
 }
 assert_eq "$(node_total --data "$WORK/b0101")" "6" "six members before anyone leaves"
 expect_exit 4 "$SERVER" report stats --org 430121-01-77 --data "$SRV"
-assert_grep "$LAST_ERR" "no org 430121-01-77" "the server's report of an org that does not exist"
+assert_grep "$LAST_ERR" "没有组织 430121-01-77" "the server's report of an org that does not exist"
 
 say "bad leaves store nothing (exit 3)"
 ops_before="$(ops_count "$WORK/b0101")"
@@ -93,7 +93,7 @@ assert_eq "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))
 ok "$NODE" member list --all --json --data "$WORK/b0101"
 assert_grep "$LAST_OUT" "$M1" "member list --all shows it"
 ok "$NODE" member list --data "$WORK/b0101"
-assert_grep "$LAST_OUT" "5 members" "the table counts five"
+assert_grep "$LAST_OUT" "共 5 条党员" "the table counts five"
 expect_exit 3 "$NODE" member leave "$M1" --reason 出党 --date "$TODAY" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "已离开" "leaving twice is refused, naming the state"
 
@@ -155,11 +155,11 @@ assert_eq "$(conv_json_field "$LAST_OUT" leave_reason)" "出党" "the branch see
 
 say "a re-import of the roster does not bring them back; digests converge"
 ok "$NODE" member import "$R/members.csv" --data "$WORK/b0101"
-assert_grep "$LAST_ERR" "0 added, 0 updated, 6 unchanged" "the roster file changes nothing"
+assert_grep "$LAST_ERR" "新增 0，更新 0，未变 6" "the roster file changes nothing"
 ok "$NODE" member list --csv --all --data "$WORK/b0101"
 cp "$LAST_OUT" "$WORK/all.csv"
 ok "$NODE" member import "$WORK/all.csv" --data "$WORK/b0101"
-assert_grep "$LAST_ERR" "6 unchanged" "the exported list with its leave columns imports back unchanged"
+assert_grep "$LAST_ERR" "未变 6" "the exported list with its leave columns imports back unchanged"
 sed "s/^$M4,\\(.*\\),,,,,\$/$M4,\\1,已离开,去世,$TODAY,,/" "$WORK/all.csv" >"$WORK/sneak.csv"
 grep -q "^$M4,.*,已离开,去世," "$WORK/sneak.csv" || fail "the test's edit of the CSV did not apply"
 expect_exit 3 "$NODE" member import "$WORK/sneak.csv" --data "$WORK/b0101"

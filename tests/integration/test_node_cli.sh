@@ -63,7 +63,7 @@ say "usage errors exit 2 and change nothing"
 ok "$NODE" org import "$R/orgs.csv" --data "$C"
 ops_before="$(ops_count "$C")"
 expect_exit 2 "$NODE"
-assert_grep "$LAST_ERR" "usage: zhibu-node" "no arguments prints usage on stderr"
+assert_grep "$LAST_ERR" "用法：zhibu-node" "no arguments prints usage on stderr (in Chinese)"
 [[ ! -s "$LAST_OUT" ]] || fail "usage error wrote to stdout"
 expect_exit 2 "$NODE" frobnicate --data "$C"
 assert_grep "$LAST_ERR" "frobnicate" "unknown command is named"
@@ -83,7 +83,7 @@ assert_eq "$(cat "$LAST_OUT")" "zhibu-node $(sed -n 's/^project(zhibu VERSION \(
 ok "$ZB_BIN/zhibu-server" --version
 assert_grep "$LAST_OUT" "zhibu-server " "zhibu-server --version"
 expect_exit 4 "$NODE" report stats --org 430121-77-77 --data "$C"
-assert_grep "$LAST_ERR" "no org 430121-77-77" "report stats of an org that does not exist"
+assert_grep "$LAST_ERR" "没有组织 430121-77-77" "report stats of an org that does not exist"
 expect_exit 2 "$NODE" status --bogus --data "$C"
 assert_grep "$LAST_ERR" "--bogus" "unknown option is named"
 expect_exit 2 "$NODE" status --since 3 --data "$C"                  # another command's option
@@ -112,13 +112,13 @@ assert_grep "$WORK/nonode.err" "init" "status without a node suggests init"
 # ---------------------------------------------------------------- --help
 say "--help on every command exits 0 and prints its usage"
 ok "$NODE" --help
-assert_grep "$LAST_OUT" "usage: zhibu-node" "top-level --help"
+assert_grep "$LAST_OUT" "用法：zhibu-node" "top-level --help"
 commands=("init" "org import" "org list" "member import" "member add" "member update"
           "member show" "member list" "status" "log" "verify" "digest" "report stats")
 for c in "${commands[@]}"; do
   # shellcheck disable=SC2086  # the command words are separate arguments
   ok "$NODE" $c --help
-  assert_grep "$LAST_OUT" "usage:" "$c --help"
+  assert_grep "$LAST_OUT" "用法：" "$c --help"
   assert_grep "$LAST_OUT" "zhibu-node $c" "$c --help names the command"
   assert_grep "$LAST_OUT" "$c" "$c --help"
   # --help before the words and without a data directory works too.
@@ -127,7 +127,7 @@ for c in "${commands[@]}"; do
   assert_grep "$LAST_OUT" "zhibu-node $c" "--help $c"
 done
 ok "$NODE" member import --help
-assert_grep "$LAST_OUT" "FILE:LINE" "member import --help describes error lines"
+assert_grep "$LAST_OUT" "文件:行号" "member import --help describes error lines"
 
 # ---------------------------------------------------------------- org import scope
 say "org import on branch- and township-scoped nodes skips and counts rows outside the scope"
@@ -143,8 +143,8 @@ inside = [r for r in rows if r["code"] == root or r["code"].startswith(root + "-
 print(len(inside), len(rows) - len(inside))
 EOF
   )
-  assert_grep "$LAST_ERR" "$want_in added" "org import into $scope: added count"
-  assert_grep "$LAST_ERR" "$want_out outside this node's scope skipped" "org import into $scope: skipped count"
+  assert_grep "$LAST_ERR" "新增 $want_in" "org import into $scope: added count"
+  assert_grep "$LAST_ERR" "本机范围以外跳过 $want_out" "org import into $scope: skipped count"
   ok "$NODE" org list --json --data "$D"
   python3 - "$LAST_OUT" "$R/orgs.csv" "$scope" <<'EOF' || fail "org list of $scope"
 import csv, json, sys
@@ -162,7 +162,7 @@ EOF
 done
 B="$WORK/scope-$BRANCH"
 ok "$NODE" org import "$R/orgs.csv" --data "$B"
-assert_grep "$LAST_ERR" "0 added, 0 updated, 1 unchanged" "org re-import into the branch node"
+assert_grep "$LAST_ERR" "新增 0，更新 0，未变 1" "org re-import into the branch node"
 
 # ---------------------------------------------------------------- member add/show/update
 say "member add / show / update round trip (Chinese text, every field)"
@@ -331,7 +331,7 @@ EOF
 # ---------------------------------------------------------------- list vs roster
 say "member list --json of a 2,000-member roster equals the CSV, field by field"
 ok "$NODE" member import "$R/members.csv" --data "$C"
-assert_grep "$LAST_ERR" "2000 rows: 2000 added, 0 updated, 0 unchanged" "import summary"
+assert_grep "$LAST_ERR" "2000 行：新增 2000，更新 0，未变 0" "import summary"
 assert_eq "$(members_count "$C")" 2000 "members after import"
 ok "$NODE" member list --json --data "$C"
 is_json "$LAST_OUT" "member list --json"
@@ -359,7 +359,7 @@ for m in got:
 print("compared", len(got), "members x", len(header), "fields")
 EOF
 ok "$NODE" member list --data "$C"
-assert_eq "$(tail -n 1 "$LAST_OUT")" "2000 members" "member list (table) count line"
+assert_eq "$(tail -n 1 "$LAST_OUT")" "共 2000 条党员" "member list (table) count line"
 ok "$NODE" member list --org "$TOWN" --json --data "$C"
 python3 - "$LAST_OUT" "$R/members.csv" <<'EOF' || fail "member list --org $TOWN"
 import csv, json, sys
@@ -396,7 +396,7 @@ ok "$NODE" org import "$R/orgs.csv" --data "$F"
 ok "$NODE" member import "$WORK/list.csv" --data "$F"
 assert_eq "$(digest_of "$F")" "$dC" "digest of a node loaded from member list --csv"
 ok "$NODE" member import "$WORK/list.csv" --data "$C"
-assert_grep "$LAST_ERR" "2000 rows: 0 added, 0 updated, 2000 unchanged" "re-import into the same node"
+assert_grep "$LAST_ERR" "2000 行：新增 0，更新 0，未变 2000" "re-import into the same node"
 assert_eq "$(ops_count "$C")" "$opsC" "ops after re-importing the node's own list"
 assert_eq "$(digest_of "$C")" "$dC" "digest after re-importing the node's own list"
 

@@ -109,7 +109,7 @@ cp "$LAST_OUT" "$WORK/notices.csv"
 assert_eq "$(head -n 1 "$WORK/notices.csv")" "id,title,body,date,org_code,status,reason" "the CSV header"
 assert_eq "$(wc -l <"$WORK/notices.csv")" "3" "header and two notices"
 ok "$NODE" notice import "$WORK/notices.csv" --data "$WORK/t01"
-assert_grep "$LAST_ERR" "2 rows: 0 added, 0 updated, 2 unchanged" "re-importing the list changes nothing"
+assert_grep "$LAST_ERR" "2 行：新增 0，更新 0，未变 2" "re-importing the list changes nothing"
 { head -n 1 "$WORK/notices.csv"; echo "T01-N2,第二个通知,正文,$TODAY,$T1,已发布,"; echo "T01-N3,坏日期,正文,2026-02-30,$T1,已发布,"; } \
   >"$WORK/bad.csv"
 expect_exit 3 "$NODE" notice import "$WORK/bad.csv" --data "$WORK/t01"
@@ -129,7 +129,7 @@ done
 say "read receipts: one per org, from the branches up to the township"
 ok "$NODE" notice read T01-N1 --data "$WORK/b0101" --actor 王书记
 ok "$NODE" notice read T01-N1 --data "$WORK/b0101"
-assert_grep "$LAST_ERR" "already recorded" "the same receipt twice is one"
+assert_grep "$LAST_ERR" "（已记录过）" "the same receipt twice is one"
 expect_exit 6 "$NODE" notice read T01-N1 --org-code "$B2" --data "$WORK/b0101"
 ok "$NODE" notice read T01-N1 --data "$WORK/b0102" --actor 陈书记
 expect_exit 4 "$NODE" notice read B0101-N1 --data "$WORK/b0102"

@@ -62,7 +62,7 @@ expect_exit 4 "$SERVER" enroll --data "$SRV" --node-id b0199 --org "$B1" \
 assert_grep "$LAST_ERR" "never enrolled" "--replace of a node never enrolled"
 ok "$SERVER" enroll --data "$SRV" --node-id b0101 --org "$B1" \
   --server 127.0.0.1:7420 --out "$WORK/b.bundle" --replace
-assert_grep "$LAST_ERR" "revoked" "enroll --replace says the old PC is revoked"
+assert_grep "$LAST_ERR" "吊销" "enroll --replace says the old PC is revoked"
 grep -qx "restore: yes" "$WORK/b.bundle" || fail "the replacement's bundle has no restore line"
 
 say "PC B: init --enroll; nothing can be written before the first sync"
@@ -114,7 +114,7 @@ ok "$NODE" status --json --data "$A"
 assert_eq "$(json_value "$(cat "$LAST_OUT")" revoked)" true "A's status --json revoked"
 assert_eq "$(json_value "$(cat "$LAST_OUT")" pending_ops)" 3 "A's unsent edits, still there"
 expect_exit 6 "$NODE" daemon --data "$A" --server "$CONV_ADDR" --timeout 30
-assert_grep "$LAST_ERR" "no retry" "A's daemon stops: a revoked PC never syncs again"
+assert_grep "$LAST_ERR" "不再重试" "A's daemon stops: a revoked PC never syncs again"
 
 say "another node's replacement restores only its own ops (none here)"
 ok "$SERVER" enroll --data "$SRV" --node-id b0102 --org "$B1" --server 127.0.0.1:7420 \

@@ -229,7 +229,7 @@ for scope in 430121 430121-02 430121-03-04; do
       || fail "report stats --csv vs --json ($scope, $as_of)"
     total="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"])' "$WORK/s.json")"
     ok "$NODE" report stats --org "$scope" --as-of "$as_of" --data "$D"
-    assert_grep "$LAST_OUT" "total $total" "human report total ($scope, $as_of)"
+    assert_grep "$LAST_OUT" "：党员总数 $total" "human report total ($scope, $as_of)"
   done
 done
 

@@ -41,9 +41,9 @@ ok "$SERVER" init --data "$S"
 ok "$SERVER" org import "$R/orgs.csv" --data "$S"
 assert_eq "$(server_field "$S" server_seq)" "$ORGS" "server seq after org import"
 enroll_node "$S" "$C1" c1 430121
-assert_grep "$LAST_ERR" "; $ORGS orgs of its scope from the bundle" "the county's bundle brings the whole tree"
+assert_grep "$LAST_ERR" "；从登记文件取得本机范围内的 $ORGS 个组织" "the county's bundle brings the whole tree"
 ok "$NODE" org import "$R/orgs.csv" --data "$C1"
-assert_grep "$LAST_ERR" "$ORGS rows: 0 added, 0 updated, $ORGS unchanged" "county node keeps the whole tree"
+assert_grep "$LAST_ERR" "$ORGS 行：新增 0，更新 0，未变 $ORGS" "county node keeps the whole tree"
 t0=$SECONDS
 ok "$NODE" member import "$R/members.csv" --data "$C1"
 say "import took $((SECONDS - t0))s"

@@ -65,7 +65,7 @@ start_server "$S0" "$SLOG"
 enroll_node "$S0" "$WORK/b1" b1 "$B1_ORG"
 enroll_node "$S0" "$WORK/twp" twp "$TWP_ORG"
 ok "$NODE" org import "$R/orgs.csv" --data "$WORK/b1"
-assert_grep "$LAST_ERR" "0 added, 0 updated, 1 unchanged" "b1 keeps its own org (the bundle brought it)"
+assert_grep "$LAST_ERR" "新增 0，更新 0，未变 1" "b1 keeps its own org (the bundle brought it)"
 ok "$NODE" member import "$WORK/b1a.csv" --data "$WORK/b1"
 sync_via "$SRV_PORT" "$WORK/b1"
 assert_eq "$SYNC_RC" 0 "first sync of b1"
@@ -247,7 +247,7 @@ run_round() {   # DIRECTION N
     completed=$((completed + 1))
   elif [[ $rc -eq 5 ]]; then
     [[ $cut == true ]] || fail "$what: sync exited 5 without a cut"
-    grep -q 'sync failed' "$WORK/round$round.err" || fail "$what: no failure line on stderr"
+    grep -q '同步失败' "$WORK/round$round.err" || fail "$what: no failure line on stderr"
   else
     cat "$WORK/round$round.err" >&2
     fail "$what: sync exited $rc, want 5 (or 0 after the end): a cut is not a refusal"

@@ -65,7 +65,7 @@ say "the next sync resumes; a no-op sync moves at most 1 KB in 3 round trips"
 start_proxy "$SRV_PORT" "$WORK/noop.jsonl" --trace "$WORK/noop.trace"
 sync_json "$WORK/b" "$PX_PORT"
 assert_eq "$RESUMED" true "second sync resumed"
-assert_grep "$LAST_ERR" "(TLS session resumed)" "the sync line says so"
+assert_grep "$LAST_ERR" "（恢复了 TLS 会话）" "the sync line says so"
 assert_eq "$(json_field "$LAST_OUT" pushed)" 0 "pushed by the no-op sync"
 for ((i = 0; i < 200; i++)); do
   [[ -s "$WORK/noop.jsonl" ]] && break

@@ -144,7 +144,7 @@ mdb_dump -s log "$D" >"$WORK/log.after"
 ! cmp -s "$WORK/log.dump" "$WORK/log.after" || fail "the alteration did not reach the store"
 [[ "$(diff "$WORK/log.dump" "$WORK/log.after" | grep -c '^[<>]')" -eq 2 ]] \
   || fail "more than one value changed in the log"
-expect_verify_fail "$D" "altered op $mseq" "verify" "op $mseq([^0-9]|$)"
+expect_verify_fail "$D" "altered op $mseq" "检查未通过" "op $mseq([^0-9]|$)"
 
 say "the last op ($NOPS) altered: verify exits 1 naming op $NOPS"
 D="$(copy alter-last)"

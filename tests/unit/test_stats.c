@@ -708,7 +708,7 @@ static void test_print(void **state) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  zb_stats_print(&s, "430121-03", f);
+  zb_stats_print(&s, "430121-03", f, false);
   assert_int_equal(fclose(f), 0);
 
   /* Title: org, date and total. */
@@ -765,7 +765,7 @@ static void test_print_rows(void **state) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  zb_stats_print(&s, "430121-03", f);
+  zb_stats_print(&s, "430121-03", f, false);
   assert_int_equal(fclose(f), 0);
   /* The age table: value column 5 wide (">=61", "31-35"), count column 5
    * wide ("count"), so the 31-35 row (p2 only) is the value, two blanks,
@@ -789,14 +789,40 @@ static void test_print_warns_on_skipped(void **state) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  zb_stats_print(&s, "430121", f);
+  zb_stats_print(&s, "430121", f, false);
   assert_int_equal(fclose(f), 0);
   assert_non_null(strstr(buf, "warning: 1 record"));
   free(buf);
 }
 
+/* In Chinese the report speaks the 党内统计公报's labels: no key of --json
+ * (before_1949-10-01, <=30, "count") reaches a person. */
+static void test_print_zh(void **state) {
+  (void)state;
+  zb_stats s;
+  zb_stats_init(&s, AS_OF);
+  add_roster(&s);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  zb_stats_print(&s, "430121-03", f, true);
+  assert_int_equal(fclose(f), 0);
+  assert_non_null(strstr(buf, "党员总数 5"));
+  assert_non_null(strstr(buf, "\n年龄        人数\n"));
+  assert_non_null(strstr(buf, "新中国成立前"));
+  assert_non_null(strstr(buf, "31至35岁"));
+  for (size_t i = 0; i < 4; i++)
+    assert_null(strstr(buf, zb_stats_join_periods[i]));
+  for (size_t i = 0; i < 8; i++)
+    assert_null(strstr(buf, zb_stats_age_bands[i]));
+  assert_null(strstr(buf, "count"));
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_print_zh),
       cmocka_unit_test(test_age_band_boundaries),
       cmocka_unit_test(test_age_leap_day),
       cmocka_unit_test(test_join_period_boundaries),

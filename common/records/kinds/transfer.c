@@ -337,16 +337,6 @@ const zb_kind_desc zb_kind_transfer = {
     .state_at = state_at,
     .add_word = "out",
     .add_arg = T_MEMBER,
-    .add_help =
-        "issue the transfer of a member to another branch of this deployment:\n"
-        "  transfer out MEMBER --to CODE [--reason TEXT] [--date YYYY-MM-DD]\n"
-        "The server sends it, with a copy of the member's record, to every node whose scope\n"
-        "holds CODE; the destination (or a committee above it) accepts or rejects it, and\n"
-        "this side may cancel it until then.  Until it is accepted the member stays here.\n"
-        "Not accepted within 3 months (from --date), it expires.  A member moving outside\n"
-        "this deployment (another province's system):\n"
-        "  transfer out MEMBER --outside NAME --letter NO [--date YYYY-MM-DD]\n"
-        "ends the membership here (member leave, reason 转出系统外) with the letter's number",
     .indexes = indexes,
     .nindexes = sizeof indexes / sizeof *indexes,
     .state_field = T_STATUS,

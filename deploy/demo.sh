@@ -128,7 +128,7 @@ TID=$("$BIN/zhibu-node" --data "$WORK/v0101" transfer list --in --json | python3
 node v0101 transfer accept "$TID"
 for n in v0101 v0102 town01; do node $n sync --server "$ADDR"; done
 node v0102 transfer list --out --state 已接收
-node v0101 member show "$X" | grep -E "^(name|org_code) "
+node v0101 member show "$X" | grep -E "^(姓名|所在党支部) "
 "$BIN/zhibu-node" --data "$WORK/v0102" member show "$X" >/dev/null 2>&1 &&
   { echo "demo: branch 02 still shows the member who moved" >&2; exit 1; }
 echo "  branch 02 no longer lists $X; branch 01 does" >&2

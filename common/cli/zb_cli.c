@@ -1,6 +1,8 @@
 #include "zb_cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -224,6 +226,21 @@ int zb_cli_lang_zh(const zb_args *a, bool *zh) {
 const char *zb_cli_strerror(int rc) {
   const char *name = zb_err_name(rc);
   return zb_msg_has(name) ? zb_msg(name) : zb_strerror(rc);
+}
+
+int zb_cli_fail(int rc, const char *what) {
+  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
+  return zb_exit_code(rc);
+}
+
+int zb_cli_bad(const char *opt, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  zb_cli_problem(NULL, NULL, 0, opt, msg);
+  return zb_exit_code(ZB_EINVAL);
 }
 
 void zb_cli_local_time(uint64_t hlc, char out[32]) {

@@ -69,6 +69,11 @@ int zb_cli_stats_out_named(const zb_args *a, const zb_stats *st, const char *org
 
 /* zb_strerror in the language of the catalogue (zb_msg.h). */
 const char *zb_cli_strerror(int rc);
+/* "PROG: what: why" for error rc; returns rc's exit status. */
+int zb_cli_fail(int rc, const char *what);
+/* "PROG: --opt: reason" (the reason formatted, at most 511 bytes); returns
+ * the exit status of invalid input (3). */
+int zb_cli_bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Whether files for people (--csv, --xlsx) are in Chinese, by the rule of
  * everything printed (zb_lang_decide, zb_msg.h): --lang zh or en; without
  * it, English when the locale (LC_ALL, LC_MESSAGES, LANG, the first that

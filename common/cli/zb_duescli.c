@@ -3,7 +3,6 @@
  */
 #include "zb_duescli.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +21,6 @@ static zb_kindcli_open_fn open_node;
 #define SET_FARMER_MIN "dues_farmer_min_fen"
 #define SET_FARMER_MAX "dues_farmer_max_fen"
 
-static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
-  return zb_exit_code(rc);
-}
-
-/* "--opt: reason", exit 3. */
-static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(const char *opt, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  zb_cli_problem(NULL, NULL, 0, opt, msg);
-  return zb_exit_code(ZB_EINVAL);
-}
-
 /* An option's value in the normal form of field f of the dues kind (2026/5
  * → 2026-05, 在职 → employee, full-width digits); "" when absent. */
 static void opt_norm(const zb_args *a, const char *opt, int f, zb_value out) {
@@ -56,7 +38,7 @@ static int64_t opt_yuan(const zb_args *a, const char *opt, int *rc) {
   if (!v)
     return -1;
   if (zb_yuan_parse(v, &fen) != 0) {
-    *rc = bad(opt, "\"%s\" is not an amount in yuan with at most two decimals (e.g. 3000 or "
+    *rc = zb_cli_bad(opt, "\"%s\" is not an amount in yuan with at most two decimals (e.g. 3000 or "
               "3000.50)", v);
     return -1;
   }
@@ -105,15 +87,15 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   opt_norm(a, "date", ZB_DF_PAID_DATE, date_s);
   int month, rc = 0;
   if (!month_s[0])
-    return bad("month", "is required: the month paid for, YYYY-MM");
+    return zb_cli_bad("month", "is required: the month paid for, YYYY-MM");
   if (zb_month_parse(month_s, strlen(month_s), &month) != 0)
-    return bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
+    return zb_cli_bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
   if (!payer_s[0])
-    return bad("kind", "is required: employee, retiree, farmer, student, unemployed or "
+    return zb_cli_bad("kind", "is required: employee, retiree, farmer, student, unemployed or "
                        "low_income");
   int payer = zb_vocab_index(zb_dues_payers, payer_s);
   if (payer < 0)
-    return bad("kind", "unknown value \"%s\": employee, retiree, farmer, student, unemployed "
+    return zb_cli_bad("kind", "unknown value \"%s\": employee, retiree, farmer, student, unemployed "
                        "or low_income", zb_args_get(a, "kind"));
   int64_t base = opt_yuan(a, "base", &rc), amount = opt_yuan(a, "amount", &rc);
   if (rc)
@@ -122,17 +104,17 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   if (!rule) {
     char from[11];
     zb_date_format(zb_dues_rules[0]->effective, from);
-    return bad("month", "no dues rule is in force for %s (the earliest, %s, applies from %s)",
+    return zb_cli_bad("month", "no dues rule is in force for %s (the earliest, %s, applies from %s)",
                month_s, zb_dues_rules[0]->name, from);
   }
   const zb_dues_row *row = zb_dues_row_for(rule, payer, base < 0 ? 0 : base);
   if (!row)
-    return bad("kind", "%s has no row for %s", rule->name, payer_s);
+    return zb_cli_bad("kind", "%s has no row for %s", rule->name, payer_s);
   if (row->rate_bp && base < 0)
-    return bad("base", "is required for %s: the monthly %s after tax, in yuan", payer_s,
+    return zb_cli_bad("base", "is required for %s: the monthly %s after tax, in yuan", payer_s,
                payer == ZB_DP_RETIREE ? "pension" : "wage");
   if (!row->rate_bp && base >= 0)
-    return bad("base", "is not used for %s, who pays a fixed amount (%s)", payer_s, row->source);
+    return zb_cli_bad("base", "is not used for %s, who pays a fixed amount (%s)", payer_s, row->source);
   row = zb_dues_row_for(rule, payer, base);
 
   zb_node *n;
@@ -141,7 +123,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   zb_rec *r = malloc(sizeof *r);
   zb_value *v = calloc(ZB_DF__COUNT, sizeof *v);
   if (!r || !v) {
-    rc = fail(ZB_ENOMEM, "dues pay");
+    rc = zb_cli_fail(ZB_ENOMEM, "dues pay");
     goto out;
   }
   int g = zb_node_get(n, &zb_kind_member, member, r);
@@ -151,7 +133,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (g) {
-    rc = fail(g, "dues pay");
+    rc = zb_cli_fail(g, "dues pay");
     goto out;
   }
   char name[ZB_FIELD_MAX + 1];
@@ -168,7 +150,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   } else {
     int64_t lo, hi;
     if ((g = farmer_range(n, row, &lo, &hi))) {
-      rc = fail(g, "dues pay");
+      rc = zb_cli_fail(g, "dues pay");
       goto out;
     }
     standard = amount < 0 || amount < lo ? lo : amount > hi ? hi : amount;
@@ -181,14 +163,14 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   int k;
   for (k = 1; k <= ZB_DUES_REPAY_MAX; k++) {
     if (!zb_dues_key(member, month, k, v[ZB_DF_ID])) {
-      rc = bad("member", "member id %s is too long for a payment key", member);
+      rc = zb_cli_bad("member", "member id %s is too long for a payment key", member);
       goto out;
     }
     g = zb_node_get(n, &zb_kind_dues, v[ZB_DF_ID], r);
     if (g == ZB_ENOTFOUND)
       break;
     if (g) {
-      rc = fail(g, "dues pay");
+      rc = zb_cli_fail(g, "dues pay");
       goto out;
     }
     if (zb_kind_state(&zb_kind_dues, r->v) != ZB_DUES_VOID) {
@@ -196,14 +178,14 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
       int64_t paid = 0;
       zb_fen_parse(r->v[ZB_DF_AMOUNT_FEN], &paid);
       zb_fen_format(paid, y);
-      rc = bad("month", "member %s has paid for %s already (%s: %s yuan on %s); to correct "
+      rc = zb_cli_bad("month", "member %s has paid for %s already (%s: %s yuan on %s); to correct "
                "it: zhibu-node dues void %s --reason TEXT, then pay again",
                member, month_s, r->v[ZB_DF_ID], y, r->v[ZB_DF_PAID_DATE], r->v[ZB_DF_ID]);
       goto out;
     }
   }
   if (k > ZB_DUES_REPAY_MAX) {
-    rc = bad("month", "%s has been voided %d times for %s", member, ZB_DUES_REPAY_MAX, month_s);
+    rc = zb_cli_bad("month", "%s has been voided %d times for %s", member, ZB_DUES_REPAY_MAX, month_s);
     goto out;
   }
   snprintf(v[ZB_DF_MEMBER_ID], sizeof v[0], "%s", member);
@@ -228,7 +210,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (g) {
-    rc = fail(g, "dues pay");
+    rc = zb_cli_fail(g, "dues pay");
     goto out;
   }
   char s[24], p[24];
@@ -245,7 +227,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
     g = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
     if (g) {
-      rc = fail(g, "dues pay");
+      rc = zb_cli_fail(g, "dues pay");
       goto out;
     }
   } else {
@@ -318,16 +300,16 @@ static int period(const zb_args *a, int *from, int *to, bool *given) {
   *to = 2999 * 12 + 11;
   *given = m[0] || y;
   if (m[0] && y)
-    return bad("year", "give --month or --year, not both");
+    return zb_cli_bad("year", "give --month or --year, not both");
   if (m[0]) {
     if (zb_month_parse(m, strlen(m), from) != 0)
-      return bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
+      return zb_cli_bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
     *to = *from;
   } else if (y) {
     char *end;
     long v = strtol(y, &end, 10);
     if (!*y || *end || v < 1900 || v > 2999)
-      return bad("year", "\"%s\" is not a year from 1900 to 2999", y);
+      return zb_cli_bad("year", "\"%s\" is not a year from 1900 to 2999", y);
     *from = (int)v * 12;
     *to = (int)v * 12 + 11;
   }
@@ -379,7 +361,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   zb_table_free(lc.t);
   zb_names_free(&names);
   if (rc)
-    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "dues list");
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : zb_cli_fail(rc, "dues list");
   return zb_cli_flush();
 }
 
@@ -441,7 +423,7 @@ static int cmd_rules(const struct zb_cmd *c, const zb_args *a) {
     int rc = all ? zb_json_print(all, stdout, 0) : ZB_ENOMEM;
     json_decref(all);
     if (rc)
-      return fail(rc, "dues rules");
+      return zb_cli_fail(rc, "dues rules");
   } else {
     printf("A share rounds half up to a whole fen; paying ahead or behind: at most %d months;\n"
            "%d consecutive unpaid months are flagged (docs/RECORDS.md, \"Dues\").\n",
@@ -459,7 +441,7 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
   const zb_dues_rule *rule = zb_dues_rule_for(zb_month_of(zb_date_today()));
   const zb_dues_row *row = rule ? zb_dues_row_for(rule, ZB_DP_FARMER, 0) : NULL;
   if (!row)
-    return fail(ZB_ENOTFOUND, "dues setting: no farmer row in the rule in force");
+    return zb_cli_fail(ZB_ENOTFOUND, "dues setting: no farmer row in the rule in force");
   char a1[24], a2[24];
   zb_fen_format(row->min_fen, a1);
   zb_fen_format(row->max_fen, a2);
@@ -469,7 +451,7 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
   int64_t cur_lo, cur_hi;
   if ((rc = farmer_range(n, row, &cur_lo, &cur_hi))) {
     zb_node_close(n);
-    return fail(rc, "dues setting");
+    return zb_cli_fail(rc, "dues setting");
   }
   if (lo >= 0 || hi >= 0) {
     int64_t nlo = lo >= 0 ? lo : cur_lo, nhi = hi >= 0 ? hi : cur_hi;
@@ -478,17 +460,17 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
                                                                           : NULL;
     if (opt) {
       zb_node_close(n);
-      return bad(opt, "must lie in the national range %s to %s yuan (%s)", a1, a2, rule->name);
+      return zb_cli_bad(opt, "must lie in the national range %s to %s yuan (%s)", a1, a2, rule->name);
     }
     if (nlo > nhi) {
       zb_node_close(n);
-      return bad(lo >= 0 ? "farmer-min" : "farmer-max", "the range would be empty: minimum "
+      return zb_cli_bad(lo >= 0 ? "farmer-min" : "farmer-max", "the range would be empty: minimum "
                  "above maximum");
     }
     if ((rc = zb_node_setting_put(n, SET_FARMER_MIN, (uint64_t)nlo)) ||
         (rc = zb_node_setting_put(n, SET_FARMER_MAX, (uint64_t)nhi))) {
       zb_node_close(n);
-      return fail(rc, "dues setting");
+      return zb_cli_fail(rc, "dues setting");
     }
     cur_lo = nlo;
     cur_hi = nhi;
@@ -504,7 +486,7 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
     if (rc)
-      return fail(rc, "dues setting");
+      return zb_cli_fail(rc, "dues setting");
   } else {
     printf("farmer (农民党员) range  %s to %s yuan a month (national: %s to %s)\n", l, h, a1,
            a2);
@@ -557,7 +539,7 @@ int zb_cli_dues_query(const zb_args *a, zb_dues_query *q) {
   q->as_of = zb_date_today();
   const char *d = zb_args_get(a, "as-of");
   if (d && zb_date_parse(d, strlen(d), &q->as_of) != 0)
-    return bad("as-of", "\"%s\" is not a date YYYY-MM-DD", d);
+    return zb_cli_bad("as-of", "\"%s\" is not a date YYYY-MM-DD", d);
   bool given;
   int rc = period(a, &q->from, &q->to, &given);
   if (rc)
@@ -585,6 +567,6 @@ int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r) {
     zb_dues_report_print(r, stdout);
   }
   if (rc)
-    return fail(rc, "report dues");
+    return zb_cli_fail(rc, "report dues");
   return zb_cli_flush();
 }

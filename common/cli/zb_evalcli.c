@@ -4,7 +4,6 @@
  */
 #include "zb_evalcli.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,22 +18,6 @@
 
 static zb_kindcli_open_fn open_node;
 
-static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
-  return zb_exit_code(rc);
-}
-
-static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(const char *opt, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  zb_cli_problem(NULL, NULL, 0, opt, msg);
-  return zb_exit_code(ZB_EINVAL);
-}
-
 /* --year: 0 and the year, or an exit status. */
 static int year_opt(const zb_args *a, int dflt, int *out) {
   const char *y = zb_args_get(a, "year");
@@ -42,12 +25,12 @@ static int year_opt(const zb_args *a, int dflt, int *out) {
   if (!y) {
     if (dflt)
       return 0;
-    return bad("year", "is required: the year graded, YYYY");
+    return zb_cli_bad("year", "is required: the year graded, YYYY");
   }
   char *end;
   long v = strtol(y, &end, 10);
   if (!*y || *end || v < 1900 || v > 2999)
-    return bad("year", "\"%s\" is not a year from 1900 to 2999", y);
+    return zb_cli_bad("year", "\"%s\" is not a year from 1900 to 2999", y);
   *out = (int)v;
   return 0;
 }
@@ -61,7 +44,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
   if (rc)
     return rc;
   if (!g)
-    return bad("grade", "is required: 优秀, 合格, 基本合格 or 不合格");
+    return zb_cli_bad("grade", "is required: 优秀, 合格, 基本合格 or 不合格");
   zb_node *n;
   if ((rc = open_node(a, &n)))
     return rc;
@@ -69,7 +52,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
   zb_value *v = calloc(ZB_EF__COUNT, sizeof *v);
   bool set[ZB_EF__COUNT] = {false};
   if (!r || !v) {
-    rc = fail(ZB_ENOMEM, "eval set");
+    rc = zb_cli_fail(ZB_ENOMEM, "eval set");
     goto out;
   }
   int w = zb_node_get(n, &zb_kind_member, member, r);
@@ -79,13 +62,13 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (w) {
-    rc = fail(w, "eval set");
+    rc = zb_cli_fail(w, "eval set");
     goto out;
   }
   char name[ZB_FIELD_MAX + 1];
   snprintf(name, sizeof name, "%s", r->v[ZB_MF_NAME]);
   if (!zb_eval_key(member, year, v[ZB_EF_ID])) {
-    rc = bad("member", "member id %s is too long for an evaluation key", member);
+    rc = zb_cli_bad("member", "member id %s is too long for an evaluation key", member);
     goto out;
   }
   zb_norm_field(&zb_kind_eval.fields[ZB_EF_GRADE], g, strnlen(g, ZB_FIELD_MAX), v[ZB_EF_GRADE]);
@@ -110,7 +93,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (w) {
-    rc = fail(w, "eval set");
+    rc = zb_cli_fail(w, "eval set");
     goto out;
   }
   fprintf(stderr, "%s: eval %s: %s %s, %04d: %s%s\n", zb_log_progname(), v[ZB_EF_ID], member,
@@ -252,7 +235,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   zb_names_free(&ro.names);
   free(ro.orgs);
   if (rc)
-    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, "eval list");
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : zb_cli_fail(rc, "eval list");
   return zb_cli_flush();
 }
 

@@ -130,11 +130,6 @@ static int values_from_args(const zb_kind_desc *kd, const zb_args *a, zb_value *
   return 0;
 }
 
-static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_cli_strerror(rc));
-  return zb_exit_code(rc);
-}
-
 /* ---- import ---- */
 
 static int cmd_import(const struct zb_cmd *c, const zb_args *a) {
@@ -165,7 +160,7 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
   zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX];
   if (!v)
-    return fail(ZB_ENOMEM, c->words);
+    return zb_cli_fail(ZB_ENOMEM, c->words);
   zb_node *n = NULL;
   int rc = values_from_args(kd, a, v, set);
   if (!rc && kd->add_word)
@@ -179,7 +174,7 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
     if (w == ZB_EEXIST || w == ZB_EINVAL || w == ZB_ESCOPE)
       rc = zb_exit_code(w);
     else if (w)
-      rc = fail(w, c->words);
+      rc = zb_cli_fail(w, c->words);
     else
       printf("%s\n", v[0]);
   }
@@ -198,7 +193,7 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
   zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX];
   if (!v)
-    return fail(ZB_ENOMEM, c->words);
+    return zb_cli_fail(ZB_ENOMEM, c->words);
   int rc = values_from_args(kd, a, v, set);
   bool any = false;
   for (int f = 0; f < kd->nfields; f++)
@@ -218,7 +213,7 @@ static int cmd_update(const struct zb_cmd *c, const zb_args *a) {
     if (w == ZB_ENOTFOUND || w == ZB_EINVAL || w == ZB_ESCOPE)
       rc = zb_exit_code(w);
     else if (w)
-      rc = fail(w, c->words);
+      rc = zb_cli_fail(w, c->words);
     else
       fprintf(stderr, zb_msg(changed ? "kind.updated" : "kind.same"), prog, noun(kd), key);
   }
@@ -262,7 +257,7 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     zb_log_error(zb_msg("kind.not_found"), noun(kd), key);
   if (rc) {
     free(r);
-    return rc == ZB_ENOTFOUND ? zb_exit_code(rc) : fail(rc, c->words);
+    return rc == ZB_ENOTFOUND ? zb_exit_code(rc) : zb_cli_fail(rc, c->words);
   }
   /* The record's facts, kind by kind: {"read": [{…}, …]} in JSON, one
    * line each after the table. */
@@ -310,7 +305,7 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
   json_decref(facts);
   free(now);
   free(r);
-  return rc ? fail(rc, c->words) : zb_cli_flush();
+  return rc ? zb_cli_fail(rc, c->words) : zb_cli_flush();
 }
 
 void zb_kindcli_org_name(zb_node *n, const char *code, char out[ZB_FIELD_MAX + 1]) {
@@ -426,7 +421,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   struct list_out *lo = calloc(1, sizeof *lo);
   if (!lo) {
     zb_node_close(n);
-    return fail(ZB_ENOMEM, c->words);
+    return zb_cli_fail(ZB_ENOMEM, c->words);
   }
   lo->kd = kd;
   lo->all = zb_args_has(a, "all");
@@ -506,7 +501,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   zb_table_free(lo->t);
   free(lo);
   if (rc)
-    return rc == ZB_ESCOPE ? zb_exit_code(rc) : fail(rc, c->words);
+    return rc == ZB_ESCOPE ? zb_exit_code(rc) : zb_cli_fail(rc, c->words);
   return zb_cli_flush();
 }
 
@@ -528,7 +523,7 @@ static int step_outcome(int rc, const zb_kind_desc *kd, const char *key, const c
     zb_log_error(zb_msg("kind.not_found"), noun(kd), key);
   if (rc == ZB_ENOTFOUND || rc == ZB_EINVAL || rc == ZB_ESCOPE)
     return zb_exit_code(rc);
-  return rc ? fail(rc, what) : 0;
+  return rc ? zb_cli_fail(rc, what) : 0;
 }
 
 /* The option of an act's parameter j: its own name, or its field's. */
@@ -614,7 +609,7 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
   zb_value *v = calloc((size_t)kd->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX];
   if (!v)
-    return fail(ZB_ENOMEM, c->words);
+    return zb_cli_fail(ZB_ENOMEM, c->words);
   zb_node *n;
   int rc = act_values(kd, ad, a, v, set);
   if (!rc && !(rc = open_node(a, &n))) {
@@ -645,7 +640,7 @@ static int transfer_outside(const zb_args *a, const char *member) {
   zb_value *v = calloc((size_t)mk->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX] = {false};
   if (!v)
-    return fail(ZB_ENOMEM, "transfer out");
+    return zb_cli_fail(ZB_ENOMEM, "transfer out");
   char note[ZB_FIELD_MAX + 1];
   snprintf(note, sizeof note, "转往%s，介绍信%s", dest, letter);
   int rc = take_value(&mk->fields[ZB_MF_LEAVE_NOTE], "outside", note, v[ZB_MF_LEAVE_NOTE]);
@@ -676,7 +671,7 @@ static int cmd_fact_run(const struct zb_cmd *c, const zb_args *a) {
   zb_value *v = calloc((size_t)fk->nfields, sizeof *v);
   bool set[ZB_REC_FIELDS_MAX];
   if (!v)
-    return fail(ZB_ENOMEM, c->words);
+    return zb_cli_fail(ZB_ENOMEM, c->words);
   zb_node *n;
   int rc = values_from_args(fk, a, v, set);
   if (!rc && !(rc = open_node(a, &n))) {

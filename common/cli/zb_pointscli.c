@@ -5,7 +5,6 @@
  */
 #include "zb_pointscli.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +15,6 @@
 #include "zb_render.h"
 
 static zb_kindcli_open_fn open_node;
-
-static int fail(int rc, const char *what) {
-  zb_log_error("%s: %s", what, zb_strerror(rc));
-  return zb_exit_code(rc);
-}
-
-static int bad(const char *opt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(const char *opt, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  zb_cli_problem(NULL, NULL, 0, opt, msg);
-  return zb_exit_code(ZB_EINVAL);
-}
 
 static void items_list(const zb_points_scheme *s, char *out, size_t cap) {
   size_t w = 0;
@@ -67,12 +50,12 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
   zb_rec *r = malloc(sizeof *r);
   zb_value *v = calloc(ZB_PF__COUNT, sizeof *v);
   if (!r || !v) {
-    rc = fail(ZB_ENOMEM, "points add");
+    rc = zb_cli_fail(ZB_ENOMEM, "points add");
     goto out;
   }
   if (!it) {
-    rc = item ? bad("item", "\"%s\" is no item of the points scheme %s: %s", item, sid, list)
-              : bad("item", "is required: %s", list);
+    rc = item ? zb_cli_bad("item", "\"%s\" is no item of the points scheme %s: %s", item, sid, list)
+              : zb_cli_bad("item", "is required: %s", list);
     goto out;
   }
   int w = zb_node_get(n, &zb_kind_member, member, r);
@@ -82,7 +65,7 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (w) {
-    rc = fail(w, "points add");
+    rc = zb_cli_fail(w, "points add");
     goto out;
   }
   const zb_kind_desc *kd = &zb_kind_points;
@@ -102,7 +85,7 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (w) {
-    rc = fail(w, "points add");
+    rc = zb_cli_fail(w, "points add");
     goto out;
   }
   fprintf(stderr, "%s: points %s: %s %s, %s %s %+d (%s)\n", zb_log_progname(), v[ZB_PF_ID],
@@ -129,7 +112,7 @@ int zb_cli_points_show(const zb_args *a) {
     fwrite(s->text, 1, s->len, stdout);
   }
   if (rc)
-    return fail(rc, "points scheme");
+    return zb_cli_fail(rc, "points scheme");
   return zb_cli_flush();
 }
 
@@ -141,7 +124,7 @@ int zb_cli_points_install(const char *dir, const char *file) {
     return zb_exit_code(rc == ZB_ENOTFOUND ? ZB_EUSAGE : rc);
   }
   if (rc)
-    return fail(rc, "points install");
+    return zb_cli_fail(rc, "points install");
   const zb_points_scheme *s = zb_points_active();
   char sid[ZB_FIELD_MAX + 1];
   zb_points_scheme_id(s, sid);
@@ -184,7 +167,7 @@ int zb_cli_rank_out(const zb_args *a, json_t *report) {
   }
   json_decref(report);
   if (rc)
-    return fail(rc, "report ranking");
+    return zb_cli_fail(rc, "report ranking");
   return zb_cli_flush();
 }
 

@@ -126,16 +126,9 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
     rc = zb_cli_fail(ZB_ENOMEM, "dues pay");
     goto out;
   }
-  int g = zb_node_get(n, &zb_kind_member, member, r);
-  if (g == ZB_ENOTFOUND) {
-    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", member);
-    rc = zb_exit_code(g);
+  int g;
+  if ((rc = zb_names_member(n, member, "dues pay", r)))
     goto out;
-  }
-  if (g) {
-    rc = zb_cli_fail(g, "dues pay");
-    goto out;
-  }
   char name[ZB_FIELD_MAX + 1];
   snprintf(name, sizeof name, "%s", r->v[ZB_MF_NAME]);
   snprintf(v[ZB_DF_ORG_CODE], sizeof v[0], "%s", r->v[ZB_MF_ORG_CODE]);

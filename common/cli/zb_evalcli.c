@@ -55,16 +55,9 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
     rc = zb_cli_fail(ZB_ENOMEM, "eval set");
     goto out;
   }
-  int w = zb_node_get(n, &zb_kind_member, member, r);
-  if (w == ZB_ENOTFOUND) {
-    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", member);
-    rc = zb_exit_code(w);
+  int w;
+  if ((rc = zb_names_member(n, member, "eval set", r)))
     goto out;
-  }
-  if (w) {
-    rc = zb_cli_fail(w, "eval set");
-    goto out;
-  }
   char name[ZB_FIELD_MAX + 1];
   snprintf(name, sizeof name, "%s", r->v[ZB_MF_NAME]);
   if (!zb_eval_key(member, year, v[ZB_EF_ID])) {

@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "zb_err.h"
+#include "zb_cli.h"
 #include "zb_kind.h"
+#include "zb_log.h"
+#include "zb_msg.h"
 
 int zb_names_row(void *ctx, const zb_rec *r) {
   zb_names *ni = ctx;
@@ -43,4 +46,13 @@ void zb_names_free(zb_names *ni) {
   free(ni->name);
   ni->id = ni->name = NULL;
   ni->n = ni->cap = 0;
+}
+
+int zb_names_member(zb_node *n, const char *id, const char *what, zb_rec *r) {
+  int rc = zb_node_get(n, &zb_kind_member, id, r);
+  if (rc == ZB_ENOTFOUND) {
+    zb_log_error(zb_msg("kind.not_found"), zb_lang_is_zh() ? "党员" : "member", id);
+    return zb_exit_code(rc);
+  }
+  return rc ? zb_cli_fail(rc, what) : 0;
 }

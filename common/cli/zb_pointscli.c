@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_names.h"
 #include "zb_norm.h"
 #include "zb_render.h"
 
@@ -58,16 +59,9 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
               : zb_cli_bad("item", "is required: %s", list);
     goto out;
   }
-  int w = zb_node_get(n, &zb_kind_member, member, r);
-  if (w == ZB_ENOTFOUND) {
-    zb_log_error("member %s not found", member);
-    rc = zb_exit_code(w);
+  int w;
+  if ((rc = zb_names_member(n, member, "points add", r)))
     goto out;
-  }
-  if (w) {
-    rc = zb_cli_fail(w, "points add");
-    goto out;
-  }
   const zb_kind_desc *kd = &zb_kind_points;
   put(kd, ZB_PF_MEMBER_ID, member, v);
   put(kd, ZB_PF_ORG_CODE, r->v[ZB_MF_ORG_CODE], v);

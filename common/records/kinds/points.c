@@ -68,7 +68,11 @@ static bool points_value(const char *s, int *out) {
   size_t n = strlen(d);
   if (n == 0 || n > 3 || strspn(d, "0123456789") != n || (n > 1 && d[0] == '0'))
     return false;
-  int v = atoi(s);
+  int v = 0;
+  for (size_t i = 0; i < n; i++)
+    v = v * 10 + (d[i] - '0');
+  if (d != s)
+    v = -v;
   if (v == 0 || v > ZB_PTS_POINTS_MAX || v < -ZB_PTS_POINTS_MAX)
     return false;
   *out = v;

@@ -224,8 +224,7 @@ int zb_cli_lang_zh(const zb_args *a, bool *zh) {
 }
 
 const char *zb_cli_strerror(int rc) {
-  const char *name = zb_err_name(rc);
-  return zb_msg_has(name) ? zb_msg(name) : zb_strerror(rc);
+  return zb_msg_err(rc);
 }
 
 int zb_cli_fail(int rc, const char *what) {

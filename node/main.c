@@ -764,7 +764,7 @@ int main(int argc, char **argv) {
     }
     if (all_cmds[n].fn == cmd_report_ranking) {
       static char help[2048];
-      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_cli_rank_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_msg("rank.help"));
       all_cmds[n].help = help;
     }
     n++;

@@ -80,10 +80,21 @@ const char *zb_msg_err(int code) {
   return zb_msg_has(name) ? zb_msg(name) : zb_strerror(code);
 }
 
+const char *zb_msg_vocab(const char *value) {
+  if (!value || lang_zh)
+    return value ? value : "";
+  char key[128];
+  int n = snprintf(key, sizeof key, "vocab.%s", value);
+  if (n < 0 || (size_t)n >= sizeof key)
+    return value;
+  const zb_msg_entry *e = find(key);
+  return e ? e->en : value;
+}
+
 void zb_msg_duration(uint64_t ms, char *out, size_t cap) {
   uint64_t sec = ms / 1000, min = sec / 60, h = min / 60, d = h / 24;
   if (d >= 730)
-    snprintf(out, cap, zb_msg("sync.span_years"), (unsigned long long)(d / 365));
+    snprintf(out, cap, zb_msg("sync.span_years"), (unsigned long long)((d + 182) / 365));
   else if (d >= 2)
     snprintf(out, cap, zb_msg("sync.span_days"), (unsigned long long)d);
   else if (h >= 1)

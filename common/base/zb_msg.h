@@ -52,6 +52,10 @@ bool zb_msg_has(const char *key);
  * catalogue's entry named like the code ("ZB_EUNREACH"), else
  * zb_strerror's English. */
 const char *zb_msg_err(int code);
+/* A vocabulary value (a record's Chinese word: 去世, 支部党员大会) as a
+ * report shows it: itself in Chinese; in English the catalogue's
+ * "vocab.VALUE" when there is one, else itself. */
+const char *zb_msg_vocab(const char *value);
 /* A length of time for people, in the current language and the unit that
  * suits it: "约 3 年", "5 天", "2 小时 5 分钟", "4 分钟", "30 秒" /
  * "about 3 years", "5 days", "2 h 5 min", "4 min", "30 s". */

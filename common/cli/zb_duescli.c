@@ -544,6 +544,9 @@ int zb_cli_dues_query(const zb_args *a, zb_dues_query *q) {
 
 int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r) {
   int rc = 0;
+  bool zh = true;
+  if ((rc = zb_cli_lang_zh(a, &zh)))
+    return zb_exit_code(rc);
   if (zb_args_has(a, "json")) {
     /* The rates have four decimals: print them so (0.0727, not
      * 0.072700000000000001). */
@@ -555,7 +558,7 @@ int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r) {
                   : 0;
     json_decref(j);
   } else if (zb_args_has(a, "csv")) {
-    rc = zb_dues_report_csv(r, stdout);
+    rc = zb_dues_report_csv(r, stdout, zh);
   } else {
     zb_dues_report_print(r, stdout);
   }

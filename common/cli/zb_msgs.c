@@ -2352,6 +2352,37 @@ const zb_msg_entry zb_msgs[] = {
     {"parcel.unknown_node",
      "节点 %s 既没有同步过也没有送来过数据包：这里还不知道它的范围（请先导入它的数据包：在支部运行 zhibu-node bundle export）",
      "node %s has neither synced nor sent a parcel: its scope is not known here yet (import its parcel first: zhibu-node bundle export at the branch)"},
+
+    /* ---- langrep (issue 11, item 3): what zhibu-server logs for its
+     * operator as it starts and stops (net/zb_syncd.c, net/zb_http.c);
+     * the per-session lines (session node=… pushed=…) stay key=value ---- */
+    {"srvlog.bad_listen",
+     "--listen：“%s”不是“地址:端口”（例如 0.0.0.0:7420）",
+     "--listen: \"%s\" is not ADDRESS:PORT (e.g. 0.0.0.0:7420)"},
+    {"srvlog.port_in_use",
+     "端口已被占用：无法在 %s 上监听：另一个程序（也许是另一个 zhibu-server）正在用这个端口；请停掉它，或用 --listen 地址:端口 换一个",
+     "port in use: cannot listen on %s: another program (perhaps another zhibu-server) uses that port; stop it, or give another --listen ADDR:PORT"},
+    {"srvlog.not_local",
+     "无法在 %s 上监听：这不是本机的地址（--listen 地址:端口；0.0.0.0 表示本机所有地址）",
+     "cannot listen on %s: not an address of this machine (--listen ADDR:PORT; 0.0.0.0 listens on all of them)"},
+    {"srvlog.low_port",
+     "权限不足：无法在 %s 上监听：1024 以下的端口需要管理员权限；请用 1024 或以上的端口",
+     "permission denied: cannot listen on %s: ports below 1024 need administrator rights; give a port of 1024 or above"},
+    {"srvlog.cannot_listen",
+     "无法在 %s 上监听：%s",
+     "cannot listen on %s: %s"},
+    {"srvlog.listening",
+     "正在 %s 的 %d 端口监听",
+     "listening on %s port %d"},
+    {"srvlog.stopping",
+     "收到信号 %d：正在停止",
+     "signal %d: stopping"},
+    {"srvlog.http_port_in_use",
+     "端口已被占用：--http %s：另一个程序（也许是另一个 zhibu-server）正在用这个端口；请停掉它，或用 --http 地址:端口 换一个",
+     "port in use: --http %s: another program (perhaps another zhibu-server) uses that port; stop it, or give another --http ADDR:PORT"},
+    {"srvlog.dashboard",
+     "数据看板：https://%s:%u/",
+     "dashboard on https://%s:%u/"},
 };
 
 const size_t zb_msgs_count = sizeof zb_msgs / sizeof *zb_msgs;

@@ -2,6 +2,7 @@
  * zb_http.c — the dashboard (zb_http.h).
  */
 #define _GNU_SOURCE   /* open_memstream */
+#include "zb_msg.h"
 #include "zb_http.h"
 
 #include <arpa/inet.h>
@@ -933,9 +934,7 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
       close(fd);
     }
     if (e == EADDRINUSE)
-      zb_log_error("端口已被占用 (port in use): --http %s: another program (perhaps another "
-                   "zhibu-server) uses that port; stop it, or give another --http ADDR:PORT",
-                   listen);
+      zb_log_error(zb_msg("srvlog.http_port_in_use"), listen);
     else
       zb_log_error("--http %s: cannot serve there (%s)", listen,
                    e == EADDRNOTAVAIL ? "not an address of this machine"
@@ -946,7 +945,7 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   }
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   unsigned bound = di ? di->port : 0;
-  zb_log_info("dashboard on https://%s:%u/", host, bound);
+  zb_log_info(zb_msg("srvlog.dashboard"), host, bound);
   if (port_file) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", port_file);

@@ -453,7 +453,7 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
   }
 }
 
-/* The server's ErrorMsg, worded by its code (docs/PROTOCOL.md, "Errors"):
+/* The server's ErrorMsg, worded by its code (docs/PROTOCOL.md, "Error codes"):
  * retry later, or refused.  Its message is the server's own sentence (in
  * the server's language), shown after ours: at most 200 bytes, control
  * characters as '?' — it comes from the network. */

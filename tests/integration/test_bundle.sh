@@ -197,7 +197,7 @@ b = bytearray(open(sys.argv[1], "rb").read())
 b[len(b) - 100] ^= 0x40
 open(sys.argv[2], "wb").write(b)
 PYEOF
-refused_at_node "$N1" 6 "refused" "$WORK/s4-flipped.zbp"
+refused_at_node "$N1" 6 "s4-flipped.zbp：拒绝：" "$WORK/s4-flipped.zbp"
 conv_sync "$NT"
 converged "after the refusals"
 

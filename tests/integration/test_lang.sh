@@ -305,6 +305,7 @@ assert_grep "$LAST_ERR" "connection to 127.0.0.1:$FREE refused: no sync server r
 has_han "$LAST_ERR" && fail "sync --lang en: Chinese in $(cat "$LAST_ERR")"
 
 say "a server whose certificate does not name the address dialled (127.0.0.2): said so, in both languages"
+rm -f "$WORK/srv.port"
 "$SERVER" run --data "$SRV" --listen 127.0.0.2:0 --port-file "$WORK/srv.port" 2>>"$WORK/srv.log" &
 SRVPID=$!
 SPORT="$(wait_port_file "$WORK/srv.port" "$SRVPID")"
@@ -318,6 +319,7 @@ wait_exit "$SRVPID" 30
 [[ "$WAIT_RC" -eq 0 ]] || fail "zhibu-server run exited $WAIT_RC"
 
 say "the clock warning: Chinese by default, English with --lang en, the difference in the language's units"
+rm -f "$WORK/srv.port"
 "$SERVER" run --data "$SRV" --listen 127.0.0.1:0 --port-file "$WORK/srv.port" 2>>"$WORK/srv.log" &
 SRVPID=$!
 SPORT="$(wait_port_file "$WORK/srv.port" "$SRVPID")"

@@ -22,6 +22,7 @@
 #include "zb_sha.h"
 #include "zb_sign.h"
 #include "zb_sync.h"
+#include "zb_utf8.h"
 #include "zhibu.pb-c.h"
 
 static int say(zb_offline_report *r, int rc, const char *fmt, ...)
@@ -32,6 +33,7 @@ static int say(zb_offline_report *r, int rc, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(r->error, sizeof r->error, fmt, ap);
   va_end(ap);
+  zb_utf8_cut_tail(r->error);   /* whole characters, should the buffer cut it */
   return rc;
 }
 

@@ -23,6 +23,7 @@
 #include "zb_msg.h"
 #include "zb_bundle.h"
 #include "zb_pace.h"
+#include "zb_utf8.h"
 #include "zhibu.pb-c.h"
 
 int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap) {
@@ -670,5 +671,6 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
                       ? info.acked_seq - held_before - rep->restored
                       : 0;   /* restored ops were the server's already */
   rep->seconds = (double)(zb_hlc_wall_ms() - t0) / 1000.0;
+  zb_utf8_cut_tail(rep->error);   /* a sentence cut by its buffer: whole characters */
   return rc;
 }

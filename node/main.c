@@ -454,14 +454,9 @@ static void sync_line(const zb_sync_report *r, int rc, const char *why) {
   if (zb_sync_clock_advice(r, advice, sizeof advice))
     zb_log_warn("%s", advice);
   if (r->restored)
-    zb_log_info("已从服务器恢复本节点 (restored): %llu of this node's own changes, held by the "
-                "server, are back on this PC; it continues where the old PC stopped",
-                (unsigned long long)r->restored);
+    zb_log_info(zb_msg("sync.restored"), (unsigned long long)r->restored);
   if (rc == ZB_EREVOKED)
-    zb_log_error("本机的证书已被吊销 (certificate revoked): this PC was replaced by a new one and "
-                 "can never sync again. Changes made here that the server never received can "
-                 "be saved with `zhibu-node export-pending FILE` and imported on the new PC "
-                 "(member import FILE) after review; zhibu-node status shows how many.");
+    zb_log_error("%s", zb_msg("sync.revoked"));
   if (rc == 0)
     zb_log_info(zb_msg("node.sync_ok"),
                 (unsigned long long)r->pushed, (unsigned long long)r->pulled, r->conflicts,
@@ -769,7 +764,7 @@ int main(int argc, char **argv) {
     }
     if (all_cmds[n].fn == cmd_report_ranking) {
       static char help[2048];
-      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_cli_rank_help);
+      snprintf(help, sizeof help, zb_msg(cmds[i].help), zb_msg("rank.help"));
       all_cmds[n].help = help;
     }
     n++;

@@ -788,7 +788,10 @@ static int cmd_report_freshness(const struct zb_cmd *c, const zb_args *a) {
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else if (zb_args_has(a, "csv")) {
-    rc = zb_fresh_write_csv(&f, stdout);
+    bool zh = true;
+    rc = zb_cli_lang_zh(a, &zh);
+    if (!rc)
+      rc = zb_fresh_write_csv(&f, stdout, zh);
   } else {
     zb_fresh_print(&f, stdout);
   }
@@ -887,7 +890,7 @@ int main(int argc, char **argv) {
     all[i] = cmds[i];
     if (cmds[i].fn == cmd_report_ranking) {
       snprintf(rank_help, sizeof rank_help, zb_msg("server.report ranking.help"),
-               zb_cli_rank_help);
+               zb_msg("rank.help"));
       all[i].help = rank_help;
     }
     if (cmds[i].fn == cmd_report_dues) {   /* its help names the rules */

@@ -62,6 +62,22 @@ static size_t zb__utf8_decode(const unsigned char *s, size_t len,
   return n;
 }
 
+size_t zb_utf8_cut_tail(char *s) {
+  size_t len = strlen(s);
+  if (len == 0)
+    return 0;
+  size_t i = len - 1;
+  while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+    i--;
+  unsigned char lead = (unsigned char)s[i];
+  size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (i + need > len) {
+    s[i] = '\0';
+    return i;
+  }
+  return len;
+}
+
 bool zb_utf8_valid(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;

@@ -10,6 +10,10 @@
 /* True if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates, no
  * code point above U+10FFFF) and holds no NUL or other C0 control except TAB. */
 bool zb_utf8_valid(const char *s, size_t len);
+/* Ends the string s where its last whole character ends: a character that
+ * snprintf cut at the end of a buffer is dropped (a sentence in Chinese
+ * is three bytes a character).  Returns the new length. */
+size_t zb_utf8_cut_tail(char *s);
 /* Number of code points in valid UTF-8. */
 size_t zb_utf8_chars(const char *s, size_t len);
 /* Columns the text takes on a terminal, from libutf8proc's

@@ -224,8 +224,7 @@ int zb_cli_lang_zh(const zb_args *a, bool *zh) {
 }
 
 const char *zb_cli_strerror(int rc) {
-  const char *name = zb_err_name(rc);
-  return zb_msg_has(name) ? zb_msg(name) : zb_strerror(rc);
+  return zb_msg_err(rc);
 }
 
 int zb_cli_fail(int rc, const char *what) {
@@ -388,7 +387,7 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
     for (int i = 0; t && sfd->vocab[i]; i++) {
       char n[24];
       snprintf(n, sizeof n, "%zu", f->counts[i]);
-      zb_table_add(t, (const char *const[]){sfd->vocab[i], n});
+      zb_table_add(t, (const char *const[]){zb_msg_vocab(sfd->vocab[i]), n});
     }
     if (t)
       zb_table_print(t, stdout);
@@ -451,12 +450,17 @@ int zb_cli_balance_init(const zb_args *a, zb_balance *b) {
 
 int zb_cli_balance_out(const zb_args *a, zb_balance *b, const char *org) {
   int rc = 0;
+  bool zh = true;
+  if ((rc = zb_cli_lang_zh(a, &zh))) {
+    zb_balance_free(b);
+    return zb_exit_code(rc);
+  }
   if (zb_args_has(a, "json")) {
     json_t *j = zb_balance_to_json(b, org);
     rc = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
     json_decref(j);
   } else if (zb_args_has(a, "csv")) {
-    rc = zb_balance_write_csv(b, org, stdout);
+    rc = zb_balance_write_csv(b, org, stdout, zh);
   } else {
     zb_balance_print(b, org, stdout);
   }

@@ -38,8 +38,7 @@ static int64_t opt_yuan(const zb_args *a, const char *opt, int *rc) {
   if (!v)
     return -1;
   if (zb_yuan_parse(v, &fen) != 0) {
-    *rc = zb_cli_bad(opt, "\"%s\" is not an amount in yuan with at most two decimals (e.g. 3000 or "
-              "3000.50)", v);
+    *rc = zb_cli_bad(opt, zb_msg("dues.bad_yuan"), v);
     return -1;
   }
   return fen;
@@ -87,16 +86,14 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   opt_norm(a, "date", ZB_DF_PAID_DATE, date_s);
   int month, rc = 0;
   if (!month_s[0])
-    return zb_cli_bad("month", "is required: the month paid for, YYYY-MM");
+    return zb_cli_bad("month", "%s", zb_msg("dues.month_required"));
   if (zb_month_parse(month_s, strlen(month_s), &month) != 0)
-    return zb_cli_bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
+    return zb_cli_bad("month", zb_msg("dues.bad_month"), zb_args_get(a, "month"));
   if (!payer_s[0])
-    return zb_cli_bad("kind", "is required: employee, retiree, farmer, student, unemployed or "
-                       "low_income");
+    return zb_cli_bad("kind", "%s", zb_msg("dues.kind_required"));
   int payer = zb_vocab_index(zb_dues_payers, payer_s);
   if (payer < 0)
-    return zb_cli_bad("kind", "unknown value \"%s\": employee, retiree, farmer, student, unemployed "
-                       "or low_income", zb_args_get(a, "kind"));
+    return zb_cli_bad("kind", zb_msg("dues.bad_kind"), zb_args_get(a, "kind"));
   int64_t base = opt_yuan(a, "base", &rc), amount = opt_yuan(a, "amount", &rc);
   if (rc)
     return rc;
@@ -104,17 +101,16 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   if (!rule) {
     char from[11];
     zb_date_format(zb_dues_rules[0]->effective, from);
-    return zb_cli_bad("month", "no dues rule is in force for %s (the earliest, %s, applies from %s)",
-               month_s, zb_dues_rules[0]->name, from);
+    return zb_cli_bad("month", zb_msg("dues.no_rule"), month_s, zb_dues_rules[0]->name, from);
   }
   const zb_dues_row *row = zb_dues_row_for(rule, payer, base < 0 ? 0 : base);
   if (!row)
-    return zb_cli_bad("kind", "%s has no row for %s", rule->name, payer_s);
+    return zb_cli_bad("kind", zb_msg("dues.no_row"), rule->name, payer_s);
   if (row->rate_bp && base < 0)
-    return zb_cli_bad("base", "is required for %s: the monthly %s after tax, in yuan", payer_s,
-               payer == ZB_DP_RETIREE ? "pension" : "wage");
+    return zb_cli_bad("base", zb_msg(payer == ZB_DP_RETIREE ? "dues.base_pension" : "dues.base_wage"),
+                      payer_s);
   if (!row->rate_bp && base >= 0)
-    return zb_cli_bad("base", "is not used for %s, who pays a fixed amount (%s)", payer_s, row->source);
+    return zb_cli_bad("base", zb_msg("dues.base_unused"), payer_s, row->source);
   row = zb_dues_row_for(rule, payer, base);
 
   zb_node *n;
@@ -156,7 +152,7 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   int k;
   for (k = 1; k <= ZB_DUES_REPAY_MAX; k++) {
     if (!zb_dues_key(member, month, k, v[ZB_DF_ID])) {
-      rc = zb_cli_bad("member", "member id %s is too long for a payment key", member);
+      rc = zb_cli_bad("member", zb_msg("dues.id_too_long"), member);
       goto out;
     }
     g = zb_node_get(n, &zb_kind_dues, v[ZB_DF_ID], r);
@@ -171,14 +167,13 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
       int64_t paid = 0;
       zb_fen_parse(r->v[ZB_DF_AMOUNT_FEN], &paid);
       zb_fen_format(paid, y);
-      rc = zb_cli_bad("month", "member %s has paid for %s already (%s: %s yuan on %s); to correct "
-               "it: zhibu-node dues void %s --reason TEXT, then pay again",
-               member, month_s, r->v[ZB_DF_ID], y, r->v[ZB_DF_PAID_DATE], r->v[ZB_DF_ID]);
+      rc = zb_cli_bad("month", zb_msg("dues.paid_already"), member, month_s, r->v[ZB_DF_ID], y,
+                      r->v[ZB_DF_PAID_DATE], r->v[ZB_DF_ID]);
       goto out;
     }
   }
   if (k > ZB_DUES_REPAY_MAX) {
-    rc = zb_cli_bad("month", "%s has been voided %d times for %s", member, ZB_DUES_REPAY_MAX, month_s);
+    rc = zb_cli_bad("month", zb_msg("dues.voided_max"), member, ZB_DUES_REPAY_MAX, month_s);
     goto out;
   }
   snprintf(v[ZB_DF_MEMBER_ID], sizeof v[0], "%s", member);
@@ -209,12 +204,11 @@ static int cmd_pay(const struct zb_cmd *c, const zb_args *a) {
   char s[24], p[24];
   zb_fen_format(standard, s);
   zb_fen_format(amount, p);
-  fprintf(stderr, "%s: dues %s: %s %s paid %s yuan for %s (standard %s, %s)\n",
-          zb_log_progname(), v[ZB_DF_ID], member, name, p, month_s, s, rule->name);
+  fprintf(stderr, zb_msg("dues.paid"), zb_log_progname(), v[ZB_DF_ID], member, name, p, month_s,
+          s, rule->name);
   if (amount != standard)
-    fprintf(stderr, "%s: warning: %s yuan is not the standard %s yuan: the payment is "
-            "flagged%s\n", zb_log_progname(), p, s,
-            v[ZB_DF_NOTE][0] ? "" : " (--note says why)");
+    fprintf(stderr, zb_msg("dues.nonstandard"), zb_log_progname(), p, s,
+            v[ZB_DF_NOTE][0] ? "" : zb_msg("dues.note_says_why"));
   if (zb_args_has(a, "json")) {
     json_t *j = pay_json(v, name);
     g = j ? zb_json_print(j, stdout, 0) : ZB_ENOMEM;
@@ -279,7 +273,7 @@ static int list_pay(void *ctx, const zb_rec *r) {
                          name,                  r->v[ZB_DF_MONTH],
                          r->v[ZB_DF_PAID_DATE], payer >= 0 ? zb_dues_payers_zh[payer] : "",
                          b,                     s,
-                         p,                     amount != standard ? "非标准" : "",
+                         p,                     amount != standard ? zb_msg("dues.col_flagged") : "",
                          r->v[ZB_DF_STATUS]};
   return zb_table_add(lc->t, cells);
 }
@@ -293,16 +287,16 @@ static int period(const zb_args *a, int *from, int *to, bool *given) {
   *to = 2999 * 12 + 11;
   *given = m[0] || y;
   if (m[0] && y)
-    return zb_cli_bad("year", "give --month or --year, not both");
+    return zb_cli_bad("year", "%s", zb_msg("dues.month_or_year"));
   if (m[0]) {
     if (zb_month_parse(m, strlen(m), from) != 0)
-      return zb_cli_bad("month", "\"%s\" is not a month YYYY-MM (e.g. 2026-05)", zb_args_get(a, "month"));
+      return zb_cli_bad("month", zb_msg("dues.bad_month"), zb_args_get(a, "month"));
     *to = *from;
   } else if (y) {
     char *end;
     long v = strtol(y, &end, 10);
     if (!*y || *end || v < 1900 || v > 2999)
-      return zb_cli_bad("year", "\"%s\" is not a year from 1900 to 2999", y);
+      return zb_cli_bad("year", zb_msg("dues.bad_year"), y);
     *from = (int)v * 12;
     *to = (int)v * 12 + 11;
   }
@@ -330,9 +324,13 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     } else if (lc.mode == 2) {
       rc = zb_rec_csv_header(stdout, &zb_kind_dues, false);
     } else {
-      static const char *const hdr[] = {"编号",     "党员编号",   "姓名",       "所属月份",
-                                        "交纳日期", "类别",       "基数（元）", "应交（元）",
-                                        "实交（元）", "标记",     "状态"};
+      static const char *const keys[] = {"dues.col_id",      "dues.col_member", "dues.col_name",
+                                         "dues.col_month",   "dues.col_date",   "dues.col_kind",
+                                         "dues.col_base",    "dues.col_standard",
+                                         "dues.col_amount",  "dues.col_flag",   "dues.col_status"};
+      const char *hdr[11];
+      for (int i = 0; i < 11; i++)
+        hdr[i] = zb_msg(keys[i]);
       if (!(lc.t = zb_table_new(11, hdr)))
         rc = ZB_ENOMEM;
     }
@@ -340,7 +338,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   if (!rc)
     rc = zb_node_list(n, &zb_kind_dues, org, list_pay, &lc);
   if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+    zb_log_error(zb_msg("dues.org_out_of_scope"), org, zb_node_org(n));
   zb_node_close(n);
   if (!rc && lc.mode == 1) {
     rc = zb_json_stream_end(&lc.js);
@@ -348,8 +346,7 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     char p[24];
     zb_fen_format(lc.paid, p);
     zb_table_print(lc.t, stdout);
-    printf("%ld payments, %s yuan paid%s\n", lc.n, p,
-           lc.all ? " (voided ones listed, not counted)" : "");
+    printf(zb_msg("dues.list_total"), lc.n, p, lc.all ? zb_msg("dues.voided_listed") : "");
   }
   zb_table_free(lc.t);
   zb_names_free(&names);
@@ -371,9 +368,10 @@ static int cmd_rules(const struct zb_cmd *c, const zb_args *a) {
     json_t *rows = json ? json_array() : NULL;
     zb_table *t = NULL;
     if (!json) {
-      printf("%s (version %d), from %s: %s\n", r->name, r->version, eff, r->title);
-      static const char *const hdr[] = {"类别", "kind", "基数上限（元）", "比例", "金额（元）",
-                                        "依据"};
+      printf(zb_msg("dues.rule_title"), r->name, r->version, eff, r->title);
+      const char *const hdr[] = {zb_msg("dues.col_kind"),   "kind",
+                                 zb_msg("dues.col_upto"),   zb_msg("dues.col_rate_bp"),
+                                 zb_msg("dues.col_fixed"),  zb_msg("dues.col_source")};
       t = zb_table_new(6, hdr);
     }
     for (int k = 0; k < r->nrows; k++) {
@@ -400,7 +398,9 @@ static int cmd_rules(const struct zb_cmd *c, const zb_args *a) {
       else if (t)
         zb_table_add(t, (const char *const[]){zb_dues_payers_zh[row->payer],
                                               zb_dues_payers[row->payer],
-                                              row->upto_fen >= 0 ? upto : (row->rate_bp ? "以上" : ""),
+                                              row->upto_fen >= 0 ? upto
+                                              : row->rate_bp    ? zb_msg("dues.above")
+                                                                : "",
                                               rate, amt, row->source});
     }
     if (json)
@@ -418,9 +418,7 @@ static int cmd_rules(const struct zb_cmd *c, const zb_args *a) {
     if (rc)
       return zb_cli_fail(rc, "dues rules");
   } else {
-    printf("A share rounds half up to a whole fen; paying ahead or behind: at most %d months;\n"
-           "%d consecutive unpaid months are flagged (docs/RECORDS.md, \"Dues\").\n",
-           ZB_DUES_WINDOW, ZB_DUES_LAPSE);
+    printf(zb_msg("dues.rules_note"), ZB_DUES_WINDOW, ZB_DUES_LAPSE);
   }
   return zb_cli_flush();
 }
@@ -434,7 +432,7 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
   const zb_dues_rule *rule = zb_dues_rule_for(zb_month_of(zb_date_today()));
   const zb_dues_row *row = rule ? zb_dues_row_for(rule, ZB_DP_FARMER, 0) : NULL;
   if (!row)
-    return zb_cli_fail(ZB_ENOTFOUND, "dues setting: no farmer row in the rule in force");
+    return zb_cli_fail(ZB_ENOTFOUND, zb_msg("dues.no_farmer_row"));
   char a1[24], a2[24];
   zb_fen_format(row->min_fen, a1);
   zb_fen_format(row->max_fen, a2);
@@ -453,12 +451,11 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
                                                                           : NULL;
     if (opt) {
       zb_node_close(n);
-      return zb_cli_bad(opt, "must lie in the national range %s to %s yuan (%s)", a1, a2, rule->name);
+      return zb_cli_bad(opt, zb_msg("dues.national_range"), a1, a2, rule->name);
     }
     if (nlo > nhi) {
       zb_node_close(n);
-      return zb_cli_bad(lo >= 0 ? "farmer-min" : "farmer-max", "the range would be empty: minimum "
-                 "above maximum");
+      return zb_cli_bad(lo >= 0 ? "farmer-min" : "farmer-max", "%s", zb_msg("dues.range_empty"));
     }
     if ((rc = zb_node_setting_put(n, SET_FARMER_MIN, (uint64_t)nlo)) ||
         (rc = zb_node_setting_put(n, SET_FARMER_MAX, (uint64_t)nhi))) {
@@ -481,8 +478,7 @@ static int cmd_setting(const struct zb_cmd *c, const zb_args *a) {
     if (rc)
       return zb_cli_fail(rc, "dues setting");
   } else {
-    printf("farmer (农民党员) range  %s to %s yuan a month (national: %s to %s)\n", l, h, a1,
-           a2);
+    printf(zb_msg("dues.farmer_range"), l, h, a1, a2);
   }
   return zb_cli_flush();
 }
@@ -544,6 +540,9 @@ int zb_cli_dues_query(const zb_args *a, zb_dues_query *q) {
 
 int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r) {
   int rc = 0;
+  bool zh = true;
+  if ((rc = zb_cli_lang_zh(a, &zh)))
+    return zb_exit_code(rc);
   if (zb_args_has(a, "json")) {
     /* The rates have four decimals: print them so (0.0727, not
      * 0.072700000000000001). */
@@ -555,7 +554,7 @@ int zb_cli_dues_out(const zb_args *a, const zb_dues_report *r) {
                   : 0;
     json_decref(j);
   } else if (zb_args_has(a, "csv")) {
-    rc = zb_dues_report_csv(r, stdout);
+    rc = zb_dues_report_csv(r, stdout, zh);
   } else {
     zb_dues_report_print(r, stdout);
   }

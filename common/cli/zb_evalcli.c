@@ -25,12 +25,12 @@ static int year_opt(const zb_args *a, int dflt, int *out) {
   if (!y) {
     if (dflt)
       return 0;
-    return zb_cli_bad("year", "is required: the year graded, YYYY");
+    return zb_cli_bad("year", "%s", zb_msg("eval.year_required"));
   }
   char *end;
   long v = strtol(y, &end, 10);
   if (!*y || *end || v < 1900 || v > 2999)
-    return zb_cli_bad("year", "\"%s\" is not a year from 1900 to 2999", y);
+    return zb_cli_bad("year", zb_msg("dues.bad_year"), y);
   *out = (int)v;
   return 0;
 }
@@ -44,7 +44,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
   if (rc)
     return rc;
   if (!g)
-    return zb_cli_bad("grade", "is required: 优秀, 合格, 基本合格 or 不合格");
+    return zb_cli_bad("grade", "%s", zb_msg("eval.grade_required"));
   zb_node *n;
   if ((rc = open_node(a, &n)))
     return rc;
@@ -61,7 +61,7 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
   char name[ZB_FIELD_MAX + 1];
   snprintf(name, sizeof name, "%s", r->v[ZB_MF_NAME]);
   if (!zb_eval_key(member, year, v[ZB_EF_ID])) {
-    rc = zb_cli_bad("member", "member id %s is too long for an evaluation key", member);
+    rc = zb_cli_bad("member", zb_msg("eval.id_too_long"), member);
     goto out;
   }
   zb_norm_field(&zb_kind_eval.fields[ZB_EF_GRADE], g, strnlen(g, ZB_FIELD_MAX), v[ZB_EF_GRADE]);
@@ -89,8 +89,8 @@ static int cmd_set(const struct zb_cmd *c, const zb_args *a) {
     rc = zb_cli_fail(w, "eval set");
     goto out;
   }
-  fprintf(stderr, "%s: eval %s: %s %s, %04d: %s%s\n", zb_log_progname(), v[ZB_EF_ID], member,
-          name, year, v[ZB_EF_GRADE], changed ? "" : " (unchanged)");
+  fprintf(stderr, zb_msg("eval.set"), zb_log_progname(), v[ZB_EF_ID], member, name, year,
+          v[ZB_EF_GRADE], changed ? "" : zb_msg("eval.unchanged"));
   printf("%s\n", v[ZB_EF_ID]);
   rc = zb_cli_flush();
 out:
@@ -198,8 +198,11 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
     } else if (lc.mode == 2) {
       rc = zb_rec_csv_header(stdout, &zb_kind_eval, false);
     } else {
-      static const char *const hdr[] = {"党员编号", "姓名", "所在党支部", "评议年度", "评议等次",
-                                        "备注"};
+      static const char *const keys[] = {"dues.col_member", "dues.col_name", "dues.col_branch",
+                                         "eval.col_year",   "eval.col_grade", "eval.col_note"};
+      const char *hdr[6];
+      for (int i = 0; i < 6; i++)
+        hdr[i] = zb_msg(keys[i]);
       if (!(lc.t = zb_table_new(6, hdr)))
         rc = ZB_ENOMEM;
     }
@@ -207,21 +210,20 @@ static int cmd_list(const struct zb_cmd *c, const zb_args *a) {
   if (!rc)
     rc = zb_node_list(n, &zb_kind_eval, org, list_row, &lc);
   if (rc == ZB_ESCOPE)
-    zb_log_error("--org: %s is outside this node's scope %s", org, zb_node_org(n));
+    zb_log_error(zb_msg("dues.org_out_of_scope"), org, zb_node_org(n));
   zb_node_close(n);
   if (!rc && lc.mode == 1) {
     rc = zb_json_stream_end(&lc.js);
   } else if (!rc && lc.mode == 0) {
     zb_table_print(lc.t, stdout);
-    printf("%ld evaluations of %d\n", lc.n, year);
+    printf(zb_msg("eval.list_total"), lc.n, year);
     /* Per org: graded, 优秀 and the most it may have (one third of its
      * full members). */
     if (ro.norgs > 1)
       qsort(ro.orgs, ro.norgs, sizeof *ro.orgs, org_cmp);
     for (size_t i = 0; i < ro.norgs; i++)
       if (ro.orgs[i].graded)
-        printf("%s: 评定 %ld 人，优秀 %ld 人（至多 %ld 人：正式党员 %ld 人的三分之一）\n",
-               ro.orgs[i].org, ro.orgs[i].graded, ro.orgs[i].excellent,
+        printf(zb_msg("eval.org_counts"), ro.orgs[i].org, ro.orgs[i].graded, ro.orgs[i].excellent,
                ro.orgs[i].eligible / 3, ro.orgs[i].eligible);
   }
   zb_table_free(lc.t);

@@ -151,10 +151,15 @@ static int cmd_install(const struct zb_cmd *c, const zb_args *a) {
 
 int zb_cli_rank_out(const zb_args *a, json_t *report) {
   int rc;
+  bool zh = true;
+  if ((rc = zb_cli_lang_zh(a, &zh))) {
+    json_decref(report);
+    return zb_exit_code(rc);
+  }
   if (zb_args_has(a, "json"))
     rc = zb_json_print(report, stdout, 0);
   else if (zb_args_has(a, "csv"))
-    rc = zb_rank_write_csv(report, stdout);
+    rc = zb_rank_write_csv(report, stdout, zh);
   else {
     zb_rank_print(report, stdout);
     rc = 0;
@@ -164,19 +169,6 @@ int zb_cli_rank_out(const zb_args *a, json_t *report) {
     return zb_cli_fail(rc, "report ranking");
   return zb_cli_flush();
 }
-
-const char zb_cli_rank_help[] =
-    "--year YYYY (default: this year).  Members of each branch of the subtree,\n"
-    "ranked by their points: the scheme's base, plus its manual items given with\n"
-    "points add (each within its yearly cap), plus its automatic items: each\n"
-    "meeting attended (出席) by type, each month of the year's dues paid in or\n"
-    "before the month (each within its cap).  Then the branches, ranked by the\n"
-    "branch score whose formula the scheme writes (meeting compliance, dues\n"
-    "collection, pipeline activity, sync freshness) and the report prints.\n"
-    "--json: org year as_of scheme scheme_title formula weights freshness_from\n"
-    "branches [{rank org_code name parent score parts members [{rank member_id\n"
-    "name base manual auto total items meetings dues_on_time}]}]; --csv: one row\n"
-    "per member.  ";
 
 static const char *const o_add[] = {"item", "date", "note", NULL};
 static const char *const o_scheme[] = {"json", NULL};

@@ -22,10 +22,9 @@ int zb_cli_points_show(const zb_args *a);
 /* Checks file and installs it as dir/points.ini.  0 or an exit status. */
 int zb_cli_points_install(const char *dir, const char *file);
 
-/* report ranking: the help text both programs share, and the output of the
- * report (--json, --csv, or Chinese tables); frees report.  0 or an exit
- * status. */
-extern const char zb_cli_rank_help[];
+/* report ranking: the output of the report (--json, --csv, or tables in
+ * the language of --lang; the help text both programs share is the
+ * catalogue's "rank.help"); frees report.  0 or an exit status. */
 int zb_cli_rank_out(const zb_args *a, json_t *report);
 
 #endif

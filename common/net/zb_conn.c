@@ -50,6 +50,8 @@ struct zb_conn {
   bool corked;        /* inside on_read: what OpenSSL writes leaves at its end */
   int reason;
   zb_conn_hs_fail hs_fail;  /* set when it closes before the handshake is done */
+  zb_conn_why why;          /* the first cause of an early end, for a person */
+  const char *why_detail;   /* static: the library's name of it, or "" */
   bool timed_out;
   uint64_t handshake_ms, idle_ms;
   uint32_t min_rate;  /* bytes/s a frame must arrive at once idle_ms passed */
@@ -73,10 +75,43 @@ typedef struct write_req {
 
 static void close_handles(zb_conn *c);
 
+/* Keeps the first cause of an early end (zb_conn_why_closed). */
+static void set_why(zb_conn *c, zb_conn_why why, const char *detail) {
+  if (c->why == ZB_WHY_NONE) {
+    c->why = why;
+    c->why_detail = detail ? detail : "";
+  }
+}
+
+/* What the verify result vr of the peer's certificate tells a person. */
+static zb_conn_why verify_why(long vr) {
+  switch (vr) {
+  case X509_V_ERR_CERT_HAS_EXPIRED:
+    return ZB_WHY_CERT_EXPIRED;
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+    return ZB_WHY_CERT_NOT_YET_VALID;
+  case X509_V_ERR_CERT_REVOKED:
+    return ZB_WHY_CERT_REVOKED;
+  case X509_V_ERR_HOSTNAME_MISMATCH:
+  case X509_V_ERR_IP_ADDRESS_MISMATCH:
+    return ZB_WHY_CERT_HOST;
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+  case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+  case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+  case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+  case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+    return ZB_WHY_CERT_UNKNOWN_CA;
+  default:
+    return ZB_WHY_CERT_OTHER;
+  }
+}
+
 /* ---- OpenSSL boundary ---------------------------------------------------- */
 
 /* Logs and clears OpenSSL's error queue (thread-wide, so it must not leak
- * into the next connection's call). */
+ * into the next connection's call): as warnings for who, as debug lines
+ * when who is NULL (a client's, see CONN_WARN). */
 static void log_ssl_errors(const char *who, const char *what) {
   unsigned long e;
   int n = 0;
@@ -84,10 +119,18 @@ static void log_ssl_errors(const char *who, const char *what) {
     if (n++ < 4) {
       char buf[256];
       ERR_error_string_n(e, buf, sizeof buf);
-      zb_log_warn("%s: %s: %s", who, what, buf);
+      if (who)
+        zb_log_warn("%s: %s: %s", who, what, buf);
+      else
+        zb_log_debug("tls: %s: %s", what, buf);
     }
   }
 }
+
+/* A connection's trouble: a warning in a server's log, for its operator;
+ * at a client, whose app tells its user why in words of its own
+ * (zb_conn_why_closed), a debug line (ZHIBU_DEBUG). */
+#define CONN_WARN(c, ...) ((c)->server ? zb_log_warn(__VA_ARGS__) : zb_log_debug(__VA_ARGS__))
 
 static int client_new_session(SSL *ssl, SSL_SESSION *sess);
 
@@ -407,6 +450,12 @@ bool zb_conn_resumed(const zb_conn *c) { return SSL_session_reused(c->ssl) == 1;
 
 zb_conn_hs_fail zb_conn_handshake_failure(const zb_conn *c) { return c->hs_fail; }
 
+zb_conn_why zb_conn_why_closed(const zb_conn *c, const char **detail) {
+  if (detail)
+    *detail = c->why_detail ? c->why_detail : "";
+  return c->why;
+}
+
 /*
  * Maps a failed SSL_* call (its SSL_get_error() value e) to a close reason
  * and logs why.  The certificate cases are told apart from plain garbage so
@@ -420,14 +469,20 @@ static int ssl_failure(zb_conn *c, int e, const char *what) {
     long vr = SSL_get_verify_result(c->ssl);
     bool ssl_lib = ERR_GET_LIB(err) == ERR_LIB_SSL;
     if (vr != X509_V_OK) {
-      zb_log_warn("%s: %s: certificate refused: %s", c->peer, what,
+      CONN_WARN(c, "%s: %s: certificate refused: %s", c->peer, what,
                   X509_verify_cert_error_string(vr));
       rc = ZB_EREFUSED;
       c->hs_fail = vr == X509_V_ERR_CERT_REVOKED ? ZB_HS_REVOKED : ZB_HS_BAD_CERT;
+      set_why(c, verify_why(vr), X509_verify_cert_error_string(vr));
     } else if (ssl_lib && why == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED) {
       /* The server found our certificate in its CRL: a replaced PC. */
       rc = ZB_EREVOKED;
       c->hs_fail = ZB_HS_REVOKED;
+      set_why(c, ZB_WHY_OURS_REVOKED, NULL);
+    } else if (ssl_lib && why == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED) {
+      rc = ZB_EREFUSED;
+      c->hs_fail = ZB_HS_BAD_CERT;
+      set_why(c, ZB_WHY_OURS_EXPIRED, NULL);
     } else if (ssl_lib && (why == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
                            why == SSL_R_CERTIFICATE_VERIFY_FAILED ||
                            why == SSL_AD_REASON_OFFSET + SSL_AD_BAD_CERTIFICATE ||
@@ -436,20 +491,23 @@ static int ssl_failure(zb_conn *c, int e, const char *what) {
                            why == SSL_AD_REASON_OFFSET + SSL_AD_CERTIFICATE_REQUIRED)) {
       rc = ZB_EREFUSED;
       c->hs_fail = ZB_HS_BAD_CERT;
+      set_why(c, ZB_WHY_OURS_REFUSED, NULL);
     } else if (ssl_lib && why >= SSL_AD_REASON_OFFSET) { /* another alert from the peer */
       rc = ZB_EREFUSED;
       c->hs_fail = ZB_HS_TLS;
+      set_why(c, ZB_WHY_TLS, NULL);
     } else {
       rc = ZB_EPROTO;
       c->hs_fail = ZB_HS_TLS;
+      set_why(c, ZB_WHY_TLS, NULL);
     }
   } else {
     /* SYSCALL or WANT_WRITE cannot come from memory BIOs: a local fault. */
-    zb_log_warn("%s: %s: unexpected SSL error %d", c->peer, what, e);
+    CONN_WARN(c, "%s: %s: unexpected SSL error %d", c->peer, what, e);
     rc = ZB_ECRYPTO;
     c->hs_fail = ZB_HS_LOCAL;
   }
-  log_ssl_errors(c->peer, what);
+  log_ssl_errors(c->server ? c->peer : NULL, what);
   return rc;
 }
 
@@ -463,7 +521,7 @@ static void on_write(uv_write_t *req, int status) {
   free(w);
   if (status < 0) {
     if (status != UV_ECANCELED && c->state != ST_CLOSING) {
-      zb_log_warn("%s: write: %s", c->peer, uv_strerror(status));
+      CONN_WARN(c, "%s: write: %s", c->peer, uv_strerror(status));
       zb_conn_close(c, ZB_EUNREACH);
     }
     return;
@@ -507,7 +565,7 @@ static int flush(zb_conn *c) {
   int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
   if (rc < 0) {
     free(w);
-    zb_log_warn("%s: write: %s", c->peer, uv_strerror(rc));
+    CONN_WARN(c, "%s: write: %s", c->peer, uv_strerror(rc));
     return ZB_EUNREACH;
   }
   c->queued += w->len;
@@ -531,7 +589,7 @@ static int tls_write(zb_conn *c, const void *data, size_t len) {
     rc = ssl_failure(c, e, "write");
   } else if ((size_t)r != len) {
     /* Partial writes are off and a memory BIO never refuses bytes. */
-    zb_log_warn("%s: write: short TLS write", c->peer);
+    CONN_WARN(c, "%s: write: short TLS write", c->peer);
     rc = ZB_ECRYPTO;
   }
   if (rc != 0)
@@ -616,7 +674,7 @@ static bool handshake(zb_conn *c) {
   /* Belt and braces: the verify mode already requires both. */
   X509 *peer = SSL_get0_peer_certificate(c->ssl);
   if (peer == NULL || SSL_get_verify_result(c->ssl) != X509_V_OK) {
-    zb_log_warn("%s: handshake: no verified peer certificate", c->peer);
+    CONN_WARN(c, "%s: handshake: no verified peer certificate", c->peer);
     zb_conn_close(c, ZB_EREFUSED);
     return false;
   }
@@ -652,7 +710,7 @@ static void process(zb_conn *c) {
       if (c->state != ST_OPEN)
         return; /* closed from on_frame */
       if (drc != 0) {
-        zb_log_warn("%s: bad frame: %s", c->peer, zb_strerror(drc));
+        CONN_WARN(c, "%s: bad frame: %s", c->peer, zb_strerror(drc));
         zb_conn_close(c, drc);
         return;
       }
@@ -663,7 +721,7 @@ static void process(zb_conn *c) {
     if (e == SSL_ERROR_ZERO_RETURN) {
       /* close_notify.  Half a frame before it is the peer's fault. */
       if (!zb_frame_decoder_idle(&c->dec)) {
-        zb_log_warn("%s: closed inside a frame", c->peer);
+        CONN_WARN(c, "%s: closed inside a frame", c->peer);
         zb_conn_close(c, ZB_EPROTO);
       } else {
         zb_conn_close(c, 0);
@@ -687,9 +745,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     return;
   if (nread < 0) {
     if (nread == UV_EOF)
-      zb_log_warn("%s: connection closed without close_notify", c->peer);
+      CONN_WARN(c, "%s: connection closed without close_notify", c->peer);
     else
-      zb_log_warn("%s: read: %s", c->peer, uv_strerror((int)nread));
+      CONN_WARN(c, "%s: read: %s", c->peer, uv_strerror((int)nread));
+    set_why(c, ZB_WHY_PEER_GONE, nread == UV_EOF ? "" : uv_err_name((int)nread));
     zb_conn_close(c, ZB_EUNREACH);
     return;
   }
@@ -704,7 +763,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   /* A memory BIO grows without bound, but it is emptied by process()
    * below before the next read, so it never holds more than one read. */
   if (BIO_write(c->rbio, buf->base, (int)nread) != (int)nread) {
-    log_ssl_errors(c->peer, "BIO_write");
+    log_ssl_errors(c->server ? c->peer : NULL, "BIO_write");
     zb_conn_close(c, ZB_ENOMEM);
     return;
   }
@@ -725,8 +784,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     uint64_t need = (now - c->rx_t0 - c->idle_ms) * c->min_rate / 1000;
     uint64_t got = c->bytes_in - c->rx_b0;
     if (got < need) {
-      zb_log_warn("%s: too slow: %llu bytes in %.1f s", c->peer, (unsigned long long)got,
+      CONN_WARN(c, "%s: too slow: %llu bytes in %.1f s", c->peer, (unsigned long long)got,
                   (double)(now - c->rx_t0) / 1000.0);
+      set_why(c, ZB_WHY_IDLE_TIMEOUT, NULL);
       zb_conn_close(c, ZB_EUNREACH);
     }
   }
@@ -735,7 +795,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
 static int start_reading(zb_conn *c) {
   int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
   if (rc < 0) {
-    zb_log_warn("%s: read: %s", c->peer, uv_strerror(rc));
+    CONN_WARN(c, "%s: read: %s", c->peer, uv_strerror(rc));
     return ZB_EUNREACH;
   }
   c->reading = true;
@@ -754,12 +814,14 @@ static void on_timer(uv_timer_t *t) {
   case ST_NEW:
   case ST_CONNECTING:
   case ST_HANDSHAKE:
-    zb_log_warn("%s: handshake timed out", c->peer);
+    CONN_WARN(c, "%s: handshake timed out", c->peer);
+    set_why(c, ZB_WHY_HANDSHAKE_TIMEOUT, NULL);
     c->timed_out = true;
     zb_conn_close(c, ZB_EUNREACH);
     return;
   case ST_OPEN:
-    zb_log_warn("%s: idle timeout", c->peer);
+    CONN_WARN(c, "%s: idle timeout", c->peer);
+    set_why(c, ZB_WHY_IDLE_TIMEOUT, NULL);
     zb_conn_close(c, ZB_EUNREACH);
     return;
   }
@@ -954,7 +1016,9 @@ static void on_connect(uv_connect_t *req, int status) {
   if (c->state != ST_CONNECTING)
     return; /* closed meanwhile; status is UV_ECANCELED */
   if (status < 0) {
-    zb_log_warn("%s: connect: %s", c->peer, uv_strerror(status));
+    CONN_WARN(c, "%s: connect: %s", c->peer, uv_strerror(status));
+    set_why(c, status == UV_ECONNREFUSED ? ZB_WHY_CONNECT_REFUSED : ZB_WHY_CONNECT_FAILED,
+            uv_err_name(status));
     zb_conn_close(c, ZB_EUNREACH);
     return;
   }
@@ -992,7 +1056,7 @@ int zb_conn_connect(zb_conn *c, const struct sockaddr *addr,
   name_peer(c, addr);
   int rc = uv_tcp_connect(&c->connect_req, &c->tcp, addr, on_connect);
   if (rc < 0) {
-    zb_log_warn("%s: connect: %s", c->peer, uv_strerror(rc));
+    CONN_WARN(c, "%s: connect: %s", c->peer, uv_strerror(rc));
     return ZB_EUNREACH;
   }
   c->state = ST_CONNECTING;

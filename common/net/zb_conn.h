@@ -153,6 +153,31 @@ typedef enum zb_conn_hs_fail {
 } zb_conn_hs_fail;
 zb_conn_hs_fail zb_conn_handshake_failure(const zb_conn *c);
 
+/* Why a connection ended before its app finished with it, in the terms a
+ * person is told (zb_sync.c words each through the catalogue,
+ * "sync.why.*"): the first cause seen, from the close on.  *detail, when
+ * not NULL, gets a static string naming the cause as the library does
+ * (libuv's error name, OpenSSL's verify message) or "". */
+typedef enum zb_conn_why {
+  ZB_WHY_NONE = 0,
+  ZB_WHY_CONNECT_REFUSED,    /* nothing listens at that address and port */
+  ZB_WHY_CONNECT_FAILED,     /* no route, network down (detail: the errno name) */
+  ZB_WHY_HANDSHAKE_TIMEOUT,  /* no TLS handshake within handshake_ms */
+  ZB_WHY_IDLE_TIMEOUT,       /* silent for idle_ms, or too slow */
+  ZB_WHY_PEER_GONE,          /* the peer closed or reset without close_notify */
+  ZB_WHY_CERT_EXPIRED,       /* our check of the peer's certificate: */
+  ZB_WHY_CERT_NOT_YET_VALID,
+  ZB_WHY_CERT_REVOKED,
+  ZB_WHY_CERT_HOST,          /* it does not name the host or address dialled */
+  ZB_WHY_CERT_UNKNOWN_CA,    /* not signed by the CA we trust */
+  ZB_WHY_CERT_OTHER,         /* another failure (detail: OpenSSL's words) */
+  ZB_WHY_OURS_EXPIRED,       /* the peer's alert about our certificate: */
+  ZB_WHY_OURS_REVOKED,
+  ZB_WHY_OURS_REFUSED,       /* unknown CA, bad, or none */
+  ZB_WHY_TLS,                /* not TLS, broken TLS, a version clash, another alert */
+} zb_conn_why;
+zb_conn_why zb_conn_why_closed(const zb_conn *c, const char **detail);
+
 /* Settings; call before accept/connect.  0 keeps the default. */
 void zb_conn_set_timeouts(zb_conn *c, uint64_t handshake_ms, uint64_t idle_ms);
 /* Cap on bytes queued for the socket (default ZB_CONN_SEND_CAP), counted

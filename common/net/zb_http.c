@@ -2,6 +2,7 @@
  * zb_http.c — the dashboard (zb_http.h).
  */
 #define _GNU_SOURCE   /* open_memstream */
+#include "zb_msg.h"
 #include "zb_http.h"
 
 #include <arpa/inet.h>
@@ -246,11 +247,13 @@ struct fresh_map {
   int x, y, n;
 };
 
-/* The days silent of the node that serves branch code: its own (the most
- * recent of them), or the node above that covers it; -2: none at all. */
-static int64_t branch_days(const zb_fresh *fr, const char *code, const char **via) {
-  int64_t best = -2;
-  *via = NULL;
+/* The node that serves branch code: its own, or the node above that
+ * covers it; NULL: none at all.  Of several, the one heard from most
+ * recently; one that never synced only when none of them did (it is then
+ * "never", not fresh: its days count from its enrollment, docs/PROTOCOL.md
+ * "What the server remembers of each node"). */
+static const zb_fresh_node *branch_node(const zb_fresh *fr, const char *code) {
+  const zb_fresh_node *best = NULL;
   const char *cover = code;
   for (size_t i = 0; i < fr->norgs; i++)
     if (strcmp(fr->orgs[i].code, code) == 0)
@@ -259,35 +262,57 @@ static int64_t branch_days(const zb_fresh *fr, const char *code, const char **vi
     const zb_fresh_node *n = &fr->nodes[i];
     if (n->revoked || strcmp(n->org, cover) != 0)
       continue;
-    if (best == -2 || (n->days_silent >= 0 && (best < 0 || n->days_silent < best))) {
-      best = n->days_silent;
-      *via = n->node_id;
+    if (!best) {
+      best = n;
+      continue;
     }
+    bool synced = n->ok_ms != 0, best_synced = best->ok_ms != 0;
+    if (synced != best_synced) {
+      if (synced)
+        best = n;
+      continue;
+    }
+    if (n->days_silent >= 0 && (best->days_silent < 0 || n->days_silent < best->days_silent))
+      best = n;
   }
   return best;
 }
 
-static const char *days_colour(int64_t d, int limit) {
-  return d == -2 ? "#bbb" : d < 0 || d > limit ? "#c0392b" : d > 7 ? "#e67e22" : "#27ae60";
+#define COLOUR_NEVER "#8e44ad"
+
+/* A node's colour: grey none, purple never synced, else by days silent
+ * (green ≤ 7, orange ≤ limit, red longer or unknown). */
+static const char *node_colour(const zb_fresh_node *n, int limit) {
+  if (!n)
+    return "#bbbbbb";
+  if (n->revoked)
+    return "#bbbbbb";
+  if (!n->ok_ms)
+    return COLOUR_NEVER;
+  int64_t d = n->days_silent;
+  return d < 0 || d > limit ? "#c0392b" : d > 7 ? "#e67e22" : "#27ae60";
 }
 
 static int fresh_cell(void *ctx, const zb_rec *o) {
   struct fresh_map *m = ctx;
   if (zb_vocab_index(zb_org_types, o->v[ZB_OF_TYPE]) != 2 || m->n >= 400)   /* branches */
     return 0;
-  const char *via;
-  int64_t d = branch_days(m->fr, o->v[ZB_OF_CODE], &via);
+  const zb_fresh_node *nd = branch_node(m->fr, o->v[ZB_OF_CODE]);
+  int64_t d = nd ? nd->days_silent : -2;
+  const char *state = !nd ? "none" : !nd->ok_ms ? "never" : "synced";
   int x = 130 * (m->n % 6), y = 44 * (m->n / 6);
   m->n++;
-  fprintf(m->f, "<a href=\"/org/%s?token=%s\"><g data-org=\"%s\" data-days=\"%lld\">"
-                "<rect x=\"%d\" y=\"%d\" width=\"124\" height=\"38\" rx=\"4\" fill=\"%s\"/>"
-                "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#fff\">",
-          o->v[ZB_OF_CODE], m->token, o->v[ZB_OF_CODE], (long long)d, x, y, days_colour(d, m->fr->days),
-          x + 4, y + 15);
+  fprintf(m->f, "<a href=\"/org/%s?token=%s\"><g data-org=\"%s\" data-days=\"%lld\" "
+                "data-state=\"%s\"><rect x=\"%d\" y=\"%d\" width=\"124\" height=\"38\" "
+                "rx=\"4\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#fff\">",
+          o->v[ZB_OF_CODE], m->token, o->v[ZB_OF_CODE], (long long)d, state, x, y,
+          node_colour(nd, m->fr->days), x + 4, y + 15);
   esc(m->f, o->v[ZB_OF_NAME]);
   fprintf(m->f, "</text><text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#fff\">", x + 4, y + 31);
-  if (d == -2)
+  if (!nd)
     fputs("无节点", m->f);
+  else if (!nd->ok_ms)
+    fputs("从未同步", m->f);
   else if (d < 0)
     fputs("未知", m->f);
   else
@@ -314,7 +339,7 @@ static int chart_fresh(FILE *f, zb_txn *t, const zb_fresh *frp, const char *org,
   fprintf(f, "<h2>数据新鲜度</h2>\n<p>节点 %zu 个 · 超过 %d 天未同步 <a id=\"fresh-flagged\" "
              "href=\"/api/report/freshness?org=%s&amp;token=%s\">%zu</a> 个 · 没有节点的支部 "
              "<span id=\"fresh-orgs\">%zu</span> 个</p>\n<figure><figcaption>各支部多少天未同步"
-             "（绿 ≤ 7 天，橙 ≤ %d 天，红 更久或从未，灰 无节点）</figcaption>",
+             "（绿 ≤ 7 天，橙 ≤ %d 天，红 更久，紫 从未同步，灰 无节点）</figcaption>",
           nodes, fr.days, org, token, flagged, bare, fr.days);
   char *cells = NULL;
   size_t clen = 0;
@@ -347,7 +372,7 @@ static int chart_fresh(FILE *f, zb_txn *t, const zb_fresh *frp, const char *org,
     esc(f, n->node_id);
     fprintf(f, "\" style=\"background:%s33\"><td><a href=\"/api/report/freshness?org=%s&amp;"
                "token=%s\">",
-            n->revoked ? "#bbbbbb" : days_colour(n->days_silent, fr.days), org, token);
+            node_colour(n, fr.days), org, token);
     esc(f, n->node_id);
     fprintf(f, "</a></td><td>");
     esc(f, n->org_name[0] ? n->org_name : n->org);
@@ -909,9 +934,7 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
       close(fd);
     }
     if (e == EADDRINUSE)
-      zb_log_error("端口已被占用 (port in use): --http %s: another program (perhaps another "
-                   "zhibu-server) uses that port; stop it, or give another --http ADDR:PORT",
-                   listen);
+      zb_log_error(zb_msg("srvlog.http_port_in_use"), listen);
     else
       zb_log_error("--http %s: cannot serve there (%s)", listen,
                    e == EADDRNOTAVAIL ? "not an address of this machine"
@@ -922,7 +945,7 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   }
   const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   unsigned bound = di ? di->port : 0;
-  zb_log_info("dashboard on https://%s:%u/", host, bound);
+  zb_log_info(zb_msg("srvlog.dashboard"), host, bound);
   if (port_file) {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", port_file);

@@ -1,5 +1,6 @@
 /* Sync sessions carried as parcel files (zb_offline.h; docs/PROTOCOL.md,
  * "Offline parcels"). */
+#include "zb_msg.h"
 #include "zb_offline.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include "zb_sha.h"
 #include "zb_sign.h"
 #include "zb_sync.h"
+#include "zb_utf8.h"
 #include "zhibu.pb-c.h"
 
 static int say(zb_offline_report *r, int rc, const char *fmt, ...)
@@ -31,6 +33,7 @@ static int say(zb_offline_report *r, int rc, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(r->error, sizeof r->error, fmt, ap);
   va_end(ap);
+  zb_utf8_cut_tail(r->error);   /* whole characters, should the buffer cut it */
   return rc;
 }
 
@@ -39,18 +42,18 @@ static int read_parcel(const char *path, uint8_t **out, size_t *len, zb_offline_
   *out = NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return errno == ENOENT ? say(r, ZB_ENOTFOUND, "%s: no such file", path)
+    return errno == ENOENT ? say(r, ZB_ENOTFOUND, zb_msg("parcel.no_file"), path)
                            : say(r, ZB_EIO, "%s: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return say(r, ZB_EINVAL, "%s: not a regular file", path);
+    return say(r, ZB_EINVAL, zb_msg("parcel.not_regular"), path);
   }
   if ((uint64_t)st.st_size > ZB_PARCEL_FILE_MAX || st.st_size < (off_t)ZB_PARCEL_PREAMBLE) {
     close(fd);
-    return say(r, ZB_EINVAL, "%s: %s", path,
-               st.st_size < (off_t)ZB_PARCEL_PREAMBLE ? "not a Zhibu parcel (too short)"
-                                                      : "larger than any parcel (512 MiB)");
+    return say(r, ZB_EINVAL, zb_msg(st.st_size < (off_t)ZB_PARCEL_PREAMBLE ? "parcel.too_short"
+                                                                            : "parcel.too_big"),
+               path);
   }
   size_t n = (size_t)st.st_size, have = 0;
   uint8_t *buf = malloc(n + 1);
@@ -188,11 +191,11 @@ static int node_begin(zb_node *n, zb_offline_report *r, zb_node_info *info, zb_b
   if (rc)
     return say(r, rc, "cannot read the node's state: %s", zb_strerror(rc));
   if (!*zb_node_bundle_path(n))
-    return say(r, ZB_ENOTINIT, "this node is not enrolled (zhibu-node init --enroll FILE)");
+    return say(r, ZB_ENOTINIT, "%s", zb_msg("sync.not_enrolled"));
   char why[320] = "";
   if ((rc = zb_bundle_read(zb_node_bundle_path(n), b, why, sizeof why)))
-    return say(r, rc == ZB_EINVAL ? ZB_EREFUSED : rc, "the node's enrollment bundle: %s",
-               why[0] ? why : zb_strerror(rc));
+    return say(r, rc == ZB_EINVAL ? ZB_EREFUSED : rc, zb_msg("sync.bundle_bad"),
+               why[0] ? why : zb_msg_err(rc));
   snprintf(r->node_id, sizeof r->node_id, "%s", info->node_id);
   snprintf(r->org, sizeof r->org, "%s", info->org);
   return 0;
@@ -298,23 +301,20 @@ static int open_parcel(const char *path, Zb__ParcelDirection want, X509_STORE *s
   if ((rc = zb_parcel_decode(*buf, len, p, why, sizeof why)))
     return say(r, rc, "%s: %s", path, why);
   if (p->direction != want)
-    return say(r, ZB_EINVAL, "%s: %s", path,
-               want == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER
-                   ? "this parcel was made by the server for a node: import it with "
-                     "zhibu-node bundle import"
-                   : "this parcel was made by a node for the server: import it with "
-                     "zhibu-server bundle import");
+    return say(r, ZB_EINVAL,
+               zb_msg(want == ZB__PARCEL_DIRECTION__PARCEL_DIRECTION_TO_SERVER ? "parcel.for_node"
+                                                                                : "parcel.for_server"),
+               path);
   uint8_t fp[32];
   if ((rc = zb_sign_cert_sha256(ca, fp)))
     return say(r, rc, "cannot read the deployment's CA");
   if (memcmp(fp, p->header->ca_sha256.data, 32) != 0)
-    return say(r, ZB_EREFUSED, "%s: refused: made for another deployment (its CA is not this one's)",
-               path);
+    return say(r, ZB_EREFUSED, zb_msg("parcel.other_deployment"), path);
   rc = zb_sign_verify(store, purpose, when, p->header->signer_cert.data,
                       p->header->signer_cert.len, *buf, p->signed_len,
                       p->seal->signature.data, p->seal->signature.len, cert, why, sizeof why);
   if (rc)
-    return say(r, rc, "%s: refused: %s", path, why);
+    return say(r, rc, zb_msg("parcel.refused"), path, why);
   return 0;
 }
 
@@ -521,10 +521,7 @@ int zb_offline_server_export(zb_hub *h, const char *pki_dir, const char *node_id
     goto out;
   rc = zb_hub_peer_get(h, node_id, peer);
   if (rc == ZB_ENOTFOUND) {
-    say(r, rc,
-        "node %s has neither synced nor sent a parcel: its scope is not known here yet "
-        "(import its parcel first: zhibu-node bundle export at the branch)",
-        node_id);
+    say(r, rc, zb_msg("parcel.unknown_node"), node_id);
     goto out;
   }
   if (rc) {

@@ -20,8 +20,10 @@
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_bundle.h"
 #include "zb_pace.h"
+#include "zb_utf8.h"
 #include "zhibu.pb-c.h"
 
 int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, size_t pcap) {
@@ -56,19 +58,6 @@ int zb_sync_parse_addr(const char *addr, char *host, size_t cap, char *port, siz
   return 0;
 }
 
-/* "3 days", "2 h 5 min" … for a clock difference. */
-static void span(uint64_t ms, char *out, size_t cap) {
-  uint64_t min = ms / 60000, h = min / 60, d = h / 24;
-  if (d >= 730)
-    snprintf(out, cap, "about %llu years", (unsigned long long)(d / 365));
-  else if (d >= 2)
-    snprintf(out, cap, "%llu days", (unsigned long long)d);
-  else if (h >= 1)
-    snprintf(out, cap, "%llu h %llu min", (unsigned long long)h, (unsigned long long)(min % 60));
-  else
-    snprintf(out, cap, "%llu min", (unsigned long long)min);
-}
-
 bool zb_sync_clock_advice(const zb_sync_report *r, char *out, size_t cap) {
   if (!r->clock_known)
     return false;
@@ -76,22 +65,9 @@ bool zb_sync_clock_advice(const zb_sync_report *r, char *out, size_t cap) {
   uint64_t off = skew < 0 ? (uint64_t)(-(skew + 1)) + 1 : (uint64_t)skew;
   if (off <= ZB_SYNC_CLOCK_WARN_MS)
     return false;
-  char d[48];
-  span(off, d, sizeof d);
-  if (skew > 0)
-    snprintf(out, cap,
-             "this PC's clock is %s ahead of the server's. Changes written here count from "
-             "the time they reach the server, not from this clock: none is lost, but a change "
-             "made here can lose to one made elsewhere before this sync (both are kept: "
-             "zhibu-node conflicts). Please set the PC's date and time.",
-             d);
-  else
-    snprintf(out, cap,
-             "this PC's clock is %s behind the server's. Changes written here are ordered "
-             "after everything this PC has received, so none is lost, but dates typed here "
-             "are checked against the PC's wrong date until it is set. Please set the PC's "
-             "date and time.",
-             d);
+  char d[64];
+  zb_msg_duration(off, d, sizeof d);
+  snprintf(out, cap, zb_msg(skew > 0 ? "sync.clock_ahead" : "sync.clock_behind"), d);
   return true;
 }
 
@@ -200,6 +176,8 @@ struct session {
   char ticket[4200];        /* where the TLS session is kept */
   uint8_t cert_sha[32];     /* of this node's certificate */
   bool offered;             /* a kept session was offered */
+  const char *addr;         /* the server, HOST:PORT, as the user gave it */
+  uint64_t timeout_ms;
 };
 
 static void fail(struct session *s, int rc, const char *fmt, ...)
@@ -226,7 +204,7 @@ static void send_pull(struct session *s) {
   s->pulling = true;
   int rc = zb__sync_send(s->conn, &f);
   if (rc)
-    fail(s, ZB_EUNREACH, "cannot send a pull request: %s", zb_strerror(rc));
+    fail(s, ZB_EUNREACH, zb_msg("sync.send_failed"), zb_msg_err(rc));
 }
 
 /* Keeps up to ZB_SYNC_WINDOW push batches in flight; pulls once every own
@@ -236,7 +214,7 @@ static void pump_push(struct session *s) {
     uint64_t last;
     int rc = zb_node_push_batch(s->n, s->sent_upto, zb_pace_next(&s->pace), &s->batch, &last);
     if (rc) {
-      fail(s, rc, "cannot read the local log: %s", zb_strerror(rc));
+      fail(s, rc, zb_msg("sync.local_log"), zb_msg_err(rc));
       return;
     }
     if (s->batch.count == 0) {
@@ -246,7 +224,7 @@ static void pump_push(struct session *s) {
     uint8_t *z;
     size_t zlen;
     if ((rc = zb_batch_compress(&s->batch, &z, &zlen))) {
-      fail(s, rc, "cannot compress a batch");
+      fail(s, rc, zb_msg("sync.local_log"), zb_msg_err(rc));
       return;
     }
     Zb__PushBatch pb = ZB__PUSH_BATCH__INIT;
@@ -262,7 +240,7 @@ static void pump_push(struct session *s) {
     rc = zb__sync_send(s->conn, &f);
     free(z);
     if (rc) {
-      fail(s, ZB_EUNREACH, "cannot send a push batch: %s", zb_strerror(rc));
+      fail(s, ZB_EUNREACH, zb_msg("sync.send_failed"), zb_msg_err(rc));
       return;
     }
     int slot = (s->fly_head + s->inflight) % ZB_SYNC_WINDOW;
@@ -295,7 +273,7 @@ static void on_handshake(zb_conn *c, X509 *peer) {
   zb_node_info info;
   int rc = zb_node_info_get(s->n, &info);
   if (rc) {
-    fail(s, rc, "cannot read the node's state");
+    fail(s, rc, zb_msg("sync.local_log"), zb_msg_err(rc));
     return;
   }
   s->head = info.head_seq;
@@ -309,7 +287,7 @@ static void on_handshake(zb_conn *c, X509 *peer) {
   f.msg_case = ZB__FRAME__MSG_HELLO;
   f.hello = &h;
   if ((rc = zb__sync_send(c, &f))) {
-    fail(s, ZB_EUNREACH, "cannot send hello: %s", zb_strerror(rc));
+    fail(s, ZB_EUNREACH, zb_msg("sync.send_failed"), zb_msg_err(rc));
     return;
   }
   /* Nothing to push, as far as this node knows: the pull request goes
@@ -331,15 +309,14 @@ static void send_restore(struct session *s, uint64_t after) {
   f.restore = &rr;
   int rc = zb__sync_send(s->conn, &f);
   if (rc)
-    fail(s, ZB_EUNREACH, "cannot send a restore request: %s", zb_strerror(rc));
+    fail(s, ZB_EUNREACH, zb_msg("sync.send_failed"), zb_msg_err(rc));
 }
 
 static void hello_checked(struct session *s, const Zb__HelloAck *a);
 
 static void on_hello_ack(struct session *s, const Zb__HelloAck *a) {
   if (a->protocol != ZB_PROTOCOL_VERSION) {
-    fail(s, ZB_EREFUSED, "the server speaks protocol %u, this node %u", a->protocol,
-         ZB_PROTOCOL_VERSION);
+    fail(s, ZB_EREFUSED, zb_msg("sync.protocol_version"), a->protocol, ZB_PROTOCOL_VERSION);
     return;
   }
   if (a->server_time_ms) {
@@ -369,7 +346,7 @@ static void hello_checked(struct session *s, const Zb__HelloAck *a) {
   if (!rc && a->server_time_ms)
     rc = zb_node_observe_time(s->n, a->server_time_ms);
   if (rc) {
-    fail(s, rc, "cannot record the server's position: %s", zb_strerror(rc));
+    fail(s, rc, zb_msg("sync.local_log"), zb_msg_err(rc));
     return;
   }
   s->sent_upto = a->held_seq;
@@ -378,7 +355,7 @@ static void hello_checked(struct session *s, const Zb__HelloAck *a) {
 
 static void on_restore_batch(struct session *s, const Zb__RestoreBatch *b) {
   if (!s->restoring || !s->restore_held) {
-    fail(s, ZB_EPROTO, "the server sent ops to restore that were not asked for");
+    fail(s, ZB_EPROTO, zb_msg("sync.server_protocol"), "unrequested RestoreBatch");
     return;
   }
   zb_restore_part part = {b->zdata.data, b->zdata.len, b->raw_size,    b->count,
@@ -386,7 +363,7 @@ static void on_restore_batch(struct session *s, const Zb__RestoreBatch *b) {
   char why[320];
   int rc = zb_node_restore_apply(s->n, &part, why, sizeof why);
   if (rc) {
-    fail(s, rc, "cannot restore this node's ops: %s", why[0] ? why : zb_strerror(rc));
+    fail(s, rc, zb_msg("sync.restore_failed"), why[0] ? why : zb_msg_err(rc));
     return;
   }
   s->rep->restored += b->count;
@@ -394,15 +371,15 @@ static void on_restore_batch(struct session *s, const Zb__RestoreBatch *b) {
   s->restore_scan = b->scan_to;
   if (!b->done) {
     if (b->count == 0) {
-      fail(s, ZB_EPROTO, "the server sent an empty restore batch before the end");
+      fail(s, ZB_EPROTO, zb_msg("sync.server_protocol"), "empty RestoreBatch before done");
       return;
     }
     send_restore(s, s->head);
     return;
   }
   if (s->head != s->restore_held) {
-    fail(s, ZB_EPROTO, "the server said it holds %llu ops of this node but restored %llu",
-         (unsigned long long)s->restore_held, (unsigned long long)s->head);
+    fail(s, ZB_EPROTO, zb_msg("sync.restore_short"), (unsigned long long)s->restore_held,
+         (unsigned long long)s->head);
     return;
   }
   /* Everything the server holds of this node is here: on as after any
@@ -420,12 +397,12 @@ static void on_restore_batch(struct session *s, const Zb__RestoreBatch *b) {
 
 static void on_push_ack(struct session *s, const Zb__PushAck *a) {
   if (s->inflight <= 0) {
-    fail(s, ZB_EPROTO, "the server acknowledged a push that was not sent");
+    fail(s, ZB_EPROTO, zb_msg("sync.server_protocol"), "PushAck without a push");
     return;
   }
   int rc = zb_node_set_acked(s->n, a->held_seq);
   if (rc) {
-    fail(s, rc, "cannot record the server's position: %s", zb_strerror(rc));
+    fail(s, rc, zb_msg("sync.local_log"), zb_msg_err(rc));
     return;
   }
   zb_pace_acked(&s->pace, s->fly[s->fly_head].raw, s->fly[s->fly_head].wire,
@@ -441,7 +418,7 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
   int rc = zb_node_pull_apply(s->n, b->zdata.data, b->zdata.len, b->raw_size, b->count,
                               b->cursor, &pc);
   if (rc) {
-    fail(s, rc == ZB_EPROTO ? ZB_EPROTO : rc, "cannot apply a pulled batch: %s", zb_strerror(rc));
+    fail(s, rc, zb_msg("sync.apply_failed"), zb_msg_err(rc));
     return;
   }
   s->cursor = b->cursor;
@@ -453,7 +430,7 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
   f.msg_case = ZB__FRAME__MSG_PULL_ACK;
   f.pull_ack = &pa;
   if ((rc = zb__sync_send(s->conn, &f))) {
-    fail(s, ZB_EUNREACH, "cannot acknowledge a pull: %s", zb_strerror(rc));
+    fail(s, ZB_EUNREACH, zb_msg("sync.send_failed"), zb_msg_err(rc));
     return;
   }
   if (b->done && !(s->push_done && s->inflight == 0)) {
@@ -466,7 +443,7 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
     /* The first pull of a replacement PC is through: its state, rebuilt
      * from its restored log and what it pulled, and it may write again. */
     if ((rc = zb_node_restore_finish(s->n))) {
-      fail(s, rc, "cannot rebuild the restored node: %s", zb_strerror(rc));
+      fail(s, rc, zb_msg("sync.restore_failed"), zb_msg_err(rc));
       return;
     }
     s->restoring = false;
@@ -477,11 +454,57 @@ static void on_pull_batch(struct session *s, const Zb__PullBatch *b) {
   }
 }
 
+/* The server's ErrorMsg, worded by its code (docs/PROTOCOL.md, "Error codes"):
+ * retry later, or refused.  Its message is the server's own sentence (in
+ * the server's language), shown after ours: at most 200 bytes, control
+ * characters as '?' — it comes from the network. */
+static void server_error(struct session *s, const Zb__ErrorMsg *e) {
+  char msg[201];
+  const char *m = e->message ? e->message : "";
+  size_t len = strnlen(m, sizeof msg - 1);
+  /* Cut inside a character: back to its first byte. */
+  while (m[len] != '\0' && len > 0 && ((unsigned char)m[len] & 0xc0) == 0x80)
+    len--;
+  for (size_t i = 0; i < len; i++)
+    msg[i] = (unsigned char)m[i] < 0x20 || m[i] == 0x7f ? '?' : m[i];
+  msg[len] = '\0';
+  switch (e->code) {
+  case ZB__ERROR_CODE__ERROR_CODE_REFUSED:
+    fail(s, ZB_EREFUSED, zb_msg("sync.server_refused"), msg);
+    return;
+  case ZB__ERROR_CODE__ERROR_CODE_RETRY:
+  case ZB__ERROR_CODE__ERROR_CODE_NONE:
+  case _ZB__ERROR_CODE_IS_INT_SIZE:
+    break;
+  }
+  fail(s, ZB_EUNREACH, zb_msg("sync.server_retry"), msg);
+}
+
+/* Why a connection ended early (zb_conn_why), as told to the PC's user. */
+static const char *const why_keys[] = {
+    [ZB_WHY_NONE] = NULL,
+    [ZB_WHY_CONNECT_REFUSED] = "sync.why_connect_refused",
+    [ZB_WHY_CONNECT_FAILED] = "sync.why_connect_failed",
+    [ZB_WHY_HANDSHAKE_TIMEOUT] = "sync.why_handshake_timeout",
+    [ZB_WHY_IDLE_TIMEOUT] = "sync.why_idle_timeout",
+    [ZB_WHY_PEER_GONE] = "sync.why_peer_gone",
+    [ZB_WHY_CERT_EXPIRED] = "sync.why_cert_expired",
+    [ZB_WHY_CERT_NOT_YET_VALID] = "sync.why_cert_not_yet_valid",
+    [ZB_WHY_CERT_REVOKED] = "sync.why_cert_revoked",
+    [ZB_WHY_CERT_HOST] = "sync.why_cert_host",
+    [ZB_WHY_CERT_UNKNOWN_CA] = "sync.why_cert_unknown_ca",
+    [ZB_WHY_CERT_OTHER] = "sync.why_cert_other",
+    [ZB_WHY_OURS_EXPIRED] = "sync.why_ours_expired",
+    [ZB_WHY_OURS_REVOKED] = "sync.why_ours_revoked",
+    [ZB_WHY_OURS_REFUSED] = "sync.why_ours_refused",
+    [ZB_WHY_TLS] = "sync.why_tls",
+};
+
 static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   struct session *s = zb_conn_user(c);
   Zb__Frame *f = zb__frame__unpack(NULL, len, payload);
   if (!f) {
-    fail(s, ZB_EPROTO, "the server sent a malformed frame");
+    fail(s, ZB_EPROTO, zb_msg("sync.server_protocol"), "malformed frame");
     return;
   }
   switch (f->msg_case) {
@@ -500,8 +523,7 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
     on_restore_batch(s, f->restore_batch);
     break;
   case ZB__FRAME__MSG_ERROR:
-    fail(s, f->error->code == ZB__ERROR_CODE__ERROR_CODE_REFUSED ? ZB_EREFUSED : ZB_EUNREACH,
-         "the server says: %.200s", f->error->message);
+    server_error(s, f->error);
     break;
   case ZB__FRAME__MSG_HELLO:
   case ZB__FRAME__MSG_PUSH:
@@ -512,7 +534,7 @@ static void on_frame(zb_conn *c, const uint8_t *payload, size_t len) {
   case ZB__FRAME__MSG_PARCEL_SEAL:
   case ZB__FRAME__MSG__NOT_SET:
   case _ZB__FRAME__MSG__CASE_IS_INT_SIZE:
-    fail(s, ZB_EPROTO, "the server sent an unexpected frame (%d)", (int)f->msg_case);
+    fail(s, ZB_EPROTO, zb_msg("sync.server_protocol"), "unexpected frame");
     break;
   }
   zb__frame__free_unpacked(f, NULL);
@@ -525,9 +547,19 @@ static void on_close(zb_conn *c, int reason) {
   s->conn = NULL;
   if (!s->finished && !s->result) {
     s->result = reason ? reason : ZB_EUNREACH;
-    if (!s->rep->error[0])
-      snprintf(s->rep->error, sizeof s->rep->error, "the session ended early: %s",
-               zb_strerror(s->result));
+    const char *detail;
+    zb_conn_why why = zb_conn_why_closed(c, &detail);
+    const char *key = why < sizeof why_keys / sizeof why_keys[0] ? why_keys[why] : NULL;
+    /* Every key takes the server's address, then " [the library's name
+     * of the cause]" for the operator (or ""); the sentence is ours. */
+    char tag[96] = "";
+    if (detail[0])
+      snprintf(tag, sizeof tag, " [%.80s]", detail);
+    if (!s->rep->error[0] && key)
+      snprintf(s->rep->error, sizeof s->rep->error, zb_msg(key), s->addr, tag);
+    else if (!s->rep->error[0])
+      snprintf(s->rep->error, sizeof s->rep->error, zb_msg("sync.ended_early"), s->addr,
+               zb_msg_err(s->result));
   }
   uv_timer_stop(&s->timer);
   uv_close((uv_handle_t *)&s->timer, NULL);
@@ -536,7 +568,8 @@ static void on_close(zb_conn *c, int reason) {
 static void on_timeout(uv_timer_t *t) {
   struct session *s = t->data;
   if (s->conn)
-    fail(s, ZB_EUNREACH, "the session did not finish in time");
+    fail(s, ZB_EUNREACH, zb_msg("sync.timeout"), s->addr,
+         (unsigned long long)(s->timeout_ms / 1000));
 }
 
 int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_report *rep) {
@@ -548,19 +581,21 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   if (rc)
     return rc;
   if (!*zb_node_bundle_path(n)) {
-    snprintf(rep->error, sizeof rep->error,
-             "this node is not enrolled (zhibu-node init --enroll FILE)");
+    snprintf(rep->error, sizeof rep->error, "%s", zb_msg("sync.not_enrolled"));
     return ZB_ENOTINIT;
   }
   const char *addr = server ? server : info.server;
   if (zb_sync_parse_addr(addr, host, sizeof host, port, sizeof port)) {
-    snprintf(rep->error, sizeof rep->error, "\"%s\" is not HOST:PORT", addr);
+    snprintf(rep->error, sizeof rep->error, zb_msg("sync.bad_address"), addr);
     return ZB_EINVAL;
   }
   zb_bundle b;
   memset(&b, 0, sizeof b);
-  if ((rc = zb_bundle_read(zb_node_bundle_path(n), &b, rep->error, sizeof rep->error)))
+  char bwhy[256];
+  if ((rc = zb_bundle_read(zb_node_bundle_path(n), &b, bwhy, sizeof bwhy))) {
+    snprintf(rep->error, sizeof rep->error, zb_msg("sync.bundle_bad"), bwhy);
     return rc == ZB_EINVAL ? ZB_EREFUSED : rc;
+  }
   SSL_CTX *ctx = NULL;
   X509_STORE *store = NULL;
   uint8_t cert_sha[32];
@@ -582,18 +617,18 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
   }
   zb_bundle_clear(&b);
   if (rc) {
-    snprintf(rep->error, sizeof rep->error, "cannot set up TLS from the enrollment bundle");
+    snprintf(rep->error, sizeof rep->error, zb_msg("sync.tls_setup"), zb_msg_err(rc));
     return rc;
   }
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
   if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
-    snprintf(rep->error, sizeof rep->error, "cannot resolve %s", host);
+    snprintf(rep->error, sizeof rep->error, zb_msg("sync.resolve"), host);
     zb_tls_ctx_free(ctx);
     return ZB_EUNREACH;
   }
   uv_loop_t loop;
   uv_loop_init(&loop);
-  struct session s = {.n = n, .rep = rep};
+  struct session s = {.n = n, .rep = rep, .addr = addr, .timeout_ms = timeout_ms};
   zb_batch_init(&s.batch);
   zb_pace_init(&s.pace, ZB_SYNC_BATCH_RAW);
   static const zb_conn_callbacks cbs = {.on_handshake = on_handshake,
@@ -620,7 +655,7 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
     zb_conn_set_timeouts(s.conn, wait, wait);
     rc = zb_conn_connect(s.conn, ai->ai_addr, host);
     if (rc) {
-      fail(&s, rc, "cannot connect to %s: %s", addr, zb_strerror(rc));
+      fail(&s, rc, zb_msg("sync.ended_early"), addr, zb_msg_err(rc));
     }
     uv_timer_start(&s.timer, on_timeout, timeout_ms, 0);
   }
@@ -636,5 +671,6 @@ int zb_sync_once(zb_node *n, const char *server, uint64_t timeout_ms, zb_sync_re
                       ? info.acked_seq - held_before - rep->restored
                       : 0;   /* restored ops were the server's already */
   rep->seconds = (double)(zb_hlc_wall_ms() - t0) / 1000.0;
+  zb_utf8_cut_tail(rep->error);   /* a sentence cut by its buffer: whole characters */
   return rc;
 }

@@ -45,7 +45,7 @@ typedef struct zb_sync_report {
   double seconds;
   int64_t clock_skew_ms;    /* this PC's clock minus the server's, at HelloAck */
   bool clock_known;         /* the server told its time */
-  char error[320];          /* why a session failed */
+  char error[512];          /* why a session failed, for people (UTF-8) */
 } zb_sync_report;
 
 /* When the session learned that this PC's clock is more than

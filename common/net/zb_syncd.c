@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "zb_msg.h"
 #include "zb_conn.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
@@ -610,7 +611,7 @@ static void on_signal(uv_signal_t *sig, int signum) {
   srv->stopping = true;
   /* Every commit happens inside one callback, so by the time a signal is
    * handled none is half done: stop listening and close every session. */
-  zb_log_info("signal %d: stopping", signum);
+  zb_log_info(zb_msg("srvlog.stopping"), signum);
   uv_close((uv_handle_t *)&srv->listener, NULL);
   for (struct peer *p = srv->peers; p; p = p->next) {
     p->quiet |= !p->done;   /* stopped by us: not its node's failure */
@@ -635,7 +636,7 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
                     : -1;
   if (portnum < 0 || (uv_ip4_addr(host, portnum, (struct sockaddr_in *)&ss) != 0 &&
                       uv_ip6_addr(host, portnum, (struct sockaddr_in6 *)&ss) != 0)) {
-    zb_log_error("--listen: \"%s\" is not ADDRESS:PORT (e.g. 0.0.0.0:7420)", listen);
+    zb_log_error(zb_msg("srvlog.bad_listen"), listen);
     return ZB_EUSAGE;
   }
   struct server *srv = calloc(1, sizeof *srv);
@@ -678,17 +679,13 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
     urc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
   if (urc) {
     if (urc == UV_EADDRINUSE)
-      zb_log_error("端口已被占用 (port in use): cannot listen on %s: another program (perhaps "
-                   "another zhibu-server) uses that port; stop it, or give another --listen "
-                   "ADDR:PORT", listen);
+      zb_log_error(zb_msg("srvlog.port_in_use"), listen);
     else if (urc == UV_EADDRNOTAVAIL)
-      zb_log_error("cannot listen on %s: not an address of this machine (--listen ADDR:PORT; "
-                   "0.0.0.0 listens on all of them)", listen);
+      zb_log_error(zb_msg("srvlog.not_local"), listen);
     else if (urc == UV_EACCES)
-      zb_log_error("权限不足 (permission denied): cannot listen on %s: ports below 1024 need "
-                   "administrator rights; give a port of 1024 or above", listen);
+      zb_log_error(zb_msg("srvlog.low_port"), listen);
     else
-      zb_log_error("cannot listen on %s: %s", listen, uv_strerror(urc));
+      zb_log_error(zb_msg("srvlog.cannot_listen"), listen, uv_strerror(urc));
     uv_close((uv_handle_t *)&srv->listener, NULL);
     rc = urc == UV_EADDRINUSE ? ZB_EBUSY : urc == UV_EACCES ? ZB_EACCES : ZB_EIO;
   } else {
@@ -697,7 +694,7 @@ int zb_syncd_run(zb_hub *h, const zb_syncd_opts *opts) {
     uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &blen);
     int bport = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                   : ((struct sockaddr_in *)&bound)->sin_port);
-    zb_log_info("listening on %s port %d", host, bport);
+    zb_log_info(zb_msg("srvlog.listening"), host, bport);
     if (port_file) {
       /* Written aside and renamed, so a reader never sees it half done. */
       char tmp[4200];

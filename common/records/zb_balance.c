@@ -2,6 +2,7 @@
  * zb_balance.c — the balance of a year (党员增减情况): start + in − out =
  * end, member by member (zb_balance.h).
  */
+#include "zb_msg.h"
 #include "zb_balance.h"
 
 #include <stdlib.h>
@@ -280,17 +281,17 @@ const char *zb_balance_why_code(enum zb_balance_why why) {
 const char *zb_balance_why_text(enum zb_balance_why why) {
   switch (why) {
   case ZB_BALANCE_UNUSABLE:
-    return "入党日期、性别或出生日期无法识别，统计不计入";
+    return zb_msg("balance.why_unusable");
   case ZB_BALANCE_LEFT_BEFORE_JOIN:
-    return "离开日期早于入党日期";
+    return zb_msg("balance.why_left_before_join");
   case ZB_BALANCE_UNKNOWN_REASON:
-    return "离开原因不在规定之列";
+    return zb_msg("balance.why_unknown_reason");
   case ZB_BALANCE_NOT_HELD:
-    return "已转出本组织，本节点没有其记录";
+    return zb_msg("balance.why_not_held");
   case ZB_BALANCE_OTHER:
     break;
   }
-  return "年初、增减与年末不一致";
+  return zb_msg("balance.why_other");
 }
 
 /* ---- output ---- */
@@ -345,24 +346,36 @@ static int csv_row(FILE *out, const char *item, const char *value, long count) {
   return zb_csv_write_row(out, fields, 3);
 }
 
-int zb_balance_write_csv(const zb_balance *b, const char *org, FILE *out) {
+int zb_balance_write_csv(const zb_balance *b, const char *org, FILE *out, bool zh) {
   static const char *const header[3] = {"item", "value", "count"};
   (void)org;
-  int rc = zb_csv_write_row(out, header, 3);
+  /* Chinese: the table's words under a BOM, for Excel (docs/DESIGN-NOTES.md,
+   * "Language"); English: the stable keys. */
+  const char *const header_zh[3] = {zb_msg_lang("balance.col_item", true),
+                                    zb_msg_lang("balance.col_value", true),
+                                    zb_msg_lang("balance.col_count", true)};
+  if (zh && fputs("\xEF\xBB\xBF", out) == EOF)
+    return ZB_EIO;
+  const char *in = zh ? zb_msg_lang("balance.in", true) : "in";
+  const char *out_ = zh ? zb_msg_lang("balance.out", true) : "out";
+  int rc = zb_csv_write_row(out, zh ? header_zh : header, 3);
   if (!rc)
-    rc = csv_row(out, "start", "", b->start);
+    rc = csv_row(out, zh ? zb_msg_lang("balance.start", true) : "start", "", b->start);
   if (!rc)
-    rc = csv_row(out, "in", "joined", b->joined);
+    rc = csv_row(out, in, zh ? zb_msg_lang("balance.joined", true) : "joined", b->joined);
   if (!rc)
-    rc = csv_row(out, "in", "transferred_in", b->moved_in);
+    rc = csv_row(out, in, zh ? zb_msg_lang("balance.moved_in", true) : "transferred_in",
+                 b->moved_in);
   for (int i = 0; !rc && i < NREASONS; i++)
-    rc = csv_row(out, "out", zb_leave_reasons[i], b->left[i]);
+    rc = csv_row(out, out_, zb_leave_reasons[i], b->left[i]);
   if (!rc)
-    rc = csv_row(out, "out", "transferred_out", b->moved_out);
+    rc = csv_row(out, out_, zh ? zb_msg_lang("balance.moved_out", true) : "transferred_out",
+                 b->moved_out);
   if (!rc)
-    rc = csv_row(out, "end", "", b->end);
+    rc = csv_row(out, zh ? zb_msg_lang("balance.end", true) : "end", "", b->end);
   if (!rc)
-    rc = csv_row(out, "gap", "", zb_balance_gap_count(b));
+    rc = csv_row(out, zh ? zb_msg_lang("balance.gap", true) : "gap", "",
+                 zb_balance_gap_count(b));
   if (!rc && (fflush(out) != 0 || ferror(out)))
     rc = ZB_EIO;
   return rc;
@@ -379,29 +392,29 @@ void zb_balance_print(const zb_balance *b, const char *org, FILE *out) {
   char sd[11], ed[11], item[128];
   zb_date_format(b->start_date, sd);
   zb_date_format(b->end_date, ed);
-  fprintf(out, "党员增减情况：%s，%d年\n\n", org ? org : "", b->year);
-  static const char *const header[2] = {"项目", "人数"};
+  fprintf(out, zb_msg("balance.title"), org ? org : "", b->year);
+  const char *const header[2] = {zb_msg("balance.col_item"), zb_msg("balance.col_count")};
   zb_table *t = zb_table_new(2, header);
   if (!t)
     return;
   int rc;
-  snprintf(item, sizeof item, "年初党员数（%s）", sd);
+  snprintf(item, sizeof item, zb_msg("balance.start_on"), sd);
   rc = row(t, item, b->start);
   if (!rc)
-    rc = row(t, "增加：发展党员（本年入党）", b->joined);
+    rc = row(t, zb_msg("balance.row_joined"), b->joined);
   if (!rc)
-    rc = row(t, "增加：组织关系转入", b->moved_in);
+    rc = row(t, zb_msg("balance.row_moved_in"), b->moved_in);
   if (!rc)
-    rc = row(t, "增加合计", zb_balance_in(b));
+    rc = row(t, zb_msg("balance.row_in_total"), zb_balance_in(b));
   for (int i = 0; !rc && i < NREASONS; i++) {
-    snprintf(item, sizeof item, "减少：%s", zb_leave_reasons[i]);
+    snprintf(item, sizeof item, zb_msg("balance.row_left"), zb_msg_vocab(zb_leave_reasons[i]));
     rc = row(t, item, b->left[i]);
   }
   if (!rc)
-    rc = row(t, "减少：组织关系转出", b->moved_out);
+    rc = row(t, zb_msg("balance.row_moved_out"), b->moved_out);
   if (!rc)
-    rc = row(t, "减少合计", zb_balance_out(b));
-  snprintf(item, sizeof item, "年末党员数（%s）", ed);
+    rc = row(t, zb_msg("balance.row_out_total"), zb_balance_out(b));
+  snprintf(item, sizeof item, zb_msg("balance.end_on"), ed);
   if (!rc)
     rc = row(t, item, b->end);
   if (!rc)
@@ -411,17 +424,18 @@ void zb_balance_print(const zb_balance *b, const char *org, FILE *out) {
     return;
   long sum = b->start + zb_balance_in(b) - zb_balance_out(b);
   if (sum == b->end && b->gap_members == 0) {
-    fprintf(out, "\n年初 %ld + 增加 %ld − 减少 %ld = %ld，与年末 %ld 相符。\n", b->start,
+    fprintf(out, zb_msg("balance.check_ok"), b->start,
             zb_balance_in(b), zb_balance_out(b), sum, b->end);
     return;
   }
-  fprintf(out, "\n年初 %ld + 增加 %ld − 减少 %ld = %ld，年末 %ld：相差 %ld，涉及 %ld 名党员",
+  fprintf(out, zb_msg("balance.check_gap"),
           b->start, zb_balance_in(b), zb_balance_out(b), sum, b->end, sum - b->end,
           b->gap_members);
   if ((size_t)b->gap_members > b->ngaps)
-    fprintf(out, "（列出前 %zu 名）", b->ngaps);
-  fputs("：\n\n", out);
-  static const char *const gh[4] = {"编号", "姓名", "所在组织", "原因"};
+    fprintf(out, zb_msg("balance.first_n"), b->ngaps);
+  fputs(zb_msg("balance.gap_list"), out);
+  const char *const gh[4] = {zb_msg("balance.col_id"), zb_msg("balance.col_name"),
+                             zb_msg("balance.col_org"), zb_msg("balance.col_why")};
   zb_table *g = zb_table_new(4, gh);
   if (!g)
     return;

@@ -117,15 +117,18 @@ long zb_balance_in(const zb_balance *b);
 long zb_balance_out(const zb_balance *b);
 /* start + in − out − end: 0 when the year balances. */
 long zb_balance_gap_count(const zb_balance *b);
-/* The stable code of why (JSON) and its Chinese text (the table). */
+/* The stable code of why (JSON) and its text in the current language (the
+ * table, zb_msg.h). */
 const char *zb_balance_why_code(enum zb_balance_why why);
 const char *zb_balance_why_text(enum zb_balance_why why);
 
 /* A new JSON object for scope org; NULL if out of memory or not UTF-8. */
 json_t *zb_balance_to_json(const zb_balance *b, const char *org);
-/* 0 or ZB_EIO. */
-int zb_balance_write_csv(const zb_balance *b, const char *org, FILE *out);
-/* The Chinese table, the check line, and the members behind a gap. */
+/* Rows item,value,count: with zh, the table's Chinese words under a UTF-8
+ * BOM; else the stable English keys.  0 or ZB_EIO. */
+int zb_balance_write_csv(const zb_balance *b, const char *org, FILE *out, bool zh);
+/* The table, the check line, and the members behind a gap, in the current
+ * language (zb_msg.h). */
 void zb_balance_print(const zb_balance *b, const char *org, FILE *out);
 
 #endif

@@ -2,6 +2,7 @@
  * zb_dues.c — dues (党费): the rule tables, the standard amount, money text,
  * payment keys and the report (zb_dues.h; docs/RECORDS.md, "Dues").
  */
+#include "zb_msg.h"
 #include "zb_dues.h"
 
 #include <stdlib.h>
@@ -557,16 +558,33 @@ static void months_text(const zb_dues_arrear *a, char *out, size_t cap, bool ran
   }
 }
 
-int zb_dues_report_csv(const zb_dues_report *r, FILE *out) {
+/* The arrears list's columns, as catalogue keys (the table, a Chinese
+ * CSV) and stable English keys (an English CSV). */
+static const char *const arrears_cols[8] = {
+    "dues.col_member", "dues.col_name",   "dues.col_branch", "dues.col_unpaid_count",
+    "dues.col_months", "dues.col_owed",   "dues.col_streak", "dues.col_flag"};
+
+int zb_dues_report_csv(const zb_dues_report *r, FILE *out, bool zh) {
   static const char *const hdr[] = {"member_id", "name",     "org",           "unpaid_count",
                                     "unpaid_months", "owed_fen", "unpaid_streak", "six_months_unpaid"};
-  int rc = zb_csv_write_row(out, hdr, 8);
+  const char *hdr_zh[8];
+  for (int i = 0; i < 8; i++)
+    hdr_zh[i] = zb_msg_lang(arrears_cols[i], true);
+  /* Chinese: the table's headers under a BOM, for Excel, and the amount in
+   * yuan as its header says; English: the stable keys, the amount in fen
+   * (docs/DESIGN-NOTES.md, "Language"). */
+  if (zh && fputs("\xEF\xBB\xBF", out) == EOF)
+    return ZB_EIO;
+  int rc = zb_csv_write_row(out, zh ? hdr_zh : hdr, 8);
   for (size_t i = 0; !rc && i < r->narrears; i++) {
     const zb_dues_arrear *a = &r->arrears[i];
     char months[4096], n[24], owed[24], streak[24];
     months_text(a, months, sizeof months, false);
     snprintf(n, sizeof n, "%d", a->nunpaid);
-    snprintf(owed, sizeof owed, "%lld", (long long)a->owed_fen);
+    if (zh)
+      zb_fen_format(a->owed_fen, owed);
+    else
+      snprintf(owed, sizeof owed, "%lld", (long long)a->owed_fen);
     snprintf(streak, sizeof streak, "%d", a->streak);
     const char *row[] = {a->member_id, a->name,   a->org,  n,
                          months,       owed,      streak,  a->streak >= ZB_DUES_LAPSE ? "1" : "0"};
@@ -593,17 +611,22 @@ void zb_dues_report_print(const zb_dues_report *r, FILE *out) {
   rate_cell(&r->total, rate);
   zb_fen_format(r->total.expected_fen, e);
   zb_fen_format(r->total.paid_fen, p);
-  fprintf(out, "党费收缴情况  %s  %s 至 %s（截至 %s）\n", r->org, from, to, as_of);
-  fprintf(out, "应交 %ld 人月，已交 %ld 人月，收缴率 %s；应交 %s 元，实交 %s 元", 
-          r->total.months_due, r->total.months_paid, rate, e, p);
+  fprintf(out, zb_msg("dues.report_title"), r->org, from, to, as_of);
+  fprintf(out, zb_msg("dues.report_total"), r->total.months_due, r->total.months_paid, rate, e,
+          p);
   if (r->total.flagged)
-    fprintf(out, "；%ld 笔非标准金额", r->total.flagged);
+    fprintf(out, zb_msg("dues.report_flagged"), r->total.flagged);
   fputc('\n', out);
   if (r->total.months_unknown)
-    fprintf(out, "（%ld 个欠交月份无缴费记录可估算应交金额，未计入应交）\n",
-            r->total.months_unknown);
-  static const char *const oh[] = {"组织", "党员", "应交人月", "已交人月", "收缴率",
-                                   "应交（元）", "实交（元）", "非标准"};
+    fprintf(out, zb_msg("dues.report_unknown"), r->total.months_unknown);
+  static const char *const oh_keys[] = {"dues.col_org",     "dues.col_members", "dues.col_due",
+                                        "dues.col_paid",    "dues.col_rate",    "dues.col_expected",
+                                        "dues.col_paid_fen", "dues.col_flagged"};
+  const char *oh[8], *ah[8];
+  for (int i = 0; i < 8; i++) {
+    oh[i] = zb_msg(oh_keys[i]);
+    ah[i] = zb_msg(arrears_cols[i]);
+  }
   zb_table *t = zb_table_new(8, oh);
   for (size_t i = 0; t && i < r->norgs; i++) {
     const zb_dues_sum *s = &r->orgs[i].s;
@@ -623,11 +646,9 @@ void zb_dues_report_print(const zb_dues_report *r, FILE *out) {
     zb_table_print(t, out);
     zb_table_free(t);
   }
-  fprintf(out, "\n欠交名单（%zu 人）\n", r->narrears);
+  fprintf(out, zb_msg("dues.report_arrears"), r->narrears);
   if (!r->narrears)
     return;
-  static const char *const ah[] = {"党员编号", "姓名",     "所在党支部", "欠交月数",
-                                   "欠交月份", "估计欠交（元）", "连续未交", "标记"};
   t = zb_table_new(8, ah);
   for (size_t i = 0; t && i < r->narrears; i++) {
     const zb_dues_arrear *a = &r->arrears[i];
@@ -637,7 +658,7 @@ void zb_dues_report_print(const zb_dues_report *r, FILE *out) {
     zb_fen_format(a->owed_fen, owed);
     snprintf(streak, sizeof streak, "%d", a->streak);
     const char *row[] = {a->member_id, a->name, a->org, n, months, owed, streak,
-                         a->streak >= ZB_DUES_LAPSE ? "连续6个月以上未交" : ""};
+                         a->streak >= ZB_DUES_LAPSE ? zb_msg("dues.lapse_flag") : ""};
     zb_table_add(t, row);
   }
   if (t) {

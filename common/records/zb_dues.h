@@ -168,9 +168,12 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
 void zb_dues_report_free(zb_dues_report *r);
 /* JSON (keys in docs/RECORDS.md, "Dues"), a new reference or NULL. */
 json_t *zb_dues_report_json(const zb_dues_report *r);
-/* The arrears list as CSV; 0 or ZB_EIO. */
-int zb_dues_report_csv(const zb_dues_report *r, FILE *out);
-/* For people: totals, one row per org, the arrears, in aligned tables. */
+/* The arrears list as CSV: with zh, the table's Chinese headers under a
+ * UTF-8 BOM and amounts in yuan; else the stable English keys, amounts in
+ * fen.  0 or ZB_EIO. */
+int zb_dues_report_csv(const zb_dues_report *r, FILE *out, bool zh);
+/* For people: totals, one row per org, the arrears, in aligned tables, in
+ * the current language (zb_msg.h). */
 void zb_dues_report_print(const zb_dues_report *r, FILE *out);
 
 #endif

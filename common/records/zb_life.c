@@ -3,6 +3,7 @@
  * (zb_life.h; docs/RECORDS.md, "Meetings").
  */
 #define _GNU_SOURCE   /* open_memstream */
+#include "zb_msg.h"
 #include "zb_life.h"
 
 #include <jansson.h>
@@ -250,10 +251,15 @@ int zb_life_report(zb_txn *t, const char *root, int year, zb_date today, json_t 
   return *out ? 0 : ZB_ENOMEM;
 }
 
+/* A meeting type for people (zb_msg_vocab). */
+static const char *type_words(const char *type) {
+  return zb_msg_vocab(type);
+}
+
 void zb_life_print(const json_t *report, FILE *out) {
   size_t i;
   json_t *b;
-  fprintf(out, "组织生活 %s %d 年（截至 %s）\n",
+  fprintf(out, zb_msg("life.title"),
           json_string_value(json_object_get(report, "org")),
           (int)json_integer_value(json_object_get(report, "year")),
           json_string_value(json_object_get(report, "as_of")));
@@ -263,10 +269,13 @@ void zb_life_print(const json_t *report, FILE *out) {
     char r[16] = "—";
     if (json_is_real(rate))
       snprintf(r, sizeof r, "%.1f%%", 100.0 * json_real_value(rate));
-    fprintf(out, "\n%s %s: %d 次会议, 出席率 %s\n", json_string_value(json_object_get(b, "org_code")),
+    fprintf(out, zb_msg("life.branch"), json_string_value(json_object_get(b, "org_code")),
             json_string_value(json_object_get(b, "name")),
             (int)json_integer_value(json_object_get(b, "meetings")), r);
-    zb_table *t = zb_table_new(4, (const char *const[]){"类型", "应开", "已开", "缺"});
+    zb_table *t = zb_table_new(4, (const char *const[]){zb_msg("life.col_type"),
+                                                        zb_msg("life.col_required"),
+                                                        zb_msg("life.col_held"),
+                                                        zb_msg("life.col_missing")});
     const char *type;
     json_t *tj;
     json_object_foreach(json_object_get(b, "types"), type, tj) {
@@ -282,7 +291,7 @@ void zb_life_print(const json_t *report, FILE *out) {
       snprintf(req, sizeof req, "%d", (int)json_integer_value(json_object_get(tj, "required")));
       snprintf(held, sizeof held, "%d", (int)json_integer_value(json_object_get(tj, "held")));
       if (t)
-        zb_table_add(t, (const char *const[]){type, req, held, miss ? miss : ""});
+        zb_table_add(t, (const char *const[]){type_words(type), req, held, miss ? miss : ""});
       free(miss);
     }
     if (t)
@@ -291,7 +300,7 @@ void zb_life_print(const json_t *report, FILE *out) {
     json_t *f;
     json_array_foreach(json_object_get(b, "flagged"), k, f)
         fprintf(out, "  %s %s %s: %s\n", json_string_value(json_object_get(f, "date")),
-                json_string_value(json_object_get(f, "type")),
+                type_words(json_string_value(json_object_get(f, "type"))),
                 json_string_value(json_object_get(f, "id")),
                 json_string_value(json_object_get(f, "why")));
   }

@@ -8,6 +8,7 @@
  * then checked against a closed list and its bounds, and the first problem
  * is told as FILE:LINE.
  */
+#include "zb_msg.h"
 #include "zb_points.h"
 
 #include <errno.h>
@@ -491,10 +492,12 @@ const zb_pts_item *zb_points_item(const zb_points_scheme *s, const char *key) {
 }
 
 void zb_points_formula(const zb_points_scheme *s, char *out, size_t cap) {
-  snprintf(out, cap,
-           "支部得分 = 100 × (%d×会议达标率 + %d×党费收缴率 + %d×发展活跃度 + %d×同步及时度) / %d；"
-           "发展活跃度 = min(1, 当年申请人数 / %d)；同步及时度 = 1（%d 天内同步），0（%d 天及以上或从未同步），其间线性",
-           s->w_meetings, s->w_dues, s->w_pipeline, s->w_fresh,
+  zb_points_formula_lang(s, true, out, cap);
+}
+
+void zb_points_formula_lang(const zb_points_scheme *s, bool zh, char *out, size_t cap) {
+  snprintf(out, cap, zb_msg_lang("rank.formula", zh), s->w_meetings, s->w_dues, s->w_pipeline,
+           s->w_fresh,
            s->w_meetings + s->w_dues + s->w_pipeline + s->w_fresh, s->pipeline_target,
            s->fresh_days, s->stale_days);
 }

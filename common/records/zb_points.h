@@ -103,8 +103,10 @@ int zb_points_install(const char *dir, const char *file, char *why, size_t cap);
 void zb_points_scheme_id(const zb_points_scheme *s, char out[ZB_FIELD_MAX + 1]);
 /* The manual item of s with key, or NULL. */
 const zb_pts_item *zb_points_item(const zb_points_scheme *s, const char *key);
-/* The branch score's formula in words, for people. */
+/* The branch score's formula in words, for people: in Chinese (what
+ * --json carries), or in the language zh chooses (the printed report). */
 void zb_points_formula(const zb_points_scheme *s, char *out, size_t cap);
+void zb_points_formula_lang(const zb_points_scheme *s, bool zh, char *out, size_t cap);
 /* The scheme as JSON (stable keys). */
 struct json_t;
 struct json_t *zb_points_scheme_json(const zb_points_scheme *s);
@@ -127,10 +129,12 @@ typedef struct zb_rank_query {
  * storage error. */
 int zb_rank_report(zb_txn *t, const zb_points_scheme *s, const char *root, const zb_rank_query *q,
                    struct json_t **out);
-/* The report as aligned Chinese tables. */
+/* The report as aligned tables in the current language (zb_msg.h), the
+ * formula that of the scheme in force (the one the report was made with). */
 void zb_rank_print(const struct json_t *report, FILE *out);
-/* One CSV row per member: org_code, rank, member_id, name, base, manual,
- * auto, total.  0 or ZB_EIO. */
-int zb_rank_write_csv(const struct json_t *report, FILE *out);
+/* One CSV row per member: org_code, branch_rank, branch_score, rank,
+ * member_id, name, base, manual, auto, total — with zh, headed by the
+ * table's Chinese words under a UTF-8 BOM.  0 or ZB_EIO. */
+int zb_rank_write_csv(const struct json_t *report, FILE *out, bool zh);
 
 #endif

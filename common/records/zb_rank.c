@@ -6,6 +6,7 @@
  * freshness comes from differs (the caller's zb_rank_fresh_fn).
  */
 #define _GNU_SOURCE   /* open_memstream */
+#include "zb_msg.h"
 #include "zb_points.h"
 
 #include <jansson.h>
@@ -354,16 +355,20 @@ static long num(const json_t *o, const char *k) {
 }
 
 void zb_rank_print(const json_t *report, FILE *out) {
-  fprintf(out, "积分排名 %s %ld 年（截至 %s），积分办法 %s %s\n", str(report, "org"),
-          num(report, "year"), str(report, "as_of"), str(report, "scheme"),
-          str(report, "scheme_title"));
-  fprintf(out, "%s\n", str(report, "formula"));
-  fprintf(out, "同步及时度取自%s\n\n",
-          strcmp(str(report, "freshness_from"), "server") == 0
-              ? "服务器（各节点最近一次成功同步）"
-              : "本节点最近一次成功同步（本节点不知道其他节点的同步情况）");
-  static const char *const bh[] = {"名次", "党支部", "名称",   "得分",  "会议达标率",
-                                   "党费收缴率", "发展活跃度", "同步及时度", "未同步天数"};
+  fprintf(out, zb_msg("rank.title"), str(report, "org"), num(report, "year"),
+          str(report, "as_of"), str(report, "scheme"), str(report, "scheme_title"));
+  char formula[768];
+  zb_points_formula_lang(zb_points_active(), zb_lang_is_zh(), formula, sizeof formula);
+  fprintf(out, "%s\n", formula);
+  fputs(zb_msg(strcmp(str(report, "freshness_from"), "server") == 0 ? "rank.fresh_from_server"
+                                                                   : "rank.fresh_from_node"),
+        out);
+  static const char *const bk[] = {"rank.col_rank",     "rank.col_branch",   "rank.col_name",
+                                   "rank.col_score",    "rank.col_meetings", "rank.col_dues",
+                                   "rank.col_pipeline", "rank.col_fresh",    "rank.col_days"};
+  const char *bh[9];
+  for (int i = 0; i < 9; i++)
+    bh[i] = zb_msg(bk[i]);
   zb_table *t = zb_table_new(9, bh);
   size_t i, k;
   json_t *b, *m;
@@ -387,10 +392,14 @@ void zb_rank_print(const json_t *report, FILE *out) {
   if (t)
     zb_table_print(t, out);
   zb_table_free(t);
-  static const char *const mh[] = {"名次", "党员编号", "姓名", "基础分", "手动积分", "自动积分",
-                                   "总分"};
+  static const char *const mk[] = {"rank.col_rank", "rank.col_member", "rank.col_mname",
+                                   "rank.col_base", "rank.col_manual", "rank.col_auto",
+                                   "rank.col_total"};
+  const char *mh[7];
+  for (int j = 0; j < 7; j++)
+    mh[j] = zb_msg(mk[j]);
   json_array_foreach(json_object_get(report, "branches"), i, b) {
-    fprintf(out, "\n%s %s 党员积分\n", str(b, "org_code"), str(b, "name"));
+    fprintf(out, zb_msg("rank.members_title"), str(b, "org_code"), str(b, "name"));
     zb_table *mt = zb_table_new(7, mh);
     json_array_foreach(json_object_get(b, "members"), k, m) {
       char c[5][24];
@@ -409,10 +418,15 @@ void zb_rank_print(const json_t *report, FILE *out) {
   }
 }
 
-int zb_rank_write_csv(const json_t *report, FILE *out) {
+int zb_rank_write_csv(const json_t *report, FILE *out, bool zh) {
   size_t i, k;
   json_t *b, *m;
-  fprintf(out, "org_code,branch_rank,branch_score,rank,member_id,name,base,manual,auto,total\n");
+  /* Chinese: the table's words under a BOM, for Excel; English: the
+   * stable keys (docs/DESIGN-NOTES.md, "Language"). */
+  if (zh)
+    fprintf(out, "\xEF\xBB\xBF%s\n", zb_msg_lang("rank.csv_header", true));
+  else
+    fprintf(out, "org_code,branch_rank,branch_score,rank,member_id,name,base,manual,auto,total\n");
   json_array_foreach(json_object_get(report, "branches"), i, b) {
     json_array_foreach(json_object_get(b, "members"), k, m) {
       /* Ids and codes are plain; a name may need quoting. */

@@ -2,10 +2,12 @@
  * zb_fresh.c — the freshness report: the CA's enrollments and what the
  * server remembers of each node, against the server's clock (zb_fresh.h).
  */
+#include "zb_msg.h"
 #include "zb_fresh.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "zb_ca.h"
 #include "zb_csv.h"
@@ -314,15 +316,13 @@ json_t *zb_fresh_to_json(const zb_fresh *f) {
                    "orgs_without_node", orgs);
 }
 
+/* A time of the server's clock for the table: local, to the minute. */
 static void fmt_time(uint64_t ms, char out[32]) {
-  if (!ms) {
-    out[0] = '\0';
-    return;
-  }
-  zb_hlc_format(ms << 16, out);
-  /* "2026-11-26T20:35:58.123Z" → "2026-11-26 20:35 UTC" for the table. */
-  out[10] = ' ';
-  memcpy(out + 16, " UTC", 5);
+  time_t secs = (time_t)(ms / 1000);
+  struct tm tm;
+  out[0] = '\0';
+  if (ms && localtime_r(&secs, &tm))
+    strftime(out, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
 static void fmt_num(int64_t v, char out[24]) {
@@ -332,12 +332,34 @@ static void fmt_num(int64_t v, char out[24]) {
     snprintf(out, 24, "%lld", (long long)v);
 }
 
-int zb_fresh_write_csv(const zb_fresh *f, FILE *out) {
+/* A state for people (zb_fresh.h's stable words are the JSON's). */
+static const char *state_text(const char *state, bool zh) {
+  static const char *const keys[][2] = {{"revoked", "fresh.state_revoked"},
+                                        {"never", "fresh.state_never"},
+                                        {"silent", "fresh.state_silent"},
+                                        {"failing", "fresh.state_failing"}};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (strcmp(state, keys[i][0]) == 0)
+      return zb_msg_lang(keys[i][1], zh);
+  return zb_msg_lang("fresh.state_ok", zh);
+}
+
+int zb_fresh_write_csv(const zb_fresh *f, FILE *out, bool zh) {
   static const char *const header[] = {"kind",       "node_id",   "org",         "org_name",
                                        "state",      "flagged",   "days_silent", "last_sync",
                                        "last_error", "last_error_reason", "unpushed",
                                        "covered_by"};
-  int rc = zb_csv_write_row(out, header, 12);
+  /* Chinese: the table's words under a BOM, for Excel; English: the
+   * stable keys and values (docs/DESIGN-NOTES.md, "Language"). */
+  const char *header_zh[12];
+  for (int i = 0; i < 12; i++) {
+    char key[48];
+    snprintf(key, sizeof key, "fresh.csv_%s", header[i]);
+    header_zh[i] = zb_msg_lang(key, true);
+  }
+  if (zh && fputs("\xEF\xBB\xBF", out) == EOF)
+    return ZB_EIO;
+  int rc = zb_csv_write_row(out, zh ? header_zh : header, 12);
   for (size_t i = 0; !rc && i < f->nnodes; i++) {
     const zb_fresh_node *nd = &f->nodes[i];
     char days[24], unpushed[24], ok[32] = "", err[32] = "";
@@ -347,15 +369,18 @@ int zb_fresh_write_csv(const zb_fresh *f, FILE *out) {
       zb_hlc_format(nd->ok_ms << 16, ok);
     if (nd->err_ms)
       zb_hlc_format(nd->err_ms << 16, err);
-    const char *row[] = {"node", nd->node_id, nd->org,   nd->org_name,
-                         nd->state, nd->flagged ? "yes" : "no", days, ok, err,
-                         nd->err_ms ? nd->err : "", unpushed, ""};
+    const char *row[] = {zh ? zb_msg_lang("fresh.kind_node", true) : "node",
+                         nd->node_id, nd->org, nd->org_name,
+                         zh ? state_text(nd->state, true) : nd->state,
+                         zh ? zb_msg_lang(nd->flagged ? "fresh.yes" : "fresh.no", true)
+                            : nd->flagged ? "yes" : "no",
+                         days, ok, err, nd->err_ms ? nd->err : "", unpushed, ""};
     rc = zb_csv_write_row(out, row, 12);
   }
   for (size_t i = 0; !rc && i < f->norgs; i++) {
     const zb_fresh_org *g = &f->orgs[i];
-    const char *row[] = {"org_without_node", "", g->code, g->name, "", "", "", "", "", "", "",
-                         g->covered_by};
+    const char *row[] = {zh ? zb_msg_lang("fresh.kind_org", true) : "org_without_node",
+                         "", g->code, g->name, "", "", "", "", "", "", "", g->covered_by};
     rc = zb_csv_write_row(out, row, 12);
   }
   if (!rc && (fflush(out) != 0 || ferror(out)))
@@ -363,26 +388,24 @@ int zb_fresh_write_csv(const zb_fresh *f, FILE *out) {
   return rc;
 }
 
-static const char *state_text(const char *state) {
-  if (strcmp(state, "revoked") == 0)
-    return "已吊销";
-  if (strcmp(state, "never") == 0)
-    return "从未同步";
-  if (strcmp(state, "silent") == 0)
-    return "久未同步";
-  if (strcmp(state, "failing") == 0)
-    return "同步出错";
-  return "正常";
-}
-
 void zb_fresh_print(const zb_fresh *f, FILE *out) {
   char now[32];
   fmt_time(f->now_ms, now);
-  fprintf(out, "节点同步情况：%s，截至 %s（服务器时间），超过 %d 天未同步的标 !\n\n",
-          f->org[0] ? f->org : "全部", now, f->days);
-  static const char *const h[] = {"",     "节点",     "组织",     "组织名称", "状态",
-                                  "未同步天数", "最近同步", "方式", "最近出错", "出错原因",
-                                  "未上传操作"};
+  fprintf(out, zb_msg("fresh.title"), f->org[0] ? f->org : zb_msg("fresh.all"), now, f->days);
+  static const char *const hk[] = {"",
+                                   "fresh.col_node",
+                                   "fresh.col_org",
+                                   "fresh.col_org_name",
+                                   "fresh.col_state",
+                                   "fresh.col_days",
+                                   "fresh.col_last_sync",
+                                   "fresh.col_via",
+                                   "fresh.col_last_error",
+                                   "fresh.col_reason",
+                                   "fresh.col_unpushed"};
+  const char *h[11];
+  for (int i = 0; i < 11; i++)
+    h[i] = zb_msg(hk[i]);
   zb_table *t = zb_table_new(11, h);
   if (!t)
     return;
@@ -393,9 +416,11 @@ void zb_fresh_print(const zb_fresh *f, FILE *out) {
     fmt_num(nd->unpushed, unpushed);
     fmt_time(nd->ok_ms, ok);
     fmt_time(nd->err_ms, err);
-    const char *via = nd->ok_via == ZB_VIA_PARCEL ? "数据包" : nd->ok_via ? "联网" : "";
+    const char *via = nd->ok_via == ZB_VIA_PARCEL ? zb_msg("fresh.via_parcel")
+                      : nd->ok_via                ? zb_msg("fresh.via_net")
+                                                  : "";
     const char *row[] = {nd->flagged ? "!" : "", nd->node_id, nd->org[0] ? nd->org : "?",
-                         nd->org_name, state_text(nd->state), days, ok, via, err,
+                         nd->org_name, state_text(nd->state, zb_lang_is_zh()), days, ok, via, err,
                          nd->err_ms ? nd->err : "", unpushed};
     if (zb_table_add(t, row)) {
       zb_table_free(t);
@@ -405,23 +430,25 @@ void zb_fresh_print(const zb_fresh *f, FILE *out) {
   if (f->nnodes)
     zb_table_print(t, out);
   else
-    fputs("（没有节点）\n", out);
+    fputs(zb_msg("fresh.no_nodes"), out);
   zb_table_free(t);
-  fprintf(out, "\n共 %zu 个节点，%zu 个超过 %d 天未同步或从未同步。\n", f->nnodes, f->flagged,
-          f->days);
+  fprintf(out, zb_msg("fresh.summary"), f->nnodes, f->flagged, f->days);
   if (!f->norgs) {
-    fputs("\n每个党支部都有自己的节点。\n", out);
+    fputs(zb_msg("fresh.all_have_nodes"), out);
     return;
   }
-  fprintf(out, "\n没有节点的党支部（%zu 个）：\n\n", f->norgs);
-  static const char *const oh[] = {"组织", "组织名称", "由上级节点代管"};
+  fprintf(out, zb_msg("fresh.bare_title"), f->norgs);
+  const char *const oh[] = {zb_msg("fresh.col_org"), zb_msg("fresh.col_org_name"),
+                            zb_msg("fresh.col_covered")};
   zb_table *o = zb_table_new(3, oh);
   if (!o)
     return;
   for (size_t i = 0; i < f->norgs; i++) {
-    char cov[ZB_PKI_ORG_MAX + ZB_PKI_NODE_ID_MAX + 8] = "无";
+    char cov[ZB_PKI_ORG_MAX + ZB_PKI_NODE_ID_MAX + 16];
+    snprintf(cov, sizeof cov, "%s", zb_msg("fresh.covered_none"));
     if (f->orgs[i].covered_by[0])
-      snprintf(cov, sizeof cov, "%s（%s）", f->orgs[i].covered_by, f->orgs[i].covered_org);
+      snprintf(cov, sizeof cov, zb_msg("fresh.covered_by"), f->orgs[i].covered_by,
+               f->orgs[i].covered_org);
     const char *row[] = {f->orgs[i].code, f->orgs[i].name, cov};
     if (zb_table_add(o, row)) {
       zb_table_free(o);

@@ -99,9 +99,11 @@ long zb_fresh_days_of(const zb_fresh *f, const char *org);
 json_t *zb_fresh_to_json(const zb_fresh *f);
 /* One row per node, then one per branch without a node: columns kind,
  * node_id, org, org_name, state, flagged, days_silent, last_sync,
- * last_error, last_error_reason, unpushed, covered_by.  0 or ZB_EIO. */
-int zb_fresh_write_csv(const zb_fresh *f, FILE *out);
-/* Two Chinese tables: the nodes, then the branches without a node. */
+ * last_error, last_error_reason, unpushed, covered_by — with zh, headed
+ * by the table's Chinese words under a UTF-8 BOM, kind, state and flagged
+ * in Chinese.  0 or ZB_EIO. */
+int zb_fresh_write_csv(const zb_fresh *f, FILE *out, bool zh);
+/* Two tables in the current language (zb_msg.h), times local: the nodes, then the branches without a node. */
 void zb_fresh_print(const zb_fresh *f, FILE *out);
 
 #endif

@@ -5,6 +5,7 @@
  * zb_node_sync.c, replay and verify in zb_node_replay.c; what they share
  * is zb_node_priv.h.  docs/DESIGN-NOTES.md, "Ops and the hash chain".
  */
+#include "zb_msg.h"
 #include "zb_node.h"
 #include "zb_node_priv.h"
 
@@ -204,9 +205,9 @@ static int writer_apply(struct writer *w, Zb__Op *op, zb_apply_result *r) {
   w->head.hlc = zb_hlc_next(w->head.hlc, wall, &back);
   if (back && !w->n->warned_clock) {
     w->n->warned_clock = true;
-    zb_log_warn("the system clock is %llu s behind the last recorded change; "
-                "timestamps continue from the recorded time (check the PC's clock)",
-                (unsigned long long)((ZB_HLC_MS(w->head.hlc) - wall) / 1000));
+    char d[64];
+    zb_msg_duration(ZB_HLC_MS(w->head.hlc) - wall, d, sizeof d);
+    zb_log_warn(zb_msg("sync.clock_went_back"), d);
   }
   op->origin = w->n->id;
   op->hlc = w->head.hlc;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_msg.h"
 #include "zb_batch.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
@@ -404,10 +405,8 @@ int zb_node_check_held(zb_node *n, uint64_t head, uint64_t held, const uint8_t *
     /* The server has ops of ours that we do not: this data directory was
      * restored from an old copy, or the node's key wrote elsewhere.
      * Pushing would fork the log. */
-    snprintf(why, cap,
-             "the server holds %llu ops of this node but the node has only %llu (was the data "
-             "directory restored from an old copy, or its key used elsewhere? ask the operator)",
-             (unsigned long long)held, (unsigned long long)head);
+    snprintf(why, cap, zb_msg("sync.held_more"), (unsigned long long)held,
+             (unsigned long long)head);
     return ZB_EREFUSED;
   }
   if (held > 0) {
@@ -417,10 +416,7 @@ int zb_node_check_held(zb_node *n, uint64_t head, uint64_t held, const uint8_t *
     uint8_t mine[32];
     int hrc = zb_node_op_hash(n, held, mine);
     if (hrc || hash_len != sizeof mine || memcmp(hash, mine, sizeof mine)) {
-      snprintf(why, cap,
-               "the server holds an op %llu of this node that this node did not write "
-               "(its key may have been used elsewhere: ask the operator to revoke and re-enroll it)",
-               (unsigned long long)held);
+      snprintf(why, cap, zb_msg("sync.held_foreign"), (unsigned long long)held);
       return ZB_EREFUSED;
     }
   }

@@ -42,6 +42,11 @@ zb_setup() {
   # The node refuses nothing for these, but a stray ZHIBU_DATA from the
   # caller's shell must not point the tests at a real node.
   unset ZHIBU_DATA
+  # The programs speak Chinese unless --lang en or an English locale asks
+  # otherwise (docs/DESIGN-NOTES.md, "Language"): the tests assert both,
+  # so the caller's locale must not choose for them.
+  export LANG=C.UTF-8
+  unset LC_ALL LC_MESSAGES
 }
 
 zb_cleanup() {

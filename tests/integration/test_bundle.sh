@@ -98,7 +98,9 @@ is_json "$LAST_OUT"
 ops="$(conv_json_field "$LAST_OUT" ops)"
 [[ "$ops" -ge 40 ]] || fail "the first parcel holds $ops ops"
 expect_exit 4 "$SERVER" bundle export --node b0101 "$WORK/s0.zbp" --data "$SRV"
-assert_grep "$LAST_ERR" "neither synced nor sent a parcel" "export for an unknown node"
+assert_grep "$LAST_ERR" "节点 b0101 既没有同步过也没有送来过数据包" "export for an unknown node"
+expect_exit 4 "$SERVER" bundle export --node b0101 "$WORK/s0.zbp" --data "$SRV" --lang en
+assert_grep "$LAST_ERR" "neither synced nor sent a parcel" "export for an unknown node, in English"
 ok "$SERVER" bundle import "$WORK/p1.zbp" --data "$SRV" --json
 assert_eq "$(conv_json_field "$LAST_OUT" applied)" "$ops" "ops applied from p1"
 assert_eq "$(conv_json_field "$LAST_OUT" node_id)" b0101 "node of p1"
@@ -153,9 +155,11 @@ refused_at_server 6 "signature does not match" "$WORK/p3-flipped.zbp"
 head -c $((size - 7)) "$WORK/p3.zbp" >"$WORK/p3-short.zbp"
 refused_at_server 3 "truncated" "$WORK/p3-short.zbp"
 head -c 11 "$WORK/p3.zbp" >"$WORK/p3-stub.zbp"
-refused_at_server 3 "not a Zhibu parcel" "$WORK/p3-stub.zbp"
+refused_at_server 3 "p3-stub.zbp：不是智部数据包（太短）" "$WORK/p3-stub.zbp"
+refused_at_server 3 "p3-stub.zbp: not a Zhibu parcel (too short)" "$WORK/p3-stub.zbp" --lang en
 ok "$NODE" bundle export "$WORK/px.zbp" --data "$NX"
-refused_at_server 6 "another deployment" "$WORK/px.zbp"
+refused_at_server 6 "拒绝：这是另一套系统的数据包" "$WORK/px.zbp"
+refused_at_server 6 "another deployment" "$WORK/px.zbp" --lang en
 refused_at_server 6 "not node b0102's" "$WORK/p3.zbp" --node b0102
 ok "$NODE" bundle export "$WORK/p-revoked.zbp" --data "$N3"
 ok "$SERVER" bundle import "$WORK/p-revoked.zbp" --data "$SRV"
@@ -164,7 +168,7 @@ refused_at_server 6 "certificate revoked" "$WORK/p-revoked.zbp"
 expect_exit 6 "$SERVER" bundle export --node b0103 "$WORK/s-revoked.zbp" --data "$SRV"
 assert_grep "$LAST_ERR" "certificate revoked" "a parcel for a revoked node"
 [[ ! -e "$WORK/s-revoked.zbp" ]] || fail "a parcel was written for a revoked node"
-refused_at_server 3 "parcel was made by the server" "$WORK/s2.zbp"
+refused_at_server 3 "这个数据包是服务器给节点的" "$WORK/s2.zbp"
 # The copy of the server from before it heard of b0101 lacks ops 1…: p3
 # starts after them.
 cp -a "$WORK/srv-before" "$WORK/srv-old"
@@ -186,14 +190,14 @@ ok "$NODE" bundle export "$WORK/p-b2.zbp" --data "$N2"
 ok "$SERVER" bundle import "$WORK/p-b2.zbp" --data "$SRV"
 ok "$SERVER" bundle export --node b0102 "$WORK/s-b2.zbp" --data "$SRV"
 refused_at_node "$N1" 6 "is for node b0102" "$WORK/s-b2.zbp"
-refused_at_node "$N1" 3 "made by a node for the server" "$WORK/p3.zbp"
+refused_at_node "$N1" 3 "这个数据包是节点给服务器的" "$WORK/p3.zbp"
 python3 - "$WORK/s4.zbp" "$WORK/s4-flipped.zbp" <<'PYEOF'
 import sys
 b = bytearray(open(sys.argv[1], "rb").read())
 b[len(b) - 100] ^= 0x40
 open(sys.argv[2], "wb").write(b)
 PYEOF
-refused_at_node "$N1" 6 "refused" "$WORK/s4-flipped.zbp"
+refused_at_node "$N1" 6 "s4-flipped.zbp：拒绝：" "$WORK/s4-flipped.zbp"
 conv_sync "$NT"
 converged "after the refusals"
 

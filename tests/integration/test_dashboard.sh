@@ -180,6 +180,16 @@ covered = {o["code"]: o["covered_by_node"] for o in fresh["orgs_without_node"]}
 assert covered[org + "-01"] == "c" and org + "-02" not in covered, covered
 assert cells[org + "-01"] == "0", cells                        # the county's node, synced now
 assert cells[org + "-02"] == str(b12["days_silent"]), cells    # its own node, never synced
+# A node enrolled but never synced is "never" (purple, 从未同步), not fresh
+# green, however few days ago it was enrolled.
+g = dict((c, (st, fill)) for c, st, fill in re.findall(
+    r'data-org="([0-9-]+)" data-days="-?\d+" data-state="([a-z]+)"><rect [^>]*fill="([^"]+)"', html))
+assert b12["state"] == "never", b12
+assert g[org + "-02"] == ("never", "#8e44ad"), g
+assert g[org + "-01"] == ("synced", "#27ae60"), g
+assert re.search(r'data-org="%s-02"[^>]*>.*?<text[^>]*>[^<]*</text><text[^>]*>从未同步</text>' % org, html), "label"
+row = re.search(r'<tr data-node="b12" style="background:([^"]+)">', html).group(1)
+assert row == "#8e44ad33", row
 assert "党费收缴" in html and "三会一课" in html and "数据新鲜度" in html, "Chinese titles"
 PY
 browse "https://127.0.0.1:$HP/org/$T1/arrears?token=$TT" "$WORK/arrears.html"

@@ -88,7 +88,7 @@ pay_json --month "$(month_add -4)" --kind retiree --base 5000.01 --amount 20 --n
   --date "$TODAY"
 assert_eq "$(field standard_fen) $(field amount_fen) $(field flagged)" "5000 2000 True" \
   "a retiree above 5000: 1 %; another amount is flagged"
-assert_grep "$LAST_ERR" "is not the standard 50.00 yuan: the payment is flagged" "the warning"
+assert_grep "$LAST_ERR" "警告：20.00 元不是标准的 50.00 元：该笔缴费已标记" "the warning, in Chinese"
 
 say "6 months ahead or behind is fine, 7 is refused (exit 3), nothing written"
 pay_json --month "$(month_add 6)" --kind student --date "$TODAY"
@@ -104,9 +104,14 @@ expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add -7)" --kind student --d
   --data "$WORK/b0201"
 assert_grep "$LAST_ERR" "is 7 months behind the payment date" "seven months behind"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 0)" --kind student --data "$WORK/b0201"
-assert_grep "$LAST_ERR" "has paid for $(month_add 0) already" "one payment a month"
+assert_grep "$LAST_ERR" "已交过 $(month_add 0) 的党费" "one payment a month"
+expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 0)" --kind student --data "$WORK/b0201" --lang en
+assert_grep "$LAST_ERR" "has paid for $(month_add 0) already" "one payment a month, in English"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind employee --data "$WORK/b0201"
-assert_grep "$LAST_ERR" "--base: is required for employee" "a share needs its base"
+assert_grep "$LAST_ERR" "employee 必须写：每月税后工资" "a share needs its base"
+expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind employee --data "$WORK/b0201" \
+  --lang en
+assert_grep "$LAST_ERR" "--base: is required for employee" "a share needs its base, in English"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind farmer --base 100 \
   --data "$WORK/b0201"
 expect_exit 3 "$NODE" dues pay "$X" --month 2026-13 --kind student --data "$WORK/b0201"
@@ -142,7 +147,11 @@ assert list(rows[0]) == ["id", "member_id", "name", "month", "org_code", "paid_d
 EOF
 ok "$NODE" dues list --all --month "$(month_add 0)" --data "$WORK/b0201"
 assert_grep "$LAST_OUT" "已作废" "--all shows the voided payment"
-assert_grep "$LAST_OUT" "2 payments" "two payments of the month, one voided"
+assert_grep "$LAST_OUT" "共 2 笔，实交" "two payments of the month, one voided"
+ok "$NODE" dues list --all --month "$(month_add 0)" --data "$WORK/b0201" --lang en
+assert_grep "$LAST_OUT" "2 payments, " "dues list --lang en: the total in English"
+assert_grep "$LAST_OUT" "(voided ones listed, not counted)" "dues list --lang en: the note in English"
+head -n 1 "$LAST_OUT" | grep -q "paid on" || fail "dues list --lang en: headers $(head -n 1 "$LAST_OUT")"
 ok "$NODE" dues list --csv --all --data "$WORK/b0201"
 cp "$LAST_OUT" "$WORK/b4-dues.csv"
 ok "$NODE" dues import "$WORK/b4-dues.csv" --data "$WORK/b0201"
@@ -433,10 +442,18 @@ ok "$NODE" report dues --year "$Y" --data "$WORK/t01"
 assert_grep "$LAST_OUT" "党费收缴情况  $T1  $Y-01 至 $Y-12" "the Chinese report's title"
 assert_grep "$LAST_OUT" "连续6个月以上未交" "the six-month lapse is marked"
 assert_grep "$LAST_OUT" "$(case_of six)" "the lapsed member is listed"
-ok "$NODE" report dues --year "$Y" --csv --data "$WORK/t01"
+ok "$NODE" report dues --year "$Y" --csv --lang en --data "$WORK/t01"
 assert_eq "$(head -n 1 "$LAST_OUT")" \
   "member_id,name,org,unpaid_count,unpaid_months,owed_fen,unpaid_streak,six_months_unpaid" \
-  "the arrears as CSV"
+  "the arrears as CSV, --lang en: the stable keys"
+ok "$NODE" report dues --year "$Y" --csv --data "$WORK/t01"
+assert_eq "$(head -n 1 "$LAST_OUT")" \
+  $'\xef\xbb\xbf党员编号,姓名,所在党支部,欠交月数,欠交月份,估计欠交（元）,连续未交,标记' \
+  "the arrears as CSV: Chinese headers under a BOM by default"
+ok "$NODE" report dues --year "$Y" --data "$WORK/t01" --lang en
+assert_grep "$LAST_OUT" "Dues collected  $T1  $Y-01 to $Y-12" "the English report's title"
+assert_grep "$LAST_OUT" "6 months or more unpaid in a row" "the six-month lapse, in English"
+grep -q "党费" "$LAST_OUT" && fail "report dues --lang en still has Chinese labels"
 expect_exit 6 "$NODE" report dues --org "$B2" --data "$WORK/b0101"
 expect_exit 4 "$SERVER" report dues --org 430121-01-77 --data "$SRV"
 expect_exit 3 "$NODE" report dues --month 2026-13 --data "$WORK/t01"

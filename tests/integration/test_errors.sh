@@ -113,8 +113,12 @@ for ((i = 0; i < 200; i++)); do [[ -s "$WORK/busy.port" ]] && break; sleep 0.05;
 BUSY="$(head -n 1 "$WORK/busy.port")"
 [[ "$BUSY" =~ ^[0-9]+$ ]] || fail "no port held"
 expect_exit 1 "$SERVER" run --data "$SRV" --listen "127.0.0.1:$BUSY"
-assert_grep "$LAST_ERR" "端口已被占用 (port in use): cannot listen on 127.0.0.1:$BUSY" "run --listen on a busy port"
+assert_grep "$LAST_ERR" "端口已被占用：无法在 127.0.0.1:$BUSY 上监听" "run --listen on a busy port"
+expect_exit 1 "$SERVER" run --data "$SRV" --listen "127.0.0.1:$BUSY" --lang en
+assert_grep "$LAST_ERR" "port in use: cannot listen on 127.0.0.1:$BUSY" "run --listen on a busy port, in English"
 expect_exit 1 "$SERVER" run --data "$SRV" --listen 127.0.0.1:0 --http "127.0.0.1:$BUSY"
-assert_grep "$LAST_ERR" "端口已被占用 (port in use): --http 127.0.0.1:$BUSY" "run --http on a busy port"
+assert_grep "$LAST_ERR" "端口已被占用：--http 127.0.0.1:$BUSY" "run --http on a busy port"
+expect_exit 1 "$SERVER" run --data "$SRV" --listen 127.0.0.1:0 --http "127.0.0.1:$BUSY" --lang en
+assert_grep "$LAST_ERR" "port in use: --http 127.0.0.1:$BUSY" "run --http on a busy port, in English"
 kill "$HOLD" 2>/dev/null || true
 wait "$HOLD" 2>/dev/null || true

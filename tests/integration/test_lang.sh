@@ -235,3 +235,109 @@ ok "$SERVER" member find "$TAIL" --org "$COUNTY" --data "$SRV"
 assert_grep "$LAST_OUT" "$MID" "server member find by ID tail"
 expect_exit 4 "$SERVER" member find "不存在的名字" --org "$COUNTY" --data "$SRV"
 expect_exit 2 "$SERVER" member find "$SUR" --data "$SRV"
+
+# -------------------------------------------------------------- reports
+# Each report's human table in both languages (docs/DESIGN-NOTES.md,
+# "Language"): titles, headers, row labels and notes; --csv the same rule.
+# no_han_in FILE LINE…: these lines (titles, formulas, headers) of an
+# English report have no Chinese (names, codes, a scheme's title are data).
+no_han_in() {
+  python3 -c 'import re,sys; ls=open(sys.argv[1], encoding="utf-8").read().split("\n"); t="".join(ls[int(n) - 1] for n in sys.argv[2:]); sys.exit(1 if re.search("[\u4e00-\u9fff]", t) else 0)' "$@"
+}
+say "report balance, dues, meetings, ranking, pipeline: Chinese by default, English with --lang en"
+YEAR="$(date +%Y)"
+# what|Chinese title|Chinese label|English title|English label|lines with no Chinese
+for spec in "balance|党员增减情况：$COUNTY|年初党员数（|Members in and out: $COUNTY|members at the start (|1 3 5 6" \
+  "dues|党费收缴情况  $COUNTY|欠交名单（|Dues collected  $COUNTY|In arrears (|1 2" \
+  "meetings|组织生活 $COUNTY $YEAR 年|应开|Meetings $COUNTY $YEAR (as of|branch general meeting|1 4 6 7" \
+  "ranking|积分排名 $COUNTY $YEAR 年|支部得分 = 100 × (|Ranking $COUNTY $YEAR (as of|branch score = 100 × (|2 3 5" \
+  "pipeline|发展党员 $COUNTY|入党积极分子|development pipeline of $COUNTY|probationary member|1 2 4 5"; do
+  IFS='|' read -r what zh1 zh2 en1 en2 lines <<<"$spec"
+  ok "$NODE" report "$what" --data "$N"
+  assert_grep "$LAST_OUT" "$zh1" "report $what: the Chinese title"
+  assert_grep "$LAST_OUT" "$zh2" "report $what: a Chinese label"
+  cp "$LAST_OUT" "$WORK/rep.zh"
+  ok "$NODE" report "$what" --data "$N" --lang en
+  assert_grep "$LAST_OUT" "$en1" "report $what --lang en: the English title"
+  assert_grep "$LAST_OUT" "$en2" "report $what --lang en: an English label"
+  # shellcheck disable=SC2086
+  no_han_in "$LAST_OUT" $lines || fail "report $what --lang en: Chinese in lines $lines: $(head -n 7 "$LAST_OUT")"
+  LANG=en_US.UTF-8 ok "$NODE" report "$what" --data "$N"
+  assert_grep "$LAST_OUT" "$en1" "report $what under LANG=en_US.UTF-8"
+done
+for what in balance dues ranking; do
+  ok "$NODE" report "$what" --csv --data "$N"
+  head -c 3 "$LAST_OUT" | cmp -s - <(printf '\xef\xbb\xbf') || fail "report $what --csv: no BOM"
+  has_han "$LAST_OUT" || fail "report $what --csv: no Chinese headers"
+  ok "$NODE" report "$what" --csv --lang en --data "$N"
+  head -n 1 "$LAST_OUT" | grep -aq '^[a-z_,]*$' || fail "report $what --csv --lang en: $(head -n 1 "$LAST_OUT")"
+done
+say "report freshness at the server: Chinese by default, English with --lang en; never synced"
+# n1 was heard from through its parcel; a township node that never synced:
+ok "$SERVER" enroll --data "$SRV" --node-id quiet --org 430121-01 --server 127.0.0.1:7420 \
+  --out "$WORK/quiet.bundle"
+ok "$SERVER" report freshness --data "$SRV"
+assert_grep "$LAST_OUT" "节点同步情况：全部" "report freshness: the Chinese title"
+assert_grep "$LAST_OUT" "从未同步" "report freshness: a node never synced, in Chinese"
+ok "$SERVER" report freshness --data "$SRV" --lang en
+assert_grep "$LAST_OUT" "Node freshness: all, as of" "report freshness --lang en: the title"
+assert_grep "$LAST_OUT" "never synced" "report freshness --lang en: the state"
+no_han_in "$LAST_OUT" 1 3 || fail "report freshness --lang en: $(head -n 3 "$LAST_OUT")"
+ok "$SERVER" report freshness --csv --data "$SRV"
+assert_eq "$(head -n 1 "$LAST_OUT" | cut -d, -f1-5)" $'\xef\xbb\xbf类别,节点,组织,组织名称,状态' \
+  "report freshness --csv: Chinese headers"
+ok "$SERVER" report freshness --csv --lang en --data "$SRV"
+assert_eq "$(head -n 1 "$LAST_OUT" | cut -d, -f1-5)" "kind,node_id,org,org_name,state" \
+  "report freshness --csv --lang en: the stable keys"
+
+# -------------------------------------------------------------- sync
+say "a sync that fails says why: nothing listening, Chinese by default and English with --lang en"
+FREE="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+expect_exit 5 "$NODE" sync --data "$N" --server "127.0.0.1:$FREE" --timeout 20
+assert_grep "$LAST_ERR" "同步失败" "the failure line in Chinese"
+assert_grep "$LAST_ERR" "连接服务器 127.0.0.1:$FREE 被拒绝：那里没有同步服务在运行" "connection refused, in Chinese"
+ok "$NODE" status --data "$N"
+assert_grep "$LAST_OUT" "连接服务器 127.0.0.1:$FREE 被拒绝" "status keeps the reason"
+expect_exit 5 "$NODE" sync --data "$N" --server "127.0.0.1:$FREE" --timeout 20 --lang en
+assert_grep "$LAST_ERR" "sync failed after" "the failure line in English"
+assert_grep "$LAST_ERR" "connection to 127.0.0.1:$FREE refused: no sync server runs there" \
+  "connection refused, in English"
+has_han "$LAST_ERR" && fail "sync --lang en: Chinese in $(cat "$LAST_ERR")"
+
+say "a server whose certificate does not name the address dialled (127.0.0.2): said so, in both languages"
+rm -f "$WORK/srv.port"
+"$SERVER" run --data "$SRV" --listen 127.0.0.2:0 --port-file "$WORK/srv.port" 2>>"$WORK/srv.log" &
+SRVPID=$!
+SPORT="$(wait_port_file "$WORK/srv.port" "$SRVPID")"
+expect_exit 6 "$NODE" sync --data "$N" --server "127.0.0.2:$SPORT" --timeout 20
+assert_grep "$LAST_ERR" "服务器的证书上没有“127.0.0.2:$SPORT”这个地址" "wrong host, in Chinese"
+expect_exit 6 "$NODE" sync --data "$N" --server "127.0.0.2:$SPORT" --timeout 20 --lang en
+assert_grep "$LAST_ERR" "the server's certificate does not name 127.0.0.2:$SPORT" "wrong host, in English"
+assert_grep "$LAST_ERR" "[IP address mismatch]" "OpenSSL's words for the operator"
+kill -TERM "$SRVPID"
+wait_exit "$SRVPID" 30
+[[ "$WAIT_RC" -eq 0 ]] || fail "zhibu-server run exited $WAIT_RC"
+
+say "the clock warning: Chinese by default, English with --lang en, the difference in the language's units"
+rm -f "$WORK/srv.port"
+"$SERVER" run --data "$SRV" --listen 127.0.0.1:0 --port-file "$WORK/srv.port" 2>>"$WORK/srv.log" &
+SRVPID=$!
+SPORT="$(wait_port_file "$WORK/srv.port" "$SRVPID")"
+skewed() {
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" faketime -f "$@"
+}
+command -v faketime >/dev/null || fail "faketime is not installed (deploy/install-deps.sh installs it)"
+expect_exit 0 skewed +3d "$NODE" sync --data "$N" --server "127.0.0.1:$SPORT" --timeout 60
+assert_grep "$LAST_ERR" "本机的时钟比服务器快了 3 天。" "three days ahead, in Chinese"
+# 5 h 5 min 30 s behind: the session's latency (well under 30 s) cannot
+# change the minutes shown.
+expect_exit 0 skewed -18330s "$NODE" sync --data "$N" --server "127.0.0.1:$SPORT" --timeout 60
+assert_grep "$LAST_ERR" "本机的时钟比服务器慢了 5 小时 5 分钟。" "five hours behind, in Chinese"
+expect_exit 0 skewed +3d "$NODE" sync --data "$N" --server "127.0.0.1:$SPORT" --timeout 60 --lang en
+assert_grep "$LAST_ERR" "this PC's clock is 3 days ahead of the server's" "three days ahead, in English"
+has_han "$LAST_ERR" && fail "sync --lang en: Chinese in $(cat "$LAST_ERR")"
+ok "$NODE" sync --data "$N" --server "127.0.0.1:$SPORT" --timeout 60
+grep -q "时钟" "$LAST_ERR" && fail "a right clock is warned about"
+kill -TERM "$SRVPID"
+wait_exit "$SRVPID" 30
+[[ "$WAIT_RC" -eq 0 ]] || fail "zhibu-server run exited $WAIT_RC"

@@ -332,7 +332,20 @@ ok "$SERVER" report ranking --org "$T1" --year "$YEAR" --data "$SRV"
 assert_grep "$LAST_OUT" "支部得分 = 100 × (40×会议达标率 + 30×党费收缴率 + 10×发展活跃度 + 20×同步及时度) / 100" \
   "the table prints the formula"
 assert_grep "$LAST_OUT" "同步及时度取自服务器" "says where freshness comes from"
+ok "$SERVER" report ranking --org "$T1" --year "$YEAR" --data "$SRV" --lang en
+assert_grep "$LAST_OUT" "branch score = 100 × (40×meeting compliance + 30×dues collection + 10×pipeline activity + 20×sync freshness) / 100" \
+  "the English table prints the formula in English"
+assert_grep "$LAST_OUT" "sync freshness from the server" "says where freshness comes from, in English"
+head -n 5 "$LAST_OUT" | grep -q "会议达标率" && fail "report ranking --lang en: Chinese headers"
+ok "$SERVER" report ranking --help --lang en
+assert_grep "$LAST_OUT" "ranked by their points" "report ranking --help --lang en: the shared text"
+ok "$SERVER" report ranking --help
+assert_grep "$LAST_OUT" "下属每个支部的党员按积分排名" "report ranking --help: the shared text in Chinese"
 ok "$SERVER" report ranking --org "$T1" --year "$YEAR" --csv --data "$SRV"
+assert_eq "$(head -n 1 "$LAST_OUT")" \
+  $'\xef\xbb\xbf党支部,支部名次,支部得分,名次,党员编号,姓名,基础分,手动积分,自动积分,总分' \
+  "report ranking --csv: Chinese headers under a BOM by default"
+ok "$SERVER" report ranking --org "$T1" --year "$YEAR" --csv --lang en --data "$SRV"
 python3 - "$LAST_OUT" "$WORK/rank.json" <<'EOF' || fail "the CSV has the JSON's rows"
 import csv, json, sys
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))

@@ -66,14 +66,16 @@ say "clock two years ahead: the branch's edit counts from its arrival; the towns
 M=${IDS[0]}
 skewed +730d "$NODE" member update "$M" --phone 13800000001 --data "$NB" >/dev/null
 expect_exit 0 skewed +730d "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
-assert_grep "$LAST_ERR" "years ahead of the server" "the branch's sync warns about its clock"
-assert_grep "$LAST_ERR" "none is lost" "the warning says what happens to what was written"
+assert_grep "$LAST_ERR" "本机的时钟比服务器快了 约 2 年" "the branch's sync warns about its clock, in Chinese"
+assert_grep "$LAST_ERR" "不会丢失" "the warning says what happens to what was written"
 assert_eq "$(phone_of "$NB" "$M")" 13800000001 "the branch's edit is kept at the branch"
 conv_sync "$NT"
 assert_eq "$(phone_of "$NT" "$M")" 13800000001 "the branch's edit reached the township"
 ok "$NODE" member update "$M" --phone 13900000002 --data "$NT"
 conv_sync "$NT"
-expect_exit 0 skewed +730d "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
+expect_exit 0 skewed +730d "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60 --lang en
+assert_grep "$LAST_ERR" "clock is about 2 years ahead of the server" "the warning in English with --lang en"
+assert_grep "$LAST_ERR" "none is lost" "the English warning says what happens to what was written"
 assert_eq "$(phone_of "$NB" "$M")" 13900000002 "the township's correction wins at the branch"
 assert_eq "$(phone_of "$NT" "$M")" 13900000002 "and at the township"
 converged "two years ahead"
@@ -90,11 +92,12 @@ say "clock three hours ahead: warned in hours, converges"
 M=${IDS[1]}
 skewed +3h "$NODE" member update "$M" --phone 13800000004 --data "$NB" >/dev/null
 expect_exit 0 skewed +3h "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
-assert_grep "$LAST_ERR" "clock is 3 h 0 min ahead" "the warning gives the difference"
+assert_grep "$LAST_ERR" "本机的时钟比服务器快了 3 小时 0 分钟" "the warning gives the difference in hours"
 conv_sync "$NT"
 ok "$NODE" member update "$M" --phone 13900000005 --data "$NT"
 conv_sync "$NT"
-expect_exit 0 skewed +3h "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
+LANG=en_US.UTF-8 expect_exit 0 skewed +3h "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
+assert_grep "$LAST_ERR" "clock is 3 h 0 min ahead" "the warning gives the difference, in English under LANG=en_US"
 assert_eq "$(phone_of "$NB" "$M")" 13900000005 "the township's correction wins at the branch"
 converged "three hours ahead"
 
@@ -104,10 +107,11 @@ M=${IDS[2]}
 ok "$NODE" member update "$M" --phone 13900000006 --data "$NT"
 conv_sync "$NT"
 expect_exit 0 skewed -1095d "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
-assert_grep "$LAST_ERR" "years behind the server" "the branch's sync warns about its clock"
+assert_grep "$LAST_ERR" "本机的时钟比服务器慢了 约 3 年" "the branch's sync warns about its clock"
 assert_eq "$(phone_of "$NB" "$M")" 13900000006 "the branch has the township's edit"
 skewed -1095d "$NODE" member update "$M" --phone 13800000007 --data "$NB" >/dev/null
-expect_exit 0 skewed -1095d "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60
+expect_exit 0 skewed -1095d "$NODE" sync --data "$NB" --server "$CONV_ADDR" --timeout 60 --lang en
+assert_grep "$LAST_ERR" "clock is about 3 years behind the server" "behind, in English"
 conv_sync "$NT"
 assert_eq "$(phone_of "$NT" "$M")" 13800000007 "the branch's later edit wins at the township"
 assert_eq "$(phone_of "$NB" "$M")" 13800000007 "and stays at the branch"
@@ -118,7 +122,7 @@ say "clock set back while offline: the later edit still counts as later"
 M=${IDS[3]}
 skewed +1d "$NODE" member update "$M" --phone 13800000008 --data "$NB" >/dev/null
 ok "$NODE" member update "$M" --phone 13800000009 --data "$NB"
-assert_grep "$LAST_ERR" "behind the last recorded change" "the CLI notices the clock went back"
+assert_grep "$LAST_ERR" "本机的时钟比最后一次记录的修改慢了" "the CLI notices the clock went back"
 conv_sync "$NB"
 conv_sync "$NT"
 assert_eq "$(phone_of "$NT" "$M")" 13800000009 "the edit made after the clock went back wins"

@@ -323,7 +323,7 @@ ok "$SERVER" enroll --data "$WORK/other-srv" --node-id fx --org "$B1_ORG" \
 ok "$NODE" init --enroll "$WORK/fx.bundle" --data "$WORK/fx"
 sync_via "$P" "$WORK/fx"
 assert_eq "$SYNC_RC" 6 "a node of another deployment"
-assert_grep "$LAST_ERR" "certificate refused" "node's reason for refusing the server"
+assert_grep "$LAST_ERR" "不是本系统的服务器（它的证书不是本系统的证书机构签发的）" "node's reason for refusing the server"
 wait_grep "$SLOG" "alert unknown ca" "server's log of the foreign node"
 
 # A client that trusts our CA but presents a certificate from another CA:
@@ -373,7 +373,7 @@ new_node "$WORK/un" "$B1_ORG" un1
 lines_before="$(wc -l <"$SLOG")"
 sync_via "$P" "$WORK/un"
 assert_eq "$SYNC_RC" 4 "an unenrolled node's sync"
-assert_grep "$LAST_ERR" "not enrolled" "unenrolled node's message"
+assert_grep "$LAST_ERR" "本机还没有登记到同步服务器" "unenrolled node's message"
 sleep 0.2
 assert_eq "$(wc -l <"$SLOG")" "$lines_before" "server log lines after the unenrolled node"
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_msg.h"
 #include "zb_balance.h"
 #include "zb_err.h"
 #include "zb_stats.h"
@@ -200,11 +201,37 @@ static void test_json_csv_print(void **state) {
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   assert_non_null(f);
-  assert_int_equal(zb_balance_write_csv(&b, "430121-01", f), 0);
+  assert_int_equal(zb_balance_write_csv(&b, "430121-01", f, false), 0);
   assert_int_equal(fclose(f), 0);
   assert_string_equal(buf, "item,value,count\nstart,,3\nin,joined,4\nin,transferred_in,0\n"
                            "out,去世,1\nout,出党,1\nout,停止党籍,1\nout,退党,0\n"
                            "out,转出系统外,1\nout,transferred_out,0\nend,,3\ngap,,0\n");
+  free(buf);
+  /* --lang zh: the table's words under a BOM, whatever the printing
+   * language is. */
+  zb_lang_set(false);
+  buf = NULL;
+  f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  assert_int_equal(zb_balance_write_csv(&b, "430121-01", f, true), 0);
+  assert_int_equal(fclose(f), 0);
+  assert_string_equal(buf, "\xEF\xBB\xBF项目,分类,人数\n年初党员数,,3\n增加,发展党员（本年入党）,4\n"
+                           "增加,组织关系转入,0\n减少,去世,1\n减少,出党,1\n减少,停止党籍,1\n"
+                           "减少,退党,0\n减少,转出系统外,1\n减少,组织关系转出,0\n年末党员数,,3\n"
+                           "不一致,,0\n");
+  free(buf);
+  /* --lang en: the table in English, vocabulary values too. */
+  buf = NULL;
+  f = open_memstream(&buf, &len);
+  assert_non_null(f);
+  zb_balance_print(&b, "430121-01", f);
+  assert_int_equal(fclose(f), 0);
+  zb_lang_set(true);
+  assert_non_null(strstr(buf, "Members in and out: 430121-01, 2024"));
+  assert_non_null(strstr(buf, "members at the start (2023-12-31)"));
+  assert_non_null(strstr(buf, "out: died "));
+  assert_non_null(strstr(buf, "start 3 + in 4 − out 4 = 3, equal to the end 3."));
+  assert_null(strstr(buf, "党员"));
   free(buf);
 
   buf = NULL;
@@ -225,7 +252,7 @@ static void test_json_csv_print(void **state) {
   FILE *full = fopen("/dev/full", "w");
   if (full) {
     zb_balance_init(&b, 2024);
-    assert_int_equal(zb_balance_write_csv(&b, "430121", full), ZB_EIO);
+    assert_int_equal(zb_balance_write_csv(&b, "430121", full, false), ZB_EIO);
     fclose(full);
   }
 }

@@ -138,11 +138,71 @@ static void test_lang_rule(void **state) {
   assert_true(zb_lang_is_zh());
 }
 
+/* Families of keys that one call site formats with the same arguments:
+ * a sync's reasons for an early end (zb_sync.c: the address, then the
+ * library's words) and the report vocabulary (zb_msg_vocab: the key is
+ * "vocab." and the Chinese itself, so Chinese output never changes). */
+static void test_families(void **state) {
+  (void)state;
+  size_t whys = 0, vocab = 0;
+  for (size_t i = 0; i < zb_msgs_count; i++) {
+    const zb_msg_entry *e = &zb_msgs[i];
+    char ph[256];
+    if (strncmp(e->key, "sync.why_", 9) == 0) {
+      whys++;
+      placeholders(e->zh, ph, sizeof ph);
+      if (strcmp(ph, "%s|%s|") != 0)
+        fail_msg("%s: takes %s, not the address and the tag", e->key, ph);
+    }
+    if (strncmp(e->key, "vocab.", 6) == 0) {
+      vocab++;
+      if (strcmp(e->key + 6, e->zh) != 0)
+        fail_msg("%s: its Chinese is %s", e->key, e->zh);
+    }
+  }
+  assert_int_equal(whys, 15);   /* one per zb_conn_why but ZB_WHY_NONE */
+  assert_true(vocab >= 19);
+  zb_lang_set(false);
+  assert_string_equal(zb_msg_vocab("去世"), "died");
+  assert_string_equal(zb_msg_vocab("张三"), "张三");   /* not vocabulary */
+  zb_lang_set(true);
+  assert_string_equal(zb_msg_vocab("去世"), "去世");
+}
+
+/* Durations for people, in the units of each language. */
+static void test_duration(void **state) {
+  (void)state;
+  static const struct {
+    uint64_t ms;
+    const char *zh, *en;
+  } cases[] = {
+      {30 * 1000, "30 秒", "30 s"},
+      {4 * 60000 + 59999, "4 分钟", "4 min"},
+      {(5 * 60 + 5) * 60000ull, "5 小时 5 分钟", "5 h 5 min"},
+      {47 * 3600000ull, "47 小时 0 分钟", "47 h 0 min"},
+      {3 * 86400000ull + 1000, "3 天", "3 days"},
+      {729 * 86400000ull, "729 天", "729 days"},
+      {1094 * 86400000ull, "约 3 年", "about 3 years"},   /* to the nearest year */
+      {730 * 86400000ull, "约 2 年", "about 2 years"},
+  };
+  char out[64];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    zb_lang_set(true);
+    zb_msg_duration(cases[i].ms, out, sizeof out);
+    assert_string_equal(out, cases[i].zh);
+    zb_lang_set(false);
+    zb_msg_duration(cases[i].ms, out, sizeof out);
+    assert_string_equal(out, cases[i].en);
+  }
+  zb_lang_set(true);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_both_languages),   cmocka_unit_test(test_placeholders_match),
       cmocka_unit_test(test_placeholder_reader), cmocka_unit_test(test_keys_unique),
       cmocka_unit_test(test_lookup),           cmocka_unit_test(test_lang_rule),
+      cmocka_unit_test(test_families),         cmocka_unit_test(test_duration),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

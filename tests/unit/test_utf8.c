@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -291,9 +292,35 @@ static void test_fold_fullwidth(void **state) {
   assert_string_equal(out, k);
 }
 
+/* As snprintf("%s") into cap bytes: at most cap - 1 of src, then NUL. */
+static void copy_cut(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src) < cap - 1 ? strlen(src) : cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+/* A sentence cut by its buffer keeps its whole characters only. */
+static void test_cut_tail(void **state) {
+  (void)state;
+  char buf[16], b18[18];
+  copy_cut(b18, sizeof b18, "同步失败：连接");   /* 17 of its 21 bytes: 5 whole, 2 of 连 */
+  assert_int_equal(zb_utf8_cut_tail(b18), 15);
+  assert_string_equal(b18, "同步失败：");
+  copy_cut(buf, sizeof buf, "ab同步失败：连接");   /* 15 bytes: 2 + 4 × 3, then 1 of ： */
+  assert_int_equal(zb_utf8_cut_tail(buf), 14);
+  assert_string_equal(buf, "ab同步失败");
+  assert_true(valid(buf));
+  copy_cut(buf, sizeof buf, "whole 同步");        /* nothing cut: left alone */
+  assert_int_equal(zb_utf8_cut_tail(buf), strlen("whole 同步"));
+  assert_string_equal(buf, "whole 同步");
+  buf[0] = '\0';
+  assert_int_equal(zb_utf8_cut_tail(buf), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid),
+      cmocka_unit_test(test_cut_tail),
       cmocka_unit_test(test_valid_long),
       cmocka_unit_test(test_prefix),
       cmocka_unit_test(test_trim),

@@ -1,7 +1,10 @@
 #include "zb_msg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "zb_err.h"
 
 static bool lang_zh = true;
 
@@ -70,4 +73,35 @@ const char *zb_msg(const char *key) {
 
 bool zb_msg_has(const char *key) {
   return key && find(key) != NULL;
+}
+
+const char *zb_msg_err(int code) {
+  const char *name = zb_err_name(code);
+  return zb_msg_has(name) ? zb_msg(name) : zb_strerror(code);
+}
+
+const char *zb_msg_vocab(const char *value) {
+  if (!value || lang_zh)
+    return value ? value : "";
+  char key[128];
+  int n = snprintf(key, sizeof key, "vocab.%s", value);
+  if (n < 0 || (size_t)n >= sizeof key)
+    return value;
+  const zb_msg_entry *e = find(key);
+  return e ? e->en : value;
+}
+
+void zb_msg_duration(uint64_t ms, char *out, size_t cap) {
+  uint64_t sec = ms / 1000, min = sec / 60, h = min / 60, d = h / 24;
+  if (d >= 730)
+    snprintf(out, cap, zb_msg("sync.span_years"), (unsigned long long)((d + 182) / 365));
+  else if (d >= 2)
+    snprintf(out, cap, zb_msg("sync.span_days"), (unsigned long long)d);
+  else if (h >= 1)
+    snprintf(out, cap, zb_msg("sync.span_hours"), (unsigned long long)h,
+             (unsigned long long)(min % 60));
+  else if (min >= 1)
+    snprintf(out, cap, zb_msg("sync.span_minutes"), (unsigned long long)min);
+  else
+    snprintf(out, cap, zb_msg("sync.span_seconds"), (unsigned long long)sec);
 }

@@ -159,7 +159,7 @@ static void org_name(zb_txn *t, const char *code, zb_rec *o, char out[ZB_FIELD_M
  * each a link to its list, and the collection per org. */
 static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const char *org, const char *token,
                       zb_date today) {
-  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today};
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, .totals_only = true};
   zb_dues_report *r = NULL;
   int rc = zb_dues_report_run(t, org, &q, &r);
   if (rc) {
@@ -528,7 +528,7 @@ static enum MHD_Result page_members(zb_http *s, struct MHD_Connection *c, const 
  * date (the arrears of report dues --year Y). */
 static enum MHD_Result page_arrears(zb_http *s, struct MHD_Connection *c, const char *org) {
   zb_date today = zb_date_today();
-  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today};
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, false};
   zb_dues_report *r = NULL;
   int rc = zb_hub_dues_report(s->hub, org, &q, &r);
   char *html = NULL;
@@ -892,7 +892,12 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
     zb_http_stop(s);
     return ZB_EIO;
   }
-  s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0,
+  /* A thread per connection (at most 64 of them, the connection limit):
+   * a county's page that takes long holds its own connection only, never
+   * the others queued behind it (docs/DESIGN-NOTES.md, "Dashboard"). */
+  s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                              MHD_USE_TLS | MHD_USE_ERROR_LOG,
+                          0,
                           NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                           MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,

@@ -199,23 +199,51 @@ static int pay_cmp(const void *a, const void *b) {
   return (x->month > y->month) - (x->month < y->month);
 }
 
-/* One member of the subtree, with the months the member owes dues for. */
+/* One member of the subtree, with the months the member owes dues for.
+ * Its id is kept in the run's text buffer (ids at 1,000,000 members would
+ * be as many allocations), its org as the number of its org row. */
 struct mrow {
-  char id[ZB_FIELD_MAX + 1], name[ZB_FIELD_MAX + 1], org[ZB_FIELD_MAX + 1];
+  size_t id;            /* offset in run.text */
+  size_t org;           /* index in rep->orgs */
   int first, last;      /* due months: first..last (last < first: none) */
   struct pay *p;        /* sorted by month, one per month */
-  size_t n;
+  size_t n, cap;
 };
 
 struct run {
   zb_txn *t;
+  zb_dues_report *rep;
   struct mrow *m;
   size_t n, cap;
+  char *text;           /* the ids, NUL-terminated */
+  size_t tlen, tcap;
   int rule_start;
+  size_t *hash;         /* member id → 1 + row, open addressing (zb_dues_report_run) */
+  size_t hcap;
+  zb_rec *rec;
 };
 
-static int add_member(void *ctx, const zb_member *m) {
+static const char *row_id(const struct run *rn, const struct mrow *row) {
+  return rn->text + row->id;
+}
+
+/* Members arrive in org index order (org code, then id), so an org's row
+ * is the last one made or a new one. */
+static int add_member(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
   struct run *rn = ctx;
+  zb_dues_report *rep = rn->rep;
+  if (!f->has_join)
+    return 0;   /* never the case for a stored member: not counted */
+  if (!rep->norgs || strcmp(rep->orgs[rep->norgs - 1].org, org) != 0) {
+    zb_dues_org_row *x = realloc(rep->orgs, (rep->norgs + 1) * sizeof *x);
+    if (!x)
+      return ZB_ENOMEM;
+    rep->orgs = x;
+    x = &rep->orgs[rep->norgs++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->org, sizeof x->org, "%s", org);
+  }
+  size_t idlen = strlen(id) + 1;
   if (rn->n == rn->cap) {
     size_t cap = rn->cap ? rn->cap * 2 : 64;
     struct mrow *x = realloc(rn->m, cap * sizeof *x);
@@ -224,40 +252,113 @@ static int add_member(void *ctx, const zb_member *m) {
     rn->m = x;
     rn->cap = cap;
   }
+  if (rn->tcap - rn->tlen < idlen) {
+    size_t cap = rn->tcap ? rn->tcap * 2 : 4096;
+    while (cap - rn->tlen < idlen)
+      cap *= 2;
+    char *x = realloc(rn->text, cap);
+    if (!x)
+      return ZB_ENOMEM;
+    rn->text = x;
+    rn->tcap = cap;
+  }
   struct mrow *row = &rn->m[rn->n];
   memset(row, 0, sizeof *row);
-  snprintf(row->id, sizeof row->id, "%s", m->v[ZB_MF_ID]);
-  snprintf(row->name, sizeof row->name, "%s", m->v[ZB_MF_NAME]);
-  snprintf(row->org, sizeof row->org, "%s", m->v[ZB_MF_ORG_CODE]);
+  row->id = rn->tlen;
+  memcpy(rn->text + rn->tlen, id, idlen);
+  rn->tlen += idlen;
+  row->org = rep->norgs - 1;
   /* Due from the month of joining (and from the first rule's month) to
    * the month of leaving, unless the member left on its first day. */
-  zb_date join, leave;
-  const char *jd = m->v[ZB_MF_JOIN_DATE], *ld = m->v[ZB_MF_LEAVE_DATE];
-  if (zb_date_parse(jd, strlen(jd), &join) != 0)
-    return 0;   /* never the case for a stored member: not counted */
-  row->first = zb_month_of(join) > rn->rule_start ? zb_month_of(join) : rn->rule_start;
+  row->first = zb_month_of(f->join) > rn->rule_start ? zb_month_of(f->join) : rn->rule_start;
   row->last = 2999 * 12 + 11;
-  if (zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
-      zb_date_parse(ld, strlen(ld), &leave) == 0)
-    row->last = zb_month_of(leave) - (leave.d == 1 ? 1 : 0);
-  struct member_pays mp = {0};
-  int rc = zb_recs_with(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, row->id,
-                              collect_pay, &mp);
-  if (rc) {
-    free(mp.p);
-    return rc;
-  }
-  if (mp.n > 1)
-    qsort(mp.p, mp.n, sizeof *mp.p, pay_cmp);
-  /* One payment a month (the key makes it so; a second is not counted). */
-  size_t k = 0;
-  for (size_t i = 0; i < mp.n; i++)
-    if (k == 0 || mp.p[i].month != mp.p[k - 1].month)
-      mp.p[k++] = mp.p[i];
-  row->p = mp.p;
-  row->n = k;
+  if (f->left && f->has_leave)
+    row->last = zb_month_of(f->leave) - (f->leave.d == 1 ? 1 : 0);
   rn->n++;
   return 0;
+}
+
+static int pay_add(struct mrow *row, const zb_rec *r) {
+  struct member_pays mp = {row->p, row->n, row->cap};
+  int rc = collect_pay(&mp, r);
+  row->p = mp.p;
+  row->n = mp.n;
+  row->cap = mp.cap;
+  return rc;
+}
+
+static uint64_t id_hash(const char *s) {
+  uint64_t h = 1469598103934665603u;   /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (uint8_t)*s) * 1099511628211u;
+  return h;
+}
+
+static int hash_build(struct run *rn) {
+  rn->hcap = 16;
+  while (rn->hcap < rn->n * 2)
+    rn->hcap *= 2;
+  if (!(rn->hash = calloc(rn->hcap, sizeof *rn->hash)))
+    return ZB_ENOMEM;
+  for (size_t i = 0; i < rn->n; i++) {
+    size_t h = (size_t)id_hash(row_id(rn, &rn->m[i])) & (rn->hcap - 1);
+    while (rn->hash[h])
+      h = (h + 1) & (rn->hcap - 1);
+    rn->hash[h] = i + 1;
+  }
+  return 0;
+}
+
+static struct mrow *row_of(struct run *rn, const char *id) {
+  size_t h = (size_t)id_hash(id) & (rn->hcap - 1);
+  for (; rn->hash[h]; h = (h + 1) & (rn->hcap - 1))
+    if (strcmp(row_id(rn, &rn->m[rn->hash[h] - 1]), id) == 0)
+      return &rn->m[rn->hash[h] - 1];
+  return NULL;
+}
+
+/* One entry of the payments' member index: the payment, if its member is
+ * one of the subtree's. */
+static int walk_pay(void *ctx, const char *member, const char *key) {
+  struct run *rn = ctx;
+  if (!rn->hash && rn->n && hash_build(rn))
+    return ZB_ENOMEM;
+  struct mrow *row = rn->n ? row_of(rn, member) : NULL;
+  if (!row)
+    return 0;
+  int rc = zb_rec_load(rn->t, &zb_kind_dues, key, rn->rec);
+  return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc ? rc : pay_add(row, rn->rec);
+}
+
+static int member_pays(struct run *rn, struct mrow *row) {
+  struct member_pays mp = {0};
+  int rc = zb_recs_with(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, row_id(rn, row),
+                        collect_pay, &mp);
+  row->p = mp.p;
+  row->n = mp.n;
+  return rc;
+}
+
+/* Each member's payments, sorted by month, one a month (the key makes it
+ * so; a second is not counted). */
+static int find_pays(struct run *rn) {
+  int rc = 0;
+  if (rn->n * 4 >= zb_recs_total(rn->t, &zb_kind_member))
+    rc = zb_index_scan(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, walk_pay, rn);
+  else
+    for (size_t i = 0; i < rn->n && !rc; i++)
+      rc = member_pays(rn, &rn->m[i]);
+  for (size_t i = 0; i < rn->n && !rc; i++) {
+    struct mrow *row = &rn->m[i];
+    if (row->n > 1)
+      qsort(row->p, row->n, sizeof *row->p, pay_cmp);
+    size_t k = 0;
+    for (size_t j = 0; j < row->n; j++)
+      if (k == 0 || row->p[j].month != row->p[k - 1].month)
+        row->p[k++] = row->p[j];
+    row->n = k;
+  }
+  return rc;
 }
 
 /* The payment of month m, or NULL. */
@@ -296,20 +397,6 @@ static int arrear_cmp(const void *a, const void *b) {
   return c ? c : strcmp(x->member_id, y->member_id);
 }
 
-static zb_dues_org_row *org_row(zb_dues_report *rep, const char *org) {
-  for (size_t i = 0; i < rep->norgs; i++)
-    if (strcmp(rep->orgs[i].org, org) == 0)
-      return &rep->orgs[i];
-  zb_dues_org_row *x = realloc(rep->orgs, (rep->norgs + 1) * sizeof *x);
-  if (!x)
-    return NULL;
-  rep->orgs = x;
-  x = &rep->orgs[rep->norgs++];
-  memset(x, 0, sizeof *x);
-  snprintf(x->org, sizeof x->org, "%s", org);
-  return x;
-}
-
 static void sum_add(zb_dues_sum *s, const zb_dues_sum *m) {
   s->members += m->members;
   s->months_due += m->months_due;
@@ -324,10 +411,30 @@ void zb_dues_report_free(zb_dues_report *r) {
   if (!r)
     return;
   for (size_t i = 0; i < r->narrears; i++)
-    free(r->arrears[i].unpaid);
+    free(r->arrears ? r->arrears[i].unpaid : NULL);
   free(r->arrears);
   free(r->orgs);
   free(r);
+}
+
+/* A member in arrears into the list (not with totals_only): its unpaid
+ * months are a's, its name is read now. */
+static int arrear_add(struct run *rn, zb_dues_arrear *a, size_t *cap, zb_member *m) {
+  zb_dues_report *rep = rn->rep;
+  if (rep->narrears == *cap) {
+    size_t c = *cap ? *cap * 2 : 64;
+    zb_dues_arrear *x = realloc(rep->arrears, c * sizeof *x);
+    if (!x)
+      return ZB_ENOMEM;
+    rep->arrears = x;
+    *cap = c;
+  }
+  int rc = zb_member_load(rn->t, a->member_id, m);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  snprintf(a->name, sizeof a->name, "%s", m->v[ZB_MF_NAME]);
+  rep->arrears[rep->narrears++] = *a;
+  return 0;
 }
 
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
@@ -337,31 +444,31 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
   if (!o)
     return ZB_ENOMEM;
   int rc = zb_rec_load(t, &zb_kind_org, root, o);   /* no such org: not found */
-  free(o);
-  if (rc)
+  if (rc) {
+    free(o);
     return rc;
+  }
   zb_dues_report *rep = calloc(1, sizeof *rep);
-  struct run rn = {.t = t, .rule_start = zb_month_of(zb_dues_rules[0]->effective)};
-  if (!rep)
-    return ZB_ENOMEM;
+  zb_member *mem = malloc(sizeof *mem);
+  struct run rn = {.t = t, .rep = rep, .rec = o,
+                   .rule_start = zb_month_of(zb_dues_rules[0]->effective)};
+  int *start = NULL;
+  size_t acap = 0;
+  if (!rep || !mem) {
+    rc = ZB_ENOMEM;
+    goto out;
+  }
   snprintf(rep->org, sizeof rep->org, "%s", root);
   rep->q = *q;
   int asof = zb_month_of(q->as_of);
   rep->due_to = q->to < asof ? q->to : asof;
-  if ((rc = zb_members_in_subtree(t, root, add_member, &rn)))
+  if ((rc = zb_member_facts_scan(t, root, add_member, &rn)) || (rc = find_pays(&rn)))
     goto out;
-  /* Each org's row first (the rows do not move after this), and where its
-   * records of dues begin: its members' first payment, or the period's
-   * start if that is earlier.  A lapse is counted back to there and no
-   * further: months before a branch recorded any dues are not known to be
-   * unpaid, unless they lie in the period. */
-  for (size_t i = 0; i < rn.n; i++)
-    if (!org_row(rep, rn.m[i].org)) {
-      rc = ZB_ENOMEM;
-      goto out;
-    }
-  int *start = malloc((rep->norgs ? rep->norgs : 1) * sizeof *start);
-  if (!start) {
+  /* Where each org's records of dues begin: its members' first payment,
+   * or the period's start if that is earlier.  A lapse is counted back to
+   * there and no further: months before a branch recorded any dues are
+   * not known to be unpaid, unless they lie in the period. */
+  if (!(start = malloc((rep->norgs ? rep->norgs : 1) * sizeof *start))) {
     rc = ZB_ENOMEM;
     goto out;
   }
@@ -369,20 +476,20 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
     start[j] = q->from;
   for (size_t i = 0; i < rn.n; i++) {
     struct mrow *row = &rn.m[i];
-    size_t j = (size_t)(org_row(rep, row->org) - rep->orgs);
-    if (row->n && row->p[0].month < start[j])
-      start[j] = row->p[0].month;
+    if (row->n && row->p[0].month < start[row->org])
+      start[row->org] = row->p[0].month;
   }
   for (size_t i = 0; i < rn.n && !rc; i++) {
     struct mrow *row = &rn.m[i];
-    zb_dues_org_row *orow = org_row(rep, row->org);
-    size_t j = (size_t)(orow - rep->orgs);
+    zb_dues_org_row *orow = &rep->orgs[row->org];
     int lo = row->first > q->from ? row->first : q->from;
     int hi = row->last < rep->due_to ? row->last : rep->due_to;
     if (hi < lo)
       continue;   /* nothing due in the period */
     zb_dues_sum ms = {.members = 1};
-    zb_dues_arrear a = {0};
+    /* The arrear is filled in only when it is listed: it is 800 bytes. */
+    int *unpaid = NULL, nunpaid = 0;
+    int64_t owed = 0;
     for (int m = lo; m <= hi; m++) {
       const struct pay *p = paid_in(row, m);
       ms.months_due++;
@@ -398,39 +505,43 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
         ms.months_unknown++;
       else {
         ms.expected_fen += e;
-        a.owed_fen += e;
+        owed += e;
       }
-      int *u = realloc(a.unpaid, (size_t)(a.nunpaid + 1) * sizeof *u);
-      if (!u) {
-        free(a.unpaid);
-        rc = ZB_ENOMEM;
-        break;
+      if (!q->totals_only) {
+        int *u = realloc(unpaid, (size_t)(nunpaid + 1) * sizeof *u);
+        if (!u) {
+          free(unpaid);
+          rc = ZB_ENOMEM;
+          break;
+        }
+        unpaid = u;
+        unpaid[nunpaid] = m;
       }
-      a.unpaid = u;
-      a.unpaid[a.nunpaid++] = m;
+      nunpaid++;
     }
     if (rc)
       break;
     sum_add(&orow->s, &ms);
     sum_add(&rep->total, &ms);
-    if (a.nunpaid == 0)
+    if (nunpaid == 0)
       continue;
-    int floor = row->first > start[j] ? row->first : start[j];
+    if (q->totals_only) {
+      rep->narrears++;
+      continue;
+    }
+    zb_dues_arrear a;
+    a.unpaid = unpaid;
+    a.nunpaid = nunpaid;
+    a.owed_fen = owed;
+    a.streak = 0;
+    int floor = row->first > start[row->org] ? row->first : start[row->org];
     for (int m = hi; m >= floor && !paid_in(row, m); m--)
       a.streak++;
-    snprintf(a.member_id, sizeof a.member_id, "%s", row->id);
-    snprintf(a.name, sizeof a.name, "%s", row->name);
-    snprintf(a.org, sizeof a.org, "%s", row->org);
-    zb_dues_arrear *x = realloc(rep->arrears, (rep->narrears + 1) * sizeof *x);
-    if (!x) {
+    snprintf(a.member_id, sizeof a.member_id, "%s", row_id(&rn, row));
+    snprintf(a.org, sizeof a.org, "%s", orow->org);
+    if ((rc = arrear_add(&rn, &a, &acap, mem)))
       free(a.unpaid);
-      rc = ZB_ENOMEM;
-      break;
-    }
-    rep->arrears = x;
-    rep->arrears[rep->narrears++] = a;
   }
-  free(start);
   if (rc)
     goto out;
   /* Orgs with nobody due in the period are left out. */
@@ -441,12 +552,17 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
   rep->norgs = k;
   if (rep->norgs > 1)
     qsort(rep->orgs, rep->norgs, sizeof *rep->orgs, org_cmp);
-  if (rep->narrears > 1)
+  if (rep->narrears > 1 && rep->arrears)
     qsort(rep->arrears, rep->narrears, sizeof *rep->arrears, arrear_cmp);
 out:
   for (size_t i = 0; i < rn.n; i++)
     free(rn.m[i].p);
   free(rn.m);
+  free(rn.text);
+  free(rn.hash);
+  free(start);
+  free(mem);
+  free(o);
   if (rc)
     zb_dues_report_free(rep);
   else

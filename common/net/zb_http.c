@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +32,30 @@
 #include "zb_syncd.h"
 #include "zb_token.h"
 
+/* Pages kept (page_cached): a county's page costs a scan of its members. */
+#define ZB_HTTP_PAGES 8
+
+struct page_entry {
+  char org[ZB_FIELD_MAX + 1], scope[ZB_FIELD_MAX + 1], token[128];   /* "": empty */
+  zb_date today;
+  uint64_t head;
+  bool busy;              /* being built: wait on cv */
+  char *html;             /* the page up to its freshness chart */
+  size_t len;
+  uint64_t used;          /* tick of its last use */
+};
+
 struct zb_http {
   zb_hub *hub;
   const zb_syncd_counters *ctr;   /* NULL: the sync service keeps none */
   struct MHD_Daemon *d;
   char *key, *cert;
   char pki[4096];
+  /* The connections' threads share the page cache under mu. */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct page_entry pages[ZB_HTTP_PAGES];
+  uint64_t tick;
 };
 
 /* ---- responses ---- */
@@ -387,34 +406,27 @@ static int child_row(void *ctx, const zb_rec *o) {
   return 0;
 }
 
-static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char *org,
-                                const char *token, const char *scope) {
+/* The page of org up to its freshness chart (the part the cache keeps):
+ * 0 and a new *html (caller frees), or an error. */
+static int page_top(zb_http *s, const char *org, const char *token, const char *scope,
+                    zb_date today, char **html, size_t *len) {
   zb_stats st;
-  zb_date today = zb_date_today();
   zb_stats_init(&st, today);
+  *html = NULL;
   int rc = zb_hub_stats(s->hub, org, &st);
   if (rc)
-    return reply_error(c, rc, org);
-  zb_fresh fr;
-  /* Every node: a branch may be covered by a node above the page's org. */
-  rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
-  if (rc) {
-    zb_fresh_free(&fr);
-    return reply_error(c, rc, org);
-  }
+    return rc;
   zb_funnel fn;
   zb_funnel_init(&fn, &zb_kind_applicant, today, 0);
   rc = zb_hub_funnel(s->hub, org, &fn);
-  char *html = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&html, &len);
+  FILE *f = open_memstream(html, len);
   if (!f || rc) {
     zb_funnel_free(&fn);
-    zb_fresh_free(&fr);
     if (f)
       fclose(f);
-    free(html);
-    return reply_error(c, rc ? rc : ZB_ENOMEM, org);
+    free(*html);
+    *html = NULL;
+    return rc ? rc : ZB_ENOMEM;
   }
   zb_txn *t = NULL;
   zb_rec *o = malloc(sizeof *o);
@@ -466,16 +478,131 @@ static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char
     rc = chart_dues(f, t, o, org, token, today);
   if (!rc)
     rc = chart_meetings(f, t, org, token, today);
-  if (!rc)
-    rc = chart_fresh(f, t, &fr, org, token);
-  fprintf(f, "<p><a href=\"/api/report/stats?org=%s\">JSON</a></p></body></html>\n",
-          org);
-  if (t)
-    zb_txn_end(t);
+  zb_txn_end(t);
   free(o);
   zb_funnel_free(&fn);
+  if (fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  if (rc) {
+    free(*html);
+    *html = NULL;
+  }
+  return rc;
+}
+
+/* The server's head: the last server seq (0 when the log is empty). */
+static int log_head(zb_http *s, uint64_t *out) {
+  zb_txn *t;
+  zb_val k, v;
+  *out = 0;
+  int rc = zb_store_read(zb_hub_store(s->hub), &t);
+  if (rc)
+    return rc;
+  rc = zb_txn_last(t, ZB_DB_SLOG, &k, &v);
+  if (rc == 0 && k.len == 8)
+    *out = zb_be_u64(k.data);
+  zb_txn_end(t);
+  return rc == ZB_ENOTFOUND ? 0 : rc;
+}
+
+/* The top of a page from the cache, or built (page_top) and kept.  The
+ * key is everything the top depends on: org, token (its links carry it,
+ * the scope decides the link upwards), today and the server's head (every
+ * write to the records moves it).  A request that finds the page being
+ * built waits for it instead of building it again. */
+static int page_cached(zb_http *s, const char *org, const char *token, const char *scope,
+                       char **html, size_t *len) {
+  zb_date today = zb_date_today();
+  uint64_t head;
+  int rc = log_head(s, &head);
+  if (rc)
+    return rc;
+  pthread_mutex_lock(&s->mu);
+  struct page_entry *e;
+  for (;;) {
+    e = NULL;
+    for (int i = 0; i < ZB_HTTP_PAGES; i++) {
+      struct page_entry *x = &s->pages[i];
+      if (x->org[0] && x->head == head && zb_date_cmp(x->today, today) == 0 &&
+          strcmp(x->org, org) == 0 && strcmp(x->token, token) == 0 && strcmp(x->scope, scope) == 0)
+        e = x;
+    }
+    if (!e || !e->busy)
+      break;
+    pthread_cond_wait(&s->cv, &s->mu);
+  }
+  if (e) {
+    e->used = ++s->tick;
+    *html = malloc(e->len ? e->len : 1);
+    if (*html)
+      memcpy(*html, e->html, e->len);
+    *len = e->len;
+    pthread_mutex_unlock(&s->mu);
+    return *html ? 0 : ZB_ENOMEM;
+  }
+  /* The least recently used entry that is not being built. */
+  for (int i = 0; i < ZB_HTTP_PAGES; i++) {
+    struct page_entry *x = &s->pages[i];
+    if (!x->busy && (!e || x->used < e->used))
+      e = x;
+  }
+  if (e) {
+    free(e->html);
+    memset(e, 0, sizeof *e);
+    snprintf(e->org, sizeof e->org, "%s", org);
+    snprintf(e->token, sizeof e->token, "%s", token);
+    snprintf(e->scope, sizeof e->scope, "%s", scope);
+    e->today = today;
+    e->head = head;
+    e->busy = true;
+  }
+  pthread_mutex_unlock(&s->mu);
+  rc = page_top(s, org, token, scope, today, html, len);
+  if (!e)
+    return rc;   /* every entry is being built: not kept */
+  pthread_mutex_lock(&s->mu);
+  e->busy = false;
+  e->used = ++s->tick;
+  if (!rc && (e->html = malloc(*len ? *len : 1))) {
+    memcpy(e->html, *html, *len);
+    e->len = *len;
+  } else {
+    e->org[0] = '\0';   /* not kept: a waiter builds it */
+  }
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  return rc;
+}
+
+static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char *org,
+                                const char *token, const char *scope) {
+  char *top = NULL, *html = NULL;
+  size_t tlen = 0, len = 0;
+  int rc = page_cached(s, org, token, scope, &top, &tlen);
+  if (rc)
+    return reply_error(c, rc, org);
+  /* Freshness is not cached: it changes with every session and every day
+   * (a session that brings nothing leaves the head where it was). */
+  zb_fresh fr;
+  /* Every node: a branch may be covered by a node above the page's org. */
+  rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
+  FILE *f = rc ? NULL : open_memstream(&html, &len);
+  zb_txn *t = NULL;
+  if (!rc && !f)
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = zb_store_read(zb_hub_store(s->hub), &t);
+  if (!rc && fwrite(top, 1, tlen, f) != tlen)
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = chart_fresh(f, t, &fr, org, token);
+  if (f)
+    fprintf(f, "<p><a href=\"/api/report/stats?org=%s\">JSON</a></p></body></html>\n", org);
+  zb_txn_end(t);
   zb_fresh_free(&fr);
-  fclose(f);
+  if (f && fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  free(top);
   enum MHD_Result r = rc ? reply_error(c, rc, org)
                          : reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);
   free(html);
@@ -879,6 +1006,8 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   zb_http *s = calloc(1, sizeof *s);
   if (!s)
     return ZB_ENOMEM;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
   char path[4200];
   snprintf(path, sizeof path, "%s/server.key", pki_dir);
   s->key = slurp(path);
@@ -947,6 +1076,10 @@ void zb_http_stop(zb_http *s) {
     return;
   if (s->d)
     MHD_stop_daemon(s->d);
+  for (int i = 0; i < ZB_HTTP_PAGES; i++)
+    free(s->pages[i].html);
+  pthread_cond_destroy(&s->cv);
+  pthread_mutex_destroy(&s->mu);
   free(s->key);
   free(s->cert);
   free(s);

@@ -889,7 +889,13 @@ static int upgrade_write(zb_txn *t, void *ctx) {
       continue;
     uint8_t start = (uint8_t)kd->id;
     ef->kd = kd;
-    rc = zb_txn_scan(t, rec_table(kd), kd->table ? NULL : &start, kd->table ? 0 : 1,
+    /* Records come in key order, their entries in org order: held and
+     * written sorted (zb_txn_defer). */
+    for (int i = 0; i < kd->nindexes && !rc; i++)
+      if (index_entry(kd, &kd->indexes[i]))
+        rc = zb_txn_defer(t, index_table(&kd->indexes[i]));
+    if (!rc)
+      rc = zb_txn_scan(t, rec_table(kd), kd->table ? NULL : &start, kd->table ? 0 : 1,
                      entries_row, ef);
   }
   free(ef);
@@ -1044,10 +1050,70 @@ int zb_state_drop(zb_txn *t) {
   return rc;
 }
 
+struct entries_check {
+  zb_txn *t;
+  const zb_kind_desc *kd;
+  size_t n;
+  char *why;
+  size_t cap;
+  zb_rec rec;
+};
+
+static int entries_check_row(void *ctx, zb_val key, zb_val val) {
+  struct entries_check *ec = ctx;
+  const zb_kind_desc *kd = ec->kd;
+  const zb_index_desc *ix = org_index(kd);
+  (void)key;
+  int rc = rec_decode(kd, val, &ec->rec);
+  if (rc)
+    return rc;
+  uint8_t e[ZB_INDEX_ENTRY_MAX];
+  size_t elen = kd->org_entry(ec->rec.v, e);
+  char k[ZB_KEY_MAX];
+  zb_val got;
+  rc = zb_txn_get(ec->t, index_table(ix), k,
+                  index_key(kd, ix, ec->rec.v[ix->field], ec->rec.v[0], k), &got);
+  if (rc == ZB_ENOTFOUND || (!rc && (got.len != elen || memcmp(got.data, e, elen) != 0))) {
+    snprintf(ec->why, ec->cap, "state: the %s index entry of %s %s differs from its record",
+             ix->what, kd->name, ec->rec.v[0]);
+    return ZB_ECORRUPT;
+  }
+  ec->n++;
+  return rc;
+}
+
+/* Each record's entry in its kind's covering org index is what the record
+ * gives (org_entry), and there is no other entry. */
+static int entries_check(zb_txn *t, char *why, size_t cap) {
+  struct entries_check *ec = malloc(sizeof *ec);
+  if (!ec)
+    return ZB_ENOMEM;
+  *ec = (struct entries_check){.t = t, .why = why, .cap = cap};
+  int rc = 0;
+  for (int k = 0; zb_kinds[k] && !rc; k++) {
+    const zb_kind_desc *kd = zb_kinds[k];
+    const zb_index_desc *ix = org_index(kd);
+    if (!kd->org_entry || !kd->table || !ix || !ix->table)
+      continue;
+    ec->kd = kd;
+    ec->n = 0;
+    rc = zb_txn_scan(t, kd->table, NULL, 0, entries_check_row, ec);
+    if (!rc && ec->n != zb_txn_count(t, ix->table)) {
+      snprintf(why, cap, "state: the %s index of %s holds %zu entries for %zu records", ix->what,
+               kd->plural, zb_txn_count(t, ix->table), ec->n);
+      rc = ZB_ECORRUPT;
+    }
+  }
+  free(ec);
+  return rc;
+}
+
 int zb_state_rebuild_check(zb_txn *t, int (*rebuild)(zb_txn *t, void *ctx), void *ctx,
                            char *why, size_t cap) {
   uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
-  int rc = zb_state_hash(t, stored);
+  int rc = entries_check(t, why, cap);
+  if (!rc)
+    rc = zb_state_hash(t, stored);
   if (!rc)
     rc = zb_state_drop(t);
   if (!rc)

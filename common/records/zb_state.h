@@ -173,8 +173,10 @@ int zb_state_hash(zb_txn *t, uint8_t out[32]);
 /* Empties the state tables (a rebuild from the logs follows). */
 int zb_state_drop(zb_txn *t);
 
-/* The one check that stored state equals a rebuild from the log: hashes
- * the stored state (zb_state_hash), empties the state tables, runs
+/* The one check that stored state equals a rebuild from the log: checks
+ * first that every entry of a covering org index (zb_kind_desc.org_entry)
+ * is what its record gives and that there is no other, hashes the stored
+ * state (zb_state_hash), empties the state tables, runs
  * rebuild(t, ctx), hashes again.  0 when equal; ZB_ECORRUPT with a
  * sentence in why when not; rebuild's own error otherwise.  Call it in a
  * transaction that is thrown away (zb_store_write_discard). */

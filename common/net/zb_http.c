@@ -174,17 +174,50 @@ static void org_name(zb_txn *t, const char *code, zb_rec *o, char out[ZB_FIELD_M
     snprintf(out, ZB_FIELD_MAX + 1, "%s", code);
 }
 
-/* 党费收缴 this year to date (= report dues --year Y --json): the totals,
- * each a link to its list, and the collection per org. */
-static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const char *org, const char *token,
-                      zb_date today) {
-  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, .totals_only = true};
-  zb_dues_report *r = NULL;
-  int rc = zb_dues_report_run(t, org, &q, &r);
-  if (rc) {
-    zb_dues_report_free(r);
-    return rc;
+/* What the page counts of org's members, in the one read of them that
+ * its dues report makes (zb_dues_report_tap): the statistics, and each
+ * child org's members (the child is the member's org code cut after the
+ * segment below org's). */
+struct page_scan {
+  zb_stats *st;
+  size_t rlen;
+  struct child_count {
+    char code[ZB_FIELD_MAX + 1];
+    size_t n;
+  } *child;
+  size_t n;
+};
+
+static int page_tap(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
+  struct page_scan *ps = ctx;
+  (void)id;
+  zb_stats_add_facts(ps->st, f);
+  if (org[ps->rlen] != '-')
+    return 0;   /* a member of org itself */
+  const char *end = strchr(org + ps->rlen + 1, '-');
+  size_t len = end ? (size_t)(end - org) : strlen(org);
+  /* Members come in org code order: a child's are one run. */
+  if (ps->n && strncmp(ps->child[ps->n - 1].code, org, len) == 0 &&
+      ps->child[ps->n - 1].code[len] == '\0') {
+    ps->child[ps->n - 1].n++;
+    return 0;
   }
+  struct child_count *x = realloc(ps->child, (ps->n + 1) * sizeof *x);
+  if (!x)
+    return ZB_ENOMEM;
+  ps->child = x;
+  x = &ps->child[ps->n++];
+  memcpy(x->code, org, len);
+  x->code[len] = '\0';
+  x->n = 1;
+  return 0;
+}
+
+/* 党费收缴 this year to date (= report dues --year Y --json) from r: the
+ * totals, each a link to its list, and the collection per org. */
+static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const zb_dues_report *r, const char *org,
+                      const char *token, zb_date today) {
+  int rc = 0;
   fprintf(f, "<h2>党费收缴（%d年1月至%d月）</h2>\n<p>应交 <a id=\"dues-due\" href=\"/api/report/dues?"
              "org=%s&amp;year=%d&amp;token=%s\">%ld</a> 人月 · 已交 <a id=\"dues-paid\" href=\"/api/"
              "report/dues?org=%s&amp;year=%d&amp;token=%s\">%ld</a> 人月 · 欠交 <a id=\"dues-arrears\" "
@@ -206,7 +239,6 @@ static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const char *org, const char
   if (!rc && n)
     share_bars(f, "收缴率（已交/应交 人月）", "dues", labels, num, den, href, n);
   free(labels), free(href), free(num), free(den);
-  zb_dues_report_free(r);
   return rc;
 }
 
@@ -383,7 +415,7 @@ static int chart_fresh(FILE *f, zb_txn *t, const zb_fresh *frp, const char *org,
 }
 
 struct child_ctx {
-  zb_txn *t;
+  const struct page_scan *ps;
   FILE *f;
   const char *parent, *token;
 };
@@ -395,9 +427,9 @@ static int child_row(void *ctx, const zb_rec *o) {
   if (strcmp(up, cc->parent) != 0)
     return 0;
   size_t n = 0;
-  int rc = zb_recs_count(cc->t, &zb_kind_member, o->v[ZB_OF_CODE], &n);
-  if (rc)
-    return rc;
+  for (size_t i = 0; i < cc->ps->n; i++)
+    if (strcmp(cc->ps->child[i].code, o->v[ZB_OF_CODE]) == 0)
+      n = cc->ps->child[i].n;
   fprintf(cc->f, "<tr><td><a href=\"/org/%s?token=%s\">", o->v[ZB_OF_CODE], cc->token);
   esc(cc->f, o->v[ZB_OF_NAME]);
   fprintf(cc->f, "</a></td><td>%s</td><td class=\"n\"><a href=\"/org/%s/members?token=%s\">%zu"
@@ -413,26 +445,26 @@ static int page_top(zb_http *s, const char *org, const char *token, const char *
   zb_stats st;
   zb_stats_init(&st, today);
   *html = NULL;
-  int rc = zb_hub_stats(s->hub, org, &st);
-  if (rc)
-    return rc;
   zb_funnel fn;
   zb_funnel_init(&fn, &zb_kind_applicant, today, 0);
-  rc = zb_hub_funnel(s->hub, org, &fn);
-  FILE *f = open_memstream(html, len);
-  if (!f || rc) {
+  int rc = zb_hub_funnel(s->hub, org, &fn);   /* no such org: not found */
+  FILE *f = rc ? NULL : open_memstream(html, len);
+  if (!f) {
     zb_funnel_free(&fn);
-    if (f)
-      fclose(f);
-    free(*html);
-    *html = NULL;
     return rc ? rc : ZB_ENOMEM;
   }
+  /* One read of the members for the statistics, the children's counts and
+   * the dues (the same numbers as report stats and report dues). */
   zb_txn *t = NULL;
   zb_rec *o = malloc(sizeof *o);
-  rc = zb_store_read(zb_hub_store(s->hub), &t);
-  if (!rc && o)
+  struct page_scan ps = {&st, strlen(org), NULL, 0};
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, .totals_only = true};
+  zb_dues_report *dr = NULL;
+  rc = o ? zb_store_read(zb_hub_store(s->hub), &t) : ZB_ENOMEM;
+  if (!rc)
     rc = zb_rec_load(t, &zb_kind_org, org, o);
+  if (!rc)
+    rc = zb_dues_report_tap(t, org, &q, page_tap, &ps, &dr);
   char d[11];
   zb_date_format(today, d);
   fprintf(f, "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
@@ -470,15 +502,17 @@ static int page_top(zb_http *s, const char *org, const char *token, const char *
   }
   bars(f, "发展党员", sfd->vocab, funnel, ns);
   fprintf(f, "<h2>下级组织</h2><table><tr><th>组织</th><th>代码</th><th class=\"n\">党员</th></tr>\n");
-  struct child_ctx cc = {t, f, org, token};
+  struct child_ctx cc = {&ps, f, org, token};
   if (!rc)
     rc = zb_recs_in_subtree(t, &zb_kind_org, org, false, child_row, &cc);
   fprintf(f, "</table>\n");
   if (!rc)
-    rc = chart_dues(f, t, o, org, token, today);
+    rc = chart_dues(f, t, o, dr, org, token, today);
   if (!rc)
     rc = chart_meetings(f, t, org, token, today);
   zb_txn_end(t);
+  zb_dues_report_free(dr);
+  free(ps.child);
   free(o);
   zb_funnel_free(&fn);
   if (fclose(f) != 0 && !rc)

@@ -221,6 +221,8 @@ struct run {
   size_t *hash;         /* member id → 1 + row, open addressing (zb_dues_report_run) */
   size_t hcap;
   zb_rec *rec;
+  zb_member_facts_fn tap;   /* zb_dues_report_tap */
+  void *tap_ctx;
 };
 
 static const char *row_id(const struct run *rn, const struct mrow *row) {
@@ -232,8 +234,9 @@ static const char *row_id(const struct run *rn, const struct mrow *row) {
 static int add_member(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
   struct run *rn = ctx;
   zb_dues_report *rep = rn->rep;
-  if (!f->has_join)
-    return 0;   /* never the case for a stored member: not counted */
+  int rc = rn->tap ? rn->tap(rn->tap_ctx, org, id, f) : 0;
+  if (rc || !f->has_join)
+    return rc;   /* no join date: never the case for a stored member, not counted */
   if (!rep->norgs || strcmp(rep->orgs[rep->norgs - 1].org, org) != 0) {
     zb_dues_org_row *x = realloc(rep->orgs, (rep->norgs + 1) * sizeof *x);
     if (!x)
@@ -439,6 +442,11 @@ static int arrear_add(struct run *rn, zb_dues_arrear *a, size_t *cap, zb_member 
 
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
                        zb_dues_report **out) {
+  return zb_dues_report_tap(t, root, q, NULL, NULL, out);
+}
+
+int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
+                       zb_member_facts_fn tap, void *tap_ctx, zb_dues_report **out) {
   *out = NULL;
   zb_rec *o = malloc(sizeof *o);
   if (!o)
@@ -450,7 +458,7 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
   }
   zb_dues_report *rep = calloc(1, sizeof *rep);
   zb_member *mem = malloc(sizeof *mem);
-  struct run rn = {.t = t, .rep = rep, .rec = o,
+  struct run rn = {.t = t, .rep = rep, .rec = o, .tap = tap, .tap_ctx = tap_ctx,
                    .rule_start = zb_month_of(zb_dues_rules[0]->effective)};
   int *start = NULL;
   size_t acap = 0;
@@ -490,6 +498,12 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
     /* The arrear is filled in only when it is listed: it is 800 bytes. */
     int *unpaid = NULL, nunpaid = 0;
     int64_t owed = 0;
+    if (row->n == 0 && q->totals_only) {
+      /* What the loop below gives a member with no payment at all: every
+       * month due, unpaid, of a standard not known. */
+      ms.months_due = ms.months_unknown = nunpaid = hi - lo + 1;
+      lo = hi + 1;
+    }
     for (int m = lo; m <= hi; m++) {
       const struct pay *p = paid_in(row, m);
       ms.months_due++;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include "zb_date.h"
 #include "zb_kind.h"
+#include "zb_state.h"
 #include "zb_store.h"
 
 /* The fields of a payment, in wire order (never renumber). */
@@ -170,6 +171,12 @@ typedef struct zb_dues_report {
  * org of this replica.  *out is freed with zb_dues_report_free. */
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
                        zb_dues_report **out);
+/* The same, calling tap (when not NULL) with every member of the subtree
+ * as the report reads it (zb_member_facts_scan), so that a caller who
+ * needs the members' facts for more (the dashboard's statistics) reads
+ * them once; tap's non-zero return ends the report with that error. */
+int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
+                       zb_member_facts_fn tap, void *tap_ctx, zb_dues_report **out);
 void zb_dues_report_free(zb_dues_report *r);
 /* JSON (keys in docs/RECORDS.md, "Dues"), a new reference or NULL. */
 json_t *zb_dues_report_json(const zb_dues_report *r);

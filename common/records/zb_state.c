@@ -7,7 +7,11 @@
  *   - every other kind, in the shared table "records": one byte, the kind's
  *     wire number, then the key → packed Record;
  *   - an index with a table of its own (member_org, member_idnum):
- *     value NUL key → "";
+ *     value NUL key → "", except a kind's covering org index
+ *     (zb_kind_desc.org_entry): member_org's entry carries the member's
+ *     packed zb_stats_facts (ZB_STATS_FACTS_LEN bytes, zb_stats.c), put
+ *     again with the record whenever they change (index_update); meta
+ *     "state_format" (ZB_STATE_FORMAT) says a store has them;
  *   - every other index, in the shared table "rec_index": kind byte, index
  *     number byte, value NUL key → "".
  * An index keyed by an org code sorts the subtree of a code as one run

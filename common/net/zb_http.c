@@ -16,7 +16,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "zb_dues.h"
 #include "zb_err.h"
@@ -1013,6 +1015,36 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 /* ---- start and stop ---- */
 
+/* The nice value of the dashboard's threads (docs/DESIGN-NOTES.md,
+ * "Dashboard"): below the sync service's. */
+#define ZB_HTTP_NICE 10
+
+struct mhd_start {
+  zb_http *s;
+  const struct sockaddr_in *sa;
+  struct MHD_Daemon *d;
+};
+
+static void *mhd_start_niced(void *arg) {
+  struct mhd_start *ms = arg;
+  zb_http *s = ms->s;
+  /* On Linux the nice value is the thread's, and a thread inherits it. */
+  if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ZB_HTTP_NICE) != 0)
+    zb_log_warn("--http: cannot lower the dashboard's priority: %s", strerror(errno));
+  /* A thread per connection (at most 64 of them, the connection limit):
+   * a county's page that takes long holds its own connection only, never
+   * the others queued behind it (docs/DESIGN-NOTES.md, "Dashboard"). */
+  ms->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                               MHD_USE_TLS | MHD_USE_ERROR_LOG,
+                           0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                           (const struct sockaddr *)ms->sa, MHD_OPTION_HTTPS_MEM_KEY, s->key,
+                           MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_CONNECTION_LIMIT,
+                           (unsigned)64, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
+                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+  return NULL;
+}
+
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -1055,18 +1087,14 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
     zb_http_stop(s);
     return ZB_EIO;
   }
-  /* A thread per connection (at most 64 of them, the connection limit):
-   * a county's page that takes long holds its own connection only, never
-   * the others queued behind it (docs/DESIGN-NOTES.md, "Dashboard"). */
-  s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                              MHD_USE_TLS | MHD_USE_ERROR_LOG,
-                          0,
-                          NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                          MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
-                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
-                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+  /* Started from a thread of its own that lowers its priority first:
+   * libmicrohttpd's threads inherit it, so the sync service's loop comes
+   * first when pages and sessions want the CPU at once. */
+  struct mhd_start ms = {s, &sa, NULL};
+  pthread_t th;
+  if (pthread_create(&th, NULL, mhd_start_niced, &ms) == 0)
+    pthread_join(th, NULL);
+  s->d = ms.d;
   if (!s->d) {
     /* libmicrohttpd does not say why: bind the address once more to learn. */
     int e = 0, fd = socket(sa.sin_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;

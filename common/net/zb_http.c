@@ -11,12 +11,15 @@
 #include <stdatomic.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #include "zb_dues.h"
 #include "zb_err.h"
@@ -32,12 +35,30 @@
 #include "zb_syncd.h"
 #include "zb_token.h"
 
+/* Pages kept (page_cached): a county's page costs a scan of its members. */
+#define ZB_HTTP_PAGES 8
+
+struct page_entry {
+  char org[ZB_FIELD_MAX + 1], scope[ZB_FIELD_MAX + 1], token[128];   /* "": empty */
+  zb_date today;
+  uint64_t head;
+  bool busy;              /* being built: wait on cv */
+  char *html;             /* the page up to its freshness chart */
+  size_t len;
+  uint64_t used;          /* tick of its last use */
+};
+
 struct zb_http {
   zb_hub *hub;
   const zb_syncd_counters *ctr;   /* NULL: the sync service keeps none */
   struct MHD_Daemon *d;
   char *key, *cert;
   char pki[4096];
+  /* The connections' threads share the page cache under mu. */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct page_entry pages[ZB_HTTP_PAGES];
+  uint64_t tick;
 };
 
 /* ---- responses ---- */
@@ -156,17 +177,50 @@ static void org_name(zb_txn *t, const char *code, zb_rec *o, char out[ZB_FIELD_M
     snprintf(out, ZB_FIELD_MAX + 1, "%s", code);
 }
 
-/* 党费收缴 this year to date (= report dues --year Y --json): the totals,
- * each a link to its list, and the collection per org. */
-static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const char *org, const char *token,
-                      zb_date today) {
-  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today};
-  zb_dues_report *r = NULL;
-  int rc = zb_dues_report_run(t, org, &q, &r);
-  if (rc) {
-    zb_dues_report_free(r);
-    return rc;
+/* What the page counts of org's members, in the one read of them that
+ * its dues report makes (zb_dues_report_tap): the statistics, and each
+ * child org's members (the child is the member's org code cut after the
+ * segment below org's). */
+struct page_scan {
+  zb_stats *st;
+  size_t rlen;
+  struct child_count {
+    char code[ZB_FIELD_MAX + 1];
+    size_t n;
+  } *child;
+  size_t n;
+};
+
+static int page_tap(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
+  struct page_scan *ps = ctx;
+  (void)id;
+  zb_stats_add_facts(ps->st, f);
+  if (org[ps->rlen] != '-')
+    return 0;   /* a member of org itself */
+  const char *end = strchr(org + ps->rlen + 1, '-');
+  size_t len = end ? (size_t)(end - org) : strlen(org);
+  /* Members come in org code order: a child's are one run. */
+  if (ps->n && strncmp(ps->child[ps->n - 1].code, org, len) == 0 &&
+      ps->child[ps->n - 1].code[len] == '\0') {
+    ps->child[ps->n - 1].n++;
+    return 0;
   }
+  struct child_count *x = realloc(ps->child, (ps->n + 1) * sizeof *x);
+  if (!x)
+    return ZB_ENOMEM;
+  ps->child = x;
+  x = &ps->child[ps->n++];
+  memcpy(x->code, org, len);
+  x->code[len] = '\0';
+  x->n = 1;
+  return 0;
+}
+
+/* 党费收缴 this year to date (= report dues --year Y --json) from r: the
+ * totals, each a link to its list, and the collection per org. */
+static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const zb_dues_report *r, const char *org,
+                      const char *token, zb_date today) {
+  int rc = 0;
   fprintf(f, "<h2>党费收缴（%d年1月至%d月）</h2>\n<p>应交 <a id=\"dues-due\" href=\"/api/report/dues?"
              "org=%s&amp;year=%d&amp;token=%s\">%ld</a> 人月 · 已交 <a id=\"dues-paid\" href=\"/api/"
              "report/dues?org=%s&amp;year=%d&amp;token=%s\">%ld</a> 人月 · 欠交 <a id=\"dues-arrears\" "
@@ -188,7 +242,6 @@ static int chart_dues(FILE *f, zb_txn *t, zb_rec *o, const char *org, const char
   if (!rc && n)
     share_bars(f, "收缴率（已交/应交 人月）", "dues", labels, num, den, href, n);
   free(labels), free(href), free(num), free(den);
-  zb_dues_report_free(r);
   return rc;
 }
 
@@ -389,7 +442,7 @@ static int chart_fresh(FILE *f, zb_txn *t, const zb_fresh *frp, const char *org,
 }
 
 struct child_ctx {
-  zb_txn *t;
+  const struct page_scan *ps;
   FILE *f;
   const char *parent, *token;
 };
@@ -401,9 +454,9 @@ static int child_row(void *ctx, const zb_rec *o) {
   if (strcmp(up, cc->parent) != 0)
     return 0;
   size_t n = 0;
-  int rc = zb_recs_count(cc->t, &zb_kind_member, o->v[ZB_OF_CODE], &n);
-  if (rc)
-    return rc;
+  for (size_t i = 0; i < cc->ps->n; i++)
+    if (strcmp(cc->ps->child[i].code, o->v[ZB_OF_CODE]) == 0)
+      n = cc->ps->child[i].n;
   fprintf(cc->f, "<tr><td><a href=\"/org/%s?token=%s\">", o->v[ZB_OF_CODE], cc->token);
   esc(cc->f, o->v[ZB_OF_NAME]);
   fprintf(cc->f, "</a></td><td>%s</td><td class=\"n\"><a href=\"/org/%s/members?token=%s\">%zu"
@@ -412,40 +465,33 @@ static int child_row(void *ctx, const zb_rec *o) {
   return 0;
 }
 
-static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char *org,
-                                const char *token, const char *scope) {
+/* The page of org up to its freshness chart (the part the cache keeps):
+ * 0 and a new *html (caller frees), or an error. */
+static int page_top(zb_http *s, const char *org, const char *token, const char *scope,
+                    zb_date today, char **html, size_t *len) {
   zb_stats st;
-  zb_date today = zb_date_today();
   zb_stats_init(&st, today);
-  int rc = zb_hub_stats(s->hub, org, &st);
-  if (rc)
-    return reply_error(c, rc, org);
-  zb_fresh fr;
-  /* Every node: a branch may be covered by a node above the page's org. */
-  rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
-  if (rc) {
-    zb_fresh_free(&fr);
-    return reply_error(c, rc, org);
-  }
+  *html = NULL;
   zb_funnel fn;
   zb_funnel_init(&fn, &zb_kind_applicant, today, 0);
-  rc = zb_hub_funnel(s->hub, org, &fn);
-  char *html = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&html, &len);
-  if (!f || rc) {
+  int rc = zb_hub_funnel(s->hub, org, &fn);   /* no such org: not found */
+  FILE *f = rc ? NULL : open_memstream(html, len);
+  if (!f) {
     zb_funnel_free(&fn);
-    zb_fresh_free(&fr);
-    if (f)
-      fclose(f);
-    free(html);
-    return reply_error(c, rc ? rc : ZB_ENOMEM, org);
+    return rc ? rc : ZB_ENOMEM;
   }
+  /* One read of the members for the statistics, the children's counts and
+   * the dues (the same numbers as report stats and report dues). */
   zb_txn *t = NULL;
   zb_rec *o = malloc(sizeof *o);
-  rc = zb_store_read(zb_hub_store(s->hub), &t);
-  if (!rc && o)
+  struct page_scan ps = {&st, strlen(org), NULL, 0};
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, .totals_only = true};
+  zb_dues_report *dr = NULL;
+  rc = o ? zb_store_read(zb_hub_store(s->hub), &t) : ZB_ENOMEM;
+  if (!rc)
     rc = zb_rec_load(t, &zb_kind_org, org, o);
+  if (!rc)
+    rc = zb_dues_report_tap(t, org, &q, page_tap, &ps, &dr);
   char d[11];
   zb_date_format(today, d);
   fprintf(f, "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
@@ -483,24 +529,141 @@ static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char
   }
   bars(f, "发展党员", sfd->vocab, funnel, ns);
   fprintf(f, "<h2>下级组织</h2><table><tr><th>组织</th><th>代码</th><th class=\"n\">党员</th></tr>\n");
-  struct child_ctx cc = {t, f, org, token};
+  struct child_ctx cc = {&ps, f, org, token};
   if (!rc)
     rc = zb_recs_in_subtree(t, &zb_kind_org, org, false, child_row, &cc);
   fprintf(f, "</table>\n");
   if (!rc)
-    rc = chart_dues(f, t, o, org, token, today);
+    rc = chart_dues(f, t, o, dr, org, token, today);
   if (!rc)
     rc = chart_meetings(f, t, org, token, today);
-  if (!rc)
-    rc = chart_fresh(f, t, &fr, org, token);
-  fprintf(f, "<p><a href=\"/api/report/stats?org=%s\">JSON</a></p></body></html>\n",
-          org);
-  if (t)
-    zb_txn_end(t);
+  zb_txn_end(t);
+  zb_dues_report_free(dr);
+  free(ps.child);
   free(o);
   zb_funnel_free(&fn);
+  if (fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  if (rc) {
+    free(*html);
+    *html = NULL;
+  }
+  return rc;
+}
+
+/* The server's head: the last server seq (0 when the log is empty). */
+static int log_head(zb_http *s, uint64_t *out) {
+  zb_txn *t;
+  zb_val k, v;
+  *out = 0;
+  int rc = zb_store_read(zb_hub_store(s->hub), &t);
+  if (rc)
+    return rc;
+  rc = zb_txn_last(t, ZB_DB_SLOG, &k, &v);
+  if (rc == 0 && k.len == 8)
+    *out = zb_be_u64(k.data);
+  zb_txn_end(t);
+  return rc == ZB_ENOTFOUND ? 0 : rc;
+}
+
+/* The top of a page from the cache, or built (page_top) and kept.  The
+ * key is everything the top depends on: org, token (its links carry it,
+ * the scope decides the link upwards), today and the server's head (every
+ * write to the records moves it).  A request that finds the page being
+ * built waits for it instead of building it again. */
+static int page_cached(zb_http *s, const char *org, const char *token, const char *scope,
+                       char **html, size_t *len) {
+  zb_date today = zb_date_today();
+  uint64_t head;
+  int rc = log_head(s, &head);
+  if (rc)
+    return rc;
+  pthread_mutex_lock(&s->mu);
+  struct page_entry *e;
+  for (;;) {
+    e = NULL;
+    for (int i = 0; i < ZB_HTTP_PAGES; i++) {
+      struct page_entry *x = &s->pages[i];
+      if (x->org[0] && x->head == head && zb_date_cmp(x->today, today) == 0 &&
+          strcmp(x->org, org) == 0 && strcmp(x->token, token) == 0 && strcmp(x->scope, scope) == 0)
+        e = x;
+    }
+    if (!e || !e->busy)
+      break;
+    pthread_cond_wait(&s->cv, &s->mu);
+  }
+  if (e) {
+    e->used = ++s->tick;
+    *html = malloc(e->len ? e->len : 1);
+    if (*html)
+      memcpy(*html, e->html, e->len);
+    *len = e->len;
+    pthread_mutex_unlock(&s->mu);
+    return *html ? 0 : ZB_ENOMEM;
+  }
+  /* The least recently used entry that is not being built. */
+  for (int i = 0; i < ZB_HTTP_PAGES; i++) {
+    struct page_entry *x = &s->pages[i];
+    if (!x->busy && (!e || x->used < e->used))
+      e = x;
+  }
+  if (e) {
+    free(e->html);
+    memset(e, 0, sizeof *e);
+    snprintf(e->org, sizeof e->org, "%s", org);
+    snprintf(e->token, sizeof e->token, "%s", token);
+    snprintf(e->scope, sizeof e->scope, "%s", scope);
+    e->today = today;
+    e->head = head;
+    e->busy = true;
+  }
+  pthread_mutex_unlock(&s->mu);
+  rc = page_top(s, org, token, scope, today, html, len);
+  if (!e)
+    return rc;   /* every entry is being built: not kept */
+  pthread_mutex_lock(&s->mu);
+  e->busy = false;
+  e->used = ++s->tick;
+  if (!rc && (e->html = malloc(*len ? *len : 1))) {
+    memcpy(e->html, *html, *len);
+    e->len = *len;
+  } else {
+    e->org[0] = '\0';   /* not kept: a waiter builds it */
+  }
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  return rc;
+}
+
+static enum MHD_Result page_org(zb_http *s, struct MHD_Connection *c, const char *org,
+                                const char *token, const char *scope) {
+  char *top = NULL, *html = NULL;
+  size_t tlen = 0, len = 0;
+  int rc = page_cached(s, org, token, scope, &top, &tlen);
+  if (rc)
+    return reply_error(c, rc, org);
+  /* Freshness is not cached: it changes with every session and every day
+   * (a session that brings nothing leaves the head where it was). */
+  zb_fresh fr;
+  /* Every node: a branch may be covered by a node above the page's org. */
+  rc = zb_fresh_build(s->hub, s->pki, NULL, zb_hlc_wall_ms(), ZB_FRESH_DAYS_DEFAULT, &fr);
+  FILE *f = rc ? NULL : open_memstream(&html, &len);
+  zb_txn *t = NULL;
+  if (!rc && !f)
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = zb_store_read(zb_hub_store(s->hub), &t);
+  if (!rc && fwrite(top, 1, tlen, f) != tlen)
+    rc = ZB_ENOMEM;
+  if (!rc)
+    rc = chart_fresh(f, t, &fr, org, token);
+  if (f)
+    fprintf(f, "<p><a href=\"/api/report/stats?org=%s\">JSON</a></p></body></html>\n", org);
+  zb_txn_end(t);
   zb_fresh_free(&fr);
-  fclose(f);
+  if (f && fclose(f) != 0 && !rc)
+    rc = ZB_ENOMEM;
+  free(top);
   enum MHD_Result r = rc ? reply_error(c, rc, org)
                          : reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, len);
   free(html);
@@ -553,7 +716,7 @@ static enum MHD_Result page_members(zb_http *s, struct MHD_Connection *c, const 
  * date (the arrears of report dues --year Y). */
 static enum MHD_Result page_arrears(zb_http *s, struct MHD_Connection *c, const char *org) {
   zb_date today = zb_date_today();
-  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today};
+  zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, false};
   zb_dues_report *r = NULL;
   int rc = zb_hub_dues_report(s->hub, org, &q, &r);
   char *html = NULL;
@@ -877,6 +1040,36 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 /* ---- start and stop ---- */
 
+/* The nice value of the dashboard's threads (docs/DESIGN-NOTES.md,
+ * "Dashboard"): below the sync service's. */
+#define ZB_HTTP_NICE 10
+
+struct mhd_start {
+  zb_http *s;
+  const struct sockaddr_in *sa;
+  struct MHD_Daemon *d;
+};
+
+static void *mhd_start_niced(void *arg) {
+  struct mhd_start *ms = arg;
+  zb_http *s = ms->s;
+  /* On Linux the nice value is the thread's, and a thread inherits it. */
+  if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), ZB_HTTP_NICE) != 0)
+    zb_log_warn("--http: cannot lower the dashboard's priority: %s", strerror(errno));
+  /* A thread per connection (at most 64 of them, the connection limit):
+   * a county's page that takes long holds its own connection only, never
+   * the others queued behind it (docs/DESIGN-NOTES.md, "Dashboard"). */
+  ms->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                               MHD_USE_TLS | MHD_USE_ERROR_LOG,
+                           0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                           (const struct sockaddr *)ms->sa, MHD_OPTION_HTTPS_MEM_KEY, s->key,
+                           MHD_OPTION_HTTPS_MEM_CERT, s->cert, MHD_OPTION_CONNECTION_LIMIT,
+                           (unsigned)64, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
+                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+  return NULL;
+}
+
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -904,6 +1097,8 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
   zb_http *s = calloc(1, sizeof *s);
   if (!s)
     return ZB_ENOMEM;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
   char path[4200];
   snprintf(path, sizeof path, "%s/server.key", pki_dir);
   s->key = slurp(path);
@@ -917,13 +1112,14 @@ int zb_http_start(zb_hub *h, const char *listen, const char *pki_dir, const char
     zb_http_stop(s);
     return ZB_EIO;
   }
-  s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0,
-                          NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                          MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
-                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
-                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
+  /* Started from a thread of its own that lowers its priority first:
+   * libmicrohttpd's threads inherit it, so the sync service's loop comes
+   * first when pages and sessions want the CPU at once. */
+  struct mhd_start ms = {s, &sa, NULL};
+  pthread_t th;
+  if (pthread_create(&th, NULL, mhd_start_niced, &ms) == 0)
+    pthread_join(th, NULL);
+  s->d = ms.d;
   if (!s->d) {
     /* libmicrohttpd does not say why: bind the address once more to learn. */
     int e = 0, fd = socket(sa.sin_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
@@ -965,6 +1161,10 @@ void zb_http_stop(zb_http *s) {
     return;
   if (s->d)
     MHD_stop_daemon(s->d);
+  for (int i = 0; i < ZB_HTTP_PAGES; i++)
+    free(s->pages[i].html);
+  pthread_cond_destroy(&s->cv);
+  pthread_mutex_destroy(&s->mu);
   free(s->key);
   free(s->cert);
   free(s);

@@ -200,66 +200,52 @@ static int pay_cmp(const void *a, const void *b) {
   return (x->month > y->month) - (x->month < y->month);
 }
 
-/* One member of the subtree, with the months the member owes dues for. */
+/* One member being counted: the months it owes dues for and its payments,
+ * sorted by month, one a month (the key makes it so; a second is not
+ * counted). */
 struct mrow {
-  char id[ZB_FIELD_MAX + 1], name[ZB_FIELD_MAX + 1], org[ZB_FIELD_MAX + 1];
-  int first, last;      /* due months: first..last (last < first: none) */
-  struct pay *p;        /* sorted by month, one per month */
+  int first, last;      /* due months: first..last */
+  const struct pay *p;
   size_t n;
+};
+
+/* The payments of every member, walked before the members (a large
+ * subtree): in the order of the payments' member index, so each member's
+ * are one run; found by a hash of the member ids. */
+struct paid {
+  size_t id;            /* offset in run.text */
+  size_t at, n;         /* its run in run.pays */
 };
 
 struct run {
   zb_txn *t;
-  struct mrow *m;
-  size_t n, cap;
+  zb_dues_report *rep;
+  const zb_dues_query *q;
   int rule_start;
+  zb_member_facts_fn tap;   /* zb_dues_report_tap */
+  void *tap_ctx;
+  zb_rec *rec;
+  zb_member *mem;
+  /* the walk (walked: every member's payments are in pays) */
+  bool walked;
+  struct member_pays pays;
+  struct paid *paid;
+  size_t npaid, paidcap;
+  char *text;
+  size_t tlen, tcap;
+  size_t *hash;         /* 1 + index in paid, open addressing */
+  size_t hcap;
+  /* a member's own payments (a small subtree) */
+  struct member_pays own;
+  /* the org being counted: where its records of dues begin, and its
+   * arrears listed so far (from arrear0), whose streaks wait for it */
+  int org_start;
+  size_t arrear0;
+  int (*runs)[2];       /* per listed arrear of the org: hi, the lowest
+                           month of its unpaid run */
+  size_t nruns, runcap;
+  size_t acap;
 };
-
-static int add_member(void *ctx, const zb_member *m) {
-  struct run *rn = ctx;
-  if (rn->n == rn->cap) {
-    size_t cap = rn->cap ? rn->cap * 2 : 64;
-    struct mrow *x = realloc(rn->m, cap * sizeof *x);
-    if (!x)
-      return ZB_ENOMEM;
-    rn->m = x;
-    rn->cap = cap;
-  }
-  struct mrow *row = &rn->m[rn->n];
-  memset(row, 0, sizeof *row);
-  snprintf(row->id, sizeof row->id, "%s", m->v[ZB_MF_ID]);
-  snprintf(row->name, sizeof row->name, "%s", m->v[ZB_MF_NAME]);
-  snprintf(row->org, sizeof row->org, "%s", m->v[ZB_MF_ORG_CODE]);
-  /* Due from the month of joining (and from the first rule's month) to
-   * the month of leaving, unless the member left on its first day. */
-  zb_date join, leave;
-  const char *jd = m->v[ZB_MF_JOIN_DATE], *ld = m->v[ZB_MF_LEAVE_DATE];
-  if (zb_date_parse(jd, strlen(jd), &join) != 0)
-    return 0;   /* never the case for a stored member: not counted */
-  row->first = zb_month_of(join) > rn->rule_start ? zb_month_of(join) : rn->rule_start;
-  row->last = 2999 * 12 + 11;
-  if (zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
-      zb_date_parse(ld, strlen(ld), &leave) == 0)
-    row->last = zb_month_of(leave) - (leave.d == 1 ? 1 : 0);
-  struct member_pays mp = {0};
-  int rc = zb_recs_with(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, row->id,
-                              collect_pay, &mp);
-  if (rc) {
-    free(mp.p);
-    return rc;
-  }
-  if (mp.n > 1)
-    qsort(mp.p, mp.n, sizeof *mp.p, pay_cmp);
-  /* One payment a month (the key makes it so; a second is not counted). */
-  size_t k = 0;
-  for (size_t i = 0; i < mp.n; i++)
-    if (k == 0 || mp.p[i].month != mp.p[k - 1].month)
-      mp.p[k++] = mp.p[i];
-  row->p = mp.p;
-  row->n = k;
-  rn->n++;
-  return 0;
-}
 
 /* The payment of month m, or NULL. */
 static const struct pay *paid_in(const struct mrow *row, int m) {
@@ -287,28 +273,153 @@ static int64_t estimate(const struct mrow *row, int m) {
   return before ? before->standard : -1;
 }
 
-static int org_cmp(const void *a, const void *b) {
-  return strcmp(((const zb_dues_org_row *)a)->org, ((const zb_dues_org_row *)b)->org);
+/* Sorts p[0..n) by month and keeps one a month; returns how many. */
+static size_t pays_sort(struct pay *p, size_t n) {
+  if (n > 1)
+    qsort(p, n, sizeof *p, pay_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (k == 0 || p[i].month != p[k - 1].month)
+      p[k++] = p[i];
+  return k;
 }
 
-static int arrear_cmp(const void *a, const void *b) {
-  const zb_dues_arrear *x = a, *y = b;
-  int c = strcmp(x->org, y->org);
-  return c ? c : strcmp(x->member_id, y->member_id);
+static uint64_t id_hash(const char *s) {
+  uint64_t h = 1469598103934665603u;   /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (uint8_t)*s) * 1099511628211u;
+  return h;
 }
 
-static zb_dues_org_row *org_row(zb_dues_report *rep, const char *org) {
-  for (size_t i = 0; i < rep->norgs; i++)
-    if (strcmp(rep->orgs[i].org, org) == 0)
-      return &rep->orgs[i];
-  zb_dues_org_row *x = realloc(rep->orgs, (rep->norgs + 1) * sizeof *x);
-  if (!x)
-    return NULL;
-  rep->orgs = x;
-  x = &rep->orgs[rep->norgs++];
-  memset(x, 0, sizeof *x);
-  snprintf(x->org, sizeof x->org, "%s", org);
-  return x;
+/* One entry of the payments' member index. */
+static int walk_pay(void *ctx, const char *member, const char *key) {
+  struct run *rn = ctx;
+  if (!rn->npaid || strcmp(rn->text + rn->paid[rn->npaid - 1].id, member) != 0) {
+    size_t idlen = strlen(member) + 1;
+    if (rn->npaid == rn->paidcap) {
+      size_t cap = rn->paidcap ? rn->paidcap * 2 : 64;
+      struct paid *x = realloc(rn->paid, cap * sizeof *x);
+      if (!x)
+        return ZB_ENOMEM;
+      rn->paid = x;
+      rn->paidcap = cap;
+    }
+    if (rn->tcap - rn->tlen < idlen) {
+      size_t cap = rn->tcap ? rn->tcap * 2 : 4096;
+      while (cap - rn->tlen < idlen)
+        cap *= 2;
+      char *x = realloc(rn->text, cap);
+      if (!x)
+        return ZB_ENOMEM;
+      rn->text = x;
+      rn->tcap = cap;
+    }
+    memcpy(rn->text + rn->tlen, member, idlen);
+    rn->paid[rn->npaid++] = (struct paid){rn->tlen, rn->pays.n, 0};
+    rn->tlen += idlen;
+  }
+  int rc = zb_rec_load(rn->t, &zb_kind_dues, key, rn->rec);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  size_t before = rn->pays.n;
+  if ((rc = collect_pay(&rn->pays, rn->rec)))
+    return rc;
+  rn->paid[rn->npaid - 1].n += rn->pays.n - before;
+  return 0;
+}
+
+/* Every payment, walked once; each member's sorted, and the hash. */
+static int walk_pays(struct run *rn) {
+  int rc = zb_index_scan(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, walk_pay, rn);
+  if (rc)
+    return rc;
+  rn->walked = true;
+  rn->hcap = 16;
+  while (rn->hcap < rn->npaid * 2)
+    rn->hcap *= 2;
+  if (!(rn->hash = calloc(rn->hcap, sizeof *rn->hash)))
+    return ZB_ENOMEM;
+  for (size_t i = 0; i < rn->npaid; i++) {
+    struct paid *pd = &rn->paid[i];
+    pd->n = pays_sort(rn->pays.p + pd->at, pd->n);
+    size_t h = (size_t)id_hash(rn->text + pd->id) & (rn->hcap - 1);
+    while (rn->hash[h])
+      h = (h + 1) & (rn->hcap - 1);
+    rn->hash[h] = i + 1;
+  }
+  return 0;
+}
+
+/* The payments of member id into row. */
+static int find_pays(struct run *rn, const char *id, struct mrow *row) {
+  row->p = NULL;
+  row->n = 0;
+  if (rn->walked) {
+    if (!rn->npaid)
+      return 0;
+    size_t h = (size_t)id_hash(id) & (rn->hcap - 1);
+    for (; rn->hash[h]; h = (h + 1) & (rn->hcap - 1)) {
+      const struct paid *pd = &rn->paid[rn->hash[h] - 1];
+      if (strcmp(rn->text + pd->id, id) == 0) {
+        row->p = rn->pays.p + pd->at;
+        row->n = pd->n;
+        break;
+      }
+    }
+    return 0;
+  }
+  rn->own.n = 0;
+  int rc = zb_recs_with(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, id, collect_pay,
+                        &rn->own);
+  row->p = rn->own.p;
+  row->n = pays_sort(rn->own.p, rn->own.n);
+  return rc;
+}
+
+/* The org's arrears are all listed: their streaks, counted back no
+ * further than where the org's records of dues begin. */
+static void org_done(struct run *rn) {
+  zb_dues_report *rep = rn->rep;
+  for (size_t i = 0; i < rn->nruns; i++) {
+    int hi = rn->runs[i][0], low = rn->runs[i][1];
+    int floor = low > rn->org_start ? low : rn->org_start;
+    rep->arrears[rn->arrear0 + i].streak = hi >= floor ? hi - floor + 1 : 0;
+  }
+  rn->nruns = 0;
+  rn->arrear0 = rep->narrears;
+}
+
+static int arrear_add(struct run *rn, zb_dues_arrear *a, const char *id, const char *org,
+                      int hi, int low) {
+  zb_dues_report *rep = rn->rep;
+  if (rep->narrears == rn->acap) {
+    size_t c = rn->acap ? rn->acap * 2 : 64;
+    zb_dues_arrear *x = realloc(rep->arrears, c * sizeof *x);
+    if (!x)
+      return ZB_ENOMEM;
+    rep->arrears = x;
+    rn->acap = c;
+  }
+  if (rn->nruns == rn->runcap) {
+    size_t c = rn->runcap ? rn->runcap * 2 : 64;
+    int(*x)[2] = realloc(rn->runs, c * sizeof *x);
+    if (!x)
+      return ZB_ENOMEM;
+    rn->runs = x;
+    rn->runcap = c;
+  }
+  int rc = zb_member_load(rn->t, id, rn->mem);
+  if (rc)
+    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
+  snprintf(a->member_id, sizeof a->member_id, "%s", id);
+  snprintf(a->name, sizeof a->name, "%s", rn->mem->v[ZB_MF_NAME]);
+  snprintf(a->org, sizeof a->org, "%s", org);
+  a->streak = 0;   /* org_done */
+  rep->arrears[rep->narrears++] = *a;
+  rn->runs[rn->nruns][0] = hi;
+  rn->runs[rn->nruns][1] = low;
+  rn->nruns++;
+  return 0;
 }
 
 static void sum_add(zb_dues_sum *s, const zb_dues_sum *m) {
@@ -321,11 +432,120 @@ static void sum_add(zb_dues_sum *s, const zb_dues_sum *m) {
   s->paid_fen += m->paid_fen;
 }
 
+/* One member of the subtree, counted as it is read.  Members arrive in org
+ * index order (org code, then id): an org's are one run, so its row is the
+ * last one made or a new one. */
+static int add_member(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
+  struct run *rn = ctx;
+  zb_dues_report *rep = rn->rep;
+  const zb_dues_query *q = rn->q;
+  int rc = rn->tap ? rn->tap(rn->tap_ctx, org, id, f) : 0;
+  if (rc || !f->has_join)
+    return rc;   /* no join date: never the case for a stored member, not counted */
+  if (!rep->norgs || strcmp(rep->orgs[rep->norgs - 1].org, org) != 0) {
+    org_done(rn);
+    zb_dues_org_row *x = realloc(rep->orgs, (rep->norgs + 1) * sizeof *x);
+    if (!x)
+      return ZB_ENOMEM;
+    rep->orgs = x;
+    x = &rep->orgs[rep->norgs++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->org, sizeof x->org, "%s", org);
+    rn->org_start = q->from;
+  }
+  zb_dues_org_row *orow = &rep->orgs[rep->norgs - 1];
+  /* Due from the month of joining (and from the first rule's month) to
+   * the month of leaving, unless the member left on its first day. */
+  struct mrow row;
+  row.first = zb_month_of(f->join) > rn->rule_start ? zb_month_of(f->join) : rn->rule_start;
+  row.last = 2999 * 12 + 11;
+  if (f->left && f->has_leave)
+    row.last = zb_month_of(f->leave) - (f->leave.d == 1 ? 1 : 0);
+  if ((rc = find_pays(rn, id, &row)))
+    return rc;
+  /* Where the org's records of dues begin: its members' first payment, or
+   * the period's start if that is earlier.  A lapse is counted back to
+   * there and no further: months before a branch recorded any dues are
+   * not known to be unpaid, unless they lie in the period. */
+  if (row.n && row.p[0].month < rn->org_start)
+    rn->org_start = row.p[0].month;
+  int lo = row.first > q->from ? row.first : q->from;
+  int hi = row.last < rep->due_to ? row.last : rep->due_to;
+  if (hi < lo)
+    return 0;   /* nothing due in the period */
+  zb_dues_sum ms = {.members = 1};
+  /* The arrear is filled in only when it is listed: it is 800 bytes. */
+  zb_dues_arrear a;
+  a.unpaid = NULL;
+  a.nunpaid = 0;
+  a.owed_fen = 0;
+  if (row.n == 0 && q->totals_only) {
+    /* What the loop below gives a member with no payment at all: every
+     * month due, unpaid, of a standard not known. */
+    ms.months_due = ms.months_unknown = a.nunpaid = hi - lo + 1;
+    lo = hi + 1;
+  }
+  for (int m = lo; m <= hi; m++) {
+    const struct pay *p = paid_in(&row, m);
+    ms.months_due++;
+    if (p) {
+      ms.months_paid++;
+      ms.expected_fen += p->standard;
+      ms.paid_fen += p->amount;
+      ms.flagged += p->amount != p->standard;
+      continue;
+    }
+    int64_t e = estimate(&row, m);
+    if (e < 0)
+      ms.months_unknown++;
+    else {
+      ms.expected_fen += e;
+      a.owed_fen += e;
+    }
+    if (!q->totals_only) {
+      int *u = realloc(a.unpaid, (size_t)(a.nunpaid + 1) * sizeof *u);
+      if (!u) {
+        free(a.unpaid);
+        return ZB_ENOMEM;
+      }
+      a.unpaid = u;
+      a.unpaid[a.nunpaid] = m;
+    }
+    a.nunpaid++;
+  }
+  sum_add(&orow->s, &ms);
+  sum_add(&rep->total, &ms);
+  if (a.nunpaid == 0)
+    return 0;
+  if (q->totals_only) {
+    rep->narrears++;
+    return 0;
+  }
+  /* The run of unpaid months down from hi (to the first month due);
+   * empty (hi + 1) when hi itself is paid. */
+  int low = paid_in(&row, hi) ? hi + 1 : hi;
+  while (low <= hi && low > row.first && !paid_in(&row, low - 1))
+    low--;
+  if ((rc = arrear_add(rn, &a, id, orow->org, hi, low)))
+    free(a.unpaid);
+  return rc;
+}
+
+static int org_cmp(const void *a, const void *b) {
+  return strcmp(((const zb_dues_org_row *)a)->org, ((const zb_dues_org_row *)b)->org);
+}
+
+static int arrear_cmp(const void *a, const void *b) {
+  const zb_dues_arrear *x = a, *y = b;
+  int c = strcmp(x->org, y->org);
+  return c ? c : strcmp(x->member_id, y->member_id);
+}
+
 void zb_dues_report_free(zb_dues_report *r) {
   if (!r)
     return;
   for (size_t i = 0; i < r->narrears; i++)
-    free(r->arrears[i].unpaid);
+    free(r->arrears ? r->arrears[i].unpaid : NULL);
   free(r->arrears);
   free(r->orgs);
   free(r);
@@ -333,107 +553,42 @@ void zb_dues_report_free(zb_dues_report *r) {
 
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
                        zb_dues_report **out) {
+  return zb_dues_report_tap(t, root, q, NULL, NULL, out);
+}
+
+int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
+                       zb_member_facts_fn tap, void *tap_ctx, zb_dues_report **out) {
   *out = NULL;
   zb_rec *o = malloc(sizeof *o);
   if (!o)
     return ZB_ENOMEM;
   int rc = zb_rec_load(t, &zb_kind_org, root, o);   /* no such org: not found */
-  free(o);
-  if (rc)
+  if (rc) {
+    free(o);
     return rc;
+  }
   zb_dues_report *rep = calloc(1, sizeof *rep);
-  struct run rn = {.t = t, .rule_start = zb_month_of(zb_dues_rules[0]->effective)};
-  if (!rep)
-    return ZB_ENOMEM;
+  struct run rn = {.t = t, .rep = rep, .q = q, .rec = o, .tap = tap, .tap_ctx = tap_ctx,
+                   .rule_start = zb_month_of(zb_dues_rules[0]->effective),
+                   .mem = malloc(sizeof *rn.mem)};
+  if (!rep || !rn.mem) {
+    rc = ZB_ENOMEM;
+    goto out;
+  }
   snprintf(rep->org, sizeof rep->org, "%s", root);
   rep->q = *q;
   int asof = zb_month_of(q->as_of);
   rep->due_to = q->to < asof ? q->to : asof;
-  if ((rc = zb_members_in_subtree(t, root, add_member, &rn)))
+  /* The payments: of a large subtree (a quarter of the members or more)
+   * in one walk before the members, of a small one member by member. */
+  size_t in_subtree = 0;
+  if ((rc = zb_members_count(t, root, &in_subtree)))
     goto out;
-  /* Each org's row first (the rows do not move after this), and where its
-   * records of dues begin: its members' first payment, or the period's
-   * start if that is earlier.  A lapse is counted back to there and no
-   * further: months before a branch recorded any dues are not known to be
-   * unpaid, unless they lie in the period. */
-  for (size_t i = 0; i < rn.n; i++)
-    if (!org_row(rep, rn.m[i].org)) {
-      rc = ZB_ENOMEM;
-      goto out;
-    }
-  int *start = malloc((rep->norgs ? rep->norgs : 1) * sizeof *start);
-  if (!start) {
-    rc = ZB_ENOMEM;
+  if (in_subtree * 4 >= zb_recs_total(t, &zb_kind_member) && (rc = walk_pays(&rn)))
     goto out;
-  }
-  for (size_t j = 0; j < rep->norgs; j++)
-    start[j] = q->from;
-  for (size_t i = 0; i < rn.n; i++) {
-    struct mrow *row = &rn.m[i];
-    size_t j = (size_t)(org_row(rep, row->org) - rep->orgs);
-    if (row->n && row->p[0].month < start[j])
-      start[j] = row->p[0].month;
-  }
-  for (size_t i = 0; i < rn.n && !rc; i++) {
-    struct mrow *row = &rn.m[i];
-    zb_dues_org_row *orow = org_row(rep, row->org);
-    size_t j = (size_t)(orow - rep->orgs);
-    int lo = row->first > q->from ? row->first : q->from;
-    int hi = row->last < rep->due_to ? row->last : rep->due_to;
-    if (hi < lo)
-      continue;   /* nothing due in the period */
-    zb_dues_sum ms = {.members = 1};
-    zb_dues_arrear a = {0};
-    for (int m = lo; m <= hi; m++) {
-      const struct pay *p = paid_in(row, m);
-      ms.months_due++;
-      if (p) {
-        ms.months_paid++;
-        ms.expected_fen += p->standard;
-        ms.paid_fen += p->amount;
-        ms.flagged += p->amount != p->standard;
-        continue;
-      }
-      int64_t e = estimate(row, m);
-      if (e < 0)
-        ms.months_unknown++;
-      else {
-        ms.expected_fen += e;
-        a.owed_fen += e;
-      }
-      int *u = realloc(a.unpaid, (size_t)(a.nunpaid + 1) * sizeof *u);
-      if (!u) {
-        free(a.unpaid);
-        rc = ZB_ENOMEM;
-        break;
-      }
-      a.unpaid = u;
-      a.unpaid[a.nunpaid++] = m;
-    }
-    if (rc)
-      break;
-    sum_add(&orow->s, &ms);
-    sum_add(&rep->total, &ms);
-    if (a.nunpaid == 0)
-      continue;
-    int floor = row->first > start[j] ? row->first : start[j];
-    for (int m = hi; m >= floor && !paid_in(row, m); m--)
-      a.streak++;
-    snprintf(a.member_id, sizeof a.member_id, "%s", row->id);
-    snprintf(a.name, sizeof a.name, "%s", row->name);
-    snprintf(a.org, sizeof a.org, "%s", row->org);
-    zb_dues_arrear *x = realloc(rep->arrears, (rep->narrears + 1) * sizeof *x);
-    if (!x) {
-      free(a.unpaid);
-      rc = ZB_ENOMEM;
-      break;
-    }
-    rep->arrears = x;
-    rep->arrears[rep->narrears++] = a;
-  }
-  free(start);
-  if (rc)
+  if ((rc = zb_member_facts_scan(t, root, add_member, &rn)))
     goto out;
+  org_done(&rn);
   /* Orgs with nobody due in the period are left out. */
   size_t k = 0;
   for (size_t j = 0; j < rep->norgs; j++)
@@ -442,12 +597,17 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
   rep->norgs = k;
   if (rep->norgs > 1)
     qsort(rep->orgs, rep->norgs, sizeof *rep->orgs, org_cmp);
-  if (rep->narrears > 1)
+  if (rep->narrears > 1 && rep->arrears)
     qsort(rep->arrears, rep->narrears, sizeof *rep->arrears, arrear_cmp);
 out:
-  for (size_t i = 0; i < rn.n; i++)
-    free(rn.m[i].p);
-  free(rn.m);
+  free(rn.pays.p);
+  free(rn.own.p);
+  free(rn.paid);
+  free(rn.text);
+  free(rn.hash);
+  free(rn.runs);
+  free(rn.mem);
+  free(o);
   if (rc)
     zb_dues_report_free(rep);
   else

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include "zb_date.h"
 #include "zb_kind.h"
+#include "zb_state.h"
 #include "zb_store.h"
 
 /* The fields of a payment, in wire order (never renumber). */
@@ -125,6 +126,7 @@ bool zb_dues_key_parse(const char *key, size_t *member_len, int *month, int *n);
 typedef struct zb_dues_query {
   int from, to;         /* month numbers, inclusive */
   zb_date as_of;        /* months after its month are not due yet */
+  bool totals_only;     /* count the arrears (narrears) but list none */
 } zb_dues_query;
 
 typedef struct zb_dues_sum {
@@ -155,16 +157,26 @@ typedef struct zb_dues_report {
   zb_dues_sum total;
   zb_dues_org_row *orgs;        /* by org code */
   size_t norgs;
-  zb_dues_arrear *arrears;      /* by org, then member id */
+  zb_dues_arrear *arrears;      /* by org, then member id; NULL with totals_only */
   size_t narrears;
 } zb_dues_report;
 
 /* What was due and paid by the members of root's subtree over q (the one
  * computation behind the node's and the server's report; docs/RECORDS.md,
- * "Dues", says how each number is counted).  ZB_ENOTFOUND when root is no
+ * "Dues", says how each number is counted).  The members are read from
+ * the org index's entries (zb_member_facts_scan), their names only for
+ * the arrears listed; the payments of a large subtree (a quarter of the
+ * members or more) in one walk of the payments' member index, of a small
+ * one member by member.  ZB_ENOTFOUND when root is no
  * org of this replica.  *out is freed with zb_dues_report_free. */
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
                        zb_dues_report **out);
+/* The same, calling tap (when not NULL) with every member of the subtree
+ * as the report reads it (zb_member_facts_scan), so that a caller who
+ * needs the members' facts for more (the dashboard's statistics) reads
+ * them once; tap's non-zero return ends the report with that error. */
+int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
+                       zb_member_facts_fn tap, void *tap_ctx, zb_dues_report **out);
 void zb_dues_report_free(zb_dues_report *r);
 /* JSON (keys in docs/RECORDS.md, "Dues"), a new reference or NULL. */
 json_t *zb_dues_report_json(const zb_dues_report *r);

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "zb_date.h"
 #include "zb_store.h"
 
@@ -152,6 +153,10 @@ typedef struct zb_index_desc {
                                    table (zb_state.c, "Key layouts") */
 } zb_index_desc;
 
+/* The most bytes an org index entry carries (zb_kind_desc.org_entry). */
+#define ZB_INDEX_ENTRY_MAX 64
+typedef size_t (*zb_entry_fn)(const zb_value *v, uint8_t *out);
+
 struct zb_txn;
 struct zb_apply_result;
 struct zb_kind_desc;
@@ -268,6 +273,12 @@ typedef struct zb_kind_desc {
   bool (*overdue)(const zb_value *v, zb_date today, char *why, size_t cap);
   const zb_index_desc *indexes;
   int nindexes;
+  /* The index on org_field as a covering index: what each of its entries
+   * carries as its value, made from the record's values into out (at most
+   * ZB_INDEX_ENTRY_MAX bytes), returning its length; NULL: entries are
+   * empty.  It is written with the record (zb_rec_store), so a scan of the
+   * index reads it instead of the records (zb_member_facts_scan). */
+  zb_entry_fn org_entry;
   int state_field;              /* the ZB_FF_STATE field, or 0: none (the
                                    key is never the state).  When that field
                                    is not required, empty is the first

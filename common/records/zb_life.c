@@ -48,6 +48,8 @@ struct branch {
   zb_txn *t;
   int year;
   zb_date today;
+  const char *code;           /* the branch's org code */
+  bool loaded;                /* m holds its members (load_members) */
   struct who *m;
   size_t nm, cap;
   bool held[M__COUNT][13];    /* [type][month 1-12] */
@@ -66,8 +68,10 @@ static zb_date parse(const char *s) {
   return d;
 }
 
-static int add_member(void *ctx, const zb_rec *r) {
+/* From the org index's entries (zb_member_facts_scan): no record read. */
+static int add_member(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
   struct branch *b = ctx;
+  (void)org;
   if (b->nm == b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     struct who *m = realloc(b->m, cap * sizeof *m);
@@ -77,14 +81,22 @@ static int add_member(void *ctx, const zb_rec *r) {
     b->cap = cap;
   }
   struct who *w = &b->m[b->nm++];
-  memcpy(w->id, r->v[ZB_MF_ID], sizeof w->id);
-  w->join = parse(r->v[ZB_MF_JOIN_DATE]);
-  w->full = parse(r->v[ZB_MF_FULL_DATE]);
-  w->left = zb_kind_ended(&zb_kind_member, r->v) ? parse(r->v[ZB_MF_LEAVE_DATE])
-                                                 : (zb_date){0, 0, 0};
-  w->full_member = strcmp(r->v[ZB_MF_CATEGORY], zb_categories[0]) == 0;
-  w->committee = r->v[ZB_MF_ROLE][0] != '\0';
+  snprintf(w->id, sizeof w->id, "%s", id);
+  w->join = f->has_join ? f->join : (zb_date){0, 0, 0};
+  w->full = f->has_full ? f->full : (zb_date){0, 0, 0};
+  w->left = f->left && f->has_leave ? f->leave : (zb_date){0, 0, 0};
+  w->full_member = f->full_member;
+  w->committee = f->committee;
   return 0;
+}
+
+/* The branch's members, read when a meeting first needs them: a branch
+ * without meetings this year costs no scan of its members. */
+static int load_members(struct branch *b) {
+  if (b->loaded)
+    return 0;
+  b->loaded = true;
+  return zb_member_facts_scan(b->t, b->code, add_member, b);
 }
 
 static bool member_on(const struct who *w, zb_date d) {
@@ -130,7 +142,9 @@ static int add_meeting(void *ctx, const zb_rec *r) {
   b->meetings++;
   b->on = d;
   b->present_entitled = b->present_committee = 0;
-  int rc = zb_facts_scan(b->t, r->kd, r->v[G_ID], count_fact, b);
+  int rc = load_members(b);
+  if (!rc)
+    rc = zb_facts_scan(b->t, r->kd, r->v[G_ID], count_fact, b);
   if (rc)
     return rc;
   /* Quorum (支部工作条例): more than half of those entitled present. */
@@ -209,9 +223,8 @@ static int add_branch(void *ctx, const zb_rec *org) {
   b->year = rp->year;
   b->today = rp->today;
   b->flagged = json_array();
-  int rc = zb_recs_in_subtree(rp->t, &zb_kind_member, org->v[ZB_OF_CODE], false, add_member, b);
-  if (!rc)
-    rc = zb_recs_in_subtree(rp->t, &zb_kind_meeting, org->v[ZB_OF_CODE], false, add_meeting, b);
+  b->code = org->v[ZB_OF_CODE];
+  int rc = zb_recs_in_subtree(rp->t, &zb_kind_meeting, org->v[ZB_OF_CODE], false, add_meeting, b);
   if (!rc) {
     json_t *types = json_object();
     for (int i = 0; i < M__COUNT; i++)

@@ -158,7 +158,7 @@ static int meeting_part(zb_txn *t, const char *code, const zb_rank_query *q, str
 
 static int dues_part(zb_txn *t, const char *code, const zb_rank_query *q, struct parts *p) {
   zb_dues_query dq = {zb_month_of((zb_date){q->year, 1, 1}),
-                      zb_month_of((zb_date){q->year, 12, 1}), q->today};
+                      zb_month_of((zb_date){q->year, 12, 1}), q->today, .totals_only = true};
   zb_dues_report *r = NULL;
   int rc = zb_dues_report_run(t, code, &dq, &r);
   if (!rc) {

@@ -7,7 +7,11 @@
  *   - every other kind, in the shared table "records": one byte, the kind's
  *     wire number, then the key → packed Record;
  *   - an index with a table of its own (member_org, member_idnum):
- *     value NUL key → "";
+ *     value NUL key → "", except a kind's covering org index
+ *     (zb_kind_desc.org_entry): member_org's entry carries the member's
+ *     packed zb_stats_facts (ZB_STATS_FACTS_LEN bytes, zb_stats.c), put
+ *     again with the record whenever they change (index_update); meta
+ *     "state_format" (ZB_STATE_FORMAT) says a store has them;
  *   - every other index, in the shared table "rec_index": kind byte, index
  *     number byte, value NUL key → "".
  * An index keyed by an org code sorts the subtree of a code as one run
@@ -16,6 +20,7 @@
  */
 #include "zb_state.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,11 +190,13 @@ static zb_held *held_of(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *
 }
 
 static int index_put(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
-                     const char *value, const char *key) {
+                     const char *value, const char *key, const uint8_t *entry, size_t elen) {
   char k[ZB_KEY_MAX];
   zb_held *h = held_of(t, kd, ix);
   int rc = h ? zb_held_mark(h, value, key, true) : 0;
-  return rc ? rc : zb_txn_put(t, index_table(ix), k, index_key(kd, ix, value, key, k), "", 0, 0);
+  return rc ? rc
+            : zb_txn_put(t, index_table(ix), k, index_key(kd, ix, value, key, k),
+                         elen ? entry : (const uint8_t *)"", elen, 0);
 }
 
 static int index_del(zb_txn *t, const zb_kind_desc *kd, const zb_index_desc *ix,
@@ -215,17 +222,28 @@ int zb_rec_defer_indexes(zb_txn *t, const zb_kind_desc *kd) {
   return rc;
 }
 
+/* What ix's entries carry (zb_kind_desc.org_entry), or NULL. */
+static zb_entry_fn index_entry(const zb_kind_desc *kd, const zb_index_desc *ix) {
+  return ix->field == kd->org_field && !ix->unique ? kd->org_entry : NULL;
+}
+
+/* A covering index's entry is put again when what it carries changed,
+ * even if its key did not. */
 static int index_update(zb_txn *t, const zb_rec *cur, const zb_rec *next) {
   const zb_kind_desc *kd = next->kd;
   int rc;
   for (int i = 0; i < kd->nindexes; i++) {
     const zb_index_desc *ix = &kd->indexes[i];
     const char *nv = next->v[ix->field];
-    if (cur && strcmp(cur->v[ix->field], nv) == 0)
+    uint8_t e[ZB_INDEX_ENTRY_MAX], ce[ZB_INDEX_ENTRY_MAX];
+    zb_entry_fn entry = index_entry(kd, ix);
+    size_t elen = entry ? entry(next->v, e) : 0;
+    bool same = cur && strcmp(cur->v[ix->field], nv) == 0;
+    if (same && (!entry || (entry(cur->v, ce) == elen && memcmp(ce, e, elen) == 0)))
       continue;
-    if (cur && (rc = index_del(t, kd, ix, cur->v[ix->field], cur->v[0])))
+    if (cur && !same && (rc = index_del(t, kd, ix, cur->v[ix->field], cur->v[0])))
       return rc;
-    if ((rc = index_put(t, kd, ix, nv, next->v[0])))
+    if ((rc = index_put(t, kd, ix, nv, next->v[0], e, elen)))
       return rc;
   }
   return 0;
@@ -674,6 +692,46 @@ int zb_recs_with(zb_txn *t, const zb_kind_desc *kd, int field, const char *value
   return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
 }
 
+size_t zb_recs_total(zb_txn *t, const zb_kind_desc *kd) {
+  assert(kd->table);
+  return zb_txn_count(t, rec_table(kd));
+}
+
+struct index_walk {
+  size_t plen;
+  const uint8_t *prefix;
+  zb_index_entry_fn fn;
+  void *ctx;
+};
+
+static int index_walk_row(void *ctx, zb_val key, zb_val val) {
+  struct index_walk *iw = ctx;
+  (void)val;
+  const char *k = key.data;
+  if (key.len < iw->plen || memcmp(k, iw->prefix, iw->plen) != 0)
+    return 1;
+  const char *nul = memchr(k + iw->plen, '\0', key.len - iw->plen);
+  size_t vlen = nul ? (size_t)(nul - k) - iw->plen : 0, klen = nul ? key.len - iw->plen - vlen - 1 : 0;
+  char value[ZB_FIELD_MAX + 1], rk[ZB_FIELD_MAX + 1];
+  if (!nul || vlen > ZB_FIELD_MAX || klen > ZB_FIELD_MAX)
+    return ZB_ECORRUPT;
+  memcpy(value, k + iw->plen, vlen);
+  value[vlen] = '\0';
+  memcpy(rk, nul + 1, klen);
+  rk[klen] = '\0';
+  return iw->fn(iw->ctx, value, rk);
+}
+
+int zb_index_scan(zb_txn *t, const zb_kind_desc *kd, int field, zb_index_entry_fn fn, void *ctx) {
+  const zb_index_desc *ix = field_index(kd, field);
+  if (!ix)
+    return ZB_EINVAL;
+  uint8_t prefix[2];
+  size_t p = index_prefix(kd, ix, (char *)prefix);
+  struct index_walk iw = {p, prefix, fn, ctx};
+  return zb_txn_scan(t, index_table(ix), p ? prefix : NULL, p, index_walk_row, &iw);
+}
+
 struct count_ctx {
   const char *root;
   size_t plen, rlen, n;
@@ -714,137 +772,42 @@ static int typed_row(void *ctx, const zb_rec *r) {
   return ts->fn(ts->ctx, (const zb_member *)r->v);
 }
 
-/* ---- streamed scans: one record at a time, values only ---- */
+/* ---- member facts: a scan of the org index alone ---- */
 
-/* A bump allocator for protobuf-c's unpack of one record: no malloc and
- * free per string.  When a record does not fit, alloc says no and the
- * record is decoded the usual way. */
-struct arena {
-  uint8_t buf[3 * ZB_KEY_MAX + 16384];
-  size_t used;
-};
-
-static void *arena_alloc(void *data, size_t n) {
-  struct arena *a = data;
-  size_t at = (a->used + 15) & ~(size_t)15;
-  if (at > sizeof a->buf || n > sizeof a->buf - at)
-    return NULL;
-  a->used = at + n;
-  return a->buf + at;
-}
-
-static void arena_free(void *data, void *p) { (void)data, (void)p; }
-
-struct stream_scan {
-  zb_txn *t;
-  const zb_kind_desc *kd;
-  const char *root;     /* with the index prefix */
-  size_t plen, rlen;
-  zb_rec_fn fn;
+struct facts_scan {
+  const char *root;    /* the root code */
+  size_t rlen;
+  zb_member_facts_fn fn;
   void *ctx;
-  ProtobufCAllocator alloc;
-  struct arena arena;
-  zb_rec rec;
 };
 
-/* The values of a stored record into out (its stamps are left alone). */
-static int rec_values(struct stream_scan *ss, zb_val v, zb_rec *out) {
-  ss->arena.used = 0;
-  Zb__Record *pr = zb__record__unpack(&ss->alloc, v.len, v.data);
-  if (!pr)
-    return rec_decode(ss->kd, v, out);   /* too big for the arena, or corrupt */
-  int nf = ss->kd->nfields;
-  if ((int)pr->kind != ss->kd->id || pr->n_values > (size_t)nf)
-    return ZB_ECORRUPT;
-  out->kd = ss->kd;
-  for (int i = 0; i < (int)pr->n_values; i++) {
-    size_t n = strlen(pr->values[i]);
-    if (n > ZB_FIELD_MAX)
-      return ZB_ECORRUPT;
-    memcpy(out->v[i], pr->values[i], n + 1);
-  }
-  for (int i = (int)pr->n_values; i < nf; i++)
-    out->v[i][0] = '\0';
-  return 0;   /* the arena is reset for the next one: nothing to free */
-}
-
-static int stream_row(void *ctx, zb_val key, zb_val val) {
-  struct stream_scan *ss = ctx;
-  (void)val;
+static int facts_row(void *ctx, zb_val key, zb_val val) {
+  struct facts_scan *fs = ctx;
   const char *k = key.data;
-  if (key.len < ss->plen || memcmp(k, ss->root, ss->plen) != 0 ||
-      !key_in_subtree(k, key.len, ss->root, ss->rlen))
+  if (!key_in_subtree(k, key.len, fs->root, fs->rlen))
     return 1;
-  const char *nul = memchr(k + ss->plen, '\0', key.len - ss->plen);
+  const char *nul = memchr(k + fs->rlen, '\0', key.len - fs->rlen);
   if (!nul)
     return ZB_ECORRUPT;
-  size_t idlen = key.len - (size_t)(nul - k) - 1;
-  char id[ZB_KEY_MAX], rk[ZB_KEY_MAX];
-  if (idlen >= sizeof id)
+  size_t olen = (size_t)(nul - k), idlen = key.len - olen - 1;
+  char org[ZB_FIELD_MAX + 1], id[ZB_FIELD_MAX + 1];
+  if (olen > ZB_FIELD_MAX || idlen > ZB_FIELD_MAX)
     return ZB_ECORRUPT;
+  memcpy(org, k, olen);
+  org[olen] = '\0';
   memcpy(id, nul + 1, idlen);
   id[idlen] = '\0';
-  zb_val v;
-  int rc = zb_txn_get(ss->t, rec_table(ss->kd), rk, rec_key(ss->kd, id, rk), &v);
-  if (rc)
-    return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;   /* an index entry with no record */
-  if ((rc = rec_values(ss, v, &ss->rec)))
-    return rc;
-  return ss->fn(ss->ctx, &ss->rec);
+  zb_stats_facts f;
+  int rc = zb_stats_facts_unpack(val.data, val.len, &f);
+  return rc ? rc : fs->fn(fs->ctx, org, id, &f);
 }
 
-/* A run of the kind's own table: each record whose org field lies in the
- * subtree (root, without prefix, in ss->root). */
-static int stream_table_row(void *ctx, zb_val key, zb_val val) {
-  struct stream_scan *ss = ctx;
-  (void)key;
-  int rc = rec_values(ss, val, &ss->rec);
-  if (rc)
-    return rc;
-  if (!zb_org_in_subtree(ss->rec.v[ss->kd->org_field], ss->root))
-    return 0;
-  return ss->fn(ss->ctx, &ss->rec);
-}
-
-/* Like zb_recs_in_subtree (visible = false) for a kind with an org index
- * and a table of its own, but streamed, values only (no stamps), one
- * record at a time: memory does not grow with the subtree.  A subtree
- * holding a quarter of the kind's records or more is read as one run of
- * the table in key order (sequential pages; the records outside it are
- * skipped), a smaller one through the org index (index order: org code,
- * then key), each record read as its entry is. */
-static int recs_stream(zb_txn *t, const zb_kind_desc *kd, const char *root, zb_rec_fn fn,
-                       void *ctx) {
-  const zb_index_desc *ix = org_index(kd);
-  if (!root || !*root || !ix || !kd->table)
-    return zb_recs_in_subtree(t, kd, root, false, fn, ctx);
-  size_t in_subtree = 0;
-  int rc = zb_recs_count(t, kd, root, &in_subtree);
-  if (rc)
-    return rc;
-  struct stream_scan *ss = malloc(sizeof *ss);
-  if (!ss)
-    return ZB_ENOMEM;
-  ss->t = t;
-  ss->kd = kd;
-  ss->fn = fn;
-  ss->ctx = ctx;
-  ss->alloc = (ProtobufCAllocator){arena_alloc, arena_free, &ss->arena};
-  char start[ZB_KEY_MAX];
-  if (in_subtree * 4 >= zb_txn_count(t, rec_table(kd))) {
-    ss->root = root;
-    rc = zb_txn_scan(t, rec_table(kd), NULL, 0, stream_table_row, ss);
-  } else {
-    size_t p = index_prefix(kd, ix, start);
-    size_t clen = strnlen(root, ZB_FIELD_MAX);
-    memcpy(start + p, root, clen);
-    ss->root = start;
-    ss->plen = p;
-    ss->rlen = p + clen;
-    rc = zb_txn_scan(t, index_table(ix), start, p + clen, stream_row, ss);
-  }
-  free(ss);
-  return rc;
+int zb_member_facts_scan(zb_txn *t, const char *root, zb_member_facts_fn fn, void *ctx) {
+  const zb_index_desc *ix = org_index(&zb_kind_member);
+  assert(ix && ix->table && zb_kind_member.org_entry);
+  size_t rlen = strnlen(root, ZB_FIELD_MAX);
+  struct facts_scan fs = {root, rlen, fn, ctx};
+  return zb_txn_scan(t, index_table(ix), root, rlen, facts_row, &fs);
 }
 
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {
@@ -867,13 +830,14 @@ int zb_state_members_of(zb_txn *t, const char *root, zb_member_fn fn, void *ctx)
   return zb_members_in_subtree(t, root, fn, ctx);
 }
 
-static int stats_member(void *ctx, const zb_member *m) {
-  zb_stats_add(ctx, m);
+static int stats_facts(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
+  (void)org, (void)id;
+  zb_stats_add_facts(ctx, f);
   return 0;
 }
 
-/* Streamed (recs_stream): statistics need no order, and stats_member
- * reads nothing else while the scan runs. */
+/* From the org index alone (zb_member_facts_scan): no record is read, so
+ * memory does not grow with the subtree and nothing is unpacked. */
 int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
   zb_rec *org = malloc(sizeof *org);
   if (!org)
@@ -882,8 +846,72 @@ int zb_state_stats(zb_txn *t, const char *root, zb_stats *out) {
   free(org);
   if (rc)
     return rc;
-  struct typed_scan ts = {stats_member, out};
-  return recs_stream(t, &zb_kind_member, root, typed_row, &ts);
+  return zb_member_facts_scan(t, root, stats_facts, out);
+}
+
+/* ---- the format of the index entries ---- */
+
+struct entries_fill {
+  zb_txn *t;
+  const zb_kind_desc *kd;
+  zb_rec rec;
+};
+
+static int entries_row(void *ctx, zb_val key, zb_val val) {
+  struct entries_fill *ef = ctx;
+  const zb_kind_desc *kd = ef->kd;
+  if (!kd->table && (key.len < 1 || ((const uint8_t *)key.data)[0] != (uint8_t)kd->id))
+    return 1;   /* past the kind's run of the shared table */
+  int rc = rec_decode(kd, val, &ef->rec);
+  for (int i = 0; i < kd->nindexes && !rc; i++) {
+    const zb_index_desc *ix = &kd->indexes[i];
+    uint8_t e[ZB_INDEX_ENTRY_MAX];
+    if (index_entry(kd, ix))
+      rc = index_put(ef->t, kd, ix, ef->rec.v[ix->field], ef->rec.v[0], e,
+                     index_entry(kd, ix)(ef->rec.v, e));
+  }
+  return rc;
+}
+
+int zb_state_format_mark(zb_txn *t) {
+  return zb_meta_put_u64(t, "state_format", ZB_STATE_FORMAT);
+}
+
+static int upgrade_write(zb_txn *t, void *ctx) {
+  (void)ctx;
+  uint64_t format;
+  int rc = zb_meta_get_u64(t, "state_format", &format);
+  if (rc || format >= ZB_STATE_FORMAT)
+    return rc;
+  struct entries_fill *ef = malloc(sizeof *ef);
+  if (!ef)
+    return ZB_ENOMEM;
+  ef->t = t;
+  for (int k = 0; zb_kinds[k] && !rc; k++) {
+    const zb_kind_desc *kd = zb_kinds[k];
+    if (!kd->org_entry)
+      continue;
+    uint8_t start = (uint8_t)kd->id;
+    ef->kd = kd;
+    /* Records come in key order, their entries in org order: held and
+     * written sorted (zb_txn_defer). */
+    for (int i = 0; i < kd->nindexes && !rc; i++)
+      if (index_entry(kd, &kd->indexes[i]))
+        rc = zb_txn_defer(t, index_table(&kd->indexes[i]));
+    if (!rc)
+      rc = zb_txn_scan(t, rec_table(kd), kd->table ? NULL : &start, kd->table ? 0 : 1,
+                     entries_row, ef);
+  }
+  free(ef);
+  return rc ? rc : zb_state_format_mark(t);
+}
+
+int zb_state_upgrade(zb_store *s) {
+  uint64_t format;
+  int rc = zb_store_meta_u64(s, "state_format", &format);
+  if (rc || format >= ZB_STATE_FORMAT)
+    return rc;
+  return zb_store_write(s, upgrade_write, NULL);
 }
 
 /* ---- the org directory of a scope ---- */
@@ -1026,10 +1054,70 @@ int zb_state_drop(zb_txn *t) {
   return rc;
 }
 
+struct entries_check {
+  zb_txn *t;
+  const zb_kind_desc *kd;
+  size_t n;
+  char *why;
+  size_t cap;
+  zb_rec rec;
+};
+
+static int entries_check_row(void *ctx, zb_val key, zb_val val) {
+  struct entries_check *ec = ctx;
+  const zb_kind_desc *kd = ec->kd;
+  const zb_index_desc *ix = org_index(kd);
+  (void)key;
+  int rc = rec_decode(kd, val, &ec->rec);
+  if (rc)
+    return rc;
+  uint8_t e[ZB_INDEX_ENTRY_MAX];
+  size_t elen = kd->org_entry(ec->rec.v, e);
+  char k[ZB_KEY_MAX];
+  zb_val got;
+  rc = zb_txn_get(ec->t, index_table(ix), k,
+                  index_key(kd, ix, ec->rec.v[ix->field], ec->rec.v[0], k), &got);
+  if (rc == ZB_ENOTFOUND || (!rc && (got.len != elen || memcmp(got.data, e, elen) != 0))) {
+    snprintf(ec->why, ec->cap, "state: the %s index entry of %s %s differs from its record",
+             ix->what, kd->name, ec->rec.v[0]);
+    return ZB_ECORRUPT;
+  }
+  ec->n++;
+  return rc;
+}
+
+/* Each record's entry in its kind's covering org index is what the record
+ * gives (org_entry), and there is no other entry. */
+static int entries_check(zb_txn *t, char *why, size_t cap) {
+  struct entries_check *ec = malloc(sizeof *ec);
+  if (!ec)
+    return ZB_ENOMEM;
+  *ec = (struct entries_check){.t = t, .why = why, .cap = cap};
+  int rc = 0;
+  for (int k = 0; zb_kinds[k] && !rc; k++) {
+    const zb_kind_desc *kd = zb_kinds[k];
+    const zb_index_desc *ix = org_index(kd);
+    if (!kd->org_entry || !kd->table || !ix || !ix->table)
+      continue;
+    ec->kd = kd;
+    ec->n = 0;
+    rc = zb_txn_scan(t, kd->table, NULL, 0, entries_check_row, ec);
+    if (!rc && ec->n != zb_txn_count(t, ix->table)) {
+      snprintf(why, cap, "state: the %s index of %s holds %zu entries for %zu records", ix->what,
+               kd->plural, zb_txn_count(t, ix->table), ec->n);
+      rc = ZB_ECORRUPT;
+    }
+  }
+  free(ec);
+  return rc;
+}
+
 int zb_state_rebuild_check(zb_txn *t, int (*rebuild)(zb_txn *t, void *ctx), void *ctx,
                            char *why, size_t cap) {
   uint8_t stored[ZB_SHA256_LEN], rebuilt[ZB_SHA256_LEN];
-  int rc = zb_state_hash(t, stored);
+  int rc = entries_check(t, why, cap);
+  if (!rc)
+    rc = zb_state_hash(t, stored);
   if (!rc)
     rc = zb_state_drop(t);
   if (!rc)

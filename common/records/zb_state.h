@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include "zb_kind.h"
 #include "zb_record.h"
+#include "zb_stats.h"
 #include "zb_store.h"
 #include "zb_view.h"
 #include "zhibu.pb-c.h"
@@ -96,6 +97,13 @@ int zb_recs_with(zb_txn *t, const zb_kind_desc *kd, int field, const char *value
 /* The orgs of root's subtree (root included) as the CSV `org import`
  * reads, parents first; ZB_ENOTFOUND if there is no org root. */
 int zb_state_org_csv(zb_txn *t, const char *root, FILE *out);
+/* Number of records of kd, a kind with a table of its own. */
+size_t zb_recs_total(zb_txn *t, const zb_kind_desc *kd);
+/* Every entry of kd's index on field, in index order (value, then key):
+ * fn(ctx, value, key) until it returns non-zero (zb_txn_scan).  ZB_EINVAL
+ * when field has no index. */
+typedef int (*zb_index_entry_fn)(void *ctx, const char *value, const char *key);
+int zb_index_scan(zb_txn *t, const zb_kind_desc *kd, int field, zb_index_entry_fn fn, void *ctx);
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
 
@@ -109,15 +117,30 @@ int zb_members_count(zb_txn *t, const char *root, size_t *out);
 /* zb_members_in_subtree for a report: ZB_ENOTFOUND when root is no org of
  * this replica. */
 int zb_state_members_of(zb_txn *t, const char *root, zb_member_fn fn, void *ctx);
+/* What the org index carries of each member of root's subtree (its
+ * zb_stats_facts: zb_stats.h), with the member's org and id, in index
+ * order (org code, then id), reading no record; fn's first non-zero
+ * return stops the scan (zb_txn_scan).  An entry that does not unpack:
+ * ZB_ECORRUPT. */
+typedef int (*zb_member_facts_fn)(void *ctx, const char *org, const char *id,
+                                  const zb_stats_facts *f);
+int zb_member_facts_scan(zb_txn *t, const char *root, zb_member_facts_fn fn, void *ctx);
 /* Adds the members of root's subtree to out (zb_stats_init'ed with its
  * as-of date and period): the one computation behind both nodes' and the
  * server's reports.  ZB_ENOTFOUND when root is no org of this replica.
- * Streamed, one member at a time in no promised order, so that memory does
- * not grow with the subtree: a run of the member table for a large
- * subtree, the org index for a small one (docs/DESIGN-NOTES.md, "Reports
- * at county scale"). */
-struct zb_stats;
-int zb_state_stats(zb_txn *t, const char *root, struct zb_stats *out);
+ * From the org index's entries alone (zb_member_facts_scan), so that
+ * memory does not grow with the subtree and no record is read
+ * (docs/DESIGN-NOTES.md, "Reports at county scale"). */
+int zb_state_stats(zb_txn *t, const char *root, zb_stats *out);
+
+/* Stores written before the org index carried its entries (meta
+ * "state_format" below ZB_STATE_FORMAT) get them: every covering index
+ * is written again from the records, in one write.  Run on open by the
+ * node and the server; 0 when there is nothing to do. */
+#define ZB_STATE_FORMAT 1
+int zb_state_upgrade(zb_store *s);
+/* Marks a new store as having them (in its first write). */
+int zb_state_format_mark(zb_txn *t);
 
 /* Digest (docs/DESIGN-NOTES.md, "Digest"): lowercase hex SHA-256 of the
  * canonical encoding of every current record a node for root holds — kind
@@ -150,8 +173,10 @@ int zb_state_hash(zb_txn *t, uint8_t out[32]);
 /* Empties the state tables (a rebuild from the logs follows). */
 int zb_state_drop(zb_txn *t);
 
-/* The one check that stored state equals a rebuild from the log: hashes
- * the stored state (zb_state_hash), empties the state tables, runs
+/* The one check that stored state equals a rebuild from the log: checks
+ * first that every entry of a covering org index (zb_kind_desc.org_entry)
+ * is what its record gives and that there is no other, hashes the stored
+ * state (zb_state_hash), empties the state tables, runs
  * rebuild(t, ctx), hashes again.  0 when equal; ZB_ECORRUPT with a
  * sentence in why when not; rebuild's own error otherwise.  Call it in a
  * transaction that is thrown away (zb_store_write_discard). */

@@ -90,89 +90,165 @@ static int vocab_slot(const char *const *vocab, const char *value) {
   return i < ZB_STATS_MAX_VOCAB ? i : -1;
 }
 
-/* Whether m had left by on: status 已离开 with a leave_date on or before
- * it (a member is counted up to the day before leave_date). */
-static bool left_by(const zb_member *m, zb_date on) {
-  zb_date left;
-  return zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
-         field_date(m, ZB_MF_LEAVE_DATE, &left) == 0 && zb_date_cmp(left, on) <= 0;
+void zb_stats_facts_of(const zb_member *m, zb_stats_facts *f) {
+  memset(f, 0, sizeof *f);
+  f->has_join = field_date(m, ZB_MF_JOIN_DATE, &f->join) == 0;
+  f->has_birth = field_date(m, ZB_MF_BIRTH_DATE, &f->birth) == 0;
+  /* An empty or unparseable full_date cannot prove conversion. */
+  f->has_full = m->v[ZB_MF_FULL_DATE][0] != '\0' && field_date(m, ZB_MF_FULL_DATE, &f->full) == 0;
+  f->has_leave = field_date(m, ZB_MF_LEAVE_DATE, &f->leave) == 0;
+  f->left = zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1;
+  f->full_member = strcmp(m->v[ZB_MF_CATEGORY], zb_categories[0]) == 0;
+  f->committee = m->v[ZB_MF_ROLE][0] != '\0';
+  f->gender = (signed char)zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
+  const char *eth = m->v[ZB_MF_ETHNICITY];
+  f->eth = eth[0] == '\0' ? 2 : strcmp(eth, zb_ethnicities[0]) == 0 ? 0 : 1; /* 汉族 is first */
+  f->edu = (signed char)vocab_slot(zb_educations, m->v[ZB_MF_EDUCATION]);
+  f->occ = (signed char)vocab_slot(zb_occupations, m->v[ZB_MF_OCCUPATION]);
+  int why = zb_vocab_index(zb_leave_reasons, m->v[ZB_MF_LEAVE_REASON]);
+  f->reason = (signed char)(why >= 0 && why < 5 ? why : -1);
+  if (!f->has_join)
+    f->join = (zb_date){0, 0, 0};
+  if (!f->has_birth)
+    f->birth = (zb_date){0, 0, 0};
+  if (!f->has_full)
+    f->full = (zb_date){0, 0, 0};
+  if (!f->has_leave)
+    f->leave = (zb_date){0, 0, 0};
 }
 
-int zb_stats_place(const zb_member *m, zb_date on) {
-  zb_date join, birth;
-  if (field_date(m, ZB_MF_JOIN_DATE, &join) != 0)
+/* Packed: a layout byte (1), four dates as 4-byte big-endian words
+ * (year << 9 | month << 5 | day, 0 for none: every date zb_date_parse
+ * accepts has a month, so no date packs to 0), then a byte of flags
+ * (1 left, 2 full_member, 4 committee), gender, eth, edu, occ, reason as
+ * bytes (the signed ones plus 1), a byte spare (zero). */
+#define FACTS_LAYOUT 1
+
+static void date_put(uint8_t *p, bool has, zb_date d) {
+  uint32_t w = has ? ((uint32_t)d.y << 9 | (uint32_t)d.m << 5 | (uint32_t)d.d) : 0;
+  p[0] = (uint8_t)(w >> 24), p[1] = (uint8_t)(w >> 16), p[2] = (uint8_t)(w >> 8), p[3] = (uint8_t)w;
+}
+
+static bool date_get(const uint8_t *p, zb_date *d) {
+  uint32_t w = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+  *d = (zb_date){(int)(w >> 9), (int)(w >> 5 & 15), (int)(w & 31)};
+  return w != 0;
+}
+
+size_t zb_stats_facts_pack(const zb_stats_facts *f, uint8_t *out) {
+  memset(out, 0, ZB_STATS_FACTS_LEN);
+  out[0] = FACTS_LAYOUT;
+  date_put(out + 1, f->has_join, f->join);
+  date_put(out + 5, f->has_birth, f->birth);
+  date_put(out + 9, f->has_full, f->full);
+  date_put(out + 13, f->has_leave, f->leave);
+  out[17] = (uint8_t)(f->left | f->full_member << 1 | f->committee << 2);
+  out[18] = (uint8_t)(f->gender + 1);
+  out[19] = (uint8_t)(f->eth + 1);
+  out[20] = (uint8_t)(f->edu + 1);
+  out[21] = (uint8_t)(f->occ + 1);
+  out[22] = (uint8_t)(f->reason + 1);
+  return ZB_STATS_FACTS_LEN;
+}
+
+int zb_stats_facts_unpack(const uint8_t *in, size_t len, zb_stats_facts *f) {
+  if (len != ZB_STATS_FACTS_LEN || in[0] != FACTS_LAYOUT || in[17] > 7 || in[18] > 2 ||
+      in[19] < 1 || in[19] > 3 || in[20] > ZB_STATS_MAX_VOCAB || in[21] > ZB_STATS_MAX_VOCAB ||
+      in[22] > 5)
+    return ZB_ECORRUPT;
+  f->has_join = date_get(in + 1, &f->join);
+  f->has_birth = date_get(in + 5, &f->birth);
+  f->has_full = date_get(in + 9, &f->full);
+  f->has_leave = date_get(in + 13, &f->leave);
+  f->left = in[17] & 1;
+  f->full_member = in[17] >> 1 & 1;
+  f->committee = in[17] >> 2 & 1;
+  f->gender = (signed char)(in[18] - 1);
+  f->eth = (signed char)(in[19] - 1);
+  f->edu = (signed char)(in[20] - 1);
+  f->occ = (signed char)(in[21] - 1);
+  f->reason = (signed char)(in[22] - 1);
+  return 0;
+}
+
+/* Whether the member had left by on: status 已离开 with a leave_date on or
+ * before it (a member is counted up to the day before leave_date). */
+static bool left_by(const zb_stats_facts *f, zb_date on) {
+  return f->left && f->has_leave && zb_date_cmp(f->leave, on) <= 0;
+}
+
+int zb_stats_place_facts(const zb_stats_facts *f, zb_date on) {
+  if (!f->has_join)
     return -1;
   /* Membership starts on join_date, the branch meeting that admitted the
    * member as 预备党员 (发展党员工作细则 2014, docs/RECORDS.md, probation). */
-  if (zb_date_cmp(join, on) > 0 || left_by(m, on))
+  if (zb_date_cmp(f->join, on) > 0 || left_by(f, on))
     return 0;
-  if (zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]) < 0 ||
-      field_date(m, ZB_MF_BIRTH_DATE, &birth) != 0)
+  if (f->gender < 0 || !f->has_birth)
     return -1;
   return 1;
 }
 
-void zb_stats_add(zb_stats *s, const zb_member *m) {
-  zb_date join, birth, full;
+int zb_stats_place(const zb_member *m, zb_date on) {
+  zb_stats_facts f;
+  zb_stats_facts_of(m, &f);
+  return zb_stats_place_facts(&f, on);
+}
 
-  if (field_date(m, ZB_MF_JOIN_DATE, &join) != 0) {
+void zb_stats_add_facts(zb_stats *s, const zb_stats_facts *f) {
+  if (!f->has_join) {
     s->skipped++;
     return;
   }
   /* The period's counts, whatever the as-of date: developed (joined) and
    * reductions (left) by reason. */
-  if (zb_date_cmp(join, s->from) >= 0 && zb_date_cmp(join, s->to) <= 0)
+  if (zb_date_cmp(f->join, s->from) >= 0 && zb_date_cmp(f->join, s->to) <= 0)
     s->joined++;
-  zb_date left;
-  if (zb_vocab_index(zb_member_statuses, m->v[ZB_MF_STATUS]) == 1 &&
-      field_date(m, ZB_MF_LEAVE_DATE, &left) == 0) {
-    int why = zb_vocab_index(zb_leave_reasons, m->v[ZB_MF_LEAVE_REASON]);
-    if (why >= 0 && why < 5 && zb_date_cmp(left, s->from) >= 0 && zb_date_cmp(left, s->to) <= 0)
-      s->left[why]++;
-  }
-  int place = zb_stats_place(m, s->as_of);
+  if (f->left && f->has_leave && f->reason >= 0 && zb_date_cmp(f->leave, s->from) >= 0 &&
+      zb_date_cmp(f->leave, s->to) <= 0)
+    s->left[f->reason]++;
+  int place = zb_stats_place_facts(f, s->as_of);
   if (place < 0)
     s->skipped++;
   if (place <= 0)
     return;
-  int gender = zb_vocab_index(zb_genders, m->v[ZB_MF_GENDER]);
-  field_date(m, ZB_MF_BIRTH_DATE, &birth);   /* usable: zb_stats_place said so */
 
   s->total++;
 
   /* 正式党员 from the conversion date on (docs/RECORDS.md, probation); the
    * stored category field describes today, not the as-of date, so it is
-   * not used.  An unparseable full_date cannot prove conversion. */
-  int full_member = m->v[ZB_MF_FULL_DATE][0] != '\0' &&
-                    field_date(m, ZB_MF_FULL_DATE, &full) == 0 &&
-                    zb_date_cmp(full, s->as_of) <= 0;
+   * not used. */
+  int full_member = f->has_full && zb_date_cmp(f->full, s->as_of) <= 0;
   s->category[full_member ? 0 : 1]++;
 
-  s->gender[gender]++;
+  s->gender[f->gender]++;
 
-  const char *eth = m->v[ZB_MF_ETHNICITY];
-  if (eth[0] == '\0')
+  if (f->eth == 2)
     s->ethnicity_unknown++;
-  else if (strcmp(eth, zb_ethnicities[0]) == 0) /* 汉族 is listed first */
+  else if (f->eth == 0)
     s->han++;
   else
     s->minority++;
 
-  s->age[age_band(zb_date_age(birth, s->as_of))]++;
+  s->age[age_band(zb_date_age(f->birth, s->as_of))]++;
 
-  int edu = vocab_slot(zb_educations, m->v[ZB_MF_EDUCATION]);
-  if (edu < 0)
+  if (f->edu < 0)
     s->education_unknown++;
   else
-    s->education[edu]++;
+    s->education[f->edu]++;
 
-  int occ = vocab_slot(zb_occupations, m->v[ZB_MF_OCCUPATION]);
-  if (occ < 0)
+  if (f->occ < 0)
     s->occupation_unknown++;
   else
-    s->occupation[occ]++;
+    s->occupation[f->occ]++;
 
-  s->join_period[join_period(join)]++;
+  s->join_period[join_period(f->join)]++;
+}
+
+void zb_stats_add(zb_stats *s, const zb_member *m) {
+  zb_stats_facts f;
+  zb_stats_facts_of(m, &f);
+  zb_stats_add_facts(s, &f);
 }
 
 /* One dimension of the output: its key, then parallel value names and

@@ -38,6 +38,8 @@
 #ifndef ZB_STATS_H
 #define ZB_STATS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 #include "zb_date.h"
@@ -76,6 +78,38 @@ typedef struct zb_stats {
 /* Key names used in JSON and CSV output. */
 extern const char *const zb_stats_age_bands[8];
 extern const char *const zb_stats_join_periods[4];
+
+/* What the statistics read of a member, independent of any date: its
+ * dates parsed (has_* false when empty or unusable) and its vocabulary
+ * values as slots.  zb_stats_add() and zb_stats_place() are this and
+ * zb_stats_add_facts()/zb_stats_place_facts(), so that a scope's counts can
+ * be made from these alone: the member's entry in the org index carries
+ * them packed (zb_state.c, "Key layouts"; docs/DESIGN-NOTES.md, "Reports at
+ * county scale"), with what the dues and meetings reports read of a member
+ * besides (today's category and whether it has a committee role). */
+typedef struct zb_stats_facts {
+  zb_date join, birth, full, leave;
+  bool has_join, has_birth, has_full, has_leave;
+  bool left;            /* status 已离开 (leave counts only with it) */
+  bool full_member;     /* category 正式党员 (today's: the meetings report's quorum) */
+  bool committee;       /* a role in the branch committee (the same) */
+  signed char gender;   /* zb_genders index, -1 not one */
+  signed char eth;      /* 0 汉族, 1 少数民族, 2 未填 */
+  signed char edu, occ; /* count slot, -1 未填 */
+  signed char reason;   /* zb_leave_reasons index, -1 none */
+} zb_stats_facts;
+
+/* Bytes of packed facts. */
+#define ZB_STATS_FACTS_LEN 24
+
+void zb_stats_facts_of(const zb_member *m, zb_stats_facts *out);
+/* Packs f into out (ZB_STATS_FACTS_LEN bytes); returns that length. */
+size_t zb_stats_facts_pack(const zb_stats_facts *f, uint8_t *out);
+/* The facts packed in in (len bytes, from the store): 0, or ZB_ECORRUPT
+ * when they are not what zb_stats_facts_pack wrote. */
+int zb_stats_facts_unpack(const uint8_t *in, size_t len, zb_stats_facts *out);
+int zb_stats_place_facts(const zb_stats_facts *f, zb_date on);
+void zb_stats_add_facts(zb_stats *s, const zb_stats_facts *f);
 
 /* An empty report as of as_of, its period from 1 January of that year to
  * as_of (set from and to to change it). */

@@ -38,6 +38,8 @@ static int init_write(zb_txn *t, void *ctx) {
   int rc = zb_meta_put_str(t, "role", "server");
   if (!rc)
     rc = zb_meta_put_u64(t, "format", HUB_FORMAT);
+  if (!rc)
+    rc = zb_state_format_mark(t);
   return rc;
 }
 
@@ -78,6 +80,8 @@ int zb_hub_open(const char *dir, zb_hub **out) {
   }
   if (!rc)
     rc = hub_migrate(h->store);
+  if (!rc)
+    rc = zb_state_upgrade(h->store);
   if (!rc) {
     /* The points scheme decides what the server accepts (zb_points.h). */
     char why[512];

@@ -44,6 +44,8 @@ static int init_write(zb_txn *t, void *ctx) {
     rc = zb_meta_put_str(t, "org", a->org);
   if (!rc)
     rc = zb_meta_put_u64(t, "format", ZB_NODE_FORMAT);
+  if (!rc)
+    rc = zb_state_format_mark(t);
   if (!rc && a->server)
     rc = zb_meta_put_str(t, "server", a->server);
   if (!rc && a->server)
@@ -110,6 +112,8 @@ int zb_node_open(const char *dir, zb_node **out) {
   int rc = zb_store_open(dir, false, &n->store);
   if (!rc)
     rc = zb_node_upgrade(n->store);
+  if (!rc)
+    rc = zb_state_upgrade(n->store);
   if (rc)
     goto out;
   if ((rc = zb_store_read(n->store, &t)))

@@ -4,10 +4,13 @@
 #   load    a county node imports N generated members and pushes them to an
 #           empty server (the path real data takes: member import, sync)
 #   stats   `zhibu-server report stats --json` of the county, a township and
-#           a branch: wall time and peak RSS (/usr/bin/time)
+#           a branch: wall time, user CPU and peak RSS (/usr/bin/time)
 #   page    the dashboard's org page of each, over HTTPS: server time =
 #           curl's time to the first byte minus its time to the end of the
-#           TLS handshake (the page is built whole before its first byte)
+#           TLS handshake (the page is built whole before its first byte);
+#           "built" right after a branch's sync moved the server's head
+#           (the page kept for the old head no longer serves), with the
+#           server's user CPU for it, then "kept" (asked again)
 #   sync    a branch node changes one member and syncs: wall time of
 #           `zhibu-node sync`, alone and while 20 clients load the county's
 #           page in a loop
@@ -38,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "[bench_dashboard] $*" >&2; }
 S="$ZB_BIN/zhibu-server" NODE="$ZB_BIN/zhibu-node"
-median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) printf "%.4f\n", a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 minmax() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%.3f–%.3f", lo, hi}'; }
 wait_file() { for _ in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 
@@ -72,19 +75,21 @@ printf 'load: member import %.2f s (peak RSS %d MiB), push to the server %.2f s;
 ORGS=(430121 430121-01 430121-01-01)
 echo "report stats (RUNS=$RUNS), load $(cut -d' ' -f1 /proc/loadavg):"
 for org in "${ORGS[@]}"; do
-  : >"$W/wall" ; : >"$W/rss"
+  : >"$W/wall" ; : >"$W/rss" ; : >"$W/user"
   for _ in $(seq "$RUNS"); do
     sync
     a=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$W/t" "$S" report stats --json --org "$org" --data "$W/srv" >"$W/stats.json" 2>/dev/null
+    /usr/bin/time -f "%M %U" -o "$W/t" "$S" report stats --json --org "$org" --data "$W/srv" >"$W/stats.json" 2>/dev/null
     b=$(date +%s.%N)
     echo "$b - $a" | bc >>"$W/wall"
-    cat "$W/t" >>"$W/rss"
+    cut -d' ' -f1 "$W/t" >>"$W/rss"
+    cut -d' ' -f2 "$W/t" >>"$W/user"
   done
   total=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"])' "$W/stats.json")
   if [ "$org" = 430121 ] && [ "$total" != "$N" ]; then log "county total $total, want $N"; exit 1; fi
-  printf '  %-14s %7s members  wall %s s (%s)  peak RSS %d MiB\n' "$org" "$total" "$(median <"$W/wall")" \
-    "$(minmax <"$W/wall")" "$(( $(sort -n "$W/rss" | tail -1) / 1024 ))"
+  printf '  %-14s %7s members  wall %s s (%s)  user CPU %s s (%s)  peak RSS %d MiB\n' "$org" "$total" \
+    "$(median <"$W/wall")" "$(minmax <"$W/wall")" "$(median <"$W/user")" "$(minmax <"$W/user")" \
+    "$(( $(sort -n "$W/rss" | tail -1) / 1024 ))"
 done
 
 # page ORG: server seconds for one GET of ORG's page (first byte - TLS done).
@@ -93,15 +98,32 @@ page() {
     -H "Authorization: Bearer $TOKEN" -w '%{http_code} %{time_appconnect} %{time_starttransfer}\n' \
     "https://localhost:$HP/org/$1" | awk '$1 != 200 {exit 1} {printf "%.4f\n", $3 - $2}'
 }
+M=$(awk -F, -v o=430121-01-01 'NR > 1 && $11 == o {print $1; exit}' "$W/r/members.csv")
+# bump: the branch changes one member's phone and syncs, which moves the
+# server's head: the next page of every org is built, not kept.
+bump() {
+  "$NODE" member update "$M" --phone "1390000$(printf %04d $((RANDOM % 10000)))" --data "$W/b" >/dev/null 2>&1
+  "$NODE" sync --data "$W/b" --server "127.0.0.1:$PORT" --timeout 120 >/dev/null 2>>"$W/node.log"
+}
+# cpu: the server's user CPU so far, in clock ticks (/proc/PID/stat field 14).
+cpu() { awk '{print $14}' "/proc/$SRV_PID/stat"; }
+HZ=$(getconf CLK_TCK)
 echo "dashboard page, server time (RUNS=$RUNS), load $(cut -d' ' -f1 /proc/loadavg):"
 for org in "${ORGS[@]}"; do
-  page "$org" >/dev/null || { log "GET /org/$org failed"; exit 1; }
-  : >"$W/pt"
-  for _ in $(seq "$RUNS"); do page "$org" >>"$W/pt" || { log "GET /org/$org failed"; exit 1; }; done
-  printf '  /org/%-14s %s s (%s)\n' "$org" "$(median <"$W/pt")" "$(minmax <"$W/pt")"
+  : >"$W/pt" ; : >"$W/pc" ; : >"$W/pk"
+  for _ in $(seq "$RUNS"); do
+    bump
+    c0=$(cpu)
+    page "$org" >>"$W/pt" || { log "GET /org/$org failed"; exit 1; }
+    c1=$(cpu)
+    echo "($c1 - $c0) / $HZ" | bc -l >>"$W/pc"
+    page "$org" >>"$W/pk" || { log "GET /org/$org failed"; exit 1; }
+  done
+  printf '  /org/%-14s built %s s (%s), server user CPU %s s (%s); kept %s s (%s)\n' "$org" \
+    "$(median <"$W/pt")" "$(minmax <"$W/pt")" "$(median <"$W/pc")" "$(minmax <"$W/pc")" \
+    "$(median <"$W/pk")" "$(minmax <"$W/pk")"
 done
 
-M=$(awk -F, -v o=430121-01-01 'NR > 1 && $11 == o {print $1; exit}' "$W/r/members.csv")
 # small_sync OUT: RUNS times, the branch changes one member's phone and syncs.
 small_sync() {
   : >"$1"

@@ -4,11 +4,13 @@
  * the two indexes, subtree scans (which members, in which order), the
  * digest (content only: docs/DESIGN-NOTES.md, "Digest"), deleting a record
  * with its index entries (a rejected op's rollback, "Sync": Rejections) and
- * the state hash verify compares ("Ops and the hash chain").
+ * the state hash verify compares ("Ops and the hash chain"), and the org
+ * index's entries written again on a store of the previous format
+ * ("Reports at county scale").
  *
- * Records are written here with zb_rec_store plus the two index entries
- * zb_merge_apply would put (zb_pair_key, empty value), so that field
- * values need not pass the record rules.
+ * Records are written here with zb_rec_store, which puts their index
+ * entries as zb_merge_apply does, so that field values need not pass the
+ * record rules.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include "zb_err.h"
 #include "zb_sha.h"
 #include "zb_state.h"
+#include "zb_stats.h"
 #include "zb_store.h"
 
 struct fixture {
@@ -519,6 +522,93 @@ static void test_rec_delete(void **state) {
   free(r);
 }
 
+/* ---- the org index's entries on a store written before them ---- */
+
+/* A member as a roster has it (the entries carry parsed dates and
+ * vocabulary slots). */
+static void roster_member(zb_rec *r, const char *id, const char *org, const char *birth,
+                          const char *edu) {
+  member(r, id, org, id, "", "n", 1);
+  snprintf(r->v[ZB_MF_GENDER], sizeof r->v[0], "女");
+  snprintf(r->v[ZB_MF_ETHNICITY], sizeof r->v[0], "回族");
+  snprintf(r->v[ZB_MF_BIRTH_DATE], sizeof r->v[0], "%s", birth);
+  snprintf(r->v[ZB_MF_JOIN_DATE], sizeof r->v[0], "2001-07-01");
+  snprintf(r->v[ZB_MF_FULL_DATE], sizeof r->v[0], "2002-07-01");
+  snprintf(r->v[ZB_MF_EDUCATION], sizeof r->v[0], "%s", edu);
+  snprintf(r->v[ZB_MF_OCCUPATION], sizeof r->v[0], "学生");
+  snprintf(r->v[ZB_MF_STATUS], sizeof r->v[0], "在册");
+  r->v[ZB_MF_LEAVE_REASON][0] = r->v[ZB_MF_LEAVE_DATE][0] = r->v[ZB_MF_ROLE][0] = '\0';
+}
+
+struct keys {
+  char k[8][64];
+  size_t len[8];
+  size_t n;
+};
+
+static int key_row(void *ctx, zb_val key, zb_val val) {
+  struct keys *ks = ctx;
+  (void)val;
+  assert_true(ks->n < 8 && key.len < 64);
+  memcpy(ks->k[ks->n], key.data, key.len);
+  ks->len[ks->n++] = key.len;
+  return 0;
+}
+
+/* What the previous version wrote: empty entries, no state_format. */
+static int empty_entries(zb_txn *t, void *ctx) {
+  (void)ctx;
+  struct keys ks = {0};
+  int rc = zb_txn_scan(t, ZB_DB_MEMBER_ORG, NULL, 0, key_row, &ks);
+  for (size_t i = 0; i < ks.n && !rc; i++)
+    rc = zb_txn_put(t, ZB_DB_MEMBER_ORG, ks.k[i], ks.len[i], "", 0, 0);
+  return rc ? rc : zb_meta_put_u64(t, "state_format", 0);
+}
+
+static int stats_of(zb_store *s, const char *root, zb_stats *st) {
+  zb_txn *t;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  zb_stats_init(st, (zb_date){2026, 6, 30});
+  int rc = zb_state_stats(t, root, st);
+  zb_txn_end(t);
+  return rc;
+}
+
+static void test_entries_upgrade(void **state) {
+  struct fixture *f = *state;
+  zb_rec *recs = calloc(4, sizeof *recs);
+  assert_non_null(recs);
+  org(&recs[0], "430121", "");
+  roster_member(&recs[1], "M1", "430121", "1990-03-04", "大学本科");
+  roster_member(&recs[2], "M2", "430121", "1950-01-01", "");
+  roster_member(&recs[3], "M3", "430121", "1980-12-31", "研究生");
+  store_recs(f->s[0], recs, 4);
+  free(recs);
+  zb_stats want, got;
+  assert_int_equal(stats_of(f->s[0], "430121", &want), 0);
+  assert_int_equal(want.total, 3);
+  assert_int_equal(want.minority, 3);
+  assert_int_equal(want.age[7], 1);   /* M2, 76 */
+  assert_int_equal(want.education_unknown, 1);
+  uint8_t h0[ZB_SHA256_LEN], h1[ZB_SHA256_LEN];
+  state_hash(f->s[0], h0);
+
+  /* The old format: entries empty.  Statistics refuse them, the upgrade
+   * writes them again from the records, and the state is as before. */
+  assert_int_equal(zb_store_write(f->s[0], empty_entries, NULL), 0);
+  assert_int_equal(stats_of(f->s[0], "430121", &got), ZB_ECORRUPT);
+  assert_int_equal(zb_state_upgrade(f->s[0]), 0);
+  uint64_t format = 0;
+  assert_int_equal(zb_store_meta_u64(f->s[0], "state_format", &format), 0);
+  assert_int_equal(format, ZB_STATE_FORMAT);
+  assert_int_equal(stats_of(f->s[0], "430121", &got), 0);
+  assert_memory_equal(&got, &want, sizeof want);
+  state_hash(f->s[0], h1);
+  assert_memory_equal(h0, h1, sizeof h0);
+  /* Once done, nothing to do. */
+  assert_int_equal(zb_state_upgrade(f->s[0]), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_rec_round_trip, setup, teardown),
@@ -528,6 +618,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_digest, setup, teardown),
       cmocka_unit_test_setup_teardown(test_state_hash, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rec_delete, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_entries_upgrade, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

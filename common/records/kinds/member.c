@@ -10,6 +10,7 @@
 #include "zb_merge.h"
 #include "zb_record.h"
 #include "zb_rules.h"
+#include "zb_stats.h"
 
 
 enum { CAT_FULL = 0, CAT_PROBATIONARY = 1 };   /* index in zb_categories */
@@ -237,6 +238,14 @@ static void defaults(zb_value *v) {
              zb_categories[v[ZB_MF_FULL_DATE][0] ? CAT_FULL : CAT_PROBATIONARY]);
 }
 
+/* The org index carries what statistics and the dues report read of a
+ * member (zb_stats_facts): a scope's counts read no record. */
+static size_t org_entry(const zb_value *v, uint8_t *out) {
+  zb_stats_facts f;
+  zb_stats_facts_of((const zb_member *)v, &f);
+  return zb_stats_facts_pack(&f, out);
+}
+
 /* One person, one record: an ID number belongs to one member only. */
 static const zb_index_desc indexes[] = {
     {ZB_MF_ORG_CODE, false, "org", ZB_DB_MEMBER_ORG},
@@ -272,6 +281,7 @@ const zb_kind_desc zb_kind_member = {
     .defaults = defaults,
     .indexes = indexes,
     .nindexes = sizeof indexes / sizeof *indexes,
+    .org_entry = org_entry,
     .state_field = ZB_MF_STATUS,
     .acts = acts,
     .nacts = sizeof acts / sizeof *acts,

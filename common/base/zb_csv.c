@@ -153,6 +153,7 @@ struct zb__csv_reader {
   FILE *f;
   bool seekable;
   bool bom;              /* it began with a UTF-8 BOM: it says it is UTF-8 */
+  bool settled;          /* spec->settled was called */
   bool dirty;            /* a UTF-8 file with bytes that are not: fields
                             are checked for them one by one */
   enum zb__csv_enc enc;
@@ -1039,6 +1040,13 @@ static int zb__csv_run(struct zb__csv_reader *rd, char *buf) {
       return rc;
     if (rd->stop != ZB__RUN)
       return 0;
+    /* No restart can come any more (zb__csv_chunk): say so once. */
+    if (!rd->settled && rd->spec->settled != NULL &&
+        (rd->bom || rd->enc == ZB__ENC_GB18030 ||
+         rd->ps.fed_multi >= ZB_CSV_UTF8_PROOF)) {
+      rd->settled = true;
+      rd->spec->settled(rd->ctx);
+    }
     carry = len - used;
     memmove(buf, s + used, carry);
     if (eof && carry > 0) {

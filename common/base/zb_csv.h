@@ -36,6 +36,11 @@ typedef int (*zb_csv_header_fn)(void *ctx, long line, const char *const *names,
  * that happen to be valid UTF-8 came before the first bytes that are not:
  * otherwise everything handed over was ASCII, the same in both). */
 typedef void (*zb_csv_encoding_fn)(void *ctx, bool restart);
+/* The rows handed so far can no longer be voided by a restart: the file
+ * began with a UTF-8 BOM, has shown enough characters of UTF-8 (zb_csv.c),
+ * or is read as GB18030.  Called at most once, between two rows, from
+ * inside the read; never for a sheet. */
+typedef void (*zb_csv_settled_fn)(void *ctx);
 
 struct zb_csv_spec {
   const char *const *columns; /* known column names, in output order */
@@ -53,6 +58,7 @@ struct zb_csv_spec {
   zb_csv_header_fn header;     /* may be NULL */
   zb_csv_encoding_fn encoding; /* may be NULL: then a file that would have
                                   to be read again is refused instead */
+  zb_csv_settled_fn settled;   /* may be NULL */
   /* bit i set: columns[i] holds dates.  CSV text ignores it; a sheet
    * reader turns a number there (Excel's day count) into a date (zb_xlsx.h). */
   uint64_t dates;

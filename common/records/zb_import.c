@@ -1,10 +1,13 @@
 #define _GNU_SOURCE   /* memmem */
 #include "zb_import.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "zb_bigmem.h"
 #include "zb_csv.h"
@@ -74,9 +77,13 @@ void zb_problems_emit(const zb_problems *p, const char *file,
  * Each row is kept as its line number, one 16-bit length per field and the
  * field bytes, each followed by a NUL, in 1 MiB blocks: about the size of
  * the CSV text itself, where a zb_rec per row would take 5 KiB
- * (docs/DESIGN-NOTES.md, "Imports"). */
+ * (docs/DESIGN-NOTES.md, "Imports").  The reading thread adds rows while
+ * the write reads those published before (import_publish): a row, once
+ * published, and the index of where rows start never move. */
 
 #define ROW_BLOCK ((size_t)1 << 20)
+#define ROW_CHUNK ((size_t)1 << 14)   /* row starts per piece of the index */
+#define ROW_CHUNKS ((ZB_IMPORT_MAX_ROWS + ROW_CHUNK - 1) / ROW_CHUNK)
 
 struct rowblock {
   struct rowblock *next;
@@ -86,8 +93,8 @@ struct rowblock {
 
 struct rows {
   struct rowblock *head, *tail;
-  const unsigned char **row;   /* start of each row */
-  size_t n, cap;
+  const unsigned char **row[ROW_CHUNKS];   /* start of each row, in pieces */
+  size_t n;
   size_t bytes;                /* field bytes held (without the framing) */
 };
 
@@ -97,8 +104,14 @@ static void rows_free(struct rows *r) {
     r->head = b->next;
     free(b);
   }
-  free(r->row);
+  for (size_t c = 0; c < ROW_CHUNKS && r->row[c]; c++)
+    free(r->row[c]);
   memset(r, 0, sizeof *r);
+}
+
+/* Where row i starts. */
+static const unsigned char *row_at(const struct rows *r, size_t i) {
+  return r->row[i / ROW_CHUNK][i % ROW_CHUNK];
 }
 
 static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
@@ -109,14 +122,11 @@ static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
     body += lens[i] + 1;
   }
   need += body;
-  if (r->n == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 1024;
-    const unsigned char **v = realloc(r->row, cap * sizeof *v);
-    if (!v)
-      return ZB_ENOMEM;
-    r->row = v;
-    r->cap = cap;
-  }
+  /* The caller keeps n below ZB_IMPORT_MAX_ROWS; a piece dropped with a
+   * restart's rows_free is allocated again. */
+  size_t c = r->n / ROW_CHUNK;
+  if (!r->row[c] && !(r->row[c] = malloc(ROW_CHUNK * sizeof *r->row[c])))
+    return ZB_ENOMEM;
   if (!r->tail || ROW_BLOCK - r->tail->used < need) {
     struct rowblock *b = malloc(sizeof *b + ROW_BLOCK);
     if (!b)
@@ -130,7 +140,8 @@ static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
     r->tail = b;
   }
   unsigned char *p = r->tail->data + r->tail->used;
-  r->row[r->n++] = p;
+  r->row[c][r->n % ROW_CHUNK] = p;
+  r->n++;
   r->tail->used += need;
   r->bytes += body;
   memcpy(p, &line, sizeof line);
@@ -149,7 +160,7 @@ static int rows_add(struct rows *r, long line, const zb_rec *rec, int nf) {
 
 /* Takes back the row rows_add added last. */
 static void rows_drop_last(struct rows *r, int nf) {
-  const unsigned char *p = r->row[--r->n];
+  const unsigned char *p = row_at(r, --r->n);
   for (int f = 0; f < nf; f++) {
     uint16_t l;
     memcpy(&l, p + sizeof(long) + (size_t)f * sizeof l, sizeof l);
@@ -161,7 +172,7 @@ static void rows_drop_last(struct rows *r, int nf) {
 /* Copies row i back into rec's values (rec's other bytes are left alone)
  * and returns its line. */
 static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
-  const unsigned char *p = r->row[i], *body;
+  const unsigned char *p = row_at(r, i), *body;
   long line;
   memcpy(&line, p, sizeof line);
   p += sizeof line;
@@ -178,7 +189,7 @@ static long rows_get(const struct rows *r, size_t i, zb_rec *rec, int nf) {
 /* Line of row i. */
 static long rows_line(const struct rows *r, size_t i) {
   long line;
-  memcpy(&line, r->row[i], sizeof line);
+  memcpy(&line, row_at(r, i), sizeof line);
   return line;
 }
 
@@ -202,7 +213,7 @@ static uint32_t key_hash(const char *s, size_t len) {
 
 /* Row i's field f and its length. */
 static const char *row_field(const struct rows *r, size_t i, int nf, int f, size_t *len) {
-  const unsigned char *p = r->row[i] + sizeof(long), *body;
+  const unsigned char *p = row_at(r, i) + sizeof(long), *body;
   body = p + (size_t)nf * sizeof(uint16_t);
   uint16_t l;
   for (int k = 0; k < f; k++) {
@@ -224,7 +235,7 @@ static void keyset_prefetch(const struct keyset *ks, const char *v, size_t len) 
 
 /* Row i's fields, each NUL-terminated. */
 static void row_fields(const struct rows *r, size_t i, int nf, const char **out) {
-  const unsigned char *p = r->row[i] + sizeof(long), *body;
+  const unsigned char *p = row_at(r, i) + sizeof(long), *body;
   body = p + (size_t)nf * sizeof(uint16_t);
   for (int f = 0; f < nf; f++) {
     uint16_t l;
@@ -325,8 +336,27 @@ struct import {
   long line;              /* row being checked, for validator callbacks */
   const char *const *raw; /* its values as read */
   const size_t *rawlen;
-  zb_rec cur, next;
+  zb_rec scan;            /* the reading's row */
+  zb_rec cur, next;       /* the write's */
+
+  /* The file is read in a thread of its own while the write runs
+   * (docs/DESIGN-NOTES.md, "Imports"); under mu: */
+  bool threaded;
+  pthread_t reader;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t ready;           /* rows published: the write may read them */
+  bool settled;           /* no restart can void them any more */
+  bool done;              /* the reading has ended: read_rc, every row */
+  int read_rc;
+  double read_end;        /* when the reading ended (import_now) */
+  double read_cpu;        /* the reading thread's CPU seconds */
+  struct zb_csv_spec spec;
+  struct zb_sheet_info info;
 };
+
+/* Rows published at a time by the reading thread. */
+#define ROW_PUBLISH 64
 
 /* "REASON (value: "…")": the value as the file has it, blanks trimmed, at
  * most ZB_IMPORT_ECHO_CHARS characters, line ends and other controls as
@@ -427,6 +457,11 @@ static void import_encoding(void *ctx, bool restart) {
     return;
   zb_problems_reset(&im->probs);
   rows_free(&im->rows);
+  if (im->threaded) {
+    pthread_mutex_lock(&im->mu);
+    im->ready = 0;   /* none yet: the write waits for settled */
+    pthread_mutex_unlock(&im->mu);
+  }
   keyset_free(&im->keys);
   for (int u = 0; u < im->nuniq; u++)
     keyset_free(&im->uniq[u]);
@@ -453,9 +488,9 @@ static int import_repeat(struct import *im, const struct keyset *ks, const char 
 /* Phase 1, outside any transaction: every check a row can pass or fail on
  * its own (record rules, a key or unique value repeated in the file, org
  * scope), then the row is kept for the write. */
-static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
+static int import_check(void *ctx, long line, const char *const *values, const size_t *lens) {
   struct import *im = ctx;
-  zb_rec *next = &im->next;
+  zb_rec *next = &im->scan;
   int nf = im->kind->nfields;
   long before = zb_problems_count(&im->probs);
   im->line = line;
@@ -519,6 +554,79 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   return 0;
 }
 
+/* Makes the rows kept so far readable by the write (all: every row before
+ * the last call of import_check is final); with done, the reading's end. */
+static void import_publish(struct import *im, bool done, int rc) {
+  pthread_mutex_lock(&im->mu);
+  im->ready = im->rows.n;
+  if (done) {
+    im->done = true;
+    im->read_rc = rc;
+  }
+  pthread_cond_broadcast(&im->cv);
+  pthread_mutex_unlock(&im->mu);
+}
+
+static int import_row(void *ctx, long line, const char *const *values, const size_t *lens) {
+  struct import *im = ctx;
+  int rc = import_check(im, line, values, lens);
+  if (im->threaded && im->settled && im->rows.n - im->ready >= ROW_PUBLISH)
+    import_publish(im, false, 0);
+  return rc;
+}
+
+/* The reader's spec->settled: from now on rows can be published. */
+static void import_settled(void *ctx) {
+  struct import *im = ctx;
+  if (!im->threaded)
+    return;
+  pthread_mutex_lock(&im->mu);
+  im->settled = true;
+  im->ready = im->rows.n;
+  pthread_cond_broadcast(&im->cv);
+  pthread_mutex_unlock(&im->mu);
+}
+
+/* The whole reading: phase 1, in the reading thread or alone. */
+static int import_read(struct import *im) {
+  int rc = zb_sheet_read(im->path, &im->spec, import_row, import_csv_problem, im, NULL, &im->info);
+  keyset_free(&im->keys);
+  for (int u = 0; u < im->nuniq; u++)
+    keyset_free(&im->uniq[u]);
+  return rc;
+}
+
+/* Seconds on the monotonic clock, for ZHIBU_DEBUG's account. */
+static double import_clock(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double import_now(void) { return import_clock(CLOCK_MONOTONIC); }
+
+static void *import_reader(void *arg) {
+  struct import *im = arg;
+  int rc = import_read(im);
+  im->read_end = import_now();
+  im->read_cpu = import_clock(CLOCK_THREAD_CPUTIME_ID);
+  import_publish(im, true, rc);
+  return NULL;
+}
+
+/* The number of rows the write may read, more than i unless the reading
+ * has ended (then all of them); waits for them. */
+static size_t import_ready(struct import *im, size_t i) {
+  if (!im->threaded)
+    return im->rows.n;
+  pthread_mutex_lock(&im->mu);
+  while (im->ready <= i && !im->done)
+    pthread_cond_wait(&im->cv, &im->mu);
+  size_t n = im->ready;
+  pthread_mutex_unlock(&im->mu);
+  return n;
+}
+
 /* A problem found against the stored state, with the row's value. */
 static void write_problem(struct import *im, long line, int field, const char *reason) {
   char buf[1400];
@@ -578,21 +686,25 @@ static int import_write(zb_txn *t, void *ctx) {
     return rc;
   int nf = im->kind->nfields;
   size_t keyed_probs = 0;
-  /* Rows with a key first; then, if any, those without (import_keyless):
-   * matched against the state the first pass leaves. */
-  for (int pass = 0; pass < (im->nkeyless ? 2 : 1); pass++)
-  for (size_t i = 0; i < im->rows.n; i++) {
+  /* Rows with a key first, as the reading publishes them; then, if any,
+   * those without (import_keyless): matched against the state the first
+   * pass leaves.  (A row without a key was kept only if it may have none.) */
+  for (int pass = 0; pass == 0 || (pass == 1 && im->nkeyless); pass++) {
+  size_t avail = 0;
+  for (size_t i = 0;; i++) {
+    if (i >= avail && i >= (avail = import_ready(im, i)))
+      break;
     if (pass == 1 && i == 0)
       keyed_probs = im->wprobs.n;
     long line = rows_get(&im->rows, i, &im->next, nf);
     /* The next row's unique values will be looked up in the entries this
      * transaction holds back: ask for them now. */
-    if (i + 1 < im->rows.n) {
+    if (i + 1 < avail) {
       const char *ahead[ZB_REC_FIELDS_MAX];
       row_fields(&im->rows, i + 1, nf, ahead);
       zb_index_prefetch(t, im->kind, ahead);
     }
-    if (im->nkeyless && (im->next.v[0][0] == '\0') != (pass == 1))
+    if ((im->next.v[0][0] == '\0') != (pass == 1))
       continue;
     if (pass == 1 && (rc = import_keyless(im, t)))
       return rc;
@@ -626,6 +738,10 @@ static int import_write(zb_txn *t, void *ctx) {
     else
       im->res.created++;
   }
+  /* Every row is in (import_ready returned short only at the end). */
+  if (pass == 0 && im->read_rc)
+    return im->read_rc;
+  }
   if (im->nkeyless)
     problems_merge(&im->wprobs, keyed_probs);
   if (zb_problems_count(&im->probs) > 0 || zb_problems_count(&im->wprobs) > 0)
@@ -640,6 +756,18 @@ static int import_write(zb_txn *t, void *ctx) {
  * room.  The map is sparse, so too much costs nothing. */
 static size_t import_estimate(const struct rows *r) {
   return r->bytes * 6 + r->n * 256 + ((size_t)4 << 20);
+}
+
+/* The same before the rows are known, from the file's size: 10 bytes of
+ * map per byte of CSV (1.5 times as many for GB18030, which gets longer as
+ * UTF-8; the 1M-member roster needs 4.4, docs/DESIGN-NOTES.md, "Imports");
+ * a file of very short rows may need more, and then the write runs again
+ * from the rows held, never from the file (zb_store_write). */
+static size_t import_estimate_file(off_t size, bool gb18030) {
+  size_t s = (size_t)size;
+  if (gb18030)
+    s += s / 2;
+  return s * 10 + ((size_t)4 << 20);
 }
 
 /* Emits both lists in line order (each is in line order already). */
@@ -676,6 +804,7 @@ static struct zb_csv_spec import_spec(struct import *im) {
       .ignore_unknown = true,
       .header = import_header,
       .encoding = import_encoding,
+      .settled = import_settled,
   };
   for (int i = 0; i < kd->nfields; i++) {
     const zb_field_desc *fd = &kd->fields[i];
@@ -717,29 +846,76 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
   im->path = path;
   im->today = zb_date_today();
   zb_rec_init(&im->next, kind);
+  zb_rec_init(&im->scan, kind);
   im->cur.kd = kind;
+  im->spec = import_spec(im);
   /* Read the whole file once (path may be "-": stdin), no transaction
    * open.  Problems are counted in im->probs, which also holds the rules'
-   * ones. */
-  struct zb_csv_spec spec = import_spec(im);
-  struct zb_sheet_info info;
-  int rc = zb_sheet_read(path, &spec, import_row, import_csv_problem, im, NULL, &info);
-  im->res.xlsx = info.xlsx;
-  memcpy(im->res.sheet, info.sheet, sizeof im->res.sheet);
-  keyset_free(&im->keys);
-  for (int u = 0; u < im->nuniq; u++)
-    keyset_free(&im->uniq[u]);
-  if (rc == 0 && zb_problems_count(&im->probs) == 0)
-    rc = zb_store_reserve(s, import_estimate(&im->rows));
-  if (rc == 0) {
-    /* A file with bad rows is still checked against the stored state, so
-     * that every problem is reported at once; that transaction is always
-     * thrown away. */
-    if (zb_problems_count(&im->probs) > 0)
-      rc = zb_store_write_discard(s, import_write, im);
-    else
-      rc = zb_store_write(s, import_write, im);
+   * ones.  A CSV file's rows are read in a thread of their own: once its
+   * encoding is settled, the write starts and takes the rows as they come
+   * (docs/DESIGN-NOTES.md, "Imports"). */
+  struct stat st;
+  bool sized = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  int rc = 0;
+  bool early = false;
+  double start = import_now(), cpu0 = import_clock(CLOCK_THREAD_CPUTIME_ID);
+  if (sized && pthread_mutex_init(&im->mu, NULL) == 0) {
+    if (pthread_cond_init(&im->cv, NULL) == 0) {
+      im->threaded = true;
+      if (pthread_create(&im->reader, NULL, import_reader, im) != 0) {
+        im->threaded = false;
+        pthread_cond_destroy(&im->cv);
+      }
+    }
+    if (!im->threaded)
+      pthread_mutex_destroy(&im->mu);
   }
+  if (im->threaded) {
+    pthread_mutex_lock(&im->mu);
+    while (!im->settled && !im->done)
+      pthread_cond_wait(&im->cv, &im->mu);
+    early = !im->done;
+    bool gb = im->res.gb18030;
+    pthread_mutex_unlock(&im->mu);
+    if (early) {
+      rc = zb_store_reserve(s, import_estimate_file(st.st_size, gb));
+      if (rc == 0)
+        rc = zb_store_write(s, import_write, im);
+    }
+    pthread_join(im->reader, NULL);
+    im->threaded = false;   /* every row is in */
+    pthread_mutex_destroy(&im->mu);
+    pthread_cond_destroy(&im->cv);
+    if (!early)
+      rc = im->read_rc;
+  } else {
+    rc = im->read_rc = import_read(im);
+    im->read_end = import_now();
+    im->read_cpu = import_clock(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  }
+  im->res.streamed = early;
+  im->res.xlsx = im->info.xlsx;
+  memcpy(im->res.sheet, im->info.sheet, sizeof im->res.sheet);
+  if (!early) {
+    if (rc == 0 && zb_problems_count(&im->probs) == 0)
+      rc = zb_store_reserve(s, import_estimate(&im->rows));
+    if (rc == 0) {
+      /* A file with bad rows is still checked against the stored state, so
+       * that every problem is reported at once; that transaction is always
+       * thrown away.  (Written while the file was read, it is thrown
+       * away by import_write's answer.) */
+      if (zb_problems_count(&im->probs) > 0)
+        rc = zb_store_write_discard(s, import_write, im);
+      else
+        rc = zb_store_write(s, import_write, im);
+    }
+  }
+  zb_log_debug("import: %zu rows read and checked in %.2f s (%.2f s CPU), written %s "
+               "in %.2f s in all (%.2f s CPU in the writing thread, its reading included if "
+               "after)%s",
+               im->rows.n, im->read_end - start, im->read_cpu, early ? "while reading" : "after",
+               import_now() - start, import_clock(CLOCK_THREAD_CPUTIME_ID) - cpu0,
+               sized ? "" : " (not a file: read first)");
   const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
   if (im->ignored[0])
     zb_log_warn("%s:%ld: columns ignored (no field of a %s has these names): %s", name,

@@ -32,6 +32,7 @@ typedef struct zb_import_result {
   bool gb18030;          /* the file was GB18030 (GBK), not UTF-8 */
   bool xlsx;             /* the file was an xlsx workbook: its first sheet */
   char sheet[100];       /* that sheet's name */
+  bool streamed;         /* written while the file was still being read */
 } zb_import_result;
 
 /* ---- problems, buffered until the transaction has ended ---- */

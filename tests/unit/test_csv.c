@@ -50,6 +50,10 @@ struct collector {
   size_t counted;
   /* spec->encoding and spec->header */
   int switches, restarts;
+  /* spec->settled: calls, and the rows and restarts seen at the first */
+  int settles;
+  size_t rows_at_settle;
+  int restarts_at_settle;
   char *names[MAXCOLS];
   char *ignored[MAXCOLS];
   size_t nignored;
@@ -133,6 +137,14 @@ static void on_encoding(void *ctx, bool restart) {
   if (restart) {
     c->restarts++;
     collector_forget(c);
+  }
+}
+
+static void on_settled(void *ctx) {
+  struct collector *c = ctx;
+  if (c->settles++ == 0) {
+    c->rows_at_settle = c->nrows + c->counted;
+    c->restarts_at_settle = c->restarts;
   }
 }
 
@@ -1022,6 +1034,76 @@ static void test_gb18030_restart(void **state) {
   free(data);
 }
 
+/* spec->settled comes once, when the rows handed over can no longer be
+ * voided: never before a restart, at once in a file that says it is
+ * UTF-8 (BOM), after enough UTF-8 characters otherwise, once the reader
+ * reads GB18030, and never in a file of ASCII alone (it may still turn out
+ * to be GB18030 at its end). */
+static void test_settled(void **state) {
+  (void)state;
+  struct collector c = {0};
+  struct zb_csv_spec s = spec_enc();
+  s.settled = on_settled;
+  s.max_field = 100000;
+  long np = -1;
+  size_t len;
+  char *data = restart_file(&len);
+  assert_int_equal(run_len(data, len, &s, &c, &np), 0);
+  check_restarted(&c, np);
+  assert_int_equal(c.settles, 1);
+  assert_int_equal(c.restarts_at_settle, 1);
+  collector_free(&c);
+  free(data);
+
+  /* ASCII alone: never. */
+  struct strbuf b = {0};
+  sb_str(&b, "id,name,note\n");
+  sb_repeat(&b, "1,ab,xy\n", 20000);
+  c.count_only = true;
+  c.expect1 = "ab";
+  assert_int_equal(run_len(b.s, b.len, &s, &c, &np), 0);
+  assert_int_equal(c.counted, 20000);
+  assert_int_equal(c.settles, 0);
+  collector_free(&c);
+  free(b.s);
+
+  /* UTF-8: after the first 64 KiB chunk, that holds 16 characters and
+   * more; rows of later chunks come after it. */
+  b = (struct strbuf){0};
+  sb_str(&b, "id,name,note\n");
+  sb_repeat(&b, "1,\xE5\xBC\xA0\xE4\xB8\x89,xy\n", 20000);
+  c.count_only = true;
+  c.expect1 = "\xE5\xBC\xA0\xE4\xB8\x89";
+  assert_int_equal(run_len(b.s, b.len, &s, &c, &np), 0);
+  assert_int_equal(c.counted, 20000);
+  assert_int_equal(c.settles, 1);
+  assert_true(c.rows_at_settle > 0 && c.rows_at_settle < 20000);
+  collector_free(&c);
+
+  /* The same with a BOM but one character: at once. */
+  free(b.s);
+  b = (struct strbuf){0};
+  sb_str(&b, "\xEF\xBB\xBFid,name,note\n1,\xE5\xBC\xA0,x\n2,b,y\n");
+  assert_int_equal(run_len(b.s, b.len, &s, &c, &np), 0);
+  assert_int_equal(c.nrows, 2);
+  assert_int_equal(c.settles, 1);
+  collector_free(&c);
+
+  /* GBK: once read as GB18030. */
+  free(b.s);
+  b = (struct strbuf){0};
+  sb_str(&b, "id,name,note\n");
+  sb_repeat(&b, "1,\xD5\xC5\xC8\xFD,xy\n", 20000);
+  c.count_only = true;
+  c.expect1 = "\xE5\xBC\xA0\xE4\xB8\x89";
+  assert_int_equal(run_len(b.s, b.len, &s, &c, &np), 0);
+  assert_int_equal(c.counted, 20000);
+  assert_int_equal(c.switches, 1);
+  assert_int_equal(c.settles, 1);
+  collector_free(&c);
+  free(b.s);
+}
+
 /* ---- header names ---- */
 
 static void test_header_aliases(void **state) {
@@ -1180,6 +1262,7 @@ int main(void) {
       cmocka_unit_test(test_utf8_with_bad_bytes),
       cmocka_unit_test(test_long_files),
       cmocka_unit_test(test_gb18030_restart),
+      cmocka_unit_test(test_settled),
       cmocka_unit_test(test_header_aliases),
       cmocka_unit_test(test_ignore_unknown),
       cmocka_unit_test(test_blank_rows),

@@ -1,5 +1,6 @@
 /* The hash-chained op log over a real LMDB environment: append, reopen,
  * scan, verify, and every kind of tampering verify must catch. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "zb_err.h"
 #include "zb_oplog.h"
+#include "zb_sha.h"
 #include "zb_store.h"
 
 static char dir[64];
@@ -27,6 +29,37 @@ static int teardown(void **state) {
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   return system(cmd);
+}
+
+/* zb_sha256 reuses one context per thread (zb_sha.c): the FIPS 180-2
+ * vectors, each again after another, and in a second thread. */
+static void *sha_vectors(void *arg) {
+  static const char *const in[] = {"abc", "", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"};
+  static const char *const want[] = {
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"};
+  int *bad = arg;
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < 3; i++) {
+      uint8_t h[ZB_SHA256_LEN];
+      char hex[2 * ZB_SHA256_LEN + 1];
+      zb_sha256(in[i], strlen(in[i]), h);
+      zb_hex(h, sizeof h, hex);
+      *bad += strcmp(hex, want[i]) != 0;
+    }
+  return NULL;
+}
+
+static void test_sha256_vectors(void **state) {
+  (void)state;
+  int bad = 0, tbad = 0;
+  sha_vectors(&bad);
+  assert_int_equal(bad, 0);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, sha_vectors, &tbad), 0);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_int_equal(tbad, 0);
 }
 
 struct appender {
@@ -220,6 +253,7 @@ static void test_open_missing_is_notinit(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_sha256_vectors),
       cmocka_unit_test_setup_teardown(test_append_reopen_scan, setup, teardown),
       cmocka_unit_test_setup_teardown(test_altered_middle_op, setup, teardown),
       cmocka_unit_test_setup_teardown(test_altered_prev_hash, setup, teardown),

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zb_why.h"
+
 static bool lang_zh = true;
 
 int zb_lang_decide(const char *lang, bool *zh) {
@@ -24,7 +26,10 @@ int zb_lang_decide(const char *lang, bool *zh) {
   return 0;
 }
 
+static const char *why_lookup(const char *key, bool zh);
+
 void zb_lang_init(int argc, char **argv) {
+  zb_why_set_catalogue(why_lookup, zb_lang_is_zh);
   const char *lang = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0)
@@ -66,6 +71,22 @@ const char *zb_msg_lang(const char *key, bool zh) {
 
 const char *zb_msg(const char *key) {
   return zb_msg_lang(key, lang_zh);
+}
+
+/* The catalogue as the records layer reads it (zb_why.h). */
+static const char *why_lookup(const char *key, bool zh) {
+  const zb_msg_entry *e = find(key);
+  return e ? (zh ? e->zh : e->en) : NULL;
+}
+
+const char *zb_reason_words(const char *reason, char *out, size_t cap) {
+  zb_why_set_catalogue(why_lookup, zb_lang_is_zh);
+  return zb_why_render(reason, lang_zh, out, cap);
+}
+
+const char *zb_reason_words_en(const char *reason, char *out, size_t cap) {
+  zb_why_set_catalogue(why_lookup, zb_lang_is_zh);
+  return zb_why_render(reason, false, out, cap);
 }
 
 bool zb_msg_has(const char *key) {

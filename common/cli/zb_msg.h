@@ -42,4 +42,10 @@ const char *zb_msg_lang(const char *key, bool zh);
 /* Whether the catalogue holds key. */
 bool zb_msg_has(const char *key);
 
+/* A refusal reason (coded, zb_reason.h, or plain) in words in the current
+ * language / in English (for --json), into out (ZB_WHY_TEXT_MAX bytes
+ * hold any); returns out. */
+const char *zb_reason_words(const char *reason, char *out, size_t cap);
+const char *zb_reason_words_en(const char *reason, char *out, size_t cap);
+
 #endif

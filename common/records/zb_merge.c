@@ -9,6 +9,7 @@
 
 #include "zb_err.h"
 #include "zb_hlc.h"
+#include "zb_reason.h"
 #include "zb_record.h"
 #include "zb_state.h"
 #include "zb_utf8.h"
@@ -16,7 +17,11 @@
 int zb_reject(zb_apply_result *r, int field, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+  /* A coded reason (docs/PROTOCOL.md, "Reasons"), or one already made. */
+  if (strncmp(fmt, "why.", 4) == 0)
+    zb_reason_vmake(r->reason, sizeof r->reason, fmt, ap);
+  else
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
   va_end(ap);
   r->status = ZB_APPLY_REJECTED;
   r->field = field;
@@ -48,7 +53,7 @@ zb_date zb_hlc_today(uint64_t hlc) {
 
 struct first_problem {
   int field;
-  char reason[256];
+  char reason[ZB_REASON_MAX + 1];
   int n;
 };
 
@@ -493,7 +498,7 @@ static int apply_fact(zb_txn *t, const Zb__Op *op, const zb_rec *rec, zb_rec *f,
     }
     struct first_problem fp = {.field = -1};
     if (zb_rec_validate(fk, f->v, today, note_problem, &fp) > 0)
-      return zb_reject(r, fp.field, "%s: %s", fk->name, fp.reason);
+      return zb_reject(r, fp.field, "%s", fp.reason);
     int of = fk->org_field;
     if (fk->fields[of].type == ZB_FT_ORG_CODE && !org_in_scope(fk, f->v[of], scope)) {
       r->scope = true;

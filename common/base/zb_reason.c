@@ -222,6 +222,23 @@ void zb_reason_make(char *out, size_t cap, const char *fmt, ...) {
   va_end(ap);
 }
 
+void zb_reason_nest(char *out, size_t cap, const char *inner) {
+  zb_reason_parts p;
+  size_t olen = strlen(out), ilen = strlen(inner);
+  if (cap > ZB_REASON_MAX + 1)
+    cap = ZB_REASON_MAX + 1;
+  if (!zb_reason_decode(inner, ilen, &p) || olen + 2 + ilen + 1 > cap ||
+      strchr(inner, ZB_REASON_FS)) {
+    snprintf(out, cap, "%s", inner);
+    return;
+  }
+  out[olen++] = ZB_REASON_US;
+  out[olen++] = ZB_REASON_FS;
+  for (size_t i = 0; i < ilen; i++)
+    out[olen++] = inner[i] == ZB_REASON_US ? ZB_REASON_FS : inner[i];
+  out[olen] = '\0';
+}
+
 /* ---- reading -------------------------------------------------------------- */
 
 bool zb_reason_decode(const char *s, size_t len, zb_reason_parts *p) {
@@ -250,9 +267,36 @@ bool zb_reason_decode(const char *s, size_t len, zb_reason_parts *p) {
     size_t end = start;
     while (end < len && s[end] != ZB_REASON_US)
       end++;
+    size_t j = start;
+    if (j < end && s[j] == ZB_REASON_FS) {
+      /* A nested reason: the last arg, FS KEY *(FS TEXT), checked as a
+       * reason of its own (its args bounded like these). */
+      if (end != len)
+        return false;
+      char inner[ZB_REASON_MAX + 1];
+      size_t n = end - start - 1;
+      memcpy(inner, s + start + 1, n);
+      for (size_t k = 0; k < n; k++) {
+        if (inner[k] == ZB_REASON_US)
+          return false;
+        if (inner[k] == ZB_REASON_FS)
+          inner[k] = ZB_REASON_US;
+      }
+      zb_reason_parts *sub = NULL;
+      zb_reason_parts tmp;
+      sub = &tmp;
+      if (!zb_reason_decode(inner, n, sub))
+        return false;
+      for (int a = 0; a < sub->nargs; a++)
+        if (sub->arg[a][0] == ZB_REASON_FS)
+          return false;   /* one level deep */
+      p->buf[end] = '\0';
+      p->arg[p->nargs++] = p->buf + start;
+      i = end;
+      continue;
+    }
     if (end - start > ZB_REASON_ARG_MAX)
       return false;
-    size_t j = start;
     if (j < end && s[j] == ZB_REASON_RS) {
       j++;
       if (j == end)

@@ -9,6 +9,9 @@
  *   ARG    = [ RS ] TEXT            RS = 0x1E: the arg names a kind, a
  *                                   field, an act or a vocabulary (the
  *                                   records layer puts it in words)
+ *          / FS KEY *( FS TEXT )    FS = 0x1C: a reason inside a reason
+ *                                   (an act's consequence refused), one
+ *                                   level deep, as the last arg
  *   TEXT   = UTF-8 without control characters, at most ZB_REASON_ARG_MAX
  *            bytes
  *
@@ -33,6 +36,7 @@
 #define ZB_REASON_US '\x1f'
 #define ZB_REASON_RS '\x1e'
 #define ZB_REASON_GS '\x1d'
+#define ZB_REASON_FS '\x1c'
 /* The same as string literals (octal: a hex escape would swallow the
  * letters after it). */
 #define ZB_US "\037"
@@ -50,7 +54,13 @@ void zb_reason_make(char *out, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void zb_reason_vmake(char *out, size_t cap, const char *fmt, va_list ap);
 
-/* A coded reason taken apart; args point into buf. */
+/* Appends the coded reason inner to the coded reason out as its last arg
+ * (FS form).  When it does not fit, or inner is not coded, out becomes
+ * inner as it is. */
+void zb_reason_nest(char *out, size_t cap, const char *inner);
+
+/* A coded reason taken apart; args point into buf (a nested reason's arg
+ * starts with FS and keeps its FS separators). */
 typedef struct zb_reason_parts {
   char key[ZB_REASON_KEY_MAX + 1];
   int nargs;

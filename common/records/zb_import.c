@@ -12,6 +12,7 @@
 #include "zb_log.h"
 #include "zb_norm.h"
 #include "zb_utf8.h"
+#include "zb_why.h"
 #include "zb_xlsx.h"
 
 /* An import file may hold at most this many rows (and report at most this
@@ -63,7 +64,7 @@ void zb_problems_emit(const zb_problems *p, const char *file,
     fn(ctx, file, p->v[i].line, p->v[i].column, p->v[i].reason);
   if (p->dropped) {
     char msg[96];
-    snprintf(msg, sizeof msg, "%ld more problems not shown", p->dropped);
+    zb_reason_make(msg, sizeof msg, "why.more_problems" ZB_US "%ld", p->dropped);
     fn(ctx, file, 0, NULL, msg);
   }
 }
@@ -359,7 +360,9 @@ static void with_value(char *buf, size_t cap, const char *reason, const char *v,
     o += 3;
   }
   echo[o] = '\0';
-  snprintf(buf, cap, "%s (value: \"%s\")", reason, echo);
+  /* The value rides after GS; the reader's language frames it
+   * (zb_why.h). */
+  snprintf(buf, cap, "%s%c%s", reason, ZB_REASON_GS, echo);
 }
 
 static void import_field_problem(void *ctx, int field, const char *reason) {
@@ -444,8 +447,7 @@ static int import_repeat(struct import *im, const struct keyset *ks, const char 
   if (!keyset_find_last(ks, &im->rows, nf, &earlier, hash))
     return 0;
   char reason[200];
-  snprintf(reason, sizeof reason, "%s line %ld of this file", what,
-           rows_line(&im->rows, earlier));
+  zb_reason_make(reason, sizeof reason, "%s" ZB_US "%ld", what, rows_line(&im->rows, earlier));
   import_field_problem(im, ks->field, reason);
   return 1;
 }
@@ -501,10 +503,10 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   /* A key, or a unique value (one person, one record), on two rows: the
    * later row is refused, naming the earlier. */
   uint32_t hk = 0, hu[ZB_IMPORT_UNIQUE_MAX] = {0};
-  bool repeated = !keyless && import_repeat(im, &im->keys, "is also the key on", nf, &hk);
+  bool repeated = !keyless && import_repeat(im, &im->keys, "why.repeat_key", nf, &hk);
   for (int u = 0; u < im->nuniq && !repeated; u++)
     repeated = next->v[im->uniq[u].field][0] &&
-               import_repeat(im, &im->uniq[u], "is also on", nf, &hu[u]);
+               import_repeat(im, &im->uniq[u], "why.repeat_value", nf, &hu[u]);
   if (repeated) {
     rows_drop_last(&im->rows, nf);
     return 0;
@@ -657,7 +659,7 @@ static void emit_merged(const zb_problems *a, const zb_problems *b, const char *
   long dropped = a->dropped + b->dropped;
   if (dropped) {
     char msg[96];
-    snprintf(msg, sizeof msg, "%ld more problems not shown", dropped);
+    zb_reason_make(msg, sizeof msg, "why.more_problems" ZB_US "%ld", dropped);
     fn(ctx, file, 0, NULL, msg);
   }
 }
@@ -741,12 +743,15 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
       rc = zb_store_write(s, import_write, im);
   }
   const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
-  if (im->ignored[0])
-    zb_log_warn("%s:%ld: columns ignored (no field of a %s has these names): %s", name,
-                im->header_line, kind->name, im->ignored);
+  if (im->ignored[0]) {
+    char why[ZB_REASON_MAX + 1], words[ZB_WHY_TEXT_MAX];
+    zb_reason_make(why, sizeof why, "why.columns_ignored" ZB_US ZB_RS "%s", kind->name);
+    zb_log_warn("%s:%ld: %s %s", name, im->header_line, zb_why_text(why, words, sizeof words),
+                im->ignored);
+  }
   emit_merged(&im->probs, &im->wprobs, name, problem, pctx);
   if (rc == ZB_EINVAL && zb_problems_count(&im->probs) + zb_problems_count(&im->wprobs) == 0)
-    problem(pctx, name, 0, NULL, "the file holds no usable header");
+    problem(pctx, name, 0, NULL, "why.no_header");
   if (rc == 0 && zb_problems_count(&im->probs) > 0)
     rc = ZB_EINVAL;   /* the discarded write found nothing more */
   if (res)

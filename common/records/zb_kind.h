@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "zb_date.h"
+#include "zb_reason.h"
 #include "zb_store.h"
 
 /* No field may be longer than this many bytes. */

@@ -115,7 +115,7 @@ static void raw(const zb_reason_parts *p, char *out, size_t cap) {
 }
 
 static void render_one(const char *s, size_t len, bool zh, char *out, size_t cap) {
-  zb_reason_parts p;
+  zb_reason_parts p;   /* words below may hold a nested reason's words */
   if (!zb_reason_decode(s, len, &p)) {
     zb_reason_plain(s, len, out, cap);
     return;
@@ -129,7 +129,17 @@ static void render_one(const char *s, size_t len, bool zh, char *out, size_t cap
   const char *args[ZB_REASON_ARGS_MAX];
   for (int i = 0; i < p.nargs; i++) {
     args[i] = p.arg[i];
-    if (p.arg[i][0] == ZB_REASON_RS) {
+    if (p.arg[i][0] == ZB_REASON_FS) {
+      /* A nested reason (decode checked it, one level deep). */
+      char inner[ZB_REASON_MAX + 1];
+      size_t n = strlen(p.arg[i] + 1);
+      memcpy(inner, p.arg[i] + 1, n + 1);
+      for (size_t k = 0; k < n; k++)
+        if (inner[k] == ZB_REASON_FS)
+          inner[k] = ZB_REASON_US;
+      render_one(inner, n, zh, words[i], sizeof words[i]);
+      args[i] = words[i];
+    } else if (p.arg[i][0] == ZB_REASON_RS) {
       /* Known: its words; unknown: the name as it came (checked text). */
       args[i] = ref_words(p.arg[i] + 1, zh, words[i], sizeof words[i]) ? words[i] : p.arg[i] + 1;
     }

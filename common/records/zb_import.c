@@ -441,13 +441,17 @@ static void import_encoding(void *ctx, bool restart) {
 /* The last row kept has the value of ks's field that an earlier row has:
  * report it on that field, with the earlier line.  1 if so, else 0 with
  * *hash for keyset_put_last. */
-static int import_repeat(struct import *im, const struct keyset *ks, const char *what, int nf,
+static int import_repeat(struct import *im, const struct keyset *ks, bool key, int nf,
                          uint32_t *hash) {
   size_t earlier;
   if (!keyset_find_last(ks, &im->rows, nf, &earlier, hash))
     return 0;
   char reason[200];
-  zb_reason_make(reason, sizeof reason, "%s" ZB_US "%ld", what, rows_line(&im->rows, earlier));
+  long at = rows_line(&im->rows, earlier);
+  if (key)
+    zb_reason_make(reason, sizeof reason, "why.repeat_key" ZB_US "%ld", at);
+  else
+    zb_reason_make(reason, sizeof reason, "why.repeat_value" ZB_US "%ld", at);
   import_field_problem(im, ks->field, reason);
   return 1;
 }
@@ -503,10 +507,10 @@ static int import_row(void *ctx, long line, const char *const *values, const siz
   /* A key, or a unique value (one person, one record), on two rows: the
    * later row is refused, naming the earlier. */
   uint32_t hk = 0, hu[ZB_IMPORT_UNIQUE_MAX] = {0};
-  bool repeated = !keyless && import_repeat(im, &im->keys, "why.repeat_key", nf, &hk);
+  bool repeated = !keyless && import_repeat(im, &im->keys, true, nf, &hk);
   for (int u = 0; u < im->nuniq && !repeated; u++)
     repeated = next->v[im->uniq[u].field][0] &&
-               import_repeat(im, &im->uniq[u], "why.repeat_value", nf, &hu[u]);
+               import_repeat(im, &im->uniq[u], false, nf, &hu[u]);
   if (repeated) {
     rows_drop_last(&im->rows, nf);
     return 0;

@@ -195,7 +195,11 @@ void zb_check_problemf(zb_checker *c, int field, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  zb_reason_vmake(buf, sizeof buf, fmt, ap);
+  /* A coded reason (docs/PROTOCOL.md, "Reasons"), or plain text. */
+  if (strncmp(fmt, "why.", 4) == 0)
+    zb_reason_vmake(buf, sizeof buf, fmt, ap);
+  else
+    vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   zb_check_problem(c, field, buf);
 }

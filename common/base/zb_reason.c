@@ -13,6 +13,8 @@
  * it is not one. */
 static size_t char_len(const char *s, size_t len) {
   unsigned char b = (unsigned char)s[0];
+  if (b < 0x80)
+    return 1;
   size_t k = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3
                           : (b & 0xF8) == 0xF0 ? 4 : 0;
   if (k == 0 || k > len || !zb_utf8_valid(s, k))

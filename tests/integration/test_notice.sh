@@ -159,6 +159,21 @@ import json, sys
 rows = json.load(open(sys.argv[1], encoding="utf-8"))
 assert len(rows) == 1 and rows[0]["key"] == "T01-N1" and "已撤回" in rows[0]["reason"], rows
 EOF
+python3 - "$LAST_OUT" <<'EOF' || fail "rejected --json: reason in English, reason_code its key"
+import json, sys
+row = json.load(open(sys.argv[1], encoding="utf-8"))[0]
+assert row["reason_code"] == "why.act_state", row
+assert row["reason"] == "the notice's status is 已撤回: withdraw (撤回) does not apply", row
+EOF
+# The server stored and sent the reason coded (docs/PROTOCOL.md,
+# "Reasons"): the node puts it in words in its reader's language.
+ok env -u LC_ALL -u LC_MESSAGES -u LANG "$NODE" rejected --data "$WORK/t01b"
+assert_grep "$LAST_OUT" "通知的状态是“已撤回”：不能进行“撤回”" "rejected: the server's refusal in Chinese by default"
+grep -q "does not apply" "$LAST_OUT" && fail "rejected: English by default"
+ok env -u LC_ALL -u LC_MESSAGES -u LANG "$NODE" rejected --lang en --data "$WORK/t01b"
+assert_grep "$LAST_OUT" "the notice's status is 已撤回: withdraw (撤回) does not apply" "rejected --lang en"
+ok env -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8 "$NODE" rejected --data "$WORK/t01b"
+assert_grep "$LAST_OUT" "withdraw (撤回) does not apply" "rejected under LANG=en_US"
 ok "$NODE" rejected --json --data "$WORK/t01"
 assert_eq "$(tr -d '[:space:]' <"$LAST_OUT")" "[]" "t01's withdraw was applied"
 for n in b0101 b0102 t02 b0201; do conv_sync "$WORK/$n"; done

@@ -271,10 +271,8 @@ bool zb_reason_decode(const char *s, size_t len, zb_reason_parts *p) {
       end++;
     size_t j = start;
     if (j < end && s[j] == ZB_REASON_FS) {
-      /* A nested reason: the last arg, FS KEY *(FS TEXT), checked as a
-       * reason of its own (its args bounded like these). */
-      if (end != len)
-        return false;
+      /* A nested reason, FS KEY *(FS TEXT), checked as a reason of its
+       * own (its args bounded like these). */
       char inner[ZB_REASON_MAX + 1];
       size_t n = end - start - 1;
       memcpy(inner, s + start + 1, n);
@@ -284,9 +282,7 @@ bool zb_reason_decode(const char *s, size_t len, zb_reason_parts *p) {
         if (inner[k] == ZB_REASON_FS)
           inner[k] = ZB_REASON_US;
       }
-      zb_reason_parts *sub = NULL;
-      zb_reason_parts tmp;
-      sub = &tmp;
+      zb_reason_parts tmp, *sub = &tmp;
       if (!zb_reason_decode(inner, n, sub))
         return false;
       for (int a = 0; a < sub->nargs; a++)

@@ -11,7 +11,7 @@
  *                                   records layer puts it in words)
  *          / FS KEY *( FS TEXT )    FS = 0x1C: a reason inside a reason
  *                                   (an act's consequence refused), one
- *                                   level deep, as the last arg
+ *                                   level deep
  *   TEXT   = UTF-8 without control characters, at most ZB_REASON_ARG_MAX
  *            bytes
  *

@@ -105,7 +105,7 @@ expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add -7)" --kind student --d
 assert_grep "$LAST_ERR" "is 7 months behind the payment date" "seven months behind"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 0)" --kind student --data "$WORK/b0201"
 assert_grep "$LAST_ERR" "has paid for $(month_add 0) already" "one payment a month"
-expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind employee --data "$WORK/b0201"
+expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind employee --data "$WORK/b0201" --lang en
 assert_grep "$LAST_ERR" "--base: is required for employee" "a share needs its base"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 1)" --kind farmer --base 100 \
   --data "$WORK/b0201"
@@ -170,7 +170,7 @@ EOF
 M5="$(month_add 5)"
 printf 'id,member_id,month,org_code,paid_date,payer_kind,base_fen,rule,standard_fen,amount_fen,status\n%s,%s,%s,%s,%s,employee,300001,dues-2008,1500,1500,已缴\n' \
   "$X-${M5//-/}" "$X" "$M5" "$B4" "$TODAY" >"$WORK/wrong.csv"
-expect_exit 3 "$NODE" dues import "$WORK/wrong.csv" --data "$WORK/b0201"
+expect_exit 3 "$NODE" dues import "$WORK/wrong.csv" --data "$WORK/b0201" --lang en
 assert_grep "$LAST_ERR" "standard_fen: must be 3000 (30.00 yuan): 1% of the base 3000.01 yuan" \
   "the node's reason"
 NODE_STD="$(sed -n 's/^zhibu-node: .*wrong.csv:2: standard_fen: \(.*\) (value: "1500")$/\1/p' "$LAST_ERR")"

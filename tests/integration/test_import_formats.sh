@@ -246,7 +246,7 @@ rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
 rows.insert(6, list(rows[3]))             # line 7 repeats line 4
 csv.writer(open(sys.argv[2], "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
 EOF
-expect_exit 3 "$NODE" member import "$F/dup.csv" --data "$C"
+expect_exit 3 "$NODE" member import "$F/dup.csv" --data "$C" --lang en
 assert_grep "$LAST_ERR" "dup.csv:7: 身份证号码 (id_number): is also on line 4 of this file" "both lines"
 assert_eq "$(members_count "$C")" 0 "members after the duplicate"
 

@@ -62,14 +62,14 @@ EOF
 
 say "writes for another org are refused (6) and bad notices stored nothing (3)"
 ops_before="$(ops_count "$WORK/t01")"
-expect_exit 6 "$NODE" notice add --title 越级 --body x --date "$TODAY" --org "$B1" --data "$WORK/t01"
+expect_exit 6 "$NODE" notice add --title 越级 --body x --date "$TODAY" --org "$B1" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "own org" "a township cannot write a branch's notice"
 expect_exit 6 "$NODE" notice add --title 越级 --body x --date "$TODAY" --org "$T1" --data "$WORK/b0101"
-expect_exit 3 "$NODE" notice add --body 无标题 --date "$TODAY" --data "$WORK/t01"
+expect_exit 3 "$NODE" notice add --body 无标题 --date "$TODAY" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "title: is required" "a notice without a title"
-expect_exit 3 "$NODE" notice add --title 未来 --body x --date 2999-01-01 --data "$WORK/t01"
+expect_exit 3 "$NODE" notice add --title 未来 --body x --date 2999-01-01 --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "after today" "a notice dated in the future"
-expect_exit 3 "$NODE" notice update T01-N1 --org "$B1" --data "$WORK/t01"
+expect_exit 3 "$NODE" notice update T01-N1 --org "$B1" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "cannot be changed" "the issuing org is fixed"
 assert_eq "$(ops_count "$WORK/t01")" "$ops_before" "refused writes add no op"
 
@@ -112,7 +112,7 @@ ok "$NODE" notice import "$WORK/notices.csv" --data "$WORK/t01"
 assert_grep "$LAST_ERR" "2 行：新增 0，更新 0，未变 2" "re-importing the list changes nothing"
 { head -n 1 "$WORK/notices.csv"; echo "T01-N2,第二个通知,正文,$TODAY,$T1,已发布,"; echo "T01-N3,坏日期,正文,2026-02-30,$T1,已发布,"; } \
   >"$WORK/bad.csv"
-expect_exit 3 "$NODE" notice import "$WORK/bad.csv" --data "$WORK/t01"
+expect_exit 3 "$NODE" notice import "$WORK/bad.csv" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "bad.csv:3: date: not a real date" "the bad row is named"
 expect_exit 4 "$NODE" notice show T01-N2 --data "$WORK/t01"
 

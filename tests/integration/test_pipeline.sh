@@ -58,7 +58,7 @@ stage() {
 
 say "an application: eighteen or over on the day, not a member already"
 expect_exit 3 "$NODE" applicant add --name 少年 --gender 男 --birth-date 2010-03-01 \
-  --id-number 430121201003010019 --date 2026-01-05 --data "$B"
+  --id-number 430121201003010019 --date 2026-01-05 --data "$B" --lang en
 assert_grep "$LAST_ERR" "at least 18 years" "an applicant under eighteen is refused"
 ok "$NODE" member show "$F1" --json --data "$B"
 IDN_F1="$(conv_json_field "$LAST_OUT" id_number)"
@@ -66,7 +66,7 @@ expect_exit 3 "$NODE" applicant add --name 某人 --gender 男 --birth-date 1990
   --id-number "$IDN_F1" --date 2023-01-05 --data "$B"
 ok "$NODE" applicant add --id A1 --name 张建国 --gender 男 --ethnicity 汉族 \
   --birth-date 1995-05-12 --id-number 430121199505120015 --education 大学本科 \
-  --date 2023-01-05 --data "$B"
+  --date 2023-01-05 --data "$B" --lang en
 assert_eq "$(cat "$LAST_OUT")" "A1" "applicant add prints the id"
 assert_eq "$(stage A1 "$B")" "入党申请人" "a new applicant"
 

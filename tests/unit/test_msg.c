@@ -220,6 +220,10 @@ static int scan_file(const char *path) {
     /* Its last arg, a reason inside it, is put by zb_reason_nest. */
     if (strcmp(key, "why.move_refused") == 0)
       args++;
+    /* A rule of the applicants' path gets its source and version from
+     * broken() (kinds/applicant.c). */
+    if (strncmp(key, "why.rule_", 9) == 0)
+      args += 2;
     const zb_msg_entry *e = entry(key);
     if (!e)
       fail_msg("%s: %s is no entry of the catalogue", path, key);

@@ -216,7 +216,7 @@ static int leave_check(struct zb_txn *t, const zb_value *next, const char *scope
   (void)today;
   if (strcmp(next[ZB_MF_LEAVE_REASON], "出党") != 0)
     return 0;
-  return zb_committee_above(t, scope, next[ZB_MF_ORG_CODE], "record 出党 (expulsion)", r);
+  return zb_committee_above(t, scope, next[ZB_MF_ORG_CODE], "出党", r);
 }
 
 static const zb_act_desc acts[] = {

@@ -386,7 +386,11 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
     if (f >= 0) {
       col = im->col[f];
     } else {
-      snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
+      /* The column by its header, the reason inside (zb_reason.h). */
+      zb_reason_make(buf, sizeof buf, "why.in_column" ZB_US "%s", column);
+      zb_reason_nest(buf, sizeof buf, reason);
+      if (strcmp(buf, reason) == 0)   /* a plain reason: plain text */
+        snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
       reason = buf;
     }
   }
@@ -750,7 +754,7 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
   if (im->ignored[0]) {
     char why[ZB_REASON_MAX + 1], words[ZB_WHY_TEXT_MAX];
     zb_reason_make(why, sizeof why, "why.columns_ignored" ZB_US ZB_RS "%s", kind->name);
-    zb_log_warn("%s:%ld: %s %s", name, im->header_line, zb_why_text(why, words, sizeof words),
+    zb_log_warn("%s:%ld: %s%s", name, im->header_line, zb_why_text(why, words, sizeof words),
                 im->ignored);
   }
   emit_merged(&im->probs, &im->wprobs, name, problem, pctx);

@@ -148,7 +148,6 @@ enum zb_reach {
 typedef struct zb_index_desc {
   int field;
   bool unique;
-  const char *what;             /* for messages: "ID number" */
   enum zb_dbi table;            /* its own table, or 0: the shared index
                                    table (zb_state.c, "Key layouts") */
 } zb_index_desc;

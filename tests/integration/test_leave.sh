@@ -67,7 +67,7 @@ expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --data "$WORK/b0101" --
 assert_grep "$LAST_ERR" "--date: is required" "a leave needs its date"
 expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 2999-01-01 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "after today" "a leave dated in the future"
-expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 1900-01-01 --data "$WORK/b0101"
+expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 1900-01-01 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "before join_date" "a leave before joining"
 expect_exit 3 "$NODE" member update "$M1" --status 已离开 --data "$WORK/b0101"
 expect_exit 3 "$NODE" member update "$M1" --leave-note 病故 --data "$WORK/b0101" --lang en

@@ -218,7 +218,7 @@ static int scan_file(const char *path) {
         args++;
     }
     /* Its last arg, a reason inside it, is put by zb_reason_nest. */
-    if (strcmp(key, "why.move_refused") == 0)
+    if (strcmp(key, "why.move_refused") == 0 || strcmp(key, "why.in_column") == 0)
       args++;
     /* A rule of the applicants' path gets its source and version from
      * broken() (kinds/applicant.c). */

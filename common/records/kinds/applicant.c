@@ -107,7 +107,7 @@ static const zb_field_desc fields[A__COUNT] = {
                          .type = ZB_FT_TEXT, .max_chars = 64},
 };
 
-static const zb_index_desc indexes[] = {{A_ORG, false, "org", 0}};
+static const zb_index_desc indexes[] = {{A_ORG, false, 0}};
 
 /* ---- the rules ---- */
 

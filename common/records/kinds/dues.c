@@ -272,8 +272,8 @@ static const zb_act_desc acts[] = {
 };
 
 static const zb_index_desc indexes[] = {
-    {ZB_DF_ORG_CODE, false, "org", 0},
-    {ZB_DF_MEMBER_ID, false, "member", 0},
+    {ZB_DF_ORG_CODE, false, 0},
+    {ZB_DF_MEMBER_ID, false, 0},
 };
 
 const zb_kind_desc zb_kind_dues = {

@@ -161,8 +161,8 @@ out:
 }
 
 static const zb_index_desc indexes[] = {
-    {ZB_EF_ORG_CODE, false, "org", 0},
-    {ZB_EF_MEMBER_ID, false, "member", 0},
+    {ZB_EF_ORG_CODE, false, 0},
+    {ZB_EF_MEMBER_ID, false, 0},
 };
 
 const zb_kind_desc zb_kind_eval = {

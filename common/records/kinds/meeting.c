@@ -60,7 +60,7 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     zb_check_problem(c, G_MINUTES_FILE, "why.minutes_pair");
 }
 
-static const zb_index_desc indexes[] = {{G_ORG, false, "org", 0}};
+static const zb_index_desc indexes[] = {{G_ORG, false, 0}};
 
 /* Attendance: one entry per member (the member id is the fact's id). */
 enum { T_MEMBER, T_STATUS, T__COUNT };

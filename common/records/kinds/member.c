@@ -238,8 +238,8 @@ static void defaults(zb_value *v) {
 
 /* One person, one record: an ID number belongs to one member only. */
 static const zb_index_desc indexes[] = {
-    {ZB_MF_ORG_CODE, false, "org", ZB_DB_MEMBER_ORG},
-    {ZB_MF_ID_NUMBER, true, "ID number", ZB_DB_MEMBER_IDNUM},
+    {ZB_MF_ORG_CODE, false, ZB_DB_MEMBER_ORG},
+    {ZB_MF_ID_NUMBER, true, ZB_DB_MEMBER_IDNUM},
 };
 
 /* The 花名册's columns as branches keep them: the person, the membership,

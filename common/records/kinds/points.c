@@ -179,8 +179,8 @@ static const zb_act_desc acts[] = {
 };
 
 static const zb_index_desc indexes[] = {
-    {ZB_PF_ORG_CODE, false, "org", 0},
-    {ZB_PF_MEMBER_ID, false, "member", 0},
+    {ZB_PF_ORG_CODE, false, 0},
+    {ZB_PF_MEMBER_ID, false, 0},
 };
 
 const zb_kind_desc zb_kind_points = {

@@ -98,9 +98,9 @@ static const zb_field_desc fields[T__COUNT] = {
 };
 
 static const zb_index_desc indexes[] = {
-    {T_FROM, false, "org", 0},
-    {T_TO, false, "destination", 0},
-    {T_MEMBER, false, "member", 0},
+    {T_FROM, false, 0},
+    {T_TO, false, 0},
+    {T_MEMBER, false, 0},
 };
 
 /* The day an open transfer issued on v[T_DATE] expires. */

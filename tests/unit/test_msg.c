@@ -301,6 +301,18 @@ static void test_why_words(void **state) {
   assert_string_equal(zb_why_render("why.no_such_key" ZB_US "a", false, out, sizeof out),
                       "why.no_such_key: a");
   assert_string_equal(zb_why_render("bad\x01\xff", false, out, sizeof out), "bad ?");
+  /* A control character inside an arg: not a coded reason, shown plain. */
+  assert_string_equal(zb_why_render("why.date_after_today" ZB_US "a\001b", true, out, sizeof out),
+                      "why.date_after_today, a b");
+  /* Too many args, an overlong key, no key: plain, never a template. */
+  assert_string_equal(zb_why_render("why.required" ZB_US "1" ZB_US "2" ZB_US "3" ZB_US "4" ZB_US
+                                    "5" ZB_US "6" ZB_US "7" ZB_US "8" ZB_US "9", true, out,
+                                    sizeof out),
+                      "why.required, 1, 2, 3, 4, 5, 6, 7, 8, 9");
+  zb_reason_parts parts;
+  assert_false(zb_reason_decode(ZB_US "x", 2, &parts));
+  assert_true(zb_reason_decode("why.required", 12, &parts));
+  assert_int_equal(parts.nargs, 0);
 }
 
 int main(void) {

@@ -251,6 +251,6 @@ assert_grep "$LAST_ERR" "（值：“工人x”）" "the value as the file has i
 if grep -q "is after today\|check character\|unknown value" "$LAST_ERR"; then fail "English in a Chinese import's errors"; fi
 expect_exit 3 "$NODE" member import "$WORK/bad.csv" --lang en --data "$N"
 assert_grep "$LAST_ERR" "check character is X, expected 7" "--lang en: the check character"
-assert_grep "$LAST_ERR" "birth_date: is after today (" "--lang en: a date after today"
+assert_grep "$LAST_ERR" "(birth_date): is after today (" "--lang en: a date after today"
 assert_grep "$LAST_ERR" "unknown value; expected 农牧渔民, 工人, " "--lang en: the vocabulary"
 assert_grep "$LAST_ERR" "(value: \"工人x\")" "--lang en: the value"

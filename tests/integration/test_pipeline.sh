@@ -75,8 +75,8 @@ refused 3 A1 activist --date 2023-03-01 --data "$B" --lang en
 assert_grep "$LAST_ERR" "talked with before" "activist before the talk"
 act A1 talk --date 2023-01-20 --by 李书记 --data "$B"
 act A1 activist --date 2023-03-01 --data "$B"
-refused 6 A1 filing --date 2023-03-10 --data "$B"
-assert_grep "$LAST_ERR" "only a committee above $B1" "备案 is the township's"
+refused 6 A1 filing --date 2023-03-10 --data "$B" --lang zh
+assert_grep "$LAST_ERR" "只有 $B1 的上级党委才能办理备案" "备案 is the township's (in Chinese by default)"
 refused 2 A1 talk --date 2023-03-02 --votes-for 3 --data "$B"
 conv_sync "$B"
 conv_sync "$TN"

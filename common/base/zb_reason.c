@@ -24,7 +24,8 @@ static size_t char_len(const char *s, size_t len) {
 
 /* Appends s (len bytes) to out[*o] as plain text, within max bytes of
  * out in all (one kept for the NUL); cut on a character boundary, with
- * "…" when it is.  ctl: what a control character becomes. */
+ * "…" when it is.  Control characters become spaces, US ", " when
+ * us_as_comma. */
 static void put_clean(char *out, size_t *o, size_t max, const char *s, size_t len,
                       bool us_as_comma) {
   size_t i = 0;

@@ -26,6 +26,7 @@
 #include "zb_kindcli.h"
 #include "zb_log.h"
 #include "zb_msg.h"
+#include "zb_why.h"
 #include "zb_node.h"
 #include "zb_offline.h"
 #include "zb_funnel.h"
@@ -160,6 +161,13 @@ static int cmd_status(const struct zb_cmd *c, const zb_args *a) {
 static const char *kind_label(const char *kind) {
   const zb_kind_desc *kd = zb_kind_by_name(kind, strlen(kind));
   return kd && zb_lang_is_zh() ? kd->zh : kind;
+}
+
+/* A field of a kind as people name it: its label in Chinese. */
+static const char *field_label(const char *kind, const char *field) {
+  const zb_kind_desc *kd = zb_kind_by_name(kind, strlen(kind));
+  int f = kd ? zb_kind_field(kd, field, strlen(field)) : -1;
+  return f >= 0 && zb_lang_is_zh() ? kd->fields[f].zh : field;
 }
 
 static int log_op(void *ctx, const zb_op_view *op) {
@@ -615,16 +623,23 @@ static int rejected_out(void *ctx, const zb_rejected_view *r) {
     zb_hlc_format(r->hlc, when);
   else
     zb_cli_local_time(r->hlc, when);
+  /* The reason as the server sent it, coded or plain (docs/PROTOCOL.md,
+   * "Reasons"), in words now: English for --json, with its key. */
+  char words[ZB_WHY_TEXT_MAX], code[ZB_REASON_KEY_MAX + 1];
   if (ro->json) {
-    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
+    zb_why_code(r->reason, code);
+    json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq,
                             "time", when, "actor", r->actor, "kind", r->kind, "key", r->key,
-                            "field", r->field, "reason", r->reason);
+                            "field", r->field, "reason",
+                            zb_why_text_en(r->reason, words, sizeof words), "reason_code",
+                            code);
     if (row && r->caused_by)
       json_object_set_new(row, "caused_by", json_integer((json_int_t)r->caused_by));
     return zb_json_stream_add(&ro->js, row);
   }
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)r->seq);
-  const char *cells[] = {seq, when, kind_label(r->kind), r->key, r->field, r->reason};
+  const char *cells[] = {seq, when, kind_label(r->kind), r->key, field_label(r->kind, r->field),
+                         zb_why_text(r->reason, words, sizeof words)};
   return zb_table_add(ro->t, cells);
 }
 

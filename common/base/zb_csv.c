@@ -63,6 +63,7 @@
 #include <sys/stat.h>
 
 #include "zb_err.h"
+#include "zb_reason.h"
 #include "zb_utf8.h"
 
 #define ZB_CSV_MAX_COLUMNS 64
@@ -196,7 +197,12 @@ static void zb__csv_report(struct zb__csv_reader *rd, long line,
   char reason[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(reason, sizeof reason, fmt, ap);
+  /* A coded reason (zb_reason.h), put in words by the reader; or text
+   * made already. */
+  if (strncmp(fmt, "why.", 4) == 0)
+    zb_reason_vmake(reason, sizeof reason, fmt, ap);
+  else
+    vsnprintf(reason, sizeof reason, fmt, ap);
   va_end(ap);
   rd->nproblems++;
   if (rd->problem != NULL)
@@ -322,7 +328,7 @@ static bool zb__csv_header_field(struct zb__csv_reader *rd, size_t i,
   if (i >= ZB_CSV_MAX_HEADER) {
     if (i == ZB_CSV_MAX_HEADER)
       zb__csv_report(rd, ps->rec_line, NULL,
-                     "the header has more than %d columns", ZB_CSV_MAX_HEADER);
+                     "why.csv_wide" ZB_US "%d", ZB_CSV_MAX_HEADER);
     return false;
   }
   const char *why = NULL;
@@ -355,19 +361,16 @@ static bool zb__csv_header_field(struct zb__csv_reader *rd, size_t i,
   }
   if (why && strcmp(why, "long") == 0) {
     zb__csv_report(rd, ps->rec_line, NULL,
-                   "header field %zu is %zu bytes long, not a known column",
-                   i + 1, len);
+                   "why.csv_header_long" ZB_US "%zu" ZB_US "%zu", i + 1, len);
     return false;
   }
   if (why && strcmp(why, "text") == 0) {
     zb__csv_report(rd, ps->rec_line, NULL,
-                   "header field %zu is not text (a control character, or "
-                   "bytes that are not UTF-8)",
-                   i + 1);
+                   "why.csv_header_text" ZB_US "%zu", i + 1);
     return false;
   }
   if (why) {
-    zb__csv_report(rd, ps->rec_line, NULL, "header field %zu is empty", i + 1);
+    zb__csv_report(rd, ps->rec_line, NULL, "why.csv_header_empty" ZB_US "%zu", i + 1);
     return false;
   }
   size_t off = zb__csv_buf_put(&rd->names, &rd->names_used, &rd->names_size,
@@ -378,14 +381,13 @@ static bool zb__csv_header_field(struct zb__csv_reader *rd, size_t i,
   }
   const char *name = rd->names + off;
   if (j < 0) {
-    zb__csv_report(rd, ps->rec_line, name, "unknown column");
+    zb__csv_report(rd, ps->rec_line, name, "why.csv_unknown_column");
     return false;
   }
   if (ps->seen & (UINT64_C(1) << j)) {
     size_t other = ps->hsrc[j];
     zb__csv_report(rd, ps->rec_line, spec->columns[j],
-                   "duplicate column: header fields %zu (\"%s\") and %zu "
-                   "(\"%s\") both name it; keep one",
+                   "why.csv_duplicate" ZB_US "%zu" ZB_US "%s" ZB_US "%zu" ZB_US "%s",
                    other + 1, rd->names + ps->hoff[other], i + 1, name);
     return false;
   }
@@ -406,9 +408,7 @@ static void zb__csv_header_done(struct zb__csv_reader *rd) {
       char names[400];
       zb__csv_accepted(spec, j, names, sizeof names);
       zb__csv_report(rd, ps->rec_line, spec->columns[j],
-                     "required column is missing; its header may be any of: "
-                     "%s",
-                     names);
+                     "why.csv_missing_column" ZB_US "%s", names);
       bad = true;
     }
   }
@@ -509,16 +509,12 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
     char col[8];
     zb_csv_column_letters(ps->nhdr - 1, col);
     zb__csv_report(rd, ps->rec_line, NULL,
-                   "has a value right of the header's last column (%s): "
-                   "clear it, or give its column a header",
-                   col);
+                   "why.csv_right_of_header" ZB_US "%s", col);
     return;
   }
   if (ps->nfields != ps->nhdr) {
     zb__csv_report(rd, ps->rec_line, NULL,
-                   "has %zu fields, header has %zu: a comma too many or too "
-                   "few (a value holding a comma goes in double quotes)",
-                   ps->nfields, ps->nhdr);
+                   "why.csv_field_count" ZB_US "%zu" ZB_US "%zu", ps->nfields, ps->nhdr);
     return;
   }
   bool bad = false;
@@ -531,22 +527,18 @@ static void zb__csv_row_done(struct zb__csv_reader *rd) {
       break;
     case ZB__F_LONG:
       zb__csv_report(rd, ps->rec_line, col,
-                     "field is %zu bytes, longer than the limit of %zu: "
-                     "shorten it",
-                     ps->flen[i], spec->max_field);
+                     "why.csv_field_long" ZB_US "%zu" ZB_US "%zu", ps->flen[i],
+                     spec->max_field);
       bad = true;
       break;
     case ZB__F_TEXT:
       zb__csv_report(rd, ps->rec_line, col,
-                     "holds a control character (a byte below 0x20 other "
-                     "than TAB or a line end)");
+                     "why.csv_field_control");
       bad = true;
       break;
     case ZB__F_NOT_UTF8:
       zb__csv_report(rd, ps->rec_line, col,
-                     "holds bytes that are not UTF-8, in a file that is "
-                     "UTF-8 elsewhere: type the value again, or save the "
-                     "file as \"CSV UTF-8 (逗号分隔)\" again");
+                     "why.csv_field_not_utf8");
       bad = true;
       break;
     }
@@ -680,12 +672,10 @@ static void zb__csv_parse_error(struct zb__csv_reader *rd) {
   struct zb__csv_parse *ps = &rd->ps;
   if (ps->line != ps->rec_line)
     zb__csv_report(rd, ps->rec_line, NULL,
-                   "malformed quotes (found on line %ld); the rest of the "
-                   "file was not read",
-                   ps->line);
+                   "why.csv_quotes_at" ZB_US "%ld", ps->line);
   else
     zb__csv_report(rd, ps->rec_line, NULL,
-                   "malformed quotes; the rest of the file was not read");
+                   "why.csv_quotes");
   /* A broken header makes the file unusable; a broken data row stops the
    * read with the problem counted, so the caller stores nothing. */
   zb__csv_stop(rd, ps->have_header ? 0 : ZB_EINVAL);
@@ -834,21 +824,40 @@ static void zb__csv_hex(const char *s, size_t n, char *out, size_t size) {
                              i ? " " : "", (unsigned char)s[i]);
 }
 
+/* What is wrong with a file's encoding: the keys of the reasons. */
+enum zb__csv_enc_why {
+  ZB__ENC_MIXED,        /* not UTF-8 after lines that are */
+  ZB__ENC_MIXED_STDIN,  /* the same, and stdin cannot be read again */
+  ZB__ENC_CUT,          /* ends in the middle of a character */
+  ZB__ENC_UTF16,        /* UTF-16 text */
+  ZB__ENC_NEITHER,      /* neither UTF-8 nor GB18030 */
+};
+
 /* The problem that ends the read for bytes at s[bad] of a chunk whose
  * start s is at the current line. */
-static const char zb__csv_fix[] =
-    "save the file as \"CSV UTF-8 (逗号分隔)\" in Excel or WPS and import "
-    "that file";
-
 static void zb__csv_encoding_problem(struct zb__csv_reader *rd, const char *s,
-                                     size_t bad, size_t len, const char *why,
-                                     const char *fix) {
+                                     size_t bad, size_t len, enum zb__csv_enc_why why) {
   struct zb__csv_parse *ps = &rd->ps;
   long line = ps->line + (long)zb__csv_count(s, bad, '\n');
   char hex[40];
   zb__csv_hex(s + bad, len - bad, hex, sizeof hex);
-  zb__csv_report(rd, line, NULL, "%s (bytes %s); %s", why, hex,
-                 fix ? fix : zb__csv_fix);
+  switch (why) {
+  case ZB__ENC_MIXED:
+    zb__csv_report(rd, line, NULL, "why.csv_enc_mixed" ZB_US "%s", hex);
+    break;
+  case ZB__ENC_MIXED_STDIN:
+    zb__csv_report(rd, line, NULL, "why.csv_enc_mixed_stdin" ZB_US "%s", hex);
+    break;
+  case ZB__ENC_CUT:
+    zb__csv_report(rd, line, NULL, "why.csv_enc_cut" ZB_US "%s", hex);
+    break;
+  case ZB__ENC_UTF16:
+    zb__csv_report(rd, line, NULL, "why.csv_enc_utf16" ZB_US "%s", hex);
+    break;
+  case ZB__ENC_NEITHER:
+    zb__csv_report(rd, line, NULL, "why.csv_enc_neither" ZB_US "%s", hex);
+    break;
+  }
   zb__csv_stop(rd, ps->have_header ? 0 : ZB_EINVAL);
 }
 
@@ -896,8 +905,7 @@ static int zb__csv_to_gb18030(struct zb__csv_reader *rd) {
 static int zb__csv_restart(struct zb__csv_reader *rd, const char *s,
                            size_t bad, size_t len) {
   if (rd->spec->encoding == NULL) {
-    zb__csv_encoding_problem(rd, s, bad, len,
-                             "this line is not UTF-8, after lines that are", NULL);
+    zb__csv_encoding_problem(rd, s, bad, len, ZB__ENC_MIXED);
     return 0;
   }
   if (rd->seekable) {
@@ -908,12 +916,7 @@ static int zb__csv_restart(struct zb__csv_reader *rd, const char *s,
     rd->replaying = true;
     rd->replay = 0;
   } else {
-    zb__csv_encoding_problem(
-        rd, s, bad, len,
-        "this line is not UTF-8, after lines that are, and this input cannot "
-        "be read a second time as GB18030",
-        "give the file's name instead of - (a GB18030 file is then read "
-        "again), or save it as \"CSV UTF-8 (逗号分隔)\"");
+    zb__csv_encoding_problem(rd, s, bad, len, ZB__ENC_MIXED_STDIN);
     return 0;
   }
   int rc = zb__csv_to_gb18030(rd);
@@ -987,14 +990,10 @@ static int zb__csv_chunk(struct zb__csv_reader *rd, const char *s, size_t len,
     const unsigned char *u = (const unsigned char *)s;
     bool utf16 = rd->ps.fed == 0 && len >= 2 &&
                  ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
-    zb__csv_encoding_problem(
-        rd, s, (size_t)(in - s), len,
-        errno == EINVAL ? "the file ends in the middle of a character"
-        : utf16 ? "the file is UTF-16 text (what Excel saves as \"Unicode 文本\"), "
-                  "not CSV"
-                : "the file is neither UTF-8 nor GB18030 (GBK) text: this line "
-                  "holds bytes that are neither",
-        NULL);
+    zb__csv_encoding_problem(rd, s, (size_t)(in - s), len,
+                             errno == EINVAL ? ZB__ENC_CUT
+                             : utf16         ? ZB__ENC_UTF16
+                                             : ZB__ENC_NEITHER);
     return 0;
   }
   *used = (size_t)(in - s);
@@ -1051,8 +1050,7 @@ static int zb__csv_run(struct zb__csv_reader *rd, char *buf) {
     memmove(buf, s + used, carry);
     if (eof && carry > 0) {
       /* Only a UTF-8 sequence cut by the end of the file gets here. */
-      zb__csv_encoding_problem(rd, buf, 0, carry,
-                               "the file ends in the middle of a character", NULL);
+      zb__csv_encoding_problem(rd, buf, 0, carry, ZB__ENC_CUT);
       return 0;
     }
     if (eof)
@@ -1175,14 +1173,14 @@ int zb_csv_read_stream(FILE *f, const void *head, size_t nhead,
   /* End of file: a last record without a line end is still a record. */
   if (csv_fini(&rd->p, zb__csv_on_field, zb__csv_on_record, rd) != 0) {
     zb__csv_report(rd, rd->ps.rec_line, NULL,
-                   "quoted field is not closed at the end of the file");
+                   "why.csv_quote_open");
     if (!rd->ps.have_header)
       zb__csv_stop(rd, ZB_EINVAL);
   }
   if (rd->stop != ZB__RUN) {
     rc = rd->result;
   } else if (!rd->ps.have_header) {
-    zb__csv_report(rd, 1, NULL, "no header row");
+    zb__csv_report(rd, 1, NULL, "why.csv_no_header");
     rc = ZB_EINVAL;
   }
 out:
@@ -1286,7 +1284,7 @@ int zb_csv_rows_end(zb_csv_rows *r, long *nproblems) {
   if (rd->stop != ZB__RUN) {
     rc = rd->result;
   } else if (!rd->ps.have_header) {
-    zb__csv_report(rd, 1, NULL, "no header row");
+    zb__csv_report(rd, 1, NULL, "why.csv_no_header");
     rc = ZB_EINVAL;
   }
   if (nproblems != NULL)

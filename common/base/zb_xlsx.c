@@ -379,8 +379,7 @@ static void number_cell(struct xlsx *x, size_t i, bool date_col, const char **v,
   if (all_digits(s, n))
     return;   /* exactly as written */
   if (fabs(d) >= 1e15) {
-    *why = "is a number of 16 or more digits, of which Excel keeps 15 (the last ones are "
-           "lost): format the column as 文本 (Text) and type the values again";
+    *why = "why.xlsx_15_digits";
     return;
   }
   if (d == floor(d))
@@ -521,7 +520,7 @@ static void cell_end(struct xlsx *x) {
     v = x->text_len == 1 && x->text[0] == '1' ? "TRUE" : x->text_len ? "FALSE" : "";
     len = full = strlen(v);
   } else if (strcmp(t, "e") == 0) {
-    why = "holds an Excel error value (a formula that did not work): type the value itself";
+    why = "why.xlsx_error_value";
   } else if (strcmp(t, "d") == 0) {
     /* An ISO 8601 date cell: its text, which dates read. */
   } else {
@@ -865,10 +864,9 @@ static void problem_nofile(struct xlsx *x, zip_error_t *ze) {
   int code = zip_error_code_zip(ze);
   problem(x, 0, "%s",
           code == ZIP_ER_NOZIP || code == ZIP_ER_INCONS
-              ? "starts like an xlsx workbook (a zip archive) but is not one, or is damaged: "
-                "open it in Excel or WPS and save it again"
+              ? "why.xlsx_not_zip"
           : code == ZIP_ER_ENCRNOTSUPP || code == ZIP_ER_NOPASSWD
-              ? "the workbook is encrypted: save it without a password"
+              ? "why.xlsx_encrypted"
               : zip_error_strerror(ze));
 }
 
@@ -1005,9 +1003,7 @@ int zb_sheet_read(const char *path, const struct zb_csv_spec *spec, zb_csv_row_f
       *nproblems = 1;
     if (problem)
       problem(ctx, 0, NULL,
-              "this is an Excel 97-2003 workbook (.xls) or one saved with a password: open "
-              "it in Excel or WPS and save it as \"Excel 工作簿 (*.xlsx)\" without a password, "
-              "or as \"CSV UTF-8 (逗号分隔)\", and import that file");
+              "why.xlsx_xls");
     rc = ZB_EINVAL;
   } else if (zb_xlsx_magic(head, n) && !in && regular(f)) {
     fclose(f);
@@ -1038,8 +1034,7 @@ int zb_sheet_read(const char *path, const struct zb_csv_spec *spec, zb_csv_row_f
       }
     }
     if (rc == ZB_ETOOBIG && problem) {
-      problem(ctx, 0, NULL, "a workbook read from stdin or a pipe may be at most 256 MiB: "
-                            "give the name of the file");
+      problem(ctx, 0, NULL, "why.xlsx_stdin_big");
       if (nproblems)
         *nproblems = 1;
       rc = ZB_EINVAL;

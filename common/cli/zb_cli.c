@@ -17,6 +17,7 @@
 #include "zb_table.h"
 #include "zb_log.h"
 #include "zb_msg.h"
+#include "zb_why.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
 #include "zb_offline.h"
@@ -163,6 +164,8 @@ void zb_cli_problem(void *ctx, const char *file, long line, const char *column,
                     const char *reason) {
   const char *prog = zb_log_progname();
   (void)ctx;
+  char words[ZB_WHY_TEXT_MAX];
+  reason = zb_why_text(reason, words, sizeof words);
   char where[4300] = "";
   if (file && line > 0)
     snprintf(where, sizeof where, "%s:%ld: ", file, line);

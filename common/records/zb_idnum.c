@@ -35,23 +35,23 @@ int zb_idnum_parse(const char *s, size_t len, zb_date *birth, int *male_out,
   zb_date b;
 
   if (s == NULL || len != ZB_IDNUM_LEN) {
-    why = "must be 18 characters";
+    why = "why.idnum_len";
     goto out;
   }
   for (size_t i = 0; i < ZB_IDNUM_LEN - 1; i++) {
     if (s[i] < '0' || s[i] > '9') {
-      why = "the first 17 characters must be digits";
+      why = "why.idnum_digits";
       goto out;
     }
   }
   if (s[17] == 'x') {
     /* GB 11643-1999 writes the check value 10 as the Roman numeral X; the
      * lowercase letter is a common typing slip, so name it precisely. */
-    why = "check character must be an uppercase X, not x";
+    why = "why.idnum_lower_x";
     goto out;
   }
   if (!((s[17] >= '0' && s[17] <= '9') || s[17] == 'X')) {
-    why = "check character must be a digit or X";
+    why = "why.idnum_check_char";
     goto out;
   }
   /* The birth date part goes through the same strict parser as any other
@@ -59,11 +59,11 @@ int zb_idnum_parse(const char *s, size_t len, zb_date *birth, int *male_out,
   char iso[10] = {s[6], s[7], s[8], s[9], '-', s[10],
                   s[11], '-', s[12], s[13]};
   if (zb_date_parse(iso, sizeof iso, &b) != 0) {
-    why = "birth date part (characters 7-14) is not a real date";
+    why = "why.idnum_birth";
     goto out;
   }
   if (zb_idnum_check_char(s) != s[17]) {
-    why = "wrong check character";
+    why = "why.idnum_wrong_check";
     goto out;
   }
   if (birth != NULL)

@@ -15,6 +15,7 @@
 #include "zb_log.h"
 #include "zb_norm.h"
 #include "zb_utf8.h"
+#include "zb_why.h"
 #include "zb_xlsx.h"
 
 /* An import file may hold at most this many rows (and report at most this
@@ -66,7 +67,7 @@ void zb_problems_emit(const zb_problems *p, const char *file,
     fn(ctx, file, p->v[i].line, p->v[i].column, p->v[i].reason);
   if (p->dropped) {
     char msg[96];
-    snprintf(msg, sizeof msg, "%ld more problems not shown", p->dropped);
+    zb_reason_make(msg, sizeof msg, "why.more_problems" ZB_US "%ld", p->dropped);
     fn(ctx, file, 0, NULL, msg);
   }
 }
@@ -389,7 +390,9 @@ static void with_value(char *buf, size_t cap, const char *reason, const char *v,
     o += 3;
   }
   echo[o] = '\0';
-  snprintf(buf, cap, "%s (value: \"%s\")", reason, echo);
+  /* The value rides after GS; the reader's language frames it
+   * (zb_why.h). */
+  snprintf(buf, cap, "%s%c%s", reason, ZB_REASON_GS, echo);
 }
 
 static void import_field_problem(void *ctx, int field, const char *reason) {
@@ -413,7 +416,11 @@ static void import_csv_problem(void *ctx, long line, const char *column, const c
     if (f >= 0) {
       col = im->col[f];
     } else {
-      snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
+      /* The column by its header, the reason inside (zb_reason.h). */
+      zb_reason_make(buf, sizeof buf, "why.in_column" ZB_US "%s", column);
+      zb_reason_nest(buf, sizeof buf, reason);
+      if (strcmp(buf, reason) == 0)   /* a plain reason: plain text */
+        snprintf(buf, sizeof buf, "column \"%.*s\": %s", ZB_FIELD_MAX, column, reason);
       reason = buf;
     }
   }
@@ -473,14 +480,17 @@ static void import_encoding(void *ctx, bool restart) {
 /* The last row kept has the value of ks's field that an earlier row has:
  * report it on that field, with the earlier line.  1 if so, else 0 with
  * *hash for keyset_put_last. */
-static int import_repeat(struct import *im, const struct keyset *ks, const char *what, int nf,
+static int import_repeat(struct import *im, const struct keyset *ks, bool key, int nf,
                          uint32_t *hash) {
   size_t earlier;
   if (!keyset_find_last(ks, &im->rows, nf, &earlier, hash))
     return 0;
   char reason[200];
-  snprintf(reason, sizeof reason, "%s line %ld of this file", what,
-           rows_line(&im->rows, earlier));
+  long at = rows_line(&im->rows, earlier);
+  if (key)
+    zb_reason_make(reason, sizeof reason, "why.repeat_key" ZB_US "%ld", at);
+  else
+    zb_reason_make(reason, sizeof reason, "why.repeat_value" ZB_US "%ld", at);
   import_field_problem(im, ks->field, reason);
   return 1;
 }
@@ -536,10 +546,10 @@ static int import_check(void *ctx, long line, const char *const *values, const s
   /* A key, or a unique value (one person, one record), on two rows: the
    * later row is refused, naming the earlier. */
   uint32_t hk = 0, hu[ZB_IMPORT_UNIQUE_MAX] = {0};
-  bool repeated = !keyless && import_repeat(im, &im->keys, "is also the key on", nf, &hk);
+  bool repeated = !keyless && import_repeat(im, &im->keys, true, nf, &hk);
   for (int u = 0; u < im->nuniq && !repeated; u++)
     repeated = next->v[im->uniq[u].field][0] &&
-               import_repeat(im, &im->uniq[u], "is also on", nf, &hu[u]);
+               import_repeat(im, &im->uniq[u], false, nf, &hu[u]);
   if (repeated) {
     rows_drop_last(&im->rows, nf);
     return 0;
@@ -785,7 +795,7 @@ static void emit_merged(const zb_problems *a, const zb_problems *b, const char *
   long dropped = a->dropped + b->dropped;
   if (dropped) {
     char msg[96];
-    snprintf(msg, sizeof msg, "%ld more problems not shown", dropped);
+    zb_reason_make(msg, sizeof msg, "why.more_problems" ZB_US "%ld", dropped);
     fn(ctx, file, 0, NULL, msg);
   }
 }
@@ -917,12 +927,15 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
                import_now() - start, import_clock(CLOCK_THREAD_CPUTIME_ID) - cpu0,
                sized ? "" : " (not a file: read first)");
   const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
-  if (im->ignored[0])
-    zb_log_warn("%s:%ld: columns ignored (no field of a %s has these names): %s", name,
-                im->header_line, kind->name, im->ignored);
+  if (im->ignored[0]) {
+    char why[ZB_REASON_MAX + 1], words[ZB_WHY_TEXT_MAX];
+    zb_reason_make(why, sizeof why, "why.columns_ignored" ZB_US ZB_RS "%s", kind->name);
+    zb_log_warn("%s:%ld: %s%s", name, im->header_line, zb_why_text(why, words, sizeof words),
+                im->ignored);
+  }
   emit_merged(&im->probs, &im->wprobs, name, problem, pctx);
   if (rc == ZB_EINVAL && zb_problems_count(&im->probs) + zb_problems_count(&im->wprobs) == 0)
-    problem(pctx, name, 0, NULL, "the file holds no usable header");
+    problem(pctx, name, 0, NULL, "why.no_header");
   if (rc == 0 && zb_problems_count(&im->probs) > 0)
     rc = ZB_EINVAL;   /* the discarded write found nothing more */
   if (res)

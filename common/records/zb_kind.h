@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "zb_date.h"
+#include "zb_reason.h"
 #include "zb_store.h"
 
 /* No field may be longer than this many bytes. */
@@ -148,7 +149,6 @@ enum zb_reach {
 typedef struct zb_index_desc {
   int field;
   bool unique;
-  const char *what;             /* for messages: "ID number" */
   enum zb_dbi table;            /* its own table, or 0: the shared index
                                    table (zb_state.c, "Key layouts") */
 } zb_index_desc;

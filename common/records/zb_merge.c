@@ -9,6 +9,7 @@
 
 #include "zb_err.h"
 #include "zb_hlc.h"
+#include "zb_reason.h"
 #include "zb_record.h"
 #include "zb_state.h"
 #include "zb_utf8.h"
@@ -16,7 +17,11 @@
 int zb_reject(zb_apply_result *r, int field, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+  /* A coded reason (docs/PROTOCOL.md, "Reasons"), or one already made. */
+  if (strncmp(fmt, "why.", 4) == 0)
+    zb_reason_vmake(r->reason, sizeof r->reason, fmt, ap);
+  else
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
   va_end(ap);
   r->status = ZB_APPLY_REJECTED;
   r->field = field;
@@ -48,7 +53,7 @@ zb_date zb_hlc_today(uint64_t hlc) {
 
 struct first_problem {
   int field;
-  char reason[256];
+  char reason[ZB_REASON_MAX + 1];
   int n;
 };
 
@@ -79,8 +84,8 @@ int zb_committee_above(zb_txn *t, const char *scope, const char *org, const char
     return 0;
   if (strcmp(scope, org) == 0 || !zb_org_in_subtree(org, scope)) {
     r->scope = true;
-    return zb_reject(r, -1, "only a committee above %s may %s; this node's org %s is not above it",
-                     org, what, scope);
+    return zb_reject(r, -1, "why.committee_not_above" ZB_US "%s" ZB_US "%s" ZB_US "%s", org,
+                     what, scope);
   }
   zb_rec *o = malloc(sizeof *o);
   if (!o)
@@ -92,8 +97,10 @@ int zb_committee_above(zb_txn *t, const char *scope, const char *org, const char
     return rc;
   if (type != 0 && type != 1) {   /* committee, general_branch */
     r->scope = true;
-    return zb_reject(r, -1, "only a committee above %s may %s; this node's org %s is %s",
-                     org, what, scope, type < 0 ? "not in the org tree" : "not a committee");
+    return zb_reject(r, -1,
+                     type < 0 ? "why.committee_no_org" ZB_US "%s" ZB_US "%s" ZB_US "%s"
+                              : "why.committee_not" ZB_US "%s" ZB_US "%s" ZB_US "%s",
+                     org, what, scope);
   }
   return 0;
 }
@@ -132,14 +139,14 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
     if (strcmp(next->v[f], want) == 0)
       continue;
     if (!existed && f == sf)
-      return zb_reject(r, f, "a new %s is %s", kd->name, want);
-    return zb_reject(r, f, "%s changes only through an act of the %s (%s)",
-                     kd->fields[f].name, kd->name, owner->name);
+      return zb_reject(r, f, "why.new_state" ZB_US ZB_RS "%s" ZB_US "%s", kd->name, want);
+    return zb_reject(r, f, "why.act_only" ZB_US ZB_RS "%s.%s" ZB_US ZB_RS "%s" ZB_US ZB_RS "%s:%s",
+                     kd->name, kd->fields[f].name, kd->name, kd->name, owner->name);
   }
   for (int f = 0; existed && f < kd->nfields; f++)
     if ((kd->fields[f].flags & ZB_FF_FIXED) && strcmp(cur->v[f], next->v[f]) != 0)
-      return zb_reject(r, f, "%s cannot be changed once the %s exists", kd->fields[f].name,
-                       kd->name);
+      return zb_reject(r, f, "why.fixed" ZB_US ZB_RS "%s.%s" ZB_US ZB_RS "%s", kd->name,
+                       kd->fields[f].name, kd->name);
   int of = kd->org_field;
   const char *org = next->v[of];
   int rc;
@@ -150,7 +157,7 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
         break;
       rc = org_exists(t, next->v[f]);
       if (rc == ZB_ENOTFOUND)
-        return zb_reject(r, f, "org %s does not exist (import the org tree first)", next->v[f]);
+        return zb_reject(r, f, "why.org_missing" ZB_US "%s", next->v[f]);
       if (rc)
         return rc;
     }
@@ -159,16 +166,17 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
    * destination accepts it); a set, the kind's org field. */
   if (via_act && via_act->scope_field && !org_in_scope(kd, next->v[via_act->scope_field], scope)) {
     r->scope = true;
-    return zb_reject(r, via_act->scope_field, "%s (%s) is for %s %s: outside the writer's scope %s",
-                     via_act->name, via_act->zh, kd->fields[via_act->scope_field].name,
+    return zb_reject(r, via_act->scope_field,
+                     "why.act_scope" ZB_US ZB_RS "%s:%s" ZB_US ZB_RS "%s.%s" ZB_US "%s" ZB_US "%s",
+                     kd->name, via_act->name, kd->name, kd->fields[via_act->scope_field].name,
                      next->v[via_act->scope_field], scope);
   }
   if (!(via_act && via_act->scope_field) && !org_in_scope(kd, org, scope)) {
     r->scope = true;
     if (kd->scope == ZB_SCOPE_OWN_ORG)
-      return zb_reject(r, of, "a %s is written by its own org: %s is not the writer's org %s",
-                       kd->name, org, scope);
-    return zb_reject(r, of, "org %s is outside the writer's scope %s", org, scope);
+      return zb_reject(r, of, "why.own_org" ZB_US ZB_RS "%s" ZB_US "%s" ZB_US "%s", kd->name,
+                       org, scope);
+    return zb_reject(r, of, "why.org_scope" ZB_US "%s" ZB_US "%s", org, scope);
   }
   /* The kind's own rules concern the record's fields, which sets write;
    * an act brings its own (zb_act_desc.check). */
@@ -200,9 +208,9 @@ static int check_rules(zb_txn *t, const zb_rec *cur, bool existed, const zb_rec 
     if (rc && rc != ZB_ENOTFOUND)
       return rc;
     if (visible)
-      return zb_reject(r, ix->field, "%s is already recorded for %s %s", fname, kd->name, holder);
-    return zb_reject(r, ix->field, "this %s is already recorded in another organization",
-                     ix->what);
+      return zb_reject(r, ix->field, "why.unique_here" ZB_US ZB_RS "%s.%s" ZB_US ZB_RS "%s" ZB_US "%s",
+                       kd->name, fname, kd->name, holder);
+    return zb_reject(r, ix->field, "why.unique_elsewhere" ZB_US ZB_RS "%s.%s", kd->name, fname);
   }
   return 0;
 }
@@ -276,19 +284,18 @@ static int check_fields(zb_apply_result *r, const zb_kind_desc *kd, Zb__FieldSet
   for (size_t i = 0; i < n; i++) {
     const Zb__FieldSet *f = fs[i];
     if (f->field >= (uint32_t)kd->nfields)
-      return zb_reject(r, -1, "field number %u does not exist", f->field);
+      return zb_reject(r, -1, "why.no_field" ZB_US "%u", (unsigned)f->field);
     const char *name = kd->fields[f->field].name;
     bool ok = allowed == NULL;
     for (int j = 0; j < nallowed && !ok; j++)
       ok = allowed[j] == (int)f->field;
     if (!ok)
-      return zb_reject(r, (int)f->field, "%s is not a parameter of this act", name);
+      return zb_reject(r, (int)f->field, "why.not_param" ZB_US ZB_RS "%s.%s", kd->name, name);
     if (seen[f->field])
-      return zb_reject(r, (int)f->field, "field %s is set more than once in one op", name);
+      return zb_reject(r, (int)f->field, "why.field_twice" ZB_US ZB_RS "%s.%s", kd->name, name);
     seen[f->field] = true;
     if (!f->value || !value_ok(f->value, &len))
-      return zb_reject(r, (int)f->field,
-                       "%s must be at most %d bytes of text (valid UTF-8, no control character)",
+      return zb_reject(r, (int)f->field, "why.value_text" ZB_US ZB_RS "%s.%s" ZB_US "%d", kd->name,
                        name, ZB_FIELD_MAX);
   }
   return 0;
@@ -298,35 +305,35 @@ static int check_fields(zb_apply_result *r, const zb_kind_desc *kd, Zb__FieldSet
  * for a node's own write, a pushed op at the server and a pulled one. */
 static int check_shape(const Zb__Op *op, const zb_kind_desc **kind, zb_apply_result *r) {
   if (!op->origin || !zb_node_id_valid(op->origin))
-    return zb_reject(r, -1, "the op's origin is not a node id");
+    return zb_reject(r, -1, "why.op_origin");
   size_t alen = op->actor ? strnlen(op->actor, ZB_NODE_ID_MAX + 1) : 0;
   if (alen > ZB_NODE_ID_MAX)
-    return zb_reject(r, -1, "the op's actor is longer than %d bytes", ZB_NODE_ID_MAX);
+    return zb_reject(r, -1, "why.op_actor_long" ZB_US "%d", ZB_NODE_ID_MAX);
   if (alen && !zb_utf8_valid(op->actor, alen))
-    return zb_reject(r, -1, "the op's actor is not text (invalid UTF-8 or a control character)");
+    return zb_reject(r, -1, "why.op_actor_text");
   int kid;
   const char *key, *name;
   if (!zb_op_target(op, &kid, &key, &name))
-    return zb_reject(r, -1, "op %s/%llu has no body this version understands", op->origin,
+    return zb_reject(r, -1, "why.op_body" ZB_US "%s" ZB_US "%llu", op->origin,
                      (unsigned long long)op->seq);
   const zb_kind_desc *kd = *kind = zb_kind_by_id(kid);
   if (!kd)
-    return zb_reject(r, -1, "unknown record kind %d", kid);
+    return zb_reject(r, -1, "why.op_kind" ZB_US "%d", kid);
   size_t len;
   if (!value_ok(key, &len) || len == 0)
-    return zb_reject(r, 0, "the record key must be 1-%d bytes of text", ZB_FIELD_MAX);
+    return zb_reject(r, 0, "why.op_key" ZB_US "%d", ZB_FIELD_MAX);
   if (op->body_case == ZB__OP__BODY_SET)
     return check_fields(r, kd, op->set->fields, op->set->n_fields, NULL, 0);
   if (op->body_case == ZB__OP__BODY_ACT) {
     const zb_act_desc *ad = zb_kind_act(kd, name);
     if (!ad)
-      return zb_reject(r, -1, "a %s has no act \"%.64s\"", kd->name, name ? name : "");
+      return zb_reject(r, -1, "why.no_act" ZB_US ZB_RS "%s" ZB_US "%.64s", kd->name, name ? name : "");
     return check_fields(r, kd, op->act->params, op->act->n_params, ad->params ? ad->params : (int[]){0},
                         ad->nparams);
   }
   const zb_kind_desc *fk = zb_kind_fact(kd, name, NULL);
   if (!fk)
-    return zb_reject(r, -1, "a %s has no fact \"%.64s\"", kd->name, name ? name : "");
+    return zb_reject(r, -1, "why.no_fact" ZB_US ZB_RS "%s" ZB_US "%.64s", kd->name, name ? name : "");
   return check_fields(r, fk, op->fact->values, op->fact->n_values, NULL, 0);
 }
 
@@ -413,8 +420,9 @@ static int check_move(zb_txn *t, const zb_act_desc *ad, const zb_rec *act_rec, z
   if ((ret = check_rules(t, mcur, existed, mnext, today, scope, NULL, false, mr)) ||
       mr->status != ZB_APPLY_REJECTED)
     goto out;
-  zb_reject(r, -1, "%s (%s) would write %s %.40s, which is refused: %s", ad->name, ad->zh,
-            mk->name, mkey, mr->reason);
+  zb_reject(r, -1, "why.move_refused" ZB_US ZB_RS "%s:%s" ZB_US ZB_RS "%s" ZB_US "%.40s", act_rec->kd->name,
+            ad->name, mk->name, mkey);
+  zb_reason_nest(r->reason, sizeof r->reason, mr->reason);
   snprintf(r->detail, sizeof r->detail, "%s", mr->detail);
 out:
   free(mcur);
@@ -438,9 +446,9 @@ static int apply_act(zb_txn *t, const Zb__Op *op, const zb_rec *cur, zb_rec *nex
      * zb_hlc_today), as lists show it on that day. */
     int st = zb_kind_state_at(kd, cur->v, zb_date_prev_day(today));
     if (st < 0 || !(ad->from & (1u << st)))
-      return zb_reject(r, sf, "the %s's %s is %s: %s (%s) does not apply", kd->name,
-                       kd->fields[sf].name, st >= 0 ? kd->fields[sf].vocab[st] : cur->v[sf],
-                       ad->name, ad->zh);
+      return zb_reject(r, sf, "why.act_state" ZB_US ZB_RS "%s" ZB_US ZB_RS "%s.%s" ZB_US "%s" ZB_US ZB_RS "%s:%s",
+                       kd->name, kd->name, kd->fields[sf].name,
+                       st >= 0 ? kd->fields[sf].vocab[st] : cur->v[sf], kd->name, ad->name);
   }
   zb_rec_copy(next, cur);
   bool changed = false;
@@ -488,17 +496,17 @@ static int apply_fact(zb_txn *t, const Zb__Op *op, const zb_rec *rec, zb_rec *f,
   if (!trusted) {
     if (!zb_holds(kd, rec->v, scope)) {
       r->scope = true;
-      return zb_reject(r, -1, "%s %s is outside the writer's scope %s", kd->name, rec->v[0],
-                       scope);
+      return zb_reject(r, -1, "why.rec_scope" ZB_US ZB_RS "%s" ZB_US "%s" ZB_US "%s", kd->name,
+                       rec->v[0], scope);
     }
     struct first_problem fp = {.field = -1};
     if (zb_rec_validate(fk, f->v, today, note_problem, &fp) > 0)
-      return zb_reject(r, fp.field, "%s: %s", fk->name, fp.reason);
+      return zb_reject(r, fp.field, "%s", fp.reason);
     int of = fk->org_field;
     if (fk->fields[of].type == ZB_FT_ORG_CODE && !org_in_scope(fk, f->v[of], scope)) {
       r->scope = true;
-      return zb_reject(r, of, "a %s is written by its own org: %s is not the writer's org %s",
-                       fk->name, f->v[of], scope);
+      return zb_reject(r, of, "why.own_org" ZB_US ZB_RS "%s" ZB_US "%s" ZB_US "%s", fk->name,
+                       f->v[of], scope);
     }
   }
   zb_rec *old = malloc(sizeof *old);
@@ -580,7 +588,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   if (existed && of != 0 && !trusted && op->body_case != ZB__OP__BODY_FACT &&
       !org_in_scope(kind, cur->v[sf], scope)) {
     r->scope = true;
-    zb_reject(r, sf, "%s %s is outside the writer's scope %s", kind->name, key, scope);
+    zb_reject(r, sf, "why.rec_scope" ZB_US ZB_RS "%s" ZB_US "%s" ZB_US "%s", kind->name, key, scope);
     snprintf(r->detail, sizeof r->detail, "%s %.40s belongs to org %.64s", kind->name, key,
              cur->v[of]);
     goto out;
@@ -590,7 +598,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
      * record this replica does not hold has nothing to change here. */
     if (!existed) {
       if (!trusted)
-        zb_reject(r, 0, "%s %s does not exist", kind->name, key);
+        zb_reject(r, 0, "why.rec_missing" ZB_US ZB_RS "%s" ZB_US "%s", kind->name, key);
       goto out;
     }
     snprintf(r->org_before, sizeof r->org_before, "%s", cur->v[of]);
@@ -614,7 +622,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
     size_t vlen = strlen(f->value);   /* check_shape: at most ZB_FIELD_MAX */
     if (f->field == 0) {
       if (strcmp(f->value, key) != 0) {
-        zb_reject(r, 0, "a record's key cannot be changed");
+        zb_reject(r, 0, "why.key_fixed");
         goto out;
       }
       continue;

@@ -94,7 +94,7 @@ int zb_reject(zb_apply_result *r, int field, const char *fmt, ...)
  * committee or general branch (in the org tree t holds) and a proper
  * ancestor of org.  0 if so (or scope is NULL: the server itself);
  * otherwise a rejection in r, marked as the writer's scope, saying that
- * only such a committee may do what (e.g. "record 出党"), or a storage
+ * only such a committee may record what (e.g. "出党"), or a storage
  * error. */
 int zb_committee_above(struct zb_txn *t, const char *scope, const char *org, const char *what,
                        zb_apply_result *r);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "zb_idnum.h"
+#include "zb_reason.h"
 #include "zb_utf8.h"
 
 /* ---- Vocabularies ------------------------------------------------------
@@ -194,7 +195,11 @@ void zb_check_problemf(zb_checker *c, int field, const char *fmt, ...) {
   char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  /* A coded reason (docs/PROTOCOL.md, "Reasons"), or plain text. */
+  if (strncmp(fmt, "why.", 4) == 0)
+    zb_reason_vmake(buf, sizeof buf, fmt, ap);
+  else
+    vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   zb_check_problem(c, field, buf);
 }
@@ -204,50 +209,31 @@ void zb_check_problemf(zb_checker *c, int field, const char *fmt, ...) {
 static bool text_ok(zb_checker *c, int field, const char *v, size_t *len) {
   *len = strnlen(v, ZB_FIELD_MAX + 1);
   if (*len > ZB_FIELD_MAX) {
-    zb_check_problemf(c, field, "longer than %d bytes", ZB_FIELD_MAX);
+    zb_check_problemf(c, field, "why.too_long" ZB_US "%d", ZB_FIELD_MAX);
     return false;
   }
   if (!zb_utf8_valid(v, *len)) {
     for (size_t i = 0; i < *len; i++) {
       unsigned char b = (unsigned char)v[i];
       if (b < 0x20 && b != '\t') {
-        zb_check_problem(c, field, "contains a control character");
+        zb_check_problem(c, field, "why.control_char");
         return false;
       }
     }
-    zb_check_problem(c, field, "not valid UTF-8 text");
+    zb_check_problem(c, field, "why.not_utf8");
     return false;
   }
   return true;
 }
 
-/* Appends the vocabulary as "a, b or c" to buf. */
-static void vocab_list(const char *const *vocab, char *buf, size_t size) {
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int i = 0; vocab[i] != NULL && used < size; i++) {
-    const char *sep = i == 0 ? "" : vocab[i + 1] == NULL ? " or " : ", ";
-    int n = snprintf(buf + used, size - used, "%s%s", sep, vocab[i]);
-    if (n < 0)
-      break;
-    used += (size_t)n;
-  }
-}
-
-/* A closed-vocabulary field.  `expected` names the vocabulary for the
- * message; NULL spells the values out. */
-static bool check_vocab(zb_checker *c, int field, const char *v, const char *const *vocab,
-                        const char *expected, int *index) {
+/* A closed-vocabulary field. */
+static bool check_vocab(zb_checker *c, const zb_kind_desc *kd, int field, const char *v,
+                        const char *const *vocab, int *index) {
   *index = zb_vocab_index(vocab, v);
   if (*index >= 0)
     return true;
-  if (expected != NULL) {
-    zb_check_problemf(c, field, "unknown value; expected %s", expected);
-  } else {
-    char list[512];
-    vocab_list(vocab, list, sizeof list);
-    zb_check_problemf(c, field, "unknown value; expected %s", list);
-  }
+  /* The vocabulary by reference: the reader's language lists it. */
+  zb_check_problemf(c, field, "why.vocab" ZB_US ZB_RS "%s.%s=", kd->name, kd->fields[field].name);
   return false;
 }
 
@@ -265,27 +251,23 @@ static bool check_date(zb_checker *c, int field, const char *v, size_t len, zb_d
      * reaches here is none of them. */
     char d[11];
     if (zb_date_reshape(v, len, d) == ZB_DATE_FORM_MONTH)
-      zb_check_problem(c, field,
-                       "is a year and month without the day: give the whole date, "
-                       "YYYY-MM-DD (e.g. 1990-07-01)");
+      zb_check_problem(c, field, "why.date_no_day");
     else
-      zb_check_problem(c, field,
-                       "must be a date: YYYY-MM-DD (2015/6/30, 2015.6.30, "
-                       "2015年6月30日 and 20150630 are read too)");
+      zb_check_problem(c, field, "why.date_shape");
     return false;
   }
   if (zb_date_parse(v, len, out) != 0) {
     int y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
     if (y < 1900 || y > 2999)
-      zb_check_problem(c, field, "year must be between 1900 and 2999");
+      zb_check_problem(c, field, "why.date_year");
     else
-      zb_check_problem(c, field, "not a real date");
+      zb_check_problem(c, field, "why.date_unreal");
     return false;
   }
   if (zb_date_cmp(*out, today) > 0) {
     char t[11];
     zb_date_format(today, t);
-    zb_check_problemf(c, field, "is after today (%s)", t);
+    zb_check_problemf(c, field, "why.date_after_today" ZB_US "%s", t);
     return false;
   }
   return true;
@@ -296,8 +278,7 @@ static bool check_id(zb_checker *c, int field, const char *v, size_t len) {
   for (size_t i = 0; ok && i < len; i++)
     ok = is_alnum(v[i]) || v[i] == '-' || v[i] == '_' || v[i] == '.';
   if (!ok)
-    zb_check_problemf(c, field, "must be 1-%d ASCII letters, digits, '-', '_' or '.'",
-                      ZB__ID_MAX);
+    zb_check_problemf(c, field, "why.id_shape" ZB_US "%d", ZB__ID_MAX);
   return ok;
 }
 
@@ -308,9 +289,7 @@ static bool check_id_number(zb_checker *c, int field, const char *v, size_t len)
   /* A spreadsheet that took the number for a number shows 4.30121E+17 and
    * has lost its last digits. */
   if (strchr(v, '+') && (strchr(v, 'E') || strchr(v, 'e'))) {
-    zb_check_problem(c, field,
-                     "was turned into a number by the spreadsheet (its last digits are "
-                     "lost): format the column as text (文本) and type the numbers again");
+    zb_check_problem(c, field, "why.idnum_sci");
     return false;
   }
   /* If putting the right check character in makes the number valid, the
@@ -321,7 +300,7 @@ static bool check_id_number(zb_checker *c, int field, const char *v, size_t len)
     memcpy(fixed, v, sizeof fixed);
     fixed[17] = want;
     if (zb_idnum_parse(fixed, sizeof fixed, NULL, NULL, NULL) == 0) {
-      zb_check_problemf(c, field, "check character is %c, expected %c", v[17], want);
+      zb_check_problemf(c, field, "why.idnum_check" ZB_US "%c" ZB_US "%c", v[17], want);
       return false;
     }
   }
@@ -329,13 +308,12 @@ static bool check_id_number(zb_checker *c, int field, const char *v, size_t len)
   return false;
 }
 
-const char zb_org_code_rule[] =
-    "must be an org code: 6 digits, then -parts of 1-8 letters or digits, at most 64 bytes "
-    "(e.g. 430121-03-07)";
+const char zb_org_code_rule[] = "why.org_code";
 
 /* One field on its own, by its type (an empty optional field is fine). */
-static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const char *v,
+static bool check_field(zb_checker *c, const zb_kind_desc *kd, int f, const char *v,
                         zb_checked *ck, zb_date today) {
+  const zb_field_desc *fd = &kd->fields[f];
   size_t len = ck->len[f];
   if (len == 0)
     return true;
@@ -344,7 +322,7 @@ static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const cha
     if (fd->max_chars) {
       size_t chars = zb_utf8_chars(v, len);
       if (chars > fd->max_chars) {
-        zb_check_problemf(c, f, "has %zu characters; at most %u allowed", chars,
+        zb_check_problemf(c, f, "why.too_many_chars" ZB_US "%zu" ZB_US "%u", chars,
                           fd->max_chars);
         return false;
       }
@@ -355,13 +333,12 @@ static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const cha
   case ZB_FT_DATE:
     return check_date(c, f, v, len, today, &ck->date[f]);
   case ZB_FT_VOCAB:
-    return check_vocab(c, f, v, fd->vocab, fd->vocab_desc, &ck->vocab[f]);
+    return check_vocab(c, kd, f, v, fd->vocab, &ck->vocab[f]);
   case ZB_FT_ORG_CODE:
     if (zb_org_code_valid(v))
       return true;
     if ((unsigned char)v[0] >= 0x80)   /* 某某村党支部: a name */
-      zb_check_problem(c, f, "is a name, not an org code: give the org's code, e.g. "
-                             "430121-03-07 (zhibu-node org list shows them)");
+      zb_check_problem(c, f, "why.org_code_name");
     else
       zb_check_problem(c, f, zb_org_code_rule);
     return false;
@@ -370,27 +347,22 @@ static bool check_field(zb_checker *c, const zb_field_desc *fd, int f, const cha
   case ZB_FT_COUNT:
     if (len <= 6 && strspn(v, "0123456789") == len && (len == 1 || v[0] != '0'))
       return true;
-    zb_check_problem(c, f, "must be a whole number from 0 to 999999 (digits only)");
+    zb_check_problem(c, f, "why.count");
     return false;
   case ZB_FT_MONTH:
     if (zb_month_parse(v, len, NULL) == 0)
       return true;
-    zb_check_problem(c, f, "must be a month YYYY-MM (e.g. 2026-05)");
+    zb_check_problem(c, f, "why.month");
     return false;
   case ZB_FT_FEN:
     if (zb_fen_parse(v, NULL))
       return true;
-    zb_check_problem(c, f,
-                     "must be a whole number of fen (分), digits only, e.g. 3000 for 30.00 "
-                     "yuan, at most 999999999999");
+    zb_check_problem(c, f, "why.fen");
     return false;
   case ZB_FT_PHONE:
     if (zb_phone_valid(v, len))
       return true;
-    zb_check_problem(c, f,
-                     "must be a mobile number (11 digits from 1, e.g. 13800138000) or a "
-                     "landline (0731-84012345, or 84012345 without the area code; "
-                     "-EXT for an extension)");
+    zb_check_problem(c, f, "why.phone");
     return false;
   }
   return false;
@@ -408,7 +380,7 @@ int zb_rec_validate(const zb_kind_desc *kd, const zb_value *v, zb_date today,
   }
   for (int f = 0; f < nf; f++) {
     if (ck.ok[f] && ck.len[f] == 0 && (kd->fields[f].flags & ZB_FF_REQUIRED)) {
-      zb_check_problem(&c, f, "is required");
+      zb_check_problem(&c, f, "why.required");
       ck.ok[f] = false;
     }
   }
@@ -429,7 +401,7 @@ int zb_rec_validate(const zb_kind_desc *kd, const zb_value *v, zb_date today,
       }
     }
     if (ck.ok[f])
-      ck.ok[f] = check_field(&c, &kd->fields[f], f, v[f], &ck, today);
+      ck.ok[f] = check_field(&c, kd, f, v[f], &ck, today);
     /* An optional state field left empty is the first state (zb_kind.h). */
     if (ck.ok[f] && f == kd->state_field && ck.len[f] == 0)
       ck.vocab[f] = 0;

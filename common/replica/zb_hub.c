@@ -8,6 +8,7 @@
 #include "zb_funnel.h"
 #include "zb_life.h"
 #include "zb_points.h"
+#include "zb_why.h"
 #include <jansson.h>
 #include "zb_hlc.h"
 #include "zb_log.h"
@@ -256,11 +257,9 @@ static int lost_key(zb_txn *t, const Zb__Op *op, zb_apply_result *r, uint64_t *c
   if (v.len != 8)
     return ZB_ECORRUPT;
   *caused_by = zb_be_u64(v.data);
-  snprintf(r->reason, sizeof r->reason,
-           "%s %s does not exist at the server: its creation (op %llu of this node) was "
-           "rejected",
-           zb_kind_by_id(kind) ? zb_kind_by_id(kind)->name : "record", rkey,
-           (unsigned long long)*caused_by);
+  zb_reason_make(r->reason, sizeof r->reason, "why.lost_creation" ZB_US ZB_RS "%s" ZB_US "%s" ZB_US "%llu",
+                 zb_kind_by_id(kind) ? zb_kind_by_id(kind)->name : "record", rkey,
+                 (unsigned long long)*caused_by);
   r->field = -1;
   return 0;
 }
@@ -536,9 +535,11 @@ static int apply_move(struct push_ctx *pc, const Zb__Op *op) {
     return rc;
   pc->w.rejected = rejected;   /* the pushing node's count is its own */
   pc->hub_wrote = true;
+  char words[ZB_WHY_TEXT_MAX];
   if (pc->r.status == ZB_APPLY_REJECTED)
     zb_log_error("%s %s: %s (%s) applied but its write of %s %s was refused: %s", kd->name,
-                 key, ad->name, ad->zh, mv->kind->name, pc->rec.v[mv->key_field], pc->r.reason);
+                 key, ad->name, ad->zh, mv->kind->name, pc->rec.v[mv->key_field],
+                 zb_why_text(pc->r.reason, words, sizeof words));
   return 0;
 }
 
@@ -602,9 +603,11 @@ static int push_item(void *ctx, const uint8_t *item, size_t len) {
     rc = slog_apply(&pc->w, &pc->os, op, pc->req->org, &pc->r);
     if (!rc && pc->r.status != ZB_APPLY_REJECTED)
       res->applied++;
+    char words[ZB_WHY_TEXT_MAX];
     if (!rc && pc->r.status == ZB_APPLY_REJECTED && pc->r.detail[0])
       zb_log_info("node %s op %llu rejected: %s (%s)", op->origin,
-                  (unsigned long long)op->seq, pc->r.reason, pc->r.detail);
+                  (unsigned long long)op->seq, zb_why_text(pc->r.reason, words, sizeof words),
+                  pc->r.detail);
     res->rejected += pc->w.rejected - rejected;
     res->conflicts += pc->w.conflicts - conflicts;
     if (!rc && pc->r.status != ZB_APPLY_REJECTED)

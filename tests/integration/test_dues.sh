@@ -96,12 +96,12 @@ assert_eq "$(field standard_fen)" "20" "a student pays 0.20"
 pay_json --month "$(month_add -6)" --kind low_income --date "$TODAY"
 ops_before="$(ops_count "$WORK/b0201")"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 7)" --kind student --date "$TODAY" \
-  --data "$WORK/b0201"
+  --data "$WORK/b0201" --lang en
 assert_grep "$LAST_ERR" "--month: is 7 months ahead of the payment date $TODAY: dues may be paid at most 6 months ahead" \
   "seven months ahead"
 NODE_AHEAD="$(grep -- '--month: is 7 months' "$LAST_ERR" | sed 's/^zhibu-node: --month: //')"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add -7)" --kind student --date "$TODAY" \
-  --data "$WORK/b0201"
+  --data "$WORK/b0201" --lang en
 assert_grep "$LAST_ERR" "is 7 months behind the payment date" "seven months behind"
 expect_exit 3 "$NODE" dues pay "$X" --month "$(month_add 0)" --kind student --data "$WORK/b0201"
 assert_grep "$LAST_ERR" "已交过 $(month_add 0) 的党费" "one payment a month"
@@ -179,7 +179,7 @@ EOF
 M5="$(month_add 5)"
 printf 'id,member_id,month,org_code,paid_date,payer_kind,base_fen,rule,standard_fen,amount_fen,status\n%s,%s,%s,%s,%s,employee,300001,dues-2008,1500,1500,已缴\n' \
   "$X-${M5//-/}" "$X" "$M5" "$B4" "$TODAY" >"$WORK/wrong.csv"
-expect_exit 3 "$NODE" dues import "$WORK/wrong.csv" --data "$WORK/b0201"
+expect_exit 3 "$NODE" dues import "$WORK/wrong.csv" --data "$WORK/b0201" --lang en
 assert_grep "$LAST_ERR" "standard_fen: must be 3000 (30.00 yuan): 1% of the base 3000.01 yuan" \
   "the node's reason"
 NODE_STD="$(sed -n 's/^zhibu-node: .*wrong.csv:2: standard_fen: \(.*\) (value: "1500")$/\1/p' "$LAST_ERR")"
@@ -300,7 +300,7 @@ ok "$NODE" dues import "$WORK/pay-b2.csv" --data "$WORK/b0102"
 ok "$NODE" dues import "$WORK/pay-b3.csv" --data "$WORK/t01"   # branch 03 has no node
 assert_grep "$LAST_ERR" "更新 0" "the township enters branch 03's payments"
 expect_exit 3 "$NODE" dues pay "$LEAVER" --month "$Y-09" --kind student --date "$Y-09-15" \
-  --data "$WORK/b0102"
+  --data "$WORK/b0102" --lang en
 assert_grep "$LAST_ERR" "left on $Y-09-01: no dues are due for $Y-09" "none due after leaving"
 # The voided case: March paid again at another base.
 ok "$NODE" dues void "$VOIDED-${Y}03" --reason 基数有误 --data "$WORK/b0101"

@@ -53,10 +53,10 @@ say "$NFULL full members in $B1: at most $THIRD 优秀"
 
 say "bad evaluations store nothing"
 ops_before="$(ops_count "$WORK/b0101")"
-expect_exit 3 "$NODE" eval set "$PROB" --year "$YEAR" --grade 合格 --data "$WORK/b0101"
+expect_exit 3 "$NODE" eval set "$PROB" --year "$YEAR" --grade 合格 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "probationary members take part in the evaluation but are not graded" \
   "a 预备党员 is not graded"
-expect_exit 3 "$NODE" eval set "${F[0]}" --year $((YEAR + 1)) --grade 合格 --data "$WORK/b0101"
+expect_exit 3 "$NODE" eval set "${F[0]}" --year $((YEAR + 1)) --grade 合格 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "--year: is after this year" "next year is not graded yet"
 expect_exit 3 "$NODE" eval set "${F[0]}" --year "$YEAR" --grade 良好 --data "$WORK/b0101"
 expect_exit 3 "$NODE" eval set "${F[0]}" --grade 合格 --data "$WORK/b0101"
@@ -80,7 +80,7 @@ P="${F[$((THIRD - 1))]}"
 Q="${F[$THIRD]}"
 ok "$NODE" eval set "$P" --year "$YEAR" --grade 优秀 --data "$WORK/b0101"
 ok "$NODE" eval set "$Q" --year "$YEAR" --grade 优秀 --data "$WORK/t01"
-expect_exit 3 "$NODE" eval set "${F[$((THIRD + 1))]}" --year "$YEAR" --grade 优秀 --data "$WORK/t01"
+expect_exit 3 "$NODE" eval set "${F[$((THIRD + 1))]}" --year "$YEAR" --grade 优秀 --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "at most one third of the $NFULL full members of $B1: $THIRD already have it" \
   "the township's own PC refuses one beyond the third"
 conv_sync "$WORK/b0101"

@@ -286,8 +286,8 @@ with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
         w.writerow([i] + r + ["小李", "x"])
 EOF
 ok "$NODE" member import "$WORK/extracol.csv" --data "$D"
-assert_grep "$LAST_ERR" "extracol.csv:1: columns ignored (no field of a member has these names): 序号, nickname, 备注" "ignored columns named once"
-[[ "$(grep -c "columns ignored" "$LAST_ERR")" -eq 1 ]] || fail "one warning for the ignored columns"
+assert_grep "$LAST_ERR" "extracol.csv:1: 以下列已忽略（不是党员的字段）：序号, nickname, 备注" "ignored columns named once"
+[[ "$(grep -c "以下列已忽略" "$LAST_ERR")" -eq 1 ]] || fail "one warning for the ignored columns"
 assert_grep "$LAST_ERR" "5 行：新增 5" "rows with ignored columns imported"
 members1="$(members_count "$D")"
 ops1="$(ops_count "$D")"

@@ -170,7 +170,7 @@ check_same "$F/bomcrlf.csv" "BOM + CRLF"
 
 say "Chinese headers, other order, extra columns, written forms: the same records"
 check_same "$F/chinese.csv" "Chinese headers (UTF-8)"
-assert_grep "$WORK/import.err" "chinese.csv:1: columns ignored (no field of a member has these names): 序号, 备注" \
+assert_grep "$WORK/import.err" "chinese.csv:1: 以下列已忽略（不是党员的字段）：序号, 备注" \
   "one warning naming the ignored columns"
 [[ "$(grep -c "warning" "$WORK/import.err")" -eq 1 ]] || fail "not one warning: $(cat "$WORK/import.err")"
 check_same "$F/chinese-gbk.csv" "Chinese headers (GB18030, CRLF)"
@@ -228,13 +228,13 @@ fresh "$C"
 dig0="$(digest_of "$C")"
 head -c 20000 /dev/urandom | tr '\000-\177' '\200-\377' >"$F/random.csv"
 expect_exit 3 "$NODE" member import "$F/random.csv" --data "$C"
-assert_grep "$LAST_ERR" "random.csv:1: the file is neither UTF-8 nor GB18030 (GBK)" "the encoding named"
+assert_grep "$LAST_ERR" "random.csv:1: 文件编码有误：既不是 UTF-8 也不是 GB18030（GBK）文本" "the encoding named"
 assert_grep "$LAST_ERR" "CSV UTF-8" "the fix named"
 [[ "$(grep -c "random.csv:" "$LAST_ERR")" -eq 2 ]] || fail "not one message (+ the summary): $(head -5 "$LAST_ERR")"
 # A good roster whose last row holds such bytes: the same one message.
 { cat "$F/gbk.csv"; printf 'M9,\xff\xfe\x80,x\r\n'; } >"$F/gbk-tail.csv"
 expect_exit 3 "$NODE" member import "$F/gbk-tail.csv" --data "$C"
-assert_grep "$LAST_ERR" "gbk-tail.csv:$((N + 2)): the file is neither UTF-8 nor GB18030" "the line named"
+assert_grep "$LAST_ERR" "gbk-tail.csv:$((N + 2)): 文件编码有误：既不是 UTF-8 也不是 GB18030" "the line named"
 [[ "$(grep -c "gbk-tail.csv:" "$LAST_ERR")" -eq 2 ]] || fail "not one message: $(head -5 "$LAST_ERR")"
 assert_eq "$(members_count "$C")" 0 "members after the refused files"
 assert_eq "$(digest_of "$C")" "$dig0" "digest after the refused files"
@@ -246,7 +246,7 @@ rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
 rows.insert(6, list(rows[3]))             # line 7 repeats line 4
 csv.writer(open(sys.argv[2], "w", encoding="utf-8", newline=""), lineterminator="\n").writerows(rows)
 EOF
-expect_exit 3 "$NODE" member import "$F/dup.csv" --data "$C"
+expect_exit 3 "$NODE" member import "$F/dup.csv" --data "$C" --lang en
 assert_grep "$LAST_ERR" "dup.csv:7: 身份证号码 (id_number): is also on line 4 of this file" "both lines"
 assert_eq "$(members_count "$C")" 0 "members after the duplicate"
 
@@ -263,9 +263,9 @@ csv.writer(open(sys.argv[3], "w", encoding="utf-8", newline=""), lineterminator=
     [r[:i] + r[i + 1:] for r in rows[:5]])
 EOF
 expect_exit 3 "$NODE" member import "$F/month.csv" --data "$C"
-assert_grep "$LAST_ERR" "month.csv:3: 出生年月 (birth_date): is a year and month without the day" "month only"
-assert_grep "$LAST_ERR" "(value: \"1990年7月\")" "the value quoted"
-expect_exit 3 "$NODE" member import "$F/nocol.csv" --data "$C"
+assert_grep "$LAST_ERR" "month.csv:3: 出生年月 (birth_date): 只有年和月，缺少日" "month only"
+assert_grep "$LAST_ERR" "（值：“1990年7月”）" "the value quoted"
+expect_exit 3 "$NODE" member import "$F/nocol.csv" --data "$C" --lang en
 assert_grep "$LAST_ERR" "nocol.csv:1: id_number: required column is missing; its header may be any of: id_number, 公民身份号码, 身份证号" \
   "missing column with its names"
 assert_eq "$(members_count "$C")" 0 "members after the refused files"

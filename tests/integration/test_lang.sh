@@ -341,3 +341,21 @@ grep -q "时钟" "$LAST_ERR" && fail "a right clock is warned about"
 kill -TERM "$SRVPID"
 wait_exit "$SRVPID" 30
 [[ "$WAIT_RC" -eq 0 ]] || fail "zhibu-server run exited $WAIT_RC"
+# ---------------------------------------------- refusal reasons, by row
+say "an import with bad rows: every reason in Chinese by default, in English with --lang en"
+T=$(date +%Y)
+NEXT=$((T + 1))
+printf '姓名,性别,民族,出生日期,身份证号,学历,人员类别,入党日期,所在党支部,职业\n' >"$WORK/bad.csv"
+printf '李四,男,汉族,1990-01-01,43012119900101123X,高中,预备党员,2015-01-01,%s-01-01,工人\n' "$COUNTY" >>"$WORK/bad.csv"
+printf '王五,女,汉族,%s-01-01,430121199001011234,高中,预备党员,2015-01-01,%s-01-01,工人x\n' "$NEXT" "$COUNTY" >>"$WORK/bad.csv"
+expect_exit 3 "$NODE" member import "$WORK/bad.csv" --data "$N"
+assert_grep "$LAST_ERR" "bad.csv:2: 身份证号 (id_number): 身份证号校验位是 X，应为 7" "a bad check character, in Chinese"
+assert_grep "$LAST_ERR" "bad.csv:3: 出生日期 (birth_date): 日期不能晚于今天（" "a date after today, in Chinese"
+assert_grep "$LAST_ERR" "不是可选的值；应为农牧渔民、工人、" "an unknown value lists the vocabulary, in Chinese"
+assert_grep "$LAST_ERR" "（值：“工人x”）" "the value as the file has it"
+if grep -q "is after today\|check character\|unknown value" "$LAST_ERR"; then fail "English in a Chinese import's errors"; fi
+expect_exit 3 "$NODE" member import "$WORK/bad.csv" --lang en --data "$N"
+assert_grep "$LAST_ERR" "check character is X, expected 7" "--lang en: the check character"
+assert_grep "$LAST_ERR" "(birth_date): is after today (" "--lang en: a date after today"
+assert_grep "$LAST_ERR" "unknown value; expected 农牧渔民, 工人, " "--lang en: the vocabulary"
+assert_grep "$LAST_ERR" "(value: \"工人x\")" "--lang en: the value"

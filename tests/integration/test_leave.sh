@@ -61,16 +61,16 @@ assert_grep "$LAST_ERR" "没有组织 430121-01-77" "the server's report of an o
 
 say "bad leaves store nothing (exit 3)"
 ops_before="$(ops_count "$WORK/b0101")"
-expect_exit 3 "$NODE" member leave "$M1" --reason 搬家 --date "$TODAY" --data "$WORK/b0101"
+expect_exit 3 "$NODE" member leave "$M1" --reason 搬家 --date "$TODAY" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "--reason: unknown value" "an unknown reason is named by its option"
-expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --data "$WORK/b0101"
+expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "--date: is required" "a leave needs its date"
-expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 2999-01-01 --data "$WORK/b0101"
+expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 2999-01-01 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "after today" "a leave dated in the future"
-expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 1900-01-01 --data "$WORK/b0101"
+expect_exit 3 "$NODE" member leave "$M1" --reason 去世 --date 1900-01-01 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "before join_date" "a leave before joining"
 expect_exit 3 "$NODE" member update "$M1" --status 已离开 --data "$WORK/b0101"
-expect_exit 3 "$NODE" member update "$M1" --leave-note 病故 --data "$WORK/b0101"
+expect_exit 3 "$NODE" member update "$M1" --leave-note 病故 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "only through an act" "the leave fields are the act's to write"
 expect_exit 4 "$NODE" member leave M9999999999 --reason 去世 --date "$TODAY" --data "$WORK/b0101"
 assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "refused leaves add no op"
@@ -140,7 +140,7 @@ done
 
 say "出党 (expulsion) is recorded by the committee above the branch, not by the branch"
 ops_before="$(ops_count "$WORK/b0101")"
-expect_exit 6 "$NODE" member leave "$M3" --reason 出党 --date "$TODAY" --data "$WORK/b0101"
+expect_exit 6 "$NODE" member leave "$M3" --reason 出党 --date "$TODAY" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "only a committee above $B1" "the branch is told who may record it"
 assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "the refused expulsion adds no op"
 ok "$NODE" member leave "$M3" --reason 出党 --date "$TODAY" --note 经支部大会讨论、镇党委批准 \
@@ -162,7 +162,7 @@ ok "$NODE" member import "$WORK/all.csv" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "未变 6" "the exported list with its leave columns imports back unchanged"
 sed "s/^$M4,\\(.*\\),,,,,\$/$M4,\\1,已离开,去世,$TODAY,,/" "$WORK/all.csv" >"$WORK/sneak.csv"
 grep -q "^$M4,.*,已离开,去世," "$WORK/sneak.csv" || fail "the test's edit of the CSV did not apply"
-expect_exit 3 "$NODE" member import "$WORK/sneak.csv" --data "$WORK/b0101"
+expect_exit 3 "$NODE" member import "$WORK/sneak.csv" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "only through an act" "an import cannot make a member leave"
 for n in t01:$T1 b0101:$B1; do
   conv_assert_converged "$SRV" "$WORK/${n%%:*}" "${n#*:}" "${n%%:*}"

@@ -62,14 +62,14 @@ EOF
 
 say "writes for another org are refused (6) and bad notices stored nothing (3)"
 ops_before="$(ops_count "$WORK/t01")"
-expect_exit 6 "$NODE" notice add --title 越级 --body x --date "$TODAY" --org "$B1" --data "$WORK/t01"
+expect_exit 6 "$NODE" notice add --title 越级 --body x --date "$TODAY" --org "$B1" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "own org" "a township cannot write a branch's notice"
 expect_exit 6 "$NODE" notice add --title 越级 --body x --date "$TODAY" --org "$T1" --data "$WORK/b0101"
-expect_exit 3 "$NODE" notice add --body 无标题 --date "$TODAY" --data "$WORK/t01"
+expect_exit 3 "$NODE" notice add --body 无标题 --date "$TODAY" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "title: is required" "a notice without a title"
-expect_exit 3 "$NODE" notice add --title 未来 --body x --date 2999-01-01 --data "$WORK/t01"
+expect_exit 3 "$NODE" notice add --title 未来 --body x --date 2999-01-01 --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "after today" "a notice dated in the future"
-expect_exit 3 "$NODE" notice update T01-N1 --org "$B1" --data "$WORK/t01"
+expect_exit 3 "$NODE" notice update T01-N1 --org "$B1" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "cannot be changed" "the issuing org is fixed"
 assert_eq "$(ops_count "$WORK/t01")" "$ops_before" "refused writes add no op"
 
@@ -112,7 +112,7 @@ ok "$NODE" notice import "$WORK/notices.csv" --data "$WORK/t01"
 assert_grep "$LAST_ERR" "2 行：新增 0，更新 0，未变 2" "re-importing the list changes nothing"
 { head -n 1 "$WORK/notices.csv"; echo "T01-N2,第二个通知,正文,$TODAY,$T1,已发布,"; echo "T01-N3,坏日期,正文,2026-02-30,$T1,已发布,"; } \
   >"$WORK/bad.csv"
-expect_exit 3 "$NODE" notice import "$WORK/bad.csv" --data "$WORK/t01"
+expect_exit 3 "$NODE" notice import "$WORK/bad.csv" --data "$WORK/t01" --lang en
 assert_grep "$LAST_ERR" "bad.csv:3: date: not a real date" "the bad row is named"
 expect_exit 4 "$NODE" notice show T01-N2 --data "$WORK/t01"
 
@@ -159,6 +159,21 @@ import json, sys
 rows = json.load(open(sys.argv[1], encoding="utf-8"))
 assert len(rows) == 1 and rows[0]["key"] == "T01-N1" and "已撤回" in rows[0]["reason"], rows
 EOF
+python3 - "$LAST_OUT" <<'EOF' || fail "rejected --json: reason in English, reason_code its key"
+import json, sys
+row = json.load(open(sys.argv[1], encoding="utf-8"))[0]
+assert row["reason_code"] == "why.act_state", row
+assert row["reason"] == "the notice's status is 已撤回: withdraw (撤回) does not apply", row
+EOF
+# The server stored and sent the reason coded (docs/PROTOCOL.md,
+# "Reasons"): the node puts it in words in its reader's language.
+ok env -u LC_ALL -u LC_MESSAGES -u LANG "$NODE" rejected --data "$WORK/t01b"
+assert_grep "$LAST_OUT" "通知的状态是“已撤回”：不能进行“撤回”" "rejected: the server's refusal in Chinese by default"
+grep -q "does not apply" "$LAST_OUT" && fail "rejected: English by default"
+ok env -u LC_ALL -u LC_MESSAGES -u LANG "$NODE" rejected --lang en --data "$WORK/t01b"
+assert_grep "$LAST_OUT" "the notice's status is 已撤回: withdraw (撤回) does not apply" "rejected --lang en"
+ok env -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8 "$NODE" rejected --data "$WORK/t01b"
+assert_grep "$LAST_OUT" "withdraw (撤回) does not apply" "rejected under LANG=en_US"
 ok "$NODE" rejected --json --data "$WORK/t01"
 assert_eq "$(tr -d '[:space:]' <"$LAST_OUT")" "[]" "t01's withdraw was applied"
 for n in b0101 b0102 t02 b0201; do conv_sync "$WORK/$n"; done

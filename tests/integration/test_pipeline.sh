@@ -58,7 +58,7 @@ stage() {
 
 say "an application: eighteen or over on the day, not a member already"
 expect_exit 3 "$NODE" applicant add --name 少年 --gender 男 --birth-date 2010-03-01 \
-  --id-number 430121201003010019 --date 2026-01-05 --data "$B"
+  --id-number 430121201003010019 --date 2026-01-05 --data "$B" --lang en
 assert_grep "$LAST_ERR" "at least 18 years" "an applicant under eighteen is refused"
 ok "$NODE" member show "$F1" --json --data "$B"
 IDN_F1="$(conv_json_field "$LAST_OUT" id_number)"
@@ -66,17 +66,17 @@ expect_exit 3 "$NODE" applicant add --name 某人 --gender 男 --birth-date 1990
   --id-number "$IDN_F1" --date 2023-01-05 --data "$B"
 ok "$NODE" applicant add --id A1 --name 张建国 --gender 男 --ethnicity 汉族 \
   --birth-date 1995-05-12 --id-number 430121199505120015 --education 大学本科 \
-  --date 2023-01-05 --data "$B"
+  --date 2023-01-05 --data "$B" --lang en
 assert_eq "$(cat "$LAST_OUT")" "A1" "applicant add prints the id"
 assert_eq "$(stage A1 "$B")" "入党申请人" "a new applicant"
 
 say "the talk, the activist, 备案 by the township only"
-refused 3 A1 activist --date 2023-03-01 --data "$B"
+refused 3 A1 activist --date 2023-03-01 --data "$B" --lang en
 assert_grep "$LAST_ERR" "talked with before" "activist before the talk"
 act A1 talk --date 2023-01-20 --by 李书记 --data "$B"
 act A1 activist --date 2023-03-01 --data "$B"
-refused 6 A1 filing --date 2023-03-10 --data "$B"
-assert_grep "$LAST_ERR" "only a committee above $B1" "备案 is the township's"
+refused 6 A1 filing --date 2023-03-10 --data "$B" --lang zh
+assert_grep "$LAST_ERR" "只有 $B1 的上级党委才能办理备案" "备案 is the township's (in Chinese by default)"
 refused 2 A1 talk --date 2023-03-02 --votes-for 3 --data "$B"
 conv_sync "$B"
 conv_sync "$TN"
@@ -86,7 +86,7 @@ conv_sync "$B"
 act A1 assessment --date 2023-09-01 --data "$B"
 
 say "发展对象 after a full year as activist: the day before is refused, the day itself not"
-refused 3 A1 candidate --date 2024-02-29 --data "$B"
+refused 3 A1 candidate --date 2024-02-29 --data "$B" --lang en
 assert_grep "$LAST_ERR" "at least 1 year as 入党积极分子: on or after 2024-03-01" "a day short"
 assert_grep "$LAST_ERR" "发展党员工作细则 (2014)" "the refusal names the rule's source"
 act A1 candidate --date 2024-03-01 --data "$B"
@@ -96,12 +96,12 @@ say "introducers: two different 正式党员 of the deployment"
 refused 3 A1 introducers --introducers "$F1" --data "$B"
 refused 3 A1 introducers --introducers "$F1,$F1" --data "$B"
 if [[ "$P1" != "-" ]]; then
-  refused 3 A1 introducers --introducers "$F1,$P1" --data "$B"
+  refused 3 A1 introducers --introducers "$F1,$P1" --data "$B" --lang en
   assert_grep "$LAST_ERR" "introducers are 正式党员" "a probationary introducer"
 fi
 act A1 introducers --introducers "$F1，$F2" --data "$B"
 act A1 review --date 2024-03-10 --data "$B"
-refused 3 A1 training --days 2 --hours 23 --data "$B"
+refused 3 A1 training --days 2 --hours 23 --data "$B" --lang en
 assert_grep "$LAST_ERR" "at least 3 days or 24 class hours" "too little training"
 act A1 training --hours 24 --data "$B"
 refused 3 A1 notice --date 2024-04-02 --data "$B"
@@ -114,7 +114,7 @@ conv_sync "$B"
 
 say "the branch meeting: exactly half is not enough, more than half carries"
 act A1 notice --date 2024-04-02 --data "$B"
-refused 3 A1 vote --date 2024-04-20 --votes-for 5 --votes-entitled 10 --data "$B"
+refused 3 A1 vote --date 2024-04-20 --votes-for 5 --votes-entitled 10 --data "$B" --lang en
 assert_grep "$LAST_ERR" "more than half of the 10" "a vote of exactly half"
 act A1 vote --date 2024-04-20 --votes-for 6 --votes-entitled 10 --data "$B"
 assert_eq "$(stage A1 "$B")" "待审批" "voted, waiting for the approval"
@@ -122,7 +122,7 @@ conv_sync "$B"
 conv_sync "$TN"
 
 say "审批 by the township: never after 6 months; flagged after 3; the member is created"
-expect_exit 3 "$NODE" applicant act A1 approval --date 2024-10-21 --data "$TN"
+expect_exit 3 "$NODE" applicant act A1 approval --date 2024-10-21 --data "$TN" --lang en
 assert_grep "$LAST_ERR" "within 6 months of the branch meeting: on or before 2024-10-20" \
   "an approval a day past 6 months"
 ok "$NODE" applicant list --overdue --json --data "$TN"
@@ -147,7 +147,7 @@ act A1 oath --date 2024-10-25 --data "$B"
 act A1 conversion_vote --date 2025-04-10 --votes-for 7 --votes-entitled 10 --data "$B"
 conv_sync "$B"
 conv_sync "$TN"
-expect_exit 3 "$NODE" applicant act A1 conversion_approval --date 2025-04-19 --data "$TN"
+expect_exit 3 "$NODE" applicant act A1 conversion_approval --date 2025-04-19 --data "$TN" --lang en
 assert_grep "$LAST_ERR" "the conversion date is 2025-04-20" "a day short of a year of probation"
 act A1 conversion_approval --date 2025-04-20 --data "$TN"
 conv_sync "$TN"

@@ -80,7 +80,7 @@ for i in 1 2 3 4 5; do
 done
 V5="$(cat "$LAST_OUT")"
 ops_before="$(ops_count "$WORK/b0101")"
-expect_exit 3 "$NODE" points add "$X" --item volunteer --date "$YEAR-01-06" --data "$WORK/b0101"
+expect_exit 3 "$NODE" points add "$X" --item volunteer --date "$YEAR-01-06" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "member $X has 10 of its yearly cap of 10 points in $YEAR" \
   "the 6th volunteer entry passes the cap"
 assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "a refused entry adds no op"

@@ -124,17 +124,17 @@ cut_sync() {
 
 say "transfers refused at the node store nothing"
 ops_before="$(ops_count "$WORK/b0101")"
-expect_exit 3 "$NODE" transfer out "$M1" --to 430121-02-77 --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out "$M1" --to 430121-02-77 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "does not exist" "an unknown destination"
 expect_exit 3 "$NODE" transfer out "$M1" --to "$B1" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "own branch" "the member's own branch as destination"
 expect_exit 3 "$NODE" transfer out "$M1" --to "$T2" --data "$WORK/b0101"
 assert_grep "$LAST_ERR" "members belong to branches" "a committee as destination"
-expect_exit 3 "$NODE" transfer out "$M1" --to "$B2" --date 2999-01-01 --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out "$M1" --to "$B2" --date 2999-01-01 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "after today" "a transfer dated in the future"
-expect_exit 3 "$NODE" transfer out M9999999999 --to "$B2" --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out M9999999999 --to "$B2" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "does not exist on this node" "an unknown member"
-expect_exit 3 "$NODE" transfer out "$M9" --to "$B1" --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out "$M9" --to "$B1" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "does not exist on this node" "another branch's member is not this node's"
 expect_exit 2 "$NODE" transfer out "$M1" --to "$B2" --name 张三 --data "$WORK/b0101"
 assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "refused transfers add no op"
@@ -183,7 +183,7 @@ ok "$NODE" transfer list --out --json --data "$WORK/b0201"
 ok "$NODE" transfer list --out --state 待接收 --json --data "$WORK/b0101"
 assert_grep "$LAST_OUT" "$TID" "transfer list --out --state 待接收 at the origin"
 expect_exit 2 "$NODE" transfer list --state 未知 --data "$WORK/b0101"
-expect_exit 6 "$NODE" transfer accept "$TID" --data "$WORK/b0101"
+expect_exit 6 "$NODE" transfer accept "$TID" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "outside the writer's scope" "the origin cannot accept its own transfer"
 expect_exit 6 "$NODE" transfer cancel "$TID" --data "$WORK/b0201"
 expect_exit 3 "$NODE" transfer reject "$TID" --data "$WORK/b0201"
@@ -250,7 +250,7 @@ ok "$NODE" report balance --data "$WORK/b0101"
 grep -qE "^减少：组织关系转出 +1$" "$LAST_OUT" || fail "the table has the transfer out: $(cat "$LAST_OUT")"
 
 expect_exit 6 "$NODE" member update "$M1" --phone 13800138000 --data "$WORK/b0101"
-expect_exit 6 "$NODE" transfer out "$M1" --to "$B1" --data "$WORK/b0101"
+expect_exit 6 "$NODE" transfer out "$M1" --to "$B1" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "outside the writer's scope" "the origin cannot transfer a member it no longer holds"
 ok "$NODE" member update "$M1" --phone 13800138000 --data "$WORK/b0201"
 conv_sync "$WORK/b0201"

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "why_en.h"
 #include "zb_csv.h"
 #include "zb_err.h"
 
@@ -217,7 +218,7 @@ static void assert_problem(const struct collector *c, size_t i, long line,
     assert_non_null(c->probs[i].column);
     assert_string_equal(c->probs[i].column, column);
   }
-  if (strstr(c->probs[i].reason, reason_part) == NULL)
+  if (strstr(EN(c->probs[i].reason), reason_part) == NULL)
     fail_msg("reason \"%s\" lacks \"%s\"", c->probs[i].reason, reason_part);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "why_en.h"
 #include "zb_dues.h"
 #include "zb_err.h"
 #include "zb_merge.h"
@@ -228,12 +229,12 @@ static void test_window(void **state) {
   set_month(v, "2026-12", "M1-202612");
   assert_int_equal(check(v, &p), 1);
   assert_int_equal(p.field[0], ZB_DF_MONTH);
-  assert_non_null(strstr(p.reason[0], "7 months ahead of the payment date 2026-05-10"));
+  assert_non_null(strstr(EN(p.reason[0]), "7 months ahead of the payment date 2026-05-10"));
   set_month(v, "2025-11", "M1-202511");
   assert_int_equal(check(v, &p), 0);
   set_month(v, "2025-10", "M1-202510");
   assert_int_equal(check(v, &p), 1);
-  assert_non_null(strstr(p.reason[0], "7 months behind"));
+  assert_non_null(strstr(EN(p.reason[0]), "7 months behind"));
   /* The day of the payment does not matter, only its month. */
   set_month(v, "2026-11", "M1-202611");
   strcpy(v[ZB_DF_PAID_DATE], "2026-05-31");
@@ -255,7 +256,7 @@ static void test_standard_rules(void **state) {
   strcpy(v[ZB_DF_BASE_FEN], "300001");   /* 3000.01: 30.00, not 15.00 */
   assert_int_equal(check(v, &p), 1);
   assert_int_equal(p.field[0], ZB_DF_STANDARD_FEN);
-  assert_non_null(strstr(p.reason[0], "must be 3000 (30.00 yuan): 1% of the base 3000.01"));
+  assert_non_null(strstr(EN(p.reason[0]), "must be 3000 (30.00 yuan): 1% of the base 3000.01"));
   strcpy(v[ZB_DF_STANDARD_FEN], "3000");
   strcpy(v[ZB_DF_AMOUNT_FEN], "100");    /* another amount: allowed, flagged elsewhere */
   assert_int_equal(check(v, &p), 0);
@@ -290,7 +291,7 @@ static void test_standard_rules(void **state) {
   set_month(v, "2008-03", "M1-200803");
   strcpy(v[ZB_DF_PAID_DATE], "2008-03-01");
   assert_int_equal(check(v, &p), 1);
-  assert_non_null(strstr(p.reason[0], "no dues rule is in force for 2008-03"));
+  assert_non_null(strstr(EN(p.reason[0]), "no dues rule is in force for 2008-03"));
   /* The key is the member and the month. */
   payment(v);
   strcpy(v[ZB_DF_ID], "M1-202606");
@@ -414,7 +415,7 @@ static void expect_ok(zb_apply_result r) {
 static void expect_rejected(zb_apply_result r, int field, const char *reason) {
   if (r.status != ZB_APPLY_REJECTED)
     fail_msg("accepted, expected: %s", reason);
-  if (!strstr(r.reason, reason))
+  if (!strstr(EN(r.reason), reason))
     fail_msg("reason \"%s\", expected \"%s\"", r.reason, reason);
   assert_int_equal(r.field, field);
 }

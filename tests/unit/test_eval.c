@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "why_en.h"
 #include "zb_err.h"
 #include "zb_eval.h"
 #include "zb_idnum.h"
@@ -115,7 +116,7 @@ static void expect_ok(zb_apply_result r) {
 static void expect_rejected(zb_apply_result r, int field, const char *reason) {
   if (r.status != ZB_APPLY_REJECTED)
     fail_msg("accepted, expected: %s", reason);
-  if (!strstr(r.reason, reason))
+  if (!strstr(EN(r.reason), reason))
     fail_msg("reason \"%s\", expected \"%s\"", r.reason, reason);
   assert_int_equal(r.field, field);
 }

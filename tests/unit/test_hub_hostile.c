@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 
+#include "why_en.h"
 #include "zb_batch.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
@@ -253,7 +254,7 @@ static void test_repeated_field_rejected(void **state) {
   bool seen = false;
   for (size_t i = 0; i < p.n; i++)
     if (p.so[i]->outcome == ZB__OUTCOME__OUTCOME_REJECTED) {
-      assert_non_null(strstr(p.so[i]->reason, "more than once"));
+      assert_non_null(strstr(EN(p.so[i]->reason), "more than once"));
       seen = true;
     }
   assert_true(seen);
@@ -362,7 +363,7 @@ static void test_future_dates_refused_whatever_the_hlc(void **state) {
   pulled p;
   pull_all("n1", BRANCH1, &p);
   assert_int_equal(p.so[p.n - 1]->outcome, ZB__OUTCOME__OUTCOME_REJECTED);
-  assert_non_null(strstr(p.so[p.n - 1]->reason, "after today"));
+  assert_non_null(strstr(EN(p.so[p.n - 1]->reason), "after today"));
   pulled_free(&p);
 }
 
@@ -451,12 +452,12 @@ static void test_rejections_private_and_true(void **state) {
       *(p.so[i]->origin_seq == 1 ? &create : &edit) = p.so[i];
   assert_non_null(create);
   assert_non_null(edit);
-  assert_non_null(strstr(create->reason, "another organization"));
-  assert_null(strstr(create->reason, "M1"));
-  assert_null(strstr(create->reason, BRANCH1));
+  assert_non_null(strstr(EN(create->reason), "another organization"));
+  assert_null(strstr(EN(create->reason), "M1"));
+  assert_null(strstr(EN(create->reason), BRANCH1));
   assert_string_equal(create->detail, "");   /* the operator's note stays home */
-  assert_non_null(strstr(edit->reason, "creation"));
-  assert_non_null(strstr(edit->reason, "rejected"));
+  assert_non_null(strstr(EN(edit->reason), "creation"));
+  assert_non_null(strstr(EN(edit->reason), "rejected"));
   assert_int_equal(edit->caused_by, 1);
   pulled_free(&p);
   /* The township above both branches may be told who holds the number. */
@@ -467,7 +468,7 @@ static void test_rejections_private_and_true(void **state) {
   bool told = false;
   for (size_t i = 0; i < p.n; i++)
     if (p.so[i]->outcome == ZB__OUTCOME__OUTCOME_REJECTED)
-      told = strstr(p.so[i]->reason, "M1") != NULL;
+      told = strstr(EN(p.so[i]->reason), "M1") != NULL;
   assert_true(told);
   pulled_free(&p);
   verify_ok();
@@ -501,8 +502,8 @@ static void test_rejected_ops_summarized(void **state) {
         assert_int_equal(p.so[i]->op.len, 0);
         assert_int_equal(p.so[i]->op_hash.len, 32);
       }
-      assert_non_null(strstr(p.so[i]->reason, "scope"));
-      assert_null(strstr(p.so[i]->reason, BRANCH1));
+      assert_non_null(strstr(EN(p.so[i]->reason), "scope"));
+      assert_null(strstr(EN(p.so[i]->reason), BRANCH1));
     }
   assert_int_equal(rejected, 5);
   assert_int_equal(summaries, 3);
@@ -577,7 +578,7 @@ static void test_opwire_decode(void **state) {
   assert_int_equal(zb_opwire_decode(buf, len - 1, &op, why, sizeof why), ZB_EPROTO);
   assert_null(op);
   assert_int_equal(zb_opwire_decode(buf, ZB_OPWIRE_MAX + 1, &op, why, sizeof why), ZB_EPROTO);
-  assert_non_null(strstr(why, "too large"));
+  assert_non_null(strstr(EN(why), "too large"));
 }
 
 int main(void) {

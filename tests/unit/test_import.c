@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "why_en.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
@@ -382,7 +383,7 @@ static void test_unique_in_file_order(void **state) {
   assert_int_equal(p.n, 1);
   assert_int_equal(p.line[0], 2);
   assert_string_equal(p.column[0], "id_number");
-  assert_non_null(strstr(p.reason[0], "M0000001"));
+  assert_non_null(strstr(EN(p.reason[0]), "M0000001"));
   assert_seq("M0000002", 5);
   assert_seq("M0000001", 7);
 
@@ -399,7 +400,7 @@ static void test_unique_in_file_order(void **state) {
   assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), ZB_EINVAL);
   assert_int_equal(p.n, 1);
   assert_int_equal(p.line[0], 3);
-  assert_non_null(strstr(p.reason[0], "line 2"));
+  assert_non_null(strstr(EN(p.reason[0]), "line 2"));
   assert_int_equal(members(), 3);
   write_seq_rows((int[]){5, 0, 1}, (int[]){11, 13, 3}, 3);
   assert_int_equal(import(&zb_kind_member, csv, &ts, &p, &res), 0);
@@ -650,7 +651,7 @@ static void test_headers_and_rows_without_id(void **state) {
   assert_int_equal(p.n, 1);
   assert_int_equal(p.line[0], 3);
   assert_string_equal(p.column[0], "身份证号 (id_number)");
-  assert_non_null(strstr(p.reason[0], "is also on line 2 of this file"));
+  assert_non_null(strstr(EN(p.reason[0]), "is also on line 2 of this file"));
   assert_int_equal(members(), 2);
 
   /* Without assign_key (the server's sink) the id column is required. */
@@ -665,7 +666,7 @@ static void test_headers_and_rows_without_id(void **state) {
   assert_int_equal(zb_import_csv(store, &zb_kind_member, csv, &plain, collect, &p, &res), ZB_EINVAL);
   assert_int_equal(p.n, 1);
   assert_string_equal(p.column[0], "id");
-  assert_non_null(strstr(p.reason[0], "编号, 党员编号"));
+  assert_non_null(strstr(EN(p.reason[0]), "编号, 党员编号"));
 }
 
 /* Header and file problems: nothing is written, the sink never begins. */

@@ -149,7 +149,7 @@ static void test_header_names(void **state) {
 #define WIDE_N 40
 static zb_field_desc wide_fields[WIDE_N];
 static char wide_names[WIDE_N][8];
-static const zb_index_desc wide_index[] = {{1, false, "org", 0}};
+static const zb_index_desc wide_index[] = {{1, false, 0}};
 static zb_kind_desc wide = {.id = 200, .name = "wide", .plural = "wides", .zh = "宽",
                             .nfields = WIDE_N, .fields = wide_fields, .org_field = 1,
                             .indexes = wide_index, .nindexes = 1};

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "why_en.h"
 #include "zb_err.h"
 #include "zb_merge.h"
 #include "zb_state.h"
@@ -248,12 +249,12 @@ static void test_rejections_leave_state(void **state) {
   no_org.vals[1] = "女";
   assert_int_equal(apply(&no_org, NULL, &r), ZB_APPLY_REJECTED);
   assert_int_equal(r.field, ZB_MF_ORG_CODE);
-  assert_non_null(strstr(r.reason, "does not exist"));
+  assert_non_null(strstr(EN(r.reason), "does not exist"));
 
   struct op_spec same_idn = member("M3", idn_a, "430121-01-02", "n1", T0 + 3);
   assert_int_equal(apply(&same_idn, NULL, &r), ZB_APPLY_REJECTED);
   assert_int_equal(r.field, ZB_MF_ID_NUMBER);
-  assert_non_null(strstr(r.reason, "M1"));
+  assert_non_null(strstr(EN(r.reason), "M1"));
 
   struct op_spec wrong_gender = member("M4", idn_b, "430121-01-02", "n1", T0 + 4);
   assert_int_equal(apply(&wrong_gender, NULL, &r), ZB_APPLY_REJECTED);
@@ -285,7 +286,7 @@ static void test_scope(void **state) {
   struct op_spec out = member("M2", idn_b, "430121-02-01", "n1", T0);
   assert_int_equal(apply(&in, "430121-01", NULL), ZB_APPLY_OK);
   assert_int_equal(apply(&out, "430121-01", &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "scope"));
+  assert_non_null(strstr(EN(r.reason), "scope"));
   /* The server (no scope) may write it; then the township-01 writer may not
    * touch that member, nor move its own member out of its subtree. */
   assert_int_equal(apply(&out, NULL, NULL), ZB_APPLY_OK);
@@ -443,7 +444,7 @@ static void test_notice(void **state) {
   assert_true(r.scope);
   /* An org that does not exist, a missing title, a changed issuing org. */
   assert_int_equal(notice("N5", "430121-09", NULL, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "does not exist"));
+  assert_non_null(strstr(EN(r.reason), "does not exist"));
   struct op_spec untitled = {&zb_kind_notice, "N6", "t01", T0, 4,
                              {N_BODY, N_DATE, N_ORG, N_STATUS},
                              {"正文", "2026-11-20", "430121-01", "已发布"}};
@@ -451,7 +452,7 @@ static void test_notice(void **state) {
   assert_int_equal(r.field, N_TITLE);
   struct op_spec move = {&zb_kind_notice, "N1", "t01", T0 + 9, 1, {N_ORG}, {"430121-01-02"}};
   assert_int_equal(apply(&move, NULL, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "cannot be changed"));
+  assert_non_null(strstr(EN(r.reason), "cannot be changed"));
 
   /* Who holds what: a branch holds its township's notice and its own; the
    * subtree alone (a report of the branch) has only its own. */
@@ -490,11 +491,11 @@ static void test_acts(void **state) {
   assert_int_equal(step(&wd, 1, "withdraw", "430121-01-01", 0, &r), ZB_APPLY_REJECTED);
   assert_true(r.scope);
   assert_int_equal(step(&wd, 1, "publish", NULL, 0, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "no act"));
+  assert_non_null(strstr(EN(r.reason), "no act"));
   struct op_spec param = wd;
   param.fields[0] = N_TITLE;
   assert_int_equal(step(&param, 1, "withdraw", NULL, 0, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "not a parameter"));
+  assert_non_null(strstr(EN(r.reason), "not a parameter"));
   /* Sets may not write the state or the act's field. */
   struct op_spec set_status = {&zb_kind_notice, "N1", "t01", T0 + 3, 1, {N_STATUS}, {"已撤回"}};
   assert_int_equal(apply(&set_status, NULL, &r), ZB_APPLY_REJECTED);
@@ -510,7 +511,7 @@ static void test_acts(void **state) {
   again.vals[0] = "重复";
   assert_int_equal(step(&again, 1, "withdraw", "430121-01", 0, &r), ZB_APPLY_REJECTED);
   assert_int_equal(r.field, N_STATUS);
-  assert_non_null(strstr(r.reason, "已撤回"));
+  assert_non_null(strstr(EN(r.reason), "已撤回"));
   struct op_spec early = wd;
   early.hlc = T0 + 1;   /* an earlier clock does not make it lose */
   early.vals[0] = "先到";
@@ -630,10 +631,10 @@ static void test_transfer(void **state) {
   assert_int_equal(transfer("T1", "M1", idn_a, B1, B2, "2026-11-20", "王五", B1, &r),
                    ZB_APPLY_REJECTED);
   assert_int_equal(r.field, zb_kind_field(k, "name", 4));
-  assert_non_null(strstr(r.reason, "changed"));
+  assert_non_null(strstr(EN(r.reason), "changed"));
   assert_int_equal(transfer("T1", "M1", idn_a, B1, "430121-02", "2026-11-20", NULL, B1, &r),
                    ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "branches"));
+  assert_non_null(strstr(EN(r.reason), "branches"));
   assert_int_equal(transfer("T1", "M1", idn_a, B1, B1, "2026-11-20", NULL, B1, &r),
                    ZB_APPLY_REJECTED);
   assert_int_equal(transfer("T1", "M1", idn_a, B1, B2, "2026-11-20", NULL, B2, &r),
@@ -641,14 +642,14 @@ static void test_transfer(void **state) {
   assert_true(r.scope);
   assert_int_equal(transfer("T1", "M1", idn_a, "430121-01-02", B2, "2026-11-20", NULL, NULL, &r),
                    ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "is in 430121-01-01 now"));
+  assert_non_null(strstr(EN(r.reason), "is in 430121-01-01 now"));
   /* Issued by the township above the branch; a second one is refused. */
   assert_int_equal(transfer("T1", "M1", idn_a, B1, B2, "2026-11-20", NULL, "430121-01", &r),
                    ZB_APPLY_OK);
   assert_string_equal(r.org_also, B2);
   assert_int_equal(transfer("T2", "M1", idn_a, B1, B2, "2026-11-21", NULL, B1, &r),
                    ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "open transfer T1"));
+  assert_non_null(strstr(EN(r.reason), "open transfer T1"));
   /* The origin neither accepts nor rejects; the destination cannot
    * cancel; the destination accepts once. */
   struct op_spec acc = {k, "T1", "b0201", T0 + 6, 0, {0}, {NULL}};
@@ -658,10 +659,10 @@ static void test_transfer(void **state) {
   assert_true(r.scope);
   struct op_spec rej = {k, "T1", "b0201", T0 + 6, 1, {zb_kind_field(k, "note", 4)}, {""}};
   assert_int_equal(step(&rej, 1, "reject", B2, 0, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "reason"));
+  assert_non_null(strstr(EN(r.reason), "reason"));
   assert_int_equal(step(&acc, 1, "accept", "430121-02", 0, &r), ZB_APPLY_OK);
   assert_int_equal(step(&acc, 1, "accept", B2, 0, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "已接收"));
+  assert_non_null(strstr(EN(r.reason), "已接收"));
   /* Once the first is no longer open, a new transfer may be issued. */
   assert_int_equal(transfer("T2", "M1", idn_a, B1, B2, "2026-11-21", NULL, B1, &r), ZB_APPLY_OK);
   /* Expiry: ops applied on T0 (2026-11-26 UTC; the merge's today is the
@@ -673,7 +674,7 @@ static void test_transfer(void **state) {
   a3.key = "T3";
   a4.key = "T4";
   assert_int_equal(step(&a3, 1, "accept", B2, 0, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "已过期"));
+  assert_non_null(strstr(EN(r.reason), "已过期"));
   assert_int_equal(step(&a4, 1, "accept", B2, 0, &r), ZB_APPLY_OK);
   /* An expired transfer does not block a new one. */
   assert_int_equal(transfer("T5", "M2", idn_b, B1, B2, "2026-11-26", NULL, B1, &r), ZB_APPLY_OK);
@@ -715,7 +716,7 @@ static void test_applicant(void **state) {
                          "入党申请人"}};
   assert_int_equal(apply(&add, B1, &r), ZB_APPLY_OK);
   assert_int_equal(ACT1("activist", B1, "activist_date", "2023-03-01"), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "发展党员工作细则 (2014)"));
+  assert_non_null(strstr(EN(r.reason), "发展党员工作细则 (2014)"));
   assert_int_equal(aact("talk", B1, 0, &r, 2, "talk_date", "2023-01-20", "talk_by", "李", NULL,
                         NULL), ZB_APPLY_OK);
   assert_int_equal(ACT1("activist", B1, "activist_date", "2023-03-01"), ZB_APPLY_OK);
@@ -731,7 +732,7 @@ static void test_applicant(void **state) {
    * server will judge), the server refuses it. */
   assert_int_equal(aact("introducers", B1, ZB_APPLY_COMPLETE, &r, 1, "introducers", "M1,M9",
                         NULL, NULL, NULL, NULL), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "M9 is no member"));
+  assert_non_null(strstr(EN(r.reason), "M9 is no member"));
   assert_int_equal(ACT1("introducers", B1, "introducers", "M1,M1"), ZB_APPLY_REJECTED);
   assert_int_equal(aact("introducers", B1, ZB_APPLY_COMPLETE, &r, 1, "introducers", "M1，M1",
                         NULL, NULL, NULL, NULL), ZB_APPLY_REJECTED);
@@ -763,8 +764,8 @@ static void test_applicant(void **state) {
   m2.vals[6] = "2017-07-01";
   assert_int_equal(apply(&m2, NULL, &r), ZB_APPLY_OK);
   assert_int_equal(ACT1("approval", T1, "approval_date", "2024-10-20"), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "would write member A1"));
-  assert_non_null(strstr(r.reason, "M2"));
+  assert_non_null(strstr(EN(r.reason), "would write member A1"));
+  assert_non_null(strstr(EN(r.reason), "M2"));
   assert_int_equal(aact("approval", T1, ZB_APPLY_COMPLETE, &r, 1, "approval_date", "2024-10-20",
                         NULL, NULL, NULL, NULL), ZB_APPLY_REJECTED);
   char idn_c[19];
@@ -776,13 +777,13 @@ static void test_applicant(void **state) {
   assert_int_equal(ACT1("extend", B1, "extend_months", "13"), ZB_APPLY_REJECTED);
   assert_int_equal(ACT1("extend", B1, "extend_months", "6"), ZB_APPLY_OK);
   assert_int_equal(ACT1("extend", B1, "extend_months", "12"), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "once only"));
+  assert_non_null(strstr(EN(r.reason), "once only"));
   assert_int_equal(aact("conversion_vote", B1, 0, &r, 3, "conversion_vote_date", "2025-10-10",
                         "conversion_votes_for", "7", "conversion_votes_entitled", "10"),
                    ZB_APPLY_OK);
   /* Probation is a year plus the 6 months' extension from the meeting. */
   assert_int_equal(ACT1("conversion_approval", T1, "full_date", "2025-04-20"), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "2025-10-20"));
+  assert_non_null(strstr(EN(r.reason), "2025-10-20"));
   assert_int_equal(ACT1("conversion_approval", T1, "full_date", "2025-10-20"), ZB_APPLY_OK);
 }
 
@@ -795,7 +796,7 @@ static void test_unknown_kind(void **state) {
   struct op_spec o = {&unknown, "430121-03", "hq", T0, 3, {1, 2, 3}, {"x", "branch", "430121"}};
   zb_apply_result r;
   assert_int_equal(apply(&o, NULL, &r), ZB_APPLY_REJECTED);
-  assert_non_null(strstr(r.reason, "unknown record kind 99"));
+  assert_non_null(strstr(EN(r.reason), "unknown record kind 99"));
   assert_null(zb_kind_by_id(99));
   assert_null(zb_kind_by_id(0));
 }

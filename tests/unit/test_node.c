@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "why_en.h"
 #include "zb_batch.h"
 #include "zb_err.h"
 #include "zb_hlc.h"
@@ -376,7 +377,7 @@ static void test_restore(void **state) {
   zb_restore_part part = {z, zlen, b.len, b.count, 2, hash, sizeof hash};
   /* Not restoring: refused. */
   assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
-  assert_non_null(strstr(why, "not restoring"));
+  assert_non_null(strstr(EN(why), "not restoring"));
   zb_node_close(nb);
   zb_store *st;
   uint64_t one = 1;
@@ -395,7 +396,7 @@ static void test_restore(void **state) {
   /* A chain that does not end at the server's hash: nothing stored. */
   part.last_hash = other;
   assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
-  assert_non_null(strstr(why, "do not chain"));
+  assert_non_null(strstr(EN(why), "do not chain"));
   assert_int_equal(zb_node_info_get(nb, &info), 0);
   assert_int_equal(info.head_seq, 0);
   /* The right hash, but said to end at another seq. */
@@ -409,7 +410,7 @@ static void test_restore(void **state) {
   assert_int_equal(info.acked_seq, 2);
   /* The same batch again: its first op is not the next seq. */
   assert_int_equal(zb_node_restore_apply(nb, &part, why, sizeof why), ZB_EPROTO);
-  assert_non_null(strstr(why, "where op 3 of this node was due"));
+  assert_non_null(strstr(EN(why), "where op 3 of this node was due"));
   uint8_t got[32];
   assert_int_equal(zb_node_op_hash(nb, 2, got), 0);
   assert_memory_equal(got, hash, 32);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "why_en.h"
 #include "zb_record.h"
 
 static const zb_date TODAY = {2026, 11, 26};
@@ -66,7 +67,7 @@ static void expect_ok(const zb_member *m) {
 static void expect_one(const zb_member *m, int field, const char *has) {
   struct probs p;
   run_member(m, &p);
-  if (p.n != 1 || p.field[0] != field || strstr(p.reason[0], has) == NULL) {
+  if (p.n != 1 || p.field[0] != field || strstr(EN(p.reason[0]), has) == NULL) {
     dump(&p);
     fail_msg("expected one problem on field %d containing \"%s\"", field,
              has);
@@ -674,7 +675,7 @@ static void test_problems_add_up(void **state) {
   memset(&m, 0, sizeof m);
   assert_int_equal(run_member(&m, &p), 8);
   for (int i = 0; i < p.n; i++)
-    assert_non_null(strstr(p.reason[i], "required"));
+    assert_non_null(strstr(EN(p.reason[i]), "required"));
 }
 
 static void test_field_names(void **state) {
@@ -782,7 +783,7 @@ static void expect_org(const zb_org *o, int field, const char *has) {
   run_org(o, &p);
   if (field < 0 ? p.n != 0
                 : (p.n != 1 || p.field[0] != field ||
-                   strstr(p.reason[0], has) == NULL)) {
+                   strstr(EN(p.reason[0]), has) == NULL)) {
     dump(&p);
     fail_msg("org: expected %s", field < 0 ? "no problem" : has);
   }

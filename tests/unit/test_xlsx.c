@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "why_en.h"
 #include "zb_err.h"
 #include "zb_xlsx.h"
 
@@ -92,7 +93,7 @@ static void assert_problem(const struct got *g, size_t i, long line, const char 
   assert_true(i < g->nprobs);
   assert_int_equal(g->pline[i], line);
   assert_string_equal(g->pcol[i], col);
-  if (!strstr(g->preason[i], part))
+  if (!strstr(EN(g->preason[i]), part))
     fail_msg("problem %zu: \"%s\" does not say \"%s\"", i, g->preason[i], part);
 }
 
@@ -251,7 +252,7 @@ static void test_broken(void **state) {
     assert_int_equal(rc, ZB_EINVAL);
     assert_int_equal(g.nrows, 0);
     assert_true(g.nprobs >= 1);
-    if (!strstr(g.preason[0], cases[i].says))
+    if (!strstr(EN(g.preason[0]), cases[i].says))
       fail_msg("case %zu: \"%s\" does not say \"%s\"", i, g.preason[0], cases[i].says);
   }
   /* Deep nesting. */
@@ -261,7 +262,7 @@ static void test_broken(void **state) {
   struct got g;
   long np;
   assert_int_equal(read_parts(deep, NULL, &g, &np), ZB_EINVAL);
-  assert_non_null(strstr(g.preason[0], "nested more than"));
+  assert_non_null(strstr(EN(g.preason[0]), "nested more than"));
 }
 
 static char *tmp_path(const char *suffix) {
@@ -332,7 +333,7 @@ static void test_libxlsxwriter(void **state) {
   assert_int_equal(zb_sheet_read(path, &spec, on_row, on_problem, &g, &np, &info), ZB_EINVAL);
   assert_int_equal(np, 1);
   assert_int_equal(g.pline[0], 0);
-  assert_non_null(strstr(g.preason[0], "save it again"));
+  assert_non_null(strstr(EN(g.preason[0]), "save it again"));
   unlink(path);
   free(path);
 }
@@ -356,7 +357,7 @@ static void test_bomb(void **state) {
   int rc = zb_sheet_read(path, &spec, NULL, on_problem, &g, &np, NULL);
   zb_xlsx_max_xml = saved;
   assert_int_equal(rc, ZB_EINVAL);
-  assert_non_null(strstr(g.preason[g.nprobs - 1], "unpacks to more than 1 MiB"));
+  assert_non_null(strstr(EN(g.preason[g.nprobs - 1]), "unpacks to more than 1 MiB"));
   unlink(path);
   free(path);
 }
@@ -373,7 +374,7 @@ static void test_xls(void **state) {
   long np;
   assert_int_equal(zb_sheet_read(path, &spec, on_row, on_problem, &g, &np, NULL), ZB_EINVAL);
   assert_int_equal(np, 1);
-  assert_non_null(strstr(g.preason[0], "Excel 97-2003"));
+  assert_non_null(strstr(EN(g.preason[0]), "Excel 97-2003"));
   unlink(path);
   free(path);
 }

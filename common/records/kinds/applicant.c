@@ -107,7 +107,7 @@ static const zb_field_desc fields[A__COUNT] = {
                          .type = ZB_FT_TEXT, .max_chars = 64},
 };
 
-static const zb_index_desc indexes[] = {{A_ORG, false, "org", 0}};
+static const zb_index_desc indexes[] = {{A_ORG, false, 0}};
 
 /* ---- the rules ---- */
 
@@ -121,18 +121,28 @@ static const zb_rules *rules_of(const zb_value *v) {
   return zb_rules_on(date_of(v, A_APPLY_DATE));
 }
 
-/* "… (发展党员工作细则 (2014))": the rule's source ends every refusal. */
+/* "… (发展党员工作细则 (2014), rules 2014)": the rule's source ends every
+ * refusal.  rule is a coded reason (zb_reason.h) whose key begins
+ * with why.rule_: its templates take the source and the version last, added
+ * here. */
 static int broken(zb_apply_result *r, int field, const zb_value *v, const char *rule) {
   const zb_rules *ru = rules_of(v);
-  return zb_reject(r, field, "%s (%s, rules %s)", rule, ru->source, ru->version);
+  zb_reject(r, field, "%s", rule);
+  size_t n = strlen(r->reason);
+  snprintf(r->reason + n, sizeof r->reason - n, ZB_US "%s" ZB_US "%s", ru->source, ru->version);
+  return 0;
 }
+
+/* A rule's coded reason with its args, for broken(). */
+#define RULE(buf, ...) zb_reason_make(buf, sizeof buf, __VA_ARGS__)
 
 /* Whether date field f is set and not before date field g. */
 static int not_before(const zb_value *v, int f, int g, zb_apply_result *r) {
   if (!v[f][0])
-    return zb_reject(r, f, "--date is required");
+    return zb_reject(r, f, "why.date_option");
   if (v[g][0] && zb_date_cmp(date_of(v, f), date_of(v, g)) < 0)
-    return zb_reject(r, f, "%s must not be before %s %s", fields[f].name, fields[g].name, v[g]);
+    return zb_reject(r, f, "why.not_before" ZB_US ZB_RS "applicant.%s" ZB_US ZB_RS "applicant.%s" ZB_US "%s",
+                     fields[f].name, fields[g].name, v[g]);
   return 0;
 }
 
@@ -205,7 +215,7 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
   int rc = ix ? zb_index_holder(t, &zb_kind_member, ix, v[A_ID_NUMBER], v[A_ID], holder)
               : ZB_ENOTFOUND;
   if (rc == 0)
-    return zb_reject(r, A_ID_NUMBER, "this person is a member already");
+    return zb_reject(r, A_ID_NUMBER, "why.already_member");
   return rc == ZB_ENOTFOUND ? 0 : rc;
 }
 
@@ -233,15 +243,14 @@ static int talk_check(struct zb_txn *t, const zb_value *v, const char *s, zb_dat
 static int activist_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                           zb_apply_result *r) {
   (void)t, (void)s, (void)d;
-  int rc = need(v, A_TALK_DATE, A_ACTIVIST_DATE, "an applicant is talked with before becoming "
-                "入党积极分子 (record the talk first)", r);
+  int rc = need(v, A_TALK_DATE, A_ACTIVIST_DATE, "why.rule_talk_first", r);
   return rc || r->status ? rc : not_before(v, A_ACTIVIST_DATE, A_TALK_DATE, r);
 }
 
 static int filing_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                         zb_apply_result *r) {
   (void)d;
-  int rc = above(t, v, s, "record 备案", r);
+  int rc = above(t, v, s, "备案", r);
   if (rc || r->status)
     return rc;
   return not_before(v, A_FILED_DATE, v[A_CANDIDATE_DATE][0] ? A_CANDIDATE_DATE : A_ACTIVIST_DATE,
@@ -260,17 +269,15 @@ static int candidate_check(struct zb_txn *t, const zb_value *v, const char *s, z
   int rc = not_before(v, A_CANDIDATE_DATE, A_ACTIVIST_DATE, r);
   if (rc || r->status)
     return rc;
-  rc = need(v, A_FILED_DATE, A_CANDIDATE_DATE, "an activist is reported above (备案) before "
-            "becoming 发展对象", r);
+  rc = need(v, A_FILED_DATE, A_CANDIDATE_DATE, "why.rule_filed_first", r);
   if (rc || r->status)
     return rc;
   const zb_rules *ru = rules_of(v);
   zb_date earliest = zb_date_add_years(date_of(v, A_ACTIVIST_DATE), ru->activist_years);
   if (zb_date_cmp(date_of(v, A_CANDIDATE_DATE), earliest) < 0) {
-    char b[11], why[160];
+    char b[11], why[ZB_REASON_MAX + 1];
     zb_date_format(earliest, b);
-    snprintf(why, sizeof why, "发展对象 after at least %d year as 入党积极分子: on or after %s",
-             ru->activist_years, b);
+    RULE(why, "why.rule_activist_years" ZB_US "%d" ZB_US "%s", ru->activist_years, b);
     return broken(r, A_CANDIDATE_DATE, v, why);
   }
   return 0;
@@ -296,10 +303,9 @@ static int introducers_check(struct zb_txn *t, const zb_value *v, const char *s,
   for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok && n < 4;
        tok = strtok_r(NULL, ", ", &save))
     ids[n++] = tok;
-  char why[200];
+  char why[ZB_REASON_MAX + 1];
   if (n != ru->introducers || (n == 2 && strcmp(ids[0], ids[1]) == 0)) {
-    snprintf(why, sizeof why, "exactly %d different introducers (入党介绍人), as member ids: A,B",
-             ru->introducers);
+    RULE(why, "why.rule_introducers" ZB_US "%d", ru->introducers);
     return broken(r, A_INTRODUCERS, v, why);
   }
   zb_rec *m = malloc(sizeof *m);
@@ -311,7 +317,7 @@ static int introducers_check(struct zb_txn *t, const zb_value *v, const char *s,
     if (rc == ZB_ENOTFOUND) {
       rc = 0;
       if (r->complete) {
-        snprintf(why, sizeof why, "introducer %.64s is no member of this deployment", ids[i]);
+        RULE(why, "why.rule_introducer_unknown" ZB_US "%.64s", ids[i]);
         broken(r, A_INTRODUCERS, v, why);
       }
       continue;
@@ -320,9 +326,11 @@ static int introducers_check(struct zb_txn *t, const zb_value *v, const char *s,
       break;
     if (zb_kind_ended(&zb_kind_member, m->v) ||
         strcmp(m->v[ZB_MF_CATEGORY], zb_categories[0]) != 0) {
-      snprintf(why, sizeof why, "introducer %.64s is %.32s: introducers are 正式党员", ids[i],
-               zb_kind_ended(&zb_kind_member, m->v) ? "no longer a member"
-                                                     : m->v[ZB_MF_CATEGORY]);
+      if (zb_kind_ended(&zb_kind_member, m->v))
+        RULE(why, "why.rule_introducer_left" ZB_US "%.64s", ids[i]);
+      else
+        RULE(why, "why.rule_introducer_probationary" ZB_US "%.64s" ZB_US "%.32s", ids[i],
+             m->v[ZB_MF_CATEGORY]);
       broken(r, A_INTRODUCERS, v, why);
     }
   }
@@ -343,25 +351,24 @@ static int training_check(struct zb_txn *t, const zb_value *v, const char *s, zb
   long days = atol(v[A_TRAINING_DAYS]), hours = atol(v[A_TRAINING_HOURS]);
   if (days >= ru->training_days || hours >= ru->training_hours)
     return 0;
-  char why[160];
-  snprintf(why, sizeof why, "training of at least %d days or %d class hours (--days, --hours)",
-           ru->training_days, ru->training_hours);
+  char why[ZB_REASON_MAX + 1];
+  RULE(why, "why.rule_training" ZB_US "%d" ZB_US "%d", ru->training_days, ru->training_hours);
   return broken(r, A_TRAINING_DAYS, v, why);
 }
 
 static int prereview_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                            zb_apply_result *r) {
   (void)d;
-  int rc = above(t, v, s, "record 预审", r);
+  int rc = above(t, v, s, "预审", r);
   if (!rc && !r->status)
-    rc = need(v, A_INTRODUCERS, A_PREREVIEW_DATE, "预审 after the introducers are recorded", r);
+    rc = need(v, A_INTRODUCERS, A_PREREVIEW_DATE, "why.rule_prereview_introducers", r);
   if (!rc && !r->status)
-    rc = need(v, A_REVIEW_DATE, A_PREREVIEW_DATE, "预审 after the political review", r);
+    rc = need(v, A_REVIEW_DATE, A_PREREVIEW_DATE, "why.rule_prereview_review", r);
   if (!rc && !r->status && !v[A_TRAINING_DAYS][0] && !v[A_TRAINING_HOURS][0])
-    rc = broken(r, A_PREREVIEW_DATE, v, "预审 after the training");
+    rc = broken(r, A_PREREVIEW_DATE, v, "why.rule_prereview_training");
   if (!rc && !r->status && (!v[A_FILED_DATE][0] || zb_date_cmp(date_of(v, A_FILED_DATE),
                                                                date_of(v, A_CANDIDATE_DATE)) < 0))
-    rc = broken(r, A_PREREVIEW_DATE, v, "预审 after the 发展对象 is reported above (备案)");
+    rc = broken(r, A_PREREVIEW_DATE, v, "why.rule_prereview_filed");
   if (!rc && !r->status)
     rc = not_before(v, A_PREREVIEW_DATE, A_CANDIDATE_DATE, r);
   return rc;
@@ -370,21 +377,20 @@ static int prereview_check(struct zb_txn *t, const zb_value *v, const char *s, z
 static int notice_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                         zb_apply_result *r) {
   (void)t, (void)s, (void)d;
-  int rc = need(v, A_PREREVIEW_DATE, A_NOTICE_DATE, "公示 after 预审", r);
+  int rc = need(v, A_PREREVIEW_DATE, A_NOTICE_DATE, "why.rule_notice_after", r);
   return rc || r->status ? rc : not_before(v, A_NOTICE_DATE, A_PREREVIEW_DATE, r);
 }
 
 /* More than half of the full members entitled to vote (支部工作条例). */
 static int majority(const zb_value *v, int fo, int fe, zb_apply_result *r) {
   if (!v[fo][0] || !v[fe][0])
-    return zb_reject(r, fo, "--votes-for and --votes-entitled are required");
+    return zb_reject(r, fo, "why.votes_required");
   long f = atol(v[fo]), e = atol(v[fe]);
   if (e < 1 || f > e)
-    return zb_reject(r, fo, "%ld votes for out of %ld entitled to vote cannot be", f, e);
+    return zb_reject(r, fo, "why.votes_impossible" ZB_US "%ld" ZB_US "%ld", f, e);
   if (2 * f <= e) {
-    char why[160];
-    snprintf(why, sizeof why, "carried by more than half of the %ld full members entitled to "
-             "vote: %ld is not", e, f);
+    char why[ZB_REASON_MAX + 1];
+    RULE(why, "why.rule_majority" ZB_US "%ld" ZB_US "%ld", e, f);
     return broken(r, fo, v, why);
   }
   return 0;
@@ -393,7 +399,7 @@ static int majority(const zb_value *v, int fo, int fe, zb_apply_result *r) {
 static int vote_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                       zb_apply_result *r) {
   (void)t, (void)s, (void)d;
-  int rc = need(v, A_NOTICE_DATE, A_VOTE_DATE, "the branch meeting votes after the 公示", r);
+  int rc = need(v, A_NOTICE_DATE, A_VOTE_DATE, "why.rule_vote_after", r);
   if (!rc && !r->status)
     rc = not_before(v, A_VOTE_DATE, A_NOTICE_DATE, r);
   return rc || r->status ? rc : majority(v, A_VOTES_FOR, A_VOTES_ENTITLED, r);
@@ -402,7 +408,7 @@ static int vote_check(struct zb_txn *t, const zb_value *v, const char *s, zb_dat
 static int approval_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                           zb_apply_result *r) {
   (void)d;
-  int rc = above(t, v, s, "record 审批", r);
+  int rc = above(t, v, s, "审批", r);
   if (!rc && !r->status)
     rc = not_before(v, A_APPROVAL_DATE, A_VOTE_DATE, r);
   if (rc || r->status)
@@ -410,10 +416,9 @@ static int approval_check(struct zb_txn *t, const zb_value *v, const char *s, zb
   const zb_rules *ru = rules_of(v);
   zb_date last = zb_date_add_months(date_of(v, A_VOTE_DATE), ru->approve_max_months);
   if (zb_date_cmp(date_of(v, A_APPROVAL_DATE), last) > 0) {
-    char b[11], why[160];
+    char b[11], why[ZB_REASON_MAX + 1];
     zb_date_format(last, b);
-    snprintf(why, sizeof why, "审批 within %d months of the branch meeting: on or before %s",
-             ru->approve_max_months, b);
+    RULE(why, "why.rule_approve_within" ZB_US "%d" ZB_US "%s", ru->approve_max_months, b);
     return broken(r, A_APPROVAL_DATE, v, why);
   }
   return 0;
@@ -435,13 +440,13 @@ static int extend_check(struct zb_txn *t, const zb_value *v, const char *s, zb_d
     return rc;
   bool again = cur->v[A_EXTEND_MONTHS][0] != '\0';
   free(cur);
-  char why[160];
+  char why[ZB_REASON_MAX + 1];
   if (again)
-    return broken(r, A_EXTEND_MONTHS, v, "probation is extended once only");
+    return broken(r, A_EXTEND_MONTHS, v, "why.rule_extend_once");
   long m = atol(v[A_EXTEND_MONTHS]);
   if (!v[A_EXTEND_MONTHS][0] || m < ru->extend_min_months || m > ru->extend_max_months) {
-    snprintf(why, sizeof why, "probation extended by %d to %d months (--months)",
-             ru->extend_min_months, ru->extend_max_months);
+    RULE(why, "why.rule_extend_range" ZB_US "%d" ZB_US "%d", ru->extend_min_months,
+         ru->extend_max_months);
     return broken(r, A_EXTEND_MONTHS, v, why);
   }
   return 0;
@@ -459,9 +464,9 @@ static int conversion_vote_check(struct zb_txn *t, const zb_value *v, const char
 static int conversion_check(struct zb_txn *t, const zb_value *v, const char *s, zb_date d,
                             zb_apply_result *r) {
   (void)d;
-  int rc = above(t, v, s, "record 转正审批", r);
+  int rc = above(t, v, s, "转正审批", r);
   if (!rc && !r->status)
-    rc = need(v, A_CONV_VOTE_DATE, A_FULL_DATE, "转正 after the branch meeting on it", r);
+    rc = need(v, A_CONV_VOTE_DATE, A_FULL_DATE, "why.rule_conversion_after", r);
   if (rc || r->status)
     return rc;
   const zb_rules *ru = rules_of(v);
@@ -469,11 +474,14 @@ static int conversion_check(struct zb_txn *t, const zb_value *v, const char *s, 
                                                      ru->probation_years),
                                    (int)atol(v[A_EXTEND_MONTHS]));
   if (!v[A_FULL_DATE][0] || zb_date_cmp(date_of(v, A_FULL_DATE), end) != 0) {
-    char b[11], why[200];
+    char b[11], why[ZB_REASON_MAX + 1];
     zb_date_format(end, b);
-    snprintf(why, sizeof why, "probation lasts %d year%s from the branch meeting %s: the "
-             "conversion date is %s", ru->probation_years,
-             v[A_EXTEND_MONTHS][0] ? " plus its extension" : "", v[A_VOTE_DATE], b);
+    if (v[A_EXTEND_MONTHS][0])
+      RULE(why, "why.rule_probation_ext" ZB_US "%d" ZB_US "%s" ZB_US "%s", ru->probation_years,
+           v[A_VOTE_DATE], b);
+    else
+      RULE(why, "why.rule_probation" ZB_US "%d" ZB_US "%s" ZB_US "%s", ru->probation_years,
+           v[A_VOTE_DATE], b);
     return broken(r, A_FULL_DATE, v, why);
   }
   return 0;
@@ -483,7 +491,7 @@ static int cancel_check(struct zb_txn *t, const zb_value *v, const char *s, zb_d
                         zb_apply_result *r) {
   (void)t, (void)s, (void)d;
   if (!v[A_CANCEL_REASON][0])
-    return zb_reject(r, A_CANCEL_REASON, "--reason is required");
+    return zb_reject(r, A_CANCEL_REASON, "why.reason_option");
   return not_before(v, A_CANCEL_DATE, A_APPLY_DATE, r);
 }
 

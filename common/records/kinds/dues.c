@@ -84,16 +84,16 @@ static const zb_field_desc fields[ZB_DF__COUNT] = {
 /* The base is what a share is taken of: employees and retirees have one,
  * the fixed amounts have none. */
 static const zb_presence_rule presence[] = {
-    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_EMPLOYEE, true, "is required for employee (the wage)"},
-    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_RETIREE, true, "is required for retiree (the pension)"},
-    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_FARMER, false, "must be empty for farmer (a fixed amount)"},
-    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_STUDENT, false, "must be empty for student (a fixed amount)"},
+    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_EMPLOYEE, true, "why.dues_base_employee"},
+    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_RETIREE, true, "why.dues_base_retiree"},
+    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_FARMER, false, "why.dues_base_farmer"},
+    {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_STUDENT, false, "why.dues_base_student"},
     {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_UNEMPLOYED, false,
-     "must be empty for unemployed (a fixed amount)"},
+     "why.dues_base_unemployed"},
     {ZB_DF_BASE_FEN, ZB_DF_PAYER, ZB_DP_LOW_INCOME, false,
-     "must be empty for low_income (a fixed amount)"},
-    {ZB_DF_VOID_REASON, ZB_DF_STATUS, ZB_DUES_VOID, true, "is required when a payment is voided"},
-    {ZB_DF_VOID_REASON, ZB_DF_STATUS, ZB_DUES_PAID, false, "is set only by void"},
+     "why.dues_base_low_income"},
+    {ZB_DF_VOID_REASON, ZB_DF_STATUS, ZB_DUES_VOID, true, "why.dues_void_required"},
+    {ZB_DF_VOID_REASON, ZB_DF_STATUS, ZB_DUES_PAID, false, "why.dues_void_only"},
 };
 
 /* "1.5%" for 150 basis points. */
@@ -119,10 +119,7 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
         memcmp(v[ZB_DF_ID], v[ZB_DF_MEMBER_ID], ml) != 0 || km != month) {
       char want[ZB_FIELD_MAX + 1];
       zb_dues_key(v[ZB_DF_MEMBER_ID], month, 1, want);
-      zb_check_problemf(c, ZB_DF_ID,
-                        "must be %s, the member and the month (%s-N after the earlier "
-                        "payments of the month were voided)",
-                        want, want);
+      zb_check_problemf(c, ZB_DF_ID, "why.dues_key" ZB_US "%s" ZB_US "%s", want, want);
     }
   }
 
@@ -132,10 +129,9 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     int d = month - zb_month_of(ck->date[ZB_DF_PAID_DATE]);
     if (d > ZB_DUES_WINDOW || -d > ZB_DUES_WINDOW)
       zb_check_problemf(c, ZB_DF_MONTH,
-                        "is %d months %s the payment date %s: dues may be paid at most %d "
-                        "months %s",
-                        d > 0 ? d : -d, d > 0 ? "ahead of" : "behind", v[ZB_DF_PAID_DATE],
-                        ZB_DUES_WINDOW, d > 0 ? "ahead" : "behind");
+                        d > 0 ? "why.dues_ahead" ZB_US "%d" ZB_US "%s" ZB_US "%d"
+                              : "why.dues_behind" ZB_US "%d" ZB_US "%s" ZB_US "%d",
+                        d > 0 ? d : -d, v[ZB_DF_PAID_DATE], ZB_DUES_WINDOW);
   }
 
   /* The rule in force for the month, and the standard it gives. */
@@ -143,14 +139,14 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   if (month >= 0 && !rule) {
     char from[11];
     zb_date_format(zb_dues_rules[0]->effective, from);
-    zb_check_problemf(c, ZB_DF_MONTH, "no dues rule is in force for %s (the earliest, %s, "
-                      "applies from %s)", v[ZB_DF_MONTH], zb_dues_rules[0]->name, from);
+    zb_check_problemf(c, ZB_DF_MONTH, "why.dues_no_rule" ZB_US "%s" ZB_US "%s" ZB_US "%s",
+                      v[ZB_DF_MONTH], zb_dues_rules[0]->name, from);
     return;
   }
   if (!rule || !ok[ZB_DF_RULE])
     return;
   if (strcmp(v[ZB_DF_RULE], rule->name) != 0) {
-    zb_check_problemf(c, ZB_DF_RULE, "must be %s, the rule in force for %s", rule->name,
+    zb_check_problemf(c, ZB_DF_RULE, "why.dues_rule" ZB_US "%s" ZB_US "%s", rule->name,
                       v[ZB_DF_MONTH]);
     return;
   }
@@ -164,7 +160,8 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   const zb_dues_row *row = zb_dues_row_for(rule, payer, base);
   char a[24], b[24], r[16];
   if (!row) {
-    zb_check_problemf(c, ZB_DF_PAYER, "%s has no row for %s", rule->name, v[ZB_DF_PAYER]);
+    zb_check_problemf(c, ZB_DF_PAYER, "why.dues_no_row" ZB_US "%s" ZB_US "%s", rule->name,
+                      v[ZB_DF_PAYER]);
   } else if (row->rate_bp) {
     int64_t want = base >= 0 ? zb_dues_rate_of(base, row->rate_bp) : -1;
     if (want >= 0 && standard != want) {
@@ -172,19 +169,19 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
       zb_fen_format(base, b);
       rate_text(row->rate_bp, r);
       zb_check_problemf(c, ZB_DF_STANDARD_FEN,
-                        "must be %lld (%s yuan): %s of the base %s yuan, rounded half up "
-                        "to a fen (%s)",
+                        "why.dues_rate" ZB_US "%lld" ZB_US "%s" ZB_US "%s" ZB_US "%s" ZB_US "%s",
                         (long long)want, a, r, b, rule->name);
     }
   } else if (standard < row->min_fen || standard > row->max_fen) {
     zb_fen_format(row->min_fen, a);
     zb_fen_format(row->max_fen, b);
     if (row->min_fen == row->max_fen)
-      zb_check_problemf(c, ZB_DF_STANDARD_FEN, "must be %lld (%s yuan) for %s (%s)",
-                        (long long)row->min_fen, a, v[ZB_DF_PAYER], rule->name);
+      zb_check_problemf(c, ZB_DF_STANDARD_FEN, "why.dues_fixed" ZB_US "%lld" ZB_US "%s" ZB_US
+                        "%s" ZB_US "%s", (long long)row->min_fen, a, v[ZB_DF_PAYER], rule->name);
     else
       zb_check_problemf(c, ZB_DF_STANDARD_FEN,
-                        "must be from %lld to %lld (%s to %s yuan) for %s (%s)",
+                        "why.dues_range" ZB_US "%lld" ZB_US "%lld" ZB_US "%s" ZB_US "%s" ZB_US
+                        "%s" ZB_US "%s",
                         (long long)row->min_fen, (long long)row->max_fen, a, b, v[ZB_DF_PAYER],
                         rule->name);
   }
@@ -211,10 +208,10 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
     /* Where the member is, only to a writer who holds that org. */
     bool visible = rc == 0 && (!scope || zb_org_in_subtree(rec->v[ZB_MF_ORG_CODE], scope));
     if (visible)
-      zb_reject(r, ZB_DF_ORG_CODE, "member %s belongs to org %s, not %s", mid,
+      zb_reject(r, ZB_DF_ORG_CODE, "why.member_other_org" ZB_US "%s" ZB_US "%s" ZB_US "%s", mid,
                 rec->v[ZB_MF_ORG_CODE], org);
     else
-      zb_reject(r, ZB_DF_MEMBER_ID, "there is no member %s in org %s", mid, org);
+      zb_reject(r, ZB_DF_MEMBER_ID, "why.member_not_in_org" ZB_US "%s" ZB_US "%s", mid, org);
     rc = 0;
     goto out;
   }
@@ -228,14 +225,14 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
    * a member on one of its days. */
   const char *jd = rec->v[ZB_MF_JOIN_DATE], *ld = rec->v[ZB_MF_LEAVE_DATE];
   if (zb_date_parse(jd, strlen(jd), &join) == 0 && zb_month_of(join) > month) {
-    zb_reject(r, ZB_DF_MONTH, "member %s joined on %s: no dues are due for %s", mid, jd,
+    zb_reject(r, ZB_DF_MONTH, "why.dues_before_join" ZB_US "%s" ZB_US "%s" ZB_US "%s", mid, jd,
               v[ZB_DF_MONTH]);
     goto out;
   }
   if (zb_vocab_index(zb_member_statuses, rec->v[ZB_MF_STATUS]) == 1 &&
       zb_date_parse(ld, strlen(ld), &leave) == 0 &&
       zb_date_cmp(leave, zb_month_first(month)) <= 0) {
-    zb_reject(r, ZB_DF_MONTH, "member %s left on %s: no dues are due for %s", mid, ld,
+    zb_reject(r, ZB_DF_MONTH, "why.dues_after_leave" ZB_US "%s" ZB_US "%s" ZB_US "%s", mid, ld,
               v[ZB_DF_MONTH]);
     goto out;
   }
@@ -251,8 +248,10 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
     if (rc && rc != ZB_ENOTFOUND)
       goto out;
     if (rc == ZB_ENOTFOUND || zb_kind_state(&zb_kind_dues, rec->v) != ZB_DUES_VOID) {
-      zb_reject(r, ZB_DF_ID, "%s follows the earlier payments of %s, but %s %s", v[ZB_DF_ID],
-                v[ZB_DF_MONTH], key, rc ? "does not exist" : "is not voided (void it first)");
+      zb_reject(r, ZB_DF_ID,
+                rc ? "why.dues_gap_missing" ZB_US "%s" ZB_US "%s" ZB_US "%s"
+                   : "why.dues_gap_not_void" ZB_US "%s" ZB_US "%s" ZB_US "%s",
+                v[ZB_DF_ID], v[ZB_DF_MONTH], key);
       rc = 0;
       goto out;
     }
@@ -273,8 +272,8 @@ static const zb_act_desc acts[] = {
 };
 
 static const zb_index_desc indexes[] = {
-    {ZB_DF_ORG_CODE, false, "org", 0},
-    {ZB_DF_MEMBER_ID, false, "member", 0},
+    {ZB_DF_ORG_CODE, false, 0},
+    {ZB_DF_MEMBER_ID, false, 0},
 };
 
 const zb_kind_desc zb_kind_dues = {

@@ -62,16 +62,15 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   if (!digits)
     year = 0;
   if (year < 1900) {
-    zb_check_problem(c, ZB_EF_YEAR, "must be a year YYYY (e.g. 2026)");
+    zb_check_problem(c, ZB_EF_YEAR, "why.eval_year");
     return;
   }
   if (year > today.y)
-    zb_check_problemf(c, ZB_EF_YEAR, "is after this year (%d): a year is graded when it ends "
-                      "or during it", today.y);
+    zb_check_problemf(c, ZB_EF_YEAR, "why.eval_future" ZB_US "%d", today.y);
   if (ok[ZB_EF_ID] && ok[ZB_EF_MEMBER_ID]) {
     char want[ZB_FIELD_MAX + 1];
     if (zb_eval_key(v[ZB_EF_MEMBER_ID], year, want) && strcmp(want, v[ZB_EF_ID]) != 0)
-      zb_check_problemf(c, ZB_EF_ID, "must be %s, the member and the year", want);
+      zb_check_problemf(c, ZB_EF_ID, "why.eval_key" ZB_US "%s", want);
   }
 }
 
@@ -136,15 +135,15 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
     if (m == ZB_ENOTFOUND || strcmp(rec->v[ZB_MF_ORG_CODE], org) != 0) {
       bool visible = m == 0 && (!scope || zb_org_in_subtree(rec->v[ZB_MF_ORG_CODE], scope));
       if (visible)
-        zb_reject(r, ZB_EF_ORG_CODE, "member %s belongs to org %s, not %s", mid,
+        zb_reject(r, ZB_EF_ORG_CODE, "why.member_other_org" ZB_US "%s" ZB_US "%s" ZB_US "%s", mid,
                   rec->v[ZB_MF_ORG_CODE], org);
       else
-        zb_reject(r, ZB_EF_MEMBER_ID, "there is no member %s in org %s", mid, org);
+        zb_reject(r, ZB_EF_MEMBER_ID, "why.member_not_in_org" ZB_US "%s" ZB_US "%s", mid, org);
       goto out;
     }
     if (zb_vocab_index(zb_categories, rec->v[ZB_MF_CATEGORY]) != 0) {
-      zb_reject(r, ZB_EF_MEMBER_ID, "member %s is %s: probationary members take part in the "
-                "evaluation but are not graded", mid, rec->v[ZB_MF_CATEGORY]);
+      zb_reject(r, ZB_EF_MEMBER_ID, "why.eval_probationary" ZB_US "%s" ZB_US "%s", mid,
+                rec->v[ZB_MF_CATEGORY]);
       goto out;
     }
   }
@@ -154,16 +153,16 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
   if ((rc = zb_eval_counts(t, org, v[ZB_EF_YEAR], v[ZB_EF_ID], &eligible, &excellent)))
     goto out;
   if ((excellent + 1) * 3 > eligible)
-    zb_reject(r, ZB_EF_GRADE, "优秀 goes to at most one third of the %ld full members of %s: "
-              "%ld already have it for %s", eligible, org, excellent, v[ZB_EF_YEAR]);
+    zb_reject(r, ZB_EF_GRADE, "why.eval_third" ZB_US "%ld" ZB_US "%s" ZB_US "%ld" ZB_US "%s",
+              eligible, org, excellent, v[ZB_EF_YEAR]);
 out:
   free(rec);
   return rc;
 }
 
 static const zb_index_desc indexes[] = {
-    {ZB_EF_ORG_CODE, false, "org", 0},
-    {ZB_EF_MEMBER_ID, false, "member", 0},
+    {ZB_EF_ORG_CODE, false, 0},
+    {ZB_EF_MEMBER_ID, false, 0},
 };
 
 const zb_kind_desc zb_kind_eval = {

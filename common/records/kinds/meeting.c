@@ -55,12 +55,12 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   if (ck->ok[G_MINUTES_SHA] && ck->len[G_MINUTES_SHA] > 0 &&
       (ck->len[G_MINUTES_SHA] != 64 ||
        strspn(v[G_MINUTES_SHA], "0123456789abcdef") != 64))
-    zb_check_problem(c, G_MINUTES_SHA, "must be 64 lowercase hex digits (sha256sum FILE)");
+    zb_check_problem(c, G_MINUTES_SHA, "why.minutes_sha");
   if (ck->ok[G_MINUTES_FILE] && (ck->len[G_MINUTES_FILE] > 0) != (ck->len[G_MINUTES_SHA] > 0))
-    zb_check_problem(c, G_MINUTES_FILE, "and minutes_sha256 go together");
+    zb_check_problem(c, G_MINUTES_FILE, "why.minutes_pair");
 }
 
-static const zb_index_desc indexes[] = {{G_ORG, false, "org", 0}};
+static const zb_index_desc indexes[] = {{G_ORG, false, 0}};
 
 /* Attendance: one entry per member (the member id is the fact's id). */
 enum { T_MEMBER, T_STATUS, T__COUNT };

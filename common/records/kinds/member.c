@@ -127,12 +127,12 @@ enum { ST_ACTIVE = 0, ST_LEFT = 1 };   /* index in zb_member_statuses */
 /* full_date depends on the category: required for 正式党员, absent for
  * 预备党员 (whose conversion has not happened). */
 static const zb_presence_rule presence[] = {
-    {ZB_MF_FULL_DATE, ZB_MF_CATEGORY, CAT_PROBATIONARY, false, "must be empty for 预备党员"},
-    {ZB_MF_FULL_DATE, ZB_MF_CATEGORY, CAT_FULL, true, "is required for 正式党员"},
-    {ZB_MF_LEAVE_REASON, ZB_MF_STATUS, ST_LEFT, true, "is required when a member leaves"},
-    {ZB_MF_LEAVE_DATE, ZB_MF_STATUS, ST_LEFT, true, "is required when a member leaves"},
-    {ZB_MF_LEAVE_REASON, ZB_MF_STATUS, ST_ACTIVE, false, "is set only when a member leaves"},
-    {ZB_MF_LEAVE_DATE, ZB_MF_STATUS, ST_ACTIVE, false, "is set only when a member leaves"},
+    {ZB_MF_FULL_DATE, ZB_MF_CATEGORY, CAT_PROBATIONARY, false, "why.full_date_probationary"},
+    {ZB_MF_FULL_DATE, ZB_MF_CATEGORY, CAT_FULL, true, "why.full_date_full"},
+    {ZB_MF_LEAVE_REASON, ZB_MF_STATUS, ST_LEFT, true, "why.leave_required"},
+    {ZB_MF_LEAVE_DATE, ZB_MF_STATUS, ST_LEFT, true, "why.leave_required"},
+    {ZB_MF_LEAVE_REASON, ZB_MF_STATUS, ST_ACTIVE, false, "why.leave_only"},
+    {ZB_MF_LEAVE_DATE, ZB_MF_STATUS, ST_ACTIVE, false, "why.leave_only"},
 };
 
 static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_date today) {
@@ -146,7 +146,7 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
 
   /* GB 11643-1999 §4.2: the birth date code is the holder's birth date. */
   if (ok[ZB_MF_BIRTH_DATE] && ok[ZB_MF_ID_NUMBER] && zb_date_cmp(birth, id_birth) != 0)
-    zb_check_problemf(c, ZB_MF_BIRTH_DATE, "does not match id_number birth date %.8s",
+    zb_check_problemf(c, ZB_MF_BIRTH_DATE, "why.birth_idnum" ZB_US "%.8s",
                       v[ZB_MF_ID_NUMBER] + 6);
 
   /* GB 11643-1999 §4.3: the sequence code is odd for men, even for women;
@@ -154,8 +154,9 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   if (ok[ZB_MF_GENDER] && ok[ZB_MF_ID_NUMBER] &&
       (ck->vocab[ZB_MF_GENDER] == 0) != (id_male != 0)) {
     char d = v[ZB_MF_ID_NUMBER][16];
-    zb_check_problemf(c, ZB_MF_GENDER, "does not match id_number, whose 17th digit %c is %s (%s)",
-                      d, id_male ? "odd" : "even", zb_genders[id_male ? 0 : 1]);
+    zb_check_problemf(c, ZB_MF_GENDER, id_male ? "why.gender_idnum_odd" ZB_US "%c"
+                                               : "why.gender_idnum_even" ZB_US "%c",
+                      d);
   }
 
   /* 党章 第一条: only a person aged eighteen or over may join.  The 18th
@@ -168,14 +169,14 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
       char a[11];
       zb_date_format(adult, a);
       zb_check_problemf(c, ZB_MF_JOIN_DATE,
-                        "must be at least %d years after birth_date (on or after %s)",
+                        "why.join_age" ZB_US "%d" ZB_US "%s",
                         rules->min_join_age, a);
     }
   }
 
   if (ok[ZB_MF_JOIN_DATE] && ok[ZB_MF_LEAVE_DATE] && ck->len[ZB_MF_LEAVE_DATE] > 0 &&
       zb_date_cmp(ck->date[ZB_MF_LEAVE_DATE], join) < 0)
-    zb_check_problemf(c, ZB_MF_LEAVE_DATE, "must not be before join_date %s",
+    zb_check_problemf(c, ZB_MF_LEAVE_DATE, "why.leave_before_join" ZB_US "%s",
                       v[ZB_MF_JOIN_DATE]);
 
   /* 党章 第七条, 发展党员工作细则 (2014): conversion comes at the end of a
@@ -191,14 +192,12 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     if (zb_date_cmp(full, lo) < 0) {
       zb_date_format(lo, b);
       zb_check_problemf(c, ZB_MF_FULL_DATE,
-                        "must be at least 1 year after join_date (on or after %s): "
-                        "probation lasts one year",
+                        "why.full_too_early" ZB_US "%s",
                         b);
     } else if (zb_date_cmp(full, hi) > 0) {
       zb_date_format(hi, b);
       zb_check_problemf(c, ZB_MF_FULL_DATE,
-                        "must be at most 2 years after join_date (on or before %s): "
-                        "probation may be extended only once, by up to 12 months",
+                        "why.full_too_late" ZB_US "%s",
                         b);
     }
   }
@@ -218,7 +217,7 @@ static int leave_check(struct zb_txn *t, const zb_value *next, const char *scope
   (void)today;
   if (strcmp(next[ZB_MF_LEAVE_REASON], "出党") != 0)
     return 0;
-  return zb_committee_above(t, scope, next[ZB_MF_ORG_CODE], "record 出党 (expulsion)", r);
+  return zb_committee_above(t, scope, next[ZB_MF_ORG_CODE], "出党", r);
 }
 
 static const zb_act_desc acts[] = {
@@ -248,8 +247,8 @@ static size_t org_entry(const zb_value *v, uint8_t *out) {
 
 /* One person, one record: an ID number belongs to one member only. */
 static const zb_index_desc indexes[] = {
-    {ZB_MF_ORG_CODE, false, "org", ZB_DB_MEMBER_ORG},
-    {ZB_MF_ID_NUMBER, true, "ID number", ZB_DB_MEMBER_IDNUM},
+    {ZB_MF_ORG_CODE, false, ZB_DB_MEMBER_ORG},
+    {ZB_MF_ID_NUMBER, true, ZB_DB_MEMBER_IDNUM},
 };
 
 /* The 花名册's columns as branches keep them: the person, the membership,

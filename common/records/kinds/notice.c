@@ -42,7 +42,7 @@ static const zb_field_desc fields[N__COUNT] = {
                   .max_chars = 64},
 };
 
-static const zb_index_desc indexes[] = {{N_ORG_CODE, false, "org", 0}};
+static const zb_index_desc indexes[] = {{N_ORG_CODE, false, 0}};
 
 /* The state machine: 已发布 —withdraw→ 已撤回, with the reason as the act's
  * parameter (a field only acts write). */

@@ -50,10 +50,10 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
     if (strcmp(parent, want) == 0)
       return;
     if (want[0] == '\0')
-      zb_check_problemf(c, ZB_OF_PARENT_CODE, "must be empty: %s is a top-level code",
+      zb_check_problemf(c, ZB_OF_PARENT_CODE, "why.parent_top" ZB_US "%s",
                         v[ZB_OF_CODE]);
     else
-      zb_check_problemf(c, ZB_OF_PARENT_CODE, "must be %s, the parent of %s", want,
+      zb_check_problemf(c, ZB_OF_PARENT_CODE, "why.parent_is" ZB_US "%s" ZB_US "%s", want,
                         v[ZB_OF_CODE]);
   } else if (ck->len[ZB_OF_PARENT_CODE] > 0 && !zb_org_code_valid(parent)) {
     zb_check_problem(c, ZB_OF_PARENT_CODE, zb_org_code_rule);
@@ -72,7 +72,7 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
   zb_val val;
   int rc = zb_txn_get(t, ZB_DB_ORGS, parent, strlen(parent), &val);
   if (rc == ZB_ENOTFOUND)
-    return zb_reject(r, ZB_OF_PARENT_CODE, "parent org %s does not exist", parent);
+    return zb_reject(r, ZB_OF_PARENT_CODE, "why.parent_missing" ZB_US "%s", parent);
   return rc;
 }
 

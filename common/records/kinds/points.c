@@ -58,7 +58,7 @@ static const zb_field_desc fields[ZB_PF__COUNT] = {
 };
 
 static const zb_presence_rule presence[] = {
-    {ZB_PF_VOID_REASON, ZB_PF_STATUS, ZB_POINTS_VOID, true, "is required when an entry is voided"},
+    {ZB_PF_VOID_REASON, ZB_PF_STATUS, ZB_POINTS_VOID, true, "why.points_void_required"},
     {ZB_PF_VOID_REASON, ZB_PF_STATUS, ZB_POINTS_VALID, false, "is set only by void"},
 };
 
@@ -83,7 +83,7 @@ static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_dat
   (void)today;
   int p;
   if (ck->ok[ZB_PF_POINTS] && !points_value(v[ZB_PF_POINTS], &p))
-    zb_check_problemf(c, ZB_PF_POINTS, "must be a whole number from -%d to %d, not 0",
+    zb_check_problemf(c, ZB_PF_POINTS, "why.points_value" ZB_US "%d" ZB_US "%d",
                       ZB_PTS_POINTS_MAX, ZB_PTS_POINTS_MAX);
 }
 
@@ -123,14 +123,15 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
   if (m == ZB_ENOTFOUND || strcmp(rec->v[ZB_MF_ORG_CODE], org) != 0) {
     bool visible = m == 0 && (!scope || zb_org_in_subtree(rec->v[ZB_MF_ORG_CODE], scope));
     if (visible)
-      zb_reject(r, ZB_PF_ORG_CODE, "member %s belongs to org %s, not %s", mid,
+      zb_reject(r, ZB_PF_ORG_CODE, "why.member_other_org" ZB_US "%s" ZB_US "%s" ZB_US "%s", mid,
                 rec->v[ZB_MF_ORG_CODE], org);
     else
-      zb_reject(r, ZB_PF_MEMBER_ID, "there is no member %s in org %s", mid, org);
+      zb_reject(r, ZB_PF_MEMBER_ID, "why.member_not_in_org" ZB_US "%s" ZB_US "%s", mid, org);
     goto out;
   }
   if (zb_kind_ended(&zb_kind_member, rec->v)) {
-    zb_reject(r, ZB_PF_MEMBER_ID, "member %s has left (%s)", mid, rec->v[ZB_MF_LEAVE_DATE]);
+    zb_reject(r, ZB_PF_MEMBER_ID, "why.member_left" ZB_US "%s" ZB_US "%s", mid,
+              rec->v[ZB_MF_LEAVE_DATE]);
     goto out;
   }
   /* The scheme in force here, the same file at every PC and the server. */
@@ -138,22 +139,19 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
   char sid[ZB_FIELD_MAX + 1];
   zb_points_scheme_id(s, sid);
   if (strcmp(v[ZB_PF_SCHEME], sid) != 0) {
-    zb_reject(r, ZB_PF_SCHEME, "was made under the points scheme %s; the scheme in force is %s "
-              "(install the same points.ini everywhere: points scheme FILE)", v[ZB_PF_SCHEME],
-              sid);
+    zb_reject(r, ZB_PF_SCHEME, "why.points_scheme" ZB_US "%s" ZB_US "%s", v[ZB_PF_SCHEME], sid);
     goto out;
   }
   const zb_pts_item *it = zb_points_item(s, v[ZB_PF_ITEM]);
   if (!it) {
-    zb_reject(r, ZB_PF_ITEM, "%s is no manual item of the points scheme %s (points scheme "
-              "lists them)", v[ZB_PF_ITEM], sid);
+    zb_reject(r, ZB_PF_ITEM, "why.points_item" ZB_US "%s" ZB_US "%s", v[ZB_PF_ITEM], sid);
     goto out;
   }
   int p = 0;
   points_value(v[ZB_PF_POINTS], &p);
   if (p != it->points) {
-    zb_reject(r, ZB_PF_POINTS, "%s (%s) is worth %d points in the scheme %s, not %d", it->key,
-              it->name, it->points, sid, p);
+    zb_reject(r, ZB_PF_POINTS, "why.points_worth" ZB_US "%s" ZB_US "%s" ZB_US "%d" ZB_US "%s" ZB_US "%d",
+              it->key, it->name, it->points, sid, p);
     goto out;
   }
   struct sum sm = {.item = it->key, .skip = v[ZB_PF_ID]};
@@ -162,9 +160,10 @@ static int state_check(zb_txn *t, const zb_value *v, const char *scope, zb_date 
     goto out;
   long after = sm.total + (p < 0 ? -p : p);
   if (after > it->cap)
-    zb_reject(r, ZB_PF_ITEM, "%s (%s): member %s has %ld of its yearly cap of %d points in %s; "
-              "%d more would exceed it", it->key, it->name, mid, sm.total, it->cap, sm.year,
-              p < 0 ? -p : p);
+    zb_reject(r, ZB_PF_ITEM,
+              "why.points_cap" ZB_US "%s" ZB_US "%s" ZB_US "%s" ZB_US "%ld" ZB_US "%d" ZB_US
+              "%s" ZB_US "%d",
+              it->key, it->name, mid, sm.total, it->cap, sm.year, p < 0 ? -p : p);
 out:
   free(rec);
   return rc;
@@ -180,8 +179,8 @@ static const zb_act_desc acts[] = {
 };
 
 static const zb_index_desc indexes[] = {
-    {ZB_PF_ORG_CODE, false, "org", 0},
-    {ZB_PF_MEMBER_ID, false, "member", 0},
+    {ZB_PF_ORG_CODE, false, 0},
+    {ZB_PF_MEMBER_ID, false, 0},
 };
 
 const zb_kind_desc zb_kind_points = {

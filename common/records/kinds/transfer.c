@@ -98,9 +98,9 @@ static const zb_field_desc fields[T__COUNT] = {
 };
 
 static const zb_index_desc indexes[] = {
-    {T_FROM, false, "org", 0},
-    {T_TO, false, "destination", 0},
-    {T_MEMBER, false, "member", 0},
+    {T_FROM, false, 0},
+    {T_TO, false, 0},
+    {T_MEMBER, false, 0},
 };
 
 /* The day an open transfer issued on v[T_DATE] expires. */
@@ -125,8 +125,7 @@ static int state_at(const zb_value *v, int st, zb_date today) {
 static void cross(zb_checker *c, const zb_value *v, const zb_checked *ck, zb_date today) {
   (void)today;
   if (ck->ok[T_FROM] && ck->ok[T_TO] && strcmp(v[T_FROM], v[T_TO]) == 0)
-    zb_check_problemf(c, T_TO, "is the member's own branch %s: a transfer goes elsewhere",
-                      v[T_FROM]);
+    zb_check_problemf(c, T_TO, "why.transfer_same" ZB_US "%s", v[T_FROM]);
 }
 
 /* The latest month of the member's dues that is paid (not voided), or
@@ -207,14 +206,14 @@ static int member_at_origin(struct zb_txn *t, const zb_value *v, const char *sco
   if (rc)
     return rc;
   if (zb_kind_ended(&zb_kind_member, m->v))
-    return zb_reject(r, T_MEMBER, "member %s has left (%s %s): there is nothing to transfer",
+    return zb_reject(r, T_MEMBER, "why.transfer_left" ZB_US "%s" ZB_US "%s" ZB_US "%s",
                      v[T_MEMBER], m->v[ZB_MF_LEAVE_REASON], m->v[ZB_MF_LEAVE_DATE]);
   if (strcmp(m->v[ZB_MF_ORG_CODE], v[T_FROM]) != 0) {
     /* Where the member is now is told only to a writer who holds that. */
     if (!scope || zb_org_in_subtree(m->v[ZB_MF_ORG_CODE], scope))
-      return zb_reject(r, T_FROM, "member %s is in %s now, not in %s", v[T_MEMBER],
-                       m->v[ZB_MF_ORG_CODE], v[T_FROM]);
-    return zb_reject(r, T_FROM, "member %s is no longer in %s", v[T_MEMBER], v[T_FROM]);
+      return zb_reject(r, T_FROM, "why.transfer_moved" ZB_US "%s" ZB_US "%s" ZB_US "%s",
+                       v[T_MEMBER], m->v[ZB_MF_ORG_CODE], v[T_FROM]);
+    return zb_reject(r, T_FROM, "why.transfer_gone" ZB_US "%s" ZB_US "%s", v[T_MEMBER], v[T_FROM]);
   }
   return 0;
 }
@@ -232,16 +231,14 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
   if (rc || r->status == ZB_APPLY_REJECTED)
     goto out;
   if (!held) {
-    rc = zb_reject(r, T_MEMBER, "member %s does not exist", v[T_MEMBER]);
+    rc = zb_reject(r, T_MEMBER, "why.rec_missing" ZB_US ZB_RS "member" ZB_US "%s", v[T_MEMBER]);
     goto out;
   }
   for (size_t i = 0; i < NCOPIES; i++) {
     int tf = copies[i][0], mf = copies[i][1];
     if (strcmp(v[tf], m->v[mf]) != 0) {
-      rc = zb_reject(r, tf,
-                     "\"%s\" is not the member's %s \"%s\": the member's record changed; issue "
-                     "the transfer again",
-                     v[tf], zb_kind_member.fields[mf].name, m->v[mf]);
+      rc = zb_reject(r, tf, "why.transfer_copy" ZB_US "%s" ZB_US ZB_RS "member.%s" ZB_US "%s", v[tf],
+                     zb_kind_member.fields[mf].name, m->v[mf]);
       goto out;
     }
   }
@@ -253,7 +250,7 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
     if ((rc = dues_of(t, v[T_MEMBER], &pc)))
       goto out;
     if (!pc.found) {
-      rc = zb_reject(r, T_DUES_TO, "the member has no payment of %s", v[T_DUES_TO]);
+      rc = zb_reject(r, T_DUES_TO, "why.transfer_dues" ZB_US "%s", v[T_DUES_TO]);
       goto out;
     }
   }
@@ -262,7 +259,7 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
   if (rc)
     goto out;   /* check_rules found it already */
   if (zb_vocab_index(zb_org_types, m->v[ZB_OF_TYPE]) != 2) {
-    rc = zb_reject(r, T_TO, "%s (%s) is a %s: members belong to branches", v[T_TO],
+    rc = zb_reject(r, T_TO, "why.transfer_not_branch" ZB_US "%s" ZB_US "%s" ZB_US "%s", v[T_TO],
                    m->v[ZB_OF_NAME], m->v[ZB_OF_TYPE]);
     goto out;
   }
@@ -270,10 +267,7 @@ static int state_check(struct zb_txn *t, const zb_value *v, const char *scope, z
   struct open_ctx oc = {.self = v[T_ID], .today = zb_date_prev_day(today)};
   rc = zb_recs_with(t, &zb_kind_transfer, T_MEMBER, v[T_MEMBER], find_open, &oc);
   if (!rc && oc.other[0])
-    rc = zb_reject(r, T_MEMBER,
-                   "member %s already has an open transfer %s: accept, reject or cancel it, or "
-                   "wait until it expires",
-                   v[T_MEMBER], oc.other);
+    rc = zb_reject(r, T_MEMBER, "why.transfer_open" ZB_US "%s" ZB_US "%s", v[T_MEMBER], oc.other);
 out:
   free(m);
   return rc;
@@ -298,7 +292,7 @@ static int reject_check(struct zb_txn *t, const zb_value *next, const char *scop
                         zb_apply_result *r) {
   (void)t, (void)scope, (void)today;
   if (!next[T_NOTE][0])
-    return zb_reject(r, T_NOTE, "a rejection needs its reason (--reason TEXT)");
+    return zb_reject(r, T_NOTE, "why.transfer_reason");
   return 0;
 }
 

@@ -1079,7 +1079,7 @@ static int entries_check_row(void *ctx, zb_val key, zb_val val) {
                   index_key(kd, ix, ec->rec.v[ix->field], ec->rec.v[0], k), &got);
   if (rc == ZB_ENOTFOUND || (!rc && (got.len != elen || memcmp(got.data, e, elen) != 0))) {
     snprintf(ec->why, ec->cap, "state: the %s index entry of %s %s differs from its record",
-             ix->what, kd->name, ec->rec.v[0]);
+             kd->fields[ix->field].name, kd->name, ec->rec.v[0]);
     return ZB_ECORRUPT;
   }
   ec->n++;
@@ -1103,8 +1103,8 @@ static int entries_check(zb_txn *t, char *why, size_t cap) {
     ec->n = 0;
     rc = zb_txn_scan(t, kd->table, NULL, 0, entries_check_row, ec);
     if (!rc && ec->n != zb_txn_count(t, ix->table)) {
-      snprintf(why, cap, "state: the %s index of %s holds %zu entries for %zu records", ix->what,
-               kd->plural, zb_txn_count(t, ix->table), ec->n);
+      snprintf(why, cap, "state: the %s index of %s holds %zu entries for %zu records",
+               kd->fields[ix->field].name, kd->plural, zb_txn_count(t, ix->table), ec->n);
       rc = ZB_ECORRUPT;
     }
   }

@@ -126,9 +126,9 @@ say "transfers refused at the node store nothing"
 ops_before="$(ops_count "$WORK/b0101")"
 expect_exit 3 "$NODE" transfer out "$M1" --to 430121-02-77 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "does not exist" "an unknown destination"
-expect_exit 3 "$NODE" transfer out "$M1" --to "$B1" --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out "$M1" --to "$B1" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "own branch" "the member's own branch as destination"
-expect_exit 3 "$NODE" transfer out "$M1" --to "$T2" --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out "$M1" --to "$T2" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "members belong to branches" "a committee as destination"
 expect_exit 3 "$NODE" transfer out "$M1" --to "$B2" --date 2999-01-01 --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "after today" "a transfer dated in the future"
@@ -143,7 +143,7 @@ say "the origin issues a transfer; a second open one for the member is refused"
 ok "$NODE" transfer out "$M1" --to "$B2" --reason 工作调动 --data "$WORK/b0101"
 TID="$(cat "$LAST_OUT")"
 [[ "$TID" =~ ^b0101-[0-9]+$ ]] || fail "transfer out printed '$TID', not a transfer id"
-expect_exit 3 "$NODE" transfer out "$M1" --to "$B2" --data "$WORK/b0101"
+expect_exit 3 "$NODE" transfer out "$M1" --to "$B2" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "already has an open transfer $TID" "a second open transfer"
 ok "$NODE" transfer show "$TID" --json --data "$WORK/b0101"
 ok "$NODE" member show "$M1" --json --data "$WORK/b0101"
@@ -186,7 +186,7 @@ expect_exit 2 "$NODE" transfer list --state 未知 --data "$WORK/b0101"
 expect_exit 6 "$NODE" transfer accept "$TID" --data "$WORK/b0101" --lang en
 assert_grep "$LAST_ERR" "outside the writer's scope" "the origin cannot accept its own transfer"
 expect_exit 6 "$NODE" transfer cancel "$TID" --data "$WORK/b0201"
-expect_exit 3 "$NODE" transfer reject "$TID" --data "$WORK/b0201"
+expect_exit 3 "$NODE" transfer reject "$TID" --data "$WORK/b0201" --lang en
 assert_grep "$LAST_ERR" "needs its reason" "a rejection needs its reason"
 for n in $NODES; do conv_assert_converged "$SRV" "$WORK/${n%%:*}" "${n#*:}" "${n%%:*} (open)"; done
 

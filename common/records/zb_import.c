@@ -700,57 +700,57 @@ static int import_write(zb_txn *t, void *ctx) {
    * those without (import_keyless): matched against the state the first
    * pass leaves.  (A row without a key was kept only if it may have none.) */
   for (int pass = 0; pass == 0 || (pass == 1 && im->nkeyless); pass++) {
-  size_t avail = 0;
-  for (size_t i = 0;; i++) {
-    if (i >= avail && i >= (avail = import_ready(im, i)))
-      break;
-    if (pass == 1 && i == 0)
-      keyed_probs = im->wprobs.n;
-    long line = rows_get(&im->rows, i, &im->next, nf);
-    /* The next row's unique values will be looked up in the entries this
-     * transaction holds back: ask for them now. */
-    if (i + 1 < avail) {
-      const char *ahead[ZB_REC_FIELDS_MAX];
-      row_fields(&im->rows, i + 1, nf, ahead);
-      zb_index_prefetch(t, im->kind, ahead);
+    size_t avail = 0;
+    for (size_t i = 0;; i++) {
+      if (i >= avail && i >= (avail = import_ready(im, i)))
+        break;
+      if (pass == 1 && i == 0)
+        keyed_probs = im->wprobs.n;
+      long line = rows_get(&im->rows, i, &im->next, nf);
+      /* The next row's unique values will be looked up in the entries this
+       * transaction holds back: ask for them now. */
+      if (i + 1 < avail) {
+        const char *ahead[ZB_REC_FIELDS_MAX];
+        row_fields(&im->rows, i + 1, nf, ahead);
+        zb_index_prefetch(t, im->kind, ahead);
+      }
+      if ((im->next.v[0][0] == '\0') != (pass == 1))
+        continue;
+      if (pass == 1 && (rc = import_keyless(im, t)))
+        return rc;
+      const char *key = im->next.v[0];
+      rc = zb_rec_load(t, im->kind, key, &im->cur);
+      if (rc && rc != ZB_ENOTFOUND)
+        return rc;
+      bool existed = rc == 0;
+      /* An import never writes what only acts write (a member's leaving):
+       * left empty, such a field keeps its stored value; any other value
+       * that differs is refused by the merge (docs/RECORDS.md, "Leaving"). */
+      for (int f = 1; existed && f < nf; f++)
+        if (!im->next.v[f][0] && zb_kind_act_of(im->kind, f))
+          memcpy(im->next.v[f], im->cur.v[f], sizeof im->next.v[f]);
+      int fields[ZB_REC_FIELDS_MAX];
+      char *vals[ZB_REC_FIELDS_MAX];
+      size_t n = zb_rec_diff(existed ? &im->cur : NULL, &im->next, fields, vals);
+      if (existed && n == 0) {
+        im->res.unchanged++;
+        continue;
+      }
+      zb_apply_result r;
+      if ((rc = im->sink->set(im->sink->ctx, im->kind, key, fields, vals, n, &r)))
+        return rc;
+      if (r.status == ZB_APPLY_REJECTED) {
+        write_problem(im, line, r.field, r.reason);
+        continue;
+      }
+      if (existed)
+        im->res.updated++;
+      else
+        im->res.created++;
     }
-    if ((im->next.v[0][0] == '\0') != (pass == 1))
-      continue;
-    if (pass == 1 && (rc = import_keyless(im, t)))
-      return rc;
-    const char *key = im->next.v[0];
-    rc = zb_rec_load(t, im->kind, key, &im->cur);
-    if (rc && rc != ZB_ENOTFOUND)
-      return rc;
-    bool existed = rc == 0;
-    /* An import never writes what only acts write (a member's leaving):
-     * left empty, such a field keeps its stored value; any other value
-     * that differs is refused by the merge (docs/RECORDS.md, "Leaving"). */
-    for (int f = 1; existed && f < nf; f++)
-      if (!im->next.v[f][0] && zb_kind_act_of(im->kind, f))
-        memcpy(im->next.v[f], im->cur.v[f], sizeof im->next.v[f]);
-    int fields[ZB_REC_FIELDS_MAX];
-    char *vals[ZB_REC_FIELDS_MAX];
-    size_t n = zb_rec_diff(existed ? &im->cur : NULL, &im->next, fields, vals);
-    if (existed && n == 0) {
-      im->res.unchanged++;
-      continue;
-    }
-    zb_apply_result r;
-    if ((rc = im->sink->set(im->sink->ctx, im->kind, key, fields, vals, n, &r)))
-      return rc;
-    if (r.status == ZB_APPLY_REJECTED) {
-      write_problem(im, line, r.field, r.reason);
-      continue;
-    }
-    if (existed)
-      im->res.updated++;
-    else
-      im->res.created++;
-  }
-  /* Every row is in (import_ready returned short only at the end). */
-  if (pass == 0 && im->read_rc)
-    return im->read_rc;
+    /* Every row is in (import_ready returned short only at the end). */
+    if (pass == 0 && im->read_rc)
+      return im->read_rc;
   }
   if (im->nkeyless)
     problems_merge(&im->wprobs, keyed_probs);

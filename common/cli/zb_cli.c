@@ -20,6 +20,7 @@
 #include "zb_why.h"
 #include "zb_hlc.h"
 #include "zb_import.h"
+#include "zb_kind.h"
 #include "zb_offline.h"
 #include "zb_render.h"
 #include "zb_xlsxout.h"
@@ -609,7 +610,13 @@ int zb_cli_conflict_row(void *rows, const zb_conflict_view *k) {
                            "origin", k->winner_origin, "time", wt, "loser", "value",
                            k->loser_value, "origin", k->loser_origin, "time", lt));
   snprintf(seq, sizeof seq, "%llu", (unsigned long long)k->server_seq);
-  const char *cells[] = {seq, k->key, k->field, k->winner_value, k->winner_origin,
+  /* The field by its Chinese label for people reading Chinese. */
+  const char *field = k->field;
+  const zb_kind_desc *kd = zb_kind_by_name(k->kind, strlen(k->kind));
+  int f = kd ? zb_kind_field(kd, k->field, strlen(k->field)) : -1;
+  if (f >= 0 && zb_lang_is_zh())
+    field = kd->fields[f].zh;
+  const char *cells[] = {seq, k->key, field, k->winner_value, k->winner_origin,
                          k->loser_value, k->loser_origin};
   return zb_table_add(ro->t, cells);
 }

@@ -288,16 +288,20 @@ static int cmd_show(const struct zb_cmd *c, const zb_args *a) {
     if (t)
       zb_table_print(t, stdout);
     zb_table_free(t);
-    const char *name;
-    json_t *list;
-    json_object_foreach(facts, name, list) {
+    for (int k = 0; facts && k < kd->nfacts; k++) {
+      const zb_kind_desc *fk = kd->facts[k];
+      json_t *list = json_object_get(facts, fk->name);
       size_t i;
       json_t *e;
       json_array_foreach(list, i, e) {
-        printf("%s:", name);
+        printf(zb_lang_is_zh() ? "%s：" : "%s:", noun(fk));
         const char *fname;
         json_t *fv;
-        json_object_foreach(e, fname, fv) printf(" %s", json_string_value(fv));
+        const char *sep = zb_lang_is_zh() ? "" : " ";
+        json_object_foreach(e, fname, fv) {
+          printf("%s%s", sep, json_string_value(fv));
+          sep = " ";
+        }
         putchar('\n');
       }
     }
@@ -617,7 +621,9 @@ static int cmd_act_run(const struct zb_cmd *c, const zb_args *a) {
     int w = zb_node_act(n, kd, key, ad, set, v, act_problem, &ac);
     zb_node_close(n);
     rc = step_outcome(w, kd, key, c->words);
-    if (!w)
+    if (!w && zb_lang_is_zh())
+      fprintf(stderr, "%s: %s %s：%s\n", prog, noun(kd), key, ad->zh);
+    else if (!w)
       fprintf(stderr, "%s: %s %s: %s (%s)\n", prog, noun(kd), key, ad->name, ad->zh);
   }
   free(v);
@@ -658,7 +664,8 @@ static int transfer_outside(const zb_args *a, const char *member) {
     zb_node_close(n);
     rc = step_outcome(w, mk, member, "transfer out");
     if (!w)
-      fprintf(stderr, "%s: member %s: 转出系统外 (%s)\n", prog, member, note);
+      fprintf(stderr, zb_lang_is_zh() ? "%s: %s %s：转出系统外（%s）\n" : "%s: %s %s: 转出系统外 (%s)\n",
+              prog, noun(mk), member, note);
   }
   free(v);
   return rc;

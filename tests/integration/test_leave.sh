@@ -77,6 +77,7 @@ assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "refused leaves add no op"
 
 say "a member leaves: shown with the reason, out of the list, in --all"
 ok "$NODE" member leave "$M1" --reason 去世 --date "$TODAY" --note 病故 --data "$WORK/b0101"
+assert_grep "$LAST_ERR" "党员 $M1：减少" "the act done, in Chinese"
 ok "$NODE" member show "$M1" --json --data "$WORK/b0101"
 python3 - "$LAST_OUT" "$TODAY" <<'EOF' || fail "member show after leave"
 import json, sys

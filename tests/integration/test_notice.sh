@@ -141,6 +141,10 @@ n = json.load(open(sys.argv[1], encoding="utf-8"))
 reads = sorted((r["org_code"], r["reader"]) for r in n["facts"]["read"])
 assert reads == [(sys.argv[2], "王书记"), (sys.argv[3], "陈书记")], reads
 EOF
+ok "$NODE" notice show T01-N1 --data "$WORK/t01"
+assert_grep "$LAST_OUT" "已阅：$B1 " "the receipts after the table, by the fact's Chinese name"
+ok "$NODE" notice show T01-N1 --data "$WORK/t01" --lang en
+assert_grep "$LAST_OUT" "read: $B1 " "the receipts by the fact's English name with --lang en"
 
 say "withdraw from two township nodes at once: the server's order decides"
 expect_exit 6 "$NODE" notice withdraw T01-N1 --data "$WORK/b0101"

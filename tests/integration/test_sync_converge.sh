@@ -236,6 +236,12 @@ for r in 0 1 2 3 4 5; do
     "${A[$r]}" "${E[$r]}" "${F[$r]}" "${G[$r]}"
   check_conflicts "$NT" "round $r: conflicts at the township" "$a_spec" "$h_spec" -- \
     "${E[$r]}" "${F[$r]}" "${G[$r]}"
+  ok "$NODE" conflicts --data "$N1"
+  grep -Eq "${A[$r]} +联系电话 +${a_win} " "$LAST_OUT" ||
+    fail "round $r: the conflict's field by its Chinese label: $(cat "$LAST_OUT")"
+  ok "$NODE" conflicts --data "$N1" --lang en
+  grep -Eq "${A[$r]} +phone +${a_win} " "$LAST_OUT" ||
+    fail "round $r: the conflict's field by its key with --lang en: $(cat "$LAST_OUT")"
   assert_eq "$(field "$N1" "${A[$r]}" phone)" "$a_win" "round $r: A's phone at branch 01"
   assert_eq "$(field "$NT" "${A[$r]}" phone)" "$a_win" "round $r: A's phone at the township"
   assert_eq "$(field "$N2" "${H[$r]}" occupation)" "$h_win" "round $r: H's occupation at branch 02"

@@ -2919,6 +2919,57 @@ const zb_msg_entry zb_msgs[] = {
      "从标准输入或管道读入的工作簿最大 256 MiB：请给出文件名",
      "a workbook read from stdin or a pipe may be at most 256 MiB: give the name of the file"},
     /* End of refusal reasons (records layer) */
+    /* ---- points commands (common/cli/zb_pointscli.c) ---- */
+    {"node.points add",
+     "给党员记一项手工积分",
+     "give a member a manual item (积分)"},
+    {"node.points add.help",
+     "--item 项目（积分办法中的项目：points scheme 列出全部）\n"
+     "[--date YYYY-MM-DD（默认今天）] [--note 说明]。这条记录带有该项目的分值和积分办法的\n"
+     "名称/版本。一名党员在 --date 所在年份里，某项目最多得到该项目的年度上限：本机检查一次，\n"
+     "服务器按它的顺序再检查一次，所以两台电脑合起来超过上限时，后到的一条会被退回\n"
+     "（zhibu-node rejected）。",
+     "--item KEY (an item of the points scheme: points scheme lists them)\n"
+     "[--date YYYY-MM-DD (default today)] [--note TEXT].  The entry carries the\n"
+     "item's points and the scheme's NAME/VERSION.  A member gets at most the\n"
+     "item's yearly cap of it in the year of --date: checked here and again by\n"
+     "the server in its order, so of two PCs that together would pass the cap,\n"
+     "the later comes back rejected (zhibu-node rejected)."},
+    {"node.points scheme",
+     "正在使用的积分办法",
+     "the points scheme (积分办法) in force"},
+    {"node.points scheme.help",
+     "显示本节点的积分办法：已安装时为 目录/points.ini，否则为内置的默认办法\n"
+     "（deploy/points.ini）。--json：name version title base items auto branch formula。",
+     "Prints this node's scheme: DIR/points.ini when installed, else the built-in\n"
+     "default (deploy/points.ini).  --json: name version title base items auto\n"
+     "branch formula."},
+    {"node.points install",
+     "在本节点安装积分办法",
+     "install a points scheme (积分办法) on this node"},
+    {"node.points install.help",
+     "检查文件（INI 文件：docs/RECORDS.md，“Points”）并复制为 目录/points.ini。\n"
+     "在服务器（zhibu-server points install 文件）和每台电脑上安装同一个文件：\n"
+     "积分记录带有积分办法的名称/版本，服务器拒收按其他版本记的积分。",
+     "Checks FILE (an INI file: docs/RECORDS.md, \"Points\") and copies it to\n"
+     "DIR/points.ini.  Install the same file on the server (zhibu-server points\n"
+     "install FILE) and on every PC: entries carry the scheme's NAME/VERSION and\n"
+     "the server refuses those made under another."},
+    {"points.no_item",
+     "“%s”不是积分办法 %s 中的项目；可用的项目：%s",
+     "\"%s\" is no item of the points scheme %s: %s"},
+    {"points.item_required",
+     "必须写；可用的项目：%s",
+     "is required: %s"},
+    {"points.added",
+     "%s: 积分 %s：%s %s，%s %s %+d（%s）\n",
+     "%s: points %s: %s %s, %s %s %+d (%s)\n"},
+    {"points.install_bad",
+     "安装积分办法：%s",
+     "points install: %s"},
+    {"points.installed",
+     "%s: 积分办法 %s（%s）已安装到 %s/points.ini：%d 个项目\n",
+     "%s: points scheme %s (%s) installed in %s/points.ini: %d items\n"},
 };
 
 const size_t zb_msgs_count = sizeof zb_msgs / sizeof *zb_msgs;

@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_log.h"
+#include "zb_msg.h"
 #include "zb_names.h"
 #include "zb_norm.h"
 #include "zb_render.h"
@@ -55,8 +56,8 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
     goto out;
   }
   if (!it) {
-    rc = item ? zb_cli_bad("item", "\"%s\" is no item of the points scheme %s: %s", item, sid, list)
-              : zb_cli_bad("item", "is required: %s", list);
+    rc = item ? zb_cli_bad("item", zb_msg("points.no_item"), item, sid, list)
+              : zb_cli_bad("item", zb_msg("points.item_required"), list);
     goto out;
   }
   int w;
@@ -82,8 +83,8 @@ static int cmd_add(const struct zb_cmd *c, const zb_args *a) {
     rc = zb_cli_fail(w, "points add");
     goto out;
   }
-  fprintf(stderr, "%s: points %s: %s %s, %s %s %+d (%s)\n", zb_log_progname(), v[ZB_PF_ID],
-          member, r->v[ZB_MF_NAME], v[ZB_PF_DATE], it->name, it->points, sid);
+  fprintf(stderr, zb_msg("points.added"), zb_log_progname(), v[ZB_PF_ID], member,
+          r->v[ZB_MF_NAME], v[ZB_PF_DATE], it->name, it->points, sid);
   printf("%s\n", v[ZB_PF_ID]);
   rc = zb_cli_flush();
 out:
@@ -114,7 +115,7 @@ int zb_cli_points_install(const char *dir, const char *file) {
   char why[512] = "";
   int rc = zb_points_install(dir, file, why, sizeof why);
   if (rc == ZB_EINVAL || rc == ZB_ENOTFOUND || rc == ZB_EIO) {
-    zb_log_error("points install: %s", why);
+    zb_log_error(zb_msg("points.install_bad"), why);
     return zb_exit_code(rc == ZB_ENOTFOUND ? ZB_EUSAGE : rc);
   }
   if (rc)
@@ -122,8 +123,7 @@ int zb_cli_points_install(const char *dir, const char *file) {
   const zb_points_scheme *s = zb_points_active();
   char sid[ZB_FIELD_MAX + 1];
   zb_points_scheme_id(s, sid);
-  fprintf(stderr, "%s: points scheme %s (%s) installed in %s/points.ini: %d items\n",
-          zb_log_progname(), sid, s->title, dir, s->nitems);
+  fprintf(stderr, zb_msg("points.installed"), zb_log_progname(), sid, s->title, dir, s->nitems);
   return 0;
 }
 
@@ -175,23 +175,11 @@ static const char *const o_scheme[] = {"json", NULL};
 static const char *const o_none[] = {NULL};
 
 static const struct zb_cmd node_cmds[] = {
-    {"points add", 2, 1, "MEMBER", cmd_add, o_add, "give a member a manual item (积分)",
-     "--item KEY (an item of the points scheme: points scheme lists them)\n"
-     "[--date YYYY-MM-DD (default today)] [--note TEXT].  The entry carries the\n"
-     "item's points and the scheme's NAME/VERSION.  A member gets at most the\n"
-     "item's yearly cap of it in the year of --date: checked here and again by\n"
-     "the server in its order, so of two PCs that together would pass the cap,\n"
-     "the later comes back rejected (zhibu-node rejected)."},
-    {"points scheme", 2, 0, "", cmd_scheme, o_scheme, "the points scheme (积分办法) in force",
-     "Prints this node's scheme: DIR/points.ini when installed, else the built-in\n"
-     "default (deploy/points.ini).  --json: name version title base items auto\n"
-     "branch formula."},
-    {"points install", 2, 1, "FILE", cmd_install, o_none,
-     "install a points scheme (积分办法) on this node",
-     "Checks FILE (an INI file: docs/RECORDS.md, \"Points\") and copies it to\n"
-     "DIR/points.ini.  Install the same file on the server (zhibu-server points\n"
-     "install FILE) and on every PC: entries carry the scheme's NAME/VERSION and\n"
-     "the server refuses those made under another."},
+    {"points add", 2, 1, "MEMBER", cmd_add, o_add, "node.points add", "node.points add.help"},
+    {"points scheme", 2, 0, "", cmd_scheme, o_scheme, "node.points scheme",
+     "node.points scheme.help"},
+    {"points install", 2, 1, "FILE", cmd_install, o_none, "node.points install",
+     "node.points install.help"},
 };
 
 size_t zb_pointscli_node_cmds(const struct zb_cmd **out, zb_kindcli_open_fn open) {

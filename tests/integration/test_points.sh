@@ -85,7 +85,9 @@ assert_grep "$LAST_ERR" "member $X has 10 of its yearly cap of 10 points in $YEA
   "the 6th volunteer entry passes the cap"
 assert_eq "$(ops_count "$WORK/b0101")" "$ops_before" "a refused entry adds no op"
 expect_exit 3 "$NODE" points add "$X" --item painting --data "$WORK/b0101"
-assert_grep "$LAST_ERR" "\"painting\" is no item of the points scheme default/1" "an unknown item"
+assert_grep "$LAST_ERR" "“painting”不是积分办法 default/1 中的项目" "an unknown item"
+expect_exit 3 "$NODE" points add "$X" --item painting --data "$WORK/b0101" --lang en
+assert_grep "$LAST_ERR" "\"painting\" is no item of the points scheme default/1" "an unknown item, in English"
 ok "$NODE" points void "$V5" --reason 录入错误 --data "$WORK/b0101"
 ok "$NODE" points add "$X" --item volunteer --date "$YEAR-01-07" --data "$WORK/b0101"
 ok "$NODE" points list --all --json --data "$WORK/b0101"

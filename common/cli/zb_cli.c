@@ -400,9 +400,10 @@ int zb_cli_funnel_out(const zb_args *a, const zb_funnel *f, const char *org) {
       printf(zb_msg("cli.funnel_overdue"), f->noverdue);
       zb_table *o = zb_table_new(
           3, (const char *const[]){zb_msg("col.key"), zb_msg("col.branch"), zb_msg("col.reason")});
+      char words[ZB_WHY_TEXT_MAX];
       for (size_t i = 0; o && i < f->noverdue; i++)
         zb_table_add(o, (const char *const[]){f->overdue[i].key, f->overdue[i].org,
-                                              f->overdue[i].why});
+                                              zb_why_text(f->overdue[i].why, words, sizeof words)});
       if (o)
         zb_table_print(o, stdout);
       zb_table_free(o);

@@ -17,6 +17,7 @@
 #include "zb_norm.h"
 #include "zb_render.h"
 #include "zb_table.h"
+#include "zb_why.h"
 #include "zb_xlsxout.h"
 
 static zb_kindcli_open_fn open_node;
@@ -361,8 +362,10 @@ static int list_row(void *ctx, const zb_rec *r) {
   lo->n++;
   if (lo->mode == 1) {
     json_t *j = zb_rec_to_json(kd, v);
-    if (j && lo->overdue)
-      json_object_set_new(j, "overdue", json_string(lo->why));
+    if (j && lo->overdue) {
+      char words[ZB_WHY_TEXT_MAX];   /* English words, as rejected --json */
+      json_object_set_new(j, "overdue", json_string(zb_why_text_en(lo->why, words, sizeof words)));
+    }
     return zb_json_stream_add(&lo->js, j);
   }
   if (lo->mode == 2)
@@ -372,8 +375,9 @@ static int list_row(void *ctx, const zb_rec *r) {
     cells[i] = v[lo->cols[i]];
   if (lo->mode == 3)
     return zb_xlsxout_row(lo->x, cells);
+  char words[ZB_WHY_TEXT_MAX];
   if (lo->overdue)
-    cells[lo->ncols] = lo->why;
+    cells[lo->ncols] = zb_why_text(lo->why, words, sizeof words);
   return zb_table_add(lo->t, cells);
 }
 

@@ -2970,6 +2970,22 @@ const zb_msg_entry zb_msgs[] = {
     {"points.installed",
      "%s: 积分办法 %s（%s）已安装到 %s/points.ini：%d 个项目\n",
      "%s: points scheme %s (%s) installed in %s/points.ini: %d items\n"},
+    /* ---- the pipeline's overdue flags (records/kinds/applicant.c) ---- */
+    {"why.pipe_talk_overdue",
+     "谈话逾期：应在 %s 前谈话（申请后 %s 个月内）",
+     "谈话逾期: no talk by %s (within %s month of the application)"},
+    {"why.pipe_talk_late",
+     "谈话超期：谈话晚于申请后 %s 个月",
+     "谈话超期: the talk came after %s month"},
+    {"why.pipe_assess_overdue",
+     "考察逾期：应在 %s 前考察",
+     "考察逾期: an assessment was due by %s"},
+    {"why.pipe_approve_due",
+     "审批临近期限：支部大会已过 %s 个月；最迟 %s",
+     "审批临近期限: over %s months since the meeting; never after %s"},
+    {"why.pipe_approve_late",
+     "审批超期：在支部大会 %s 个月以后才审批",
+     "审批超期: approved more than %s months after the meeting"},
 };
 
 const size_t zb_msgs_count = sizeof zb_msgs / sizeof *zb_msgs;

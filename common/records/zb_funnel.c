@@ -11,6 +11,7 @@
 
 #include "zb_err.h"
 #include "zb_record.h"
+#include "zb_why.h"
 
 void zb_funnel_init(zb_funnel *f, const zb_kind_desc *kd, zb_date today, int year) {
   memset(f, 0, sizeof *f);
@@ -71,9 +72,11 @@ json_t *zb_funnel_to_json(const zb_funnel *f, const char *org) {
   zb_date_format(f->today, today);
   for (int i = 0; sfd->vocab[i]; i++)
     json_object_set_new(st, sfd->vocab[i], json_integer((json_int_t)f->counts[i]));
+  char words[ZB_WHY_TEXT_MAX];   /* English words, as rejected --json */
   for (size_t i = 0; i < f->noverdue; i++)
     json_array_append_new(od, json_pack("{s:s, s:s, s:s}", "id", f->overdue[i].key, "org_code",
-                                        f->overdue[i].org, "why", f->overdue[i].why));
+                                        f->overdue[i].org, "why",
+                                        zb_why_text_en(f->overdue[i].why, words, sizeof words)));
   json_object_set_new(j, "org", json_string(org));
   json_object_set_new(j, "as_of", json_string(today));
   json_object_set_new(j, "year", f->year ? json_integer(f->year) : json_null());

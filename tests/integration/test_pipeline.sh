@@ -166,6 +166,10 @@ ok "$NODE" applicant add --id A2 --name 王丽 --gender 女 --birth-date 1998-02
   --id-number 430121199802030024 --date 2026-06-01 --data "$B"
 ok "$NODE" applicant list --overdue --data "$B"
 assert_grep "$LAST_OUT" "谈话逾期" "a talk not held within a month is flagged"
+assert_grep "$LAST_OUT" "谈话逾期：应在 2026-07-01 前谈话（申请后 1 个月内）" "the flag in Chinese words"
+ok "$NODE" applicant list --overdue --data "$B" --lang en
+assert_grep "$LAST_OUT" "谈话逾期: no talk by 2026-07-01 (within 1 month of the application)" \
+  "the flag in English words with --lang en"
 act A2 talk --date 2026-08-01 --by 李书记 --data "$B"
 act A2 cancel --date 2026-09-01 --reason 本人撤回申请 --data "$B"
 assert_eq "$(stage A2 "$B")" "已取消" "cancelled"

@@ -572,12 +572,11 @@ static bool overdue(const zb_value *v, zb_date today, char *why, size_t cap) {
   zb_date talk_by = zb_date_add_months(date_of(v, A_APPLY_DATE), ru->talk_months);
   if (st == S_APPLICANT && !v[A_TALK_DATE][0] && zb_date_cmp(today, talk_by) > 0) {
     zb_date_format(talk_by, b);
-    snprintf(why, cap, "谈话逾期: no talk by %s (within %d month of the application)", b,
-             ru->talk_months);
+    zb_reason_make(why, cap, "why.pipe_talk_overdue" ZB_US "%s" ZB_US "%d", b, ru->talk_months);
     return true;
   }
   if (v[A_TALK_DATE][0] && zb_date_cmp(date_of(v, A_TALK_DATE), talk_by) > 0) {
-    snprintf(why, cap, "谈话超期: the talk came after %d month", ru->talk_months);
+    zb_reason_make(why, cap, "why.pipe_talk_late" ZB_US "%d", ru->talk_months);
     if (st == S_APPLICANT)
       return true;
   }
@@ -586,7 +585,7 @@ static bool overdue(const zb_value *v, zb_date today, char *why, size_t cap) {
     zb_date due = zb_date_add_months(date_of(v, last), ru->assess_months);
     if (zb_date_cmp(today, due) > 0) {
       zb_date_format(due, b);
-      snprintf(why, cap, "考察逾期: an assessment was due by %s", b);
+      zb_reason_make(why, cap, "why.pipe_assess_overdue" ZB_US "%s", b);
       return true;
     }
   }
@@ -595,8 +594,8 @@ static bool overdue(const zb_value *v, zb_date today, char *why, size_t cap) {
     zb_date last = zb_date_add_months(date_of(v, A_VOTE_DATE), ru->approve_max_months);
     if (zb_date_cmp(today, normal) > 0) {
       zb_date_format(last, b);
-      snprintf(why, cap, "审批临近期限: over %d months since the meeting; never after %s",
-               ru->approve_months, b);
+      zb_reason_make(why, cap, "why.pipe_approve_due" ZB_US "%d" ZB_US "%s", ru->approve_months,
+                     b);
       return true;
     }
   }
@@ -604,8 +603,7 @@ static bool overdue(const zb_value *v, zb_date today, char *why, size_t cap) {
       zb_date_cmp(date_of(v, A_APPROVAL_DATE),
                   zb_date_add_months(date_of(v, A_VOTE_DATE), ru->approve_months)) > 0 &&
       st == S_PROBATION) {
-    snprintf(why, cap, "审批超期: approved more than %d months after the meeting",
-             ru->approve_months);
+    zb_reason_make(why, cap, "why.pipe_approve_late" ZB_US "%d", ru->approve_months);
     return true;
   }
   return false;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE   /* memmem */
 #include "zb_import.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -859,6 +860,15 @@ int zb_import_csv(zb_store *s, const zb_kind_desc *kind, const char *path, const
   zb_rec_init(&im->scan, kind);
   im->cur.kd = kind;
   im->spec = import_spec(im);
+  /* The write asks malloc for a page at a time (LMDB's dirty pages) and
+   * for a few kilobytes per row, given back at once.  With glibc's
+   * defaults the heap then grows by 128 KiB at a time and shrinks again
+   * whenever its top is free, each time a system call and fresh pages to
+   * fault in: an import of a million rows made some 6,000 brk calls.
+   * Grow by more, and keep what was freed for the rest of the process
+   * (docs/DESIGN-NOTES.md, "Imports"). */
+  mallopt(M_TOP_PAD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   /* Read the whole file once (path may be "-": stdin), no transaction
    * open.  Problems are counted in im->probs, which also holds the rules'
    * ones.  A CSV file's rows are read in a thread of their own: once its

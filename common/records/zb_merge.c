@@ -238,6 +238,15 @@ static void note_conflict(zb_apply_result *r, int field, bool incoming_wins, con
 /* A value from an op: at most ZB_FIELD_MAX bytes of UTF-8 text without
  * control characters (the protobuf-c string was checked at the wire
  * boundary to hold no NUL, so strlen is its length). */
+/* src (NUL-terminated) into dst[0..size), cut to fit: what
+ * snprintf(dst, size, "%s", src) does, without its format walk (an import
+ * copies three orgs a row). */
+static void copy_text(char *dst, size_t size, const char *src) {
+  size_t n = strnlen(src, size - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
 static bool value_ok(const char *v, size_t *len) {
   *len = strnlen(v, ZB_FIELD_MAX + 1);
   return *len <= ZB_FIELD_MAX && zb_utf8_valid(v, *len);
@@ -278,7 +287,7 @@ bool zb_op_target(const Zb__Op *op, int *kind, const char **key, const char **na
  * that are text: the fields of a set, an act's parameters, a fact's
  * values. */
 static int check_fields(zb_apply_result *r, const zb_kind_desc *kd, Zb__FieldSet *const *fs,
-                        size_t n, const int *allowed, int nallowed) {
+                        size_t n, const int *allowed, int nallowed, bool checked) {
   bool seen[ZB_REC_FIELDS_MAX] = {false};
   size_t len;
   for (size_t i = 0; i < n; i++) {
@@ -294,7 +303,9 @@ static int check_fields(zb_apply_result *r, const zb_kind_desc *kd, Zb__FieldSet
     if (seen[f->field])
       return zb_reject(r, (int)f->field, "why.field_twice" ZB_US ZB_RS "%s.%s", kd->name, name);
     seen[f->field] = true;
-    if (!f->value || !value_ok(f->value, &len))
+    /* A checked write's values passed zb_rec_validate's text checks, which
+     * are these (zb_record.c, text_ok). */
+    if (!f->value || (!checked && !value_ok(f->value, &len)))
       return zb_reject(r, (int)f->field, "why.value_text" ZB_US ZB_RS "%s.%s" ZB_US "%d", kd->name,
                        name, ZB_FIELD_MAX);
   }
@@ -303,7 +314,8 @@ static int check_fields(zb_apply_result *r, const zb_kind_desc *kd, Zb__FieldSet
 
 /* The op's shape, before any of it is used (zb_merge.h): the same checks
  * for a node's own write, a pushed op at the server and a pulled one. */
-static int check_shape(const Zb__Op *op, const zb_kind_desc **kind, zb_apply_result *r) {
+static int check_shape(const Zb__Op *op, const zb_kind_desc **kind, bool checked,
+                       zb_apply_result *r) {
   if (!op->origin || !zb_node_id_valid(op->origin))
     return zb_reject(r, -1, "why.op_origin");
   size_t alen = op->actor ? strnlen(op->actor, ZB_NODE_ID_MAX + 1) : 0;
@@ -323,18 +335,18 @@ static int check_shape(const Zb__Op *op, const zb_kind_desc **kind, zb_apply_res
   if (!value_ok(key, &len) || len == 0)
     return zb_reject(r, 0, "why.op_key" ZB_US "%d", ZB_FIELD_MAX);
   if (op->body_case == ZB__OP__BODY_SET)
-    return check_fields(r, kd, op->set->fields, op->set->n_fields, NULL, 0);
+    return check_fields(r, kd, op->set->fields, op->set->n_fields, NULL, 0, checked);
   if (op->body_case == ZB__OP__BODY_ACT) {
     const zb_act_desc *ad = zb_kind_act(kd, name);
     if (!ad)
       return zb_reject(r, -1, "why.no_act" ZB_US ZB_RS "%s" ZB_US "%.64s", kd->name, name ? name : "");
     return check_fields(r, kd, op->act->params, op->act->n_params, ad->params ? ad->params : (int[]){0},
-                        ad->nparams);
+                        ad->nparams, checked);
   }
   const zb_kind_desc *fk = zb_kind_fact(kd, name, NULL);
   if (!fk)
     return zb_reject(r, -1, "why.no_fact" ZB_US ZB_RS "%s" ZB_US "%.64s", kd->name, name ? name : "");
-  return check_fields(r, fk, op->fact->values, op->fact->n_values, NULL, 0);
+  return check_fields(r, fk, op->fact->values, op->fact->n_values, NULL, 0, checked);
 }
 
 void zb_op_set_body(Zb__Op *op, zb_set_body *b, const zb_kind_desc *kind, const char *key,
@@ -553,7 +565,7 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
   r->reason[0] = r->detail[0] = r->org_before[0] = r->org_after[0] = r->org_also[0] = '\0';
   r->nconflicts = 0;
   const zb_kind_desc *kind = NULL;   /* set by check_shape when it passes */
-  check_shape(op, &kind, r);
+  check_shape(op, &kind, flags & ZB_APPLY_CHECKED, r);
   if (r->status == ZB_APPLY_REJECTED)
     return 0;
   int kid;
@@ -576,8 +588,9 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
     ret = rc;
     goto out;
   }
+  /* A record not there yet: cur's fields are read only where it existed. */
   if (!existed)
-    zb_rec_init(cur, kind);
+    cur->kd = kind;
   int of = kind->org_field;
   /* A record placed by a field (not the org tree itself) that lies outside
    * the writer's scope is not the writer's to change, wherever the op
@@ -601,20 +614,26 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
         zb_reject(r, 0, "why.rec_missing" ZB_US ZB_RS "%s" ZB_US "%s", kind->name, key);
       goto out;
     }
-    snprintf(r->org_before, sizeof r->org_before, "%s", cur->v[of]);
-    snprintf(r->org_after, sizeof r->org_after, "%s", cur->v[of]);
+    copy_text(r->org_before, sizeof r->org_before, cur->v[of]);
+    copy_text(r->org_after, sizeof r->org_after, cur->v[of]);
     if (kind->reach_field)
-      snprintf(r->org_also, sizeof r->org_also, "%s", cur->v[kind->reach_field]);
+      copy_text(r->org_also, sizeof r->org_also, cur->v[kind->reach_field]);
     ret = op->body_case == ZB__OP__BODY_ACT
               ? apply_act(t, op, cur, next, hlc, today, server_seq, scope, trusted, r)
               : apply_fact(t, op, cur, next, hlc, today, server_seq, scope, trusted, r);
     goto out;
   }
-  /* A new record: cur is all zero, and so is its copy. */
-  if (existed)
+  /* A new record starts empty: each field "" with no stamp.  Only the
+   * text up to each NUL is ever read (not the bytes after it, as
+   * zb_rec_init would also clear; an import sets a million records). */
+  if (existed) {
     zb_rec_copy(next, cur);
-  else
-    zb_rec_init(next, kind);
+  } else {
+    next->kd = kind;
+    for (int f = 0; f < kind->nfields; f++)
+      next->v[f][0] = '\0';
+    memset(next->st, 0, (size_t)kind->nfields * sizeof next->st[0]);
+  }
   memcpy(next->v[0], key, keylen + 1);
   bool changed = !existed;
   for (size_t i = 0; i < set->n_fields; i++) {
@@ -662,11 +681,10 @@ int zb_merge_apply_at(zb_txn *t, const Zb__Op *op, uint64_t hlc, zb_date today,
     next->st[0].server_seq = server_seq;
   }
   /* The org tree's own records are their place, before and after. */
-  snprintf(r->org_before, sizeof r->org_before, "%s",
-           of == 0 ? key : existed ? cur->v[of] : "");
-  snprintf(r->org_after, sizeof r->org_after, "%s", next->v[of]);
+  copy_text(r->org_before, sizeof r->org_before, of == 0 ? key : existed ? cur->v[of] : "");
+  copy_text(r->org_after, sizeof r->org_after, next->v[of]);
   if (kind->reach_field)
-    snprintf(r->org_also, sizeof r->org_also, "%s", next->v[kind->reach_field]);
+    copy_text(r->org_also, sizeof r->org_also, next->v[kind->reach_field]);
   if (flags & ZB_APPLY_TRUSTED)
     goto store;
   rc = check_rules(t, cur, existed, next, today, scope, NULL, flags & ZB_APPLY_CHECKED, r);

@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -244,8 +247,9 @@ struct dblock {
 
 struct deferred {
   struct dblock *head, *tail;
-  const unsigned char **ent;   /* each entry, in put order */
+  const unsigned char **ent;   /* each entry, in put order (key order once sorted) */
   size_t n, cap;
+  bool sorted;                 /* ent is in key order (deferred_sort) */
 };
 
 static void deferred_clear(struct deferred *d) {
@@ -260,6 +264,7 @@ static void deferred_clear(struct deferred *d) {
 
 static int deferred_add(struct deferred *d, const void *key, uint32_t klen, const void *val,
                         uint32_t vlen) {
+  d->sorted = false;
   size_t need = ENT_HEAD + klen + vlen;
   if (need > DEFER_BLOCK)
     return ZB_ETOOBIG;
@@ -358,7 +363,7 @@ static int sortent_cmp(const void *a, const void *b) {
 
 /* Sorts d's entries into key order (ent_cmp). */
 static int deferred_sort(struct deferred *d) {
-  if (d->n < 2)
+  if (d->n < 2 || d->sorted)
     return 0;
   struct sortent *v = malloc(d->n * sizeof *v);
   if (!v)
@@ -381,6 +386,7 @@ static int deferred_sort(struct deferred *d) {
   for (size_t i = 0; i < d->n; i++)
     d->ent[i] = v[i].e;
   free(v);
+  d->sorted = true;
   return 0;
 }
 
@@ -436,8 +442,46 @@ static int deferred_flush(zb_txn *t, enum zb_dbi db) {
   return rc ? db_err("mdb_cursor_put", rc) : 0;
 }
 
+/* Held tables this large are sorted beside one another before the commit
+ * (flush_all); smaller ones are not worth a thread. */
+#define SORT_APART_MIN 65536
+
+struct sort_job {
+  struct deferred *d[ZB_DB__COUNT];
+  int n, rc;
+};
+
+static void *sort_jobs(void *arg) {
+  struct sort_job *j = arg;
+  for (int i = 0; i < j->n && j->rc == 0; i++)
+    j->rc = deferred_sort(j->d[i]);
+  return NULL;
+}
+
+/* Writes every held table.  The puts are LMDB's and so this thread's, but
+ * sorting is not: when two or more large tables are held (an import's
+ * indexes, a million entries each), every other one is sorted in a second
+ * thread while this one sorts the rest (docs/DESIGN-NOTES.md, "Imports"). */
 static int flush_all(zb_txn *t) {
-  int rc = 0;
+  struct sort_job mine = {.n = 0}, other = {.n = 0};
+  for (int i = 0; i < ZB_DB__COUNT; i++) {
+    struct deferred *d = t->dfr[i];
+    if (d && d->n >= SORT_APART_MIN && !d->sorted) {
+      struct sort_job *j = (mine.n + other.n) % 2 ? &other : &mine;
+      j->d[j->n++] = d;
+    }
+  }
+  pthread_t th;
+  bool apart = other.n > 0 && pthread_create(&th, NULL, sort_jobs, &other) == 0;
+  if (!apart) {   /* no second table, or no thread: all here */
+    for (int i = 0; i < other.n; i++)
+      mine.d[mine.n++] = other.d[i];
+    other.n = 0;
+  }
+  sort_jobs(&mine);
+  if (apart)
+    pthread_join(th, NULL);
+  int rc = mine.rc ? mine.rc : other.rc;
   for (int i = 0; i < ZB_DB__COUNT && rc == 0; i++)
     rc = deferred_flush(t, (enum zb_dbi)i);
   return rc;
@@ -530,18 +574,33 @@ int zb_store_reserve(zb_store *s, size_t bytes) {
   return rc ? db_err("mdb_env_set_mapsize", rc) : 0;
 }
 
+static double mono_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
   for (;;) {
     zb_txn t = {.s = s};
     int rc = txn_begin(s, 0, &t.txn);
     if (rc)
       return rc;
+    double t0 = mono_now();
     rc = fn(&t, ctx);
+    double t1 = mono_now();
     if (rc == 0 && !discard)
       rc = flush_all(&t);
+    double t2 = mono_now();
     txn_release(&t);
     if (rc == 0 && !discard) {
       int mrc = mdb_txn_commit(t.txn);
+      double t3 = mono_now();
+      /* ZHIBU_DEBUG's account of a long write (an import): where its time
+       * went (docs/DESIGN-NOTES.md, "Imports"). */
+      if (t3 - t0 >= 1.0)
+        zb_log_debug("write: %.2f s in the transaction, %.2f s writing the held entries, "
+                     "%.2f s committing", t1 - t0, t2 - t1, t3 - t2);
       if (mrc == 0)
         return 0;
       rc = disk_full(s->dir, mrc) ? disk_full_err(s->dir) : db_err("mdb_txn_commit", mrc);

@@ -430,6 +430,94 @@ static void test_deferred_puts(void **state) {
   zb_store_close(s);
 }
 
+/* Two held tables large enough to be sorted side by side (one of them in
+ * a second thread, zb_store.c flush_all), and a small one: keys put out of
+ * order, many twice.  Each table holds every key once with its last put. */
+#define APART_A 70000u   /* keys of table A; 80,000 puts */
+#define APART_B 75000u   /* keys of table B; 90,000 puts */
+
+static unsigned apart_a[APART_A], apart_b[APART_B], apart_c[100];
+
+static int apart_puts(zb_txn *t, void *ctx) {
+  (void)ctx;
+  int rc = zb_txn_defer(t, ZB_DB_MEMBER_ORG);
+  if (!rc)
+    rc = zb_txn_defer(t, ZB_DB_MEMBER_IDNUM);
+  if (!rc)
+    rc = zb_txn_defer(t, ZB_DB_RECORD_OPS);
+  for (unsigned i = 0; i < 90000 && !rc; i++) {
+    uint8_t k[8];
+    char kb[16];
+    if (i < 80000) {
+      unsigned a = (unsigned)(((uint64_t)i * 7919u) % APART_A);
+      zb_u64_be(a, k);
+      apart_a[a] = i;
+      rc = zb_txn_put(t, ZB_DB_MEMBER_ORG, k, sizeof k, &i, sizeof i, 0);
+    }
+    unsigned b = (unsigned)(((uint64_t)i * 104729u) % APART_B);
+    snprintf(kb, sizeof kb, "k%08u", b);
+    apart_b[b] = i;
+    if (!rc)
+      rc = zb_txn_put(t, ZB_DB_MEMBER_IDNUM, kb, strlen(kb), &i, sizeof i, 0);
+    if (!rc && i % 7 == 0) {
+      unsigned c = (i * 31u) % 100u;
+      zb_u64_be(c, k);
+      apart_c[c] = i;
+      rc = zb_txn_put(t, ZB_DB_RECORD_OPS, k, sizeof k, &i, sizeof i, 0);
+    }
+  }
+  return rc;
+}
+
+struct apart_scan {
+  int db;
+  size_t n;
+  int bad;
+};
+
+static int apart_fn(void *ctx, zb_val key, zb_val val) {
+  struct apart_scan *a = ctx;
+  unsigned v, want = 0, idx = 0;
+  if (a->db == 1) {
+    idx = 0;
+    if (key.len != 9 || sscanf((const char *)key.data + 1, "%8u", &idx) != 1 || idx >= APART_B)
+      return a->bad++, 1;
+    want = apart_b[idx];
+  } else {
+    if (key.len != 8 || (idx = (unsigned)zb_be_u64(key.data)) >= (a->db ? 100u : APART_A))
+      return a->bad++, 1;
+    want = a->db ? apart_c[idx] : apart_a[idx];
+  }
+  /* In key order: the n-th key of A and C is n (every one was put); of B, "k%08u" of n. */
+  if (idx != a->n || val.len != sizeof v)
+    return a->bad++, 1;
+  memcpy(&v, val.data, sizeof v);
+  a->bad += v != want;
+  a->n++;
+  return 0;
+}
+
+static void test_deferred_apart(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  assert_int_equal(zb_store_reserve(s, (size_t)64 << 20), 0);
+  assert_int_equal(zb_store_write(s, apart_puts, NULL), 0);
+  zb_txn *t;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  static const enum zb_dbi dbs[] = {ZB_DB_MEMBER_ORG, ZB_DB_MEMBER_IDNUM, ZB_DB_RECORD_OPS};
+  static const size_t want[] = {APART_A, APART_B, 100};
+  for (int i = 0; i < 3; i++) {
+    struct apart_scan a = {.db = i == 2 ? 2 : i};
+    assert_int_equal(zb_txn_count(t, dbs[i]), want[i]);
+    assert_int_equal(zb_txn_scan(t, dbs[i], NULL, 0, apart_fn, &a), 0);
+    assert_int_equal(a.bad, 0);
+    assert_int_equal(a.n, want[i]);
+  }
+  zb_txn_end(t);
+  zb_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_create, setup, teardown),
@@ -439,6 +527,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_scan_last_count, setup, teardown),
       cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
       cmocka_unit_test_setup_teardown(test_deferred_puts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deferred_apart, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

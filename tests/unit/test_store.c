@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "zb_err.h"
@@ -518,6 +519,59 @@ static void test_deferred_apart(void **state) {
   zb_store_close(s);
 }
 
+/* A write that runs a second or more commits with the disk started early
+ * (zb_store.c, commit): what it put is there after the store is opened
+ * again, and the thread that started the disk is gone. */
+static int long_puts(zb_txn *t, void *ctx) {
+  (void)ctx;
+  for (unsigned i = 0; i < 20000; i++) {
+    uint8_t k[8];
+    zb_u64_be(i, k);
+    char v[200];
+    memset(v, 'a' + (int)(i % 26), sizeof v);
+    int rc = zb_txn_put(t, ZB_DB_LOG, k, sizeof k, v, sizeof v, ZB_PUT_APPEND);
+    if (rc)
+      return rc;
+  }
+  struct timespec ts = {1, 100 * 1000000L};
+  nanosleep(&ts, NULL);
+  return 0;
+}
+
+static int count_threads(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  int n = -1;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "Threads: %d", &n) == 1)
+      break;
+  if (f)
+    fclose(f);
+  return n;
+}
+
+static void test_long_write(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  int before = count_threads();
+  assert_int_equal(zb_store_write(s, long_puts, NULL), 0);
+  assert_int_equal(count_threads(), before);
+  zb_store_close(s);
+  assert_int_equal(zb_store_open(dir, false, &s), 0);
+  zb_txn *t;
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_txn_count(t, ZB_DB_LOG), 20000);
+  uint8_t k[8];
+  zb_u64_be(19999, k);
+  zb_val v;
+  assert_int_equal(zb_txn_get(t, ZB_DB_LOG, k, sizeof k, &v), 0);
+  assert_int_equal(v.len, 200);
+  assert_int_equal(((const char *)v.data)[199], 'a' + 19999 % 26);
+  zb_txn_end(t);
+  zb_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_create, setup, teardown),
@@ -528,6 +582,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
       cmocka_unit_test_setup_teardown(test_deferred_puts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_deferred_apart, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_long_write, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

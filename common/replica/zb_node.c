@@ -602,14 +602,23 @@ int zb_node_list(zb_node *n, const zb_kind_desc *kd, const char *org, zb_rec_fn 
   return rc;
 }
 
-int zb_node_members_of(zb_node *n, const char *org, zb_member_fn fn, void *ctx) {
-  if (zb_node_check_scope(n, org))
+/* A read of org's subtree (NULL: the node's own org) for a report: ZB_ESCOPE
+ * when org lies outside the node's scope; otherwise *org is set and a read
+ * transaction opened in *t. */
+static int scoped_read(zb_node *n, const char **org, zb_txn **t) {
+  if (zb_node_check_scope(n, *org))
     return ZB_ESCOPE;
+  if (!*org)
+    *org = n->org;
+  return zb_store_read(n->store, t);
+}
+
+int zb_node_members_of(zb_node *n, const char *org, zb_member_fn fn, void *ctx) {
   zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+  int rc = scoped_read(n, &org, &t);
   if (rc)
     return rc;
-  rc = zb_state_members_of(t, org ? org : n->org, fn, ctx);
+  rc = zb_state_members_of(t, org, fn, ctx);
   zb_txn_end(t);
   return rc;
 }
@@ -624,62 +633,52 @@ int zb_node_stats(zb_node *n, const char *org, zb_stats *out) {
 }
 
 int zb_node_balance(zb_node *n, const char *org, zb_balance *b) {
-  if (zb_node_check_scope(n, org))
-    return ZB_ESCOPE;
   zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+  int rc = scoped_read(n, &org, &t);
   if (rc)
     return rc;
-  rc = zb_state_balance(t, org ? org : n->org, b);
+  rc = zb_state_balance(t, org, b);
   zb_txn_end(t);
   return rc;
 }
 
 int zb_node_funnel(zb_node *n, const char *org, zb_funnel *f) {
-  if (zb_node_check_scope(n, org))
-    return ZB_ESCOPE;
   zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+  int rc = scoped_read(n, &org, &t);
   if (rc)
     return rc;
-  rc = zb_state_funnel(t, org ? org : n->org, f);
+  rc = zb_state_funnel(t, org, f);
   zb_txn_end(t);
   return rc;
 }
 
 int zb_node_life(zb_node *n, const char *org, int year, zb_date today, json_t **out) {
-  if (zb_node_check_scope(n, org))
-    return ZB_ESCOPE;
   zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+  int rc = scoped_read(n, &org, &t);
   if (rc)
     return rc;
-  rc = zb_life_report(t, org ? org : n->org, year, today, out);
+  rc = zb_life_report(t, org, year, today, out);
   zb_txn_end(t);
   return rc;
 }
 
 int zb_node_ranking(zb_node *n, const char *org, const zb_rank_query *q, json_t **out) {
-  if (zb_node_check_scope(n, org))
-    return ZB_ESCOPE;
   zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+  int rc = scoped_read(n, &org, &t);
   if (rc)
     return rc;
-  rc = zb_rank_report(t, zb_points_active(), org ? org : n->org, q, out);
+  rc = zb_rank_report(t, zb_points_active(), org, q, out);
   zb_txn_end(t);
   return rc;
 }
 
 int zb_node_dues_report(zb_node *n, const char *org, const zb_dues_query *q,
                         zb_dues_report **out) {
-  if (zb_node_check_scope(n, org))
-    return ZB_ESCOPE;
   zb_txn *t;
-  int rc = zb_store_read(n->store, &t);
+  int rc = scoped_read(n, &org, &t);
   if (rc)
     return rc;
-  rc = zb_dues_report_run(t, org ? org : n->org, q, out);
+  rc = zb_dues_report_run(t, org, q, out);
   zb_txn_end(t);
   return rc;
 }

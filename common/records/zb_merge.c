@@ -235,9 +235,6 @@ static void note_conflict(zb_apply_result *r, int field, bool incoming_wins, con
   c->loser_hlc = incoming_wins ? st->hlc : hlc;
 }
 
-/* A value from an op: at most ZB_FIELD_MAX bytes of UTF-8 text without
- * control characters (the protobuf-c string was checked at the wire
- * boundary to hold no NUL, so strlen is its length). */
 /* src (NUL-terminated) into dst[0..size), cut to fit: what
  * snprintf(dst, size, "%s", src) does, without its format walk (an import
  * copies three orgs a row). */
@@ -247,6 +244,9 @@ static void copy_text(char *dst, size_t size, const char *src) {
   dst[n] = '\0';
 }
 
+/* A value from an op: at most ZB_FIELD_MAX bytes of UTF-8 text without
+ * control characters (the protobuf-c string was checked at the wire
+ * boundary to hold no NUL, so strlen is its length). */
 static bool value_ok(const char *v, size_t *len) {
   *len = strnlen(v, ZB_FIELD_MAX + 1);
   return *len <= ZB_FIELD_MAX && zb_utf8_valid(v, *len);

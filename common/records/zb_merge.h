@@ -112,8 +112,9 @@ bool zb_holds(const zb_kind_desc *kd, const zb_value *v, const char *scope);
  * Before anything else, always (trusted or not), the op's shape is
  * checked: origin a node id, actor at most ZB_NODE_ID_MAX bytes of text,
  * a known record kind, a key and values of at most ZB_FIELD_MAX bytes of
- * UTF-8 text without control characters, field numbers that exist and
- * appear once.  An op that fails is rejected with a reason.
+ * UTF-8 text without control characters (for ZB_APPLY_CHECKED, the values
+ * other than the key were checked so by the writer), field numbers that
+ * exist and appear once.  An op that fails is rejected with a reason.
  *
  * The op counts at its own HLC, and "today" for the record rules is the
  * day after the UTC date of that HLC. */

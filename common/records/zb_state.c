@@ -734,7 +734,7 @@ int zb_index_scan(zb_txn *t, const zb_kind_desc *kd, int field, zb_index_entry_f
 
 struct count_ctx {
   const char *root;
-  size_t plen, rlen, n;
+  size_t plen, rlen, n, limit;
 };
 
 static int count_row(void *ctx, zb_val key, zb_val val) {
@@ -743,11 +743,14 @@ static int count_row(void *ctx, zb_val key, zb_val val) {
   if (key.len < cc->plen || memcmp(key.data, cc->root, cc->plen) != 0 ||
       !key_in_subtree(key.data, key.len, cc->root, cc->rlen))
     return 1;
-  cc->n++;
-  return 0;
+  return ++cc->n >= cc->limit;
 }
 
-int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out) {
+int zb_recs_count_upto(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t limit,
+                       size_t *out) {
+  *out = 0;
+  if (limit == 0)
+    return 0;
   const zb_index_desc *ix = org_index(kd);
   char start[ZB_KEY_MAX];
   size_t rl = strnlen(root, ZB_FIELD_MAX);
@@ -755,10 +758,14 @@ int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *o
   if (!ix)
     start[0] = (char)kd->id;
   memcpy(start + p, root, rl);
-  struct count_ctx cc = {start, p, p + rl, 0};
+  struct count_ctx cc = {start, p, p + rl, 0, limit};
   int rc = zb_txn_scan(t, ix ? index_table(ix) : rec_table(kd), start, p + rl, count_row, &cc);
   *out = cc.n;
   return rc;
+}
+
+int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out) {
+  return zb_recs_count_upto(t, kd, root, SIZE_MAX, out);
 }
 
 struct typed_scan {
@@ -777,6 +784,8 @@ static int typed_row(void *ctx, const zb_rec *r) {
 struct facts_scan {
   const char *root;    /* the root code */
   size_t rlen;
+  const char *to;      /* the first org code past the part, or NULL */
+  size_t tlen;
   zb_member_facts_fn fn;
   void *ctx;
 };
@@ -790,6 +799,11 @@ static int facts_row(void *ctx, zb_val key, zb_val val) {
   if (!nul)
     return ZB_ECORRUPT;
   size_t olen = (size_t)(nul - k), idlen = key.len - olen - 1;
+  if (fs->to) {   /* org >= to: past the part */
+    int c = memcmp(k, fs->to, olen < fs->tlen ? olen : fs->tlen);
+    if (c > 0 || (c == 0 && olen >= fs->tlen))
+      return 1;
+  }
   char org[ZB_FIELD_MAX + 1], id[ZB_FIELD_MAX + 1];
   if (olen > ZB_FIELD_MAX || idlen > ZB_FIELD_MAX)
     return ZB_ECORRUPT;
@@ -806,8 +820,18 @@ int zb_member_facts_scan(zb_txn *t, const char *root, zb_member_facts_fn fn, voi
   const zb_index_desc *ix = org_index(&zb_kind_member);
   assert(ix && ix->table && zb_kind_member.org_entry);
   size_t rlen = strnlen(root, ZB_FIELD_MAX);
-  struct facts_scan fs = {root, rlen, fn, ctx};
+  struct facts_scan fs = {root, rlen, NULL, 0, fn, ctx};
   return zb_txn_scan(t, index_table(ix), root, rlen, facts_row, &fs);
+}
+
+int zb_member_facts_scan_part(zb_txn *t, const char *root, const char *from, const char *to,
+                              zb_member_facts_fn fn, void *ctx) {
+  const zb_index_desc *ix = org_index(&zb_kind_member);
+  assert(ix && ix->table && zb_kind_member.org_entry);
+  size_t rlen = strnlen(root, ZB_FIELD_MAX);
+  struct facts_scan fs = {root, rlen, to, to ? strnlen(to, ZB_FIELD_MAX) : 0, fn, ctx};
+  const char *start = from && strcmp(from, root) > 0 ? from : root;
+  return zb_txn_scan(t, index_table(ix), start, strnlen(start, ZB_FIELD_MAX), facts_row, &fs);
 }
 
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {

@@ -566,10 +566,11 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
   return zb_dues_report_tap(t, root, q, NULL, NULL, out);
 }
 
-/* Where the second part of a large subtree's members begins: the child
- * of root (not its first) before which half of the subtree's orgs lie or
- * more — members are spread over the branches, so this halves them
- * roughly — or "" when root has fewer than two children. */
+/* The orgs of root's subtree (*orgs), and where the second part of its
+ * members begins: the child of root (not its first) before which half of
+ * the subtree's orgs lie or more — members are spread over the branches,
+ * so this halves them roughly — or "" when root has fewer than two
+ * children. */
 struct split {
   const char *root;
   size_t rlen;
@@ -608,10 +609,11 @@ static int split_org(void *ctx, const zb_rec *o) {
   return 0;
 }
 
-static int split_child(zb_txn *t, const char *root, char out[ZB_FIELD_MAX + 1]) {
+static int split_child(zb_txn *t, const char *root, size_t *orgs, char out[ZB_FIELD_MAX + 1]) {
   struct split sp = {root, strlen(root), NULL, 0, 0, 0};
   out[0] = '\0';
   int rc = zb_recs_in_subtree(t, &zb_kind_org, root, false, split_org, &sp);
+  *orgs = sp.orgs;
   size_t before = 1;   /* root */
   for (size_t k = 1; !rc && k < sp.n; k++) {
     before += sp.child[k - 1].orgs;
@@ -724,18 +726,18 @@ int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
   *rep1 = *rep;
   rn.rep = rep;
   pa.rn.rep = rep1;
-  /* The payments: of a large subtree (a quarter of the members or more)
-   * in one walk before the members, of a small one member by member.
-   * Counted no further than that quarter: a county's count would read its
-   * index entries once more than the members' read below. */
-  size_t in_subtree = 0, quarter = (zb_recs_total(t, &zb_kind_member) + 3) / 4;
-  if ((rc = zb_recs_count_upto(t, &zb_kind_member, root, quarter, &in_subtree)))
-    goto out;
+  /* The payments: of a large subtree (a quarter of the orgs or more:
+   * members are spread over the branches, and the orgs are a few hundred
+   * records where a county's members are a million entries) in one walk
+   * before the members, of a small one member by member. */
+  size_t orgs = 0;
   char from[ZB_FIELD_MAX + 1] = "";
-  if (in_subtree >= quarter &&
-      ((rc = walk_pays(&rn)) || (ZB_DUES_PARTS > 1 && (rc = split_child(t, root, from)))))
+  if ((rc = split_child(t, root, &orgs, from)))
     goto out;
-  if (!from[0]) {
+  bool large = orgs * 4 >= zb_recs_total(t, &zb_kind_org);
+  if (large && (rc = walk_pays(&rn)))
+    goto out;
+  if (!large || !from[0]) {
     if ((rc = run_part(&rn, root, NULL, NULL)))
       goto out;
   } else {

@@ -166,7 +166,7 @@ typedef struct zb_dues_report {
  * "Dues", says how each number is counted).  The members are read from
  * the org index's entries (zb_member_facts_scan), their names only for
  * the arrears listed; the payments of a large subtree (a quarter of the
- * members or more) in one walk of the payments' member index, of a small
+ * orgs or more) in one walk of the payments' member index, of a small
  * one member by member.  ZB_ENOTFOUND when root is no
  * org of this replica.  *out is freed with zb_dues_report_free. */
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,

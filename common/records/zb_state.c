@@ -734,7 +734,7 @@ int zb_index_scan(zb_txn *t, const zb_kind_desc *kd, int field, zb_index_entry_f
 
 struct count_ctx {
   const char *root;
-  size_t plen, rlen, n, limit;
+  size_t plen, rlen, n;
 };
 
 static int count_row(void *ctx, zb_val key, zb_val val) {
@@ -743,14 +743,11 @@ static int count_row(void *ctx, zb_val key, zb_val val) {
   if (key.len < cc->plen || memcmp(key.data, cc->root, cc->plen) != 0 ||
       !key_in_subtree(key.data, key.len, cc->root, cc->rlen))
     return 1;
-  return ++cc->n >= cc->limit;
+  cc->n++;
+  return 0;
 }
 
-int zb_recs_count_upto(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t limit,
-                       size_t *out) {
-  *out = 0;
-  if (limit == 0)
-    return 0;
+int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out) {
   const zb_index_desc *ix = org_index(kd);
   char start[ZB_KEY_MAX];
   size_t rl = strnlen(root, ZB_FIELD_MAX);
@@ -758,15 +755,12 @@ int zb_recs_count_upto(zb_txn *t, const zb_kind_desc *kd, const char *root, size
   if (!ix)
     start[0] = (char)kd->id;
   memcpy(start + p, root, rl);
-  struct count_ctx cc = {start, p, p + rl, 0, limit};
+  struct count_ctx cc = {start, p, p + rl, 0};
   int rc = zb_txn_scan(t, ix ? index_table(ix) : rec_table(kd), start, p + rl, count_row, &cc);
   *out = cc.n;
   return rc;
 }
 
-int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out) {
-  return zb_recs_count_upto(t, kd, root, SIZE_MAX, out);
-}
 
 struct typed_scan {
   zb_member_fn fn;

@@ -106,10 +106,6 @@ typedef int (*zb_index_entry_fn)(void *ctx, const char *value, const char *key);
 int zb_index_scan(zb_txn *t, const zb_kind_desc *kd, int field, zb_index_entry_fn fn, void *ctx);
 /* Number of records of kd in the subtree of root (index only). */
 int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *out);
-/* The same, counting no further than limit: min(count, limit) (a test of
- * "at least limit" that reads no more entries than that). */
-int zb_recs_count_upto(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t limit,
-                       size_t *out);
 
 /* Loads one member without stamps. */
 int zb_member_load(zb_txn *t, const char *id, zb_member *out);

@@ -344,14 +344,6 @@ static void test_members_in_subtree(void **state) {
   assert_int_equal(zb_store_read(f->s[0], &t), 0);
   assert_int_equal(zb_members_count(t, "430121-01", &count), 0);
   assert_int_equal(count, 4);
-  /* Counted no further than a limit: min(count, limit). */
-  static const size_t limits[][2] = {{0, 0}, {1, 1}, {3, 3}, {4, 4}, {5, 4}, {SIZE_MAX, 4}};
-  for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
-    count = 99;
-    assert_int_equal(zb_recs_count_upto(t, &zb_kind_member, "430121-01", limits[i][0], &count),
-                     0);
-    assert_int_equal(count, limits[i][1]);
-  }
   zb_txn_end(t);
 }
 

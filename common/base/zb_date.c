@@ -77,16 +77,6 @@ void zb_date_format(zb_date d, char out[11]) {
   out[10] = '\0';
 }
 
-int zb_date_cmp(zb_date a, zb_date b) {
-  if (a.y != b.y)
-    return a.y < b.y ? -1 : 1;
-  if (a.m != b.m)
-    return a.m < b.m ? -1 : 1;
-  if (a.d != b.d)
-    return a.d < b.d ? -1 : 1;
-  return 0;
-}
-
 zb_date zb_date_add_years(zb_date d, int n) {
   /* 29 February → 28 February in a common year: the convention of
    * gen_roster.py's add_years(), so that "18 years after birth" means the
@@ -121,8 +111,11 @@ zb_date zb_date_add_months(zb_date d, int n) {
 int zb_date_age(zb_date birth, zb_date on) {
   int years = on.y - birth.y;
   /* The birthday in on's year follows zb_date_add_years(), so someone born
-   * on 29 February is a year older on 28 February of a common year. */
-  if (zb_date_cmp(zb_date_add_years(birth, years), on) > 0)
+   * on 29 February is a year older on 28 February of a common year (only
+   * that day is moved: done here without the call, for every member of a
+   * county's statistics). */
+  int day = birth.m == 2 && birth.d == 29 && !zb_date_is_leap(on.y) ? 28 : birth.d;
+  if (birth.m > on.m || (birth.m == on.m && day > on.d))
     years--;
   return years;
 }

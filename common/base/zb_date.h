@@ -35,8 +35,17 @@ enum zb_date_form { ZB_DATE_FORM_NONE = 0, ZB_DATE_FORM_DAY, ZB_DATE_FORM_MONTH 
 enum zb_date_form zb_date_reshape(const char *s, size_t len, char out[11]);
 /* Writes "YYYY-MM-DD" and a NUL: out must hold 11 bytes. */
 void zb_date_format(zb_date d, char out[11]);
-/* <0, 0, >0 like strcmp. */
-int zb_date_cmp(zb_date a, zb_date b);
+/* <0, 0, >0 like strcmp.  Inline: the statistics compare dates of every
+ * member of a county. */
+static inline int zb_date_cmp(zb_date a, zb_date b) {
+  if (a.y != b.y)
+    return a.y < b.y ? -1 : 1;
+  if (a.m != b.m)
+    return a.m < b.m ? -1 : 1;
+  if (a.d != b.d)
+    return a.d < b.d ? -1 : 1;
+  return 0;
+}
 /* d plus n years; 29 February becomes 28 February in a common year (the
  * convention of the reference roster generator, gen_roster.py). */
 zb_date zb_date_add_years(zb_date d, int n);

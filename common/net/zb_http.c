@@ -186,7 +186,7 @@ struct page_scan {
   size_t rlen;
   struct child_count {
     char code[ZB_FIELD_MAX + 1];
-    size_t n;
+    size_t len, n;
   } *child;
   size_t n;
 };
@@ -197,14 +197,16 @@ static int page_tap(void *ctx, const char *org, const char *id, const zb_stats_f
   zb_stats_add_facts(ps->st, f);
   if (org[ps->rlen] != '-')
     return 0;   /* a member of org itself */
+  /* Members come in org code order: a child's are one run. */
+  if (ps->n) {
+    struct child_count *c = &ps->child[ps->n - 1];
+    if (strncmp(org, c->code, c->len) == 0 && (org[c->len] == '\0' || org[c->len] == '-')) {
+      c->n++;
+      return 0;
+    }
+  }
   const char *end = strchr(org + ps->rlen + 1, '-');
   size_t len = end ? (size_t)(end - org) : strlen(org);
-  /* Members come in org code order: a child's are one run. */
-  if (ps->n && strncmp(ps->child[ps->n - 1].code, org, len) == 0 &&
-      ps->child[ps->n - 1].code[len] == '\0') {
-    ps->child[ps->n - 1].n++;
-    return 0;
-  }
   struct child_count *x = realloc(ps->child, (ps->n + 1) * sizeof *x);
   if (!x)
     return ZB_ENOMEM;
@@ -212,7 +214,22 @@ static int page_tap(void *ctx, const char *org, const char *id, const zb_stats_f
   x = &ps->child[ps->n++];
   memcpy(x->code, org, len);
   x->code[len] = '\0';
+  x->len = len;
   x->n = 1;
+  return 0;
+}
+
+/* The second part's counts after the first's (its children follow). */
+static int page_merge(struct page_scan *a, const struct page_scan *b) {
+  zb_stats_merge(a->st, b->st);
+  if (!b->n)
+    return 0;
+  struct child_count *x = realloc(a->child, (a->n + b->n) * sizeof *x);
+  if (!x)
+    return ZB_ENOMEM;
+  memcpy(x + a->n, b->child, b->n * sizeof *x);
+  a->child = x;
+  a->n += b->n;
   return 0;
 }
 
@@ -481,17 +498,23 @@ static int page_top(zb_http *s, const char *org, const char *token, const char *
     return rc ? rc : ZB_ENOMEM;
   }
   /* One read of the members for the statistics, the children's counts and
-   * the dues (the same numbers as report stats and report dues). */
+   * the dues (the same numbers as report stats and report dues); a county's
+   * in two parts at once, each counted apart and added in code order. */
   zb_txn *t = NULL;
   zb_rec *o = malloc(sizeof *o);
-  struct page_scan ps = {&st, strlen(org), NULL, 0};
+  zb_stats st1;
+  zb_stats_init(&st1, today);
+  struct page_scan ps = {&st, strlen(org), NULL, 0}, ps1 = {&st1, strlen(org), NULL, 0};
+  void *const parts[ZB_DUES_PARTS] = {&ps, &ps1};
   zb_dues_query q = {today.y * 12, today.y * 12 + 11, today, .totals_only = true};
   zb_dues_report *dr = NULL;
   rc = o ? zb_store_read(zb_hub_store(s->hub), &t) : ZB_ENOMEM;
   if (!rc)
     rc = zb_rec_load(t, &zb_kind_org, org, o);
   if (!rc)
-    rc = zb_dues_report_tap(t, org, &q, page_tap, &ps, &dr);
+    rc = zb_dues_report_tap(t, org, &q, page_tap, parts, &dr);
+  if (!rc)
+    rc = page_merge(&ps, &ps1);
   char d[11];
   zb_date_format(today, d);
   fprintf(f, "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
@@ -540,6 +563,7 @@ static int page_top(zb_http *s, const char *org, const char *token, const char *
   zb_txn_end(t);
   zb_dues_report_free(dr);
   free(ps.child);
+  free(ps1.child);
   free(o);
   zb_funnel_free(&fn);
   if (fclose(f) != 0 && !rc)

@@ -5,6 +5,7 @@
 #include "zb_msg.h"
 #include "zb_dues.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,12 +212,26 @@ struct mrow {
 
 /* The payments of every member, walked before the members (a large
  * subtree): in the order of the payments' member index, so each member's
- * are one run; found by a hash of the member ids. */
+ * are one run; found by a hash of the member ids.  Only read once walked,
+ * by both parts of the members (zb_dues_report_tap). */
 struct paid {
-  size_t id;            /* offset in run.text */
-  size_t at, n;         /* its run in run.pays */
+  size_t id;            /* offset in paytab.text */
+  size_t at, n;         /* its run in paytab.pays */
 };
 
+struct paytab {
+  bool walked;          /* every member's payments are in pays */
+  struct member_pays pays;
+  struct paid *paid;
+  size_t npaid, paidcap;
+  char *text;
+  size_t tlen, tcap;
+  size_t *hash;         /* 1 + index in paid, open addressing */
+  size_t hcap;
+};
+
+/* One part of the members being counted (zb_dues_report_tap), with its
+ * own transaction, report and tap. */
 struct run {
   zb_txn *t;
   zb_dues_report *rep;
@@ -226,15 +241,7 @@ struct run {
   void *tap_ctx;
   zb_rec *rec;
   zb_member *mem;
-  /* the walk (walked: every member's payments are in pays) */
-  bool walked;
-  struct member_pays pays;
-  struct paid *paid;
-  size_t npaid, paidcap;
-  char *text;
-  size_t tlen, tcap;
-  size_t *hash;         /* 1 + index in paid, open addressing */
-  size_t hcap;
+  struct paytab *pt;
   /* a member's own payments (a small subtree) */
   struct member_pays own;
   /* the org being counted: where its records of dues begin, and its
@@ -294,74 +301,77 @@ static uint64_t id_hash(const char *s) {
 /* One entry of the payments' member index. */
 static int walk_pay(void *ctx, const char *member, const char *key) {
   struct run *rn = ctx;
-  if (!rn->npaid || strcmp(rn->text + rn->paid[rn->npaid - 1].id, member) != 0) {
+  struct paytab *pt = rn->pt;
+  if (!pt->npaid || strcmp(pt->text + pt->paid[pt->npaid - 1].id, member) != 0) {
     size_t idlen = strlen(member) + 1;
-    if (rn->npaid == rn->paidcap) {
-      size_t cap = rn->paidcap ? rn->paidcap * 2 : 64;
-      struct paid *x = realloc(rn->paid, cap * sizeof *x);
+    if (pt->npaid == pt->paidcap) {
+      size_t cap = pt->paidcap ? pt->paidcap * 2 : 64;
+      struct paid *x = realloc(pt->paid, cap * sizeof *x);
       if (!x)
         return ZB_ENOMEM;
-      rn->paid = x;
-      rn->paidcap = cap;
+      pt->paid = x;
+      pt->paidcap = cap;
     }
-    if (rn->tcap - rn->tlen < idlen) {
-      size_t cap = rn->tcap ? rn->tcap * 2 : 4096;
-      while (cap - rn->tlen < idlen)
+    if (pt->tcap - pt->tlen < idlen) {
+      size_t cap = pt->tcap ? pt->tcap * 2 : 4096;
+      while (cap - pt->tlen < idlen)
         cap *= 2;
-      char *x = realloc(rn->text, cap);
+      char *x = realloc(pt->text, cap);
       if (!x)
         return ZB_ENOMEM;
-      rn->text = x;
-      rn->tcap = cap;
+      pt->text = x;
+      pt->tcap = cap;
     }
-    memcpy(rn->text + rn->tlen, member, idlen);
-    rn->paid[rn->npaid++] = (struct paid){rn->tlen, rn->pays.n, 0};
-    rn->tlen += idlen;
+    memcpy(pt->text + pt->tlen, member, idlen);
+    pt->paid[pt->npaid++] = (struct paid){pt->tlen, pt->pays.n, 0};
+    pt->tlen += idlen;
   }
   int rc = zb_rec_load(rn->t, &zb_kind_dues, key, rn->rec);
   if (rc)
     return rc == ZB_ENOTFOUND ? ZB_ECORRUPT : rc;
-  size_t before = rn->pays.n;
-  if ((rc = collect_pay(&rn->pays, rn->rec)))
+  size_t before = pt->pays.n;
+  if ((rc = collect_pay(&pt->pays, rn->rec)))
     return rc;
-  rn->paid[rn->npaid - 1].n += rn->pays.n - before;
+  pt->paid[pt->npaid - 1].n += pt->pays.n - before;
   return 0;
 }
 
 /* Every payment, walked once; each member's sorted, and the hash. */
 static int walk_pays(struct run *rn) {
+  struct paytab *pt = rn->pt;
   int rc = zb_index_scan(rn->t, &zb_kind_dues, zb_kind_dues.indexes[1].field, walk_pay, rn);
   if (rc)
     return rc;
-  rn->walked = true;
-  rn->hcap = 16;
-  while (rn->hcap < rn->npaid * 2)
-    rn->hcap *= 2;
-  if (!(rn->hash = calloc(rn->hcap, sizeof *rn->hash)))
+  pt->walked = true;
+  pt->hcap = 16;
+  while (pt->hcap < pt->npaid * 2)
+    pt->hcap *= 2;
+  if (!(pt->hash = calloc(pt->hcap, sizeof *pt->hash)))
     return ZB_ENOMEM;
-  for (size_t i = 0; i < rn->npaid; i++) {
-    struct paid *pd = &rn->paid[i];
-    pd->n = pays_sort(rn->pays.p + pd->at, pd->n);
-    size_t h = (size_t)id_hash(rn->text + pd->id) & (rn->hcap - 1);
-    while (rn->hash[h])
-      h = (h + 1) & (rn->hcap - 1);
-    rn->hash[h] = i + 1;
+  for (size_t i = 0; i < pt->npaid; i++) {
+    struct paid *pd = &pt->paid[i];
+    pd->n = pays_sort(pt->pays.p + pd->at, pd->n);
+    size_t h = (size_t)id_hash(pt->text + pd->id) & (pt->hcap - 1);
+    while (pt->hash[h])
+      h = (h + 1) & (pt->hcap - 1);
+    pt->hash[h] = i + 1;
   }
   return 0;
 }
 
 /* The payments of member id into row. */
 static int find_pays(struct run *rn, const char *id, struct mrow *row) {
+  const struct paytab *pt = rn->pt;
   row->p = NULL;
   row->n = 0;
-  if (rn->walked) {
-    if (!rn->npaid)
+  if (pt->walked) {
+    if (!pt->npaid)
       return 0;
-    size_t h = (size_t)id_hash(id) & (rn->hcap - 1);
-    for (; rn->hash[h]; h = (h + 1) & (rn->hcap - 1)) {
-      const struct paid *pd = &rn->paid[rn->hash[h] - 1];
-      if (strcmp(rn->text + pd->id, id) == 0) {
-        row->p = rn->pays.p + pd->at;
+    size_t h = (size_t)id_hash(id) & (pt->hcap - 1);
+    for (; pt->hash[h]; h = (h + 1) & (pt->hcap - 1)) {
+      const struct paid *pd = &pt->paid[pt->hash[h] - 1];
+      if (strcmp(pt->text + pd->id, id) == 0) {
+        row->p = pt->pays.p + pd->at;
         row->n = pd->n;
         break;
       }
@@ -556,39 +566,200 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
   return zb_dues_report_tap(t, root, q, NULL, NULL, out);
 }
 
-int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
-                       zb_member_facts_fn tap, void *tap_ctx, zb_dues_report **out) {
-  *out = NULL;
-  zb_rec *o = malloc(sizeof *o);
-  if (!o)
-    return ZB_ENOMEM;
-  int rc = zb_rec_load(t, &zb_kind_org, root, o);   /* no such org: not found */
-  if (rc) {
-    free(o);
-    return rc;
+/* The orgs of root's subtree (*orgs), and where the second part of its
+ * members begins: the child of root (not its first) before which half of
+ * the subtree's orgs lie or more — members are spread over the branches,
+ * so this halves them roughly — or "" when root has fewer than two
+ * children. */
+struct split {
+  const char *root;
+  size_t rlen;
+  struct {
+    char code[ZB_FIELD_MAX + 1];
+    size_t orgs;        /* the orgs of its subtree */
+  } *child;
+  size_t n, cap, orgs;
+};
+
+static int split_org(void *ctx, const zb_rec *o) {
+  struct split *sp = ctx;
+  const char *code = o->v[ZB_OF_CODE];
+  sp->orgs++;
+  if (code[sp->rlen] != '-')
+    return 0;   /* root itself */
+  const char *end = strchr(code + sp->rlen + 1, '-');
+  size_t len = end ? (size_t)(end - code) : strlen(code);
+  /* Orgs come in code order: a child's subtree is one run after it. */
+  if (sp->n && strncmp(sp->child[sp->n - 1].code, code, len) == 0 &&
+      sp->child[sp->n - 1].code[len] == '\0') {
+    sp->child[sp->n - 1].orgs++;
+    return 0;
   }
-  zb_dues_report *rep = calloc(1, sizeof *rep);
-  struct run rn = {.t = t, .rep = rep, .q = q, .rec = o, .tap = tap, .tap_ctx = tap_ctx,
-                   .rule_start = zb_month_of(zb_dues_rules[0]->effective),
-                   .mem = malloc(sizeof *rn.mem)};
-  if (!rep || !rn.mem) {
+  if (sp->n == sp->cap) {
+    size_t cap = sp->cap ? sp->cap * 2 : 16;
+    void *x = realloc(sp->child, cap * sizeof *sp->child);
+    if (!x)
+      return ZB_ENOMEM;
+    sp->child = x;
+    sp->cap = cap;
+  }
+  memcpy(sp->child[sp->n].code, code, len);
+  sp->child[sp->n].code[len] = '\0';
+  sp->child[sp->n++].orgs = 1;
+  return 0;
+}
+
+static int split_child(zb_txn *t, const char *root, size_t *orgs, char out[ZB_FIELD_MAX + 1]) {
+  struct split sp = {root, strlen(root), NULL, 0, 0, 0};
+  out[0] = '\0';
+  int rc = zb_recs_in_subtree(t, &zb_kind_org, root, false, split_org, &sp);
+  *orgs = sp.orgs;
+  size_t before = 1;   /* root */
+  for (size_t k = 1; !rc && k < sp.n; k++) {
+    before += sp.child[k - 1].orgs;
+    if (before * 2 >= sp.orgs || k == sp.n - 1) {
+      snprintf(out, ZB_FIELD_MAX + 1, "%s", sp.child[k].code);
+      break;
+    }
+  }
+  free(sp.child);
+  return rc;
+}
+
+/* The members of [from, to) of root's subtree, counted into rn. */
+static int run_part(struct run *rn, const char *root, const char *from, const char *to) {
+  int rc = zb_member_facts_scan_part(rn->t, root, from, to, add_member, rn);
+  if (!rc)
+    org_done(rn);
+  return rc;
+}
+
+/* The second part, in a thread of its own: with its own read transaction
+ * (LMDB's are one per thread) of the snapshot of the first part's; when a
+ * write came in between (another snapshot), it is left to be read after
+ * the first part, in the first part's thread and transaction. */
+struct part {
+  struct run rn;
+  zb_txn *first;        /* the first part's transaction */
+  const char *root, *from;
+  int rc;
+  bool done;
+};
+
+static void *part_thread(void *arg) {
+  struct part *pa = arg;
+  zb_txn *t;
+  if (zb_store_read(zb_txn_store(pa->first), &t) != 0)
+    return NULL;
+  if (zb_txn_snapshot(t) == zb_txn_snapshot(pa->first)) {
+    pa->rn.t = t;
+    pa->rc = run_part(&pa->rn, pa->root, pa->from, NULL);
+    pa->done = true;
+  }
+  zb_txn_end(t);
+  pa->rn.t = pa->first;
+  return NULL;
+}
+
+/* Part b's counts after part a's (b's orgs follow a's in code order);
+ * b is freed. */
+static int rep_merge(zb_dues_report *a, zb_dues_report *b) {
+  int rc = 0;
+  sum_add(&a->total, &b->total);
+  zb_dues_org_row *o = realloc(a->orgs, (a->norgs + b->norgs + 1) * sizeof *o);
+  if (o) {
+    a->orgs = o;
+    if (b->norgs)
+      memcpy(o + a->norgs, b->orgs, b->norgs * sizeof *o);
+    a->norgs += b->norgs;
+  } else {
     rc = ZB_ENOMEM;
-    goto out;
   }
+  if (!rc && b->arrears) {
+    zb_dues_arrear *x = realloc(a->arrears, (a->narrears + b->narrears + 1) * sizeof *x);
+    if (x) {
+      a->arrears = x;
+      memcpy(x + a->narrears, b->arrears, b->narrears * sizeof *x);
+      free(b->arrears);
+      b->arrears = NULL;
+    } else {
+      rc = ZB_ENOMEM;
+    }
+  }
+  if (!rc) {
+    a->narrears += b->narrears;
+    b->narrears = 0;
+  }
+  zb_dues_report_free(b);
+  return rc;
+}
+
+static void run_free(struct run *rn) {
+  free(rn->own.p);
+  free(rn->runs);
+  free(rn->mem);
+  free(rn->rec);
+}
+
+int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
+                       zb_member_facts_fn tap, void *const tap_ctx[ZB_DUES_PARTS],
+                       zb_dues_report **out) {
+  *out = NULL;
+  struct paytab pt = {0};
+  struct run rn = {.t = t, .q = q, .tap = tap, .tap_ctx = tap ? tap_ctx[0] : NULL,
+                   .rule_start = zb_month_of(zb_dues_rules[0]->effective), .pt = &pt,
+                   .rec = malloc(sizeof *rn.rec), .mem = malloc(sizeof *rn.mem)};
+  struct part pa = {.rn = rn, .first = t, .root = root};
+  pa.rn.tap_ctx = tap ? tap_ctx[1] : NULL;
+  pa.rn.rec = NULL;
+  pa.rn.mem = malloc(sizeof *pa.rn.mem);
+  zb_dues_report *rep = calloc(1, sizeof *rep), *rep1 = calloc(1, sizeof *rep1);
+  int rc = rn.rec && rn.mem && pa.rn.mem && rep && rep1 ? 0 : ZB_ENOMEM;
+  if (!rc)
+    rc = zb_rec_load(t, &zb_kind_org, root, rn.rec);   /* no such org: not found */
+  if (rc)
+    goto out;
   snprintf(rep->org, sizeof rep->org, "%s", root);
   rep->q = *q;
   int asof = zb_month_of(q->as_of);
   rep->due_to = q->to < asof ? q->to : asof;
-  /* The payments: of a large subtree (a quarter of the members or more)
-   * in one walk before the members, of a small one member by member. */
-  size_t in_subtree = 0;
-  if ((rc = zb_members_count(t, root, &in_subtree)))
+  *rep1 = *rep;
+  rn.rep = rep;
+  pa.rn.rep = rep1;
+  /* The payments: of a large subtree (a quarter of the orgs or more:
+   * members are spread over the branches, and the orgs are a few hundred
+   * records where a county's members are a million entries) in one walk
+   * before the members, of a small one member by member. */
+  size_t orgs = 0;
+  char from[ZB_FIELD_MAX + 1] = "";
+  if ((rc = split_child(t, root, &orgs, from)))
     goto out;
-  if (in_subtree * 4 >= zb_recs_total(t, &zb_kind_member) && (rc = walk_pays(&rn)))
+  bool large = orgs * 4 >= zb_recs_total(t, &zb_kind_org);
+  if (large && (rc = walk_pays(&rn)))
     goto out;
-  if ((rc = zb_member_facts_scan(t, root, add_member, &rn)))
-    goto out;
-  org_done(&rn);
+  if (!large || !from[0]) {
+    if ((rc = run_part(&rn, root, NULL, NULL)))
+      goto out;
+  } else {
+    /* A large subtree with two children or more: its members in two parts
+     * at once, merged in code order (docs/DESIGN-NOTES.md, "Dashboard"). */
+    pa.from = from;
+    pthread_t th;
+    bool started = pthread_create(&th, NULL, part_thread, &pa) == 0;
+    rc = run_part(&rn, root, NULL, from);
+    if (started)
+      pthread_join(th, NULL);
+    if (!pa.done && !rc)
+      rc = run_part(&pa.rn, root, from, NULL);
+    else if (!rc)
+      rc = pa.rc;
+    if (rc)
+      goto out;
+    rc = rep_merge(rep, rep1);
+    rep1 = NULL;
+    if (rc)
+      goto out;
+  }
   /* Orgs with nobody due in the period are left out. */
   size_t k = 0;
   for (size_t j = 0; j < rep->norgs; j++)
@@ -600,14 +771,13 @@ int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
   if (rep->narrears > 1 && rep->arrears)
     qsort(rep->arrears, rep->narrears, sizeof *rep->arrears, arrear_cmp);
 out:
-  free(rn.pays.p);
-  free(rn.own.p);
-  free(rn.paid);
-  free(rn.text);
-  free(rn.hash);
-  free(rn.runs);
-  free(rn.mem);
-  free(o);
+  free(pt.pays.p);
+  free(pt.paid);
+  free(pt.text);
+  free(pt.hash);
+  run_free(&rn);
+  run_free(&pa.rn);
+  zb_dues_report_free(rep1);
   if (rc)
     zb_dues_report_free(rep);
   else

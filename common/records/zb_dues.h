@@ -166,7 +166,7 @@ typedef struct zb_dues_report {
  * "Dues", says how each number is counted).  The members are read from
  * the org index's entries (zb_member_facts_scan), their names only for
  * the arrears listed; the payments of a large subtree (a quarter of the
- * members or more) in one walk of the payments' member index, of a small
+ * orgs or more) in one walk of the payments' member index, of a small
  * one member by member.  ZB_ENOTFOUND when root is no
  * org of this replica.  *out is freed with zb_dues_report_free. */
 int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
@@ -174,9 +174,21 @@ int zb_dues_report_run(zb_txn *t, const char *root, const zb_dues_query *q,
 /* The same, calling tap (when not NULL) with every member of the subtree
  * as the report reads it (zb_member_facts_scan), so that a caller who
  * needs the members' facts for more (the dashboard's statistics) reads
- * them once; tap's non-zero return ends the report with that error. */
+ * them once; tap's non-zero return ends the report with that error.
+ *
+ * The members of a large subtree (the payments walked) whose root has two
+ * children or more are read in ZB_DUES_PARTS parts at once, the second in
+ * a thread of its own with its own read transaction of t's snapshot:
+ * root's own members and its first children, then the other children,
+ * split where half of the subtree's orgs lie before (an org's members are
+ * all in one part).  tap is called for the members of part i with
+ * tap_ctx[i] — from two threads at once — each part's in org index
+ * order; a subtree read in one part has tap_ctx[0] only.  The report is
+ * the parts' counts merged in code order: the same as one read. */
+#define ZB_DUES_PARTS 2
 int zb_dues_report_tap(zb_txn *t, const char *root, const zb_dues_query *q,
-                       zb_member_facts_fn tap, void *tap_ctx, zb_dues_report **out);
+                       zb_member_facts_fn tap, void *const tap_ctx[ZB_DUES_PARTS],
+                       zb_dues_report **out);
 void zb_dues_report_free(zb_dues_report *r);
 /* JSON (keys in docs/RECORDS.md, "Dues"), a new reference or NULL. */
 json_t *zb_dues_report_json(const zb_dues_report *r);

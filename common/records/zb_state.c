@@ -761,6 +761,7 @@ int zb_recs_count(zb_txn *t, const zb_kind_desc *kd, const char *root, size_t *o
   return rc;
 }
 
+
 struct typed_scan {
   zb_member_fn fn;
   void *ctx;
@@ -777,6 +778,8 @@ static int typed_row(void *ctx, const zb_rec *r) {
 struct facts_scan {
   const char *root;    /* the root code */
   size_t rlen;
+  const char *to;      /* the first org code past the part, or NULL */
+  size_t tlen;
   zb_member_facts_fn fn;
   void *ctx;
 };
@@ -790,6 +793,11 @@ static int facts_row(void *ctx, zb_val key, zb_val val) {
   if (!nul)
     return ZB_ECORRUPT;
   size_t olen = (size_t)(nul - k), idlen = key.len - olen - 1;
+  if (fs->to) {   /* org >= to: past the part */
+    int c = memcmp(k, fs->to, olen < fs->tlen ? olen : fs->tlen);
+    if (c > 0 || (c == 0 && olen >= fs->tlen))
+      return 1;
+  }
   char org[ZB_FIELD_MAX + 1], id[ZB_FIELD_MAX + 1];
   if (olen > ZB_FIELD_MAX || idlen > ZB_FIELD_MAX)
     return ZB_ECORRUPT;
@@ -806,8 +814,18 @@ int zb_member_facts_scan(zb_txn *t, const char *root, zb_member_facts_fn fn, voi
   const zb_index_desc *ix = org_index(&zb_kind_member);
   assert(ix && ix->table && zb_kind_member.org_entry);
   size_t rlen = strnlen(root, ZB_FIELD_MAX);
-  struct facts_scan fs = {root, rlen, fn, ctx};
+  struct facts_scan fs = {root, rlen, NULL, 0, fn, ctx};
   return zb_txn_scan(t, index_table(ix), root, rlen, facts_row, &fs);
+}
+
+int zb_member_facts_scan_part(zb_txn *t, const char *root, const char *from, const char *to,
+                              zb_member_facts_fn fn, void *ctx) {
+  const zb_index_desc *ix = org_index(&zb_kind_member);
+  assert(ix && ix->table && zb_kind_member.org_entry);
+  size_t rlen = strnlen(root, ZB_FIELD_MAX);
+  struct facts_scan fs = {root, rlen, to, to ? strnlen(to, ZB_FIELD_MAX) : 0, fn, ctx};
+  const char *start = from && strcmp(from, root) > 0 ? from : root;
+  return zb_txn_scan(t, index_table(ix), start, strnlen(start, ZB_FIELD_MAX), facts_row, &fs);
 }
 
 int zb_members_in_subtree(zb_txn *t, const char *root, zb_member_fn fn, void *ctx) {

@@ -125,6 +125,12 @@ int zb_state_members_of(zb_txn *t, const char *root, zb_member_fn fn, void *ctx)
 typedef int (*zb_member_facts_fn)(void *ctx, const char *org, const char *id,
                                   const zb_stats_facts *f);
 int zb_member_facts_scan(zb_txn *t, const char *root, zb_member_facts_fn fn, void *ctx);
+/* The same for the part of root's subtree whose org codes lie in [from,
+ * to) in byte order (NULL: no bound): with from and to children of root,
+ * their subtrees whole (a code's parts are letters and digits, which sort
+ * after '-'), the first part holding root's own members. */
+int zb_member_facts_scan_part(zb_txn *t, const char *root, const char *from, const char *to,
+                              zb_member_facts_fn fn, void *ctx);
 /* Adds the members of root's subtree to out (zb_stats_init'ed with its
  * as-of date and period): the one computation behind both nodes' and the
  * server's reports.  ZB_ENOTFOUND when root is no org of this replica.

@@ -245,6 +245,29 @@ void zb_stats_add_facts(zb_stats *s, const zb_stats_facts *f) {
   s->join_period[join_period(f->join)]++;
 }
 
+static void counts_add(long *a, const long *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    a[i] += b[i];
+}
+
+void zb_stats_merge(zb_stats *s, const zb_stats *b) {
+  s->total += b->total;
+  counts_add(s->category, b->category, 2);
+  counts_add(s->gender, b->gender, 2);
+  s->han += b->han;
+  s->minority += b->minority;
+  counts_add(s->age, b->age, 8);
+  counts_add(s->education, b->education, ZB_STATS_MAX_VOCAB);
+  counts_add(s->occupation, b->occupation, ZB_STATS_MAX_VOCAB);
+  counts_add(s->join_period, b->join_period, 4);
+  s->ethnicity_unknown += b->ethnicity_unknown;
+  s->education_unknown += b->education_unknown;
+  s->occupation_unknown += b->occupation_unknown;
+  s->skipped += b->skipped;
+  counts_add(s->left, b->left, 5);
+  s->joined += b->joined;
+}
+
 void zb_stats_add(zb_stats *s, const zb_member *m) {
   zb_stats_facts f;
   zb_stats_facts_of(m, &f);

@@ -110,6 +110,9 @@ size_t zb_stats_facts_pack(const zb_stats_facts *f, uint8_t *out);
 int zb_stats_facts_unpack(const uint8_t *in, size_t len, zb_stats_facts *out);
 int zb_stats_place_facts(const zb_stats_facts *f, zb_date on);
 void zb_stats_add_facts(zb_stats *s, const zb_stats_facts *f);
+/* Adds the counts of b (of other members, the same as-of date and
+ * period) to s: the counts of both sets of members. */
+void zb_stats_merge(zb_stats *s, const zb_stats *b);
 
 /* An empty report as of as_of, its period from 1 January of that year to
  * as_of (set from and to to change it). */

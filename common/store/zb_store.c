@@ -790,6 +790,10 @@ static int scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen, zb_sc
   return rc == MDB_NOTFOUND ? 0 : db_err("mdb_cursor_get", rc);
 }
 
+zb_store *zb_txn_store(const zb_txn *t) { return t->s; }
+
+uint64_t zb_txn_snapshot(const zb_txn *t) { return (uint64_t)mdb_txn_id(t->txn); }
+
 int zb_txn_scan(zb_txn *t, enum zb_dbi db, const void *start, size_t slen,
                 zb_scan_fn fn, void *ctx) {
   int rc = deferred_flush(t, db);

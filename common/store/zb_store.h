@@ -86,6 +86,10 @@ const char *zb_store_dir(const zb_store *s);
 /* A read-only transaction; end it with zb_txn_end(). */
 int zb_store_read(zb_store *s, zb_txn **out);
 void zb_txn_end(zb_txn *t);         /* NULL is fine; aborts a read txn */
+/* The store t reads, and the snapshot it reads (LMDB's transaction id):
+ * two read transactions of the same snapshot see the same data. */
+zb_store *zb_txn_store(const zb_txn *t);
+uint64_t zb_txn_snapshot(const zb_txn *t);
 
 typedef int (*zb_write_fn)(zb_txn *t, void *ctx);
 /* Runs fn in a write transaction and commits when it returns 0.  A negative

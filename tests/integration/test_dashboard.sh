@@ -8,6 +8,8 @@
 #   - the page a browser renders shows the numbers of `report stats`, its
 #     drill-down links lead to the orgs below, and a screenshot is saved
 #     (tests' artifacts: $ZB_ARTIFACTS, default the test's build dir);
+#   - the county's page (its members read in two parts at once) shows the
+#     statistics of `report stats` and each child's count of members;
 #   - tokens are stored hashed: the token's text is nowhere in the data.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -112,6 +114,36 @@ python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:]); ass
   "$WORK/api.json" "$LAST_OUT" || fail "API meetings differs"
 assert_eq "$(get "/api/report/stats?org=$T1&as_of=junk" "$TT" "$WORK/r.out")" 400 "a bad date"
 assert_eq "$(get "/api/report/stats?org=<script>" "$TC" "$WORK/r.out")" 400 "not an org code"
+
+say "the county's page (its members read in two parts at once) shows report stats and each child's count"
+assert_eq "$(get "/org/$C" "$TC" "$WORK/county.html")" 200 "the county's page"
+ok "$SERVER" report stats --json --org "$C" --data "$SRV"
+python3 - "$WORK/county.html" "$LAST_OUT" "$R/members.csv" "$C" <<'PY' || fail "the county's page"
+import csv, json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+stats = json.load(open(sys.argv[2], encoding="utf-8"))
+org = sys.argv[4]
+def num(id_):
+    return int(re.search(r'id="%s"[^>]*>(\d+)<' % id_, html).group(1))
+assert (num("total"), num("full"), num("probationary")) == \
+    (stats["total"], stats["category"]["正式党员"], stats["category"]["预备党员"]), "totals"
+def figure(title):
+    fig = re.search(r'<figcaption>%s</figcaption>(.*?)</figure>' % title, html, re.S).group(1)
+    return [int(v) for v in re.findall(r'class="n">(\d+)</text>', fig)]
+assert figure("年龄") == list(stats["age"].values()), ("age", figure("年龄"), stats["age"])
+assert figure("入党时间") == list(stats["join_period"].values()), "join periods"
+edu = figure("学历")
+assert edu == list(stats["education"].values())[:len(edu)] and len(edu) > 3, "education"
+# The children's table: every member of each child's subtree, by the roster.
+want = {}
+for r in csv.DictReader(open(sys.argv[3], encoding="utf-8")):
+    if r["org_code"].startswith(org + "-"):
+        child = org + "-" + r["org_code"][len(org) + 1:].split("-")[0]
+        want[child] = want.get(child, 0) + 1
+got = {c: int(n) for c, n in re.findall(
+    r'<td>([0-9-]+)</td><td class="n"><a href="/org/[0-9-]+/members\?token=[^"]*">(\d+)</a>', html)}
+assert got == want and len(got) == 2, ("children", got, want)
+PY
 
 say "a real browser renders the township's page with the report's numbers"
 ok "$SERVER" report stats --json --org "$T1" --data "$SRV"

@@ -177,6 +177,20 @@ static void test_age(void **state) {
   assert_int_equal(zb_date_age(D(2000, 2, 29), D(2004, 2, 28)), 3);
   assert_int_equal(zb_date_age(D(2000, 2, 29), D(2004, 2, 29)), 4);
   assert_int_equal(zb_date_age(D(1940, 1, 1), D(2026, 11, 26)), 86);
+  /* Every birth day of a leap year and the year after against every day
+   * of two years (a common one, then a leap one): the definition, the
+   * birthday by zb_date_add_years. */
+  for (int by = 2000; by <= 2001; by++)
+    for (int bm = 1; bm <= 12; bm++)
+      for (int bd = 1; bd <= zb_date_days_in_month(by, bm); bd++)
+        for (int oy = 2023; oy <= 2024; oy++)
+          for (int om = 1; om <= 12; om++)
+            for (int od = 1; od <= zb_date_days_in_month(oy, om); od++) {
+              zb_date b = D(by, bm, bd), on = D(oy, om, od);
+              int want = oy - by - (zb_date_cmp(zb_date_add_years(b, oy - by), on) > 0);
+              if (zb_date_age(b, on) != want)
+                fail_msg("age of %d-%d-%d on %d-%d-%d", by, bm, bd, oy, om, od);
+            }
 }
 
 /* today is the local date: in a zone 14 hours ahead of UTC it is always a

@@ -3,7 +3,9 @@
  * payment keys, the payment's field rules (6 vs 7 months ahead and behind,
  * the standard, the base), and its rules against the state, applied by the
  * one merge function over a real store (the member and its org, the months
- * of membership, a second payment of a month only after a void). */
+ * of membership, a second payment of a month only after a void), and the
+ * report read in two parts at once (docs/DESIGN-NOTES.md, "Dashboard"). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -531,6 +533,161 @@ static void test_state_rules(void **state) {
   expect_ok(void_it("M1-202610", "记错了"));
 }
 
+/* ---- the report in two parts (zb_dues_report_tap) ---- */
+
+/* The id number (GB 11643, with its check digit) of the n-th member born
+ * 1990-01-01, a man. */
+static void idnum(int n, char out[32]) {
+  static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  snprintf(out, 32, "43012119900101%03d", 2 * n + 1);
+  int sum = 0;
+  for (int i = 0; i < 17; i++)
+    sum += (out[i] - '0') * w[i];
+  out[17] = "10X98765432"[sum % 11];
+  out[18] = '\0';
+}
+
+static void put_payment(const char *member, const char *org, const char *m, const char *key) {
+  zb_value v[ZB_DF__COUNT];
+  pay(v, member, m, key);
+  strcpy(v[ZB_DF_ORG_CODE], org);
+  expect_ok(apply(&zb_kind_dues, v, NULL));
+}
+
+static int count_tap(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
+  (void)org, (void)id, (void)f;
+  ++*(long *)ctx;
+  return 0;
+}
+
+/* The year's report of root read in t, its members per part in parts. */
+static zb_dues_report *year_report(zb_txn *t, const char *root, long parts[2]) {
+  zb_dues_query q = {month("2026-01"), month("2026-12"), today, false};
+  zb_dues_report *r = NULL;
+  parts[0] = parts[1] = 0;
+  void *const ctx[ZB_DUES_PARTS] = {&parts[0], &parts[1]};
+  assert_int_equal(zb_dues_report_tap(t, root, &q, count_tap, ctx, &r), 0);
+  assert_non_null(r);
+  return r;
+}
+
+static char *report_text(const zb_dues_report *r) {
+  json_t *j = zb_dues_report_json(r);
+  assert_non_null(j);
+  char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_COMPACT);
+  json_decref(j);
+  assert_non_null(s);
+  return s;
+}
+
+static void assert_same_sum(const zb_dues_sum *a, const zb_dues_sum *b) {
+  assert_int_equal(a->members, b->members);
+  assert_int_equal(a->months_due, b->months_due);
+  assert_int_equal(a->months_paid, b->months_paid);
+  assert_int_equal(a->flagged, b->flagged);
+  assert_int_equal(a->months_unknown, b->months_unknown);
+  assert_int_equal(a->expected_fen, b->expected_fen);
+  assert_int_equal(a->paid_fen, b->paid_fen);
+}
+
+static void *late_member(void *arg) {
+  (void)arg;
+  char id[32];
+  idnum(6, id);
+  put_member("M6", "430121-03", "2020-01-01", id);
+  return NULL;
+}
+
+/* A county of three branches and a member of its own: its members are
+ * read in two parts at once — itself and 01, then 02 and 03 (half of the
+ * orgs before 02) — and the report is the parts merged: each branch's row
+ * is its own report, the total their sum, the arrears all listed.  A
+ * write between the report's transaction and its second part's is not
+ * seen: the second part is then read in the first one's transaction. */
+static void test_report_parts(void **state) {
+  (void)state;
+  put_org("430121", "", "committee");
+  static const char *const br[] = {"430121-01", "430121-02", "430121-03"};
+  for (int i = 0; i < 3; i++)
+    put_org(br[i], "430121", "branch");
+  static const char *const who[][3] = {
+      {"M0", "430121", "2026-03-01"},    {"M1", "430121-01", "2026-06-15"},
+      {"M2", "430121-01", "2020-01-01"}, {"M3", "430121-02", "2020-01-01"},
+      {"M4", "430121-03", "2020-01-01"}, {"M5", "430121-03", "2020-01-01"},
+  };
+  for (int i = 0; i < 6; i++) {
+    char id[32];
+    idnum(i, id);
+    put_member(who[i][0], who[i][1], who[i][2], id);
+  }
+  put_payment("M1", "430121-01", "2026-07", "M1-202607");
+  put_payment("M3", "430121-02", "2026-08", "M3-202608");
+  put_payment("M4", "430121-03", "2026-09", "M4-202609");
+  put_payment("M5", "430121-03", "2026-10", "M5-202610");
+
+  zb_txn *t;
+  long parts[2], bparts[2];
+  assert_int_equal(zb_store_read(store, &t), 0);
+  zb_dues_report *r = year_report(t, "430121", parts);
+  assert_int_equal(parts[0], 3);
+  assert_int_equal(parts[1], 3);
+  assert_int_equal(r->total.members, 6);
+  assert_int_equal(r->norgs, 4);
+  zb_dues_sum sum = {0};
+  size_t narrears = 0;
+  for (size_t i = 0; i < r->norgs; i++) {
+    sum.members += r->orgs[i].s.members;
+    sum.months_due += r->orgs[i].s.months_due;
+    sum.months_paid += r->orgs[i].s.months_paid;
+    sum.flagged += r->orgs[i].s.flagged;
+    sum.months_unknown += r->orgs[i].s.months_unknown;
+    sum.expected_fen += r->orgs[i].s.expected_fen;
+    sum.paid_fen += r->orgs[i].s.paid_fen;
+  }
+  assert_same_sum(&sum, &r->total);
+  assert_int_equal(r->total.months_paid, 4);
+  assert_string_equal(r->orgs[0].org, "430121");
+  assert_int_equal(r->arrears[narrears].nunpaid, 9);   /* M0: 2026-03..11 */
+  assert_string_equal(r->arrears[narrears++].member_id, "M0");
+  for (int i = 0; i < 3; i++) {
+    zb_dues_report *b = year_report(t, br[i], bparts);
+    assert_int_equal(bparts[1], 0);   /* a branch: one part */
+    assert_string_equal(r->orgs[i + 1].org, br[i]);
+    assert_same_sum(&r->orgs[i + 1].s, &b->total);
+    for (size_t k = 0; k < b->narrears; k++, narrears++) {
+      assert_true(narrears < r->narrears);
+      assert_string_equal(r->arrears[narrears].member_id, b->arrears[k].member_id);
+      assert_int_equal(r->arrears[narrears].nunpaid, b->arrears[k].nunpaid);
+      assert_int_equal(r->arrears[narrears].owed_fen, b->arrears[k].owed_fen);
+      assert_int_equal(r->arrears[narrears].streak, b->arrears[k].streak);
+    }
+    zb_dues_report_free(b);
+  }
+  assert_int_equal(narrears, r->narrears);
+  char *want = report_text(r);
+  zb_dues_report_free(r);
+
+  /* A member comes in after t began (written from another thread: t is
+   * this one's): the report read in t does not count it, a new one does. */
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, late_member, NULL), 0);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  r = year_report(t, "430121", parts);
+  char *got = report_text(r);
+  assert_string_equal(got, want);
+  assert_int_equal(parts[1], 3);
+  zb_dues_report_free(r);
+  free(got);
+  zb_txn_end(t);
+  assert_int_equal(zb_store_read(store, &t), 0);
+  r = year_report(t, "430121", parts);
+  assert_int_equal(r->total.members, 7);
+  assert_int_equal(parts[1], 4);
+  zb_dues_report_free(r);
+  zb_txn_end(t);
+  free(want);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rule_in_force),
@@ -543,6 +700,7 @@ int main(void) {
       cmocka_unit_test(test_window),
       cmocka_unit_test(test_standard_rules),
       cmocka_unit_test_setup_teardown(test_state_rules, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_report_parts, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

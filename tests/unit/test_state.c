@@ -4,9 +4,10 @@
  * the two indexes, subtree scans (which members, in which order), the
  * digest (content only: docs/DESIGN-NOTES.md, "Digest"), deleting a record
  * with its index entries (a rejected op's rollback, "Sync": Rejections) and
- * the state hash verify compares ("Ops and the hash chain"), and the org
+ * the state hash verify compares ("Ops and the hash chain"), the org
  * index's entries written again on a store of the previous format
- * ("Reports at county scale").
+ * ("Reports at county scale"), and a subtree's entries read in parts
+ * ("Dashboard").
  *
  * Records are written here with zb_rec_store, which puts their index
  * entries as zb_merge_apply does, so that field values need not pass the
@@ -346,6 +347,48 @@ static void test_members_in_subtree(void **state) {
   zb_txn_end(t);
 }
 
+struct facts_ids {
+  char ids[8][8];
+  size_t n;
+};
+
+static int facts_id(void *ctx, const char *org, const char *id, const zb_stats_facts *f) {
+  struct facts_ids *l = ctx;
+  (void)org, (void)f;
+  assert_true(l->n < 8);
+  snprintf(l->ids[l->n++], sizeof l->ids[0], "%s", id);
+  return 0;
+}
+
+static void facts_part(zb_store *s, const char *from, const char *to, const char *const *want,
+                       size_t n) {
+  zb_txn *t;
+  struct facts_ids l = {0};
+  assert_int_equal(zb_store_read(s, &t), 0);
+  assert_int_equal(zb_member_facts_scan_part(t, "430121", from, to, facts_id, &l), 0);
+  zb_txn_end(t);
+  assert_int_equal(l.n, n);
+  for (size_t i = 0; i < n; i++)
+    assert_string_equal(l.ids[i], want[i]);
+}
+
+/* The parts of a subtree the dashboard reads at once (zb_dues_report_tap):
+ * split at a child, each child's subtree whole — "430121-01-0" and
+ * "430121-01-02" with "430121-01", before "430121-010" — and together
+ * the whole, in org index order. */
+static void test_facts_scan_part(void **state) {
+  struct fixture *f = *state;
+  store_tree(f->s[0]);
+  const char *const all[] = {"M3", "M4", "M7", "M1", "M2", "M6", "M5"};
+  facts_part(f->s[0], NULL, NULL, all, 7);
+  facts_part(f->s[0], NULL, "430121-010", all, 5);
+  facts_part(f->s[0], "430121-010", NULL, all + 5, 2);
+  facts_part(f->s[0], NULL, "430121-01", all, 1);
+  facts_part(f->s[0], "430121-01", "430121-010", all + 1, 4);
+  facts_part(f->s[0], "430121-02", NULL, all + 6, 1);
+  facts_part(f->s[0], "430121-03", NULL, NULL, 0);
+}
+
 /* ---- digest and state hash ---- */
 
 static void digest(zb_store *s, const char *root, char out[65]) {
@@ -615,6 +658,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_rec_fewer_fields, setup, teardown),
       cmocka_unit_test(test_pair_key),
       cmocka_unit_test_setup_teardown(test_members_in_subtree, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_facts_scan_part, setup, teardown),
       cmocka_unit_test_setup_teardown(test_digest, setup, teardown),
       cmocka_unit_test_setup_teardown(test_state_hash, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rec_delete, setup, teardown),

@@ -88,6 +88,23 @@ zb_date zb_date_add_years(zb_date d, int n) {
   return r;
 }
 
+zb_date zb_date_of_days(int64_t days) {
+  /* The proleptic Gregorian calendar in 400-year eras of 146097 days,
+   * each starting on a 1 March, so that a leap day ends its year (the
+   * method of Howard Hinnant's "chrono-Compatible Low-Level Date
+   * Algorithms"). */
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;                                       /* 0..146096 */
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* 0..399 */
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* 0..365 */
+  int64_t mp = (5 * doy + 2) / 153;                                     /* 0..11, from March */
+  int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  int y = (int)(yoe + era * 400 + (m <= 2));
+  return (zb_date){y, m, d};
+}
+
 zb_date zb_date_prev_day(zb_date d) {
   if (d.d > 1)
     return (zb_date){d.y, d.m, d.d - 1};

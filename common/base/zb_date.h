@@ -9,6 +9,7 @@
 #define ZB_DATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 typedef struct zb_date {
@@ -53,6 +54,10 @@ zb_date zb_date_add_years(zb_date d, int n);
 zb_date zb_date_add_months(zb_date d, int n);
 /* The day before d. */
 zb_date zb_date_prev_day(zb_date d);
+/* The date days after 1970-01-01 (UTC days since the epoch: what gmtime
+ * gives for days * 86400 seconds), without the C library's time zone
+ * machinery.  days must lie within years 1..9999. */
+zb_date zb_date_of_days(int64_t days);
 /* Full years of age on `on` for someone born on `birth` (birthday rule as
  * zb_date_add_years). */
 int zb_date_age(zb_date birth, zb_date on);

@@ -50,6 +50,7 @@ struct zb_store {
  * after the lookup that checked it) skip most of that work
  * (docs/DESIGN-NOTES.md, "Imports"). */
 struct deferred;
+struct known;
 static void txn_free_deferred(zb_txn *t);
 
 struct zb_txn {
@@ -58,6 +59,7 @@ struct zb_txn {
   MDB_cursor *cur[ZB_DB__COUNT];
   bool busy[ZB_DB__COUNT];   /* cur[db] is iterating a scan: not to be moved */
   struct deferred *dfr[ZB_DB__COUNT];   /* zb_txn_defer() */
+  struct known *known;                  /* zb_txn_exists() */
   void *note;                           /* zb_txn_set_note() */
   void (*note_free)(void *);
 };
@@ -216,6 +218,13 @@ static MDB_cursor *txn_cursor(zb_txn *t, enum zb_dbi db) {
   return t->cur[db];
 }
 
+static void txn_free_note(zb_txn *t) {
+  if (t->note_free)
+    t->note_free(t->note);
+  t->note = NULL;
+  t->note_free = NULL;
+}
+
 /* Before the transaction ends: a write transaction's cursors must not
  * outlive it, and puts still held are dropped with it. */
 static void txn_release(zb_txn *t) {
@@ -225,10 +234,9 @@ static void txn_release(zb_txn *t) {
     t->cur[i] = NULL;
   }
   txn_free_deferred(t);
-  if (t->note_free)
-    t->note_free(t->note);
-  t->note = NULL;
-  t->note_free = NULL;
+  free(t->known);
+  t->known = NULL;
+  txn_free_note(t);
 }
 
 /* ---- deferred puts (zb_txn_defer) ----
@@ -657,6 +665,9 @@ static int store_write(zb_store *s, zb_write_fn fn, void *ctx, bool discard) {
       return rc;
     double t0 = mono_now();
     rc = fn(&t, ctx);
+    /* The note is the callback's; an import's account of its held index
+     * is tens of megabytes, not needed to write the held puts. */
+    txn_free_note(&t);
     double t1 = mono_now();
     if (rc == 0 && !discard)
       rc = flush_all(&t);
@@ -693,6 +704,80 @@ int zb_store_write_discard(zb_store *s, zb_write_fn fn, void *ctx) {
   return store_write(s, fn, ctx, true);
 }
 
+/* ---- keys known present (zb_txn_exists) ----
+ *
+ * Open addressing on a 32-bit FNV-1a hash; a slot counts only if it carries
+ * the current generation, so forgetting them all is one increment. */
+
+#define KNOWN_SLOTS 512
+#define KNOWN_MAX 384   /* keys remembered at most: the table stays sparse */
+#define KNOWN_KEY_MAX 64
+
+struct known {
+  enum zb_dbi db;
+  uint32_t gen;   /* starts at 1: a zeroed slot is empty */
+  size_t n;
+  struct {
+    uint32_t gen, hash;
+    uint8_t len;
+    unsigned char key[KNOWN_KEY_MAX];
+  } slot[KNOWN_SLOTS];
+};
+
+static uint32_t known_hash(const void *key, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ ((const unsigned char *)key)[i]) * 16777619u;
+  return h;
+}
+
+/* The slot of key, or the empty one where it would go. */
+static size_t known_slot(const struct known *k, uint32_t h, const void *key, size_t len) {
+  size_t i = h % KNOWN_SLOTS;
+  while (k->slot[i].gen == k->gen &&
+         !(k->slot[i].hash == h && k->slot[i].len == len && memcmp(k->slot[i].key, key, len) == 0))
+    i = (i + 1) % KNOWN_SLOTS;
+  return i;
+}
+
+/* A delete or drop in db: a key known present may be gone (a put only
+ * adds). */
+static void known_forget(zb_txn *t, enum zb_dbi db) {
+  if (t->known && t->known->db == db && t->known->n) {
+    t->known->gen++;
+    t->known->n = 0;
+    if (t->known->gen == 0) {   /* wrapped: clear for real */
+      memset(t->known->slot, 0, sizeof t->known->slot);
+      t->known->gen = 1;
+    }
+  }
+}
+
+int zb_txn_exists(zb_txn *t, enum zb_dbi db, const void *key, size_t klen) {
+  struct known *k = t->known;
+  bool fits = klen <= KNOWN_KEY_MAX;
+  uint32_t h = fits ? known_hash(key, klen) : 0;
+  if (fits && k && k->db == db && k->slot[known_slot(k, h, key, klen)].gen == k->gen)
+    return 0;
+  zb_val v;
+  int rc = zb_txn_get(t, db, key, klen, &v);
+  if (rc || !fits)
+    return rc;
+  if (!k && (k = t->known = calloc(1, sizeof *k)) != NULL) {
+    k->db = db;
+    k->gen = 1;
+  }
+  if (k && k->db == db && k->n < KNOWN_MAX) {
+    size_t i = known_slot(k, h, key, klen);
+    k->slot[i].gen = k->gen;
+    k->slot[i].hash = h;
+    k->slot[i].len = (uint8_t)klen;
+    memcpy(k->slot[i].key, key, klen);
+    k->n++;
+  }
+  return 0;
+}
+
 int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *out) {
   MDB_val k = {klen, (void *)key}, v;
   int rc = deferred_flush(t, db);
@@ -723,6 +808,7 @@ int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
 
 int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen) {
   MDB_val k = {klen, (void *)key}, v;
+  known_forget(t, db);
   int rc = deferred_flush(t, db);
   if (rc)
     return rc;
@@ -737,6 +823,7 @@ int zb_txn_del(zb_txn *t, enum zb_dbi db, const void *key, size_t klen) {
 }
 
 int zb_txn_drop(zb_txn *t, enum zb_dbi db) {
+  known_forget(t, db);
   if (t->dfr[db])
     deferred_clear(t->dfr[db]);   /* what they would have written goes too */
   int rc = mdb_drop(t->txn, t->s->dbi[db], 0);

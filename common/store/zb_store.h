@@ -101,6 +101,14 @@ int zb_store_write_discard(zb_store *s, zb_write_fn fn, void *ctx);
 
 /* 0, ZB_ENOTFOUND, or ZB_EDB. */
 int zb_txn_get(zb_txn *t, enum zb_dbi db, const void *key, size_t klen, zb_val *out);
+/* Whether db holds key: 0, ZB_ENOTFOUND, or ZB_EDB.  The transaction
+ * remembers the keys of one table (the first asked about) found so, up to
+ * a few hundred of at most 64 bytes, until a delete or drop touches that
+ * table: asking again for one of them then reads no page.  An import
+ * asks whether a row's org exists a million times, for a few hundred
+ * orgs, and each B-tree descent in a large write transaction looks every
+ * page up in LMDB's list of dirty pages (docs/DESIGN-NOTES.md, "Imports"). */
+int zb_txn_exists(zb_txn *t, enum zb_dbi db, const void *key, size_t klen);
 #define ZB_PUT_APPEND 1u   /* key sorts after every key in db (log appends) */
 int zb_txn_put(zb_txn *t, enum zb_dbi db, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags);
@@ -132,7 +140,9 @@ int zb_txn_scan_stored(zb_txn *t, enum zb_dbi db, const void *start, size_t slen
                        zb_scan_fn fn, void *ctx);
 /* One note per write transaction for the layer above (the records
  * layer's account of index puts held back): free_fn(note) runs when the
- * transaction ends, or when another note replaces it. */
+ * write's callback has returned (before the held puts are written and the
+ * transaction commits: the note is the callback's), when a transaction
+ * ends, or when another note replaces it. */
 void *zb_txn_note(zb_txn *t);
 void zb_txn_set_note(zb_txn *t, void *note, void (*free_fn)(void *));
 /* The entry with the greatest key; ZB_ENOTFOUND when db is empty. */

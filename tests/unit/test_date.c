@@ -300,6 +300,23 @@ static void test_months(void **state) {
       fail_msg("\"%s\" is not a month", bad[i]);
 }
 
+/* zb_date_of_days against gmtime_r: every day of 1900-2100, and a few far
+ * ones (year 1, year 9999). */
+static void test_of_days(void **state) {
+  (void)state;
+  int64_t far[] = {-719162, -719162 + 59, -719162 + 60, 2932896, 2932896 - 365};
+  for (int64_t d = -25567 - 10; d < 47482 + 10 + 5; d++) {
+    int64_t days = d < 47482 + 10 ? d : far[d - (47482 + 10)];
+    time_t t = (time_t)(days * 86400);
+    struct tm tm;
+    assert_non_null(gmtime_r(&t, &tm));
+    zb_date got = zb_date_of_days(days);
+    if (got.y != tm.tm_year + 1900 || got.m != tm.tm_mon + 1 || got.d != tm.tm_mday)
+      fail_msg("day %lld: %04d-%02d-%02d, gmtime %04d-%02d-%02d", (long long)days, got.y, got.m,
+               got.d, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_months),
@@ -308,7 +325,7 @@ int main(void) {
       cmocka_unit_test(test_format),       cmocka_unit_test(test_cmp),
       cmocka_unit_test(test_add_years),    cmocka_unit_test(test_add_months),
       cmocka_unit_test(test_age),          cmocka_unit_test(test_today_is_local),
-      cmocka_unit_test(test_reshape),
+      cmocka_unit_test(test_reshape),      cmocka_unit_test(test_of_days),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

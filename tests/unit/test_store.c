@@ -572,6 +572,56 @@ static void test_long_write(void **state) {
   zb_store_close(s);
 }
 
+/* zb_txn_exists: the same answers as zb_txn_get, before and after the keys
+ * it remembers are deleted, for a key too long to remember, for more keys
+ * than it remembers, and for a second table. */
+static int exists_checks(zb_txn *t, void *ctx) {
+  int *bad = ctx;
+  char k[80];
+  for (int i = 0; i < 500; i++) {
+    snprintf(k, sizeof k, "org-%03d", i);
+    if (zb_txn_put(t, ZB_DB_ORGS, k, strlen(k), "x", 1, 0))
+      return ZB_EDB;
+  }
+  memset(k, 'L', 70);
+  if (zb_txn_put(t, ZB_DB_ORGS, k, 70, "x", 1, 0) || zb_txn_put(t, ZB_DB_META, "m", 1, "x", 1, 0))
+    return ZB_EDB;
+  for (int round = 0; round < 2; round++) {   /* asked twice: the second from memory */
+    for (int i = 0; i < 520; i++) {
+      snprintf(k, sizeof k, "org-%03d", i);
+      *bad += zb_txn_exists(t, ZB_DB_ORGS, k, strlen(k)) != (i < 500 ? 0 : ZB_ENOTFOUND);
+    }
+    memset(k, 'L', 70);
+    *bad += zb_txn_exists(t, ZB_DB_ORGS, k, 70) != 0;
+    *bad += zb_txn_exists(t, ZB_DB_META, "m", 1) != 0;
+    *bad += zb_txn_exists(t, ZB_DB_META, "org-001", 7) != ZB_ENOTFOUND;
+  }
+  /* Deleted: no longer there, though it was known. */
+  for (int i = 0; i < 500; i += 2) {
+    snprintf(k, sizeof k, "org-%03d", i);
+    if (zb_txn_del(t, ZB_DB_ORGS, k, strlen(k)))
+      return ZB_EDB;
+  }
+  for (int i = 0; i < 500; i++) {
+    snprintf(k, sizeof k, "org-%03d", i);
+    *bad += zb_txn_exists(t, ZB_DB_ORGS, k, strlen(k)) != (i % 2 ? 0 : ZB_ENOTFOUND);
+  }
+  if (zb_txn_drop(t, ZB_DB_ORGS))
+    return ZB_EDB;
+  *bad += zb_txn_exists(t, ZB_DB_ORGS, "org-001", 7) != ZB_ENOTFOUND;
+  return 0;
+}
+
+static void test_exists(void **state) {
+  (void)state;
+  zb_store *s;
+  assert_int_equal(zb_store_open(dir, true, &s), 0);
+  int bad = 0;
+  assert_int_equal(zb_store_write(s, exists_checks, &bad), 0);
+  assert_int_equal(bad, 0);
+  zb_store_close(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_open_create, setup, teardown),
@@ -583,6 +633,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_deferred_puts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_deferred_apart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_long_write, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_exists, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
